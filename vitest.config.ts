@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // End-to-end suites start real servers and worker pools; running files one by one keeps
+    // the 2-core machines from thrashing and keeps timings meaningful.
+    fileParallelism: false,
+  },
+});
