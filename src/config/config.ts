@@ -1,0 +1,131 @@
+import { cpus } from 'node:os';
+import { resolve } from 'node:path';
+
+/**
+ * Configuration, parsed and validated once at start from the environment (SPEC §1).
+ * A bad value stops the process with a message naming the variable.
+ */
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly importRoots: readonly string[];
+  readonly adminEmail: string | null;
+  readonly adminPassword: string | null;
+  readonly databaseUrl: string | null;
+  readonly queue: 'inprocess' | 'pgboss';
+  readonly role: 'all' | 'api' | 'worker';
+  readonly logLevel: string;
+  /** Key for API secrets at rest (64 hex chars or base64); null → a key file in the data dir. */
+  readonly secretKey: string | null;
+  readonly jwtMaxLifetimeSeconds: number;
+  readonly sessionTtlSeconds: number;
+  readonly workers: number;
+  readonly maxUploadFileBytes: number;
+  readonly maxUploadFilesPerRequest: number;
+  readonly maxImagePixels: number;
+  readonly thumbnailSize: number;
+  readonly videoFps: number;
+  readonly videoMaxFrames: number;
+  readonly ffmpegPath: string;
+  readonly ffprobePath: string;
+  readonly jobRetryLimit: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, name: string, fallback: string): string {
+  const v = env[name];
+  return v === undefined || v === '' ? fallback : v;
+}
+
+function optional(env: Env, name: string): string | null {
+  const v = env[name];
+  return v === undefined || v === '' ? null : v;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+function num(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min || n > max) {
+    throw new ConfigError(`${name} must be a number between ${min} and ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const databaseUrl = optional(env, 'STRATA_DATABASE_URL');
+  if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('STRATA_DATABASE_URL must be a postgres:// URL (leave it unset for the embedded SQLite)');
+  }
+  if (databaseUrl !== null) {
+    throw new ConfigError('STRATA_DATABASE_URL: the PostgreSQL backend is not available in this build yet; unset it to use SQLite');
+  }
+  const queue = oneOf(env, 'STRATA_QUEUE', ['inprocess', 'pgboss'] as const, 'inprocess');
+  if (queue === 'pgboss') {
+    throw new ConfigError('STRATA_QUEUE=pgboss is not available in this build yet; use inprocess');
+  }
+  const adminEmail = optional(env, 'STRATA_ADMIN_EMAIL');
+  const adminPassword = optional(env, 'STRATA_ADMIN_PASSWORD');
+  if ((adminEmail === null) !== (adminPassword === null)) {
+    throw new ConfigError('STRATA_ADMIN_EMAIL and STRATA_ADMIN_PASSWORD must be set together');
+  }
+  const importRoots = str(env, 'STRATA_IMPORT_ROOTS', '')
+    .split(':')
+    .filter((p) => p !== '')
+    .map((p) => resolve(p));
+  const role = oneOf(env, 'STRATA_ROLE', ['all', 'api', 'worker'] as const, 'all');
+  if (role !== 'all') {
+    throw new ConfigError(`STRATA_ROLE=${role} needs the shared PostgreSQL backend, not available in this build yet; use all`);
+  }
+  const config: Config = {
+    host: str(env, 'STRATA_HOST', '127.0.0.1'),
+    port: int(env, 'STRATA_PORT', 2080, 0, 65535),
+    dataDir: resolve(str(env, 'STRATA_DATA_DIR', './data')),
+    importRoots,
+    adminEmail,
+    adminPassword,
+    databaseUrl,
+    queue,
+    role,
+    logLevel: oneOf(env, 'STRATA_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    secretKey: optional(env, 'STRATA_SECRET_KEY'),
+    jwtMaxLifetimeSeconds: int(env, 'STRATA_JWT_MAX_LIFETIME_SECONDS', 86_400, 60, 30 * 86_400),
+    sessionTtlSeconds: int(env, 'STRATA_SESSION_TTL_SECONDS', 7 * 86_400, 60, 365 * 86_400),
+    workers: int(env, 'STRATA_WORKERS', Math.max(1, cpus().length), 1, 256),
+    maxUploadFileBytes: int(env, 'STRATA_MAX_UPLOAD_FILE_BYTES', 2 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
+    maxUploadFilesPerRequest: int(env, 'STRATA_MAX_UPLOAD_FILES_PER_REQUEST', 10_000, 1, 1_000_000),
+    maxImagePixels: int(env, 'STRATA_MAX_IMAGE_PIXELS', 100_000_000, 1, 2 ** 32),
+    thumbnailSize: int(env, 'STRATA_THUMBNAIL_SIZE', 256, 16, 2048),
+    videoFps: num(env, 'STRATA_VIDEO_FPS', 1, 0.001, 60),
+    videoMaxFrames: int(env, 'STRATA_VIDEO_MAX_FRAMES', 300, 1, 100_000),
+    ffmpegPath: str(env, 'STRATA_FFMPEG', 'ffmpeg'),
+    ffprobePath: str(env, 'STRATA_FFPROBE', 'ffprobe'),
+    jobRetryLimit: int(env, 'STRATA_JOB_RETRY_LIMIT', 3, 0, 100),
+  };
+  return Object.freeze(config);
+}

@@ -1,0 +1,116 @@
+import type { DatasetStatus, Operation } from './dataset-status.ts';
+
+export const roles = ['admin', 'editor', 'viewer'] as const;
+export type Role = (typeof roles)[number];
+
+export interface User {
+  id: string;
+  email: string;
+  role: Role;
+  createdAt: string;
+}
+
+export const sourceTypes = ['BUCKET', 'UPLOAD', 'ENRICHMENT', 'CLONE'] as const;
+export type SourceType = (typeof sourceTypes)[number];
+
+export interface Dataset {
+  id: string;
+  displayName: string;
+  description: string;
+  sourceType: SourceType;
+  sourceUri: string | null;
+  ownerId: string;
+  ownerEmail: string;
+  createdAt: string;
+  status: DatasetStatus;
+  fatalErrorMsg: string | null;
+  sourceDatasetId: string | null;
+  nImages: number;
+  nVideos: number;
+  nFrames: number;
+  nObjects: number;
+  /** Bumped on every change of what the status API shows (ETag, SSE ids). */
+  revision: number;
+  uploadOpen: boolean;
+  /** Task of the running operation, or of the last one once it ended. */
+  lastTaskId: string | null;
+}
+
+export const taskStatuses = ['INITIALIZING', 'RUNNING', 'COMPLETED', 'FAILED', 'ABORTED'] as const;
+export type TaskStatus = (typeof taskStatuses)[number];
+
+export interface Task {
+  id: string;
+  datasetId: string;
+  operation: Operation;
+  status: TaskStatus;
+  stage: string;
+  /** Work units: source files plus dataset-level stages; null until the source is listed. */
+  total: number | null;
+  done: number;
+  failed: number;
+  /** Highest percentage shown so far: progress never moves backwards. */
+  progress: number;
+  createdBy: string;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  /** Unix ms of the last counted unit; ETA is computed from it so it only changes with the counts. */
+  lastProgressAt: number | null;
+  errorMessage: string | null;
+  params: Record<string, unknown>;
+}
+
+export const itemKinds = ['image', 'video', 'video_frame'] as const;
+export type ItemKind = (typeof itemKinds)[number];
+
+export type ItemState = 'pending' | 'done' | 'failed';
+
+export interface Quality {
+  blurVariance: number;
+  brightnessMean: number;
+  darkFraction: number;
+  brightFraction: number;
+  blur: number;
+  dark: number;
+  bright: number;
+}
+
+export interface Item {
+  id: string;
+  datasetId: string;
+  taskId: string;
+  kind: ItemKind;
+  parentId: string | null;
+  /** Identifies the item within its task's source, so listing twice never adds it twice. */
+  sourceKey: string;
+  fileName: string;
+  originalUri: string;
+  /** Where the bytes are: `file:<absolute path>` (imported in place) or `blob:<key>` (stored by Strata). */
+  location: string;
+  state: ItemState;
+  stage: string;
+  failStage: string | null;
+  failReason: string | null;
+  sizeBytes: number | null;
+  format: string | null;
+  width: number | null;
+  height: number | null;
+  exif: Record<string, string | number> | null;
+  byteHash: string | null;
+  phash: string | null;
+  quality: Quality | null;
+  thumbKey: string | null;
+  frameIndex: number | null;
+  frameTimestamp: number | null;
+  video: Record<string, unknown> | null;
+  createdAt: string;
+}
+
+/** A per-item failure as the errors API shows it. */
+export interface ItemFailure {
+  fileName: string;
+  originalUri: string;
+  stage: string;
+  reason: string;
+}

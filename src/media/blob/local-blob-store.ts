@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, resolve, sep } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DomainError } from '../../domain/errors.ts';
+import type { BlobStore } from '../../ports/blob-store.ts';
+
+/** Refuses keys that could name a file outside the store (absolute, `..`, backslashes, NUL). */
+export function assertSafeKey(key: string): void {
+  const parts = key.split('/');
+  if (key === '' || key.startsWith('/') || key.includes('\\') || key.includes('\0') || parts.some((p) => p === '' || p === '.' || p === '..')) {
+    throw new Error(`unsafe blob key: ${JSON.stringify(key)}`);
+  }
+}
+
+/** Blobs as files under `<dataDir>/blobs`, written to a temporary name and renamed into place. */
+export function createLocalBlobStore(root: string): BlobStore {
+  const base = resolve(root);
+  const pathOf = (key: string): string => {
+    assertSafeKey(key);
+    const p = resolve(base, key);
+    if (!p.startsWith(base + sep)) throw new Error(`blob key escapes the store: ${key}`);
+    return p;
+  };
+
+  return {
+    async put(key, data, options = {}) {
+      const target = pathOf(key);
+      await mkdir(dirname(target), { recursive: true });
+      const tmp = `${target}.${randomUUID()}.part`;
+      let bytes = 0;
+      try {
+        if (Buffer.isBuffer(data)) {
+          if (options.maxBytes !== undefined && data.length > options.maxBytes) {
+            throw new DomainError('PAYLOAD_TOO_LARGE', `File exceeds the limit of ${options.maxBytes} bytes`);
+          }
+          await writeFile(tmp, data);
+          bytes = data.length;
+        } else {
+          const counter = new Transform({
+            transform(chunk: Buffer, _enc, cb) {
+              bytes += chunk.length;
+              if (options.maxBytes !== undefined && bytes > options.maxBytes) {
+                cb(new DomainError('PAYLOAD_TOO_LARGE', `File exceeds the limit of ${options.maxBytes} bytes`));
+              } else cb(null, chunk);
+            },
+          });
+          await pipeline(data as Readable, counter, createWriteStream(tmp));
+        }
+        await rename(tmp, target);
+        return bytes;
+      } catch (err) {
+        await rm(tmp, { force: true });
+        throw err;
+      }
+    },
+
+    async read(key) {
+      const p = pathOf(key);
+      const s = await stat(p).catch(() => null);
+      if (!s?.isFile()) return null;
+      return { stream: createReadStream(p), size: s.size };
+    },
+
+    async localFile(key) {
+      // Already a local file: nothing to copy or clean up.
+      return { path: pathOf(key), release: async () => {} };
+    },
+
+    async deletePrefix(prefix) {
+      await rm(pathOf(prefix.replace(/\/+$/, '')), { recursive: true, force: true });
+    },
+  };
+}

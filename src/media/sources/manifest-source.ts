@@ -1,0 +1,104 @@
+import { createReadStream } from 'node:fs';
+import { realpath, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { DomainError } from '../../domain/errors.ts';
+import type { MediaSource, SourceEntry } from '../../ports/media-source.ts';
+import { mediaKindOf } from '../media-types.ts';
+import { isInside } from './import-roots.ts';
+
+const PATH_COLUMNS = ['path', 'file', 'filename', 'file_name', 'uri', 'url'];
+
+/** Splits one CSV line, honouring double quotes. */
+function csvFields(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (quoted) {
+      if (c === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cur += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      out.push(cur);
+      cur = '';
+    } else cur += c;
+  }
+  out.push(cur);
+  return out.map((f) => f.trim());
+}
+
+export function isManifestPath(path: string): boolean {
+  return /\.(txt|csv)$/i.test(path);
+}
+
+/**
+ * A .txt (one path or file:// URI per line) or .csv (a path column, else the first column)
+ * listing media files. Relative paths are relative to the manifest's folder; every file must
+ * resolve inside the import roots, or it is a per-item failure.
+ */
+export function manifestSource(manifestPath: string, realImportRoots: readonly string[]): MediaSource {
+  const isCsv = /\.csv$/i.test(manifestPath);
+  const baseDir = dirname(manifestPath);
+
+  async function entryFor(ref: string, lineNo: number): Promise<SourceEntry | null> {
+    const kind = mediaKindOf(ref);
+    const base = { sourceKey: `line:${lineNo}`, fileName: ref, originalUri: ref };
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(ref) && !ref.startsWith('file://')) {
+      return { ...base, location: `file:${ref}`, sizeBytes: null, kind: kind ?? 'image', refused: `unsupported URI scheme in manifest: ${ref.split('://')[0]}` };
+    }
+    if (kind === null) return null;
+    let path: string;
+    try {
+      path = ref.startsWith('file://') ? fileURLToPath(ref) : isAbsolute(ref) ? ref : resolve(baseDir, ref);
+    } catch {
+      return { ...base, location: `file:${ref}`, sizeBytes: null, kind, refused: 'invalid file URI' };
+    }
+    const real = await realpath(path).catch(() => null);
+    const entry = { ...base, originalUri: pathToFileURL(path).href, kind };
+    if (real === null) return { ...entry, location: `file:${path}`, sizeBytes: null, refused: 'file not found' };
+    if (!isInside(real, realImportRoots)) return { ...entry, location: `file:${path}`, sizeBytes: null, refused: 'path is outside the import roots' };
+    const s = await stat(real);
+    if (!s.isFile()) return { ...entry, location: `file:${real}`, sizeBytes: null, refused: 'not a regular file' };
+    return { ...entry, location: `file:${real}`, sizeBytes: s.size };
+  }
+
+  return {
+    async *list() {
+      const lines = createInterface({ input: createReadStream(manifestPath), crlfDelay: Infinity });
+      let lineNo = 0;
+      let column = 0;
+      for await (const raw of lines) {
+        lineNo++;
+        const line = raw.trim();
+        if (line === '' || line.startsWith('#')) continue;
+        let ref = line;
+        if (isCsv) {
+          const fields = csvFields(line);
+          if (lineNo === 1) {
+            const header = PATH_COLUMNS.map((c) => fields.map((f) => f.toLowerCase()).indexOf(c)).find((i) => i >= 0);
+            if (header !== undefined) {
+              column = header;
+              continue;
+            }
+          }
+          ref = fields[column] ?? '';
+          if (ref === '') continue;
+        }
+        const entry = await entryFor(ref, lineNo);
+        if (entry) yield entry;
+      }
+    },
+  };
+}
+
+export function assertManifestSupported(path: string): void {
+  if (/\.parquet$/i.test(path)) {
+    throw new DomainError('BAD_REQUEST', 'Parquet manifests are not supported yet: use a .txt or .csv manifest');
+  }
+}

@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Item } from '../domain/types.ts';
+import { MediaFailure } from '../ports/media-processor.ts';
+import type { ItemOutcome, NewFrame } from '../ports/store.ts';
+import type { PipelineDeps } from './deps.ts';
+
+const STAGE = 'analyze';
+
+export const thumbKeyOf = (datasetId: string, itemId: string): string => `datasets/${datasetId}/thumbs/${itemId}.webp`;
+const frameKeyOf = (datasetId: string, videoId: string, index: number): string => `datasets/${datasetId}/frames/${videoId}/${index}.jpg`;
+
+/**
+ * Decodes and measures one item: an image (size, format, EXIF, hashes, quality, thumbnail), or
+ * a video (probe, frames, each frame analysed like an image). A file that cannot be used is a
+ * recorded per-item failure, never an error of the operation.
+ */
+export async function analyzeStage(deps: PipelineDeps, item: Item): Promise<ItemOutcome> {
+  try {
+    return item.kind === 'video' ? await analyzeVideo(deps, item) : await analyzeImage(deps, item);
+  } catch (err) {
+    if (err instanceof MediaFailure) return deps.store.items.fail(item.id, STAGE, err.message);
+    throw err;
+  }
+}
+
+async function analyzeImage(deps: PipelineDeps, item: Item): Promise<ItemOutcome> {
+  const file = await openOrFail(deps, item.location);
+  try {
+    const a = await deps.media.analyzeImage(file.path);
+    const thumbKey = thumbKeyOf(item.datasetId, item.id);
+    await deps.blobs.put(thumbKey, a.thumbnail);
+    return await deps.store.items.completeImage(item.id, STAGE, {
+      format: a.format,
+      width: a.width,
+      height: a.height,
+      exif: a.exif,
+      byteHash: a.byteHash,
+      phash: a.phash,
+      quality: a.quality,
+      thumbKey,
+    });
+  } finally {
+    await file.release();
+  }
+}
+
+async function analyzeVideo(deps: PipelineDeps, item: Item): Promise<ItemOutcome> {
+  const file = await openOrFail(deps, item.location);
+  const workDir = join(deps.tmpDir, `frames-${item.id}-${randomUUID()}`);
+  try {
+    const probe = await deps.media.probeVideo(file.path);
+    await mkdir(workDir, { recursive: true });
+    const frameFiles = await deps.media.extractFrames(file.path, workDir);
+    const frames: NewFrame[] = [];
+    const failures: string[] = [];
+    // Frames go through the worker pool together; the pool bounds the parallelism.
+    await Promise.all(
+      frameFiles.map(async (f) => {
+        try {
+          const a = await deps.media.analyzeImage(f.path);
+          const id = randomUUID();
+          const frameKey = frameKeyOf(item.datasetId, item.id, f.index);
+          const thumbKey = thumbKeyOf(item.datasetId, id);
+          await deps.blobs.put(frameKey, await readFile(f.path));
+          await deps.blobs.put(thumbKey, a.thumbnail);
+          frames.push({ id, frameIndex: f.index, frameTimestamp: f.timestampSeconds, location: `blob:${frameKey}`, ...a, thumbKey });
+        } catch (err) {
+          if (!(err instanceof MediaFailure)) throw err;
+          failures.push(`frame ${f.index}: ${err.message}`);
+        }
+      }),
+    );
+    if (frames.length === 0) {
+      throw new MediaFailure(failures.length > 0 ? `no frame could be decoded (${failures[0]})` : 'no frames could be extracted from the video');
+    }
+    frames.sort((a, b) => a.frameIndex - b.frameIndex);
+    return await deps.store.items.completeVideo(item.id, STAGE, { ...probe, frames: frames.length, frame_failures: failures.length }, frames);
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+    await file.release();
+  }
+}
+
+async function openOrFail(deps: PipelineDeps, location: string): Promise<{ path: string; release(): Promise<void> }> {
+  try {
+    return await deps.openLocation(location);
+  } catch (err) {
+    if (err instanceof MediaFailure) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new MediaFailure('file no longer exists at its source');
+    if (code === 'EACCES') throw new MediaFailure('file is not readable (permission denied)');
+    throw err;
+  }
+}

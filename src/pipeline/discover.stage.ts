@@ -1,0 +1,54 @@
+import { DomainError } from '../domain/errors.ts';
+import type { Dataset, Task } from '../domain/types.ts';
+import type { NewItem } from '../ports/store.ts';
+import { OperationFailure, type PipelineDeps } from './deps.ts';
+import { itemStages } from './graph.ts';
+
+const BATCH = 500;
+
+/**
+ * Lists the source and records one item per media file, so the total is known before any
+ * work starts. Re-running after a crash re-lists: items already recorded are kept as they are.
+ */
+export async function discoverStage(deps: PipelineDeps, dataset: Dataset, task: Task): Promise<void> {
+  let source;
+  try {
+    source = await deps.openSource(dataset, task);
+  } catch (err) {
+    if (err instanceof DomainError) throw new OperationFailure(err.message);
+    throw err;
+  }
+  let batch: NewItem[] = [];
+  let count = 0;
+  try {
+    for await (const entry of source.list()) {
+      batch.push({
+        datasetId: dataset.id,
+        taskId: task.id,
+        kind: entry.kind,
+        sourceKey: entry.sourceKey,
+        fileName: entry.fileName,
+        originalUri: entry.originalUri,
+        location: entry.location,
+        sizeBytes: entry.sizeBytes,
+        stage: itemStages[0],
+        ...(entry.refused !== undefined && { failure: { stage: 'discover', reason: entry.refused } }),
+      });
+      count++;
+      if (batch.length >= BATCH) {
+        await deps.store.items.insertMany(batch);
+        batch = [];
+      }
+    }
+  } catch (err) {
+    if (err instanceof DomainError) throw new OperationFailure(err.message);
+    if (isFsError(err)) throw new OperationFailure(`Source could not be read: ${err.message}`);
+    throw err;
+  }
+  await deps.store.items.insertMany(batch);
+  await deps.store.tasks.update(task.id, { total: count });
+}
+
+function isFsError(err: unknown): err is NodeJS.ErrnoException {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && /^E[A-Z]+$/.test((err as NodeJS.ErrnoException).code!);
+}

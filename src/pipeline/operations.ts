@@ -1,0 +1,34 @@
+import { statusWhenStarting, type Operation } from '../domain/dataset-status.ts';
+import type { Dataset, Task } from '../domain/types.ts';
+import type { PipelineDeps } from './deps.ts';
+import { taskStagesOf } from './graph.ts';
+import { queueStageWork } from './runner.ts';
+
+/**
+ * Starts an operation on a dataset: checks the state machine, records the task and the
+ * dataset's new state together, and queues the first stage.
+ */
+export async function startOperation(
+  deps: PipelineDeps,
+  dataset: Dataset,
+  op: Operation,
+  userId: string,
+  params: Record<string, unknown> = {},
+): Promise<Task> {
+  const running = dataset.lastTaskId ? await deps.store.tasks.get(dataset.lastTaskId) : null;
+  const runningOp = running && (running.status === 'RUNNING' || running.status === 'INITIALIZING') ? running.operation : null;
+  const next = statusWhenStarting(dataset.status, op, runningOp);
+  const task = await deps.store.tasks.start(
+    { datasetId: dataset.id, operation: op, stage: taskStagesOf(op)[0]!, createdBy: userId, params: { ...params, previousStatus: dataset.status } },
+    { from: dataset.status, to: next },
+  );
+  await queueStageWork(deps, task);
+  return task;
+}
+
+/** After a restart: puts every unfinished operation's current stage back in the queue. */
+export async function reconcile(deps: PipelineDeps): Promise<number> {
+  const tasks = await deps.store.tasks.listRunning();
+  for (const task of tasks) await queueStageWork(deps, task);
+  return tasks.length;
+}

@@ -1,0 +1,117 @@
+import type { JobName } from '../jobs/catalogue.ts';
+import type { JobHandler, JobResult, OutgoingJob } from '../ports/job-queue.ts';
+import { analyzeStage } from './analyze.stage.ts';
+import { OperationFailure, type PipelineDeps } from './deps.ts';
+import { discoverStage } from './discover.stage.ts';
+import { ITEMS, isDatasetStage, itemStages, nextStage, type DatasetStage } from './graph.ts';
+import { summarizeStage } from './summarize.stage.ts';
+import type { Dataset, Task } from '../domain/types.ts';
+import { isoMicros } from '../lib/time.ts';
+
+type DatasetStageFn = (deps: PipelineDeps, dataset: Dataset, task: Task) => Promise<void>;
+
+const datasetStageFns: Record<DatasetStage, DatasetStageFn> = {
+  discover: discoverStage,
+  summarize: summarizeStage,
+};
+
+const done: JobResult = { status: 'done' };
+const skipped = (reason: string): JobResult => ({ status: 'skipped', reason });
+
+export function datasetStageJob(task: Task, stage: string): OutgoingJob<'dataset-stage'> {
+  return {
+    name: 'dataset-stage',
+    payload: { datasetId: task.datasetId, taskId: task.id, stage },
+    options: { singletonKey: `stage:${task.id}:${stage}`, serialKey: `dataset:${task.datasetId}` },
+  };
+}
+
+/** Queues every still-pending item of the task, a page at a time (duplicates are ignored). */
+export async function enqueuePendingItems(deps: PipelineDeps, task: Task): Promise<void> {
+  for (const stage of itemStages) {
+    let after = '';
+    for (;;) {
+      const ids = await deps.store.items.pendingIds(task.id, stage, after, 1000);
+      if (ids.length === 0) break;
+      await deps.queue.send(
+        ids.map((itemId) => ({
+          name: 'item-stage' as const,
+          payload: { datasetId: task.datasetId, taskId: task.id, itemId, stage },
+          options: { singletonKey: `item:${itemId}:${stage}` },
+        })),
+      );
+      after = ids[ids.length - 1]!;
+    }
+  }
+}
+
+/** Moves a task from `from` to the next stage and queues whatever that stage needs. */
+async function advance(deps: PipelineDeps, taskId: string, from: string): Promise<void> {
+  const task = await deps.store.tasks.get(taskId);
+  if (!task) return;
+  const to = nextStage(task.operation, from);
+  if (to === null) return;
+  if (!(await deps.store.tasks.advanceStage(taskId, from, to))) return;
+  await queueStageWork(deps, { ...task, stage: to });
+}
+
+/** Queues the work of the task's current stage. Safe to repeat: the reconciler calls it too. */
+export async function queueStageWork(deps: PipelineDeps, task: Task): Promise<void> {
+  if (task.stage === ITEMS) {
+    await enqueuePendingItems(deps, task);
+    // The barrier: nothing left to process (or everything failed at listing) moves on at once.
+    if (task.total !== null && task.done + task.failed >= task.total) await advance(deps, task.id, ITEMS);
+    return;
+  }
+  await deps.queue.send([datasetStageJob(task, task.stage)]);
+}
+
+/** Ends the operation in ERROR with a message a user can act on. */
+async function failOperation(deps: PipelineDeps, task: Task, message: string): Promise<void> {
+  await deps.store.tasks.finish(task.id, { taskStatus: 'FAILED', errorMessage: message, datasetStatus: task.operation === 'CREATE' ? 'ERROR' : 'READY', fatalErrorMsg: message });
+}
+
+
+export function pipelineHandlers(deps: PipelineDeps): { [N in JobName]: JobHandler<N> } {
+  return {
+    'dataset-stage': async ({ taskId, stage }, ctx) => {
+      const task = await deps.store.tasks.get(taskId);
+      if (!task || task.status === 'COMPLETED' || task.status === 'FAILED' || task.status === 'ABORTED') return skipped('task ended');
+      if (task.stage !== stage || !isDatasetStage(stage)) return skipped(`task is at stage ${task.stage}`);
+      const dataset = await deps.store.datasets.get(task.datasetId);
+      if (!dataset) return skipped('dataset deleted');
+      if (task.status === 'INITIALIZING') await deps.store.tasks.update(task.id, { status: 'RUNNING', startedAt: isoMicros() });
+      try {
+        await datasetStageFns[stage](deps, dataset, task);
+      } catch (err) {
+        if (err instanceof OperationFailure) {
+          await failOperation(deps, task, err.message);
+          return { status: 'failed', reason: err.message };
+        }
+        if (ctx.isLastAttempt) {
+          const reason = `Internal error during ${stage}: ${err instanceof Error ? err.message : String(err)}`;
+          await failOperation(deps, task, reason);
+          return { status: 'failed', reason };
+        }
+        throw err;
+      }
+      await advance(deps, task.id, stage);
+      return done;
+    },
+
+    'item-stage': async ({ itemId, stage }, ctx) => {
+      const item = await deps.store.items.get(itemId);
+      if (!item || item.state !== 'pending' || item.stage !== stage) return skipped('item already processed');
+      let outcome;
+      try {
+        outcome = await analyzeStage(deps, item);
+      } catch (err) {
+        if (!ctx.isLastAttempt) throw err;
+        const reason = `internal error: ${err instanceof Error ? err.message : String(err)}`;
+        outcome = await deps.store.items.fail(itemId, stage, reason);
+      }
+      if (outcome.taskItemsFinished) await advance(deps, item.taskId, ITEMS);
+      return outcome.applied ? done : skipped('item already processed');
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import type { Quality } from '../domain/types.ts';
+
+export interface AnalyzedImage {
+  format: string;
+  width: number;
+  height: number;
+  exif: Record<string, string | number> | null;
+  byteHash: string;
+  phash: string;
+  quality: Quality;
+  thumbnail: Buffer;
+}
+
+export interface VideoFrameFile {
+  path: string;
+  index: number;
+  timestampSeconds: number;
+}
+
+/**
+ * CPU-heavy media work, run off the event loop. Failures that belong to the file (corrupt,
+ * unsupported, too large) reject with a MediaFailure whose message is shown to users.
+ */
+export interface MediaProcessor {
+  analyzeImage(path: string): Promise<AnalyzedImage>;
+  probeVideo(path: string): Promise<Record<string, unknown>>;
+  extractFrames(path: string, outDir: string): Promise<VideoFrameFile[]>;
+  close(): Promise<void>;
+}
+
+/** A failure of the item itself, as opposed to a bug or an infrastructure fault. */
+export class MediaFailure extends Error {
+  override name = 'MediaFailure';
+}

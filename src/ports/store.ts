@@ -1,0 +1,188 @@
+import type { DatasetStatus, Operation } from '../domain/dataset-status.ts';
+import type { Dataset, Item, ItemFailure, ItemKind, Quality, Role, SourceType, Task, TaskStatus, User } from '../domain/types.ts';
+
+/** Metadata storage. One implementation over Kysely serves SQLite and PostgreSQL. */
+export interface Store {
+  readonly users: UsersRepo;
+  readonly datasets: DatasetsRepo;
+  readonly tasks: TasksRepo;
+  readonly uploads: UploadsRepo;
+  readonly items: ItemsRepo;
+  readonly jobs: JobsRepo;
+  close(): Promise<void>;
+}
+
+export interface UsersRepo {
+  create(input: { email: string; passwordHash: string; role: Role }): Promise<User>;
+  /** Creates the user, or sets the password and role of an existing one. */
+  upsert(input: { email: string; passwordHash: string; role: Role }): Promise<User>;
+  findByEmail(email: string): Promise<(User & { passwordHash: string }) | null>;
+  findById(id: string): Promise<User | null>;
+  addApiKey(input: { apiKey: string; userId: string; secretSealed: string }): Promise<void>;
+  findApiKey(apiKey: string): Promise<{ userId: string; secretSealed: string; revoked: boolean } | null>;
+  revokeApiKey(apiKey: string): Promise<boolean>;
+  listApiKeys(userId: string): Promise<Array<{ apiKey: string; createdAt: string; revoked: boolean }>>;
+  addSession(input: { tokenHash: string; userId: string; expiresAt: number }): Promise<void>;
+  findSession(tokenHash: string): Promise<{ userId: string; expiresAt: number } | null>;
+  deleteSession(tokenHash: string): Promise<void>;
+}
+
+export interface NewDataset {
+  displayName: string;
+  description: string;
+  sourceType: SourceType;
+  sourceUri: string | null;
+  ownerId: string;
+  sourceDatasetId?: string | null;
+}
+
+export interface DatasetPatch {
+  status?: DatasetStatus;
+  fatalErrorMsg?: string | null;
+  uploadOpen?: boolean;
+  lastTaskId?: string | null;
+  sourceUri?: string | null;
+}
+
+export interface DatasetsRepo {
+  create(input: NewDataset): Promise<Dataset>;
+  get(id: string): Promise<Dataset | null>;
+  /** Datasets `userId` owns or has been shared; all of them for admins. */
+  listVisible(user: { id: string; role: Role }, sortBy: 'date' | 'name'): Promise<Dataset[]>;
+  isSharedWith(datasetId: string, userId: string): Promise<boolean>;
+  share(datasetId: string, userId: string): Promise<void>;
+  /** Applies the patch and bumps the revision. */
+  update(id: string, patch: DatasetPatch): Promise<void>;
+  /** Current revision of each dataset (for change notification across processes). */
+  revisions(ids: readonly string[]): Promise<Map<string, number>>;
+  delete(id: string): Promise<void>;
+}
+
+export interface NewTask {
+  datasetId: string;
+  operation: Operation;
+  stage: string;
+  createdBy: string;
+  params?: Record<string, unknown>;
+}
+
+export interface TaskPatch {
+  status?: TaskStatus;
+  stage?: string;
+  total?: number | null;
+  progress?: number;
+  startedAt?: string | null;
+  endedAt?: string | null;
+  errorMessage?: string | null;
+}
+
+export interface TasksRepo {
+  /**
+   * Creates the task and moves the dataset from `from` to `to` with it, atomically; a CONFLICT
+   * when the dataset is no longer at `from` (two clients starting operations at once).
+   */
+  start(input: NewTask, transition: { from: DatasetStatus; to: DatasetStatus }): Promise<Task>;
+  /** Ends the task and settles the dataset's state, atomically (no reader sees one without the other). */
+  finish(id: string, outcome: { taskStatus: TaskStatus; errorMessage: string | null; datasetStatus: DatasetStatus; fatalErrorMsg: string | null }): Promise<void>;
+  get(id: string): Promise<Task | null>;
+  listRunning(): Promise<Task[]>;
+  /** Applies the patch and bumps the dataset's revision, in one transaction. */
+  update(id: string, patch: TaskPatch): Promise<void>;
+  /** Moves the task from `from` to `to` only if it is still at `from`; true when this call moved it. */
+  advanceStage(id: string, from: string, to: string): Promise<boolean>;
+}
+
+export interface UploadsRepo {
+  openTransaction(datasetId: string): Promise<number>;
+  getTransaction(datasetId: string, transId: number): Promise<{ id: number; state: 'open' | 'submitted' } | null>;
+  submitTransaction(datasetId: string, transId: number): Promise<void>;
+  add(input: { datasetId: string; transId: number; fileName: string; blobKey: string; sizeBytes: number }): Promise<void>;
+  /** Uploads of a transaction in upload order, `limit` at a time after `afterId`. */
+  page(datasetId: string, transId: number, afterId: number, limit: number): Promise<Array<{ id: number; fileName: string; blobKey: string; sizeBytes: number }>>;
+}
+
+export interface NewItem {
+  datasetId: string;
+  taskId: string;
+  kind: ItemKind;
+  sourceKey: string;
+  fileName: string;
+  originalUri: string;
+  location: string;
+  sizeBytes: number | null;
+  stage: string;
+  /** Set when the item failed before any stage ran (e.g. a symlink out of the import roots). */
+  failure?: { stage: string; reason: string };
+}
+
+export interface ImageFacts {
+  format: string;
+  width: number;
+  height: number;
+  exif: Record<string, string | number> | null;
+  byteHash: string;
+  phash: string;
+  quality: Quality;
+  thumbKey: string;
+  sizeBytes?: number;
+}
+
+export interface NewFrame extends ImageFacts {
+  id: string;
+  frameIndex: number;
+  frameTimestamp: number;
+  location: string;
+}
+
+export interface ItemOutcome {
+  /** False when the item had already moved on (a repeated job): nothing was counted. */
+  applied: boolean;
+  /** True when this item was the task's last unfinished one. */
+  taskItemsFinished: boolean;
+}
+
+export interface ItemsRepo {
+  /** Inserts items, ignoring any whose (task, sourceKey) already exists; counts pre-failed ones. */
+  insertMany(items: readonly NewItem[]): Promise<void>;
+  get(id: string): Promise<Item | null>;
+  /** Pending items of a task at a stage, in id order, `limit` after `afterId`. */
+  pendingIds(taskId: string, stage: string, afterId: string, limit: number): Promise<string[]>;
+  /** Records an image's facts and counts it done. */
+  completeImage(itemId: string, stage: string, facts: ImageFacts): Promise<ItemOutcome>;
+  /** Records a video's probe and frames and counts it done, frames included, atomically. */
+  completeVideo(itemId: string, stage: string, video: Record<string, unknown>, frames: readonly NewFrame[]): Promise<ItemOutcome>;
+  /** Records a per-item failure and counts it. */
+  fail(itemId: string, stage: string, reason: string): Promise<ItemOutcome>;
+  failures(datasetId: string, offset: number, limit: number): Promise<ItemFailure[]>;
+  countFailures(datasetId: string): Promise<number>;
+}
+
+export interface JobRow {
+  id: number;
+  name: string;
+  payload: unknown;
+  retryCount: number;
+  retryLimit: number;
+}
+
+export interface NewJob {
+  name: string;
+  payload: unknown;
+  /** At most one queued-or-active job per key: a second send is ignored. */
+  singletonKey?: string | null;
+  /** Jobs sharing a serial key never run at the same time. */
+  serialKey?: string | null;
+  retryLimit: number;
+}
+
+export interface JobsRepo {
+  insertMany(jobs: readonly NewJob[]): Promise<number>;
+  /** Marks up to `limit` ready jobs of `name` active and returns them. */
+  claim(name: string, limit: number): Promise<JobRow[]>;
+  complete(id: number): Promise<void>;
+  /** Back to the queue after `delayMs`, or failed for good when retries are used up. */
+  retryOrFail(id: number, error: string, delayMs: number): Promise<'retry' | 'failed'>;
+  /** After a crash: jobs left active by a dead process go back to the queue. */
+  requeueActive(): Promise<number>;
+  countOpen(): Promise<number>;
+}

@@ -1,0 +1,28 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Store } from '../ports/store.ts';
+import { sqliteHelpers } from './dialect.ts';
+import { migrateToLatest } from './migrate.ts';
+import { datasetsRepo } from './repos/datasets.repo.ts';
+import { itemsRepo } from './repos/items.repo.ts';
+import { jobsRepo } from './repos/jobs.repo.ts';
+import { tasksRepo } from './repos/tasks.repo.ts';
+import { uploadsRepo } from './repos/uploads.repo.ts';
+import { usersRepo } from './repos/users.repo.ts';
+import { openSqlite } from './sqlite/open-sqlite.ts';
+
+/** Opens the embedded SQLite store under the data directory, migrated to the latest schema. */
+export async function createSqliteStore(dataDir: string): Promise<Store> {
+  mkdirSync(dataDir, { recursive: true });
+  const db = openSqlite(join(dataDir, 'strata.sqlite'));
+  await migrateToLatest(db, sqliteHelpers);
+  return {
+    users: usersRepo(db),
+    datasets: datasetsRepo(db),
+    tasks: tasksRepo(db),
+    uploads: uploadsRepo(db),
+    items: itemsRepo(db),
+    jobs: jobsRepo(db),
+    close: () => db.destroy(),
+  };
+}

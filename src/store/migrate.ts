@@ -1,0 +1,23 @@
+import { Migrator, type Kysely, type Migration } from 'kysely';
+import type { DialectHelpers } from './dialect.ts';
+import * as initial from './migrations/0001-initial.ts';
+
+/** Migrations in order; a migration's name never changes once released. */
+const migrations: Record<string, { up(db: Kysely<any>, d: DialectHelpers): Promise<void> }> = {
+  '0001-initial': initial,
+};
+
+export async function migrateToLatest(db: Kysely<any>, dialect: DialectHelpers): Promise<void> {
+  const provider = {
+    async getMigrations(): Promise<Record<string, Migration>> {
+      return Object.fromEntries(
+        Object.entries(migrations).map(([name, m]) => [name, { up: (db: Kysely<any>) => m.up(db, dialect) }]),
+      );
+    },
+  };
+  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error !== undefined || failed !== undefined) {
+    throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);
+  }
+}

@@ -1,0 +1,249 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { Item, ItemKind, ItemState, Quality } from '../../domain/types.ts';
+import { isoMicros } from '../../lib/time.ts';
+import type { ImageFacts, ItemOutcome, ItemsRepo } from '../../ports/store.ts';
+import type { DB, ItemsTable } from '../schema.ts';
+
+function parse<T>(text: string | null): T | null {
+  return text === null ? null : (JSON.parse(text) as T);
+}
+
+function toItem(r: Selectable<ItemsTable>): Item {
+  return {
+    id: r.id,
+    datasetId: r.dataset_id,
+    taskId: r.task_id,
+    kind: r.kind as ItemKind,
+    parentId: r.parent_id,
+    sourceKey: r.source_key,
+    fileName: r.file_name,
+    originalUri: r.original_uri,
+    location: r.location,
+    state: r.state as ItemState,
+    stage: r.stage,
+    failStage: r.fail_stage,
+    failReason: r.fail_reason,
+    sizeBytes: r.size_bytes === null ? null : Number(r.size_bytes),
+    format: r.format,
+    width: r.width,
+    height: r.height,
+    exif: parse(r.exif),
+    byteHash: r.byte_hash,
+    phash: r.phash,
+    quality: parse<Quality>(r.quality),
+    thumbKey: r.thumb_key,
+    frameIndex: r.frame_index,
+    frameTimestamp: r.frame_timestamp,
+    video: parse(r.video),
+    createdAt: r.created_at,
+  };
+}
+
+function factColumns(f: ImageFacts) {
+  return {
+    format: f.format,
+    width: f.width,
+    height: f.height,
+    exif: f.exif === null ? null : JSON.stringify(f.exif),
+    byte_hash: f.byteHash,
+    phash: f.phash,
+    quality: JSON.stringify(f.quality),
+    thumb_key: f.thumbKey,
+    ...(f.sizeBytes !== undefined && { size_bytes: f.sizeBytes }),
+  };
+}
+
+/**
+ * Counts one finished unit on the task (and, for successes, on the dataset), bumps the dataset
+ * revision, and tells whether the task has no unfinished items left. Runs inside the same
+ * transaction that changed the item, so a unit is counted exactly once.
+ */
+async function countUnit(
+  trx: Transaction<DB>,
+  item: { task_id: string; dataset_id: string },
+  outcome: { failed: true } | { failed: false; images: number; videos: number; frames: number },
+): Promise<ItemOutcome> {
+  const now = Date.now();
+  await trx
+    .updateTable('tasks')
+    .set(outcome.failed ? { failed: sql`failed + 1`, last_progress_at: now } : { done: sql`done + 1`, last_progress_at: now })
+    .where('id', '=', item.task_id)
+    .execute();
+  await trx
+    .updateTable('datasets')
+    .set({
+      revision: sql`revision + 1`,
+      ...(!outcome.failed && {
+        n_images: sql`n_images + ${outcome.images}`,
+        n_videos: sql`n_videos + ${outcome.videos}`,
+        n_frames: sql`n_frames + ${outcome.frames}`,
+      }),
+    })
+    .where('id', '=', item.dataset_id)
+    .execute();
+  const task = await trx.selectFrom('tasks').select(['total', 'done', 'failed']).where('id', '=', item.task_id).executeTakeFirstOrThrow();
+  const finished = task.total !== null && Number(task.done) + Number(task.failed) >= Number(task.total);
+  return { applied: true, taskItemsFinished: finished };
+}
+
+const notApplied: ItemOutcome = { applied: false, taskItemsFinished: false };
+
+export function itemsRepo(db: Kysely<DB>): ItemsRepo {
+  /** Locks in the item's move out of `pending` at `stage`; undefined when another run got there first. */
+  async function claimFinish(trx: Transaction<DB>, itemId: string, stage: string, set: Partial<Selectable<ItemsTable>>) {
+    const row = await trx.selectFrom('items').select(['task_id', 'dataset_id', 'kind']).where('id', '=', itemId).executeTakeFirst();
+    if (!row) return undefined;
+    const res = await trx
+      .updateTable('items')
+      .set(set)
+      .where('id', '=', itemId)
+      .where('state', '=', 'pending')
+      .where('stage', '=', stage)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0 ? row : undefined;
+  }
+
+  return {
+    async insertMany(items) {
+      if (items.length === 0) return;
+      await db.transaction().execute(async (trx) => {
+        const created = isoMicros();
+        const res = await trx
+          .insertInto('items')
+          .values(
+            items.map((i) => ({
+              id: randomUUID(),
+              dataset_id: i.datasetId,
+              task_id: i.taskId,
+              kind: i.kind,
+              parent_id: null,
+              source_key: i.sourceKey,
+              file_name: i.fileName,
+              original_uri: i.originalUri,
+              location: i.location,
+              state: i.failure ? 'failed' : 'pending',
+              stage: i.failure?.stage ?? i.stage,
+              fail_stage: i.failure?.stage ?? null,
+              fail_reason: i.failure?.reason ?? null,
+              size_bytes: i.sizeBytes,
+              format: null,
+              width: null,
+              height: null,
+              exif: null,
+              byte_hash: null,
+              phash: null,
+              quality: null,
+              thumb_key: null,
+              frame_index: null,
+              frame_timestamp: null,
+              video: null,
+              created_at: created,
+            })),
+          )
+          .onConflict((oc) => oc.columns(['task_id', 'source_key']).doNothing())
+          .returning(['state', 'task_id'])
+          .execute();
+        // Items refused at listing time count as failed units right away.
+        const failedByTask = new Map<string, number>();
+        for (const r of res) if (r.state === 'failed') failedByTask.set(r.task_id, (failedByTask.get(r.task_id) ?? 0) + 1);
+        for (const [taskId, n] of failedByTask) {
+          await trx.updateTable('tasks').set({ failed: sql`failed + ${n}` }).where('id', '=', taskId).execute();
+        }
+      });
+    },
+
+    async get(id) {
+      const r = await db.selectFrom('items').selectAll().where('id', '=', id).executeTakeFirst();
+      return r ? toItem(r) : null;
+    },
+
+    async pendingIds(taskId, stage, afterId, limit) {
+      const rows = await db
+        .selectFrom('items')
+        .select('id')
+        .where('task_id', '=', taskId)
+        .where('state', '=', 'pending')
+        .where('stage', '=', stage)
+        .where('id', '>', afterId)
+        .orderBy('id')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => r.id);
+    },
+
+    async completeImage(itemId, stage, facts) {
+      return db.transaction().execute(async (trx) => {
+        const row = await claimFinish(trx, itemId, stage, { state: 'done', ...factColumns(facts) });
+        if (!row) return notApplied;
+        return countUnit(trx, row, { failed: false, images: 1, videos: 0, frames: 0 });
+      });
+    },
+
+    async completeVideo(itemId, stage, video, frames) {
+      return db.transaction().execute(async (trx) => {
+        const row = await claimFinish(trx, itemId, stage, { state: 'done', video: JSON.stringify(video) });
+        if (!row) return notApplied;
+        const parent = await trx.selectFrom('items').select(['file_name', 'original_uri', 'task_id']).where('id', '=', itemId).executeTakeFirstOrThrow();
+        const created = isoMicros();
+        // Frames go in chunks: SQLite caps the number of bound parameters per statement.
+        for (let i = 0; i < frames.length; i += 200) {
+          await trx
+            .insertInto('items')
+            .values(
+              frames.slice(i, i + 200).map((f) => ({
+                id: f.id,
+                dataset_id: row.dataset_id,
+                task_id: parent.task_id,
+                kind: 'video_frame',
+                parent_id: itemId,
+                source_key: `${itemId}#${f.frameIndex}`,
+                file_name: parent.file_name,
+                original_uri: parent.original_uri,
+                location: f.location,
+                state: 'done',
+                stage,
+                fail_stage: null,
+                fail_reason: null,
+                size_bytes: f.sizeBytes ?? null,
+                frame_index: f.frameIndex,
+                frame_timestamp: f.frameTimestamp,
+                video: null,
+                created_at: created,
+                ...factColumns(f),
+              })),
+            )
+            .execute();
+        }
+        return countUnit(trx, row, { failed: false, images: 0, videos: 1, frames: frames.length });
+      });
+    },
+
+    async fail(itemId, stage, reason) {
+      return db.transaction().execute(async (trx) => {
+        const row = await claimFinish(trx, itemId, stage, { state: 'failed', fail_stage: stage, fail_reason: reason });
+        if (!row) return notApplied;
+        return countUnit(trx, row, { failed: true });
+      });
+    },
+
+    async failures(datasetId, offset, limit) {
+      const rows = await db
+        .selectFrom('items')
+        .select(['file_name', 'original_uri', 'fail_stage', 'fail_reason'])
+        .where('dataset_id', '=', datasetId)
+        .where('state', '=', 'failed')
+        .orderBy('created_at')
+        .orderBy('id')
+        .offset(offset)
+        .limit(limit)
+        .execute();
+      return rows.map((r) => ({ fileName: r.file_name, originalUri: r.original_uri, stage: r.fail_stage ?? '', reason: r.fail_reason ?? '' }));
+    },
+
+    async countFailures(datasetId) {
+      const r = await db.selectFrom('items').select((eb) => eb.fn.countAll<number>().as('n')).where('dataset_id', '=', datasetId).where('state', '=', 'failed').executeTakeFirstOrThrow();
+      return Number(r.n);
+    },
+  };
+}

@@ -1,0 +1,105 @@
+import { sql, type Kysely } from 'kysely';
+import type { JobRow, JobsRepo } from '../../ports/store.ts';
+import type { DB } from '../schema.ts';
+
+const OPEN_STATES = ['created', 'retry', 'active'] as const;
+
+/**
+ * The durable job table behind the in-process queue. States follow pg-boss's vocabulary
+ * (created, retry, active, completed, failed) so moving to pg-boss changes no caller.
+ */
+export function jobsRepo(db: Kysely<DB>): JobsRepo {
+  return {
+    async insertMany(jobs) {
+      if (jobs.length === 0) return 0;
+      const now = Date.now();
+      return db.transaction().execute(async (trx) => {
+        let inserted = 0;
+        for (const j of jobs) {
+          const values = {
+            name: j.name,
+            payload: JSON.stringify(j.payload),
+            singleton_key: j.singletonKey ?? null,
+            serial_key: j.serialKey ?? null,
+            state: 'created',
+            retry_count: 0,
+            retry_limit: j.retryLimit,
+            start_after: now,
+            started_at: null,
+            completed_at: null,
+            output: null,
+            created_at: now,
+          };
+          if (j.singletonKey) {
+            const open = await trx
+              .selectFrom('jobs')
+              .select('id')
+              .where('singleton_key', '=', j.singletonKey)
+              .where('state', 'in', OPEN_STATES)
+              .executeTakeFirst();
+            if (open) continue;
+          }
+          await trx.insertInto('jobs').values(values).execute();
+          inserted++;
+        }
+        return inserted;
+      });
+    },
+
+    async claim(name, limit) {
+      const now = Date.now();
+      const { rows } = await sql<{ id: number; name: string; payload: string; retry_count: number; retry_limit: number }>`
+        update jobs set state = 'active', started_at = ${now}
+        where id in (
+          select j.id from jobs j
+          where j.name = ${name} and j.state in ('created', 'retry') and j.start_after <= ${now}
+            and (j.serial_key is null or not exists (
+              select 1 from jobs a where a.serial_key = j.serial_key and a.state = 'active'))
+          order by j.id
+          limit ${limit})
+        returning id, name, payload, retry_count, retry_limit`.execute(db);
+      return rows.map(
+        (r): JobRow => ({
+          id: Number(r.id),
+          name: r.name,
+          payload: JSON.parse(r.payload) as unknown,
+          retryCount: Number(r.retry_count),
+          retryLimit: Number(r.retry_limit),
+        }),
+      );
+    },
+
+    async complete(id) {
+      // Finished jobs leave the table: the pipeline's own tables record what was done.
+      await db.deleteFrom('jobs').where('id', '=', id).execute();
+    },
+
+    async retryOrFail(id, error, delayMs) {
+      return db.transaction().execute(async (trx) => {
+        const job = await trx.selectFrom('jobs').select(['retry_count', 'retry_limit']).where('id', '=', id).executeTakeFirst();
+        if (!job) return 'failed';
+        const exhausted = Number(job.retry_count) >= Number(job.retry_limit);
+        await trx
+          .updateTable('jobs')
+          .set(
+            exhausted
+              ? { state: 'failed', completed_at: Date.now(), output: error }
+              : { state: 'retry', retry_count: sql`retry_count + 1`, start_after: Date.now() + delayMs, output: error },
+          )
+          .where('id', '=', id)
+          .execute();
+        return exhausted ? 'failed' : 'retry';
+      });
+    },
+
+    async requeueActive() {
+      const res = await db.updateTable('jobs').set({ state: 'retry', start_after: Date.now() }).where('state', '=', 'active').executeTakeFirst();
+      return Number(res.numUpdatedRows);
+    },
+
+    async countOpen() {
+      const r = await db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('state', 'in', OPEN_STATES).executeTakeFirstOrThrow();
+      return Number(r.n);
+    },
+  };
+}

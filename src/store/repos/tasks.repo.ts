@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Operation } from '../../domain/dataset-status.ts';
+import type { Task, TaskStatus } from '../../domain/types.ts';
+import { DomainError } from '../../domain/errors.ts';
+import { isoMicros } from '../../lib/time.ts';
+import type { TasksRepo } from '../../ports/store.ts';
+import type { DB, TasksTable } from '../schema.ts';
+
+export function toTask(r: Selectable<TasksTable>): Task {
+  return {
+    id: r.id,
+    datasetId: r.dataset_id,
+    operation: r.operation as Operation,
+    status: r.status as TaskStatus,
+    stage: r.stage,
+    total: r.total === null ? null : Number(r.total),
+    done: Number(r.done),
+    failed: Number(r.failed),
+    progress: Number(r.progress),
+    createdBy: r.created_by,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+    lastProgressAt: r.last_progress_at === null ? null : Number(r.last_progress_at),
+    errorMessage: r.error_message,
+    params: JSON.parse(r.params) as Record<string, unknown>,
+  };
+}
+
+export function tasksRepo(db: Kysely<DB>): TasksRepo {
+  async function bumpDataset(trx: Kysely<DB>, taskId: string): Promise<void> {
+    await trx
+      .updateTable('datasets')
+      .set({ revision: sql`revision + 1` })
+      .where('id', '=', (eb) => eb.selectFrom('tasks').select('dataset_id').where('tasks.id', '=', taskId))
+      .execute();
+  }
+
+  return {
+    async start(input, transition) {
+      const row: Selectable<TasksTable> = {
+        id: randomUUID(),
+        dataset_id: input.datasetId,
+        operation: input.operation,
+        status: 'INITIALIZING',
+        stage: input.stage,
+        total: null,
+        done: 0,
+        failed: 0,
+        progress: 0,
+        created_by: input.createdBy,
+        created_at: isoMicros(),
+        started_at: null,
+        ended_at: null,
+        last_progress_at: null,
+        error_message: null,
+        params: JSON.stringify(input.params ?? {}),
+      };
+      await db.transaction().execute(async (trx) => {
+        const res = await trx
+          .updateTable('datasets')
+          .set({ status: transition.to, last_task_id: row.id, upload_open: 0, fatal_error_msg: null, revision: sql`revision + 1` })
+          .where('id', '=', input.datasetId)
+          .where('status', '=', transition.from)
+          .executeTakeFirst();
+        if (Number(res.numUpdatedRows) === 0) {
+          throw new DomainError('CONFLICT', 'The dataset changed state meanwhile; try again');
+        }
+        await trx.insertInto('tasks').values(row).execute();
+      });
+      return toTask(row);
+    },
+
+    async finish(id, outcome) {
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('tasks')
+          .set({ status: outcome.taskStatus, error_message: outcome.errorMessage, ended_at: isoMicros(), progress: 100 })
+          .where('id', '=', id)
+          .execute();
+        await trx
+          .updateTable('datasets')
+          .set({ status: outcome.datasetStatus, fatal_error_msg: outcome.fatalErrorMsg, revision: sql`revision + 1` })
+          .where('id', '=', (eb) => eb.selectFrom('tasks').select('dataset_id').where('tasks.id', '=', id))
+          .execute();
+      });
+    },
+
+    async get(id) {
+      const r = await db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
+      return r ? toTask(r) : null;
+    },
+
+    async listRunning() {
+      const rows = await db.selectFrom('tasks').selectAll().where('status', 'in', ['INITIALIZING', 'RUNNING']).execute();
+      return rows.map(toTask);
+    },
+
+    async update(id, patch) {
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('tasks')
+          .set({
+            ...(patch.status !== undefined && { status: patch.status }),
+            ...(patch.stage !== undefined && { stage: patch.stage }),
+            ...(patch.total !== undefined && { total: patch.total }),
+            // Progress never moves backwards within an operation.
+            ...(patch.progress !== undefined && { progress: sql<number>`case when progress > ${patch.progress} then progress else ${patch.progress} end` }),
+            ...(patch.startedAt !== undefined && { started_at: patch.startedAt }),
+            ...(patch.endedAt !== undefined && { ended_at: patch.endedAt }),
+            ...(patch.errorMessage !== undefined && { error_message: patch.errorMessage }),
+          })
+          .where('id', '=', id)
+          .execute();
+        await bumpDataset(trx, id);
+      });
+    },
+
+    async advanceStage(id, from, to) {
+      return db.transaction().execute(async (trx) => {
+        const res = await trx.updateTable('tasks').set({ stage: to }).where('id', '=', id).where('stage', '=', from).executeTakeFirst();
+        const moved = Number(res.numUpdatedRows) > 0;
+        if (moved) await bumpDataset(trx, id);
+        return moved;
+      });
+    },
+  };
+}
