@@ -1,0 +1,103 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { DomainError } from '../domain/errors.ts';
+import type { Role, User } from '../domain/types.ts';
+import type { Store } from '../ports/store.ts';
+import { verifyApiJwt } from './auth/api-jwt.ts';
+import { generateApiKeyPair } from './auth/api-keys.ts';
+import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './auth/password-hash.ts';
+import type { SecretBox } from './auth/secret-box.ts';
+
+export interface AccountDeps {
+  store: Store;
+  secretBox: SecretBox;
+  jwtMaxLifetimeSeconds: number;
+  sessionTtlSeconds: number;
+}
+
+export const API_KEY_MESSAGE = "API key created. Write down the secret – it's only shown once!";
+
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+
+function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+function normaliseEmail(email: string): string {
+  const e = email.trim().toLowerCase();
+  if (!EMAIL.test(e) || e.length > 320) throw new DomainError('BAD_REQUEST', `Invalid email address: ${email}`);
+  return e;
+}
+
+function checkPassword(password: string): void {
+  if (password.length < 8) throw new DomainError('BAD_REQUEST', 'Password must be at least 8 characters long');
+  if (password.length > 1024) throw new DomainError('BAD_REQUEST', 'Password is too long');
+}
+
+export async function addUser(deps: AccountDeps, input: { email: string; password: string; role: Role }): Promise<User> {
+  checkPassword(input.password);
+  return deps.store.users.create({ email: normaliseEmail(input.email), passwordHash: await hashPassword(input.password), role: input.role });
+}
+
+/** Makes sure the configured admin exists with the configured password (STRATA_ADMIN_*). */
+export async function ensureAdmin(deps: AccountDeps, email: string, password: string): Promise<User> {
+  checkPassword(password);
+  return deps.store.users.upsert({ email: normaliseEmail(email), passwordHash: await hashPassword(password), role: 'admin' });
+}
+
+/** Checks a password and opens a session; the returned token goes in the SESSION cookie. */
+export async function login(deps: AccountDeps, username: string, password: string): Promise<{ token: string; user: User; maxAgeSeconds: number }> {
+  const user = await deps.store.users.findByEmail(username.trim().toLowerCase());
+  // Unknown users cost the same hash as known ones, so timing does not reveal which emails exist.
+  const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
+  if (!user || !ok) throw new DomainError('UNAUTHORIZED', 'Invalid username or password');
+  const token = randomBytes(32).toString('base64url');
+  await deps.store.users.addSession({ tokenHash: hashToken(token), userId: user.id, expiresAt: Math.floor(Date.now() / 1000) + deps.sessionTtlSeconds });
+  const { passwordHash: _, ...plain } = user;
+  return { token, user: plain, maxAgeSeconds: deps.sessionTtlSeconds };
+}
+
+export async function logout(deps: AccountDeps, token: string): Promise<void> {
+  await deps.store.users.deleteSession(hashToken(token));
+}
+
+export async function userFromSession(deps: AccountDeps, token: string): Promise<User> {
+  const session = await deps.store.users.findSession(hashToken(token));
+  if (!session || session.expiresAt <= Math.floor(Date.now() / 1000)) throw new DomainError('UNAUTHORIZED', 'Session expired or invalid');
+  const user = await deps.store.users.findById(session.userId);
+  if (!user) throw new DomainError('UNAUTHORIZED', 'Session expired or invalid');
+  return user;
+}
+
+/** Verifies a client-made JWT (SPEC §2) and returns its user. */
+export async function userFromJwt(deps: AccountDeps, token: string): Promise<User> {
+  const { userId } = await verifyApiJwt(token, {
+    maxLifetimeSeconds: deps.jwtMaxLifetimeSeconds,
+    findKey: async (kid) => {
+      const key = await deps.store.users.findApiKey(kid);
+      if (!key) return null;
+      return { secret: deps.secretBox.open(key.secretSealed), revoked: key.revoked, userId: key.userId };
+    },
+  });
+  const user = await deps.store.users.findById(userId);
+  if (!user) throw new DomainError('UNAUTHORIZED', 'Invalid token');
+  return user;
+}
+
+/** A new key pair; the secret is returned once and kept only encrypted. */
+export async function createApiCredentials(deps: AccountDeps, userId: string): Promise<{ api_key: string; api_secret: string; message: string }> {
+  const { apiKey, apiSecret } = generateApiKeyPair();
+  await deps.store.users.addApiKey({ apiKey, userId, secretSealed: deps.secretBox.seal(apiSecret) });
+  return { api_key: apiKey, api_secret: apiSecret, message: API_KEY_MESSAGE };
+}
+
+export async function createApiCredentialsFor(deps: AccountDeps, email: string) {
+  const user = await deps.store.users.findByEmail(normaliseEmail(email));
+  if (!user) throw new DomainError('NOT_FOUND', `No user with email ${email}`);
+  return createApiCredentials(deps, user.id);
+}
+
+export async function revokeApiKey(deps: AccountDeps, user: User, apiKey: string): Promise<void> {
+  const key = await deps.store.users.findApiKey(apiKey);
+  if (!key || (key.userId !== user.id && user.role !== 'admin')) throw new DomainError('NOT_FOUND', 'API key not found');
+  await deps.store.users.revokeApiKey(apiKey);
+}

@@ -1,0 +1,20 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.ts';
+import type { BlobStore } from '../ports/blob-store.ts';
+import type { JobQueue } from '../ports/job-queue.ts';
+import type { Store } from '../ports/store.ts';
+import type { PipelineDeps } from '../pipeline/deps.ts';
+import type { AccountDeps } from './accounts.ts';
+import type { StatusHub } from './status-hub.ts';
+
+/** What the use cases need, built once by the container. */
+export interface AppContext {
+  config: Config;
+  logger: Logger;
+  store: Store;
+  blobs: BlobStore;
+  queue: JobQueue;
+  pipeline: PipelineDeps;
+  accounts: AccountDeps;
+  statusHub: StatusHub;
+}

@@ -1,0 +1,110 @@
+import { stat } from 'node:fs/promises';
+import { DomainError } from '../domain/errors.ts';
+import type { Dataset, ItemFailure, User } from '../domain/types.ts';
+import { startOperation } from '../pipeline/operations.ts';
+import type { AppContext } from './context.ts';
+import { datasetView, type DatasetView } from './dataset-view.ts';
+import { resolveImportPath } from '../media/sources/import-roots.ts';
+import { assertManifestSupported, isManifestPath } from '../media/sources/manifest-source.ts';
+
+export const DATASET_NOT_FOUND = 'Dataset not found';
+
+/** The dataset if `user` may see it; otherwise NOT_FOUND, indistinguishable from a missing one. */
+export async function visibleDataset(ctx: AppContext, user: User, id: string): Promise<Dataset> {
+  const dataset = await ctx.store.datasets.get(id);
+  if (dataset && (dataset.ownerId === user.id || user.role === 'admin' || (await ctx.store.datasets.isSharedWith(id, user.id)))) {
+    return dataset;
+  }
+  throw new DomainError('NOT_FOUND', DATASET_NOT_FOUND);
+}
+
+export function requireWriter(user: User): void {
+  if (user.role === 'viewer') throw new DomainError('FORBIDDEN', 'Your role (viewer) does not allow changes');
+}
+
+/** A dataset the caller may change: visible, and the caller is owner or admin (or a writer it is shared with). */
+export async function writableDataset(ctx: AppContext, user: User, id: string): Promise<Dataset> {
+  const dataset = await visibleDataset(ctx, user, id);
+  requireWriter(user);
+  return dataset;
+}
+
+export async function viewOf(ctx: AppContext, dataset: Dataset): Promise<DatasetView> {
+  const task = dataset.lastTaskId ? await ctx.store.tasks.get(dataset.lastTaskId) : null;
+  return datasetView(dataset, task);
+}
+
+export async function getDatasetView(ctx: AppContext, user: User, id: string): Promise<DatasetView> {
+  return viewOf(ctx, await visibleDataset(ctx, user, id));
+}
+
+export async function listDatasetViews(ctx: AppContext, user: User, sortBy: 'date' | 'name'): Promise<Array<Record<string, unknown>>> {
+  const datasets = await ctx.store.datasets.listVisible(user, sortBy);
+  return Promise.all(datasets.map(async (d) => (await viewOf(ctx, d)).body));
+}
+
+function checkName(name: string): string {
+  const n = name.trim();
+  if (n === '') throw new DomainError('BAD_REQUEST', 'dataset_name must not be empty');
+  if (n.length > 255) throw new DomainError('BAD_REQUEST', 'dataset_name must be at most 255 characters');
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(n)) throw new DomainError('BAD_REQUEST', 'dataset_name must not contain control characters');
+  return n;
+}
+
+/**
+ * Checks that a bucket_path can be read before the dataset exists, so a typo is a 400 now
+ * rather than an ERROR later.
+ */
+async function checkBucketPath(ctx: AppContext, bucketPath: string): Promise<void> {
+  if (bucketPath.startsWith('s3://')) {
+    throw new DomainError('BAD_REQUEST', 's3:// sources need S3 storage, which is not available in this build yet: use a local folder under STRATA_IMPORT_ROOTS');
+  }
+  assertManifestSupported(bucketPath);
+  const real = await resolveImportPath(bucketPath, ctx.config.importRoots);
+  const s = await stat(real);
+  if (!s.isDirectory() && !(s.isFile() && isManifestPath(real))) {
+    throw new DomainError('BAD_REQUEST', `bucket_path must be a folder or a .txt/.csv manifest: ${bucketPath}`);
+  }
+}
+
+export async function createFromBucket(ctx: AppContext, user: User, input: { name: string; bucketPath: string; description?: string }): Promise<{ dataset_id: string }> {
+  requireWriter(user);
+  const name = checkName(input.name);
+  const bucketPath = input.bucketPath.trim();
+  await checkBucketPath(ctx, bucketPath);
+  const dataset = await ctx.store.datasets.create({ displayName: name, description: input.description ?? '', sourceType: 'BUCKET', sourceUri: bucketPath, ownerId: user.id });
+  await startOperation(ctx.pipeline, dataset, 'CREATE', user.id);
+  return { dataset_id: dataset.id };
+}
+
+export async function createDraft(ctx: AppContext, user: User, name: string): Promise<{ dataset_id: string }> {
+  requireWriter(user);
+  const dataset = await ctx.store.datasets.create({ displayName: checkName(name), description: '', sourceType: 'UPLOAD', sourceUri: null, ownerId: user.id });
+  return { dataset_id: dataset.id };
+}
+
+export async function deleteDataset(ctx: AppContext, user: User, id: string): Promise<void> {
+  const dataset = await visibleDataset(ctx, user, id);
+  if (dataset.ownerId !== user.id && user.role !== 'admin') throw new DomainError('FORBIDDEN', 'Only the owner or an admin may delete a dataset');
+  const task = dataset.lastTaskId ? await ctx.store.tasks.get(dataset.lastTaskId) : null;
+  if (task && (task.status === 'RUNNING' || task.status === 'INITIALIZING')) {
+    throw new DomainError('CONFLICT', `Dataset cannot be deleted while ${task.operation === 'CREATE' ? 'DATASET_CREATION' : task.operation} task is running`);
+  }
+  await ctx.store.datasets.delete(id);
+  await ctx.blobs.deletePrefix(`datasets/${id}`);
+}
+
+export async function listFailures(ctx: AppContext, user: User, id: string, page: { offset: number; limit: number }): Promise<{ errors: ItemFailure[]; total: number }> {
+  await visibleDataset(ctx, user, id);
+  const [errors, total] = await Promise.all([ctx.store.items.failures(id, page.offset, page.limit), ctx.store.items.countFailures(id)]);
+  return { errors, total };
+}
+
+export async function shareDataset(ctx: AppContext, user: User, id: string, email: string): Promise<void> {
+  const dataset = await visibleDataset(ctx, user, id);
+  if (dataset.ownerId !== user.id && user.role !== 'admin') throw new DomainError('FORBIDDEN', 'Only the owner or an admin may share a dataset');
+  const other = await ctx.store.users.findByEmail(email.trim().toLowerCase());
+  if (!other) throw new DomainError('NOT_FOUND', `No user with email ${email}`);
+  await ctx.store.datasets.share(id, other.id);
+}

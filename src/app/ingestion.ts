@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { DomainError } from '../domain/errors.ts';
+import type { Dataset, User } from '../domain/types.ts';
+import { startOperation } from '../pipeline/operations.ts';
+import type { AppContext } from './context.ts';
+import { writableDataset } from './datasets.ts';
+
+/**
+ * The four-step upload flow (SPEC §4): new_dataset → data_files (a transaction) → uploads →
+ * process_files. Files stream straight to storage under a generated key; the client's name is
+ * kept only as metadata, so no name can reach outside the data directory.
+ */
+
+// eslint-disable-next-line no-control-regex
+const BAD_NAME = /[\/\\\u0000-\u001f\u007f]/;
+
+export function checkUploadName(name: string): string {
+  if (name === '' || name === '.' || name === '..') throw new DomainError('BAD_REQUEST', 'Uploaded file has no usable name');
+  if (BAD_NAME.test(name)) {
+    throw new DomainError('BAD_REQUEST', `Invalid file name ${JSON.stringify(name)}: path separators and control characters are not allowed`);
+  }
+  if (Buffer.byteLength(name) > 1024) throw new DomainError('BAD_REQUEST', 'Uploaded file name is too long');
+  return name;
+}
+
+async function draftUpload(ctx: AppContext, user: User, datasetId: string): Promise<Dataset> {
+  const dataset = await writableDataset(ctx, user, datasetId);
+  if (dataset.sourceType !== 'UPLOAD') throw new DomainError('CONFLICT', 'This dataset was not created for uploads');
+  if (dataset.status !== 'DRAFT') throw new DomainError('CONFLICT', `Uploads are not accepted while the dataset is ${dataset.status}`);
+  return dataset;
+}
+
+export async function openTransaction(ctx: AppContext, user: User, datasetId: string): Promise<{ trans_id: number }> {
+  const dataset = await draftUpload(ctx, user, datasetId);
+  const transId = await ctx.store.uploads.openTransaction(dataset.id);
+  await ctx.store.datasets.update(dataset.id, { uploadOpen: true });
+  return { trans_id: transId };
+}
+
+async function openTransactionOf(ctx: AppContext, dataset: Dataset, transId: number): Promise<void> {
+  const trans = await ctx.store.uploads.getTransaction(dataset.id, transId);
+  if (!trans) throw new DomainError('NOT_FOUND', `Upload transaction ${transId} not found`);
+  if (trans.state !== 'open') throw new DomainError('CONFLICT', `Upload transaction ${transId} was already submitted for processing`);
+}
+
+/** Checks, before any bytes are read, that uploads to this transaction are allowed. */
+export async function beginUpload(ctx: AppContext, user: User, datasetId: string, transId: number): Promise<Dataset> {
+  const dataset = await draftUpload(ctx, user, datasetId);
+  await openTransactionOf(ctx, dataset, transId);
+  return dataset;
+}
+
+/** Streams one uploaded file to storage and records it in the transaction. */
+export async function storeUpload(ctx: AppContext, dataset: Dataset, transId: number, fileName: string, data: Readable): Promise<number> {
+  const name = checkUploadName(fileName);
+  const key = `datasets/${dataset.id}/uploads/${transId}/${randomUUID()}`;
+  const size = await ctx.blobs.put(key, data, { maxBytes: ctx.config.maxUploadFileBytes });
+  await ctx.store.uploads.add({ datasetId: dataset.id, transId, fileName: name, blobKey: key, sizeBytes: size });
+  return size;
+}
+
+export async function processFiles(ctx: AppContext, user: User, datasetId: string, transId: number): Promise<void> {
+  const dataset = await draftUpload(ctx, user, datasetId);
+  await openTransactionOf(ctx, dataset, transId);
+  await ctx.store.uploads.submitTransaction(dataset.id, transId);
+  await startOperation(ctx.pipeline, dataset, 'CREATE', user.id, { transId });
+}

@@ -1,0 +1,69 @@
+import { parseArgs } from 'node:util';
+import { addUser, createApiCredentialsFor } from '../app/accounts.ts';
+import { createSecretBox, loadOrCreateKey, parseKey } from '../app/auth/secret-box.ts';
+import { ConfigError, loadConfig, type Config } from '../config/config.ts';
+import { roles, type Role } from '../domain/types.ts';
+import { DomainError } from '../domain/errors.ts';
+import { runServer } from '../run-server.ts';
+import { createSqliteStore } from '../store/create-store.ts';
+import { join } from 'node:path';
+
+const USAGE = `strata — visual datasets service
+
+  strata serve                                   run the API and workers (same as npm start)
+  strata user add --email E --password P [--role admin|editor|viewer]
+  strata credentials create --email E            print a new API key pair as JSON
+
+Configuration comes from STRATA_* environment variables (see README).`;
+
+/** Account commands work on the data directory directly, with or without a running server. */
+async function withAccounts<T>(config: Config, fn: (deps: Parameters<typeof addUser>[0]) => Promise<T>): Promise<T> {
+  const store = await createSqliteStore(config.dataDir);
+  try {
+    const key = config.secretKey !== null ? parseKey(config.secretKey) : loadOrCreateKey(join(config.dataDir, 'secret.key'));
+    return await fn({ store, secretBox: createSecretBox(key), jwtMaxLifetimeSeconds: config.jwtMaxLifetimeSeconds, sessionTtlSeconds: config.sessionTtlSeconds });
+  } finally {
+    await store.close();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, sub, ...rest] = argv;
+  const config = loadConfig();
+  if (command === 'serve' || command === undefined) {
+    const server = await runServer(config);
+    server.ctx.logger.info({ url: server.url }, 'Strata is listening');
+    const stop = () => void server.stop().then(() => process.exit(0));
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    return -1; // keep running
+  }
+  if (command === 'user' && sub === 'add') {
+    const { values } = parseArgs({ args: rest, options: { email: { type: 'string' }, password: { type: 'string' }, role: { type: 'string', default: 'editor' } } });
+    if (!values.email || !values.password) throw new DomainError('BAD_REQUEST', 'user add needs --email and --password');
+    if (!(roles as readonly string[]).includes(values.role!)) throw new DomainError('BAD_REQUEST', `--role must be one of ${roles.join(', ')}`);
+    const user = await withAccounts(config, (deps) => addUser(deps, { email: values.email!, password: values.password!, role: values.role as Role }));
+    process.stdout.write(`${JSON.stringify({ id: user.id, email: user.email, role: user.role })}\n`);
+    return 0;
+  }
+  if (command === 'credentials' && sub === 'create') {
+    const { values } = parseArgs({ args: rest, options: { email: { type: 'string' } } });
+    if (!values.email) throw new DomainError('BAD_REQUEST', 'credentials create needs --email');
+    const creds = await withAccounts(config, (deps) => createApiCredentialsFor(deps, values.email!));
+    process.stdout.write(`${JSON.stringify({ api_key: creds.api_key, api_secret: creds.api_secret })}\n`);
+    return 0;
+  }
+  process.stderr.write(`${USAGE}\n`);
+  return command === 'help' || command === '--help' ? 0 : 2;
+}
+
+try {
+  const code = await main(process.argv.slice(2));
+  if (code >= 0) process.exit(code);
+} catch (err) {
+  if (err instanceof ConfigError || err instanceof DomainError) {
+    process.stderr.write(`strata: ${err.message}\n`);
+    process.exit(2);
+  }
+  throw err;
+}

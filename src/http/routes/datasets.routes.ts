@@ -1,0 +1,119 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../app/context.ts';
+import { createFromBucket, deleteDataset, getDatasetView, listDatasetViews, listFailures, shareDataset } from '../../app/datasets.ts';
+import { DomainError } from '../../domain/errors.ts';
+import { callerOf } from '../auth.ts';
+import { DatasetIdParams, ok } from '../schemas.ts';
+
+/** Text fields of a form, whether sent as multipart, urlencoded or JSON. Files are refused. */
+async function formFields(req: FastifyRequest): Promise<Record<string, string>> {
+  if (!req.isMultipart()) {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    return Object.fromEntries(Object.entries(body).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+  }
+  const fields: Record<string, string> = {};
+  for await (const part of req.parts()) {
+    if (part.type === 'file') {
+      part.file.resume();
+      continue;
+    }
+    if (typeof part.value === 'string') fields[part.fieldname] = part.value;
+  }
+  return fields;
+}
+
+function sendView(reply: FastifyReply, req: FastifyRequest, view: { body: unknown; etag: string; retryAfter: number | null }) {
+  void reply.header('ETag', view.etag).header('Cache-Control', 'no-cache');
+  if (view.retryAfter !== null) void reply.header('Retry-After', String(view.retryAfter));
+  if (req.headers['if-none-match'] === view.etag) return reply.status(304).send();
+  return view.body;
+}
+
+export function datasetRoutes(app: FastifyInstance, ctx: AppContext): void {
+  app.get(
+    '/api/v1/dataset/:dataset_id',
+    { schema: { tags: ['datasets'], summary: 'Dataset metadata and processing status', params: DatasetIdParams, response: { ...ok({ $ref: 'Dataset#' }), 304: Type.Null() } } },
+    async (req, reply) => {
+      const { dataset_id } = req.params as { dataset_id: string };
+      return sendView(reply, req, await getDatasetView(ctx, callerOf(req), dataset_id));
+    },
+  );
+
+  app.get(
+    '/api/v1/datasets/:dataset_id/creation-status',
+    { schema: { tags: ['datasets'], summary: 'Creation status and progress', params: DatasetIdParams, response: ok(Type.Object({ status: Type.String(), progress: Type.Integer() })) } },
+    async (req) => {
+      const { dataset_id } = req.params as { dataset_id: string };
+      const view = await getDatasetView(ctx, callerOf(req), dataset_id);
+      return { status: view.body.status_new as string, progress: view.body.progress as number };
+    },
+  );
+
+  app.get(
+    '/api/v1/datasets',
+    {
+      schema: {
+        tags: ['datasets'],
+        summary: 'Datasets the caller may see',
+        querystring: Type.Object({ sort_by: Type.Optional(Type.Union([Type.Literal('date'), Type.Literal('name')])) }),
+        response: ok(Type.Array(Type.Unsafe({ $ref: 'Dataset#' }))),
+      },
+    },
+    async (req) => {
+      const { sort_by } = req.query as { sort_by?: 'date' | 'name' };
+      return listDatasetViews(ctx, callerOf(req), sort_by ?? 'date');
+    },
+  );
+
+  app.post(
+    '/api/v1/dataset',
+    { schema: { tags: ['datasets'], summary: 'Create a dataset from a folder or manifest (form fields dataset_name, bucket_path)', consumes: ['multipart/form-data', 'application/x-www-form-urlencoded', 'application/json'] } },
+    async (req) => {
+      const fields = await formFields(req);
+      if (!fields.dataset_name) throw new DomainError('UNPROCESSABLE', 'dataset_name is required');
+      if (!fields.bucket_path) throw new DomainError('UNPROCESSABLE', 'bucket_path is required');
+      return createFromBucket(ctx, callerOf(req), { name: fields.dataset_name, bucketPath: fields.bucket_path, description: fields.description ?? '' });
+    },
+  );
+
+  app.delete(
+    '/api/v1/dataset/:dataset_id',
+    { schema: { tags: ['datasets'], summary: 'Delete a dataset, its media, derivatives and vectors', params: DatasetIdParams } },
+    async (req) => {
+      const { dataset_id } = req.params as { dataset_id: string };
+      await deleteDataset(ctx, callerOf(req), dataset_id);
+      return { dataset_id, deleted: true };
+    },
+  );
+
+  app.get(
+    '/api/v1/dataset/:dataset_id/errors',
+    {
+      schema: {
+        tags: ['datasets'],
+        summary: 'Per-item failures (X-Total-Count gives the total)',
+        params: DatasetIdParams,
+        querystring: Type.Object({ offset: Type.Optional(Type.Integer({ minimum: 0 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })) }),
+        response: ok(Type.Array(Type.Object({ file_name: Type.String(), original_uri: Type.String(), stage: Type.String(), reason: Type.String() }))),
+      },
+    },
+    async (req, reply) => {
+      const { dataset_id } = req.params as { dataset_id: string };
+      const { offset = 0, limit = 1000 } = req.query as { offset?: number; limit?: number };
+      const { errors, total } = await listFailures(ctx, callerOf(req), dataset_id, { offset, limit });
+      void reply.header('X-Total-Count', String(total));
+      return errors.map((e) => ({ file_name: e.fileName, original_uri: e.originalUri, stage: e.stage, reason: e.reason }));
+    },
+  );
+
+  app.post(
+    '/api/v1/dataset/:dataset_id/share',
+    { schema: { tags: ['datasets'], summary: 'Share a dataset with another user', params: DatasetIdParams, body: Type.Object({ email: Type.String({ maxLength: 320 }) }) } },
+    async (req) => {
+      const { dataset_id } = req.params as { dataset_id: string };
+      await shareDataset(ctx, callerOf(req), dataset_id, (req.body as { email: string }).email);
+      return { message: 'Shared' };
+    },
+  );
+}

@@ -1,0 +1,81 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../app/context.ts';
+import { viewOf, visibleDataset } from '../../app/datasets.ts';
+import { callerOf } from '../auth.ts';
+import { DatasetIdParams } from '../schemas.ts';
+
+const KEEP_ALIVE_MS = 15_000;
+
+/**
+ * Server-Sent Events of a dataset's status: one `status` event on connect (unless the client's
+ * Last-Event-ID is already current), then one per change. Event ids are dataset revisions.
+ */
+export function eventRoutes(app: FastifyInstance, ctx: AppContext): void {
+  app.get(
+    '/api/v1/dataset/:dataset_id/events',
+    { schema: { tags: ['datasets'], summary: 'Status changes as Server-Sent Events (resumable with Last-Event-ID)', params: DatasetIdParams } },
+    async (req, reply) => {
+      const { dataset_id } = req.params as { dataset_id: string };
+      const dataset = await visibleDataset(ctx, callerOf(req), dataset_id);
+      const lastEventId = Number(req.headers['last-event-id']);
+
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        'x-request-id': req.id,
+        'x-accel-buffering': 'no',
+      });
+
+      let lastEtag = '';
+      let closed = false;
+      let sending = false;
+      let again = false;
+
+      async function push(): Promise<void> {
+        if (sending) {
+          again = true;
+          return;
+        }
+        sending = true;
+        try {
+          do {
+            again = false;
+            const current = await ctx.store.datasets.get(dataset_id);
+            if (closed) return;
+            if (!current) {
+              res.write(`event: deleted\ndata: {"id":${JSON.stringify(dataset_id)}}\n\n`);
+              res.end();
+              return;
+            }
+            const view = await viewOf(ctx, current);
+            if (view.etag !== lastEtag && !closed) {
+              lastEtag = view.etag;
+              res.write(`id: ${current.revision}\nevent: status\ndata: ${JSON.stringify(view.body)}\n\n`);
+            }
+          } while (again && !closed);
+        } catch (err) {
+          req.log.warn({ err }, 'status event could not be sent');
+        } finally {
+          sending = false;
+        }
+      }
+
+      const unsubscribe = ctx.statusHub.subscribe(dataset_id, () => void push());
+      const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), KEEP_ALIVE_MS);
+      res.on('close', () => {
+        closed = true;
+        clearInterval(keepAlive);
+        unsubscribe();
+      });
+
+      if (Number.isInteger(lastEventId) && lastEventId === dataset.revision) {
+        lastEtag = (await viewOf(ctx, dataset)).etag;
+      } else {
+        await push();
+      }
+    },
+  );
+}

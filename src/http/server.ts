@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import multipart from '@fastify/multipart';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { AppContext } from '../app/context.ts';
+import { registerAuth } from './auth.ts';
+import { registerErrorHandling } from './errors.ts';
+import { authRoutes } from './routes/auth.routes.ts';
+import { datasetRoutes } from './routes/datasets.routes.ts';
+import { eventRoutes } from './routes/events.routes.ts';
+import { ingestionRoutes } from './routes/ingestion.routes.ts';
+import { DatasetBody, ErrorBody } from './schemas.ts';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: ctx.logger as FastifyBaseLogger,
+    // A caller's own request id is kept (for tracing across services) when it is sane.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
+  });
+
+  app.addHook('onRequest', async (req, reply) => {
+    void reply.header('x-request-id', req.id);
+  });
+
+  await app.register(cookie);
+  await app.register(formbody);
+  await app.register(multipart, {
+    limits: {
+      fileSize: ctx.config.maxUploadFileBytes,
+      files: ctx.config.maxUploadFilesPerRequest,
+      fields: 50,
+      fieldSize: 64 * 1024,
+      parts: ctx.config.maxUploadFilesPerRequest + 50,
+      headerPairs: 200,
+    },
+  });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Strata API', version: '1.0.0', description: 'Visual datasets: indexing, status, search. Wire-compatible with Visual Layer’s REST API.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, session: { type: 'apiKey', in: 'cookie', name: 'SESSION' } } },
+      security: [{ bearer: [] }, { session: [] }],
+    },
+  });
+  app.addSchema(ErrorBody);
+  app.addSchema(DatasetBody);
+
+  registerErrorHandling(app);
+  registerAuth(app, ctx);
+
+  app.get('/api/v1/docs', { config: { auth: false }, schema: { hide: true } }, async () => app.swagger());
+  app.get('/api/v1/health', { config: { auth: false }, schema: { tags: ['system'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));
+
+  authRoutes(app, ctx);
+  datasetRoutes(app, ctx);
+  ingestionRoutes(app, ctx);
+  eventRoutes(app, ctx);
+  return app;
+}

@@ -1,0 +1,56 @@
+import { Piscina } from 'piscina';
+import type { Config } from '../config/config.ts';
+import { MediaFailure, type AnalyzedImage, type MediaProcessor } from '../ports/media-processor.ts';
+import type { AnalyzeTask } from './analyze.worker.ts';
+import { MediaError } from './media-error.ts';
+import { extractFrames, probeVideo } from './video.ts';
+
+type AnalyzeReply = { ok: true; result: AnalyzedImage } | { ok: false; reason: string };
+
+/**
+ * Image work runs in a pool of worker threads, one per core, so the event loop stays free for
+ * API requests while a dataset indexes. Video decoding runs in ffmpeg processes.
+ */
+export function createMediaProcessor(config: Config): MediaProcessor {
+  const pool = new Piscina({
+    filename: new URL('./worker-entry.mjs', import.meta.url).href,
+    minThreads: config.workers,
+    maxThreads: config.workers,
+    concurrentTasksPerWorker: 2,
+    idleTimeout: 60_000,
+  });
+
+  async function video<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof MediaError) throw new MediaFailure(err.message);
+      throw err;
+    }
+  }
+
+  return {
+    async analyzeImage(path) {
+      const task: AnalyzeTask = { path, maxPixels: config.maxImagePixels, thumbnailSize: config.thumbnailSize };
+      const reply = (await pool.run(task)) as AnalyzeReply;
+      if (!reply.ok) throw new MediaFailure(reply.reason);
+      // Buffers arrive as plain Uint8Arrays after crossing the thread boundary.
+      return { ...reply.result, thumbnail: Buffer.from(reply.result.thumbnail) };
+    },
+
+    probeVideo: (path) => video(async () => ({ ...(await probeVideo(path, { ffprobePath: config.ffprobePath })) })),
+
+    extractFrames: (path, outDir) =>
+      video(() =>
+        extractFrames(path, {
+          outDir,
+          fps: config.videoFps,
+          maxFrames: config.videoMaxFrames,
+          ffmpegPath: config.ffmpegPath,
+          maxPixels: config.maxImagePixels,
+        }),
+      ),
+
+    close: () => pool.destroy(),
+  };
+}

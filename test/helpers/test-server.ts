@@ -1,0 +1,42 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/config.ts';
+import { runServer, type RunningServer } from '../../src/run-server.ts';
+import { credentialsFor, type Credentials } from './client.ts';
+
+export const ADMIN = { email: 'admin@example.com', password: 'admin-password-1' };
+
+export interface TestServer {
+  url: string;
+  server: RunningServer;
+  admin: Credentials;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/** A real server in this process on a free port, with its own data dir and an admin key pair. */
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'strata-test-'));
+  const config = loadConfig({
+    STRATA_DATA_DIR: dataDir,
+    STRATA_PORT: '0',
+    STRATA_LOG_LEVEL: 'warn',
+    STRATA_ADMIN_EMAIL: ADMIN.email,
+    STRATA_ADMIN_PASSWORD: ADMIN.password,
+    STRATA_WORKERS: '2',
+    ...env,
+  });
+  const server = await runServer(config);
+  const admin = await credentialsFor(server.url, ADMIN.email, ADMIN.password);
+  return {
+    url: server.url,
+    server,
+    admin,
+    dataDir,
+    async close() {
+      await server.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
