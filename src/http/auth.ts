@@ -20,7 +20,8 @@ declare module 'fastify' {
 export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
   app.decorateRequest('user', null);
   app.addHook('preHandler', async (req) => {
-    if (req.routeOptions.config.auth === false) return;
+    // Unmatched routes fall through to the 404 handler without a caller check.
+    if (req.routeOptions.config.auth === false || req.routeOptions.url === undefined) return;
     req.user = await authenticate(ctx, req);
   });
 }

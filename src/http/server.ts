@@ -34,6 +34,9 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(cookie);
   await app.register(formbody);
   await app.register(multipart, {
+    // Keep the client's file name as sent, so names with path parts are refused with a clear
+    // error instead of being silently cut to their last segment (busboy's default).
+    ...({ preservePath: true } as object),
     limits: {
       fileSize: ctx.config.maxUploadFileBytes,
       files: ctx.config.maxUploadFilesPerRequest,

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { etaSeconds, progressPercent, retryAfterSeconds } from './progress.ts';
+import type { Task } from './types.ts';
+
+function task(over: Partial<Task>): Task {
+  return {
+    id: 't',
+    datasetId: 'd',
+    operation: 'CREATE',
+    status: 'RUNNING',
+    stage: 'items',
+    total: 100,
+    done: 0,
+    failed: 0,
+    progress: 0,
+    createdBy: 'u',
+    createdAt: '',
+    startedAt: null,
+    endedAt: null,
+    lastProgressAt: null,
+    errorMessage: null,
+    params: {},
+    ...over,
+  };
+}
+
+describe('progress', () => {
+  it('is 0 until the source is listed', () => {
+    expect(progressPercent(task({ total: null }), 1, 0)).toBe(0);
+  });
+
+  it('counts failed items as finished work', () => {
+    expect(progressPercent(task({ done: 30, failed: 19 }), 1, 0)).toBe(Math.floor((100 * 49) / 101));
+  });
+
+  it('never reaches 100 before the operation ends, even with every item finished', () => {
+    expect(progressPercent(task({ done: 100 }), 1, 0)).toBe(99);
+    expect(progressPercent(task({ done: 100, stage: 'summarize' }), 1, 0)).toBe(99);
+    expect(progressPercent(task({ done: 100, status: 'COMPLETED' }), 1, 1)).toBe(100);
+    expect(progressPercent(task({ done: 0, failed: 100, status: 'FAILED' }), 1, 1)).toBe(100);
+  });
+
+  it('never moves backwards as units are counted', () => {
+    let last = -1;
+    for (let done = 0; done <= 100; done++) {
+      const p = progressPercent(task({ done }), 3, 0);
+      expect(p).toBeGreaterThanOrEqual(last);
+      last = p;
+    }
+    for (let stagesDone = 0; stagesDone < 3; stagesDone++) {
+      const p = progressPercent(task({ done: 100 }), 3, stagesDone);
+      expect(p).toBeGreaterThanOrEqual(last);
+      last = p;
+    }
+  });
+
+  it('estimates the time left from the rate up to the last counted unit', () => {
+    const t = task({ done: 25, lastProgressAt: 10_000 });
+    expect(etaSeconds(t, 0)).toBe(30);
+    expect(etaSeconds(task({ done: 0 }), 0)).toBeNull();
+    expect(etaSeconds(task({ status: 'COMPLETED', done: 100, lastProgressAt: 1 }), 0)).toBeNull();
+  });
+
+  it('suggests a Retry-After between 1 and 10 seconds', () => {
+    expect(retryAfterSeconds(null, null)).toBe(2);
+    expect(retryAfterSeconds(task({ done: 1000, lastProgressAt: 1000 }), 0)).toBe(1);
+    expect(retryAfterSeconds(task({ done: 1, lastProgressAt: 60_000 }), 0)).toBe(10);
+  });
+});

@@ -1,0 +1,183 @@
+import { existsSync } from 'node:fs';
+import { mkdir, symlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getJson, waitForDatasetStatus } from '../helpers/client.ts';
+import { mixedFolder, tempDir } from '../helpers/folders.ts';
+import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+
+let t: TestServer;
+let root: string;
+let outside: string;
+let folder: { dir: string; valid: number; broken: string[] };
+
+beforeAll(async () => {
+  root = await tempDir('strata-root-');
+  outside = await tempDir('strata-outside-');
+  folder = await mixedFolder(root);
+  t = await startTestServer({ STRATA_IMPORT_ROOTS: root });
+});
+afterAll(async () => t?.close());
+
+async function createDataset(fields: Record<string, string>, token = t.admin.token): Promise<Response> {
+  const fd = new FormData();
+  for (const [k, v] of Object.entries(fields)) fd.set(k, v);
+  return fetch(`${t.url}/api/v1/dataset`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: fd });
+}
+
+describe('creating a dataset from a folder', () => {
+  let id: string;
+  let events: any[];
+  let final: any;
+
+  beforeAll(async () => {
+    const res = await createDataset({ dataset_name: 'Mixed folder', bucket_path: folder.dir });
+    expect(res.status).toBe(200);
+    id = (await res.json()).dataset_id;
+    ({ dataset: final, events } = await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'ERROR']));
+  });
+
+  it('reaches READY with the valid items counted and the broken ones recorded', async () => {
+    expect(final).toMatchObject({ status_new: 'READY', status: 'READY', progress: 100, n_images: folder.valid, n_videos: 0, n_objects: 0, fatal_error_msg: null });
+    expect(final.processing).toMatchObject({ operation: 'CREATE', status: 'COMPLETED', total: folder.valid + folder.broken.length, done: folder.valid, failed: folder.broken.length });
+    const errors = await getJson(t.url, `/api/v1/dataset/${id}/errors`, t.admin.token);
+    expect(errors.status).toBe(200);
+    expect(errors.headers.get('x-total-count')).toBe(String(folder.broken.length));
+    expect(errors.body.map((e: { file_name: string }) => e.file_name).sort()).toEqual(folder.broken);
+    const bomb = errors.body.find((e: { file_name: string }) => e.file_name === 'bomb.png');
+    expect(bomb.reason).toMatch(/pixel/i);
+    for (const e of errors.body) expect(e).toEqual({ file_name: expect.any(String), original_uri: expect.stringMatching(/^file:\/\//), stage: expect.any(String), reason: expect.any(String) });
+  });
+
+  it("has exactly Visual Layer's fields plus status and processing", async () => {
+    const res = await getJson(t.url, `/api/v1/dataset/${id}`, t.admin.token);
+    expect(Object.keys(res.body)).toEqual([
+      'id', 'display_name', 'description', 'source_type', 'owned_by', 'created_at', 'status', 'status_new', 'progress',
+      'n_images', 'n_videos', 'n_objects', 'fatal_error_msg', 'source_dataset_id', 'processing',
+    ]);
+    expect(res.body.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$/);
+    expect(res.body).toMatchObject({ display_name: 'Mixed folder', source_type: 'BUCKET', owned_by: 'admin@example.com', source_dataset_id: null });
+  });
+
+  it('reported progress that never went backwards and ended at 100', () => {
+    const progress = events.map((e) => e.progress);
+    for (let i = 1; i < progress.length; i++) expect(progress[i]).toBeGreaterThanOrEqual(progress[i - 1]);
+    expect(progress.at(-1)).toBe(100);
+    expect(events.filter((e) => e.progress === 100).every((e) => e.status_new === 'READY')).toBe(true);
+  });
+
+  it('sends an ETag and answers If-None-Match with 304; no Retry-After once settled', async () => {
+    const first = await getJson(t.url, `/api/v1/dataset/${id}`, t.admin.token);
+    const etag = first.headers.get('etag')!;
+    expect(etag).toMatch(/^".+"$/);
+    expect(first.headers.get('retry-after')).toBeNull();
+    const again = await fetch(`${t.url}/api/v1/dataset/${id}`, { headers: { authorization: `Bearer ${t.admin.token}`, 'if-none-match': etag } });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe('');
+  });
+
+  it('answers creation-status and lists the dataset', async () => {
+    expect((await getJson(t.url, `/api/v1/datasets/${id}/creation-status`, t.admin.token)).body).toEqual({ status: 'READY', progress: 100 });
+    const list = await getJson(t.url, '/api/v1/datasets?sort_by=name', t.admin.token);
+    expect(list.body.some((d: { id: string }) => d.id === id)).toBe(true);
+    expect((await getJson(t.url, '/api/v1/datasets?sort_by=size', t.admin.token)).status).toBe(422);
+  });
+
+  it('resumes the event stream from Last-Event-ID', async () => {
+    const res = await fetch(`${t.url}/api/v1/dataset/${id}/events`, { headers: { authorization: `Bearer ${t.admin.token}`, 'last-event-id': '1' } });
+    expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const reader = res.body!.getReader();
+    const { value } = await reader.read();
+    const text = new TextDecoder().decode(value);
+    const current = await t.server.ctx.store.datasets.get(id);
+    expect(text).toContain(`id: ${current!.revision}\nevent: status\n`);
+    await reader.cancel();
+  });
+});
+
+describe('bucket_path checks', () => {
+  it('refuses paths outside the import roots, missing paths and symlinks that escape', async () => {
+    await mkdir(join(outside, 'photos'), { recursive: true });
+    await symlink(join(outside, 'photos'), join(root, 'escape'));
+    for (const bucket_path of [outside, join(root, 'missing'), join(root, 'escape'), 'relative/path', `file://${join(root, 'escape')}`]) {
+      const res = await createDataset({ dataset_name: 'bad', bucket_path });
+      expect(res.status, bucket_path).toBe(400);
+      expect((await res.json()).detail).toEqual(expect.any(String));
+    }
+  });
+
+  it('accepts a file:// URI under a root', async () => {
+    const res = await createDataset({ dataset_name: 'uri', bucket_path: `file://${folder.dir}` });
+    expect(res.status).toBe(200);
+    const { dataset } = await waitForDatasetStatus(t.url, t.admin.token, (await res.json()).dataset_id, ['READY', 'ERROR']);
+    expect(dataset.n_images).toBe(folder.valid);
+  });
+
+  it('needs dataset_name and bucket_path', async () => {
+    expect((await createDataset({ bucket_path: folder.dir })).status).toBe(422);
+    expect((await createDataset({ dataset_name: 'x' })).status).toBe(422);
+  });
+
+  it('says which variable to set when no import root is configured', async () => {
+    const bare = await startTestServer();
+    try {
+      const fd = new FormData();
+      fd.set('dataset_name', 'x');
+      fd.set('bucket_path', folder.dir);
+      const res = await fetch(`${bare.url}/api/v1/dataset`, { method: 'POST', headers: { authorization: `Bearer ${bare.admin.token}` }, body: fd });
+      expect(res.status).toBe(400);
+      expect((await res.json()).detail).toMatch(/STRATA_IMPORT_ROOTS/);
+    } finally {
+      await bare.close();
+    }
+  });
+
+  it('ends in ERROR with a clear message when a folder has no valid media', async () => {
+    const dir = join(root, 'nothing-valid');
+    await mkdir(dir);
+    const { copyFile } = await import('node:fs/promises');
+    await copyFile(join(folder.dir, 'empty.jpg'), join(dir, 'empty.jpg'));
+    const res = await createDataset({ dataset_name: 'nothing', bucket_path: dir });
+    const { dataset } = await waitForDatasetStatus(t.url, t.admin.token, (await res.json()).dataset_id, ['READY', 'ERROR']);
+    expect(dataset).toMatchObject({ status_new: 'ERROR', status: 'FATAL_ERROR', n_images: 0 });
+    expect(dataset.fatal_error_msg).toMatch(/No valid media/);
+  });
+});
+
+describe('deleting', () => {
+  it('removes the dataset, its rows and its files', async () => {
+    const res = await createDataset({ dataset_name: 'to delete', bucket_path: folder.dir });
+    const id = (await res.json()).dataset_id;
+    await waitForDatasetStatus(t.url, t.admin.token, id, ['READY']);
+    expect(existsSync(join(t.dataDir, 'blobs', 'datasets', id))).toBe(true);
+    const del = await fetch(`${t.url}/api/v1/dataset/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${t.admin.token}` } });
+    expect(del.status).toBe(200);
+    expect((await getJson(t.url, `/api/v1/dataset/${id}`, t.admin.token)).status).toBe(404);
+    expect(existsSync(join(t.dataDir, 'blobs', 'datasets', id))).toBe(false);
+    expect(existsSync(folder.dir)).toBe(true); // the source folder is the user's: never touched
+  });
+});
+
+describe('HTTP basics', () => {
+  it('answers unknown routes with 404 {detail} and a request id', async () => {
+    const res = await fetch(`${t.url}/api/v1/nope`);
+    expect(res.status).toBe(404);
+    expect(res.headers.get('x-request-id')).toBeTruthy();
+    expect(await res.json()).toMatchObject({ detail: 'Not Found', request_id: res.headers.get('x-request-id') });
+  });
+
+  it('refuses malformed and oversized JSON without crashing', async () => {
+    const bad = await fetch(`${t.url}/api/v1/auth`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"username":' });
+    expect(bad.status).toBe(400);
+    const huge = await fetch(`${t.url}/api/v1/auth`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'x'.repeat(2 * 1024 * 1024), password: 'y' }) });
+    expect(huge.status).toBe(413);
+    expect((await fetch(`${t.url}/api/v1/health`)).status).toBe(200);
+  });
+
+  it('serves the OpenAPI document', async () => {
+    const res = await fetch(`${t.url}/api/v1/docs`);
+    const doc = await res.json();
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/dataset/{dataset_id}', '/api/v1/datasets/{dataset_id}/creation-status', '/api/v1/ingestion/{dataset_id}/data_files/{trans_id}']));
+  });
+});

@@ -1,0 +1,100 @@
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getJson, waitForDatasetStatus } from '../helpers/client.ts';
+import { bombPng, fixturesDir } from '../helpers/folders.ts';
+import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+
+let t: TestServer;
+beforeAll(async () => {
+  t = await startTestServer({ STRATA_MAX_UPLOAD_FILE_BYTES: String(200 * 1024) });
+});
+afterAll(async () => t?.close());
+
+const auth = () => ({ authorization: `Bearer ${t.admin.token}` });
+
+async function newUpload(name: string): Promise<{ id: string; trans: number }> {
+  const ds = await getJson(t.url, `/api/v1/ingestion/new_dataset?dataset_name=${encodeURIComponent(name)}`, t.admin.token);
+  expect(ds.status).toBe(200);
+  const trans = await getJson(t.url, `/api/v1/ingestion/${ds.body.dataset_id}/data_files`, t.admin.token);
+  expect(trans.status).toBe(200);
+  expect(Number.isInteger(trans.body.trans_id)).toBe(true);
+  return { id: ds.body.dataset_id, trans: trans.body.trans_id };
+}
+
+async function upload(id: string, trans: number, files: Array<[string, Buffer]>): Promise<Response> {
+  const fd = new FormData();
+  for (const [name, data] of files) fd.append('files', new Blob([data]), name);
+  return fetch(`${t.url}/api/v1/ingestion/${id}/data_files/${trans}`, { method: 'POST', headers: auth(), body: fd });
+}
+
+const fixture = (name: string) => readFile(join(fixturesDir, name));
+
+describe('the four-step upload flow', () => {
+  it('takes files in several calls and indexes them', async () => {
+    const { id, trans } = await newUpload('uploaded');
+    expect((await getJson(t.url, `/api/v1/dataset/${id}`, t.admin.token)).body).toMatchObject({ status_new: 'DRAFT', status: 'UPLOADING', source_type: 'UPLOAD', progress: 0 });
+
+    const first = await upload(id, trans, [['a.jpg', await fixture('scene.jpg')], ['b.png', await fixture('scene.png')]]);
+    expect(first.status).toBe(202);
+    expect(await first.json()).toMatchObject({ files_uploaded: 2 });
+    // The same name twice is two files: uploads are keyed by Strata, not by client names.
+    expect((await upload(id, trans, [['a.jpg', await fixture('scene.webp')], ['notes.txt', Buffer.from('hello')], ['bomb.png', bombPng()]])).status).toBe(202);
+
+    const go = await fetch(`${t.url}/api/v1/ingestion/${id}/process_files/${trans}`, { method: 'POST', headers: auth() });
+    expect(go.status).toBe(202);
+    const { dataset } = await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'ERROR']);
+    expect(dataset).toMatchObject({ status_new: 'READY', n_images: 3, progress: 100 });
+    expect(dataset.processing).toMatchObject({ total: 5, done: 3, failed: 2 });
+    const errors = await getJson(t.url, `/api/v1/dataset/${id}/errors`, t.admin.token);
+    expect(errors.body.map((e: { file_name: string }) => e.file_name).sort()).toEqual(['bomb.png', 'notes.txt']);
+
+    // Once submitted, the transaction and the dataset take no more uploads.
+    expect((await upload(id, trans, [['late.jpg', await fixture('scene.jpg')]])).status).toBe(409);
+    expect((await fetch(`${t.url}/api/v1/ingestion/${id}/process_files/${trans}`, { method: 'POST', headers: auth() })).status).toBe(409);
+  });
+
+  it('refuses file names with path separators or control characters and writes nothing outside the data dir', async () => {
+    const { id, trans } = await newUpload('bad names');
+    const before = await readdir(join(t.dataDir, '..'));
+    for (const name of ['../../escape.jpg', 'dir/file.jpg', 'back\\slash.jpg', 'bell\u0007.jpg']) {
+      const res = await upload(id, trans, [[name, await fixture('scene.jpg')]]);
+      expect(res.status, name).toBe(400);
+      expect((await res.json()).detail).toMatch(/Invalid file name|no usable name/);
+    }
+    expect(await readdir(join(t.dataDir, '..'))).toEqual(before);
+  });
+
+  it('refuses a file over the size limit with 413 and keeps serving', async () => {
+    const { id, trans } = await newUpload('too big');
+    const res = await upload(id, trans, [['big.jpg', Buffer.alloc(300 * 1024, 1)]]);
+    expect(res.status).toBe(413);
+    expect((await fetch(`${t.url}/api/v1/health`)).status).toBe(200);
+  });
+
+  it('answers unknown transactions with 404 and non-multipart uploads with 400', async () => {
+    const { id } = await newUpload('unknown trans');
+    expect((await upload(id, 9999, [['a.jpg', await fixture('scene.jpg')]])).status).toBe(404);
+    const res = await fetch(`${t.url}/api/v1/ingestion/${id}/data_files/1`, { method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(400);
+    expect((await upload('00000000-0000-0000-0000-000000000000', 1, [['a.jpg', await fixture('scene.jpg')]])).status).toBe(404);
+  });
+
+  it('ends in ERROR when nothing uploaded is valid media', async () => {
+    const { id, trans } = await newUpload('all broken');
+    await upload(id, trans, [['empty.jpg', Buffer.alloc(0)], ['text.jpg', Buffer.from('not an image')]]);
+    await fetch(`${t.url}/api/v1/ingestion/${id}/process_files/${trans}`, { method: 'POST', headers: auth() });
+    const { dataset } = await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'ERROR']);
+    expect(dataset.status_new).toBe('ERROR');
+    expect(dataset.fatal_error_msg).toMatch(/No valid media: all 2 files failed/);
+  });
+
+  it('indexes an uploaded video as frames', async () => {
+    const { id, trans } = await newUpload('video');
+    await upload(id, trans, [['clip.mp4', await fixture('clip.mp4')]]);
+    await fetch(`${t.url}/api/v1/ingestion/${id}/process_files/${trans}`, { method: 'POST', headers: auth() });
+    const { dataset } = await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'ERROR']);
+    expect(dataset).toMatchObject({ status_new: 'READY', n_videos: 1, n_images: 0 });
+    expect(dataset.processing.n_frames).toBeGreaterThan(0);
+  });
+});
