@@ -53,8 +53,11 @@ export function jobsRepo(db: Kysely<DB>): JobsRepo {
         where id in (
           select j.id from jobs j
           where j.name = ${name} and j.state in ('created', 'retry') and j.start_after <= ${now}
-            and (j.serial_key is null or not exists (
-              select 1 from jobs a where a.serial_key = j.serial_key and a.state = 'active'))
+            and (j.serial_key is null or (
+              not exists (select 1 from jobs a where a.serial_key = j.serial_key and a.state = 'active')
+              -- one job per serial key per claim: the oldest ready one
+              and j.id = (select min(b.id) from jobs b
+                          where b.serial_key = j.serial_key and b.state in ('created', 'retry') and b.start_after <= ${now})))
           order by j.id
           limit ${limit})
         returning id, name, payload, retry_count, retry_limit`.execute(db);
