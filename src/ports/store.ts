@@ -145,6 +145,8 @@ export interface ItemsRepo {
   /** Inserts items, ignoring any whose (task, sourceKey) already exists; counts pre-failed ones. */
   insertMany(items: readonly NewItem[]): Promise<void>;
   get(id: string): Promise<Item | null>;
+  /** A dataset's items in a stable (id) order, `limit` after `afterId`. */
+  page(datasetId: string, afterId: string, limit: number): Promise<Item[]>;
   /** Pending items of a task at a stage, in id order, `limit` after `afterId`. */
   pendingIds(taskId: string, stage: string, afterId: string, limit: number): Promise<string[]>;
   /** Records an image's facts and counts it done. */

@@ -158,6 +158,11 @@ export function itemsRepo(db: Kysely<DB>): ItemsRepo {
       return r ? toItem(r) : null;
     },
 
+    async page(datasetId, afterId, limit) {
+      const rows = await db.selectFrom('items').selectAll().where('dataset_id', '=', datasetId).where('id', '>', afterId).orderBy('id').limit(limit).execute();
+      return rows.map(toItem);
+    },
+
     async pendingIds(taskId, stage, afterId, limit) {
       const rows = await db
         .selectFrom('items')
