@@ -24,7 +24,7 @@ async function newUpload(name: string): Promise<{ id: string; trans: number }> {
 
 async function upload(id: string, trans: number, files: Array<[string, Buffer]>): Promise<Response> {
   const fd = new FormData();
-  for (const [name, data] of files) fd.append('files', new Blob([data]), name);
+  for (const [name, data] of files) fd.append('files', new Blob([new Uint8Array(data)]), name);
   return fetch(`${t.url}/api/v1/ingestion/${id}/data_files/${trans}`, { method: 'POST', headers: auth(), body: fd });
 }
 
