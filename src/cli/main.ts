@@ -4,7 +4,6 @@ import { createSecretBox, loadOrCreateKey, parseKey } from '../app/auth/secret-b
 import { ConfigError, loadConfig, type Config } from '../config/config.ts';
 import { roles, type Role } from '../domain/types.ts';
 import { DomainError } from '../domain/errors.ts';
-import { runServer } from '../run-server.ts';
 import { createSqliteStore } from '../store/create-store.ts';
 import { join } from 'node:path';
 
@@ -31,6 +30,8 @@ async function main(argv: string[]): Promise<number> {
   const [command, sub, ...rest] = argv;
   const config = loadConfig();
   if (command === 'serve' || command === undefined) {
+    // Loaded on demand: account commands should not pay for the media stack's start-up.
+    const { runServer } = await import('../run-server.ts');
     const server = await runServer(config);
     server.ctx.logger.info({ url: server.url }, 'Strata is listening');
     const stop = () => void server.stop().then(() => process.exit(0));

@@ -113,6 +113,22 @@ describe('bucket_path checks', () => {
     expect(dataset.n_images).toBe(folder.valid);
   });
 
+  it('reads a .txt or .csv manifest, refusing entries outside the roots as per-item failures', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(join(outside, 'secret.jpg'), 'x');
+    await writeFile(join(root, 'list.txt'), `# a comment\nmixed/scene.jpg\n${join(folder.dir, 'scene.png')}\nfile://${join(folder.dir, 'scene.gif')}\n${join(outside, 'secret.jpg')}\nmixed/missing.jpg\n`);
+    await writeFile(join(root, 'list.csv'), 'label,path\ncat,mixed/scene.jpg\n"dog, big",mixed/scene.webp\n');
+    for (const [manifest, valid, failed] of [['list.txt', 3, 2], ['list.csv', 2, 0]] as const) {
+      const res = await createDataset({ dataset_name: manifest, bucket_path: join(root, manifest) });
+      expect(res.status).toBe(200);
+      const { dataset } = await waitForDatasetStatus(t.url, t.admin.token, (await res.json()).dataset_id, ['READY', 'ERROR']);
+      expect(dataset, manifest).toMatchObject({ status_new: 'READY', n_images: valid });
+      expect(dataset.processing.failed).toBe(failed);
+    }
+    const parquet = await createDataset({ dataset_name: 'pq', bucket_path: join(root, 'list.parquet') });
+    expect(parquet.status).toBe(400);
+  });
+
   it('needs dataset_name and bucket_path', async () => {
     expect((await createDataset({ bucket_path: folder.dir })).status).toBe(422);
     expect((await createDataset({ dataset_name: 'x' })).status).toBe(422);
