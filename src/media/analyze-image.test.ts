@@ -1,0 +1,368 @@
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { photosDir } from '../../test/helpers/test-media.ts';
+import { analyzeImageFile, type ImageAnalysis, type ImageAnalysisOptions } from './analyze-image.ts';
+import { hammingDistance } from './image-metrics.ts';
+import { MediaError } from './media-error.ts';
+
+const fixtures = join(import.meta.dirname, '../../test/fixtures/media');
+const fixture = (name: string) => join(fixtures, name);
+const opts: ImageAnalysisOptions = { maxPixels: 100_000_000, thumbnailSize: 256 };
+
+let tmp: string;
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'strata-analyze-'));
+});
+afterAll(() => {
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+async function failure(path: string, options: ImageAnalysisOptions = opts): Promise<MediaError> {
+  const error = await analyzeImageFile(path, options).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(MediaError);
+  return error as MediaError;
+}
+
+function sha256(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+describe('analyzeImageFile on fixtures', () => {
+  it('analyses a JPEG: size, hashes, EXIF, quality and a WebP thumbnail', async () => {
+    const a = await analyzeImageFile(fixture('scene.jpg'), opts);
+    expect(a.format).toBe('jpeg');
+    expect([a.width, a.height]).toEqual([128, 96]);
+    expect(a.byteHash).toBe(sha256(fixture('scene.jpg')));
+    expect(a.phash).toMatch(/^[0-9a-f]{16}$/);
+    expect(a.exif).toEqual({
+      make: 'Strata',
+      model: 'Fixture Cam 1',
+      lens: 'Fixture 35mm',
+      taken_at: '2021-06-15T14:30:05+02:00',
+      exposure: 0.004,
+      f_number: 2.8,
+      iso: 200,
+      focal_length: 35,
+      gps_lat: -33.8587,
+      gps_lon: 151.208333,
+    });
+    // A clean, well-exposed picture: none of the problem scores fire.
+    expect(a.quality.blur).toBeLessThan(0.2);
+    expect(a.quality.dark).toBe(0);
+    expect(a.quality.bright).toBe(0);
+    expect(a.quality.brightnessMean).toBeGreaterThan(90);
+    expect(a.quality.brightnessMean).toBeLessThan(140);
+
+    // Never enlarged beyond the original.
+    expect(a.thumbnail).toMatchObject({ format: 'webp', width: 128, height: 96 });
+    const thumb = await sharp(a.thumbnail.data).metadata();
+    expect([thumb.format, thumb.width, thumb.height]).toEqual(['webp', 128, 96]);
+  });
+
+  it('bounds the thumbnail by its longest side', async () => {
+    const a = await analyzeImageFile(fixture('scene.jpg'), { ...opts, thumbnailSize: 64 });
+    expect([a.thumbnail.width, a.thumbnail.height]).toEqual([64, 48]);
+    const thumb = await sharp(a.thumbnail.data).metadata();
+    expect([thumb.width, thumb.height]).toEqual([64, 48]);
+  });
+
+  it('reads every supported format, including BMP, JPEG 2000 and HEIC through system tools', async () => {
+    const reference = await analyzeImageFile(fixture('scene.png'), opts);
+    const cases: Array<[string, string]> = [
+      ['scene.png', 'png'],
+      ['scene.jpg', 'jpeg'],
+      ['scene-cmyk.jpg', 'jpeg'],
+      ['scene.webp', 'webp'],
+      ['scene.gif', 'gif'],
+      ['scene.tiff', 'tiff'],
+      ['scene.bmp', 'bmp'],
+      ['scene.jp2', 'jp2'],
+      ['scene.avif', 'heif'],
+      ['scene.heic', 'heif'],
+      ['gray16.png', 'png'],
+    ];
+    for (const [name, format] of cases) {
+      const a = await analyzeImageFile(fixture(name), opts);
+      expect(a.format, name).toBe(format);
+      expect([a.width, a.height], name).toEqual([128, 96]);
+      // The same picture, whatever the encoding: perceptually the same.
+      expect(hammingDistance(a.phash, reference.phash), name).toBeLessThanOrEqual(6);
+      expect(a.quality.blur, name).toBeLessThan(0.2);
+    }
+  });
+
+  it('decodes by content when the extension lies', async () => {
+    const a = await analyzeImageFile(fixture('png-content.jpg'), opts);
+    const png = await analyzeImageFile(fixture('scene.png'), opts);
+    expect(a.format).toBe('png');
+    expect(a.byteHash).toBe(png.byteHash);
+    expect(a.phash).toBe(png.phash);
+  });
+
+  it('applies the EXIF orientation to size, pixels and thumbnail', async () => {
+    const a = await analyzeImageFile(fixture('orientation-6.jpg'), opts);
+    expect(a.orientation).toBe(6);
+    expect([a.width, a.height]).toEqual([48, 64]);
+    // Stored red-over-blue; turned 90° clockwise the red half is on the right.
+    const { data, info } = await sharp(a.thumbnail.data).raw().toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height]).toEqual([48, 64]);
+    const pixel = (x: number, y: number) => [...data.subarray((y * info.width + x) * info.channels).subarray(0, 3)];
+    const [lr, , lb] = pixel(8, 32);
+    const [rr, , rb] = pixel(40, 32);
+    expect(lb).toBeGreaterThan(200);
+    expect(lr).toBeLessThan(60);
+    expect(rr).toBeGreaterThan(200);
+    expect(rb).toBeLessThan(60);
+  });
+
+  it('keeps transparency in the thumbnail and still sees content drawn in white', async () => {
+    const a = await analyzeImageFile(fixture('transparent.png'), opts);
+    const thumb = await sharp(a.thumbnail.data).metadata();
+    expect(thumb.hasAlpha).toBe(true);
+    // A white ring on nothing: not an all-white picture, and its edges are sharp.
+    expect(a.quality.bright).toBe(0);
+    expect(a.quality.brightFraction).toBeGreaterThan(0.1);
+    expect(a.quality.brightFraction).toBeLessThan(0.4);
+    expect(a.quality.blur).toBeLessThan(0.1);
+  });
+
+  it('rejects an empty file', async () => {
+    const e = await failure(fixture('empty.jpg'));
+    expect(e.kind).toBe('empty');
+    expect(e.message).toBe('empty file (0 bytes)');
+  });
+
+  it('rejects a file that is not an image', async () => {
+    const e = await failure(fixture('not-an-image.jpg'));
+    expect(e.kind).toBe('unsupported');
+    expect(e.message).toBe('unsupported or unrecognised image format');
+  });
+
+  it('rejects a truncated JPEG (the whole image is decoded)', async () => {
+    const e = await failure(fixture('truncated.jpg'));
+    expect(e.kind).toBe('corrupt');
+    expect(e.message).toMatch(/^truncated or corrupt image data/);
+  });
+
+  it('rejects a truncated BMP decoded through ffmpeg', async () => {
+    const path = join(tmp, 'truncated.bmp');
+    const bmp = readFileSync(fixture('scene.bmp'));
+    writeFileSync(path, bmp.subarray(0, bmp.length / 2));
+    const e = await failure(path);
+    expect(e.kind).toBe('corrupt');
+    expect(e.message).toMatch(/^truncated or corrupt image data \(.+\)$/);
+    expect(e.message).not.toContain(tmp);
+  });
+
+  it('fails cleanly on files cut short at any point, in every format', async () => {
+    const names = ['jpg', 'png', 'webp', 'gif', 'tiff', 'bmp', 'jp2', 'avif', 'heic'].map((ext) => `scene.${ext}`);
+    for (const name of names) {
+      const bytes = readFileSync(fixture(name));
+      for (const length of [1, 3, 12, 40, Math.floor(bytes.length / 2)]) {
+        const path = join(tmp, `cut-${length}-${name}`);
+        writeFileSync(path, bytes.subarray(0, length));
+        // A reason for the user, never a crash or a library's raw exception.
+        const e = await failure(path);
+        expect(['unsupported', 'corrupt'], `${name} cut to ${length} bytes: ${e.message}`).toContain(e.kind);
+      }
+    }
+  });
+
+  it('rejects a PNG declaring 30000×30000 pixels without allocating it', async () => {
+    const path = join(tmp, 'bomb.png');
+    writeFileSync(path, pngBomb(30_000, 30_000));
+    const rssBefore = process.memoryUsage().rss;
+    const e = await failure(path);
+    expect(e.kind).toBe('too-large');
+    expect(e.message).toBe('image of 30000×30000 pixels exceeds the limit of 100000000 pixels');
+    // Decoding it would take 2.7 GB.
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(200 * 1024 * 1024);
+  });
+
+  it('rejects an oversized BMP before ffmpeg allocates it', async () => {
+    const path = join(tmp, 'bomb.bmp');
+    const bmp = Buffer.from(readFileSync(fixture('scene.bmp')));
+    bmp.writeInt32LE(12_000, 18);
+    bmp.writeInt32LE(12_000, 22);
+    writeFileSync(path, bmp);
+    const e = await failure(path);
+    expect(e.kind).toBe('too-large');
+    expect(e.message).toBe('image of 12000×12000 pixels exceeds the limit of 100000000 pixels');
+  });
+
+  it('enforces the configured pixel limit on ordinary images', async () => {
+    const e = await failure(fixture('scene.jpg'), { ...opts, maxPixels: 10_000 });
+    expect(e.kind).toBe('too-large');
+    expect(e.message).toBe('image of 128×96 pixels exceeds the limit of 10000 pixels');
+  });
+
+  it('reports missing files and directories as unreadable', async () => {
+    expect((await failure(join(tmp, 'missing.jpg'))).message).toBe('cannot read file: file not found');
+    expect((await failure(tmp)).kind).toBe('unreadable');
+  });
+
+  it('says how to fix a missing ffmpeg', async () => {
+    const e = await failure(fixture('scene.bmp'), { ...opts, ffmpegPath: join(tmp, 'no-ffmpeg') });
+    expect(e.kind).toBe('tool-missing');
+    expect(e.message).toMatch(/^ffmpeg not found: install it \(apt-get install ffmpeg\)/);
+  });
+
+  it('says how to fix a missing HEIC decoder', async () => {
+    const e = await failure(fixture('scene.heic'), { ...opts, heifConvertPath: join(tmp, 'no-heif-convert') });
+    expect(e.kind).toBe('tool-missing');
+    expect(e.message).toMatch(/^heif-convert not found: install it \(apt-get install libheif-examples\)/);
+  });
+
+  it('serialises errors without a stack trace', async () => {
+    const e = await failure(fixture('not-an-image.jpg'));
+    expect(JSON.parse(JSON.stringify(e))).toEqual({
+      kind: 'unsupported',
+      reason: 'unsupported or unrecognised image format',
+    });
+  });
+});
+
+/** A valid PNG header and a few rows of a width×height RGB image: tiny file, huge image. */
+function pngBomb(width: number, height: number): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // RGB
+  const idat = deflateSync(Buffer.alloc((1 + width * 3) * 4));
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', idat),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+function pngChunk(type: string, data: Buffer): Buffer {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([length, body, crc]);
+}
+
+function crc32(bytes: Buffer): number {
+  let crc = 0xffffffff;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = crc & 1 ? 0xedb88320 ^ (crc >>> 1) : crc >>> 1;
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+describe('analyzeImageFile on real photos', () => {
+  // Diverse subjects from the Debian-packaged test photos (see scripts/fetch-test-media.sh).
+  const samples = [
+    'darknet-dog.jpg',
+    'darknet-horses.jpg',
+    'darknet-eagle.jpg',
+    'skimage-astronaut.png',
+    'skimage-coffee.png',
+    'opencv-baboon.jpg',
+    'opencv-fruits.jpg',
+    'mate-nature-Storm.jpg',
+  ];
+  let dir: string;
+  const originals = new Map<string, ImageAnalysis>();
+
+  beforeAll(async () => {
+    dir = await photosDir();
+    for (const name of samples) originals.set(name, await analyzeImageFile(join(dir, name), opts));
+  }, 600_000);
+
+  /** Writes a variant of a sample photo made by `edit` and analyses it. */
+  async function variant(name: string, suffix: string, edit: (image: sharp.Sharp) => sharp.Sharp) {
+    const path = join(tmp, `${suffix}-${name.replace(/\.\w+$/, '.jpg')}`);
+    await edit(sharp(join(dir, name))).jpeg({ quality: 90 }).toFile(path);
+    return analyzeImageFile(path, opts);
+  }
+
+  it('gives resized, re-encoded copies nearly the same perceptual hash', async () => {
+    for (const name of samples) {
+      const original = originals.get(name)!;
+      const copy = await variant(name, 'small', (image) =>
+        image.resize(Math.round(original.width * 0.6)).jpeg({ quality: 70 }),
+      );
+      expect(hammingDistance(copy.phash, original.phash), name).toBeLessThanOrEqual(6);
+      expect(copy.byteHash).not.toBe(original.byteHash);
+    }
+  });
+
+  it('gives different photos clearly different perceptual hashes', () => {
+    for (const [i, a] of samples.entries()) {
+      for (const b of samples.slice(i + 1)) {
+        const distance = hammingDistance(originals.get(a)!.phash, originals.get(b)!.phash);
+        expect(distance, `${a} vs ${b}`).toBeGreaterThan(20);
+      }
+    }
+  });
+
+  it('recognises the same wallpaper shipped at three resolutions as near-duplicates', async () => {
+    const names = ['mate-abstract-Elephants.jpg', 'mate-abstract-Elephants_3840x2160.jpg', 'mate-abstract-Elephants_5640x3172.jpg'];
+    const [small, medium, large] = await Promise.all(names.map((n) => analyzeImageFile(join(dir, n), opts)));
+    expect(hammingDistance(small!.phash, medium!.phash)).toBeLessThanOrEqual(6);
+    expect(hammingDistance(small!.phash, large!.phash)).toBeLessThanOrEqual(6);
+    // Sharpness is measured at one scale, so the three score alike despite 16× more pixels.
+    expect(Math.abs(small!.quality.blur - large!.quality.blur)).toBeLessThan(0.1);
+  });
+
+  it('scores a blurred copy as blurrier', async () => {
+    for (const name of samples) {
+      const original = originals.get(name)!;
+      const blurred = await variant(name, 'blur', (image) => image.blur(4));
+      expect(blurred.quality.blurVariance, name).toBeLessThan(original.quality.blurVariance / 2);
+      expect(blurred.quality.blur, name).toBeGreaterThan(original.quality.blur);
+      expect(blurred.quality.blur, name).toBeGreaterThan(0.8);
+    }
+  });
+
+  it('scores a darkened copy as darker and a washed-out copy as brighter', async () => {
+    for (const name of samples) {
+      const original = originals.get(name)!;
+      const dark = await variant(name, 'dark', (image) => image.linear(0.15, 0));
+      expect(dark.quality.brightnessMean, name).toBeLessThan(original.quality.brightnessMean);
+      expect(dark.quality.dark, name).toBeGreaterThan(original.quality.dark);
+      expect(dark.quality.dark, name).toBeGreaterThan(0.8);
+      const bright = await variant(name, 'bright', (image) => image.linear(0.15, 220));
+      expect(bright.quality.bright, name).toBeGreaterThan(original.quality.bright);
+      expect(bright.quality.bright, name).toBeGreaterThan(0.8);
+    }
+  });
+
+  it('analyses every photo of the set, and fast', async () => {
+    const names = readdirSync(dir).sort();
+    expect(names.length).toBeGreaterThanOrEqual(60);
+    const started = performance.now();
+    for (const name of names) {
+      const a = await analyzeImageFile(join(dir, name), opts);
+      expect(Math.max(a.thumbnail.width, a.thumbnail.height), name).toBeLessThanOrEqual(256);
+      expect(a.width * a.height, name).toBeGreaterThan(0);
+    }
+    const msPerImage = (performance.now() - started) / names.length;
+    console.info(`analyzeImageFile: ${names.length} photos, ${msPerImage.toFixed(1)} ms/image`);
+    // Measured ~60 ms/image here (2 cores); the bound only catches a gross regression.
+    expect(msPerImage).toBeLessThan(300);
+  }, 600_000);
+
+  it('copes with a photo copied under a misleading name', async () => {
+    const path = join(tmp, 'really-a-png.bmp');
+    copyFileSync(join(dir, 'skimage-coffee.png'), path);
+    const a = await analyzeImageFile(path, opts);
+    expect(a.format).toBe('png');
+    expect(a.phash).toBe(originals.get('skimage-coffee.png')!.phash);
+  });
+});

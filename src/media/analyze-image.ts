@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import sharp from 'sharp';
+import { exifFields, type ExifFields } from './exif-fields.ts';
+import { decodeImage } from './image-decode.ts';
+import { unreadable } from './media-error.ts';
+import { dctPhash, phashInputSize, qualityMetrics, toGray, type GrayImage, type QualityMetrics } from './image-metrics.ts';
+
+export interface ImageAnalysisOptions {
+  maxPixels: number;
+  /** Longest side of the thumbnail, e.g. 256. Never larger than the image itself. */
+  thumbnailSize: number;
+  /** For the formats the bundled libvips cannot read (BMP, JPEG 2000). Default "ffmpeg". */
+  ffmpegPath?: string;
+  /** For HEIC (iPhone) photos; Debian package libheif-examples. Default "heif-convert". */
+  heifConvertPath?: string;
+}
+
+export interface ImageAnalysis {
+  /** Detected from the content, not the extension: jpeg, png, webp, gif, tiff, heif (HEIC and AVIF), bmp, jp2. */
+  format: string;
+  /** Displayed size, after EXIF orientation. */
+  width: number;
+  height: number;
+  orientation: number | null;
+  exif: ExifFields | null;
+  /** SHA-256 of the file bytes, hex: equal hashes are exact duplicates. */
+  byteHash: string;
+  /** 64-bit DCT perceptual hash, 16 hex digits: small Hamming distances are near-duplicates. */
+  phash: string;
+  quality: QualityMetrics;
+  thumbnail: { data: Buffer; width: number; height: number; format: 'webp' };
+}
+
+/**
+ * Blur is measured on a grayscale copy scaled down to this longest side, so a sharp 24 MP
+ * photo and a sharp 0.3 MP one score alike (the Laplacian's variance depends on scale); 512 px
+ * keeps the detail that tells focus from blur at a few milliseconds. Smaller images are
+ * measured as they are: enlarging adds only interpolation blur, and would flag every image of
+ * a dataset of small crops as blurry.
+ */
+const analysisSize = 512;
+const thumbnailQuality = 80;
+
+/**
+ * Everything the per-item pipeline stages need from one image file, from a single decode.
+ * Per-file problems (empty, not an image, truncated, too many pixels, ...) throw MediaError
+ * with a reason fit for users; anything else thrown is a bug or an infrastructure failure.
+ */
+export async function analyzeImageFile(path: string, opts: ImageAnalysisOptions): Promise<ImageAnalysis> {
+  const [decoded, byteHash] = await Promise.all([
+    decodeImage(path, {
+      maxPixels: opts.maxPixels,
+      workingSize: Math.max(analysisSize, opts.thumbnailSize),
+      ffmpegPath: opts.ffmpegPath,
+      heifConvertPath: opts.heifConvertPath,
+    }),
+    sha256File(path),
+  ]);
+  const { pixels } = decoded;
+  const working = toGray(pixels.data, pixels.width, pixels.height, pixels.channels);
+  const analysisGray =
+    Math.max(working.width, working.height) <= analysisSize
+      ? working
+      : await resizeGray(working, analysisSize, analysisSize, 'inside');
+  const scale = Math.min(1, opts.thumbnailSize / Math.max(decoded.width, decoded.height));
+  const [phashGray, thumbnail] = await Promise.all([
+    resizeGray(analysisGray, phashInputSize, phashInputSize, 'fill'),
+    sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels } })
+      .resize(Math.max(1, Math.round(decoded.width * scale)), Math.max(1, Math.round(decoded.height * scale)), {
+        fit: 'fill',
+      })
+      .webp({ quality: thumbnailQuality })
+      .toBuffer({ resolveWithObject: true }),
+  ]);
+  return {
+    format: decoded.format,
+    width: decoded.width,
+    height: decoded.height,
+    orientation: decoded.orientation,
+    exif: exifFields(decoded.exif),
+    byteHash,
+    phash: dctPhash(phashGray),
+    quality: qualityMetrics(analysisGray),
+    thumbnail: {
+      data: thumbnail.data,
+      width: thumbnail.info.width,
+      height: thumbnail.info.height,
+      format: 'webp',
+    },
+  };
+}
+
+async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(path), hash).catch((error: NodeJS.ErrnoException) => {
+    throw unreadable(error);
+  });
+  return hash.digest('hex');
+}
+
+async function resizeGray(gray: GrayImage, width: number, height: number, fit: 'inside' | 'fill'): Promise<GrayImage> {
+  const { data, info } = await sharp(gray.data, { raw: { width: gray.width, height: gray.height, channels: 1 } })
+    .resize(width, height, { fit })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height };
+}

@@ -1,0 +1,46 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+/**
+ * Real photos and videos for tests and benchmarks, from Debian packages
+ * (scripts/fetch-test-media.sh). The first call on a machine downloads and unpacks them
+ * (~260 MB, under a minute); later calls just return the cached folder.
+ */
+const repoDir = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const script = join(repoDir, 'scripts/fetch-test-media.sh');
+
+let pending: Promise<string> | null = null;
+
+export function testMediaDir(): Promise<string> {
+  pending ??= ensureTestMedia().catch((error: unknown) => {
+    pending = null;
+    throw error;
+  });
+  return pending;
+}
+
+export async function photosDir(): Promise<string> {
+  return join(await testMediaDir(), 'photos');
+}
+
+export async function videosDir(): Promise<string> {
+  return join(await testMediaDir(), 'videos');
+}
+
+async function ensureTestMedia(): Promise<string> {
+  const cacheDir = process.env.STRATA_TEST_MEDIA_DIR
+    ? resolve(process.env.STRATA_TEST_MEDIA_DIR)
+    : join(repoDir, '.cache/test-media');
+  if (existsSync(join(cacheDir, '.complete'))) return cacheDir;
+  await promisify(execFile)('bash', [script, cacheDir], {
+    maxBuffer: 16 << 20,
+    timeout: 15 * 60_000,
+  });
+  if (!existsSync(join(cacheDir, '.complete'))) {
+    throw new Error(`${script} finished without completing ${cacheDir}`);
+  }
+  return cacheDir;
+}
