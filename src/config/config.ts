@@ -29,6 +29,7 @@ export interface Config {
   readonly videoMaxFrames: number;
   readonly ffmpegPath: string;
   readonly ffprobePath: string;
+  readonly heifConvertPath: string;
   readonly jobRetryLimit: number;
 }
 
@@ -125,6 +126,7 @@ export function loadConfig(env: Env = process.env): Config {
     videoMaxFrames: int(env, 'STRATA_VIDEO_MAX_FRAMES', 300, 1, 100_000),
     ffmpegPath: str(env, 'STRATA_FFMPEG', 'ffmpeg'),
     ffprobePath: str(env, 'STRATA_FFPROBE', 'ffprobe'),
+    heifConvertPath: str(env, 'STRATA_HEIF_CONVERT', 'heif-convert'),
     jobRetryLimit: int(env, 'STRATA_JOB_RETRY_LIMIT', 3, 0, 100),
   };
   return Object.freeze(config);

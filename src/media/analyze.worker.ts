@@ -6,6 +6,8 @@ export interface AnalyzeTask {
   path: string;
   maxPixels: number;
   thumbnailSize: number;
+  ffmpegPath: string;
+  heifConvertPath: string;
 }
 
 // One libvips thread per worker: the pool already runs one worker per core.
@@ -17,7 +19,7 @@ sharp.concurrency(1);
  */
 export default async function analyze(task: AnalyzeTask) {
   try {
-    const a = await analyzeImageFile(task.path, { maxPixels: task.maxPixels, thumbnailSize: task.thumbnailSize });
+    const a = await analyzeImageFile(task.path, task);
     return {
       ok: true as const,
       result: {

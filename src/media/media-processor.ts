@@ -31,7 +31,13 @@ export function createMediaProcessor(config: Config): MediaProcessor {
 
   return {
     async analyzeImage(path) {
-      const task: AnalyzeTask = { path, maxPixels: config.maxImagePixels, thumbnailSize: config.thumbnailSize };
+      const task: AnalyzeTask = {
+        path,
+        maxPixels: config.maxImagePixels,
+        thumbnailSize: config.thumbnailSize,
+        ffmpegPath: config.ffmpegPath,
+        heifConvertPath: config.heifConvertPath,
+      };
       const reply = (await pool.run(task)) as AnalyzeReply;
       if (!reply.ok) throw new MediaFailure(reply.reason);
       // Buffers arrive as plain Uint8Arrays after crossing the thread boundary.
@@ -47,6 +53,7 @@ export function createMediaProcessor(config: Config): MediaProcessor {
           fps: config.videoFps,
           maxFrames: config.videoMaxFrames,
           ffmpegPath: config.ffmpegPath,
+          ffprobePath: config.ffprobePath,
           maxPixels: config.maxImagePixels,
         }),
       ),

@@ -1,0 +1,156 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The server as a separate process, started exactly as `npm start` starts it
+ * (`node --import tsx src/main.ts`), for tests that need to kill it (SIGKILL mid-operation)
+ * or talk to it from another language.
+ */
+const repoDir = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const LISTEN_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 15_000;
+const TAIL_LINES = 60;
+
+export interface ServerProcess {
+  url: string;
+  pid: number;
+  /** Sends `signal` (SIGTERM by default) and resolves once the process has exited. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** SIGTERM, then SIGKILL if it has not exited within 15 s; resolves once it has exited. */
+  stop(): Promise<void>;
+  /** The last lines the process wrote (stdout and stderr, interleaved), for failure messages. */
+  outputTail(): string;
+}
+
+export interface StartServerProcessOptions {
+  dataDir: string;
+  importRoots?: string[];
+  /** Extra environment (STRATA_* overrides and anything else); applied last. */
+  env?: Record<string, string>;
+}
+
+// Children still running when the test process exits (a crashed or aborted run) are killed too.
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+export function startServerProcess(opts: StartServerProcessOptions): Promise<ServerProcess> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    // The test's own STRATA_* settings must not leak into the server under test.
+    if (v !== undefined && !k.startsWith('STRATA_') && k !== 'NODE_OPTIONS') env[k] = v;
+  }
+  Object.assign(env, {
+    STRATA_DATA_DIR: opts.dataDir,
+    STRATA_PORT: '0',
+    STRATA_HOST: '127.0.0.1',
+    STRATA_IMPORT_ROOTS: (opts.importRoots ?? []).join(':'),
+    // The "listening" line is logged at info; a quieter level would hide it.
+    STRATA_LOG_LEVEL: 'info',
+    ...opts.env,
+  });
+  if (process.env.STRATA_TEST_MEDIA_DIR !== undefined) env.STRATA_TEST_MEDIA_DIR = process.env.STRATA_TEST_MEDIA_DIR;
+
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: repoDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
+
+  const tail: string[] = [];
+  const remember = (stream: string, line: string) => {
+    tail.push(`[${stream}] ${line}`);
+    if (tail.length > TAIL_LINES) tail.shift();
+  };
+  const outputTail = () => tail.join('\n');
+
+  let exitInfo: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  const exited = new Promise<void>((resolveExit) => {
+    child.once('exit', (code, signal) => {
+      exitInfo = { code, signal };
+      live.delete(child);
+      resolveExit();
+    });
+  });
+
+  return new Promise<ServerProcess>((resolveStart, rejectStart) => {
+    let settled = false;
+    const fail = (why: string) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      rejectStart(new Error(`strata server process ${why}\n--- output tail ---\n${outputTail()}`));
+    };
+    const timer = setTimeout(() => fail(`did not log "Strata is listening" within ${LISTEN_TIMEOUT_MS / 1000} s`), LISTEN_TIMEOUT_MS);
+
+    const handle = (proc: ServerProcess) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolveStart(proc);
+    };
+
+    // Both pipes are read for the whole life of the process: a full pipe would block the server.
+    lines(child.stdout!, (line) => {
+      remember('stdout', line);
+      if (settled || !line.startsWith('{')) return;
+      let entry: { msg?: unknown; url?: unknown };
+      try {
+        entry = JSON.parse(line) as typeof entry;
+      } catch {
+        return;
+      }
+      if (entry.msg === 'Strata is listening' && typeof entry.url === 'string') {
+        handle(makeHandle(entry.url));
+      }
+    });
+    lines(child.stderr!, (line) => remember('stderr', line));
+
+    child.once('error', (err) => fail(`could not be spawned: ${err.message}`));
+    // 'close' comes after the pipes are drained, so the tail holds the last words; a grandchild
+    // keeping the pipes open must not hide the exit for long, hence the fallback.
+    const exitedEarly = () => fail(`exited before listening (code ${exitInfo?.code}, signal ${exitInfo?.signal})`);
+    child.once('close', exitedEarly);
+    void exited.then(() => setTimeout(exitedEarly, 1000).unref());
+  });
+
+  function makeHandle(url: string): ServerProcess {
+    const kill = async (signal: NodeJS.Signals = 'SIGTERM') => {
+      if (exitInfo === null) child.kill(signal);
+      await exited;
+    };
+    return {
+      url,
+      pid: child.pid!,
+      kill,
+      async stop() {
+        if (exitInfo !== null) return;
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+        try {
+          await exited;
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+      outputTail,
+    };
+  }
+}
+
+function lines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  let buffer = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    buffer += chunk;
+    let nl;
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      onLine(buffer.slice(0, nl));
+      buffer = buffer.slice(nl + 1);
+    }
+  });
+  stream.on('end', () => {
+    if (buffer !== '') onLine(buffer);
+    buffer = '';
+  });
+}
