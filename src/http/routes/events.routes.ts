@@ -11,6 +11,12 @@ const KEEP_ALIVE_MS = 15_000;
  * Last-Event-ID is already current), then one per change. Event ids are dataset revisions.
  */
 export function eventRoutes(app: FastifyInstance, ctx: AppContext): void {
+  // Streams never end on their own; on shutdown they are closed so the server can stop.
+  const open = new Set<import('node:http').ServerResponse>();
+  app.addHook('preClose', async () => {
+    for (const res of open) res.end();
+  });
+
   app.get(
     '/api/v1/dataset/:dataset_id/events',
     { schema: { tags: ['datasets'], summary: 'Status changes as Server-Sent Events (resumable with Last-Event-ID)', params: DatasetIdParams } },
@@ -63,10 +69,12 @@ export function eventRoutes(app: FastifyInstance, ctx: AppContext): void {
         }
       }
 
+      open.add(res);
       const unsubscribe = ctx.statusHub.subscribe(dataset_id, () => void push());
       const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), KEEP_ALIVE_MS);
       res.on('close', () => {
         closed = true;
+        open.delete(res);
         clearInterval(keepAlive);
         unsubscribe();
       });
