@@ -4,21 +4,16 @@
  * arrays and reused by anything that has pixels (video frames, say).
  */
 
+import type { Quality } from '../domain/types.ts';
+
 export interface GrayImage {
   data: Uint8Array;
   width: number;
   height: number;
 }
 
-export interface QualityMetrics {
-  blurVariance: number;
-  brightnessMean: number;
-  darkFraction: number;
-  brightFraction: number;
-  blur: number;
-  dark: number;
-  bright: number;
-}
+/** The quality measurements stored per item (see domain/types.ts). */
+export type QualityMetrics = Quality;
 
 /** Pixels at or below this luma count as dark, at or above `brightLevel` as bright. */
 export const darkLevel = 20;

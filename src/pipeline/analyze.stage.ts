@@ -28,19 +28,10 @@ export async function analyzeStage(deps: PipelineDeps, item: Item): Promise<Item
 async function analyzeImage(deps: PipelineDeps, item: Item): Promise<ItemOutcome> {
   const file = await openOrFail(deps, item.location);
   try {
-    const a = await deps.media.analyzeImage(file.path);
+    const { thumbnail, ...facts } = await deps.media.analyzeImage(file.path);
     const thumbKey = thumbKeyOf(item.datasetId, item.id);
-    await deps.blobs.put(thumbKey, a.thumbnail);
-    return await deps.store.items.completeImage(item.id, STAGE, {
-      format: a.format,
-      width: a.width,
-      height: a.height,
-      exif: a.exif,
-      byteHash: a.byteHash,
-      phash: a.phash,
-      quality: a.quality,
-      thumbKey,
-    });
+    await deps.blobs.put(thumbKey, thumbnail);
+    return await deps.store.items.completeImage(item.id, STAGE, { ...facts, thumbKey });
   } finally {
     await file.release();
   }
@@ -59,13 +50,13 @@ async function analyzeVideo(deps: PipelineDeps, item: Item): Promise<ItemOutcome
     await Promise.all(
       frameFiles.map(async (f) => {
         try {
-          const a = await deps.media.analyzeImage(f.path);
+          const { thumbnail, ...facts } = await deps.media.analyzeImage(f.path);
           const id = randomUUID();
           const frameKey = frameKeyOf(item.datasetId, item.id, f.index);
           const thumbKey = thumbKeyOf(item.datasetId, id);
           await deps.blobs.put(frameKey, await readFile(f.path));
-          await deps.blobs.put(thumbKey, a.thumbnail);
-          frames.push({ id, frameIndex: f.index, frameTimestamp: f.timestampSeconds, location: `blob:${frameKey}`, ...a, thumbKey });
+          await deps.blobs.put(thumbKey, thumbnail);
+          frames.push({ id, frameIndex: f.index, frameTimestamp: f.timestampSeconds, location: `blob:${frameKey}`, ...facts, thumbKey });
         } catch (err) {
           if (!(err instanceof MediaFailure)) throw err;
           failures.push(`frame ${f.index}: ${err.message}`);

@@ -1,5 +1,6 @@
 import type { DatasetStatus, Operation } from '../domain/dataset-status.ts';
-import type { Dataset, Item, ItemFailure, ItemKind, Quality, Role, SourceType, Task, TaskStatus, User } from '../domain/types.ts';
+import type { Dataset, Item, ItemFailure, ItemKind, Role, SourceType, Task, TaskStatus, User } from '../domain/types.ts';
+import type { AnalyzedImage } from './media-processor.ts';
 
 /** Metadata storage. One implementation over Kysely serves SQLite and PostgreSQL. */
 export interface Store {
@@ -115,17 +116,8 @@ export interface NewItem {
   failure?: { stage: string; reason: string };
 }
 
-export interface ImageFacts {
-  format: string;
-  width: number;
-  height: number;
-  exif: Record<string, string | number> | null;
-  byteHash: string;
-  phash: string;
-  quality: Quality;
-  thumbKey: string;
-  sizeBytes?: number;
-}
+/** What an image's analysis leaves in the store: the measurements, and where its thumbnail went. */
+export type ImageFacts = Omit<AnalyzedImage, 'thumbnail'> & { thumbKey: string; sizeBytes?: number };
 
 export interface NewFrame extends ImageFacts {
   id: string;

@@ -2,7 +2,7 @@ import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteStore } from '../../src/store/create-store.ts';
-import { credentialsFor, getJson, waitForDatasetStatus, type Credentials } from '../helpers/client.ts';
+import { credentialsFor, followDatasetEvents, getJson, waitForDatasetStatus, type Credentials } from '../helpers/client.ts';
 import { tempDir } from '../helpers/folders.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
 import { photosDir } from '../helpers/test-media.ts';
@@ -64,36 +64,6 @@ function start(workers: string): Promise<ServerProcess> {
   });
 }
 
-/** Follows the dataset's event stream, handing each status event to `onEvent` until it returns true. */
-async function followUntil(baseUrl: string, token: string, id: string, onEvent: (dataset: any) => boolean, timeoutMs = 120_000): Promise<void> {
-  const ac = new AbortController();
-  const timer = setTimeout(() => ac.abort(), timeoutMs);
-  try {
-    const res = await fetch(`${baseUrl}/api/v1/dataset/${id}/events`, { headers: { authorization: `Bearer ${token}` }, signal: ac.signal });
-    expect(res.status).toBe(200);
-    const decoder = new TextDecoder();
-    let buffer = '';
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      buffer += decoder.decode(chunk, { stream: true });
-      let sep;
-      while ((sep = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, sep);
-        buffer = buffer.slice(sep + 2);
-        const data = block.split('\n').find((l) => l.startsWith('data: '));
-        if (!block.includes('event: status') || !data) continue;
-        if (onEvent(JSON.parse(data.slice(6)))) return;
-      }
-    }
-    throw new Error('event stream ended before the condition was met');
-  } catch (err) {
-    if (ac.signal.aborted) throw new Error(`condition not met within ${timeoutMs} ms`);
-    throw err;
-  } finally {
-    clearTimeout(timer);
-    ac.abort();
-  }
-}
-
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -128,7 +98,7 @@ describe('SIGKILL during indexing, then a restart on the same data directory', (
     expect(created.status).toBe(200);
     id = ((await created.json()) as { dataset_id: string }).dataset_id;
 
-    await followUntil(first.url, admin.token, id, (ds) => {
+    await followDatasetEvents(first.url, admin.token, id, (ds) => {
       beforeKill.push(ds);
       if (ds.status_new !== 'DRAFT' && ds.status_new !== 'INDEXING') {
         throw new Error(`indexing ended (${ds.status_new}) before the server could be killed: ${JSON.stringify(ds)}`);

@@ -32,20 +32,10 @@ export async function getJson(baseUrl: string, path: string, token: string): Pro
   return { status: res.status, body: text === '' ? null : JSON.parse(text), headers: res.headers };
 }
 
-/**
- * Waits for a dataset to reach one of `statuses` by following its event stream (no sleeps);
- * returns the dataset JSON and every status event seen on the way.
- */
-export async function waitForDatasetStatus(
-  baseUrl: string,
-  token: string,
-  datasetId: string,
-  statuses: readonly string[],
-  timeoutMs = 120_000,
-): Promise<{ dataset: any; events: any[] }> {
+/** Follows a dataset's event stream, handing each status event to `onEvent` until it returns true. */
+export async function followDatasetEvents(baseUrl: string, token: string, datasetId: string, onEvent: (dataset: any) => boolean, timeoutMs = 120_000): Promise<void> {
   const ac = new AbortController();
   const timer = setTimeout(() => ac.abort(), timeoutMs);
-  const events: any[] = [];
   try {
     const res = await fetch(`${baseUrl}/api/v1/dataset/${datasetId}/events`, { headers: { authorization: `Bearer ${token}` }, signal: ac.signal });
     if (res.status !== 200) throw new Error(`events: ${res.status} ${await res.text()}`);
@@ -59,17 +49,31 @@ export async function waitForDatasetStatus(
         buffer = buffer.slice(sep + 2);
         const data = block.split('\n').find((l) => l.startsWith('data: '));
         if (!block.includes('event: status') || !data) continue;
-        const dataset = JSON.parse(data.slice(6));
-        events.push(dataset);
-        if (statuses.includes(dataset.status_new)) return { dataset, events };
+        if (onEvent(JSON.parse(data.slice(6)))) return;
       }
     }
-    throw new Error('event stream ended');
+    throw new Error('event stream ended before the condition was met');
   } catch (err) {
-    if (ac.signal.aborted) throw new Error(`dataset ${datasetId} did not reach ${statuses.join('|')} within ${timeoutMs} ms (last: ${JSON.stringify(events.at(-1))})`);
+    if (ac.signal.aborted) throw new Error(`dataset ${datasetId}: condition not met within ${timeoutMs} ms`);
     throw err;
   } finally {
     clearTimeout(timer);
     ac.abort();
   }
+}
+
+/**
+ * Waits for a dataset to reach one of `statuses` by following its event stream (no sleeps);
+ * returns the dataset JSON and every status event seen on the way.
+ */
+export async function waitForDatasetStatus(
+  baseUrl: string,
+  token: string,
+  datasetId: string,
+  statuses: readonly string[],
+  timeoutMs = 120_000,
+): Promise<{ dataset: any; events: any[] }> {
+  const events: any[] = [];
+  await followDatasetEvents(baseUrl, token, datasetId, (d) => events.push(d) > 0 && statuses.includes(d.status_new), timeoutMs);
+  return { dataset: events.at(-1), events };
 }
