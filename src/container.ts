@@ -5,6 +5,7 @@ import pino, { type Logger } from 'pino';
 import { createSecretBox, loadOrCreateKey, parseKey } from './app/auth/secret-box.ts';
 import type { AppContext } from './app/context.ts';
 import { createStatusHub } from './app/status-hub.ts';
+import { createDatasetViewCache } from './app/dataset-view-cache.ts';
 import type { Config } from './config/config.ts';
 import { DomainError } from './domain/errors.ts';
 import { createInprocessQueue } from './jobs/inprocess/inprocess-queue.ts';
@@ -67,7 +68,8 @@ export async function createContainer(config: Config, logger: Logger = pino({ le
     blobs,
     queue,
     pipeline,
-    accounts: { store, secretBox, jwtMaxLifetimeSeconds: config.jwtMaxLifetimeSeconds, sessionTtlSeconds: config.sessionTtlSeconds },
+    accounts: { store, secretBox, jwtMaxLifetimeSeconds: config.jwtMaxLifetimeSeconds, sessionTtlSeconds: config.sessionTtlSeconds, verifiedTokens: new Map() },
     statusHub: createStatusHub(store.datasets),
+    viewCache: createDatasetViewCache(store),
   };
 }

@@ -31,6 +31,7 @@ export async function runServer(config: Config): Promise<RunningServer> {
     async stop() {
       await app.close();
       ctx.statusHub.close();
+      ctx.viewCache.close();
       await ctx.queue.stop();
       await ctx.pipeline.media.close();
       await ctx.store.close();

@@ -12,7 +12,17 @@ export interface AccountDeps {
   secretBox: SecretBox;
   jwtMaxLifetimeSeconds: number;
   sessionTtlSeconds: number;
+  /** Tokens verified recently (see userFromJwt); created by the container, one per process. */
+  verifiedTokens: Map<string, { user: User; apiKey: string; until: number }>;
 }
+
+/**
+ * How long a verified token is trusted without checking it again. Revocation through this
+ * process clears it at once; a revocation made by another process sharing the database takes
+ * effect within this time.
+ */
+const VERIFIED_TOKEN_MS = 1000;
+const MAX_VERIFIED_TOKENS = 10_000;
 
 export const API_KEY_MESSAGE = "API key created. Write down the secret – it's only shown once!";
 
@@ -68,9 +78,24 @@ export async function userFromSession(deps: AccountDeps, token: string): Promise
   return user;
 }
 
-/** Verifies a client-made JWT (SPEC §2) and returns its user. */
+/**
+ * Verifies a client-made JWT (SPEC §2) and returns its user. Scripts poll with the same token
+ * many times a second, so a verified token is remembered briefly (never past its `exp`).
+ */
 export async function userFromJwt(deps: AccountDeps, token: string): Promise<User> {
-  const { userId } = await verifyApiJwt(token, {
+  const now = Date.now();
+  const known = deps.verifiedTokens.get(token);
+  if (known && known.until > now) return known.user;
+  const { userId, apiKey, exp } = await verifyJwtWithStore(deps, token);
+  const user = await deps.store.users.findById(userId);
+  if (!user) throw new DomainError('UNAUTHORIZED', 'Invalid token');
+  if (deps.verifiedTokens.size >= MAX_VERIFIED_TOKENS) deps.verifiedTokens.clear();
+  deps.verifiedTokens.set(token, { user, apiKey, until: Math.min(now + VERIFIED_TOKEN_MS, exp * 1000) });
+  return user;
+}
+
+function verifyJwtWithStore(deps: AccountDeps, token: string): Promise<{ userId: string; apiKey: string; exp: number }> {
+  return verifyApiJwt(token, {
     maxLifetimeSeconds: deps.jwtMaxLifetimeSeconds,
     findKey: async (kid) => {
       const key = await deps.store.users.findApiKey(kid);
@@ -78,9 +103,6 @@ export async function userFromJwt(deps: AccountDeps, token: string): Promise<Use
       return { secret: deps.secretBox.open(key.secretSealed), revoked: key.revoked, userId: key.userId };
     },
   });
-  const user = await deps.store.users.findById(userId);
-  if (!user) throw new DomainError('UNAUTHORIZED', 'Invalid token');
-  return user;
 }
 
 /** A new key pair; the secret is returned once and kept only encrypted. */
@@ -100,4 +122,5 @@ export async function revokeApiKey(deps: AccountDeps, user: User, apiKey: string
   const key = await deps.store.users.findApiKey(apiKey);
   if (!key || (key.userId !== user.id && user.role !== 'admin')) throw new DomainError('NOT_FOUND', 'API key not found');
   await deps.store.users.revokeApiKey(apiKey);
+  for (const [token, entry] of deps.verifiedTokens) if (entry.apiKey === apiKey) deps.verifiedTokens.delete(token);
 }

@@ -5,6 +5,7 @@ import type { JobQueue } from '../ports/job-queue.ts';
 import type { Store } from '../ports/store.ts';
 import type { PipelineDeps } from '../pipeline/deps.ts';
 import type { AccountDeps } from './accounts.ts';
+import type { DatasetViewCache } from './dataset-view-cache.ts';
 import type { StatusHub } from './status-hub.ts';
 
 /** What the use cases need, built once by the container. */
@@ -17,4 +18,5 @@ export interface AppContext {
   pipeline: PipelineDeps;
   accounts: AccountDeps;
   statusHub: StatusHub;
+  viewCache: DatasetViewCache;
 }

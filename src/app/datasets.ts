@@ -4,6 +4,7 @@ import type { Dataset, ItemFailure, User } from '../domain/types.ts';
 import { startOperation } from '../pipeline/operations.ts';
 import type { AppContext } from './context.ts';
 import { datasetView, type DatasetView } from './dataset-view.ts';
+import type { CachedView } from './dataset-view-cache.ts';
 import { resolveImportPath } from '../media/sources/import-roots.ts';
 import { assertManifestSupported, isManifestPath } from '../media/sources/manifest-source.ts';
 
@@ -11,9 +12,15 @@ export const DATASET_NOT_FOUND = 'Dataset not found';
 
 /** The dataset if `user` may see it; otherwise NOT_FOUND, indistinguishable from a missing one. */
 export async function visibleDataset(ctx: AppContext, user: User, id: string): Promise<Dataset> {
-  const dataset = await ctx.store.datasets.get(id);
-  if (dataset && (dataset.ownerId === user.id || user.role === 'admin' || (await ctx.store.datasets.isSharedWith(id, user.id)))) {
-    return dataset;
+  return (await visibleView(ctx, user, id)).dataset;
+}
+
+/** The dataset with its current view, if `user` may see it (NOT_FOUND otherwise). */
+export async function visibleView(ctx: AppContext, user: User, id: string): Promise<CachedView> {
+  const cached = await ctx.viewCache.get(id);
+  if (cached) {
+    const { ownerId } = cached.dataset;
+    if (ownerId === user.id || user.role === 'admin' || (await ctx.store.datasets.isSharedWith(id, user.id))) return cached;
   }
   throw new DomainError('NOT_FOUND', DATASET_NOT_FOUND);
 }
@@ -32,10 +39,6 @@ export async function writableDataset(ctx: AppContext, user: User, id: string): 
 export async function viewOf(ctx: AppContext, dataset: Dataset): Promise<DatasetView> {
   const task = dataset.lastTaskId ? await ctx.store.tasks.get(dataset.lastTaskId) : null;
   return datasetView(dataset, task);
-}
-
-export async function getDatasetView(ctx: AppContext, user: User, id: string): Promise<DatasetView> {
-  return viewOf(ctx, await visibleDataset(ctx, user, id));
 }
 
 export async function listDatasetViews(ctx: AppContext, user: User, sortBy: 'date' | 'name'): Promise<Array<Record<string, unknown>>> {

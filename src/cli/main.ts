@@ -20,7 +20,7 @@ async function withAccounts<T>(config: Config, fn: (deps: Parameters<typeof addU
   const store = await createSqliteStore(config.dataDir);
   try {
     const key = config.secretKey !== null ? parseKey(config.secretKey) : loadOrCreateKey(join(config.dataDir, 'secret.key'));
-    return await fn({ store, secretBox: createSecretBox(key), jwtMaxLifetimeSeconds: config.jwtMaxLifetimeSeconds, sessionTtlSeconds: config.sessionTtlSeconds });
+    return await fn({ store, secretBox: createSecretBox(key), jwtMaxLifetimeSeconds: config.jwtMaxLifetimeSeconds, sessionTtlSeconds: config.sessionTtlSeconds, verifiedTokens: new Map() });
   } finally {
     await store.close();
   }

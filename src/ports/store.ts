@@ -10,6 +10,8 @@ export interface Store {
   readonly uploads: UploadsRepo;
   readonly items: ItemsRepo;
   readonly jobs: JobsRepo;
+  /** Calls `listener` after each committed write that changes what a dataset's status shows. */
+  onDatasetChange(listener: (datasetId: string) => void): () => void;
   close(): Promise<void>;
 }
 

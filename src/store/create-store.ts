@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Store } from '../ports/store.ts';
+import { createChangeFeed } from './change-feed.ts';
 import { sqliteHelpers } from './dialect.ts';
 import { migrateToLatest } from './migrate.ts';
 import { datasetsRepo } from './repos/datasets.repo.ts';
@@ -16,13 +17,15 @@ export async function createSqliteStore(dataDir: string): Promise<Store> {
   mkdirSync(dataDir, { recursive: true });
   const db = openSqlite(join(dataDir, 'strata.sqlite'));
   await migrateToLatest(db, sqliteHelpers);
+  const feed = createChangeFeed();
   return {
     users: usersRepo(db),
-    datasets: datasetsRepo(db),
-    tasks: tasksRepo(db),
+    datasets: datasetsRepo(db, feed.emit),
+    tasks: tasksRepo(db, feed.emit),
     uploads: uploadsRepo(db),
-    items: itemsRepo(db),
+    items: itemsRepo(db, feed.emit),
     jobs: jobsRepo(db),
+    onDatasetChange: feed.subscribe,
     close: () => db.destroy(),
   };
 }

@@ -57,18 +57,18 @@ async function rejection(token: string, deps: JwtVerifyDeps = makeDeps().deps): 
 
 describe('verifyApiJwt: accepted tokens', () => {
   it('accepts real PyJWT output for the Visual Layer example', async () => {
-    await expect(verifyApiJwt(PYJWT_TOKEN, makeDeps().deps)).resolves.toEqual({ apiKey: KEY, userId: 'user-1' });
+    await expect(verifyApiJwt(PYJWT_TOKEN, makeDeps().deps)).resolves.toEqual({ apiKey: KEY, userId: 'user-1', exp: expect.any(Number) });
   });
 
   it('accepts a token hand-built like PyJWT output', async () => {
     const token = pyjwt();
     expect(token).toBe(PYJWT_TOKEN); // the builder reproduces PyJWT byte for byte
-    await expect(verifyApiJwt(token, makeDeps().deps)).resolves.toEqual({ apiKey: KEY, userId: 'user-1' });
+    await expect(verifyApiJwt(token, makeDeps().deps)).resolves.toEqual({ apiKey: KEY, userId: 'user-1', exp: expect.any(Number) });
   });
 
   it('accepts other header key orders and no typ', async () => {
     const token = signRaw(JSON.stringify({ kid: KEY, alg: 'HS256' }), JSON.stringify({ exp: NOW + 60, iat: NOW, sub: KEY }));
-    await expect(verifyApiJwt(token, makeDeps().deps)).resolves.toEqual({ apiKey: KEY, userId: 'user-1' });
+    await expect(verifyApiJwt(token, makeDeps().deps)).resolves.toEqual({ apiKey: KEY, userId: 'user-1', exp: expect.any(Number) });
   });
 
   it('uses the secret as raw UTF-8 bytes', async () => {
@@ -85,14 +85,14 @@ describe('verifyApiJwt: accepted tokens', () => {
     const now = Math.floor(Date.now() / 1000);
     const token = pyjwt({ sub: apiKey, iat: now, exp: now + 600, iss: 'sdk' }, { alg: 'HS256', typ: 'JWT', kid: apiKey }, apiSecret);
     const { deps } = makeDeps({ nowSeconds: undefined }, { [apiKey]: { secret: apiSecret, revoked: false, userId: 'u2' } });
-    await expect(verifyApiJwt(token, deps)).resolves.toEqual({ apiKey, userId: 'u2' });
+    await expect(verifyApiJwt(token, deps)).resolves.toEqual({ apiKey, userId: 'u2', exp: expect.any(Number) });
   });
 
   it('returns the user of the key named by kid', async () => {
     const other = { secret: 'other-secret', revoked: false, userId: 'user-2' };
     const { deps } = makeDeps({}, { otherkey: other });
     const token = pyjwt({ sub: 'otherkey', iat: NOW, exp: NOW + 60 }, { alg: 'HS256', kid: 'otherkey' }, 'other-secret');
-    await expect(verifyApiJwt(token, deps)).resolves.toEqual({ apiKey: 'otherkey', userId: 'user-2' });
+    await expect(verifyApiJwt(token, deps)).resolves.toEqual({ apiKey: 'otherkey', userId: 'user-2', exp: expect.any(Number) });
   });
 });
 
@@ -336,7 +336,7 @@ describe('verifyApiJwt: malformed input', () => {
     }
     for (const input of inputs) {
       await verifyApiJwt(input, deps).then(
-        (ok) => expect(ok).toEqual({ apiKey: KEY, userId: 'user-1' }),
+        (ok) => expect(ok).toEqual({ apiKey: KEY, userId: 'user-1', exp: expect.any(Number) }),
         (err: unknown) => {
           expect(err).toBeInstanceOf(DomainError);
           expect((err as DomainError).code).toBe('UNAUTHORIZED');

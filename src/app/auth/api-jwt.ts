@@ -40,7 +40,7 @@ const INVALID = 'Invalid token';
 // guarantees the signing input is ASCII, so hashing it as a string hashes exactly its bytes.
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
-export async function verifyApiJwt(token: string, deps: JwtVerifyDeps): Promise<{ apiKey: string; userId: string }> {
+export async function verifyApiJwt(token: string, deps: JwtVerifyDeps): Promise<{ apiKey: string; userId: string; exp: number }> {
   if (typeof token !== 'string' || token.length === 0) throw unauthorized('Missing token');
   if (token.length > MAX_TOKEN_LENGTH) throw unauthorized('Token too large');
   if (!COMPACT_JWS.test(token)) throw unauthorized('Malformed token');
@@ -73,7 +73,8 @@ export async function verifyApiJwt(token: string, deps: JwtVerifyDeps): Promise<
   }
   const now = deps.nowSeconds?.() ?? Math.floor(Date.now() / 1000);
   checkClaims(payload, kid, now, deps.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS, deps.maxLifetimeSeconds);
-  return { apiKey: kid, userId: record.userId };
+  // checkClaims has made sure exp is a number.
+  return { apiKey: kid, userId: record.userId, exp: payload.exp as number };
 }
 
 function signatureMatches(token: string, secret: string): boolean {

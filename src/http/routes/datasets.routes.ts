@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
-import { createFromBucket, deleteDataset, getDatasetView, listDatasetViews, listFailures, shareDataset } from '../../app/datasets.ts';
+import type { CachedView } from '../../app/dataset-view-cache.ts';
+import { createFromBucket, deleteDataset, listDatasetViews, visibleView, listFailures, shareDataset } from '../../app/datasets.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { callerOf } from '../auth.ts';
 import { DatasetIdParams, ok } from '../schemas.ts';
@@ -23,11 +24,12 @@ async function formFields(req: FastifyRequest): Promise<Record<string, string>> 
   return fields;
 }
 
-function sendView(reply: FastifyReply, req: FastifyRequest, view: { body: unknown; etag: string; retryAfter: number | null }) {
+function sendView(reply: FastifyReply, req: FastifyRequest, { view, json }: CachedView) {
   void reply.header('ETag', view.etag).header('Cache-Control', 'no-cache');
   if (view.retryAfter !== null) void reply.header('Retry-After', String(view.retryAfter));
   if (req.headers['if-none-match'] === view.etag) return reply.status(304).send();
-  return view.body;
+  // Already serialised once per change of the dataset, not once per poll.
+  return reply.type('application/json; charset=utf-8').send(json);
 }
 
 export function datasetRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -36,7 +38,7 @@ export function datasetRoutes(app: FastifyInstance, ctx: AppContext): void {
     { schema: { tags: ['datasets'], summary: 'Dataset metadata and processing status', params: DatasetIdParams, response: { ...ok({ $ref: 'Dataset#' }), 304: Type.Null() } } },
     async (req, reply) => {
       const { dataset_id } = req.params as { dataset_id: string };
-      return sendView(reply, req, await getDatasetView(ctx, callerOf(req), dataset_id));
+      return sendView(reply, req, await visibleView(ctx, callerOf(req), dataset_id));
     },
   );
 
@@ -45,7 +47,7 @@ export function datasetRoutes(app: FastifyInstance, ctx: AppContext): void {
     { schema: { tags: ['datasets'], summary: 'Creation status and progress', params: DatasetIdParams, response: ok(Type.Object({ status: Type.String(), progress: Type.Integer() })) } },
     async (req) => {
       const { dataset_id } = req.params as { dataset_id: string };
-      const view = await getDatasetView(ctx, callerOf(req), dataset_id);
+      const { view } = await visibleView(ctx, callerOf(req), dataset_id);
       return { status: view.body.status_new as string, progress: view.body.progress as number };
     },
   );

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
-import { viewOf, visibleDataset } from '../../app/datasets.ts';
+import { visibleView } from '../../app/datasets.ts';
 import { callerOf } from '../auth.ts';
 import { DatasetIdParams } from '../schemas.ts';
 
@@ -22,7 +22,7 @@ export function eventRoutes(app: FastifyInstance, ctx: AppContext): void {
     { schema: { tags: ['datasets'], summary: 'Status changes as Server-Sent Events (resumable with Last-Event-ID)', params: DatasetIdParams } },
     async (req, reply) => {
       const { dataset_id } = req.params as { dataset_id: string };
-      const dataset = await visibleDataset(ctx, callerOf(req), dataset_id);
+      const { dataset, view: initial } = await visibleView(ctx, callerOf(req), dataset_id);
       const lastEventId = Number(req.headers['last-event-id']);
 
       reply.hijack();
@@ -49,17 +49,16 @@ export function eventRoutes(app: FastifyInstance, ctx: AppContext): void {
         try {
           do {
             again = false;
-            const current = await ctx.store.datasets.get(dataset_id);
+            const current = await ctx.viewCache.get(dataset_id);
             if (closed) return;
             if (!current) {
               res.write(`event: deleted\ndata: {"id":${JSON.stringify(dataset_id)}}\n\n`);
               res.end();
               return;
             }
-            const view = await viewOf(ctx, current);
-            if (view.etag !== lastEtag && !closed) {
-              lastEtag = view.etag;
-              res.write(`id: ${current.revision}\nevent: status\ndata: ${JSON.stringify(view.body)}\n\n`);
+            if (current.view.etag !== lastEtag) {
+              lastEtag = current.view.etag;
+              res.write(`id: ${current.dataset.revision}\nevent: status\ndata: ${current.json}\n\n`);
             }
           } while (again && !closed);
         } catch (err) {
@@ -80,7 +79,7 @@ export function eventRoutes(app: FastifyInstance, ctx: AppContext): void {
       });
 
       if (Number.isInteger(lastEventId) && lastEventId === dataset.revision) {
-        lastEtag = (await viewOf(ctx, dataset)).etag;
+        lastEtag = initial.etag;
       } else {
         await push();
       }

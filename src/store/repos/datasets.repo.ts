@@ -31,7 +31,7 @@ function toDataset(r: Row): Dataset {
   };
 }
 
-export function datasetsRepo(db: Kysely<DB>): DatasetsRepo {
+export function datasetsRepo(db: Kysely<DB>, changed: (datasetId: string) => void): DatasetsRepo {
   const withOwner = () =>
     db.selectFrom('datasets').innerJoin('users', 'users.id', 'datasets.owner_id').selectAll('datasets').select('users.email as owner_email');
 
@@ -108,6 +108,7 @@ export function datasetsRepo(db: Kysely<DB>): DatasetsRepo {
         })
         .where('id', '=', id)
         .execute();
+      changed(id);
     },
 
     async revisions(ids) {
@@ -125,6 +126,7 @@ export function datasetsRepo(db: Kysely<DB>): DatasetsRepo {
         await trx.deleteFrom('dataset_shares').where('dataset_id', '=', id).execute();
         await trx.deleteFrom('datasets').where('id', '=', id).execute();
       });
+      changed(id);
     },
   };
 }

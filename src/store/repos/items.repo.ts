@@ -63,7 +63,7 @@ async function countUnit(
   trx: Transaction<DB>,
   item: { task_id: string; dataset_id: string },
   outcome: { failed: true } | { failed: false; images: number; videos: number; frames: number },
-): Promise<ItemOutcome> {
+): Promise<ItemOutcome & { datasetId?: string }> {
   const now = Date.now();
   await trx
     .updateTable('tasks')
@@ -84,12 +84,12 @@ async function countUnit(
     .execute();
   const task = await trx.selectFrom('tasks').select(['total', 'done', 'failed']).where('id', '=', item.task_id).executeTakeFirstOrThrow();
   const finished = task.total !== null && Number(task.done) + Number(task.failed) >= Number(task.total);
-  return { applied: true, taskItemsFinished: finished };
+  return { applied: true, taskItemsFinished: finished, datasetId: item.dataset_id };
 }
 
-const notApplied: ItemOutcome = { applied: false, taskItemsFinished: false };
+const notApplied: ItemOutcome & { datasetId?: string } = { applied: false, taskItemsFinished: false };
 
-export function itemsRepo(db: Kysely<DB>): ItemsRepo {
+export function itemsRepo(db: Kysely<DB>, changed: (datasetId: string) => void): ItemsRepo {
   /** Locks in the item's move out of `pending` at `stage`; undefined when another run got there first. */
   async function claimFinish(trx: Transaction<DB>, itemId: string, stage: string, set: Partial<Selectable<ItemsTable>>) {
     const row = await trx.selectFrom('items').select(['task_id', 'dataset_id', 'kind']).where('id', '=', itemId).executeTakeFirst();
@@ -102,6 +102,13 @@ export function itemsRepo(db: Kysely<DB>): ItemsRepo {
       .where('stage', '=', stage)
       .executeTakeFirst();
     return Number(res.numUpdatedRows) > 0 ? row : undefined;
+  }
+
+  /** Runs an item's outcome transaction, then tells the change feed once it has committed. */
+  async function counted(fn: (trx: Transaction<DB>) => Promise<ItemOutcome & { datasetId?: string }>): Promise<ItemOutcome> {
+    const { datasetId, ...outcome } = await db.transaction().execute(fn);
+    if (datasetId !== undefined) changed(datasetId);
+    return outcome;
   }
 
   return {
@@ -150,6 +157,12 @@ export function itemsRepo(db: Kysely<DB>): ItemsRepo {
         for (const [taskId, n] of failedByTask) {
           await trx.updateTable('tasks').set({ failed: sql`failed + ${n}` }).where('id', '=', taskId).execute();
         }
+        if (failedByTask.size > 0) {
+          await trx.updateTable('datasets').set({ revision: sql`revision + 1` }).where('id', '=', items[0]!.datasetId).execute();
+        }
+        return failedByTask.size > 0;
+      }).then((anyFailed) => {
+        if (anyFailed) changed(items[0]!.datasetId);
       });
     },
 
@@ -178,7 +191,7 @@ export function itemsRepo(db: Kysely<DB>): ItemsRepo {
     },
 
     async completeImage(itemId, stage, facts) {
-      return db.transaction().execute(async (trx) => {
+      return counted(async (trx) => {
         const row = await claimFinish(trx, itemId, stage, { state: 'done', ...factColumns(facts) });
         if (!row) return notApplied;
         return countUnit(trx, row, { failed: false, images: 1, videos: 0, frames: 0 });
@@ -186,7 +199,7 @@ export function itemsRepo(db: Kysely<DB>): ItemsRepo {
     },
 
     async completeVideo(itemId, stage, video, frames) {
-      return db.transaction().execute(async (trx) => {
+      return counted(async (trx) => {
         const row = await claimFinish(trx, itemId, stage, { state: 'done', video: JSON.stringify(video) });
         if (!row) return notApplied;
         const parent = await trx.selectFrom('items').select(['file_name', 'original_uri', 'task_id']).where('id', '=', itemId).executeTakeFirstOrThrow();
@@ -225,7 +238,7 @@ export function itemsRepo(db: Kysely<DB>): ItemsRepo {
     },
 
     async fail(itemId, stage, reason) {
-      return db.transaction().execute(async (trx) => {
+      return counted(async (trx) => {
         const row = await claimFinish(trx, itemId, stage, { state: 'failed', fail_stage: stage, fail_reason: reason });
         if (!row) return notApplied;
         return countUnit(trx, row, { failed: true });

@@ -28,13 +28,16 @@ export function toTask(r: Selectable<TasksTable>): Task {
   };
 }
 
-export function tasksRepo(db: Kysely<DB>): TasksRepo {
-  async function bumpDataset(trx: Kysely<DB>, taskId: string): Promise<void> {
-    await trx
+export function tasksRepo(db: Kysely<DB>, changed: (datasetId: string) => void): TasksRepo {
+  /** Bumps the revision of the task's dataset; returns the dataset id for the change feed. */
+  async function bumpDataset(trx: Kysely<DB>, taskId: string): Promise<string | undefined> {
+    const row = await trx
       .updateTable('datasets')
       .set({ revision: sql`revision + 1` })
       .where('id', '=', (eb) => eb.selectFrom('tasks').select('dataset_id').where('tasks.id', '=', taskId))
-      .execute();
+      .returning('id')
+      .executeTakeFirst();
+    return row?.id;
   }
 
   return {
@@ -69,22 +72,26 @@ export function tasksRepo(db: Kysely<DB>): TasksRepo {
         }
         await trx.insertInto('tasks').values(row).execute();
       });
+      changed(input.datasetId);
       return toTask(row);
     },
 
     async finish(id, outcome) {
-      await db.transaction().execute(async (trx) => {
+      const datasetId = await db.transaction().execute(async (trx) => {
         await trx
           .updateTable('tasks')
           .set({ status: outcome.taskStatus, error_message: outcome.errorMessage, ended_at: isoMicros(), progress: 100 })
           .where('id', '=', id)
           .execute();
-        await trx
+        const ds = await trx
           .updateTable('datasets')
           .set({ status: outcome.datasetStatus, fatal_error_msg: outcome.fatalErrorMsg, revision: sql`revision + 1` })
           .where('id', '=', (eb) => eb.selectFrom('tasks').select('dataset_id').where('tasks.id', '=', id))
-          .execute();
+          .returning('id')
+          .executeTakeFirst();
+        return ds?.id;
       });
+      if (datasetId !== undefined) changed(datasetId);
     },
 
     async get(id) {
@@ -98,7 +105,7 @@ export function tasksRepo(db: Kysely<DB>): TasksRepo {
     },
 
     async update(id, patch) {
-      await db.transaction().execute(async (trx) => {
+      const datasetId = await db.transaction().execute(async (trx) => {
         await trx
           .updateTable('tasks')
           .set({
@@ -113,17 +120,18 @@ export function tasksRepo(db: Kysely<DB>): TasksRepo {
           })
           .where('id', '=', id)
           .execute();
-        await bumpDataset(trx, id);
+        return bumpDataset(trx, id);
       });
+      if (datasetId !== undefined) changed(datasetId);
     },
 
     async advanceStage(id, from, to) {
-      return db.transaction().execute(async (trx) => {
+      const datasetId = await db.transaction().execute(async (trx) => {
         const res = await trx.updateTable('tasks').set({ stage: to }).where('id', '=', id).where('stage', '=', from).executeTakeFirst();
-        const moved = Number(res.numUpdatedRows) > 0;
-        if (moved) await bumpDataset(trx, id);
-        return moved;
+        return Number(res.numUpdatedRows) > 0 ? ((await bumpDataset(trx, id)) ?? null) : undefined;
       });
+      if (typeof datasetId === 'string') changed(datasetId);
+      return datasetId !== undefined;
     },
   };
 }

@@ -1,0 +1,55 @@
+import type { Dataset } from '../domain/types.ts';
+import type { Store } from '../ports/store.ts';
+import { datasetView, type DatasetView } from './dataset-view.ts';
+
+export interface CachedView {
+  dataset: Dataset;
+  view: DatasetView;
+  /** The body, serialised once for every poll that reads it. */
+  json: string;
+}
+
+export interface DatasetViewCache {
+  get(id: string): Promise<CachedView | null>;
+  close(): void;
+}
+
+/** Longest an entry is trusted without a change notice: writes by other processes sharing the database show up within this. */
+const MAX_AGE_MS = 1000;
+const MAX_ENTRIES = 10_000;
+
+/**
+ * Status polls are the hottest path: this keeps each dataset's view (and its JSON) in memory
+ * and drops it the moment the store reports a change. A generation counter per dataset stops
+ * a read that raced with a write from caching the older state.
+ */
+export function createDatasetViewCache(store: Store): DatasetViewCache {
+  const entries = new Map<string, CachedView & { at: number }>();
+  const generations = new Map<string, number>();
+  const unsubscribe = store.onDatasetChange((id) => {
+    entries.delete(id);
+    generations.set(id, (generations.get(id) ?? 0) + 1);
+  });
+
+  return {
+    async get(id) {
+      const hit = entries.get(id);
+      if (hit && Date.now() - hit.at < MAX_AGE_MS) return hit;
+      const generation = generations.get(id) ?? 0;
+      const dataset = await store.datasets.get(id);
+      if (!dataset) return null;
+      const task = dataset.lastTaskId ? await store.tasks.get(dataset.lastTaskId) : null;
+      const view = datasetView(dataset, task);
+      const entry = { dataset, view, json: JSON.stringify(view.body), at: Date.now() };
+      if ((generations.get(id) ?? 0) === generation) {
+        if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value!);
+        entries.set(id, entry);
+      }
+      return entry;
+    },
+    close() {
+      unsubscribe();
+      entries.clear();
+    },
+  };
+}
