@@ -12,13 +12,16 @@ type AnalyzeReply = { ok: true; result: AnalyzedImage } | { ok: false; reason: s
  * API requests while a dataset indexes. Video decoding runs in ffmpeg processes.
  */
 export function createMediaProcessor(config: Config): MediaProcessor {
-  const pool = new Piscina({
-    filename: new URL('./worker-entry.mjs', import.meta.url).href,
-    minThreads: config.workers,
-    maxThreads: config.workers,
-    concurrentTasksPerWorker: 2,
-    idleTimeout: 60_000,
-  });
+  // Started on first use: an API-only process never pays for the threads.
+  let pool: Piscina | null = null;
+  const threads = (): Piscina =>
+    (pool ??= new Piscina({
+      filename: new URL('./worker-entry.mjs', import.meta.url).href,
+      minThreads: config.workers,
+      maxThreads: config.workers,
+      concurrentTasksPerWorker: 2,
+      idleTimeout: 60_000,
+    }));
 
   async function video<T>(fn: () => Promise<T>): Promise<T> {
     try {
@@ -38,7 +41,7 @@ export function createMediaProcessor(config: Config): MediaProcessor {
         ffmpegPath: config.ffmpegPath,
         heifConvertPath: config.heifConvertPath,
       };
-      const reply = (await pool.run(task)) as AnalyzeReply;
+      const reply = (await threads().run(task)) as AnalyzeReply;
       if (!reply.ok) throw new MediaFailure(reply.reason);
       // Buffers arrive as plain Uint8Arrays after crossing the thread boundary.
       return { ...reply.result, thumbnail: Buffer.from(reply.result.thumbnail) };
@@ -58,6 +61,8 @@ export function createMediaProcessor(config: Config): MediaProcessor {
         }),
       ),
 
-    close: () => pool.destroy(),
+    close: async () => {
+      await pool?.destroy();
+    },
   };
 }
