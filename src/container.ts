@@ -16,7 +16,6 @@ import { localFolderSource } from './media/sources/local-folder-source.ts';
 import { manifestSource } from './media/sources/manifest-source.ts';
 import { uploadSource } from './media/sources/upload-source.ts';
 import type { PipelineDeps } from './pipeline/deps.ts';
-import { pipelineHandlers } from './pipeline/runner.ts';
 import { MediaFailure } from './ports/media-processor.ts';
 import type { MediaSource } from './ports/media-source.ts';
 import { createSqliteStore } from './store/create-store.ts';
@@ -56,10 +55,6 @@ export async function createContainer(config: Config, logger: Logger = pino({ le
   }
 
   const pipeline: PipelineDeps = { store, queue, blobs, media, logger, openSource, openLocation, tmpDir };
-  const handlers = pipelineHandlers(pipeline);
-  // Item work is bounded by the media pool; two in flight per thread keeps it busy during I/O.
-  queue.work('item-stage', { concurrency: config.workers * 2 }, handlers['item-stage']);
-  queue.work('dataset-stage', { concurrency: 2 }, handlers['dataset-stage']);
 
   return {
     config,

@@ -1,20 +1,12 @@
-import { ConfigError, loadConfig } from './config/config.ts';
+import { pathToFileURL } from 'node:url';
+import { ConfigError, loadConfig, type Config } from './config/config.ts';
 import { runServer } from './run-server.ts';
 
-/** `npm start`: the server on embedded defaults, configured from the environment. */
-async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`strata: configuration error: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+/** Runs Strata in this process until SIGTERM/SIGINT, then stops gracefully. */
+export async function serve(config: Config): Promise<void> {
   const server = await runServer(config);
-  server.ctx.logger.info({ url: server.url, dataDir: config.dataDir }, 'Strata is listening');
+  if (server.url !== null) server.ctx.logger.info({ url: server.url, dataDir: config.dataDir, role: config.role }, 'Strata is listening');
+  else server.ctx.logger.info({ role: config.role }, 'Strata worker started');
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -32,4 +24,13 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
-await main();
+// `npm start`: configured from the environment, embedded defaults otherwise.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  try {
+    await serve(loadConfig());
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`strata: configuration error: ${err.message}\n`);
+    process.exit(2);
+  }
+}

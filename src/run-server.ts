@@ -4,32 +4,45 @@ import type { Config } from './config/config.ts';
 import { createContainer } from './container.ts';
 import { buildServer } from './http/server.ts';
 import { reconcile } from './pipeline/operations.ts';
+import { pipelineHandlers } from './pipeline/runner.ts';
 
 export interface RunningServer {
   ctx: AppContext;
-  url: string;
+  /** Where the API listens; null for a worker-only process. */
+  url: string | null;
   stop(): Promise<void>;
 }
 
+/** Pipeline handlers on the queue: item work is bounded by the media pool, two in flight per thread. */
+function registerWorkers(ctx: AppContext): void {
+  const handlers = pipelineHandlers(ctx.pipeline);
+  ctx.queue.work('item-stage', { concurrency: ctx.config.workers * 2 }, handlers['item-stage']);
+  ctx.queue.work('dataset-stage', { concurrency: 2 }, handlers['dataset-stage']);
+}
+
 /**
- * Starts API and workers in this process: resumes unfinished work (the database is the truth),
- * then listens. stop() finishes in-flight requests and jobs before closing the store.
+ * Starts what this process's role asks for — `all`: API and workers; `api`: only the API (it
+ * queues work, never runs it); `worker`: only workers. Workers first resume unfinished work
+ * (the database is the truth). stop() finishes in-flight requests and jobs before closing.
  */
 export async function runServer(config: Config): Promise<RunningServer> {
   const ctx = await createContainer(config);
-  if (config.adminEmail !== null && config.adminPassword !== null) {
+  if (config.adminEmail !== null && config.adminPassword !== null && config.role !== 'worker') {
     await ensureAdmin(ctx.accounts, config.adminEmail, config.adminPassword);
   }
+  if (config.role !== 'api') registerWorkers(ctx);
   await ctx.queue.start();
-  const resumed = await reconcile(ctx.pipeline);
-  if (resumed > 0) ctx.logger.info({ operations: resumed }, 'resumed unfinished operations');
-  const app = await buildServer(ctx);
-  const url = await app.listen({ host: config.host, port: config.port });
+  if (config.role !== 'api') {
+    const resumed = await reconcile(ctx.pipeline);
+    if (resumed > 0) ctx.logger.info({ operations: resumed }, 'resumed unfinished operations');
+  }
+  const app = config.role === 'worker' ? null : await buildServer(ctx);
+  const url = app ? await app.listen({ host: config.host, port: config.port }) : null;
   return {
     ctx,
     url,
     async stop() {
-      await app.close();
+      await app?.close();
       ctx.statusHub.close();
       ctx.viewCache.close();
       await ctx.queue.stop();

@@ -40,7 +40,7 @@ describe('strata command', () => {
     const { api_key, api_secret } = JSON.parse(creds.stdout);
 
     server = await runServer(loadConfig({ STRATA_DATA_DIR: dataDir, STRATA_PORT: '0', STRATA_LOG_LEVEL: 'warn', STRATA_WORKERS: '1' }));
-    expect((await getJson(server.url, '/api/v1/datasets', makeJwt(api_key, api_secret))).status).toBe(200);
+    expect((await getJson(server.url!, '/api/v1/datasets', makeJwt(api_key, api_secret))).status).toBe(200);
   });
 
   it('explains bad input and exits non-zero', async () => {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 const USAGE = `strata — visual datasets service
 
   strata serve                                   run the API and workers (same as npm start)
+  strata worker                                  run only workers (STRATA_ROLE=worker; needs PostgreSQL)
   strata user add --email E --password P [--role admin|editor|viewer]
   strata credentials create --email E            print a new API key pair as JSON
 
@@ -28,15 +29,11 @@ async function withAccounts<T>(config: Config, fn: (deps: Parameters<typeof addU
 
 async function main(argv: string[]): Promise<number> {
   const [command, sub, ...rest] = argv;
-  const config = loadConfig();
-  if (command === 'serve' || command === undefined) {
+  const config = loadConfig(command === 'worker' ? { ...process.env, STRATA_ROLE: 'worker' } : process.env);
+  if (command === 'serve' || command === 'worker' || command === undefined) {
     // Loaded on demand: account commands should not pay for the media stack's start-up.
-    const { runServer } = await import('../run-server.ts');
-    const server = await runServer(config);
-    server.ctx.logger.info({ url: server.url }, 'Strata is listening');
-    const stop = () => void server.stop().then(() => process.exit(0));
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
+    const { serve } = await import('../main.ts');
+    await serve(config);
     return -1; // keep running
   }
   if (command === 'user' && sub === 'add') {

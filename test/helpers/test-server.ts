@@ -28,9 +28,10 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     ...env,
   });
   const server = await runServer(config);
-  const admin = await credentialsFor(server.url, ADMIN.email, ADMIN.password);
+  const url = server.url!;
+  const admin = await credentialsFor(url, ADMIN.email, ADMIN.password);
   return {
-    url: server.url,
+    url,
     server,
     admin,
     dataDir,
