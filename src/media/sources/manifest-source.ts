@@ -33,6 +33,34 @@ function csvFields(line: string): string[] {
   return out.map((f) => f.trim());
 }
 
+/**
+ * The file references in a manifest's lines: every non-blank, non-`#` line of a .txt, or the
+ * path column (by header name, else the first column) of a .csv. Shared by local and S3 manifests.
+ */
+export async function* manifestRefs(lines: AsyncIterable<string>, isCsv: boolean): AsyncGenerator<{ ref: string; lineNo: number }> {
+  let lineNo = 0;
+  let column = 0;
+  for await (const raw of lines) {
+    lineNo++;
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    let ref = line;
+    if (isCsv) {
+      const fields = csvFields(line);
+      if (lineNo === 1) {
+        const header = PATH_COLUMNS.map((c) => fields.map((f) => f.toLowerCase()).indexOf(c)).find((i) => i >= 0);
+        if (header !== undefined) {
+          column = header;
+          continue;
+        }
+      }
+      ref = fields[column] ?? '';
+      if (ref === '') continue;
+    }
+    yield { ref, lineNo };
+  }
+}
+
 export function isManifestPath(path: string): boolean {
   return /\.(txt|csv)$/i.test(path);
 }
@@ -71,25 +99,7 @@ export function manifestSource(manifestPath: string, realImportRoots: readonly s
   return {
     async *list() {
       const lines = createInterface({ input: createReadStream(manifestPath), crlfDelay: Infinity });
-      let lineNo = 0;
-      let column = 0;
-      for await (const raw of lines) {
-        lineNo++;
-        const line = raw.trim();
-        if (line === '' || line.startsWith('#')) continue;
-        let ref = line;
-        if (isCsv) {
-          const fields = csvFields(line);
-          if (lineNo === 1) {
-            const header = PATH_COLUMNS.map((c) => fields.map((f) => f.toLowerCase()).indexOf(c)).find((i) => i >= 0);
-            if (header !== undefined) {
-              column = header;
-              continue;
-            }
-          }
-          ref = fields[column] ?? '';
-          if (ref === '') continue;
-        }
+      for await (const { ref, lineNo } of manifestRefs(lines, isCsv)) {
         const entry = await entryFor(ref, lineNo);
         if (entry) yield entry;
       }
