@@ -1,67 +1,52 @@
 import { mkdirSync } from 'node:fs';
-import { realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { createSecretBox, loadOrCreateKey, parseKey } from './app/auth/secret-box.ts';
 import type { AppContext } from './app/context.ts';
-import { createStatusHub } from './app/status-hub.ts';
 import { createDatasetViewCache } from './app/dataset-view-cache.ts';
+import { createStatusHub } from './app/status-hub.ts';
 import type { Config } from './config/config.ts';
-import { DomainError } from './domain/errors.ts';
 import { createInprocessQueue } from './jobs/inprocess/inprocess-queue.ts';
+import { createPgBossQueue } from './jobs/pgboss/pgboss-queue.ts';
 import { createLocalBlobStore } from './media/blob/local-blob-store.ts';
+import { createS3BlobStore } from './media/blob/s3-blob-store.ts';
 import { createMediaProcessor } from './media/media-processor.ts';
-import { isInside, realRoots, resolveImportPath } from './media/sources/import-roots.ts';
-import { localFolderSource } from './media/sources/local-folder-source.ts';
-import { manifestSource } from './media/sources/manifest-source.ts';
-import { uploadSource } from './media/sources/upload-source.ts';
+import { createS3Client } from './media/s3-client.ts';
+import { createSourceResolver } from './media/sources/source-resolver.ts';
 import type { PipelineDeps } from './pipeline/deps.ts';
-import { MediaFailure } from './ports/media-processor.ts';
-import type { MediaSource } from './ports/media-source.ts';
-import { createSqliteStore } from './store/create-store.ts';
+import type { BlobStore } from './ports/blob-store.ts';
+import type { JobQueue } from './ports/job-queue.ts';
+import type { Store } from './ports/store.ts';
+import { createPostgresStore, createSqliteStore } from './store/create-store.ts';
 
 /**
- * The composition root: the only place that picks concrete backends. Everything else receives
- * them through the AppContext.
+ * The composition root: the only place that picks concrete backends — embedded (SQLite,
+ * in-process queue, local disk) or scale-out (PostgreSQL, pg-boss, S3) — from the config.
  */
 export async function createContainer(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<AppContext> {
   mkdirSync(config.dataDir, { recursive: true });
-  const store = await createSqliteStore(config.dataDir);
-  const blobs = createLocalBlobStore(join(config.dataDir, 'blobs'));
-  const queue = createInprocessQueue({ jobs: store.jobs, logger, retryLimit: config.jobRetryLimit });
-  const media = createMediaProcessor(config);
-  const secretBox = createSecretBox(config.secretKey !== null ? parseKey(config.secretKey) : loadOrCreateKey(join(config.dataDir, 'secret.key')));
   const tmpDir = join(config.dataDir, 'tmp');
   mkdirSync(tmpDir, { recursive: true });
 
-  async function openSource(dataset: { sourceUri: string | null; id: string }, task: { params: Record<string, unknown> }): Promise<MediaSource> {
-    const transId = task.params.transId;
-    if (typeof transId === 'number') return uploadSource(store.uploads, dataset.id, transId);
-    if (dataset.sourceUri === null) throw new DomainError('BAD_REQUEST', 'The dataset has no source to read');
-    const real = await resolveImportPath(dataset.sourceUri, config.importRoots);
-    const roots = await realRoots(config.importRoots);
-    return (await stat(real)).isDirectory() ? localFolderSource(real, roots) : manifestSource(real, roots);
-  }
+  const store: Store = config.databaseUrl !== null ? await createPostgresStore(config.databaseUrl) : await createSqliteStore(config.dataDir);
+  const queue: JobQueue =
+    config.queue === 'pgboss'
+      ? createPgBossQueue({ connectionString: config.databaseUrl!, logger, retryLimit: config.jobRetryLimit })
+      : createInprocessQueue({ jobs: store.jobs, logger, retryLimit: config.jobRetryLimit });
+  const s3 = config.s3 !== null ? createS3Client(config.s3) : null;
+  const blobs: BlobStore =
+    config.s3 !== null ? createS3BlobStore({ ...config.s3, tmpDir }) : createLocalBlobStore(join(config.dataDir, 'blobs'));
+  const sources = createSourceResolver({ importRoots: config.importRoots, uploads: store.uploads, blobs, s3, tmpDir });
+  const secretBox = createSecretBox(config.secretKey !== null ? parseKey(config.secretKey) : loadOrCreateKey(join(config.dataDir, 'secret.key')));
 
-  async function openLocation(location: string): Promise<{ path: string; release(): Promise<void> }> {
-    if (location.startsWith('blob:')) return blobs.localFile(location.slice(5));
-    if (location.startsWith('file:')) {
-      // Checked again at read time: a file may have been swapped for a symlink since listing.
-      const real = await realpath(location.slice(5));
-      if (!isInside(real, await realRoots(config.importRoots))) throw new MediaFailure('file is outside the import roots');
-      return { path: real, release: async () => {} };
-    }
-    throw new Error(`unknown item location: ${location}`);
-  }
-
-  const pipeline: PipelineDeps = { store, queue, blobs, media, logger, openSource, openLocation, tmpDir };
-
+  const pipeline: PipelineDeps = { store, queue, blobs, media: createMediaProcessor(config), logger, sources, tmpDir };
   return {
     config,
     logger,
     store,
     blobs,
     queue,
+    sources,
     pipeline,
     accounts: { store, secretBox, jwtMaxLifetimeSeconds: config.jwtMaxLifetimeSeconds, sessionTtlSeconds: config.sessionTtlSeconds, verifiedTokens: new Map() },
     statusHub: createStatusHub(store.datasets),

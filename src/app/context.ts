@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { JobQueue } from '../ports/job-queue.ts';
+import type { SourceResolver } from '../ports/media-source.ts';
 import type { Store } from '../ports/store.ts';
 import type { PipelineDeps } from '../pipeline/deps.ts';
 import type { AccountDeps } from './accounts.ts';
@@ -15,6 +16,7 @@ export interface AppContext {
   store: Store;
   blobs: BlobStore;
   queue: JobQueue;
+  sources: SourceResolver;
   pipeline: PipelineDeps;
   accounts: AccountDeps;
   statusHub: StatusHub;

@@ -1,12 +1,9 @@
-import { stat } from 'node:fs/promises';
 import { DomainError } from '../domain/errors.ts';
 import type { Dataset, ItemFailure, User } from '../domain/types.ts';
 import { startOperation } from '../pipeline/operations.ts';
 import type { AppContext } from './context.ts';
 import { datasetView, type DatasetView } from './dataset-view.ts';
 import type { CachedView } from './dataset-view-cache.ts';
-import { resolveImportPath } from '../media/sources/import-roots.ts';
-import { assertManifestSupported, isManifestPath } from '../media/sources/manifest-source.ts';
 
 export const DATASET_NOT_FOUND = 'Dataset not found';
 
@@ -55,27 +52,12 @@ function checkName(name: string): string {
   return n;
 }
 
-/**
- * Checks that a bucket_path can be read before the dataset exists, so a typo is a 400 now
- * rather than an ERROR later.
- */
-async function checkBucketPath(ctx: AppContext, bucketPath: string): Promise<void> {
-  if (bucketPath.startsWith('s3://')) {
-    throw new DomainError('BAD_REQUEST', 's3:// sources need S3 storage, which is not available in this build yet: use a local folder under STRATA_IMPORT_ROOTS');
-  }
-  assertManifestSupported(bucketPath);
-  const real = await resolveImportPath(bucketPath, ctx.config.importRoots);
-  const s = await stat(real);
-  if (!s.isDirectory() && !(s.isFile() && isManifestPath(real))) {
-    throw new DomainError('BAD_REQUEST', `bucket_path must be a folder or a .txt/.csv manifest: ${bucketPath}`);
-  }
-}
-
 export async function createFromBucket(ctx: AppContext, user: User, input: { name: string; bucketPath: string; description?: string }): Promise<{ dataset_id: string }> {
   requireWriter(user);
   const name = checkName(input.name);
   const bucketPath = input.bucketPath.trim();
-  await checkBucketPath(ctx, bucketPath);
+  // Checked before the dataset exists, so a typo is a 400 now rather than an ERROR later.
+  await ctx.sources.check(bucketPath);
   const dataset = await ctx.store.datasets.create({ displayName: name, description: input.description ?? '', sourceType: 'BUCKET', sourceUri: bucketPath, ownerId: user.id });
   await startOperation(ctx.pipeline, dataset, 'CREATE', user.id);
   return { dataset_id: dataset.id };

@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from './config.ts';
 describe('configuration', () => {
   it('has embedded defaults', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ host: '127.0.0.1', port: 2080, importRoots: [], queue: 'inprocess', role: 'all', databaseUrl: null, jwtMaxLifetimeSeconds: 86400 });
+    expect(c).toMatchObject({ host: '127.0.0.1', port: 2080, importRoots: [], queue: 'inprocess', role: 'all', databaseUrl: null, s3: null, jwtMaxLifetimeSeconds: 86400 });
     expect(Object.isFrozen(c)).toBe(true);
   });
 
@@ -18,11 +18,22 @@ describe('configuration', () => {
       [{ STRATA_ADMIN_EMAIL: 'a@b.c' }, /STRATA_ADMIN_PASSWORD/],
       [{ STRATA_VIDEO_FPS: '-1' }, /STRATA_VIDEO_FPS/],
       [{ STRATA_LOG_LEVEL: 'loud' }, /STRATA_LOG_LEVEL/],
+      [{ STRATA_QUEUE: 'pgboss' }, /STRATA_DATABASE_URL/],
+      [{ STRATA_ROLE: 'worker' }, /STRATA_DATABASE_URL/],
+      [{ STRATA_ROLE: 'api', STRATA_DATABASE_URL: 'postgres://h/db' }, /STRATA_SECRET_KEY/],
+      [{ STRATA_S3_ENDPOINT: 'http://127.0.0.1:9000' }, /STRATA_S3_BUCKET/],
+      [{ STRATA_S3_BUCKET: 'b', STRATA_S3_ACCESS_KEY_ID: 'k' }, /STRATA_S3_SECRET_ACCESS_KEY/],
     ];
     for (const [env, message] of cases) {
       expect(() => loadConfig(env), JSON.stringify(env)).toThrow(ConfigError);
       expect(() => loadConfig(env)).toThrow(message);
     }
+  });
+
+  it('switches to the scale-out backends by configuration', () => {
+    const c = loadConfig({ STRATA_DATABASE_URL: 'postgres://u@h/db', STRATA_ROLE: 'worker', STRATA_S3_BUCKET: 'media', STRATA_S3_ENDPOINT: 'http://127.0.0.1:9000' });
+    expect(c).toMatchObject({ databaseUrl: 'postgres://u@h/db', queue: 'pgboss', role: 'worker' });
+    expect(c.s3).toEqual({ endpoint: 'http://127.0.0.1:9000', bucket: 'media', region: 'us-east-1', accessKeyId: null, secretAccessKey: null, forcePathStyle: true });
   });
 
   it('splits and resolves import roots', () => {

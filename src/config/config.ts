@@ -14,6 +14,7 @@ export interface Config {
   readonly adminPassword: string | null;
   readonly databaseUrl: string | null;
   readonly queue: 'inprocess' | 'pgboss';
+  readonly s3: S3Config | null;
   readonly role: 'all' | 'api' | 'worker';
   readonly logLevel: string;
   /** Key for API secrets at rest (64 hex chars or base64); null → a key file in the data dir. */
@@ -78,17 +79,47 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   return raw as T;
 }
 
+/** S3-compatible storage for media and derivatives; null keeps them on local disk. */
+export interface S3Config {
+  readonly endpoint: string | null;
+  readonly bucket: string;
+  readonly region: string;
+  readonly accessKeyId: string | null;
+  readonly secretAccessKey: string | null;
+  readonly forcePathStyle: boolean;
+}
+
+function s3Config(env: Env): S3Config | null {
+  const bucket = optional(env, 'STRATA_S3_BUCKET');
+  const endpoint = optional(env, 'STRATA_S3_ENDPOINT');
+  if (bucket === null) {
+    if (endpoint !== null) throw new ConfigError('STRATA_S3_ENDPOINT is set but STRATA_S3_BUCKET is not: name the bucket for media');
+    return null;
+  }
+  if (endpoint !== null && !/^https?:\/\//.test(endpoint)) throw new ConfigError('STRATA_S3_ENDPOINT must be an http(s):// URL');
+  const accessKeyId = optional(env, 'STRATA_S3_ACCESS_KEY_ID');
+  const secretAccessKey = optional(env, 'STRATA_S3_SECRET_ACCESS_KEY');
+  if ((accessKeyId === null) !== (secretAccessKey === null)) {
+    throw new ConfigError('STRATA_S3_ACCESS_KEY_ID and STRATA_S3_SECRET_ACCESS_KEY must be set together');
+  }
+  return {
+    endpoint,
+    bucket,
+    region: str(env, 'STRATA_S3_REGION', 'us-east-1'),
+    accessKeyId,
+    secretAccessKey,
+    forcePathStyle: oneOf(env, 'STRATA_S3_FORCE_PATH_STYLE', ['true', 'false'] as const, endpoint !== null ? 'true' : 'false') === 'true',
+  };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const databaseUrl = optional(env, 'STRATA_DATABASE_URL');
   if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('STRATA_DATABASE_URL must be a postgres:// URL (leave it unset for the embedded SQLite)');
   }
-  if (databaseUrl !== null) {
-    throw new ConfigError('STRATA_DATABASE_URL: the PostgreSQL backend is not available in this build yet; unset it to use SQLite');
-  }
-  const queue = oneOf(env, 'STRATA_QUEUE', ['inprocess', 'pgboss'] as const, 'inprocess');
-  if (queue === 'pgboss') {
-    throw new ConfigError('STRATA_QUEUE=pgboss is not available in this build yet; use inprocess');
+  const queue = oneOf(env, 'STRATA_QUEUE', ['inprocess', 'pgboss'] as const, databaseUrl !== null ? 'pgboss' : 'inprocess');
+  if (queue === 'pgboss' && databaseUrl === null) {
+    throw new ConfigError('STRATA_QUEUE=pgboss needs STRATA_DATABASE_URL (pg-boss keeps its jobs in PostgreSQL)');
   }
   const adminEmail = optional(env, 'STRATA_ADMIN_EMAIL');
   const adminPassword = optional(env, 'STRATA_ADMIN_PASSWORD');
@@ -100,8 +131,11 @@ export function loadConfig(env: Env = process.env): Config {
     .filter((p) => p !== '')
     .map((p) => resolve(p));
   const role = oneOf(env, 'STRATA_ROLE', ['all', 'api', 'worker'] as const, 'all');
-  if (role !== 'all') {
-    throw new ConfigError(`STRATA_ROLE=${role} needs the shared PostgreSQL backend, not available in this build yet; use all`);
+  if (role !== 'all' && (databaseUrl === null || queue !== 'pgboss')) {
+    throw new ConfigError(`STRATA_ROLE=${role} needs STRATA_DATABASE_URL and STRATA_QUEUE=pgboss: separate processes share work through PostgreSQL`);
+  }
+  if (role === 'api' && optional(env, 'STRATA_SECRET_KEY') === null) {
+    throw new ConfigError('STRATA_ROLE=api needs STRATA_SECRET_KEY: every API process must decrypt the same API secrets');
   }
   const config: Config = {
     host: str(env, 'STRATA_HOST', '127.0.0.1'),
@@ -112,6 +146,7 @@ export function loadConfig(env: Env = process.env): Config {
     adminPassword,
     databaseUrl,
     queue,
+    s3: s3Config(env),
     role,
     logLevel: oneOf(env, 'STRATA_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     secretKey: optional(env, 'STRATA_SECRET_KEY'),

@@ -86,7 +86,7 @@ export interface Item {
   sourceKey: string;
   fileName: string;
   originalUri: string;
-  /** Where the bytes are: `file:<absolute path>` (imported in place) or `blob:<key>` (stored by Strata). */
+  /** Where the bytes are: `file:<absolute path>` (imported in place), `s3://bucket/key` (read in place) or `blob:<key>` (stored by Strata). */
   location: string;
   state: ItemState;
   stage: string;

@@ -76,7 +76,7 @@ async function analyzeVideo(deps: PipelineDeps, item: Item): Promise<ItemOutcome
 
 async function openOrFail(deps: PipelineDeps, location: string): Promise<{ path: string; release(): Promise<void> }> {
   try {
-    return await deps.openLocation(location);
+    return await deps.sources.openLocation(location);
   } catch (err) {
     if (err instanceof MediaFailure) throw err;
     const code = (err as NodeJS.ErrnoException).code;

@@ -13,7 +13,7 @@ const BATCH = 500;
 export async function discoverStage(deps: PipelineDeps, dataset: Dataset, task: Task): Promise<void> {
   let source;
   try {
-    source = await deps.openSource(dataset, task);
+    source = await deps.sources.open(dataset, task);
   } catch (err) {
     if (err instanceof DomainError) throw new OperationFailure(err.message);
     throw err;

@@ -4,7 +4,7 @@ export interface SourceEntry {
   sourceKey: string;
   fileName: string;
   originalUri: string;
-  /** `file:<absolute path>` or `blob:<key>`. */
+  /** `file:<absolute path>`, `blob:<key>` (stored by Strata) or `s3://bucket/key`. */
   location: string;
   sizeBytes: number | null;
   kind: 'image' | 'video';
@@ -16,4 +16,14 @@ export interface SourceEntry {
 export interface MediaSource {
   /** Media entries (by extension) in a stable order. Throws DomainError when the source itself is unusable. */
   list(): AsyncIterable<SourceEntry>;
+}
+
+/** Finds the source of an operation and the bytes of an item, whatever backend holds them. */
+export interface SourceResolver {
+  /** Checks a client's `bucket_path` before a dataset is made from it (a clear 400 if unusable). */
+  check(uri: string): Promise<void>;
+  /** The source an operation reads: an upload transaction, a folder, a manifest, an S3 prefix. */
+  open(dataset: { id: string; sourceUri: string | null }, task: { params: Record<string, unknown> }): Promise<MediaSource>;
+  /** A local file with an item's bytes (`file:`, `blob:` or `s3://` location); release() when done. */
+  openLocation(location: string): Promise<{ path: string; release(): Promise<void> }>;
 }

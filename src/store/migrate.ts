@@ -1,10 +1,12 @@
 import { Migrator, type Kysely, type Migration } from 'kysely';
 import type { DialectHelpers } from './dialect.ts';
 import * as initial from './migrations/0001-initial.ts';
+import * as jobSingletonUnique from './migrations/0002-job-singleton-unique.ts';
 
 /** Migrations in order; a migration's name never changes once released. */
 const migrations: Record<string, { up(db: Kysely<any>, d: DialectHelpers): Promise<void> }> = {
   '0001-initial': initial,
+  '0002-job-singleton-unique': jobSingletonUnique,
 };
 
 export async function migrateToLatest(db: Kysely<any>, dialect: DialectHelpers): Promise<void> {
@@ -15,9 +17,12 @@ export async function migrateToLatest(db: Kysely<any>, dialect: DialectHelpers):
       );
     },
   };
-  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
-  const failed = results?.find((r) => r.status === 'Error');
-  if (error !== undefined || failed !== undefined) {
-    throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);
-  }
+  await dialect.withMigrationLock(db, async () => {
+    // Thrown inside the lock, so that SQLite rolls the failed run back.
+    const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+    const failed = results?.find((r) => r.status === 'Error');
+    if (error !== undefined || failed !== undefined) {
+      throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);
+    }
+  });
 }

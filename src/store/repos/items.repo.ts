@@ -3,6 +3,7 @@ import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Item, ItemKind, ItemState, Quality } from '../../domain/types.ts';
 import { isoMicros } from '../../lib/time.ts';
 import type { ImageFacts, ItemOutcome, ItemsRepo } from '../../ports/store.ts';
+import { chunkRows, type DialectHelpers } from '../dialect.ts';
 import type { DB, ItemsTable } from '../schema.ts';
 
 function parse<T>(text: string | null): T | null {
@@ -89,7 +90,7 @@ async function countUnit(
 
 const notApplied: ItemOutcome & { datasetId?: string } = { applied: false, taskItemsFinished: false };
 
-export function itemsRepo(db: Kysely<DB>, changed: (datasetId: string) => void): ItemsRepo {
+export function itemsRepo(db: Kysely<DB>, d: DialectHelpers, changed: (datasetId: string) => void): ItemsRepo {
   /** Locks in the item's move out of `pending` at `stage`; undefined when another run got there first. */
   async function claimFinish(trx: Transaction<DB>, itemId: string, stage: string, set: Partial<Selectable<ItemsTable>>) {
     const row = await trx.selectFrom('items').select(['task_id', 'dataset_id', 'kind']).where('id', '=', itemId).executeTakeFirst();
@@ -114,56 +115,60 @@ export function itemsRepo(db: Kysely<DB>, changed: (datasetId: string) => void):
   return {
     async insertMany(items) {
       if (items.length === 0) return;
-      await db.transaction().execute(async (trx) => {
-        const created = isoMicros();
-        const res = await trx
-          .insertInto('items')
-          .values(
-            items.map((i) => ({
-              id: randomUUID(),
-              dataset_id: i.datasetId,
-              task_id: i.taskId,
-              kind: i.kind,
-              parent_id: null,
-              source_key: i.sourceKey,
-              file_name: i.fileName,
-              original_uri: i.originalUri,
-              location: i.location,
-              state: i.failure ? 'failed' : 'pending',
-              stage: i.failure?.stage ?? i.stage,
-              fail_stage: i.failure?.stage ?? null,
-              fail_reason: i.failure?.reason ?? null,
-              size_bytes: i.sizeBytes,
-              format: null,
-              width: null,
-              height: null,
-              exif: null,
-              byte_hash: null,
-              phash: null,
-              quality: null,
-              thumb_key: null,
-              frame_index: null,
-              frame_timestamp: null,
-              video: null,
-              created_at: created,
-            })),
-          )
-          .onConflict((oc) => oc.columns(['task_id', 'source_key']).doNothing())
-          .returning(['state', 'task_id'])
-          .execute();
-        // Items refused at listing time count as failed units right away.
-        const failedByTask = new Map<string, number>();
-        for (const r of res) if (r.state === 'failed') failedByTask.set(r.task_id, (failedByTask.get(r.task_id) ?? 0) + 1);
-        for (const [taskId, n] of failedByTask) {
+      const created = isoMicros();
+      const rows = items.map((i) => ({
+        id: randomUUID(),
+        dataset_id: i.datasetId,
+        task_id: i.taskId,
+        kind: i.kind,
+        parent_id: null,
+        source_key: i.sourceKey,
+        file_name: i.fileName,
+        original_uri: i.originalUri,
+        location: i.location,
+        state: i.failure ? 'failed' : 'pending',
+        stage: i.failure?.stage ?? i.stage,
+        fail_stage: i.failure?.stage ?? null,
+        fail_reason: i.failure?.reason ?? null,
+        size_bytes: i.sizeBytes,
+        format: null,
+        width: null,
+        height: null,
+        exif: null,
+        byte_hash: null,
+        phash: null,
+        quality: null,
+        thumb_key: null,
+        frame_index: null,
+        frame_timestamp: null,
+        video: null,
+        created_at: created,
+      }));
+      const failedDatasets = await db.transaction().execute(async (trx) => {
+        // Items refused at listing time count as failed units right away; only rows this call
+        // inserted count, so a repeated listing counts nothing twice.
+        const failedByTask = new Map<string, { n: number; datasetId: string }>();
+        for (const chunk of chunkRows(d, rows)) {
+          const res = await trx
+            .insertInto('items')
+            .values(chunk)
+            .onConflict((oc) => oc.columns(['task_id', 'source_key']).doNothing())
+            .returning(['state', 'task_id', 'dataset_id'])
+            .execute();
+          for (const r of res) {
+            if (r.state !== 'failed') continue;
+            const seen = failedByTask.get(r.task_id);
+            failedByTask.set(r.task_id, { n: (seen?.n ?? 0) + 1, datasetId: r.dataset_id });
+          }
+        }
+        for (const [taskId, { n }] of failedByTask) {
           await trx.updateTable('tasks').set({ failed: sql`failed + ${n}` }).where('id', '=', taskId).execute();
         }
-        if (failedByTask.size > 0) {
-          await trx.updateTable('datasets').set({ revision: sql`revision + 1` }).where('id', '=', items[0]!.datasetId).execute();
-        }
-        return failedByTask.size > 0;
-      }).then((anyFailed) => {
-        if (anyFailed) changed(items[0]!.datasetId);
+        const datasetIds = [...new Set([...failedByTask.values()].map((v) => v.datasetId))];
+        if (datasetIds.length > 0) await trx.updateTable('datasets').set({ revision: sql`revision + 1` }).where('id', 'in', datasetIds).execute();
+        return datasetIds;
       });
+      for (const id of failedDatasets) changed(id);
     },
 
     async get(id) {
@@ -204,35 +209,28 @@ export function itemsRepo(db: Kysely<DB>, changed: (datasetId: string) => void):
         if (!row) return notApplied;
         const parent = await trx.selectFrom('items').select(['file_name', 'original_uri', 'task_id']).where('id', '=', itemId).executeTakeFirstOrThrow();
         const created = isoMicros();
-        // Frames go in chunks: SQLite caps the number of bound parameters per statement.
-        for (let i = 0; i < frames.length; i += 200) {
-          await trx
-            .insertInto('items')
-            .values(
-              frames.slice(i, i + 200).map((f) => ({
-                id: f.id,
-                dataset_id: row.dataset_id,
-                task_id: parent.task_id,
-                kind: 'video_frame',
-                parent_id: itemId,
-                source_key: `${itemId}#${f.frameIndex}`,
-                file_name: parent.file_name,
-                original_uri: parent.original_uri,
-                location: f.location,
-                state: 'done',
-                stage,
-                fail_stage: null,
-                fail_reason: null,
-                size_bytes: f.sizeBytes ?? null,
-                frame_index: f.frameIndex,
-                frame_timestamp: f.frameTimestamp,
-                video: null,
-                created_at: created,
-                ...factColumns(f),
-              })),
-            )
-            .execute();
-        }
+        const rows = frames.map((f) => ({
+          id: f.id,
+          dataset_id: row.dataset_id,
+          task_id: parent.task_id,
+          kind: 'video_frame',
+          parent_id: itemId,
+          source_key: `${itemId}#${f.frameIndex}`,
+          file_name: parent.file_name,
+          original_uri: parent.original_uri,
+          location: f.location,
+          state: 'done',
+          stage,
+          fail_stage: null,
+          fail_reason: null,
+          size_bytes: f.sizeBytes ?? null,
+          frame_index: f.frameIndex,
+          frame_timestamp: f.frameTimestamp,
+          video: null,
+          created_at: created,
+          ...factColumns(f),
+        }));
+        for (const chunk of chunkRows(d, rows)) await trx.insertInto('items').values(chunk).execute();
         return countUnit(trx, row, { failed: false, images: 0, videos: 1, frames: frames.length });
       });
     },

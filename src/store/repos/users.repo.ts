@@ -13,18 +13,21 @@ function toUser(r: UsersTable): User {
 export function usersRepo(db: Kysely<DB>): UsersRepo {
   return {
     async create({ email, passwordHash, role }) {
-      const existing = await db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
-      if (existing) throw new DomainError('CONFLICT', `A user with email ${email} already exists`);
       const row: UsersTable = { id: randomUUID(), email, password_hash: passwordHash, role, created_at: isoMicros() };
-      await db.insertInto('users').values(row).execute();
+      // One statement, so two processes creating the same email cannot both pass a check first.
+      const res = await db.insertInto('users').values(row).onConflict((oc) => oc.column('email').doNothing()).returning('id').executeTakeFirst();
+      if (!res) throw new DomainError('CONFLICT', `A user with email ${email} already exists`);
       return toUser(row);
     },
 
     async upsert({ email, passwordHash, role }) {
-      const existing = await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
-      if (!existing) return this.create({ email, passwordHash, role });
-      await db.updateTable('users').set({ password_hash: passwordHash, role }).where('id', '=', existing.id).execute();
-      return toUser({ ...existing, role });
+      const r = await db
+        .insertInto('users')
+        .values({ id: randomUUID(), email, password_hash: passwordHash, role, created_at: isoMicros() })
+        .onConflict((oc) => oc.column('email').doUpdateSet((eb) => ({ password_hash: eb.ref('excluded.password_hash'), role: eb.ref('excluded.role') })))
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toUser(r);
     },
 
     async findByEmail(email) {

@@ -1,0 +1,576 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DomainError } from '../../src/domain/errors.ts';
+import type { ImageFacts, NewFrame, NewItem, Store } from '../../src/ports/store.ts';
+import { createPostgresStore, createSqliteStore } from '../../src/store/create-store.ts';
+import { startPostgres } from '../helpers/postgres.ts';
+
+/**
+ * One contract, every Store backend. `other` stands in for a second process on the same
+ * database: a second pool on PostgreSQL, opened (and migrated) at the same time as the first.
+ * On SQLite it is the same store: better-sqlite3 is synchronous, so a second connection in the
+ * same process would block the event loop waiting for the first one's lock.
+ */
+interface Backend {
+  name: string;
+  open(): Promise<{ store: Store; other: Store; cleanup(): Promise<void> }>;
+}
+
+const backends: Backend[] = [
+  {
+    name: 'sqlite',
+    async open() {
+      const dir = mkdtempSync(join(tmpdir(), 'strata-store-'));
+      const store = await createSqliteStore(dir);
+      return {
+        store,
+        other: store,
+        cleanup: async () => {
+          await store.close();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  },
+  {
+    name: 'postgres',
+    async open() {
+      const pg = await startPostgres();
+      const [store, other] = await Promise.all([createPostgresStore(pg.url), createPostgresStore(pg.url)]);
+      return {
+        store,
+        other,
+        cleanup: async () => {
+          await Promise.all([store.close(), other.close()]);
+          await pg.stop();
+        },
+      };
+    },
+  },
+];
+
+const facts = (n = 1): ImageFacts => ({
+  format: 'jpeg',
+  width: 640,
+  height: 480,
+  exif: { Make: 'Test' },
+  byteHash: `hash-${n}`,
+  phash: 'ff00ff00ff00ff00',
+  quality: { blurVariance: 1.5, brightnessMean: 0.5, darkFraction: 0, brightFraction: 0, blur: 0, dark: 0, bright: 0 },
+  thumbKey: `thumbs/${n}.webp`,
+  sizeBytes: 6_000_000_000,
+});
+
+async function rejectsWith(p: Promise<unknown>, code: string): Promise<void> {
+  await expect(p).rejects.toSatisfy((e) => e instanceof DomainError && e.code === code);
+}
+
+describe.each(backends)('Store contract: $name', (backend) => {
+  let store: Store;
+  let other: Store;
+  let cleanup: () => Promise<void>;
+  let n = 0;
+  const unique = (prefix: string) => `${prefix}-${++n}-${randomUUID().slice(0, 8)}`;
+
+  beforeAll(async () => {
+    ({ store, other, cleanup } = await backend.open());
+  });
+
+  afterAll(async () => {
+    await cleanup?.();
+  });
+
+  const newUser = (role: 'admin' | 'editor' | 'viewer' = 'editor') => store.users.create({ email: `${unique('u')}@example.com`, passwordHash: 'h', role });
+  async function newDataset(ownerId?: string, displayName = 'ds') {
+    const owner = ownerId ?? (await newUser()).id;
+    return store.datasets.create({ displayName, description: 'd', sourceType: 'BUCKET', sourceUri: 's3://b', ownerId: owner });
+  }
+  async function newTask() {
+    const ds = await newDataset();
+    const task = await store.tasks.start({ datasetId: ds.id, operation: 'CREATE', stage: 'analyze', createdBy: ds.ownerId }, { from: 'DRAFT', to: 'INDEXING' });
+    return { ds, task };
+  }
+  const item = (t: { ds: { id: string }; task: { id: string } }, key: string, extra: Partial<NewItem> = {}): NewItem => ({
+    datasetId: t.ds.id,
+    taskId: t.task.id,
+    kind: 'image',
+    sourceKey: key,
+    fileName: `${key}.jpg`,
+    originalUri: `s3://b/${key}.jpg`,
+    location: `s3://b/${key}.jpg`,
+    sizeBytes: 100,
+    stage: 'analyze',
+    ...extra,
+  });
+  async function itemIds(datasetId: string): Promise<string[]> {
+    return (await store.items.page(datasetId, '', 100_000)).map((i) => i.id);
+  }
+
+  describe('users', () => {
+    it('creates, finds, refuses duplicates and upserts', async () => {
+      const email = `${unique('a')}@example.com`;
+      const u = await store.users.create({ email, passwordHash: 'h1', role: 'viewer' });
+      expect(u).toMatchObject({ email, role: 'viewer' });
+      expect(await store.users.findById(u.id)).toEqual(u);
+      expect(await store.users.findByEmail(email)).toEqual({ ...u, passwordHash: 'h1' });
+      expect(await store.users.findById('nope')).toBeNull();
+      expect(await store.users.findByEmail('nope@example.com')).toBeNull();
+      await rejectsWith(store.users.create({ email, passwordHash: 'h2', role: 'admin' }), 'CONFLICT');
+
+      const up = await store.users.upsert({ email, passwordHash: 'h3', role: 'admin' });
+      expect(up).toEqual({ ...u, role: 'admin' });
+      expect(await store.users.findByEmail(email)).toMatchObject({ id: u.id, passwordHash: 'h3', role: 'admin' });
+      const fresh = await store.users.upsert({ email: `${unique('b')}@example.com`, passwordHash: 'h', role: 'editor' });
+      expect(await store.users.findById(fresh.id)).toEqual(fresh);
+    });
+
+    it('lets exactly one of several concurrent creates of an email win', async () => {
+      const email = `${unique('race')}@example.com`;
+      const results = await Promise.allSettled([store, other, store, other, store].map((s) => s.users.create({ email, passwordHash: 'h', role: 'editor' })));
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'CONFLICT' });
+    });
+
+    it('keeps api keys and sessions', async () => {
+      const u = await newUser();
+      const [k1, k2] = [unique('key'), unique('key')];
+      await store.users.addApiKey({ apiKey: k1, userId: u.id, secretSealed: 's1' });
+      await store.users.addApiKey({ apiKey: k2, userId: u.id, secretSealed: 's2' });
+      expect(await store.users.findApiKey(k1)).toEqual({ userId: u.id, secretSealed: 's1', revoked: false });
+      expect(await store.users.findApiKey('missing')).toBeNull();
+      expect(await store.users.revokeApiKey(k1)).toBe(true);
+      expect(await store.users.revokeApiKey(k1)).toBe(false);
+      expect(await store.users.revokeApiKey('missing')).toBe(false);
+      expect((await store.users.findApiKey(k1))?.revoked).toBe(true);
+      const keys = await store.users.listApiKeys(u.id);
+      // Creation order is not asserted: isoMicros() can make the later of two keys made in the same millisecond look older.
+      expect(keys.map((k) => [k.apiKey, k.revoked]).sort()).toEqual([[k1, true], [k2, false]].sort());
+      expect(typeof keys[0]!.createdAt).toBe('string');
+
+      const expiresAt = Date.now() + 86_400_000;
+      await store.users.addSession({ tokenHash: 'tok-' + u.id, userId: u.id, expiresAt });
+      expect(await store.users.findSession('tok-' + u.id)).toEqual({ userId: u.id, expiresAt });
+      await store.users.deleteSession('tok-' + u.id);
+      expect(await store.users.findSession('tok-' + u.id)).toBeNull();
+    });
+  });
+
+  describe('datasets', () => {
+    it('creates with defaults and finds by id', async () => {
+      const owner = await newUser();
+      const ds = await newDataset(owner.id, 'Cats');
+      expect(ds).toMatchObject({
+        displayName: 'Cats', sourceType: 'BUCKET', sourceUri: 's3://b', ownerId: owner.id, ownerEmail: owner.email, status: 'DRAFT',
+        fatalErrorMsg: null, sourceDatasetId: null, nImages: 0, nVideos: 0, nFrames: 0, nObjects: 0, revision: 1, uploadOpen: false, lastTaskId: null,
+      });
+      expect(await store.datasets.get(ds.id)).toEqual(ds);
+      expect(await store.datasets.get(randomUUID())).toBeNull();
+    });
+
+    it('lists what a user owns or was shared, everything for admins, sorted', async () => {
+      const [alice, bob, admin] = [await newUser(), await newUser(), await newUser('admin')];
+      const a1 = await newDataset(alice.id, 'b-set');
+      const a2 = await newDataset(alice.id, 'a-set');
+      const b1 = await newDataset(bob.id, 'C-set');
+      await store.datasets.share(b1.id, alice.id);
+      await store.datasets.share(b1.id, alice.id); // idempotent
+      expect(await store.datasets.isSharedWith(b1.id, alice.id)).toBe(true);
+      expect(await store.datasets.isSharedWith(a1.id, bob.id)).toBe(false);
+
+      // Code-point order on both backends, whatever the PostgreSQL cluster's locale.
+      expect((await store.datasets.listVisible(alice, 'name')).map((d) => d.id)).toEqual([b1.id, a2.id, a1.id]);
+      const byDate = await store.datasets.listVisible(alice, 'date');
+      expect(new Set(byDate.map((d) => d.id))).toEqual(new Set([a1.id, a2.id, b1.id]));
+      expect(byDate.map((d) => d.createdAt)).toEqual(byDate.map((d) => d.createdAt).sort().reverse());
+      expect((await store.datasets.listVisible(bob, 'date')).map((d) => d.id)).toEqual([b1.id]);
+      const all = (await store.datasets.listVisible(admin, 'name')).map((d) => d.id);
+      expect(all).toEqual(expect.arrayContaining([a1.id, a2.id, b1.id]));
+    });
+
+    it('applies patches, bumps the revision and reports revisions', async () => {
+      const ds = await newDataset();
+      await store.datasets.update(ds.id, { status: 'ERROR', fatalErrorMsg: 'boom', uploadOpen: true, lastTaskId: 't', sourceUri: 'x' });
+      expect(await store.datasets.get(ds.id)).toMatchObject({ status: 'ERROR', fatalErrorMsg: 'boom', uploadOpen: true, lastTaskId: 't', sourceUri: 'x', revision: 2 });
+      await store.datasets.update(ds.id, { uploadOpen: false });
+      expect(await store.datasets.get(ds.id)).toMatchObject({ status: 'ERROR', uploadOpen: false, revision: 3 });
+      const revs = await store.datasets.revisions([ds.id, 'missing']);
+      expect([...revs]).toEqual([[ds.id, 3]]);
+      expect((await store.datasets.revisions([])).size).toBe(0);
+    });
+
+    it('deletes a dataset with everything that hangs off it', async () => {
+      const t = await newTask();
+      const viewer = await newUser('viewer');
+      await store.datasets.share(t.ds.id, viewer.id);
+      const trans = await store.uploads.openTransaction(t.ds.id);
+      await store.uploads.add({ datasetId: t.ds.id, transId: trans, fileName: 'a.jpg', blobKey: 'k', sizeBytes: 1 });
+      await store.items.insertMany([item(t, 'x')]);
+      const [itemId] = await itemIds(t.ds.id);
+      await store.datasets.delete(t.ds.id);
+      expect(await store.datasets.get(t.ds.id)).toBeNull();
+      expect(await store.tasks.get(t.task.id)).toBeNull();
+      expect(await store.items.get(itemId!)).toBeNull();
+      expect(await store.uploads.getTransaction(t.ds.id, trans)).toBeNull();
+      expect(await store.uploads.page(t.ds.id, trans, 0, 10)).toEqual([]);
+      expect(await store.datasets.isSharedWith(t.ds.id, viewer.id)).toBe(false);
+      expect(await store.users.findById(viewer.id)).not.toBeNull();
+    });
+  });
+
+  describe('tasks', () => {
+    it('starts a task and moves the dataset with it, or refuses when the dataset moved on', async () => {
+      const ds = await newDataset();
+      await store.datasets.update(ds.id, { uploadOpen: true, fatalErrorMsg: 'old' });
+      const input = { datasetId: ds.id, operation: 'CREATE' as const, stage: 'discover', createdBy: ds.ownerId, params: { a: 1 } };
+      const results = await Promise.allSettled([store, other, store, other, store].map((s) => s.tasks.start(input, { from: 'DRAFT', to: 'INDEXING' })));
+      const won = results.filter((r) => r.status === 'fulfilled');
+      expect(won).toHaveLength(1);
+      for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'CONFLICT' });
+      const task = (won[0] as PromiseFulfilledResult<Awaited<ReturnType<Store['tasks']['start']>>>).value;
+      expect(task).toMatchObject({ datasetId: ds.id, status: 'INITIALIZING', stage: 'discover', total: null, done: 0, failed: 0, progress: 0, params: { a: 1 } });
+      expect(await store.tasks.get(task.id)).toEqual(task);
+      expect(await store.datasets.get(ds.id)).toMatchObject({ status: 'INDEXING', lastTaskId: task.id, uploadOpen: false, fatalErrorMsg: null, revision: 3 });
+      expect((await store.tasks.listRunning()).filter((t) => t.datasetId === ds.id)).toHaveLength(1);
+    });
+
+    it('updates a task, never moving progress backwards, and bumps the dataset', async () => {
+      const { ds, task } = await newTask();
+      const rev = (await store.datasets.get(ds.id))!.revision;
+      await store.tasks.update(task.id, { status: 'RUNNING', total: 10, progress: 50, startedAt: '2025-01-01T00:00:00.000000' });
+      await store.tasks.update(task.id, { progress: 30, stage: 'knn' });
+      expect(await store.tasks.get(task.id)).toMatchObject({ status: 'RUNNING', total: 10, progress: 50, stage: 'knn', startedAt: '2025-01-01T00:00:00.000000' });
+      await store.tasks.update(task.id, { progress: 70, errorMessage: 'warn', endedAt: null });
+      expect(await store.tasks.get(task.id)).toMatchObject({ progress: 70, errorMessage: 'warn' });
+      expect((await store.datasets.get(ds.id))!.revision).toBe(rev + 3);
+    });
+
+    it('advances a stage exactly once under concurrency', async () => {
+      const { task } = await newTask();
+      const moved = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? other : store).tasks.advanceStage(task.id, 'analyze', 'knn')));
+      expect(moved.filter(Boolean)).toHaveLength(1);
+      expect((await store.tasks.get(task.id))!.stage).toBe('knn');
+      expect(await store.tasks.advanceStage(task.id, 'analyze', 'knn')).toBe(false);
+    });
+
+    it('finishes the task and settles the dataset together', async () => {
+      const { ds, task } = await newTask();
+      await store.tasks.finish(task.id, { taskStatus: 'FAILED', errorMessage: 'no media', datasetStatus: 'ERROR', fatalErrorMsg: 'no media' });
+      const t = await store.tasks.get(task.id);
+      expect(t).toMatchObject({ status: 'FAILED', errorMessage: 'no media', progress: 100 });
+      expect(t!.endedAt).not.toBeNull();
+      expect(await store.datasets.get(ds.id)).toMatchObject({ status: 'ERROR', fatalErrorMsg: 'no media' });
+      expect((await store.tasks.listRunning()).some((r) => r.id === task.id)).toBe(false);
+    });
+  });
+
+  it('keeps upload transactions and pages their uploads in order', async () => {
+    const ds = await newDataset();
+    const trans = await store.uploads.openTransaction(ds.id);
+    expect(await store.uploads.getTransaction(ds.id, trans)).toEqual({ id: trans, state: 'open' });
+    expect(await store.uploads.getTransaction(randomUUID(), trans)).toBeNull();
+    for (let i = 0; i < 5; i++) await store.uploads.add({ datasetId: ds.id, transId: trans, fileName: `f${i}.jpg`, blobKey: `b${i}`, sizeBytes: 5_000_000_000 + i });
+    const first = await store.uploads.page(ds.id, trans, 0, 2);
+    expect(first.map((u) => u.fileName)).toEqual(['f0.jpg', 'f1.jpg']);
+    expect(first[0]).toMatchObject({ blobKey: 'b0', sizeBytes: 5_000_000_000 });
+    const rest = await store.uploads.page(ds.id, trans, first[1]!.id, 10);
+    expect(rest.map((u) => u.fileName)).toEqual(['f2.jpg', 'f3.jpg', 'f4.jpg']);
+    await store.uploads.submitTransaction(ds.id, trans);
+    expect(await store.uploads.getTransaction(ds.id, trans)).toEqual({ id: trans, state: 'submitted' });
+    expect(await store.uploads.openTransaction(ds.id)).not.toBe(trans);
+  });
+
+  describe('items', () => {
+    it('inserts idempotently on (task, sourceKey), counting pre-failed items once', async () => {
+      const t = await newTask();
+      const batch = [item(t, 'a'), item(t, 'b'), item(t, 'link', { failure: { stage: 'discover', reason: 'outside the roots' } })];
+      await store.items.insertMany(batch);
+      await store.items.insertMany([...batch, item(t, 'c')]);
+      await Promise.all([store.items.insertMany(batch), other.items.insertMany(batch)]);
+      expect((await store.tasks.get(t.task.id))!.failed).toBe(1);
+      const items = await store.items.page(t.ds.id, '', 10);
+      expect(items.map((i) => i.sourceKey).sort()).toEqual(['a', 'b', 'c', 'link']);
+      expect(items.find((i) => i.sourceKey === 'link')).toMatchObject({ state: 'failed', stage: 'discover', failStage: 'discover', failReason: 'outside the roots' });
+      expect(items.find((i) => i.sourceKey === 'a')).toMatchObject({ state: 'pending', stage: 'analyze', kind: 'image', sizeBytes: 100, parentId: null });
+      expect(await store.items.countFailures(t.ds.id)).toBe(1);
+    });
+
+    it('inserts batches past the bound-parameter limit and pages them in a stable order', async () => {
+      const t = await newTask();
+      await store.items.insertMany(Array.from({ length: 3000 }, (_, i) => item(t, `k${i}`)));
+      const seen: string[] = [];
+      for (let after = ''; ; ) {
+        const page = await store.items.page(t.ds.id, after, 700);
+        if (page.length === 0) break;
+        seen.push(...page.map((i) => i.id));
+        after = page.at(-1)!.id;
+      }
+      expect(seen).toHaveLength(3000);
+      expect(new Set(seen).size).toBe(3000);
+      expect(seen).toEqual([...seen].sort());
+
+      const pending = await store.items.pendingIds(t.task.id, 'analyze', seen[9]!, 5);
+      expect(pending).toEqual(seen.slice(10, 15));
+      expect(await store.items.pendingIds(t.task.id, 'knn', '', 5)).toEqual([]);
+    });
+
+    it('counts a completed image exactly once, even when completed ten times at once', async () => {
+      const t = await newTask();
+      await store.items.insertMany([item(t, 'a'), item(t, 'b')]);
+      await store.tasks.update(t.task.id, { total: 2 });
+      const [a, b] = await itemIds(t.ds.id);
+      const outcomes = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? other : store).items.completeImage(a!, 'analyze', facts())));
+      expect(outcomes.filter((o) => o.applied)).toHaveLength(1);
+      expect(outcomes.some((o) => o.taskItemsFinished)).toBe(false);
+      expect((await store.tasks.get(t.task.id))!.done).toBe(1);
+      expect((await store.datasets.get(t.ds.id))!.nImages).toBe(1);
+      expect(await store.items.get(a!)).toMatchObject({
+        state: 'done', format: 'jpeg', width: 640, height: 480, exif: { Make: 'Test' }, byteHash: 'hash-1', thumbKey: 'thumbs/1.webp', sizeBytes: 6_000_000_000,
+        quality: facts().quality,
+      });
+      expect(await store.items.completeImage(a!, 'analyze', facts())).toEqual({ applied: false, taskItemsFinished: false });
+      // A job for an earlier stage than the item is at changes nothing either.
+      expect((await store.items.completeImage(b!, 'discover', facts())).applied).toBe(false);
+      expect(await store.items.completeImage(b!, 'analyze', facts(2))).toEqual({ applied: true, taskItemsFinished: true });
+      expect((await store.tasks.get(t.task.id))!.lastProgressAt).toEqual(expect.any(Number));
+    });
+
+    it('counts a failure once, and never both a failure and a completion', async () => {
+      const t = await newTask();
+      await store.items.insertMany([item(t, 'a'), item(t, 'b')]);
+      const [a, b] = await itemIds(t.ds.id);
+      expect((await store.items.fail(a!, 'analyze', 'truncated')).applied).toBe(true);
+      expect((await store.items.fail(a!, 'analyze', 'truncated')).applied).toBe(false);
+      const mixed = await Promise.all([store.items.fail(b!, 'analyze', 'bad'), other.items.completeImage(b!, 'analyze', facts()), store.items.fail(b!, 'analyze', 'bad')]);
+      expect(mixed.filter((o) => o.applied)).toHaveLength(1);
+      const task = (await store.tasks.get(t.task.id))!;
+      expect(task.done + task.failed).toBe(2);
+      expect(await store.items.get(a!)).toMatchObject({ state: 'failed', failStage: 'analyze', failReason: 'truncated' });
+    });
+
+    it('completes a video with its frames atomically', async () => {
+      const t = await newTask();
+      await store.items.insertMany([item(t, 'v', { kind: 'video' }), item(t, 'w', { kind: 'video' })]);
+      const [v, w] = (await store.items.page(t.ds.id, '', 10)).sort((x, y) => x.sourceKey.localeCompare(y.sourceKey)).map((i) => i.id);
+      const frame = (i: number, id = randomUUID()): NewFrame => ({ ...facts(i), id, frameIndex: i, frameTimestamp: i * 0.5, location: `blob:f${i}` });
+
+      // A frame that cannot be stored undoes the whole completion.
+      const dup = randomUUID();
+      await expect(store.items.completeVideo(w!, 'analyze', { codec: 'h264' }, [frame(0, dup), frame(1, dup)])).rejects.toThrow();
+      expect((await store.items.get(w!))!.state).toBe('pending');
+      expect((await store.tasks.get(t.task.id))!.done).toBe(0);
+      expect((await store.items.page(t.ds.id, '', 10)).filter((i) => i.kind === 'video_frame')).toHaveLength(0);
+
+      const frames = [0, 1, 2].map((i) => frame(i));
+      const outcomes = await Promise.all([store, other, store].map((s) => s.items.completeVideo(v!, 'analyze', { codec: 'h264', duration: 1.5 }, frames)));
+      expect(outcomes.filter((o) => o.applied)).toHaveLength(1);
+      expect(await store.items.get(v!)).toMatchObject({ state: 'done', video: { codec: 'h264', duration: 1.5 } });
+      const stored = (await store.items.page(t.ds.id, '', 10)).filter((i) => i.kind === 'video_frame').sort((x, y) => x.frameIndex! - y.frameIndex!);
+      expect(stored.map((f) => [f.id, f.parentId, f.frameIndex, f.frameTimestamp, f.state, f.location])).toEqual(
+        frames.map((f) => [f.id, v, f.frameIndex, f.frameTimestamp, 'done', f.location]),
+      );
+      expect(await store.datasets.get(t.ds.id)).toMatchObject({ nVideos: 1, nFrames: 3, nImages: 0 });
+      expect((await store.tasks.get(t.task.id))!.done).toBe(1);
+    });
+
+    it('pages failures in order and counts them', async () => {
+      const t = await newTask();
+      await store.items.insertMany(['a', 'b', 'c', 'd'].map((k) => item(t, k)));
+      const ids = await itemIds(t.ds.id);
+      for (const id of ids.slice(0, 3)) await store.items.fail(id, 'analyze', `reason ${id}`);
+      expect(await store.items.countFailures(t.ds.id)).toBe(3);
+      const all = await store.items.failures(t.ds.id, 0, 10);
+      expect(all).toHaveLength(3);
+      expect(all[0]).toMatchObject({ stage: 'analyze', reason: expect.stringMatching(/^reason /), fileName: expect.stringMatching(/\.jpg$/), originalUri: expect.stringMatching(/^s3:/) });
+      expect([...(await store.items.failures(t.ds.id, 0, 2)), ...(await store.items.failures(t.ds.id, 2, 2))]).toEqual(all);
+    });
+  });
+
+  describe('jobs', () => {
+    const job = (name: string, extra: { singletonKey?: string; serialKey?: string; retryLimit?: number; payload?: unknown } = {}) => ({
+      name,
+      payload: extra.payload ?? { at: name },
+      singletonKey: extra.singletonKey ?? null,
+      serialKey: extra.serialKey ?? null,
+      retryLimit: extra.retryLimit ?? 2,
+    });
+
+    it('claims up to the limit, in order, and completes', async () => {
+      const name = unique('limit');
+      expect(await store.jobs.insertMany([1, 2, 3, 4, 5].map((i) => job(name, { payload: { i } })))).toBe(5);
+      const open = await store.jobs.countOpen();
+      const first = await store.jobs.claim(name, 2);
+      expect(first.map((j) => j.payload)).toEqual([{ i: 1 }, { i: 2 }]);
+      expect(first[0]).toMatchObject({ name, retryCount: 0, retryLimit: 2 });
+      expect((await store.jobs.claim(name, 10)).map((j) => j.payload)).toEqual([{ i: 3 }, { i: 4 }, { i: 5 }]);
+      expect(await store.jobs.claim(name, 10)).toEqual([]);
+      expect(await store.jobs.claim(name, 0)).toEqual([]);
+      await store.jobs.complete(first[0]!.id);
+      expect(await store.jobs.countOpen()).toBe(open - 1);
+    });
+
+    it('keeps one open job per singleton key, across stores and concurrent sends', async () => {
+      const name = unique('single');
+      const key = unique('key');
+      expect(await store.jobs.insertMany([job(name, { singletonKey: key }), job(name, { singletonKey: key }), job(name)])).toBe(2);
+      const sends = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? other : store).jobs.insertMany([job(name, { singletonKey: key })])));
+      expect(sends.reduce((a, b) => a + b, 0)).toBe(0);
+
+      const other2 = unique('key');
+      const raced = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? other : store).jobs.insertMany([job(name, { singletonKey: other2 })])));
+      expect(raced.reduce((a, b) => a + b, 0)).toBe(1);
+
+      // Active and waiting-to-retry still count as open; once done, or failed for good, the key is free again.
+      const claimed = await store.jobs.claim(name, 10);
+      expect(claimed).toHaveLength(3);
+      expect(await store.jobs.insertMany([job(name, { singletonKey: key })])).toBe(0);
+      for (const j of claimed) await store.jobs.complete(j.id);
+      expect(await store.jobs.insertMany([job(name, { singletonKey: key, retryLimit: 1 })])).toBe(1);
+      const [again] = await store.jobs.claim(name, 10);
+      expect(await store.jobs.retryOrFail(again!.id, 'x', 0)).toBe('retry');
+      expect(await store.jobs.insertMany([job(name, { singletonKey: key })])).toBe(0);
+      const [last] = await store.jobs.claim(name, 10);
+      expect(await store.jobs.retryOrFail(last!.id, 'x', 0)).toBe('failed');
+      expect(await store.jobs.insertMany([job(name, { singletonKey: key })])).toBe(1);
+    });
+
+    it('never hands the same job to two claimers', async () => {
+      const name = unique('race');
+      await store.jobs.insertMany(Array.from({ length: 300 }, (_, i) => job(name, { payload: { i } })));
+      const claimed: number[] = [];
+      await Promise.all(
+        Array.from({ length: 8 }, async (_, w) => {
+          const s = w % 2 ? other : store;
+          for (;;) {
+            const got = await s.jobs.claim(name, 7);
+            if (got.length === 0) return;
+            claimed.push(...got.map((j) => j.id));
+          }
+        }),
+      );
+      expect(claimed).toHaveLength(300);
+      expect(new Set(claimed).size).toBe(300);
+    });
+
+    it('runs jobs sharing a serial key one at a time, oldest first, across names and stores', async () => {
+      const [a, b] = [unique('serial-a'), unique('serial-b')];
+      const key = unique('ds');
+      await store.jobs.insertMany([job(a, { serialKey: key, payload: 1 }), job(b, { serialKey: key, payload: 2 }), job(a, { serialKey: key, payload: 3 }), job(a), job(a)]);
+      const first = await store.jobs.claim(a, 10);
+      expect(first.map((j) => j.payload)).toEqual([1, { at: a }, { at: a }]);
+      expect(await store.jobs.claim(a, 10)).toEqual([]);
+      expect(await store.jobs.claim(b, 10)).toEqual([]);
+      await store.jobs.complete(first[0]!.id);
+
+      // Job 2 (another name) is next in line for the key: job 3 waits for it.
+      const racers = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? other : store).jobs.claim(i < 5 ? a : b, 5)));
+      expect(racers.flat().map((j) => j.payload)).toEqual([2]);
+      await store.jobs.complete(racers.flat()[0]!.id);
+      const last = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? other : store).jobs.claim(a, 5)));
+      expect(last.flat().map((j) => j.payload)).toEqual([3]);
+    });
+
+    it('keeps the serial-key rule under concurrent claimers, retries included', async () => {
+      // The race is timing-dependent: a few rounds make a broken claim show up far more often.
+      for (let round = 0; round < 3; round++) {
+        const name = unique('serial-stress');
+        const keys = Array.from({ length: 4 }, () => unique('k'));
+        await store.jobs.insertMany(keys.flatMap((k) => Array.from({ length: 6 }, (_, i) => job(name, { serialKey: k, payload: { k, i }, retryLimit: 1 }))));
+        const held = new Set<string>();
+        let finished = 0;
+        const deadline = Date.now() + 20_000;
+        await Promise.all(
+          Array.from({ length: 8 }, async (_, w) => {
+            const s = w % 2 ? other : store;
+            while (finished < 24 && Date.now() < deadline) {
+              const got = await s.jobs.claim(name, 3);
+              // SQLite answers in microtasks only: yield so that the holders' setImmediate runs.
+              if (got.length === 0) await new Promise((r) => setImmediate(r));
+              for (const j of got) {
+                const { k } = j.payload as { k: string };
+                expect(held.has(k), `two jobs of ${k} at once`).toBe(false);
+                held.add(k);
+              }
+              await Promise.all(
+                got.map(async (j) => {
+                  await new Promise((r) => setImmediate(r));
+                  held.delete((j.payload as { k: string }).k);
+                  // Every first attempt fails once and comes straight back.
+                  if (j.retryCount === 0) await s.jobs.retryOrFail(j.id, 'again', 0);
+                  else {
+                    await s.jobs.complete(j.id);
+                    finished++;
+                  }
+                }),
+              );
+            }
+          }),
+        );
+        expect(finished).toBe(24);
+      }
+    });
+
+    it('retries with a delay, then fails for good', async () => {
+      const name = unique('retry');
+      await store.jobs.insertMany([job(name, { retryLimit: 1 })]);
+      const open = await store.jobs.countOpen();
+      const [j] = await store.jobs.claim(name, 1);
+      expect(await store.jobs.retryOrFail(j!.id, 'first', 60_000)).toBe('retry');
+      expect(await store.jobs.claim(name, 1)).toEqual([]);
+      expect(await store.jobs.countOpen()).toBe(open);
+      expect(await store.jobs.requeueActive()).toBeGreaterThanOrEqual(0); // a waiting retry is not active: still delayed
+      expect(await store.jobs.claim(name, 1)).toEqual([]);
+
+      const name2 = unique('retry');
+      await store.jobs.insertMany([job(name2, { retryLimit: 1 })]);
+      const [k] = await store.jobs.claim(name2, 1);
+      expect(await store.jobs.retryOrFail(k!.id, 'first', 0)).toBe('retry');
+      const [k2] = await store.jobs.claim(name2, 1);
+      expect(k2).toMatchObject({ id: k!.id, retryCount: 1, retryLimit: 1 });
+      const before = await store.jobs.countOpen();
+      expect(await store.jobs.retryOrFail(k2!.id, 'second', 0)).toBe('failed');
+      expect(await store.jobs.claim(name2, 1)).toEqual([]);
+      expect(await store.jobs.countOpen()).toBe(before - 1);
+    });
+
+    it('puts jobs left active back in the queue', async () => {
+      const name = unique('requeue');
+      await store.jobs.insertMany([job(name), job(name), job(name)]);
+      const claimed = await store.jobs.claim(name, 2);
+      expect(await store.jobs.requeueActive()).toBeGreaterThanOrEqual(2);
+      const again = await store.jobs.claim(name, 10);
+      expect(again).toHaveLength(3);
+      expect(again.map((j) => j.id)).toEqual(expect.arrayContaining(claimed.map((j) => j.id)));
+    });
+  });
+
+  it('tells change listeners only after the change is committed', async () => {
+    const t = await newTask();
+    await store.items.insertMany([item(t, 'a')]);
+    const [a] = await itemIds(t.ds.id);
+    const seen: Array<Promise<[string, number]>> = [];
+    // Read through the other store: a connection that only sees committed data.
+    const stop = store.onDatasetChange((id) => seen.push(other.datasets.get(id).then((d) => [id, d?.revision ?? -1])));
+    // Each write is followed by the listener's read before the next write starts.
+    const step = async (write: () => Promise<unknown>) => {
+      const before = seen.length;
+      await write();
+      expect(seen.length).toBe(before + 1);
+      const [id, revision] = await seen.at(-1)!;
+      expect(id).toBe(t.ds.id);
+      expect(revision).toBe((await store.datasets.get(t.ds.id))!.revision);
+    };
+
+    await step(() => store.datasets.update(t.ds.id, { uploadOpen: true }));
+    await step(() => store.items.insertMany([item(t, 'refused', { failure: { stage: 'discover', reason: 'symlink' } })]));
+    await step(() => store.tasks.update(t.task.id, { total: 2 }));
+    await step(() => store.tasks.advanceStage(t.task.id, 'analyze', 'analyze2'));
+    await step(() => store.items.completeImage(a!, 'analyze', facts()).then(() => undefined));
+    await step(() => store.tasks.finish(t.task.id, { taskStatus: 'COMPLETED', errorMessage: null, datasetStatus: 'READY', fatalErrorMsg: null }));
+    stop();
+    await store.datasets.update(t.ds.id, { uploadOpen: false });
+    expect(seen).toHaveLength(6);
+  });
+});
