@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Readable } from 'node:stream';
@@ -10,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalBlobStore } from '../../src/media/blob/local-blob-store.ts';
 import { createS3BlobStore } from '../../src/media/blob/s3-blob-store.ts';
 import type { BlobStore } from '../../src/ports/blob-store.ts';
+import { startS3Server } from '../helpers/s3-server.ts';
 
 /**
  * One suite, every BlobStore backend. Each backend also reports what it holds (`contents`),
@@ -45,74 +45,12 @@ async function localBackend(): Promise<BackendUnderTest> {
   };
 }
 
-// s3rver ships no types: the little we use of it, typed here.
-interface KoaContext {
-  method: string;
-  path: string;
-  query: Record<string, string | undefined>;
-  status: number;
-}
-interface S3rverInstance {
-  middleware: ((ctx: KoaContext, next: () => Promise<void>) => Promise<void>)[];
-  store: {
-    getResourcePath(bucket: string, key: string | undefined, resource: string): string;
-    deleteObject(bucket: string, key: string): Promise<void>;
-  };
-  run(): Promise<{ port: number }>;
-  close(): Promise<void>;
-}
-type S3rverClass = new (opts: Record<string, unknown>) => S3rverInstance;
-const require = createRequire(import.meta.url);
-const S3rver = require('s3rver') as S3rverClass;
-
-/**
- * s3rver 3.7 encrypts ListObjectsV2 continuation tokens with DES, which OpenSSL 3 (Node >= 17)
- * refuses without --openssl-legacy-provider, so every listing past one page fails with a 500.
- * Give its 'des' calls AES instead (the token is opaque to clients); nothing else asks for DES.
- */
-function letS3rverPaginate(): void {
-  const c = require('node:crypto') as typeof import('node:crypto') & { [k: symbol]: boolean };
-  const patched = Symbol.for('strata.test.s3rver-des');
-  if (c[patched]) return;
-  c[patched] = true;
-  const { createCipheriv, createDecipheriv } = c;
-  const aes = (key: unknown, iv: unknown): [Buffer, Buffer] => [Buffer.concat([key as Buffer, key as Buffer]), Buffer.concat([iv as Buffer, iv as Buffer])];
-  c.createCipheriv = ((alg: string, key: never, iv: never, opts?: never) =>
-    alg === 'des' ? createCipheriv('aes-128-cbc', ...aes(key, iv)) : createCipheriv(alg, key, iv, opts)) as typeof createCipheriv;
-  c.createDecipheriv = ((alg: string, key: never, iv: never, opts?: never) =>
-    alg === 'des' ? createDecipheriv('aes-128-cbc', ...aes(key, iv)) : createDecipheriv(alg, key, iv, opts)) as typeof createDecipheriv;
-}
-
 async function s3Backend(): Promise<BackendUnderTest> {
-  const dir = await mkdtemp(join(tmpdir(), 'strata-s3rver-'));
+  const s3 = await startS3Server({ buckets: [BUCKET] });
   const tmpDir = await mkdtemp(join(tmpdir(), 'strata-blob-s3-tmp-'));
-  letS3rverPaginate();
-  const server = new S3rver({ address: '127.0.0.1', port: 0, directory: dir, silent: process.env.S3RVER_DEBUG === undefined, configureBuckets: [{ name: BUCKET }] });
-  // s3rver 3.7 does not implement AbortMultipartUpload (it answers 405). Emulate it, as S3 and
-  // MinIO do it, so the suite can check that a refused multipart upload leaves no parts behind.
-  const uploadsDir = server.store.getResourcePath(BUCKET, undefined, 'uploads');
-  server.middleware.unshift(async (ctx, next) => {
-    const uploadId = ctx.query.uploadId;
-    if (ctx.method === 'DELETE' && uploadId !== undefined && /^[\w-]+$/.test(uploadId)) {
-      await rm(join(uploadsDir, uploadId), { recursive: true, force: true });
-      ctx.status = 204;
-      return;
-    }
-    await next();
-  });
-  // s3rver's DeleteObjects deletes its keys in parallel and each delete then prunes empty
-  // folders, so the last two deletes in a folder can both try to remove it (one gets ENOENT,
-  // answered as InternalError). Run them one at a time so the suite cannot flake on that.
-  const deleteObject = server.store.deleteObject.bind(server.store);
-  let deletes = Promise.resolve();
-  server.store.deleteObject = (bucket, key) => {
-    const run = deletes.then(() => deleteObject(bucket, key));
-    deletes = run.catch(() => {});
-    return run;
-  };
-  const { port } = await server.run();
-  const conn = { endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true };
-  const admin = new S3Client({ ...conn, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  const conn = s3.connection;
+  const uploadsDir = s3.uploadsDir(BUCKET);
+  const admin = new S3Client({ ...conn, credentials: { accessKeyId: conn.accessKeyId, secretAccessKey: conn.secretAccessKey } });
   return {
     store: createS3BlobStore({ ...conn, bucket: BUCKET, prefix: 'install-1', tmpDir }),
     async contents() {
@@ -130,8 +68,7 @@ async function s3Backend(): Promise<BackendUnderTest> {
     localFileIsCopy: true,
     async close() {
       admin.destroy();
-      await server.close();
-      await rm(dir, { recursive: true, force: true });
+      await s3.stop();
       await rm(tmpDir, { recursive: true, force: true });
     },
   };

@@ -1,50 +1,19 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startS3Server, type S3rverMiddleware, type S3TestServer } from '../../../test/helpers/s3-server.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { MediaFailure } from '../../ports/media-processor.ts';
 import type { SourceEntry } from '../../ports/media-source.ts';
 import { createS3Client } from '../s3-client.ts';
 import { checkS3Source, openS3Location, parseS3Uri, s3FolderSource, s3ManifestSource, s3Source } from './s3-source.ts';
 
-// s3rver ships no types: the little used here, typed here.
-interface KoaContext {
-  query: Record<string, string | undefined>;
-}
-interface S3rverInstance {
-  middleware: ((ctx: KoaContext, next: () => Promise<void>) => Promise<void>)[];
-  run(): Promise<{ port: number }>;
-  close(): Promise<void>;
-}
-const require = createRequire(import.meta.url);
-const S3rver = require('s3rver') as new (opts: Record<string, unknown>) => S3rverInstance;
-
-/**
- * s3rver 3.7 encrypts ListObjectsV2 continuation tokens with DES, which OpenSSL 3 (Node >= 17)
- * refuses without --openssl-legacy-provider: any second listing page is a 500. Give its 'des'
- * calls AES instead (the token is opaque to clients); nothing else asks for DES.
- */
-function letS3rverPaginate(): void {
-  const c = require('node:crypto') as typeof import('node:crypto') & { [k: symbol]: boolean };
-  const patched = Symbol.for('strata.test.s3rver-des');
-  if (c[patched]) return;
-  c[patched] = true;
-  const { createCipheriv, createDecipheriv } = c;
-  const aes = (key: unknown, iv: unknown): [Buffer, Buffer] => [Buffer.concat([key as Buffer, key as Buffer]), Buffer.concat([iv as Buffer, iv as Buffer])];
-  c.createCipheriv = ((alg: string, key: never, iv: never, opts?: never) =>
-    alg === 'des' ? createCipheriv('aes-128-cbc', ...aes(key, iv)) : createCipheriv(alg, key, iv, opts)) as typeof createCipheriv;
-  c.createDecipheriv = ((alg: string, key: never, iv: never, opts?: never) =>
-    alg === 'des' ? createDecipheriv('aes-128-cbc', ...aes(key, iv)) : createDecipheriv(alg, key, iv, opts)) as typeof createDecipheriv;
-}
-
 const BUCKET = 'strata-media';
 const PAGE = 3;
-let server: S3rverInstance;
-let dir: string;
+let server: S3TestServer;
 let tmp: string;
 let client: S3Client;
 
@@ -90,21 +59,18 @@ async function listAll(source: { list(): AsyncIterable<SourceEntry> }): Promise<
 const badRequest = (uri: string) => ({ name: 'DomainError', code: 'BAD_REQUEST', message: `Invalid S3 URI or no media files found at ${uri}` });
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'strata-s3rver-'));
   tmp = await mkdtemp(join(tmpdir(), 'strata-s3src-tmp-'));
-  letS3rverPaginate();
   // Mismatched signatures are allowed because the middleware below rewrites the query: it caps
   // every listing at PAGE keys so pagination is exercised without thousands of objects.
-  server = new S3rver({ address: '127.0.0.1', port: 0, directory: dir, silent: true, allowMismatchedSignatures: true, configureBuckets: [{ name: BUCKET }] });
-  server.middleware.unshift(async (ctx, next) => {
+  const capListings: S3rverMiddleware = async (ctx, next) => {
     if (ctx.query['list-type'] === '2') {
       const asked = Number(ctx.query['max-keys'] ?? 1000);
       ctx.query = { ...ctx.query, 'max-keys': String(Math.min(asked, PAGE)) };
     }
     await next();
-  });
-  const { port } = await server.run();
-  client = createS3Client({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true });
+  };
+  server = await startS3Server({ buckets: [BUCKET], allowMismatchedSignatures: true, middleware: [capListings] });
+  client = createS3Client(server.connection);
   for (const [k, v] of Object.entries(objects)) await put(k, v);
   await put('photos/list.txt', manifestTxt);
   await put('lists/by-column.csv', `label,path\ncat,"../photos/a.jpg"\ndog,../photos/b.PNG\nbird,\n`);
@@ -117,8 +83,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   client?.destroy();
-  await server?.close();
-  await rm(dir, { recursive: true, force: true });
+  await server?.stop();
   await rm(tmp, { recursive: true, force: true });
 });
 

@@ -1,0 +1,253 @@
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+// Tests prepare pixels the way the media worker will (sharp, fill to the model's square).
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { photosDir } from '../../test/helpers/test-media.ts';
+import type { Embedder, RgbImage } from '../ports/embedder.ts';
+import { createMobileNetEmbedder } from './mobilenet-embedder.ts';
+import { loadNsfwjsMobileNetV2 } from './nsfwjs-weights.ts';
+import { ensureWasmBackend } from './tfjs-wasm.ts';
+import { cosine } from './vectors.ts';
+
+/** Different scenes: people, animals, nature, food, a painting, a wallpaper. */
+const photoNames = [
+  'darknet-dog.jpg',
+  'darknet-giraffe.jpg',
+  'darknet-scream.jpg',
+  'opencv-fruits.jpg',
+  'mate-nature-Storm.jpg',
+  'skimage-astronaut.png',
+  'plasma-Autumn-2560x1600.jpg',
+];
+
+interface Photo {
+  name: string;
+  /** Upright sRGB working copy, as the media worker decodes it (≤ 1024 px). */
+  working: { data: Buffer; width: number; height: number };
+}
+
+let photos: Photo[] = [];
+
+beforeAll(async () => {
+  const dir = await photosDir();
+  photos = await Promise.all(
+    photoNames.map(async (name) => {
+      const { data, info } = await sharp(join(dir, name))
+        .rotate()
+        .resize(1024, 1024, { fit: 'inside', withoutEnlargement: true })
+        .flatten({ background: '#ffffff' })
+        .toColourspace('srgb')
+        .removeAlpha()
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      return { name, working: { data, width: info.width, height: info.height } };
+    }),
+  );
+});
+
+function fromWorking(photo: Photo): sharp.Sharp {
+  const { data, width, height } = photo.working;
+  return sharp(data, { raw: { width, height, channels: 3 } });
+}
+
+async function toInput(image: sharp.Sharp | Buffer, size: number): Promise<RgbImage> {
+  const pipeline = Buffer.isBuffer(image) ? sharp(image) : image;
+  const data = await pipeline.resize(size, size, { fit: 'fill' }).removeAlpha().raw().toBuffer();
+  return { data: new Uint8Array(data), width: size, height: size, channels: 3 };
+}
+
+/** A copy at half the size, JPEG-recompressed at quality 60, then prepared like any image. */
+async function resizedJpegCopy(photo: Photo, size: number): Promise<RgbImage> {
+  const jpeg = await fromWorking(photo)
+    .resize(Math.round(photo.working.width / 2))
+    .jpeg({ quality: 60 })
+    .toBuffer();
+  return toInput(jpeg, size);
+}
+
+function expectClose(a: Float32Array, b: Float32Array, tolerance: number): void {
+  expect(a.length).toBe(b.length);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+  expect(worst).toBeLessThanOrEqual(tolerance);
+}
+
+function norm(v: Float32Array): number {
+  return Math.sqrt(v.reduce((sum, x) => sum + x * x, 0));
+}
+
+describe('default MobileNetV2 embedder', () => {
+  let embedder: Embedder;
+  let inputs: RgbImage[];
+  let vectors: Float32Array[];
+
+  beforeAll(async () => {
+    embedder = createMobileNetEmbedder();
+    const size = embedder.model.inputSize;
+    inputs = await Promise.all(photos.map((photo) => toInput(fromWorking(photo), size)));
+    vectors = await embedder.embed(inputs);
+  });
+
+  afterAll(() => embedder.close());
+
+  it('describes its model', () => {
+    expect(embedder.model).toMatchObject({
+      name: 'nsfwjs-mobilenet-v2',
+      version: 'nsfwjs@4.3.0/block_13_expand_relu/avg/160px/signed',
+      dimension: 576,
+      inputSize: 160,
+      fit: 'fill',
+    });
+  });
+
+  it('returns one unit-length vector of the model dimension per image', () => {
+    expect(vectors).toHaveLength(photos.length);
+    for (const v of vectors) {
+      expect(v).toBeInstanceOf(Float32Array);
+      expect(v.length).toBe(embedder.model.dimension);
+      expect(Math.abs(norm(v) - 1)).toBeLessThan(1e-5);
+    }
+  });
+
+  it('is deterministic', async () => {
+    const again = await embedder.embed(inputs);
+    again.forEach((v, i) => expectClose(v, vectors[i]!, 1e-6));
+  });
+
+  it('gives each image the same vector alone as in a batch', async () => {
+    for (const [i, input] of inputs.entries()) {
+      const [alone] = await embedder.embed([input]);
+      expectClose(alone!, vectors[i]!, 1e-4);
+    }
+  });
+
+  it('keeps a resized, re-compressed copy closer than any other photo', async () => {
+    const copies = await embedder.embed(
+      await Promise.all(photos.map((photo) => resizedJpegCopy(photo, embedder.model.inputSize))),
+    );
+    photos.forEach((photo, i) => {
+      const toCopy = cosine(vectors[i]!, copies[i]!);
+      vectors.forEach((other, j) => {
+        if (j === i) return;
+        const toOther = cosine(vectors[i]!, other);
+        expect(toCopy, `${photo.name}: copy ${toCopy} vs ${photos[j]!.name} ${toOther}`).toBeGreaterThan(toOther);
+      });
+    });
+  });
+
+  it('rejects pixels of the wrong size and runs nothing for an empty batch', async () => {
+    const wrong: RgbImage = { data: new Uint8Array(100 * 100 * 3), width: 100, height: 100, channels: 3 };
+    await expect(embedder.embed([wrong])).rejects.toThrow(/expected 160×160×3/);
+    const short: RgbImage = { data: new Uint8Array(10), width: 160, height: 160, channels: 3 };
+    await expect(embedder.embed([short])).rejects.toThrow(/bytes/);
+    await expect(embedder.embed([])).resolves.toEqual([]);
+  });
+
+  it('gives the same vectors inside a worker thread', async () => {
+    const embedderUrl = new URL('./mobilenet-embedder.ts', import.meta.url).href;
+    // Worker threads start without the TypeScript loader: register tsx first, as the media pool
+    // does. An eval'd worker resolves bare specifiers from the working directory (the repo).
+    const code = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      import('tsx/esm/api')
+        .then((api) => { api.register(); return import(${JSON.stringify(embedderUrl)}); })
+        .then(async ({ createMobileNetEmbedder }) => {
+          const embedder = createMobileNetEmbedder();
+          const vectors = await embedder.embed(workerData.images);
+          await embedder.close();
+          parentPort.postMessage(vectors);
+        });`;
+    const worker = new Worker(code, { eval: true, workerData: { images: inputs.slice(0, 3) } });
+    try {
+      const fromWorker = await new Promise<Float32Array[]>((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+      fromWorker.forEach((v, i) => expectClose(v, vectors[i]!, 1e-6));
+    } finally {
+      await worker.terminate();
+    }
+  });
+});
+
+describe('1280-d pooled features (featureLayer out_relu)', () => {
+  it('equal nsfwjs’ own flatten_1 output, computed by plain tfjs-layers', async () => {
+    const embedder = createMobileNetEmbedder({ featureLayer: 'out_relu', pixelScale: 'unit', inputSize: 224 });
+    expect(embedder.model.dimension).toBe(1280);
+    const inputs = await Promise.all(photos.slice(0, 3).map((photo) => toInput(fromWorking(photo), 224)));
+    const vectors = await embedder.embed(inputs);
+    await embedder.close();
+
+    // The untouched classifier, read at its flatten_1 layer: checks the topology rewrite and
+    // the batch-norm folding of the fused path in one go.
+    await ensureWasmBackend();
+    const files = loadNsfwjsMobileNetV2();
+    const full = await tf.models.modelFromJSON({
+      modelTopology: files.modelTopology as unknown as tf.io.ModelJSON['modelTopology'],
+    });
+    const weights = tf.io.decodeWeights(files.weightData, files.weightSpecs);
+    full.loadWeights(weights, true);
+    tf.dispose(Object.values(weights));
+    const flatten = tf.model({ inputs: full.inputs, outputs: full.getLayer('flatten_1').output as tf.SymbolicTensor });
+    const x = tf.tidy(() =>
+      tf.stack(inputs.map((input) => tf.tensor3d(input.data, [224, 224, 3], 'int32').toFloat().div(255))),
+    );
+    const reference = flatten.predict(x) as tf.Tensor2D;
+    const rows = (await reference.array()) as number[][];
+    tf.dispose([x, reference]);
+    full.dispose();
+
+    rows.forEach((row, i) => {
+      const v = Float32Array.from(row);
+      const unit = v.map((value) => value / norm(v));
+      expect(Math.abs(norm(vectors[i]!) - 1)).toBeLessThan(1e-5);
+      expectClose(vectors[i]!, unit, 1e-4);
+    });
+  });
+
+  it('runs the same through the unfused tfjs-layers engine', async () => {
+    const input = await toInput(fromWorking(photos[0]!), 160);
+    const [fused] = await loadAndEmbed('fused', input);
+    const [layers] = await loadAndEmbed('layers', input);
+    expectClose(fused!, layers!, 1e-4);
+  });
+});
+
+async function loadAndEmbed(engine: 'fused' | 'layers', input: RgbImage): Promise<Float32Array[]> {
+  const embedder = createMobileNetEmbedder({ featureLayer: 'out_relu', inputSize: 160, engine });
+  try {
+    return await embedder.embed([input]);
+  } finally {
+    await embedder.close();
+  }
+}
+
+describe('lifecycle', () => {
+  it('loads once however many calls race, frees everything on close, then refuses work', async () => {
+    await ensureWasmBackend();
+    const input: RgbImage = { data: new Uint8Array(128 * 128 * 3).fill(127), width: 128, height: 128, channels: 3 };
+    const before = tf.memory().numTensors;
+    const single = createMobileNetEmbedder({ inputSize: 128 });
+    await single.embed([input]);
+    const oneModel = tf.memory().numTensors - before;
+    await single.close();
+    expect(tf.memory().numTensors).toBe(before);
+
+    const embedder = createMobileNetEmbedder({ inputSize: 128 });
+    const results = await Promise.all([embedder.embed([input]), embedder.embed([input]), embedder.embed([input])]);
+    expect(tf.memory().numTensors - before).toBe(oneModel);
+    results.forEach(([v]) => expectClose(v!, results[0]![0]!, 0));
+    await embedder.close();
+    await embedder.close();
+    expect(tf.memory().numTensors).toBe(before);
+    await expect(embedder.embed([input])).rejects.toThrow(/closed/);
+  });
+
+  it('loads the bundled weights from node_modules by path', () => {
+    const files = loadNsfwjsMobileNetV2();
+    expect(files.modelTopology.model_config.config.layers.length).toBeGreaterThan(150);
+    expect(files.weightData.byteLength).toBeGreaterThan(2_000_000);
+  });
+});

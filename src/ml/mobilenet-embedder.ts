@@ -1,0 +1,169 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { Embedder, EmbedderModel, RgbImage } from '../ports/embedder.ts';
+import { type FeatureNet, loadMobileNetFeatures, type MobileNetEngine } from './mobilenet-model.ts';
+import { nsfwjsModelsDir } from './nsfwjs-weights.ts';
+import { l2Normalize } from './vectors.ts';
+
+/**
+ * How pixel values enter the network. `unit` (x / 255) is what nsfwjs trained and runs its
+ * fine-tuned blocks with; `signed` (x / 127.5 − 1) is Keras' ImageNet MobileNetV2 convention.
+ */
+export type PixelScale = 'unit' | 'signed';
+
+/**
+ * Backbone layers whose globally pooled output can serve as the embedding, with its size.
+ * `out_relu` is the classifier's own pooled input (`flatten_1`); the others are mid-level
+ * features, far less disturbed by re-encoding and resizing (bench/embed.ts): nsfwjs fine-tuned
+ * the top blocks for its 5 classes, which left the last layer noisy on everything else.
+ */
+export const mobileNetFeatureLayers = {
+  out_relu: 1280,
+  block_16_project_BN: 320,
+  block_13_expand_relu: 576,
+  block_10_expand_relu: 384,
+} as const;
+
+export type MobileNetFeatureLayer = keyof typeof mobileNetFeatureLayers;
+
+export interface MobileNetEmbedderOptions {
+  /** Square input side in pixels, a multiple of 32 (224, 192, 160, 128…). */
+  inputSize?: number;
+  pixelScale?: PixelScale;
+  featureLayer?: MobileNetFeatureLayer;
+  /** Images per forward pass; larger calls are split. Bounds the activation memory. */
+  maxBatch?: number;
+  /** For benchmarks and tests: `layers` runs the unfused tfjs-layers reference. */
+  engine?: MobileNetEngine;
+}
+
+export const mobileNetDefaults = {
+  inputSize: 160,
+  pixelScale: 'signed',
+  featureLayer: 'block_13_expand_relu',
+  maxBatch: 16,
+  engine: 'fused',
+} as const satisfies Required<MobileNetEmbedderOptions>;
+
+/**
+ * Image embeddings from the MobileNetV2 bundled with nsfwjs: one backbone layer's globally
+ * averaged feature maps, L2-normalised, computed by TF.js on its WebAssembly backend (no native
+ * addon, no network, 3.5 MB of weights already in node_modules). By default the 576 channels
+ * of block 13's expansion, from a 160 px input with ImageNet scaling: of the layers and sizes
+ * measured (bench/embed.ts) the most robust to everyday edits, and half the cost of 224 px;
+ * `featureLayer: 'out_relu', pixelScale: 'unit', inputSize: 224` gives the 1280-d features
+ * nsfwjs' own classifier reads.
+ *
+ * Built for worker threads: creating one is free, the backend and model load on the first
+ * embed() (and only once, however many calls race), and everything runs on the calling thread,
+ * single-threaded — run one per worker for parallelism.
+ */
+export function createMobileNetEmbedder(options: MobileNetEmbedderOptions = {}): Embedder {
+  return new MobileNetEmbedder({ ...mobileNetDefaults, ...options });
+}
+
+class MobileNetEmbedder implements Embedder {
+  readonly model: EmbedderModel;
+  #loading: Promise<FeatureNet> | null = null;
+  #closed = false;
+
+  constructor(private readonly options: Required<MobileNetEmbedderOptions>) {
+    if (!Number.isInteger(options.maxBatch) || options.maxBatch < 1) {
+      throw new Error(`maxBatch must be a positive integer, got ${options.maxBatch}`);
+    }
+    const dimension = mobileNetFeatureLayers[options.featureLayer];
+    if (dimension === undefined) throw new Error(`unknown MobileNetV2 feature layer ${options.featureLayer}`);
+    this.model = {
+      name: 'nsfwjs-mobilenet-v2',
+      version: `${nsfwjsVersion()}/${options.featureLayer}/avg/${options.inputSize}px/${options.pixelScale}`,
+      dimension,
+      inputSize: options.inputSize,
+      fit: 'fill',
+    };
+  }
+
+  async embed(images: readonly RgbImage[]): Promise<Float32Array[]> {
+    if (this.#closed) throw new Error('embedder is closed');
+    images.forEach((image, i) => this.#checkInput(image, i));
+    if (images.length === 0) return [];
+    const net = await this.#load();
+    if (this.#closed) throw new Error('embedder is closed');
+    const vectors: Float32Array[] = [];
+    for (let start = 0; start < images.length; start += this.options.maxBatch) {
+      const chunk = images.slice(start, start + this.options.maxBatch);
+      vectors.push(...(await this.#forward(net, chunk)));
+    }
+    return vectors;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const loading = this.#loading;
+    this.#loading = null;
+    const net = await loading?.catch(() => null);
+    net?.dispose();
+  }
+
+  #load(): Promise<FeatureNet> {
+    this.#loading ??= loadMobileNetFeatures(this.options).catch((error: unknown) => {
+      this.#loading = null;
+      throw error;
+    });
+    return this.#loading;
+  }
+
+  async #forward(net: FeatureNet, images: readonly RgbImage[]): Promise<Float32Array[]> {
+    const size = this.options.inputSize;
+    const input = toInputTensor(images, size, this.options.pixelScale);
+    let output: tf.Tensor;
+    try {
+      output = net.predict(input);
+    } finally {
+      input.dispose();
+    }
+    const flat = (await output.data()) as Float32Array;
+    output.dispose();
+    const dim = this.model.dimension;
+    if (flat.length !== images.length * dim) {
+      throw new Error(`model returned ${flat.length} values for ${images.length} images of ${dim}`);
+    }
+    return images.map((_, i) => l2Normalize(flat.slice(i * dim, (i + 1) * dim)));
+  }
+
+  #checkInput(image: RgbImage, index: number): void {
+    const size = this.options.inputSize;
+    if (image.width !== size || image.height !== size || image.channels !== 3) {
+      throw new Error(
+        `image ${index} is ${image.width}×${image.height}×${image.channels}, expected ${size}×${size}×3`,
+      );
+    }
+    if (image.data.length !== size * size * 3) {
+      throw new Error(`image ${index} has ${image.data.length} bytes, expected ${size * size * 3}`);
+    }
+  }
+}
+
+/** The pixels, scaled, as one [n, size, size, 3] float tensor (scaled here in one JS pass). */
+function toInputTensor(images: readonly RgbImage[], size: number, scale: PixelScale): tf.Tensor4D {
+  const per = size * size * 3;
+  const input = new Float32Array(images.length * per);
+  const [mul, add] = scale === 'unit' ? [1 / 255, 0] : [1 / 127.5, -1];
+  images.forEach((image, i) => {
+    const offset = i * per;
+    const data = image.data;
+    for (let j = 0; j < per; j++) input[offset + j] = data[j]! * mul + add;
+  });
+  return tf.tensor4d(input, [images.length, size, size, 3], 'float32');
+}
+
+let cachedVersion: string | null = null;
+
+/** Part of the model version: other weights would give other vectors. */
+function nsfwjsVersion(): string {
+  if (cachedVersion === null) {
+    const manifest = join(nsfwjsModelsDir(), '..', '..', 'package.json');
+    cachedVersion = `nsfwjs@${(JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version}`;
+  }
+  return cachedVersion;
+}
