@@ -31,7 +31,13 @@ export async function createContainer(config: Config, logger: Logger = pino({ le
   const store: Store = config.databaseUrl !== null ? await createPostgresStore(config.databaseUrl) : await createSqliteStore(config.dataDir);
   const queue: JobQueue =
     config.queue === 'pgboss'
-      ? createPgBossQueue({ connectionString: config.databaseUrl!, logger, retryLimit: config.jobRetryLimit })
+      ? createPgBossQueue({
+          connectionString: config.databaseUrl!,
+          logger,
+          retryLimit: config.jobRetryLimit,
+          maintenanceIntervalSeconds: config.queueMaintenanceSeconds,
+          ...(config.jobExpirySeconds !== null && { expireInSeconds: { 'item-stage': config.jobExpirySeconds, 'dataset-stage': config.jobExpirySeconds } }),
+        })
       : createInprocessQueue({ jobs: store.jobs, logger, retryLimit: config.jobRetryLimit });
   const s3 = config.s3 !== null ? createS3Client(config.s3) : null;
   const blobs: BlobStore =

@@ -10,7 +10,8 @@ export interface CachedView {
 }
 
 export interface DatasetViewCache {
-  get(id: string): Promise<CachedView | null>;
+  /** `minRevision`: a revision the caller knows exists (seen by another process's write); an older cached view is not used. */
+  get(id: string, minRevision?: number): Promise<CachedView | null>;
   close(): void;
 }
 
@@ -32,9 +33,9 @@ export function createDatasetViewCache(store: Store): DatasetViewCache {
   });
 
   return {
-    async get(id) {
+    async get(id, minRevision) {
       const hit = entries.get(id);
-      if (hit && Date.now() - hit.at < MAX_AGE_MS) return hit;
+      if (hit && Date.now() - hit.at < MAX_AGE_MS && (minRevision === undefined || hit.dataset.revision >= minRevision)) return hit;
       const generation = generations.get(id) ?? 0;
       const dataset = await store.datasets.get(id);
       if (!dataset) return null;

@@ -32,6 +32,10 @@ export interface Config {
   readonly ffprobePath: string;
   readonly heifConvertPath: string;
   readonly jobRetryLimit: number;
+  /** pg-boss only: seconds without a heartbeat after which a claimed job counts as abandoned (its process died). */
+  readonly jobExpirySeconds: number | null;
+  /** pg-boss only: how often abandoned jobs are looked for (pg-boss maintenance). */
+  readonly queueMaintenanceSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -163,6 +167,8 @@ export function loadConfig(env: Env = process.env): Config {
     ffprobePath: str(env, 'STRATA_FFPROBE', 'ffprobe'),
     heifConvertPath: str(env, 'STRATA_HEIF_CONVERT', 'heif-convert'),
     jobRetryLimit: int(env, 'STRATA_JOB_RETRY_LIMIT', 3, 0, 100),
+    jobExpirySeconds: env.STRATA_JOB_EXPIRY_SECONDS ? int(env, 'STRATA_JOB_EXPIRY_SECONDS', 120, 5, 86_400) : null,
+    queueMaintenanceSeconds: int(env, 'STRATA_QUEUE_MAINTENANCE_SECONDS', 60, 1, 3600),
   };
   return Object.freeze(config);
 }

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 /**
  * The server as a separate process, started exactly as `npm start` starts it
  * (`node --import tsx src/main.ts`), for tests that need to kill it (SIGKILL mid-operation)
- * or talk to it from another language.
+ * or talk to it from another language — or a worker-only process (`STRATA_ROLE=worker`, no
+ * HTTP), for scale-out tests.
  */
 const repoDir = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const LISTEN_TIMEOUT_MS = 60_000;
@@ -23,11 +24,24 @@ export interface ServerProcess {
   outputTail(): string;
 }
 
+/** A worker-only process: the same handle, without a URL. */
+export interface WorkerProcess extends Omit<ServerProcess, 'url'> {
+  url: null;
+}
+
 export interface StartServerProcessOptions {
   dataDir: string;
   importRoots?: string[];
   /** Extra environment (STRATA_* overrides and anything else); applied last. */
   env?: Record<string, string>;
+  /**
+   * What to wait for: 'listening' (default) resolves on "Strata is listening" with its URL;
+   * 'worker' starts it with STRATA_ROLE=worker (unless env says otherwise) and resolves on
+   * "Strata worker started" with url null.
+   */
+  waitFor?: 'listening' | 'worker';
+  /** Every line the process writes, as it comes (the handle keeps only the last few). */
+  onOutput?: (line: string, stream: 'stdout' | 'stderr') => void;
 }
 
 // Children still running when the test process exits (a crashed or aborted run) are killed too.
@@ -36,7 +50,11 @@ process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
 
-export function startServerProcess(opts: StartServerProcessOptions): Promise<ServerProcess> {
+export function startServerProcess(opts: StartServerProcessOptions & { waitFor?: 'listening' }): Promise<ServerProcess>;
+export function startServerProcess(opts: StartServerProcessOptions & { waitFor: 'worker' }): Promise<WorkerProcess>;
+export function startServerProcess(opts: StartServerProcessOptions): Promise<ServerProcess | WorkerProcess> {
+  const worker = opts.waitFor === 'worker';
+  const startedLine = worker ? 'Strata worker started' : 'Strata is listening';
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     // The test's own STRATA_* settings must not leak into the server under test.
@@ -49,6 +67,7 @@ export function startServerProcess(opts: StartServerProcessOptions): Promise<Ser
     STRATA_IMPORT_ROOTS: (opts.importRoots ?? []).join(':'),
     // The "listening" line is logged at info; a quieter level would hide it.
     STRATA_LOG_LEVEL: 'info',
+    ...(worker && { STRATA_ROLE: 'worker' }),
     ...opts.env,
   });
   if (process.env.STRATA_TEST_MEDIA_DIR !== undefined) env.STRATA_TEST_MEDIA_DIR = process.env.STRATA_TEST_MEDIA_DIR;
@@ -57,7 +76,8 @@ export function startServerProcess(opts: StartServerProcessOptions): Promise<Ser
   live.add(child);
 
   const tail: string[] = [];
-  const remember = (stream: string, line: string) => {
+  const remember = (stream: 'stdout' | 'stderr', line: string) => {
+    opts.onOutput?.(line, stream);
     tail.push(`[${stream}] ${line}`);
     if (tail.length > TAIL_LINES) tail.shift();
   };
@@ -72,7 +92,7 @@ export function startServerProcess(opts: StartServerProcessOptions): Promise<Ser
     });
   });
 
-  return new Promise<ServerProcess>((resolveStart, rejectStart) => {
+  return new Promise<ServerProcess | WorkerProcess>((resolveStart, rejectStart) => {
     let settled = false;
     const fail = (why: string) => {
       if (settled) return;
@@ -81,9 +101,9 @@ export function startServerProcess(opts: StartServerProcessOptions): Promise<Ser
       child.kill('SIGKILL');
       rejectStart(new Error(`strata server process ${why}\n--- output tail ---\n${outputTail()}`));
     };
-    const timer = setTimeout(() => fail(`did not log "Strata is listening" within ${LISTEN_TIMEOUT_MS / 1000} s`), LISTEN_TIMEOUT_MS);
+    const timer = setTimeout(() => fail(`did not log "${startedLine}" within ${LISTEN_TIMEOUT_MS / 1000} s`), LISTEN_TIMEOUT_MS);
 
-    const handle = (proc: ServerProcess) => {
+    const handle = (proc: ServerProcess | WorkerProcess) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -100,21 +120,21 @@ export function startServerProcess(opts: StartServerProcessOptions): Promise<Ser
       } catch {
         return;
       }
-      if (entry.msg === 'Strata is listening' && typeof entry.url === 'string') {
-        handle(makeHandle(entry.url));
-      }
+      if (entry.msg !== startedLine) return;
+      if (worker) handle(makeHandle(null));
+      else if (typeof entry.url === 'string') handle(makeHandle(entry.url));
     });
     lines(child.stderr!, (line) => remember('stderr', line));
 
     child.once('error', (err) => fail(`could not be spawned: ${err.message}`));
     // 'close' comes after the pipes are drained, so the tail holds the last words; a grandchild
     // keeping the pipes open must not hide the exit for long, hence the fallback.
-    const exitedEarly = () => fail(`exited before listening (code ${exitInfo?.code}, signal ${exitInfo?.signal})`);
+    const exitedEarly = () => fail(`exited before logging "${startedLine}" (code ${exitInfo?.code}, signal ${exitInfo?.signal})`);
     child.once('close', exitedEarly);
     void exited.then(() => setTimeout(exitedEarly, 1000).unref());
   });
 
-  function makeHandle(url: string): ServerProcess {
+  function makeHandle<U extends string | null>(url: U): Omit<ServerProcess, 'url'> & { url: U } {
     const kill = async (signal: NodeJS.Signals = 'SIGTERM') => {
       if (exitInfo === null) child.kill(signal);
       await exited;

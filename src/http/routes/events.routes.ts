@@ -39,17 +39,21 @@ export function eventRoutes(app: FastifyInstance, ctx: AppContext): void {
       let closed = false;
       let sending = false;
       let again = false;
+      let pendingRevision: number | undefined;
 
-      async function push(): Promise<void> {
+      async function push(minRevision?: number): Promise<void> {
         if (sending) {
           again = true;
+          pendingRevision = Math.max(pendingRevision ?? 0, minRevision ?? 0);
           return;
         }
         sending = true;
         try {
           do {
             again = false;
-            const current = await ctx.viewCache.get(dataset_id);
+            const wanted = Math.max(minRevision ?? 0, pendingRevision ?? 0) || undefined;
+            pendingRevision = undefined;
+            const current = await ctx.viewCache.get(dataset_id, wanted);
             if (closed) return;
             if (!current) {
               res.write(`event: deleted\ndata: {"id":${JSON.stringify(dataset_id)}}\n\n`);
@@ -69,7 +73,7 @@ export function eventRoutes(app: FastifyInstance, ctx: AppContext): void {
       }
 
       open.add(res);
-      const unsubscribe = ctx.statusHub.subscribe(dataset_id, () => void push());
+      const unsubscribe = ctx.statusHub.subscribe(dataset_id, (revision) => void push(revision));
       const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), KEEP_ALIVE_MS);
       res.on('close', () => {
         closed = true;

@@ -1,0 +1,346 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createS3Client } from '../../src/media/s3-client.ts';
+import { createPostgresStore } from '../../src/store/create-store.ts';
+import { credentialsFor, followDatasetEvents, getJson, waitForDatasetStatus, type Credentials } from '../helpers/client.ts';
+import { tempDir } from '../helpers/folders.ts';
+import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { startS3Server, type S3TestServer } from '../helpers/s3-server.ts';
+import { startServerProcess, type ServerProcess, type WorkerProcess } from '../helpers/server-process.ts';
+import { photosDir } from '../helpers/test-media.ts';
+
+/**
+ * Scale-out (SPEC §11) end to end: PostgreSQL + pg-boss, media in S3 (s3rver), one `api`
+ * process and two `worker` processes that share nothing but the database and the bucket (each
+ * has its own data directory). One worker is killed with SIGKILL in the middle of indexing an
+ * s3:// prefix; the other must finish the dataset with exact counts.
+ */
+
+const ADMIN = { email: 'scale-admin@example.com', password: 'scale-admin-password-1' };
+const BUCKET = 'strata-scale';
+const PREFIX = 'incoming/batch-1/';
+const PHOTOS = 40;
+const MAX_PHOTO_BYTES = 1_500_000; // the largest wallpapers take seconds each
+const BROKEN = ['empty.png', 'truncated.jpg'];
+const UPLOADS = 5;
+
+/**
+ * A killed worker's claimed jobs come back when pg-boss expires them (no heartbeat for the
+ * expiry) at a maintenance run: by default 120 s + one or two 60 s maintenance intervals, so
+ * 3–4 minutes. These settings ask for seconds instead (the whole file then takes ~35 s). Until
+ * the server reads them they are ignored and the defaults apply, hence the generous timeout.
+ */
+const RECOVERY_ENV = { STRATA_JOB_EXPIRY_SECONDS: '10', STRATA_QUEUE_MAINTENANCE_SECONDS: '2' };
+const READY_TIMEOUT_MS = 300_000;
+const secretKey = randomBytes(32).toString('hex');
+
+let root: string;
+let postgres: TestPostgres;
+let s3: S3TestServer;
+let s3Client: S3Client;
+let api: ServerProcess;
+const workers: WorkerProcess[] = [];
+const apiLog: string[] = [];
+let admin: Credentials;
+let photoFiles: string[];
+const timings: Record<string, number> = {};
+
+function sharedEnv(): Record<string, string> {
+  return {
+    STRATA_DATABASE_URL: postgres.url,
+    ...s3.strataEnv(BUCKET),
+    STRATA_SECRET_KEY: secretKey,
+    STRATA_WORKERS: '1',
+    ...RECOVERY_ENV,
+  };
+}
+
+function startWorker(n: number): Promise<WorkerProcess> {
+  return startServerProcess({ dataDir: join(root, `worker-${n}`), waitFor: 'worker', env: sharedEnv() }).then((w) => {
+    workers.push(w);
+    return w;
+  });
+}
+
+async function putObject(key: string, body: Buffer): Promise<void> {
+  await s3Client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+}
+
+async function listKeys(prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let ContinuationToken: string | undefined;
+  do {
+    const page = await s3Client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix, ContinuationToken }));
+    for (const o of page.Contents ?? []) keys.push(o.Key!);
+    ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (ContinuationToken);
+  return keys;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 14 and 15 of proc(5) (utime, stime), counted after the command name; 100 ticks/s on Linux.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Whether libvips (sharp's decoder) is mapped into the process: any decode, on any thread, loads it. */
+function hasLoadedDecoder(pid: number): boolean {
+  return readFileSync(`/proc/${pid}/maps`, 'utf8').includes('libvips');
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const since = (t0: number) => Math.round((performance.now() - t0) / 100) / 10;
+
+/**
+ * Polls the dataset as a Visual Layer client does (GET, as often as Retry-After allows, at least
+ * every second) until it reaches one of `statuses`. The event stream is checked separately.
+ */
+async function pollUntilStatus(datasetId: string, statuses: readonly string[], timeoutMs: number): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await getJson(api.url, `/api/v1/dataset/${datasetId}`, admin.token);
+    expect(res.status).toBe(200);
+    if (statuses.includes(res.body.status_new)) return res.body;
+    if (Date.now() > deadline) throw new Error(`dataset ${datasetId} still ${res.body.status_new} after ${timeoutMs} ms: ${JSON.stringify(res.body)}`);
+    const retryAfter = Number(res.headers.get('retry-after') ?? 1);
+    await new Promise((r) => setTimeout(r, Math.min(1000, Math.max(250, retryAfter * 1000))));
+  }
+}
+
+/**
+ * Follows the event stream until `statuses`; resolves with the last event seen (null if none
+ * matched within `timeoutMs` of settle() being called), so a stream that stalls is reported by
+ * its own test instead of hanging the others.
+ */
+function watchEvents(datasetId: string, statuses: readonly string[]): { settle(timeoutMs: number): Promise<any | null> } {
+  const reached = waitForDatasetStatus(api.url, admin.token, datasetId, statuses, READY_TIMEOUT_MS + 60_000).then(
+    ({ dataset }) => dataset,
+    () => null,
+  );
+  return {
+    settle: (timeoutMs) => Promise.race([reached, new Promise<null>((r) => setTimeout(() => r(null), timeoutMs).unref())]),
+  };
+}
+
+/** How long after a GET shows the final state the event stream may take to show it too. */
+const EVENT_GRACE_MS = 5000;
+
+beforeAll(async () => {
+  const t0 = performance.now();
+  root = await tempDir('strata-scale-');
+  const source = await photosDir();
+  [postgres, s3] = await Promise.all([startPostgres(), startS3Server({ buckets: [BUCKET] })]);
+  s3Client = createS3Client(s3.connection);
+
+  // The source: real photos and two broken files under a prefix, uploaded with the AWS SDK.
+  const candidates: string[] = [];
+  for (const name of (await readdir(source)).sort()) {
+    if ((await stat(join(source, name))).size <= MAX_PHOTO_BYTES) candidates.push(name);
+  }
+  photoFiles = candidates.slice(0, PHOTOS + UPLOADS);
+  expect(photoFiles).toHaveLength(PHOTOS + UPLOADS);
+  const photos = photoFiles.slice(0, PHOTOS);
+  for (let i = 0; i < photos.length; i += 8) {
+    await Promise.all(photos.slice(i, i + 8).map(async (name) => putObject(`${PREFIX}${name}`, await readFile(join(source, name)))));
+  }
+  const jpeg = await readFile(join(source, photos.find((n) => n.endsWith('.jpg'))!));
+  await putObject(`${PREFIX}truncated.jpg`, jpeg.subarray(0, Math.floor(jpeg.length / 2)));
+  await putObject(`${PREFIX}empty.png`, Buffer.alloc(0));
+  timings.sourceReady = since(t0);
+
+  // Started together, as a deployment would: migrations and pg-boss's schema must not race.
+  const t1 = performance.now();
+  [api] = await Promise.all([
+    startServerProcess({
+      dataDir: join(root, 'api'),
+      env: { ...sharedEnv(), STRATA_ROLE: 'api', STRATA_ADMIN_EMAIL: ADMIN.email, STRATA_ADMIN_PASSWORD: ADMIN.password },
+      onOutput: (line) => apiLog.push(line),
+    }),
+    startWorker(1),
+    startWorker(2),
+  ]);
+  timings.processesStarted = since(t1);
+  admin = await credentialsFor(api.url, ADMIN.email, ADMIN.password);
+}, 180_000);
+
+afterAll(async () => {
+  s3Client?.destroy();
+  await Promise.all([api?.stop(), ...workers.map((w) => w.stop())]);
+  await s3?.stop();
+  await postgres?.stop();
+  if (root) await rm(root, { recursive: true, force: true });
+  console.log(`scale-out e2e timings (s): ${JSON.stringify(timings)}`);
+});
+
+describe('an s3:// dataset indexed by two workers, one killed with SIGKILL midway', () => {
+  let id: string;
+  const beforeKill: any[] = [];
+  let final: any;
+  let finalEvent: any;
+  let victim: WorkerProcess;
+  let survivor: WorkerProcess;
+
+  beforeAll(async () => {
+    const cpuBefore = { api: cpuSeconds(api.pid), survivor: cpuSeconds(workers[1]!.pid) };
+    const t0 = performance.now();
+    const form = new FormData();
+    form.set('dataset_name', 'from the bucket');
+    form.set('bucket_path', `s3://${BUCKET}/${PREFIX}`);
+    const created = await fetch(`${api.url}/api/v1/dataset`, { method: 'POST', headers: { authorization: `Bearer ${admin.token}` }, body: form });
+    expect(created.status, await created.clone().text()).toBe(200);
+    id = ((await created.json()) as { dataset_id: string }).dataset_id;
+
+    await followDatasetEvents(api.url, admin.token, id, (ds) => {
+      beforeKill.push(ds);
+      if (ds.status_new !== 'DRAFT' && ds.status_new !== 'INDEXING') {
+        throw new Error(`indexing ended (${ds.status_new}) before a worker could be killed: ${JSON.stringify(ds)}`);
+      }
+      const p = ds.processing;
+      if (ds.status_new !== 'INDEXING' || !p || p.total === null) return false;
+      return p.done >= Math.ceil(0.2 * p.total);
+    });
+    timings.toTwentyPercent = since(t0);
+    [victim, survivor] = [workers[0]!, workers[1]!];
+    await victim.kill('SIGKILL');
+    const t1 = performance.now();
+    const events = watchEvents(id, ['READY', 'PARTIAL INDEX', 'ERROR']);
+    final = await pollUntilStatus(id, ['READY', 'PARTIAL INDEX', 'ERROR'], READY_TIMEOUT_MS);
+    timings.killToReady = since(t1);
+    finalEvent = await events.settle(EVENT_GRACE_MS);
+    timings.apiCpuSeconds = Math.round((cpuSeconds(api.pid) - cpuBefore.api) * 10) / 10;
+    timings.survivorCpuSeconds = Math.round((cpuSeconds(survivor.pid) - cpuBefore.survivor) * 10) / 10;
+  }, READY_TIMEOUT_MS + 60_000);
+
+  it('was killed in the middle, and the other worker lived on', () => {
+    const last = beforeKill.at(-1)!;
+    expect(last.status_new).toBe('INDEXING');
+    expect(last.processing.total).toBe(PHOTOS + BROKEN.length);
+    expect(last.processing.done + last.processing.failed).toBeLessThan(last.processing.total);
+    expect(isAlive(victim.pid)).toBe(false);
+    expect(isAlive(survivor.pid)).toBe(true);
+  });
+
+  it('finishes READY with exact counts: every photo once, both broken files failed once', async () => {
+    expect(final).toMatchObject({ status_new: 'READY', status: 'READY', progress: 100, n_images: PHOTOS, n_videos: 0, fatal_error_msg: null, source_type: 'BUCKET' });
+    expect(final.processing).toMatchObject({ operation: 'CREATE', status: 'COMPLETED', total: PHOTOS + BROKEN.length, done: PHOTOS, failed: BROKEN.length });
+    expect(final.processing.done + final.processing.failed).toBe(final.processing.total);
+    const status = await getJson(api.url, `/api/v1/datasets/${id}/creation-status`, admin.token);
+    expect(status.body).toEqual({ status: 'READY', progress: 100 });
+  });
+
+  it('sent the final state on the event stream too (workers write, the API process streams)', () => {
+    expect(finalEvent, 'no READY event within 5 s of GET showing READY').not.toBeNull();
+    expect(finalEvent).toMatchObject({ status_new: 'READY', progress: 100, n_images: PHOTOS });
+  });
+
+  it('lists exactly the two broken files as errors, with their s3:// URIs', async () => {
+    const res = await getJson(api.url, `/api/v1/dataset/${id}/errors`, admin.token);
+    expect(res.status).toBe(200);
+    expect(res.body.map((e: { file_name: string }) => e.file_name).sort()).toEqual(BROKEN);
+    for (const e of res.body) {
+      expect(e.original_uri).toBe(`s3://${BUCKET}/${PREFIX}${e.file_name}`);
+      expect(e.reason).toBeTruthy();
+    }
+  });
+
+  it('holds one item per object and a thumbnail in the bucket for each photo', async () => {
+    const store = await createPostgresStore(postgres.url);
+    try {
+      const items = await store.items.page(id, '', 10_000);
+      expect(items.map((i) => i.fileName).sort()).toEqual([...photoFiles.slice(0, PHOTOS), ...BROKEN].sort());
+      const done = items.filter((i) => i.state === 'done');
+      expect(done).toHaveLength(PHOTOS);
+      const thumbs = new Set(await listKeys(`datasets/${id}/thumbs/`));
+      for (const item of done) expect(thumbs.has(item.thumbKey!), item.fileName).toBe(true);
+      expect(thumbs.size).toBe(PHOTOS);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("ran the killed worker's claimed jobs again elsewhere (pg-boss shows them retried)", async () => {
+    // The victim held item jobs when it died (two in flight per thread); they only come back
+    // through pg-boss's expiry, so a retried, completed item job is the survivor's doing.
+    const client = new pg.Client({ connectionString: postgres.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ state: string; n: string }>(
+        `SELECT state, count(*) AS n FROM pgboss.job WHERE name = 'item-stage' AND data->'payload'->>'datasetId' = $1 AND retry_count > 0 GROUP BY state`,
+        [id],
+      );
+      const byState = Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+      expect(byState.completed ?? 0).toBeGreaterThanOrEqual(1);
+      expect(Object.keys(byState).filter((s) => s !== 'completed')).toEqual([]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('left all the decoding to the workers: the API process never loaded the decoder', () => {
+    // Any decode in the API process, on any thread, would map libvips (sharp's decoder) into
+    // it; the worker's map shows the check can see it. Its log has no job lines (workers log
+    // job failures and resumed operations). CPU time is reported in the timings only: the API
+    // process's own background (pg-boss polling, the status hub, these polls) over a long
+    // recovery wait can add up to as much as decoding twenty small photos.
+    expect(hasLoadedDecoder(survivor.pid)).toBe(true);
+    expect(hasLoadedDecoder(api.pid)).toBe(false);
+    const jobLines = apiLog.filter((l) => /"job"|"jobId"|resumed unfinished|"stage"/.test(l));
+    expect(jobLines).toEqual([]);
+  });
+});
+
+describe('the four-step upload flow through the api process', () => {
+  it('stores the uploads in S3 and is indexed by the worker', async () => {
+    const auth = { authorization: `Bearer ${admin.token}` };
+    const created = await getJson(api.url, `/api/v1/ingestion/new_dataset?dataset_name=uploaded`, admin.token);
+    expect(created.status).toBe(200);
+    const id: string = created.body.dataset_id;
+    const trans = await getJson(api.url, `/api/v1/ingestion/${id}/data_files`, admin.token);
+    expect(trans.status).toBe(200);
+    const transId: number = trans.body.trans_id;
+
+    const names = photoFiles.slice(PHOTOS);
+    const source = await photosDir();
+    // Two calls: uploads may arrive in any number of requests.
+    for (const batch of [names.slice(0, 2), [...names.slice(2), 'zero.jpg']]) {
+      const fd = new FormData();
+      for (const name of batch) {
+        const data = name === 'zero.jpg' ? Buffer.alloc(0) : await readFile(join(source, name));
+        fd.append('files', new Blob([new Uint8Array(data)]), name);
+      }
+      const res = await fetch(`${api.url}/api/v1/ingestion/${id}/data_files/${transId}`, { method: 'POST', headers: auth, body: fd });
+      expect(res.status, await res.clone().text()).toBe(202);
+    }
+    const uploaded = await listKeys(`datasets/${id}/uploads/${transId}/`);
+    expect(uploaded).toHaveLength(UPLOADS + 1);
+
+    const events = watchEvents(id, ['READY', 'ERROR']);
+    const go = await fetch(`${api.url}/api/v1/ingestion/${id}/process_files/${transId}`, { method: 'POST', headers: auth });
+    expect(go.status).toBe(202);
+    const dataset = await pollUntilStatus(id, ['READY', 'ERROR'], 120_000);
+    expect(dataset).toMatchObject({ status_new: 'READY', source_type: 'UPLOAD', n_images: UPLOADS, progress: 100 });
+    expect(dataset.processing).toMatchObject({ total: UPLOADS + 1, done: UPLOADS, failed: 1 });
+    const errors = await getJson(api.url, `/api/v1/dataset/${id}/errors`, admin.token);
+    expect(errors.body.map((e: { file_name: string }) => e.file_name)).toEqual(['zero.jpg']);
+    expect(await listKeys(`datasets/${id}/thumbs/`)).toHaveLength(UPLOADS);
+    // Still nothing decoded in the API process.
+    expect(hasLoadedDecoder(api.pid)).toBe(false);
+    const finalEvent = await events.settle(EVENT_GRACE_MS);
+    expect(finalEvent, 'no READY event within 5 s of GET showing READY').toMatchObject({ status_new: 'READY', n_images: UPLOADS });
+  }, 150_000);
+});
