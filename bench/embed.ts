@@ -31,13 +31,13 @@ import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { photosDir } from '../test/helpers/test-media.ts';
 import { compileFusedConvNet } from '../src/ml/fused-conv-net.ts';
+import { createMobileNetEmbedder } from '../src/ml/mobilenet-embedder.ts';
 import {
-  createMobileNetEmbedder,
   mobileNetDefaults,
   type MobileNetEmbedderOptions,
   type MobileNetFeatureLayer,
   type PixelScale,
-} from '../src/ml/mobilenet-embedder.ts';
+} from '../src/ml/mobilenet-info.ts';
 import { featureExtractorTopology } from '../src/ml/mobilenet-topology.ts';
 import { loadNsfwjsMobileNetV2 } from '../src/ml/nsfwjs-weights.ts';
 import { exportOnnx } from '../src/ml/onnx-export.ts';

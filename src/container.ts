@@ -6,6 +6,7 @@ import type { AppContext } from './app/context.ts';
 import { createDatasetViewCache } from './app/dataset-view-cache.ts';
 import { createStatusHub } from './app/status-hub.ts';
 import type { Config } from './config/config.ts';
+import { usearchBackend } from './index/usearch-index.ts';
 import { createInprocessQueue } from './jobs/inprocess/inprocess-queue.ts';
 import { createPgBossQueue } from './jobs/pgboss/pgboss-queue.ts';
 import { createLocalBlobStore } from './media/blob/local-blob-store.ts';
@@ -45,7 +46,8 @@ export async function createContainer(config: Config, logger: Logger = pino({ le
   const sources = createSourceResolver({ importRoots: config.importRoots, uploads: store.uploads, blobs, s3, tmpDir });
   const secretBox = createSecretBox(config.secretKey !== null ? parseKey(config.secretKey) : loadOrCreateKey(join(config.dataDir, 'secret.key')));
 
-  const pipeline: PipelineDeps = { store, queue, blobs, media: createMediaProcessor(config), logger, sources, tmpDir };
+  const vectors = usearchBackend();
+  const pipeline: PipelineDeps = { store, queue, blobs, media: createMediaProcessor(config), logger, sources, tmpDir, vectors, similarity: config.similarity };
   return {
     config,
     logger,

@@ -36,6 +36,19 @@ export interface Config {
   readonly jobExpirySeconds: number | null;
   /** pg-boss only: how often abandoned jobs are looked for (pg-boss maintenance). */
   readonly queueMaintenanceSeconds: number;
+  readonly similarity: SimilarityConfig;
+}
+
+/** Dataset-level results (SPEC §5); defaults documented in the README's configuration table. */
+export interface SimilarityConfig {
+  /** Neighbours per item in the kNN graph. */
+  neighbours: number;
+  /** Cosine similarity an edge needs to join a cluster at granularity 0 … 4 (decreasing). */
+  clusterThresholds: readonly number[];
+  /** Robust z-score of the mean neighbour distance from which an item is an outlier. */
+  outlierZ: number;
+  /** Blur / dark / bright score (0 … 1) from which the image has that issue. */
+  qualityIssueScore: number;
 }
 
 export class ConfigError extends Error {
@@ -91,6 +104,19 @@ export interface S3Config {
   readonly accessKeyId: string | null;
   readonly secretAccessKey: string | null;
   readonly forcePathStyle: boolean;
+}
+
+const defaultClusterThresholds = [0.9, 0.85, 0.8, 0.75, 0.7];
+
+function clusterThresholds(env: Env): number[] {
+  const raw = optional(env, 'STRATA_CLUSTER_THRESHOLDS');
+  if (raw === null) return defaultClusterThresholds;
+  const values = raw.split(',').map((v) => Number(v.trim()));
+  const decreasing = values.every((v, i) => i === 0 || v <= values[i - 1]!);
+  if (values.length !== 5 || !decreasing || values.some((v) => !Number.isFinite(v) || v < -1 || v > 1)) {
+    throw new ConfigError(`STRATA_CLUSTER_THRESHOLDS must be 5 comma-separated cosine similarities (-1 … 1) from finest to coarsest, not increasing; got "${raw}"`);
+  }
+  return values;
 }
 
 function s3Config(env: Env): S3Config | null {
@@ -169,6 +195,12 @@ export function loadConfig(env: Env = process.env): Config {
     jobRetryLimit: int(env, 'STRATA_JOB_RETRY_LIMIT', 3, 0, 100),
     jobExpirySeconds: env.STRATA_JOB_EXPIRY_SECONDS ? int(env, 'STRATA_JOB_EXPIRY_SECONDS', 120, 5, 86_400) : null,
     queueMaintenanceSeconds: int(env, 'STRATA_QUEUE_MAINTENANCE_SECONDS', 60, 1, 3600),
+    similarity: {
+      neighbours: int(env, 'STRATA_KNN_NEIGHBOURS', 10, 2, 100),
+      clusterThresholds: clusterThresholds(env),
+      outlierZ: num(env, 'STRATA_OUTLIER_Z', 3, 0.5, 100),
+      qualityIssueScore: num(env, 'STRATA_QUALITY_ISSUE_SCORE', 0.5, 0, 1),
+    },
   };
   return Object.freeze(config);
 }

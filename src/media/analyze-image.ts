@@ -15,6 +15,8 @@ export interface ImageAnalysisOptions {
   ffmpegPath?: string;
   /** For HEIC (iPhone) photos; Debian package libheif-examples. Default "heif-convert". */
   heifConvertPath?: string;
+  /** When set, also returns the image stretched to this square in RGB, for the embedder. */
+  embedInputSize?: number;
 }
 
 export interface ImageAnalysis {
@@ -31,6 +33,8 @@ export interface ImageAnalysis {
   phash: string;
   quality: QualityMetrics;
   thumbnail: { data: Buffer; width: number; height: number; format: 'webp' };
+  /** embedInputSize² RGB pixels (alpha flattened onto white), or null when not asked. */
+  embedInput: Buffer | null;
 }
 
 /**
@@ -65,14 +69,23 @@ export async function analyzeImageFile(path: string, opts: ImageAnalysisOptions)
       ? working
       : await resizeGray(working, analysisSize, analysisSize, 'inside');
   const scale = Math.min(1, opts.thumbnailSize / Math.max(decoded.width, decoded.height));
-  const [phashGray, thumbnail] = await Promise.all([
+  const raw = { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels } };
+  const [phashGray, thumbnail, embedInput] = await Promise.all([
     resizeGray(analysisGray, phashInputSize, phashInputSize, 'fill'),
-    sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels } })
+    sharp(pixels.data, raw)
       .resize(Math.max(1, Math.round(decoded.width * scale)), Math.max(1, Math.round(decoded.height * scale)), {
         fit: 'fill',
       })
       .webp({ quality: thumbnailQuality })
       .toBuffer({ resolveWithObject: true }),
+    opts.embedInputSize === undefined
+      ? null
+      : sharp(pixels.data, raw)
+          .flatten({ background: '#ffffff' })
+          .resize(opts.embedInputSize, opts.embedInputSize, { fit: 'fill' })
+          .removeAlpha()
+          .raw()
+          .toBuffer(),
   ]);
   return {
     format: decoded.format,
@@ -89,6 +102,7 @@ export async function analyzeImageFile(path: string, opts: ImageAnalysisOptions)
       height: thumbnail.info.height,
       format: 'webp',
     },
+    embedInput,
   };
 }
 

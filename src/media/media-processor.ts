@@ -1,5 +1,6 @@
 import { Piscina } from 'piscina';
 import type { Config } from '../config/config.ts';
+import { mobileNetDefaults, mobileNetModel, modelIdOf } from '../ml/mobilenet-info.ts';
 import { MediaFailure, type AnalyzedImage, type MediaProcessor } from '../ports/media-processor.ts';
 import type { AnalyzeTask } from './analyze.worker.ts';
 import { MediaError } from './media-error.ts';
@@ -33,6 +34,8 @@ export function createMediaProcessor(config: Config): MediaProcessor {
   }
 
   return {
+    embeddingModel: modelIdOf(mobileNetModel(mobileNetDefaults)),
+
     async analyzeImage(path) {
       const task: AnalyzeTask = {
         path,
@@ -44,7 +47,8 @@ export function createMediaProcessor(config: Config): MediaProcessor {
       const reply = (await threads().run(task)) as AnalyzeReply;
       if (!reply.ok) throw new MediaFailure(reply.reason);
       // Buffers arrive as plain Uint8Arrays after crossing the thread boundary.
-      return { ...reply.result, thumbnail: Buffer.from(reply.result.thumbnail) };
+      const { thumbnail, embedding } = reply.result;
+      return { ...reply.result, thumbnail: Buffer.from(thumbnail), embedding: { model: embedding.model, vector: new Float32Array(embedding.vector) } };
     },
 
     probeVideo: (path) => video(async () => ({ ...(await probeVideo(path, { ffprobePath: config.ffprobePath })) })),

@@ -1,50 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Embedder, EmbedderModel, RgbImage } from '../ports/embedder.ts';
 import { type FeatureNet, loadMobileNetFeatures, type MobileNetEngine } from './mobilenet-model.ts';
-import { nsfwjsModelsDir } from './nsfwjs-weights.ts';
+import { mobileNetDefaults, mobileNetModel, type MobileNetEmbedderOptions, type PixelScale } from './mobilenet-info.ts';
 import { l2Normalize } from './vectors.ts';
-
-/**
- * How pixel values enter the network. `unit` (x / 255) is what nsfwjs trained and runs its
- * fine-tuned blocks with; `signed` (x / 127.5 − 1) is Keras' ImageNet MobileNetV2 convention.
- */
-export type PixelScale = 'unit' | 'signed';
-
-/**
- * Backbone layers whose globally pooled output can serve as the embedding, with its size.
- * `out_relu` is the classifier's own pooled input (`flatten_1`); the others are mid-level
- * features, far less disturbed by re-encoding and resizing (bench/embed.ts): nsfwjs fine-tuned
- * the top blocks for its 5 classes, which left the last layer noisy on everything else.
- */
-export const mobileNetFeatureLayers = {
-  out_relu: 1280,
-  block_16_project_BN: 320,
-  block_13_expand_relu: 576,
-  block_10_expand_relu: 384,
-} as const;
-
-export type MobileNetFeatureLayer = keyof typeof mobileNetFeatureLayers;
-
-export interface MobileNetEmbedderOptions {
-  /** Square input side in pixels, a multiple of 32 (224, 192, 160, 128…). */
-  inputSize?: number;
-  pixelScale?: PixelScale;
-  featureLayer?: MobileNetFeatureLayer;
-  /** Images per forward pass; larger calls are split. Bounds the activation memory. */
-  maxBatch?: number;
-  /** For benchmarks and tests: `layers` runs the unfused tfjs-layers reference. */
-  engine?: MobileNetEngine;
-}
-
-export const mobileNetDefaults = {
-  inputSize: 160,
-  pixelScale: 'signed',
-  featureLayer: 'block_13_expand_relu',
-  maxBatch: 16,
-  engine: 'fused',
-} as const satisfies Required<MobileNetEmbedderOptions>;
 
 /**
  * Image embeddings from the MobileNetV2 bundled with nsfwjs: one backbone layer's globally
@@ -72,15 +30,7 @@ class MobileNetEmbedder implements Embedder {
     if (!Number.isInteger(options.maxBatch) || options.maxBatch < 1) {
       throw new Error(`maxBatch must be a positive integer, got ${options.maxBatch}`);
     }
-    const dimension = mobileNetFeatureLayers[options.featureLayer];
-    if (dimension === undefined) throw new Error(`unknown MobileNetV2 feature layer ${options.featureLayer}`);
-    this.model = {
-      name: 'nsfwjs-mobilenet-v2',
-      version: `${nsfwjsVersion()}/${options.featureLayer}/avg/${options.inputSize}px/${options.pixelScale}`,
-      dimension,
-      inputSize: options.inputSize,
-      fit: 'fill',
-    };
+    this.model = mobileNetModel(options);
   }
 
   async embed(images: readonly RgbImage[]): Promise<Float32Array[]> {
@@ -155,15 +105,4 @@ function toInputTensor(images: readonly RgbImage[], size: number, scale: PixelSc
     for (let j = 0; j < per; j++) input[offset + j] = data[j]! * mul + add;
   });
   return tf.tensor4d(input, [images.length, size, size, 3], 'float32');
-}
-
-let cachedVersion: string | null = null;
-
-/** Part of the model version: other weights would give other vectors. */
-function nsfwjsVersion(): string {
-  if (cachedVersion === null) {
-    const manifest = join(nsfwjsModelsDir(), '..', '..', 'package.json');
-    cachedVersion = `nsfwjs@${(JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version}`;
-  }
-  return cachedVersion;
 }

@@ -1,9 +1,11 @@
 import type { Logger } from 'pino';
+import type { SimilarityConfig } from '../config/config.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { JobQueue } from '../ports/job-queue.ts';
 import type { MediaProcessor } from '../ports/media-processor.ts';
 import type { SourceResolver } from '../ports/media-source.ts';
 import type { Store } from '../ports/store.ts';
+import type { VectorIndexBackend } from '../ports/vector-index.ts';
 
 export interface PipelineDeps {
   store: Store;
@@ -13,7 +15,10 @@ export interface PipelineDeps {
   logger: Logger;
   /** Sources of operations and bytes of items. */
   sources: SourceResolver;
-  /** Scratch space for video frames. */
+  /** ANN indexes over the embeddings (the similarity stage builds one per dataset). */
+  vectors: VectorIndexBackend;
+  similarity: SimilarityConfig;
+  /** Scratch space for video frames and index files. */
   tmpDir: string;
 }
 

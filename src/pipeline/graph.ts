@@ -11,7 +11,7 @@ export const ITEMS = 'items';
 export const itemStages = ['analyze'] as const;
 export type ItemStage = (typeof itemStages)[number];
 
-export const datasetStages = ['discover', 'summarize'] as const;
+export const datasetStages = ['discover', 'similarity', 'summarize'] as const;
 export type DatasetStage = (typeof datasetStages)[number];
 
 interface OperationPipeline {
@@ -20,7 +20,7 @@ interface OperationPipeline {
 }
 
 const pipelines: Partial<Record<Operation, OperationPipeline>> = {
-  CREATE: { before: ['discover'], after: ['summarize'] },
+  CREATE: { before: ['discover'], after: ['similarity', 'summarize'] },
 };
 
 export function pipelineOf(op: Operation): OperationPipeline {

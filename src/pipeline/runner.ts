@@ -4,6 +4,7 @@ import { analyzeStage } from './analyze.stage.ts';
 import { OperationFailure, type PipelineDeps } from './deps.ts';
 import { discoverStage } from './discover.stage.ts';
 import { ITEMS, isDatasetStage, itemStages, nextStage, type DatasetStage } from './graph.ts';
+import { similarityStage } from './similarity.stage.ts';
 import { summarizeStage } from './summarize.stage.ts';
 import type { Dataset, Task } from '../domain/types.ts';
 import { isoMicros } from '../lib/time.ts';
@@ -12,6 +13,7 @@ type DatasetStageFn = (deps: PipelineDeps, dataset: Dataset, task: Task) => Prom
 
 const datasetStageFns: Record<DatasetStage, DatasetStageFn> = {
   discover: discoverStage,
+  similarity: similarityStage,
   summarize: summarizeStage,
 };
 

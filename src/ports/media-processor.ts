@@ -9,6 +9,14 @@ export interface AnalyzedImage {
   phash: string;
   quality: Quality;
   thumbnail: Buffer;
+  embedding: Embedding;
+}
+
+/** An image's embedding, labelled with the model (name@version) that produced it. */
+export interface Embedding {
+  model: string;
+  /** L2-normalised. */
+  vector: Float32Array;
 }
 
 export interface VideoFrameFile {
@@ -22,6 +30,8 @@ export interface VideoFrameFile {
  * unsupported, too large) reject with a MediaFailure whose message is shown to users.
  */
 export interface MediaProcessor {
+  /** name@version of the embeddings analyzeImage returns (known without loading the model). */
+  readonly embeddingModel: string;
   analyzeImage(path: string): Promise<AnalyzedImage>;
   probeVideo(path: string): Promise<Record<string, unknown>>;
   extractFrames(path: string, outDir: string): Promise<VideoFrameFile[]>;

@@ -1,5 +1,7 @@
 import type { DatasetStatus, Operation } from '../domain/dataset-status.ts';
-import type { Dataset, Item, ItemFailure, ItemKind, Role, SourceType, Task, TaskStatus, User } from '../domain/types.ts';
+import type { IssueType } from '../domain/similarity/issues.ts';
+import type { VqlFilter } from '../domain/vql.ts';
+import type { Dataset, Item, ItemFailure, ItemKind, Quality, Role, SourceType, Task, TaskStatus, User } from '../domain/types.ts';
 import type { AnalyzedImage } from './media-processor.ts';
 
 /** Metadata storage. One implementation over Kysely serves SQLite and PostgreSQL. */
@@ -10,6 +12,8 @@ export interface Store {
   readonly uploads: UploadsRepo;
   readonly items: ItemsRepo;
   readonly jobs: JobsRepo;
+  readonly similarity: SimilarityRepo;
+  readonly media: MediaRepo;
   /** Calls `listener` after each committed write that changes what a dataset's status shows. */
   onDatasetChange(listener: (datasetId: string) => void): () => void;
   close(): Promise<void>;
@@ -181,4 +185,113 @@ export interface JobsRepo {
   /** After a crash: jobs left active by a dead process go back to the queue. */
   requeueActive(): Promise<number>;
   countOpen(): Promise<number>;
+}
+
+/** One embedded item as the similarity stage reads it (vectors travel separately, flat). */
+export interface EmbeddedItem {
+  seq: number;
+  itemId: string;
+  kind: ItemKind;
+  /** The video of a frame. */
+  parentId: string | null;
+  byteHash: string | null;
+  phash: string | null;
+  quality: Quality | null;
+}
+
+export interface EmbeddingPage {
+  items: EmbeddedItem[];
+  /** items.length × dimension values, row i belonging to items[i]. */
+  vectors: Float32Array;
+  dimension: number;
+}
+
+/** The similarity stage's per-item results (SPEC §5). Issue confidences are null when absent. */
+export interface ItemScores {
+  itemId: string;
+  uniqueness: number;
+  maxSimilarity: number;
+  nnCosine: number;
+  outlierScore: number;
+  issues: Record<IssueType, number | null>;
+  /** Duplicate group at the lowest level (0.96), null without duplicates. */
+  dupGroup: number | null;
+  /** Cluster at granularity 0 … 4. */
+  clusters: readonly [number, number, number, number, number];
+}
+
+export interface DuplicateMember {
+  level: number;
+  groupId: number;
+  itemId: string;
+}
+
+export interface ClusterRow {
+  granularity: number;
+  clusterId: number;
+  rank: number;
+  size: number;
+  nImages: number;
+  nFrames: number;
+  nVideos: number;
+}
+
+export interface VectorIndexRecord {
+  datasetId: string;
+  blobKey: string;
+  model: string;
+  dimension: number;
+  size: number;
+  builtAt: string;
+}
+
+export interface Anchor {
+  id: string;
+  datasetId: string;
+  model: string;
+  vector: Float32Array;
+  fileName: string;
+  createdBy: string;
+  createdAt: string;
+}
+
+/** Embeddings in, dataset-level results out: what the similarity stage reads and writes. */
+export interface SimilarityRepo {
+  /** Embedded, indexed items of a dataset with vectors of `model`, in seq order after `afterSeq`. */
+  embeddingPage(datasetId: string, model: string, afterSeq: number, limit: number): Promise<EmbeddingPage>;
+  /** Removes the dataset's scores, duplicate groups and clusters (before writing new ones). */
+  clearResults(datasetId: string): Promise<void>;
+  insertScores(datasetId: string, rows: readonly ItemScores[]): Promise<void>;
+  insertDuplicateMembers(datasetId: string, rows: readonly DuplicateMember[]): Promise<void>;
+  insertClusters(datasetId: string, rows: readonly ClusterRow[]): Promise<void>;
+  setVectorIndex(record: VectorIndexRecord): Promise<void>;
+  vectorIndex(datasetId: string): Promise<VectorIndexRecord | null>;
+  /** Item ids of index keys (embedding seqs); unknown keys are left out. */
+  itemIdsOfSeqs(datasetId: string, seqs: readonly number[]): Promise<Map<number, string>>;
+  embeddingOf(itemId: string): Promise<{ model: string; vector: Float32Array } | null>;
+  createAnchor(anchor: Anchor): Promise<void>;
+  getAnchor(id: string): Promise<Anchor | null>;
+}
+
+/** An indexed image or video frame with its dataset-level results (null before they exist). */
+export interface MediaRecord {
+  item: Item;
+  scores: Omit<ItemScores, 'itemId'> | null;
+}
+
+/** Read side of media for the media, explore and search APIs. Filters are ANDed. */
+export interface MediaRepo {
+  /** Indexed images and frames in a stable order (creation, then id). */
+  page(datasetId: string, offset: number, limit: number): Promise<{ media: MediaRecord[]; total: number }>;
+  get(datasetId: string, itemId: string): Promise<MediaRecord | null>;
+  /** In `ids` order; unknown ids are left out. */
+  byIds(datasetId: string, ids: readonly string[]): Promise<MediaRecord[]>;
+  /** The other members of the item's duplicate group at `level` (identical files included). */
+  duplicateIds(datasetId: string, itemId: string, level: number): Promise<string[]>;
+  /** Clusters at a granularity, biggest first; with filters, counts only matching members. */
+  clusters(datasetId: string, granularity: number, filters: readonly VqlFilter[], offset: number, limit: number): Promise<{ clusters: ClusterRow[]; total: number }>;
+  /** Up to `perCluster` matching members of each cluster, in the stable media order. */
+  clusterPreviews(datasetId: string, granularity: number, clusterIds: readonly number[], filters: readonly VqlFilter[], perCluster: number): Promise<Map<number, MediaRecord[]>>;
+  /** Of `ids`, those matching the filters. */
+  matching(datasetId: string, ids: readonly string[], filters: readonly VqlFilter[]): Promise<Set<string>>;
 }

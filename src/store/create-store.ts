@@ -9,6 +9,8 @@ import { openPostgres, type PostgresOptions } from './postgres/open-postgres.ts'
 import { datasetsRepo } from './repos/datasets.repo.ts';
 import { itemsRepo } from './repos/items.repo.ts';
 import { jobsRepo } from './repos/jobs.repo.ts';
+import { mediaRepo } from './repos/media.repo.ts';
+import { similarityRepo } from './repos/similarity.repo.ts';
 import { tasksRepo } from './repos/tasks.repo.ts';
 import { uploadsRepo } from './repos/uploads.repo.ts';
 import { usersRepo } from './repos/users.repo.ts';
@@ -44,6 +46,8 @@ async function storeOver(db: Kysely<DB>, dialect: DialectHelpers): Promise<Store
     uploads: uploadsRepo(db),
     items: itemsRepo(db, dialect, feed.emit),
     jobs: jobsRepo(db, dialect),
+    similarity: similarityRepo(db, dialect),
+    media: mediaRepo(db),
     onDatasetChange: feed.subscribe,
     close: () => db.destroy(),
   };

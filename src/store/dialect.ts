@@ -16,6 +16,8 @@ export interface DialectHelpers {
    * was initialised.
    */
   readonly text: 'text' | Expression<unknown>;
+  /** Raw bytes (embedding vectors). */
+  readonly blob: 'blob' | 'bytea';
   /** Bound parameters one statement may carry (SQLite 32766, PostgreSQL's wire protocol 65535). */
   readonly maxParams: number;
   /** Lets concurrent claimers pass over rows another transaction is claiming instead of waiting. */
@@ -37,6 +39,7 @@ export const sqliteHelpers: DialectHelpers = {
   autoIncrementId: 'integer',
   autoIncrementModifier: (c) => c.primaryKey().autoIncrement(),
   text: 'text',
+  blob: 'blob',
   maxParams: 32_766,
   skipLocked: sql``,
   // SQLite runs one writer at a time across processes, and the claim is a single statement.
@@ -66,6 +69,7 @@ export const pgHelpers: DialectHelpers = {
   autoIncrementId: 'bigint',
   autoIncrementModifier: (c) => c.primaryKey().generatedByDefaultAsIdentity(),
   text: sql`text collate "C"`,
+  blob: 'bytea',
   maxParams: 65_535,
   skipLocked: sql`for update skip locked`,
   // Under READ COMMITTED each statement sees only what committed before it began. Without the

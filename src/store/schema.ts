@@ -15,6 +15,12 @@ export interface DB {
   uploads: UploadsTable;
   items: ItemsTable;
   jobs: JobsTable;
+  embeddings: EmbeddingsTable;
+  item_scores: ItemScoresTable;
+  duplicate_members: DuplicateMembersTable;
+  clusters: ClustersTable;
+  vector_indexes: VectorIndexesTable;
+  anchors: AnchorsTable;
 }
 
 export interface UsersTable {
@@ -144,4 +150,70 @@ export interface JobsTable {
   completed_at: number | null;
   output: string | null;
   created_at: number;
+}
+
+export interface EmbeddingsTable {
+  seq: Generated<number>;
+  item_id: string;
+  dataset_id: string;
+  model: string;
+  /** Float32 little-endian. */
+  vector: Uint8Array;
+}
+
+export interface ItemScoresTable {
+  item_id: string;
+  dataset_id: string;
+  uniqueness: number;
+  max_similarity: number;
+  nn_cosine: number;
+  outlier_score: number;
+  issue_duplicates: number | null;
+  issue_outliers: number | null;
+  issue_blur: number | null;
+  issue_dark: number | null;
+  issue_bright: number | null;
+  dup_group: number | null;
+  cluster_0: number;
+  cluster_1: number;
+  cluster_2: number;
+  cluster_3: number;
+  cluster_4: number;
+}
+
+export interface DuplicateMembersTable {
+  dataset_id: string;
+  level: number;
+  group_id: number;
+  item_id: string;
+}
+
+export interface ClustersTable {
+  dataset_id: string;
+  granularity: number;
+  cluster_id: number;
+  rank: number;
+  size: number;
+  n_images: number;
+  n_frames: number;
+  n_videos: number;
+}
+
+export interface VectorIndexesTable {
+  dataset_id: string;
+  blob_key: string;
+  model: string;
+  dimension: number;
+  size: number;
+  built_at: string;
+}
+
+export interface AnchorsTable {
+  id: string;
+  dataset_id: string;
+  model: string;
+  vector: Uint8Array;
+  file_name: string;
+  created_by: string;
+  created_at: string;
 }

@@ -10,7 +10,7 @@ function parse<T>(text: string | null): T | null {
   return text === null ? null : (JSON.parse(text) as T);
 }
 
-function toItem(r: Selectable<ItemsTable>): Item {
+export function toItem(r: Selectable<ItemsTable>): Item {
   return {
     id: r.id,
     datasetId: r.dataset_id,
@@ -53,6 +53,19 @@ function factColumns(f: ImageFacts) {
     thumb_key: f.thumbKey,
     ...(f.sizeBytes !== undefined && { size_bytes: f.sizeBytes }),
   };
+}
+
+/** Float32 vectors as little-endian bytes (the byte order of every platform Node runs on). */
+export const vectorBytes = (v: Float32Array): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+
+export function vectorOf(bytes: Uint8Array): Float32Array {
+  // Copied: the driver's buffer need not be 4-byte aligned.
+  const copy = new Uint8Array(bytes);
+  return new Float32Array(copy.buffer, 0, copy.byteLength / 4);
+}
+
+function embeddingRow(itemId: string, datasetId: string, f: ImageFacts) {
+  return { item_id: itemId, dataset_id: datasetId, model: f.embedding.model, vector: vectorBytes(f.embedding.vector) };
 }
 
 /**
@@ -199,6 +212,7 @@ export function itemsRepo(db: Kysely<DB>, d: DialectHelpers, changed: (datasetId
       return counted(async (trx) => {
         const row = await claimFinish(trx, itemId, stage, { state: 'done', ...factColumns(facts) });
         if (!row) return notApplied;
+        await trx.insertInto('embeddings').values(embeddingRow(itemId, row.dataset_id, facts)).execute();
         return countUnit(trx, row, { failed: false, images: 1, videos: 0, frames: 0 });
       });
     },
@@ -231,6 +245,8 @@ export function itemsRepo(db: Kysely<DB>, d: DialectHelpers, changed: (datasetId
           ...factColumns(f),
         }));
         for (const chunk of chunkRows(d, rows)) await trx.insertInto('items').values(chunk).execute();
+        const vectors = frames.map((f) => embeddingRow(f.id, row.dataset_id, f));
+        for (const chunk of chunkRows(d, vectors)) await trx.insertInto('embeddings').values(chunk).execute();
         return countUnit(trx, row, { failed: false, images: 0, videos: 1, frames: frames.length });
       });
     },

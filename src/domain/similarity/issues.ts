@@ -1,0 +1,16 @@
+/** The issue types of SPEC §5 (mislabels needs labels, which enrichment brings). */
+export const issueTypes = ['duplicates', 'outliers', 'blur', 'dark', 'bright', 'mislabels'] as const;
+export type IssueType = (typeof issueTypes)[number];
+
+/** An issue of one item as the API shows it: how sure, and the figure behind it. */
+export interface Issue {
+  type: IssueType;
+  confidence: number;
+  /** What was measured, e.g. { max_similarity: 0.97, duplicate_group_id: 3 }. */
+  reason: Record<string, number | string | null>;
+}
+
+/** A quality score (0 … 1) is an issue from `threshold` on, with the score as its confidence. */
+export function qualityIssue(score: number, threshold: number): number | null {
+  return score >= threshold ? score : null;
+}

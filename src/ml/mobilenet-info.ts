@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EmbedderModel } from '../ports/embedder.ts';
+import type { MobileNetEngine } from './mobilenet-model.ts';
+import { nsfwjsModelsDir } from './nsfwjs-weights.ts';
+
+// What the MobileNetV2 embedder computes, without loading TF.js: a process that only records
+// or compares vectors (an API process) can name the model without paying for the runtime.
+
+/**
+ * How pixel values enter the network. `unit` (x / 255) is what nsfwjs trained and runs its
+ * fine-tuned blocks with; `signed` (x / 127.5 − 1) is Keras' ImageNet MobileNetV2 convention.
+ */
+export type PixelScale = 'unit' | 'signed';
+
+/**
+ * Backbone layers whose globally pooled output can serve as the embedding, with its size.
+ * `out_relu` is the classifier's own pooled input (`flatten_1`); the others are mid-level
+ * features, far less disturbed by re-encoding and resizing (bench/embed.ts): nsfwjs fine-tuned
+ * the top blocks for its 5 classes, which left the last layer noisy on everything else.
+ */
+export const mobileNetFeatureLayers = {
+  out_relu: 1280,
+  block_16_project_BN: 320,
+  block_13_expand_relu: 576,
+  block_10_expand_relu: 384,
+} as const;
+
+export type MobileNetFeatureLayer = keyof typeof mobileNetFeatureLayers;
+
+export interface MobileNetEmbedderOptions {
+  /** Square input side in pixels, a multiple of 32 (224, 192, 160, 128…). */
+  inputSize?: number;
+  pixelScale?: PixelScale;
+  featureLayer?: MobileNetFeatureLayer;
+  /** Images per forward pass; larger calls are split. Bounds the activation memory. */
+  maxBatch?: number;
+  /** For benchmarks and tests: `layers` runs the unfused tfjs-layers reference. */
+  engine?: MobileNetEngine;
+}
+
+export const mobileNetDefaults = {
+  inputSize: 160,
+  pixelScale: 'signed',
+  featureLayer: 'block_13_expand_relu',
+  maxBatch: 16,
+  engine: 'fused',
+} as const satisfies Required<MobileNetEmbedderOptions>;
+
+/** The identity and input of the embedder these options make. */
+export function mobileNetModel(options: Required<MobileNetEmbedderOptions>): EmbedderModel {
+  const dimension = mobileNetFeatureLayers[options.featureLayer];
+  if (dimension === undefined) throw new Error(`unknown MobileNetV2 feature layer ${options.featureLayer}`);
+  return {
+    name: 'nsfwjs-mobilenet-v2',
+    version: `${nsfwjsVersion()}/${options.featureLayer}/avg/${options.inputSize}px/${options.pixelScale}`,
+    dimension,
+    inputSize: options.inputSize,
+    fit: 'fill',
+  };
+}
+
+/** How vectors are labelled in the store: name and version together. */
+export const modelIdOf = (model: EmbedderModel): string => `${model.name}@${model.version}`;
+
+let cachedVersion: string | null = null;
+
+/** Part of the model version: other weights would give other vectors. */
+function nsfwjsVersion(): string {
+  if (cachedVersion === null) {
+    const manifest = join(nsfwjsModelsDir(), '..', '..', 'package.json');
+    cachedVersion = `nsfwjs@${(JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version}`;
+  }
+  return cachedVersion;
+}

@@ -1,0 +1,198 @@
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool } from 'kysely';
+import type { IssueType } from '../../domain/similarity/issues.ts';
+import type { VqlFilter } from '../../domain/vql.ts';
+import type { MediaRecord, MediaRepo } from '../../ports/store.ts';
+import type { DB, ItemScoresTable, ItemsTable } from '../schema.ts';
+import { toItem } from './items.repo.ts';
+
+type Row = Selectable<ItemsTable> & { [K in keyof ItemScoresTable as `s_${K}`]: ItemScoresTable[K] | null };
+type EB = ExpressionBuilder<DB & { i: ItemsTable; s: ItemScoresTable }, 'i' | 's'>;
+
+const mediaKinds = ['image', 'video_frame'];
+const issueColumns: Partial<Record<IssueType, `s.issue_${'duplicates' | 'outliers' | 'blur' | 'dark' | 'bright'}`>> = {
+  duplicates: 's.issue_duplicates',
+  outliers: 's.issue_outliers',
+  blur: 's.issue_blur',
+  dark: 's.issue_dark',
+  bright: 's.issue_bright',
+};
+const clusterColumn = (g: number) => `s.cluster_${g}` as 's.cluster_0';
+
+function toRecord(r: Row): MediaRecord {
+  const item = toItem(r);
+  if (r.s_item_id === null) return { item, scores: null };
+  return {
+    item,
+    scores: {
+      uniqueness: r.s_uniqueness!,
+      maxSimilarity: r.s_max_similarity!,
+      nnCosine: r.s_nn_cosine!,
+      outlierScore: r.s_outlier_score!,
+      issues: { duplicates: r.s_issue_duplicates, outliers: r.s_issue_outliers, blur: r.s_issue_blur, dark: r.s_issue_dark, bright: r.s_issue_bright, mislabels: null },
+      dupGroup: r.s_dup_group,
+      clusters: [r.s_cluster_0!, r.s_cluster_1!, r.s_cluster_2!, r.s_cluster_3!, r.s_cluster_4!],
+    },
+  };
+}
+
+/** Escapes LIKE wildcards so a file-name word matches literally. */
+const likeWord = (w: string) => `%${w.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/** One VQL filter as a condition over items `i` left-joined to their scores `s`. */
+function condition(eb: EB, f: VqlFilter): Expression<SqlBool> {
+  switch (f.kind) {
+    case 'issues': {
+      const has = f.issues.flatMap((t) => {
+        const col = issueColumns[t];
+        return col ? [eb(col, '>=', f.confidenceMin)] : [];
+      });
+      const any = has.length > 0 ? eb.or(has) : sql<SqlBool>`1 = 0`;
+      return f.mode === 'in' ? any : eb.not(any);
+    }
+    case 'duplicates':
+      // Levels are stored as float32-rounded values: a small tolerance keeps 0.96 at 0.96.
+      return eb('s.max_similarity', '>=', f.level - 1e-6);
+    case 'uniqueness':
+      return eb('s.uniqueness', f.mode === 'gte' ? '>=' : '<=', f.value);
+    case 'labels':
+      // No labels exist until enrichment lands: a label filter matches nothing.
+      return sql<SqlBool>`1 = 0`;
+    case 'text': {
+      const words = f.value.split(/\s+/).filter((w) => w !== '');
+      return eb.and(words.map((w) => sql<SqlBool>`lower(${eb.ref('i.file_name')}) like ${likeWord(w)} escape '\\'`));
+    }
+  }
+}
+
+export function mediaRepo(db: Kysely<DB>): MediaRepo {
+  const base = (datasetId: string) =>
+    db
+      .selectFrom('items as i')
+      .leftJoin('item_scores as s', 's.item_id', 'i.id')
+      .where('i.dataset_id', '=', datasetId)
+      .where('i.state', '=', 'done')
+      .where('i.kind', 'in', mediaKinds);
+
+  const withFilters = (datasetId: string, filters: readonly VqlFilter[]) =>
+    base(datasetId).where((eb) => eb.and(filters.map((f) => condition(eb as unknown as EB, f))));
+
+  const records = (datasetId: string) =>
+    base(datasetId)
+      .selectAll('i')
+      .select([
+        's.item_id as s_item_id', 's.uniqueness as s_uniqueness', 's.max_similarity as s_max_similarity', 's.nn_cosine as s_nn_cosine',
+        's.outlier_score as s_outlier_score', 's.issue_duplicates as s_issue_duplicates', 's.issue_outliers as s_issue_outliers',
+        's.issue_blur as s_issue_blur', 's.issue_dark as s_issue_dark', 's.issue_bright as s_issue_bright', 's.dup_group as s_dup_group',
+        's.cluster_0 as s_cluster_0', 's.cluster_1 as s_cluster_1', 's.cluster_2 as s_cluster_2', 's.cluster_3 as s_cluster_3', 's.cluster_4 as s_cluster_4',
+      ]);
+
+  return {
+    async page(datasetId, offset, limit) {
+      const rows = await records(datasetId).orderBy('i.created_at').orderBy('i.id').offset(offset).limit(limit).execute();
+      const total = await base(datasetId).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      return { media: rows.map((r) => toRecord(r as Row)), total: Number(total.n) };
+    },
+
+    async get(datasetId, itemId) {
+      const r = await records(datasetId).where('i.id', '=', itemId).executeTakeFirst();
+      return r ? toRecord(r as Row) : null;
+    },
+
+    async byIds(datasetId, ids) {
+      if (ids.length === 0) return [];
+      const rows = await records(datasetId).where('i.id', 'in', ids).execute();
+      const byId = new Map(rows.map((r) => [r.id, toRecord(r as Row)]));
+      return ids.flatMap((id) => byId.get(id) ?? []);
+    },
+
+    async duplicateIds(datasetId, itemId, level) {
+      const rows = await db
+        .selectFrom('duplicate_members as me')
+        .innerJoin('duplicate_members as other', (j) =>
+          j.onRef('other.dataset_id', '=', 'me.dataset_id').onRef('other.level', '=', 'me.level').onRef('other.group_id', '=', 'me.group_id'),
+        )
+        .select('other.item_id')
+        .where('me.item_id', '=', itemId)
+        .where('me.dataset_id', '=', datasetId)
+        .where('me.level', '=', level)
+        .where('other.item_id', '!=', itemId)
+        .orderBy('other.item_id')
+        .execute();
+      return rows.map((r) => r.item_id);
+    },
+
+    async clusters(datasetId, granularity, filters, offset, limit) {
+      if (filters.length === 0) {
+        const rows = await db
+          .selectFrom('clusters')
+          .selectAll()
+          .where('dataset_id', '=', datasetId)
+          .where('granularity', '=', granularity)
+          .orderBy('rank')
+          .offset(offset)
+          .limit(limit)
+          .execute();
+        const total = await db
+          .selectFrom('clusters')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('dataset_id', '=', datasetId)
+          .where('granularity', '=', granularity)
+          .executeTakeFirstOrThrow();
+        return {
+          total: Number(total.n),
+          clusters: rows.map((r) => ({ granularity, clusterId: r.cluster_id, rank: r.rank, size: r.size, nImages: r.n_images, nFrames: r.n_frames, nVideos: r.n_videos })),
+        };
+      }
+      const col = clusterColumn(granularity);
+      const grouped = withFilters(datasetId, filters)
+        .where(col, 'is not', null)
+        .select([`${col} as cluster_id`, (eb) => eb.fn.countAll<number>().as('size'), (eb) => eb.fn.sum<number>(sql`case when i.kind = 'video_frame' then 1 else 0 end`).as('frames'), (eb) => eb.fn.count<number>('i.parent_id').distinct().as('videos')])
+        .groupBy(col);
+      const rows = await db
+        .selectFrom(grouped.as('g'))
+        .selectAll()
+        .orderBy('size', 'desc')
+        .orderBy('cluster_id')
+        .offset(offset)
+        .limit(limit)
+        .execute();
+      const total = await db.selectFrom(grouped.as('g')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      return {
+        total: Number(total.n),
+        clusters: rows.map((r, i) => ({
+          granularity,
+          clusterId: Number(r.cluster_id),
+          rank: offset + i,
+          size: Number(r.size),
+          nImages: Number(r.size) - Number(r.frames),
+          nFrames: Number(r.frames),
+          nVideos: Number(r.videos),
+        })),
+      };
+    },
+
+    async clusterPreviews(datasetId, granularity, clusterIds, filters, perCluster) {
+      const out = new Map<number, MediaRecord[]>();
+      if (clusterIds.length === 0) return out;
+      const col = clusterColumn(granularity);
+      const ranked = withFilters(datasetId, filters)
+        .where(col, 'in', clusterIds)
+        .select(['i.id as id', `${col} as cluster_id`, sql<number>`row_number() over (partition by ${sql.ref(col)} order by i.created_at, i.id)`.as('rn')]);
+      const picked = await db.selectFrom(ranked.as('r')).select(['r.id', 'r.cluster_id']).where('r.rn', '<=', perCluster).execute();
+      const records = await this.byIds(datasetId, picked.map((p) => p.id));
+      const clusterOf = new Map(picked.map((p) => [p.id, Number(p.cluster_id)]));
+      const sorted = records.sort((a, b) => (a.item.createdAt < b.item.createdAt ? -1 : a.item.createdAt > b.item.createdAt ? 1 : a.item.id < b.item.id ? -1 : 1));
+      for (const r of sorted) {
+        const c = clusterOf.get(r.item.id)!;
+        out.set(c, [...(out.get(c) ?? []), r]);
+      }
+      return out;
+    },
+
+    async matching(datasetId, ids, filters) {
+      if (ids.length === 0) return new Set();
+      const rows = await withFilters(datasetId, filters).select('i.id').where('i.id', 'in', ids).execute();
+      return new Set(rows.map((r) => r.id));
+    },
+  };
+}

@@ -1,0 +1,144 @@
+import type { Kysely } from 'kysely';
+import type { ItemKind, Quality } from '../../domain/types.ts';
+import type { SimilarityRepo } from '../../ports/store.ts';
+import { chunkRows, type DialectHelpers } from '../dialect.ts';
+import type { DB } from '../schema.ts';
+import { vectorBytes, vectorOf } from './items.repo.ts';
+
+export function similarityRepo(db: Kysely<DB>, d: DialectHelpers): SimilarityRepo {
+  return {
+    async embeddingPage(datasetId, model, afterSeq, limit) {
+      const rows = await db
+        .selectFrom('embeddings as e')
+        .innerJoin('items as i', 'i.id', 'e.item_id')
+        .select(['e.seq', 'e.item_id', 'e.vector', 'i.kind', 'i.parent_id', 'i.byte_hash', 'i.phash', 'i.quality'])
+        .where('e.dataset_id', '=', datasetId)
+        .where('e.model', '=', model)
+        .where('e.seq', '>', afterSeq)
+        .where('i.state', '=', 'done')
+        .orderBy('e.seq')
+        .limit(limit)
+        .execute();
+      const dimension = rows.length > 0 ? rows[0]!.vector.byteLength / 4 : 0;
+      const vectors = new Float32Array(rows.length * dimension);
+      rows.forEach((r, i) => vectors.set(vectorOf(r.vector), i * dimension));
+      return {
+        dimension,
+        vectors,
+        items: rows.map((r) => ({
+          seq: Number(r.seq),
+          itemId: r.item_id,
+          kind: r.kind as ItemKind,
+          parentId: r.parent_id,
+          byteHash: r.byte_hash,
+          phash: r.phash,
+          quality: r.quality === null ? null : (JSON.parse(r.quality) as Quality),
+        })),
+      };
+    },
+
+    async clearResults(datasetId) {
+      await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('item_scores').where('dataset_id', '=', datasetId).execute();
+        await trx.deleteFrom('duplicate_members').where('dataset_id', '=', datasetId).execute();
+        await trx.deleteFrom('clusters').where('dataset_id', '=', datasetId).execute();
+      });
+    },
+
+    async insertScores(datasetId, rows) {
+      const values = rows.map((r) => ({
+        item_id: r.itemId,
+        dataset_id: datasetId,
+        uniqueness: r.uniqueness,
+        max_similarity: r.maxSimilarity,
+        nn_cosine: r.nnCosine,
+        outlier_score: r.outlierScore,
+        issue_duplicates: r.issues.duplicates,
+        issue_outliers: r.issues.outliers,
+        issue_blur: r.issues.blur,
+        issue_dark: r.issues.dark,
+        issue_bright: r.issues.bright,
+        dup_group: r.dupGroup,
+        cluster_0: r.clusters[0],
+        cluster_1: r.clusters[1],
+        cluster_2: r.clusters[2],
+        cluster_3: r.clusters[3],
+        cluster_4: r.clusters[4],
+      }));
+      await db.transaction().execute(async (trx) => {
+        for (const chunk of chunkRows(d, values)) await trx.insertInto('item_scores').values(chunk).execute();
+      });
+    },
+
+    async insertDuplicateMembers(datasetId, rows) {
+      const values = rows.map((r) => ({ dataset_id: datasetId, level: r.level, group_id: r.groupId, item_id: r.itemId }));
+      await db.transaction().execute(async (trx) => {
+        for (const chunk of chunkRows(d, values)) await trx.insertInto('duplicate_members').values(chunk).execute();
+      });
+    },
+
+    async insertClusters(datasetId, rows) {
+      const values = rows.map((r) => ({
+        dataset_id: datasetId,
+        granularity: r.granularity,
+        cluster_id: r.clusterId,
+        rank: r.rank,
+        size: r.size,
+        n_images: r.nImages,
+        n_frames: r.nFrames,
+        n_videos: r.nVideos,
+      }));
+      await db.transaction().execute(async (trx) => {
+        for (const chunk of chunkRows(d, values)) await trx.insertInto('clusters').values(chunk).execute();
+      });
+    },
+
+    async setVectorIndex(r) {
+      const row = { dataset_id: r.datasetId, blob_key: r.blobKey, model: r.model, dimension: r.dimension, size: r.size, built_at: r.builtAt };
+      await db
+        .insertInto('vector_indexes')
+        .values(row)
+        .onConflict((oc) => oc.column('dataset_id').doUpdateSet({ blob_key: row.blob_key, model: row.model, dimension: row.dimension, size: row.size, built_at: row.built_at }))
+        .execute();
+    },
+
+    async vectorIndex(datasetId) {
+      const r = await db.selectFrom('vector_indexes').selectAll().where('dataset_id', '=', datasetId).executeTakeFirst();
+      return r ? { datasetId: r.dataset_id, blobKey: r.blob_key, model: r.model, dimension: Number(r.dimension), size: Number(r.size), builtAt: r.built_at } : null;
+    },
+
+    async itemIdsOfSeqs(datasetId, seqs) {
+      const out = new Map<number, string>();
+      for (let i = 0; i < seqs.length; i += 1000) {
+        const rows = await db
+          .selectFrom('embeddings')
+          .select(['seq', 'item_id'])
+          .where('dataset_id', '=', datasetId)
+          .where('seq', 'in', seqs.slice(i, i + 1000))
+          .execute();
+        for (const r of rows) out.set(Number(r.seq), r.item_id);
+      }
+      return out;
+    },
+
+    async embeddingOf(itemId) {
+      const r = await db.selectFrom('embeddings').select(['model', 'vector']).where('item_id', '=', itemId).executeTakeFirst();
+      return r ? { model: r.model, vector: vectorOf(r.vector) } : null;
+    },
+
+    async createAnchor(a) {
+      await db
+        .insertInto('anchors')
+        .values({ id: a.id, dataset_id: a.datasetId, model: a.model, vector: vectorBytes(a.vector), file_name: a.fileName, created_by: a.createdBy, created_at: a.createdAt })
+        .execute();
+    },
+
+    async getAnchor(id) {
+      const r = await db.selectFrom('anchors').selectAll().where('id', '=', id).executeTakeFirst();
+      return r
+        ? { id: r.id, datasetId: r.dataset_id, model: r.model, vector: vectorOf(r.vector), fileName: r.file_name, createdBy: r.created_by, createdAt: r.created_at }
+        : null;
+    },
+  };
+}
+
