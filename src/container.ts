@@ -5,6 +5,7 @@ import { createSecretBox, loadOrCreateKey, parseKey } from './app/auth/secret-bo
 import type { AppContext } from './app/context.ts';
 import { createDatasetViewCache } from './app/dataset-view-cache.ts';
 import { createStatusHub } from './app/status-hub.ts';
+import { createVectorSearch } from './app/vector-search.ts';
 import type { Config } from './config/config.ts';
 import { usearchBackend } from './index/usearch-index.ts';
 import { createInprocessQueue } from './jobs/inprocess/inprocess-queue.ts';
@@ -59,5 +60,6 @@ export async function createContainer(config: Config, logger: Logger = pino({ le
     accounts: { store, secretBox, jwtMaxLifetimeSeconds: config.jwtMaxLifetimeSeconds, sessionTtlSeconds: config.sessionTtlSeconds, verifiedTokens: new Map() },
     statusHub: createStatusHub(store.datasets),
     viewCache: createDatasetViewCache(store),
+    vectorSearch: createVectorSearch({ store, blobs, vectors }),
   };
 }

@@ -45,6 +45,7 @@ export async function runServer(config: Config): Promise<RunningServer> {
       await app?.close();
       ctx.statusHub.close();
       ctx.viewCache.close();
+      await ctx.vectorSearch.close();
       await ctx.queue.stop();
       await ctx.pipeline.media.close();
       await ctx.store.close();

@@ -8,6 +8,7 @@ import type { PipelineDeps } from '../pipeline/deps.ts';
 import type { AccountDeps } from './accounts.ts';
 import type { DatasetViewCache } from './dataset-view-cache.ts';
 import type { StatusHub } from './status-hub.ts';
+import type { VectorSearch } from './vector-search.ts';
 
 /** What the use cases need, built once by the container. */
 export interface AppContext {
@@ -21,4 +22,5 @@ export interface AppContext {
   accounts: AccountDeps;
   statusHub: StatusHub;
   viewCache: DatasetViewCache;
+  vectorSearch: VectorSearch;
 }

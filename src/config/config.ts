@@ -106,7 +106,7 @@ export interface S3Config {
   readonly forcePathStyle: boolean;
 }
 
-const defaultClusterThresholds = [0.9, 0.85, 0.8, 0.75, 0.7];
+const defaultClusterThresholds = [0.9, 0.8, 0.7, 0.6, 0.55];
 
 function clusterThresholds(env: Env): number[] {
   const raw = optional(env, 'STRATA_CLUSTER_THRESHOLDS');

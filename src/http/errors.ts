@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { DomainError, type ErrorCode } from '../domain/errors.ts';
+import { VqlError } from '../domain/vql.ts';
 
 /** The one table from domain error codes to HTTP statuses. */
 export const statusOfCode: Readonly<Record<ErrorCode, number>> = {
@@ -39,6 +40,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err instanceof DomainError) {
       return reply.status(statusOfCode[err.code]).send({ detail: err.message, request_id: req.id });
+    }
+    if (err instanceof VqlError) {
+      return reply.status(422).send({ detail: err.problems, request_id: req.id });
     }
     if (err.validation) {
       return reply.status(422).send({ detail: validationDetail(err), request_id: req.id });

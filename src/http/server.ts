@@ -10,6 +10,8 @@ import { registerErrorHandling } from './errors.ts';
 import { authRoutes } from './routes/auth.routes.ts';
 import { datasetRoutes } from './routes/datasets.routes.ts';
 import { eventRoutes } from './routes/events.routes.ts';
+import { exploreRoutes } from './routes/explore.routes.ts';
+import { mediaRoutes } from './routes/media.routes.ts';
 import { ingestionRoutes } from './routes/ingestion.routes.ts';
 import { DatasetBody, ErrorBody } from './schemas.ts';
 
@@ -66,5 +68,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   datasetRoutes(app, ctx);
   ingestionRoutes(app, ctx);
   eventRoutes(app, ctx);
+  mediaRoutes(app, ctx);
+  exploreRoutes(app, ctx);
   return app;
 }

@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import sharp from 'sharp';
 import { createMobileNetEmbedder } from '../ml/mobilenet-embedder.ts';
 import { modelIdOf } from '../ml/mobilenet-info.ts';
@@ -10,6 +11,15 @@ export interface AnalyzeTask {
   thumbnailSize: number;
   ffmpegPath: string;
   heifConvertPath: string;
+  /** Analyse only this part of the (upright) image: a similarity search's bounding box. */
+  region?: Region;
+}
+
+export interface Region {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
 }
 
 // One libvips thread per worker: the pool already runs one worker per core.
@@ -25,8 +35,10 @@ const embedder = createMobileNetEmbedder();
  * a bug.
  */
 export default async function analyze(task: AnalyzeTask) {
+  const cropped = task.region ? `${task.path}.region.png` : null;
   try {
-    const a = await analyzeImageFile(task.path, { ...task, embedInputSize: embedder.model.inputSize });
+    if (cropped) await cropTo(task, task.region!, cropped);
+    const a = await analyzeImageFile(cropped ?? task.path, { ...task, embedInputSize: embedder.model.inputSize });
     const size = embedder.model.inputSize;
     const [vector] = await embedder.embed([{ data: a.embedInput!, width: size, height: size, channels: 3 }]);
     return {
@@ -40,11 +52,31 @@ export default async function analyze(task: AnalyzeTask) {
         phash: a.phash,
         quality: a.quality,
         thumbnail: a.thumbnail.data,
-        embedding: { model: modelIdOf(embedder.model), vector: vector! },
+        embedding: { model: modelIdOf(embedder.model), vector: vector!, copyDescriptor: a.copyDescriptor },
       },
     };
   } catch (err) {
     if (err instanceof MediaError) return { ok: false as const, reason: err.message };
     throw err;
+  } finally {
+    if (cropped) await rm(cropped, { force: true });
   }
+}
+
+async function cropTo(task: AnalyzeTask, r: Region, out: string): Promise<void> {
+  const image = sharp(task.path, { limitInputPixels: task.maxPixels }).rotate();
+  const meta = await image.metadata().catch(() => null);
+  if (meta === null) throw new MediaError('unsupported', 'unsupported or unrecognised image format');
+  // Upright size: orientations 5–8 swap the sides.
+  const [w, h] = (meta.orientation ?? 1) >= 5 ? [meta.height ?? 0, meta.width ?? 0] : [meta.width ?? 0, meta.height ?? 0];
+  if (r.left + r.width > w || r.top + r.height > h) {
+    throw new MediaError('unsupported', `bounding box ${r.left},${r.top},${r.width}×${r.height} is outside the ${w}×${h} image`);
+  }
+  await image
+    .extract(r)
+    .png()
+    .toFile(out)
+    .catch(() => {
+      throw new MediaError('corrupt', 'the image could not be decoded');
+    });
 }

@@ -36,19 +36,20 @@ export function createMediaProcessor(config: Config): MediaProcessor {
   return {
     embeddingModel: modelIdOf(mobileNetModel(mobileNetDefaults)),
 
-    async analyzeImage(path) {
+    async analyzeImage(path, options) {
       const task: AnalyzeTask = {
         path,
         maxPixels: config.maxImagePixels,
         thumbnailSize: config.thumbnailSize,
         ffmpegPath: config.ffmpegPath,
         heifConvertPath: config.heifConvertPath,
+        ...(options?.region && { region: options.region }),
       };
       const reply = (await threads().run(task)) as AnalyzeReply;
       if (!reply.ok) throw new MediaFailure(reply.reason);
       // Buffers arrive as plain Uint8Arrays after crossing the thread boundary.
       const { thumbnail, embedding } = reply.result;
-      return { ...reply.result, thumbnail: Buffer.from(thumbnail), embedding: { model: embedding.model, vector: new Float32Array(embedding.vector) } };
+      return { ...reply.result, thumbnail: Buffer.from(thumbnail), embedding: { model: embedding.model, vector: new Float32Array(embedding.vector), copyDescriptor: new Uint8Array(embedding.copyDescriptor) } };
     },
 
     probeVideo: (path) => video(async () => ({ ...(await probeVideo(path, { ffprobePath: config.ffprobePath })) })),

@@ -95,7 +95,7 @@ describe('default MobileNetV2 embedder', () => {
   it('describes its model', () => {
     expect(embedder.model).toMatchObject({
       name: 'nsfwjs-mobilenet-v2',
-      version: 'nsfwjs@4.3.0/block_13_expand_relu/avg/160px/signed',
+      version: 'nsfwjs@4.3.0/block_13_expand_relu/avg/160px/signed/l2-centred-1712477c',
       dimension: 576,
       inputSize: 160,
       fit: 'fill',
@@ -174,7 +174,7 @@ describe('default MobileNetV2 embedder', () => {
 
 describe('1280-d pooled features (featureLayer out_relu)', () => {
   it('equal nsfwjs’ own flatten_1 output, computed by plain tfjs-layers', async () => {
-    const embedder = createMobileNetEmbedder({ featureLayer: 'out_relu', pixelScale: 'unit', inputSize: 224 });
+    const embedder = createMobileNetEmbedder({ featureLayer: 'out_relu', pixelScale: 'unit', inputSize: 224, center: false });
     expect(embedder.model.dimension).toBe(1280);
     const inputs = await Promise.all(photos.slice(0, 3).map((photo) => toInput(fromWorking(photo), 224)));
     const vectors = await embedder.embed(inputs);
@@ -216,7 +216,7 @@ describe('1280-d pooled features (featureLayer out_relu)', () => {
 });
 
 async function loadAndEmbed(engine: 'fused' | 'layers', input: RgbImage): Promise<Float32Array[]> {
-  const embedder = createMobileNetEmbedder({ featureLayer: 'out_relu', inputSize: 160, engine });
+  const embedder = createMobileNetEmbedder({ featureLayer: 'out_relu', inputSize: 160, engine, center: false });
   try {
     return await embedder.embed([input]);
   } finally {
@@ -229,13 +229,13 @@ describe('lifecycle', () => {
     await ensureWasmBackend();
     const input: RgbImage = { data: new Uint8Array(128 * 128 * 3).fill(127), width: 128, height: 128, channels: 3 };
     const before = tf.memory().numTensors;
-    const single = createMobileNetEmbedder({ inputSize: 128 });
+    const single = createMobileNetEmbedder({ inputSize: 128, center: false });
     await single.embed([input]);
     const oneModel = tf.memory().numTensors - before;
     await single.close();
     expect(tf.memory().numTensors).toBe(before);
 
-    const embedder = createMobileNetEmbedder({ inputSize: 128 });
+    const embedder = createMobileNetEmbedder({ inputSize: 128, center: false });
     const results = await Promise.all([embedder.embed([input]), embedder.embed([input]), embedder.embed([input])]);
     expect(tf.memory().numTensors - before).toBe(oneModel);
     results.forEach(([v]) => expectClose(v!, results[0]![0]!, 0));

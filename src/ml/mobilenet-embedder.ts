@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Embedder, EmbedderModel, RgbImage } from '../ports/embedder.ts';
 import { type FeatureNet, loadMobileNetFeatures, type MobileNetEngine } from './mobilenet-model.ts';
-import { mobileNetDefaults, mobileNetModel, type MobileNetEmbedderOptions, type PixelScale } from './mobilenet-info.ts';
+import { featureMeanOf, mobileNetDefaults, mobileNetModel, type MobileNetEmbedderOptions, type PixelScale } from './mobilenet-info.ts';
 import { l2Normalize } from './vectors.ts';
 
 /**
@@ -25,12 +25,14 @@ class MobileNetEmbedder implements Embedder {
   readonly model: EmbedderModel;
   #loading: Promise<FeatureNet> | null = null;
   #closed = false;
+  readonly #mean: Float32Array | null;
 
   constructor(private readonly options: Required<MobileNetEmbedderOptions>) {
     if (!Number.isInteger(options.maxBatch) || options.maxBatch < 1) {
       throw new Error(`maxBatch must be a positive integer, got ${options.maxBatch}`);
     }
     this.model = mobileNetModel(options);
+    this.#mean = options.center ? featureMeanOf(mobileNetModel({ ...options, center: false }).version).mean : null;
   }
 
   async embed(images: readonly RgbImage[]): Promise<Float32Array[]> {
@@ -78,7 +80,14 @@ class MobileNetEmbedder implements Embedder {
     if (flat.length !== images.length * dim) {
       throw new Error(`model returned ${flat.length} values for ${images.length} images of ${dim}`);
     }
-    return images.map((_, i) => l2Normalize(flat.slice(i * dim, (i + 1) * dim)));
+    const mean = this.#mean;
+    return images.map((_, i) => {
+      const v = l2Normalize(flat.slice(i * dim, (i + 1) * dim));
+      if (mean === null) return v;
+      // The mean is one of unit vectors: subtract it on the sphere, then project back.
+      for (let j = 0; j < dim; j++) v[j]! -= mean[j]!;
+      return l2Normalize(v);
+    });
   }
 
   #checkInput(image: RgbImage, index: number): void {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EmbedderModel } from '../ports/embedder.ts';
@@ -37,6 +38,13 @@ export interface MobileNetEmbedderOptions {
   maxBatch?: number;
   /** For benchmarks and tests: `layers` runs the unfused tfjs-layers reference. */
   engine?: MobileNetEngine;
+  /**
+   * Subtract the mean unit feature vector of natural photos, then normalise again (see
+   * mobilenet-feature-mean.json). ReLU features all share a large positive component, so raw
+   * cosines of any two photos sit around 0.9; centred, unrelated photos score near 0 and the
+   * cosine spreads over the whole range that clusters, uniqueness and search rely on.
+   */
+  center?: boolean;
 }
 
 export const mobileNetDefaults = {
@@ -45,15 +53,17 @@ export const mobileNetDefaults = {
   featureLayer: 'block_13_expand_relu',
   maxBatch: 16,
   engine: 'fused',
+  center: true,
 } as const satisfies Required<MobileNetEmbedderOptions>;
 
 /** The identity and input of the embedder these options make. */
 export function mobileNetModel(options: Required<MobileNetEmbedderOptions>): EmbedderModel {
   const dimension = mobileNetFeatureLayers[options.featureLayer];
   if (dimension === undefined) throw new Error(`unknown MobileNetV2 feature layer ${options.featureLayer}`);
+  const raw = `${nsfwjsVersion()}/${options.featureLayer}/avg/${options.inputSize}px/${options.pixelScale}`;
   return {
     name: 'nsfwjs-mobilenet-v2',
-    version: `${nsfwjsVersion()}/${options.featureLayer}/avg/${options.inputSize}px/${options.pixelScale}`,
+    version: options.center ? `${raw}/l2-centred-${featureMeanOf(raw).id}` : raw,
     dimension,
     inputSize: options.inputSize,
     fit: 'fill',
@@ -72,4 +82,32 @@ function nsfwjsVersion(): string {
     cachedVersion = `nsfwjs@${(JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version}`;
   }
   return cachedVersion;
+}
+
+export interface FeatureMean {
+  /** Short hash of the values: part of the model version, so a new mean is a new model. */
+  id: string;
+  mean: Float32Array;
+}
+
+interface FeatureMeanFile {
+  /** The uncentred model version each mean belongs to. */
+  means: Record<string, { source: string; values: number[] }>;
+}
+
+const meanFile = new URL('./mobilenet-feature-mean.json', import.meta.url);
+const means = new Map<string, FeatureMean>();
+
+/** The stored feature mean of an uncentred configuration (bench/neardup/feature-mean.ts writes it). */
+export function featureMeanOf(rawVersion: string): FeatureMean {
+  let m = means.get(rawVersion);
+  if (m === undefined) {
+    const file = JSON.parse(readFileSync(meanFile, 'utf8')) as FeatureMeanFile;
+    const entry = file.means[rawVersion];
+    if (entry === undefined) throw new Error(`no feature mean for ${rawVersion} in ${meanFile.pathname}: embed with center: false, or add one`);
+    const mean = Float32Array.from(entry.values);
+    m = { id: createHash('sha256').update(Buffer.from(mean.buffer)).digest('hex').slice(0, 8), mean };
+    means.set(rawVersion, m);
+  }
+  return m;
 }

@@ -3,7 +3,8 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { calibrationFor } from '../domain/similarity/calibration.ts';
 import type { KnnGraph } from '../domain/similarity/knn-graph.ts';
-import { packedHashDistance, packHashes, similarityLevel } from '../domain/similarity/levels.ts';
+import { descriptorCosine, packDescriptors } from '../domain/similarity/copy-descriptor.ts';
+import { similarityLevel } from '../domain/similarity/levels.ts';
 import type { Dataset, Task } from '../domain/types.ts';
 import type { EmbeddedItem } from '../ports/store.ts';
 import type { VectorIndex } from '../ports/vector-index.ts';
@@ -31,7 +32,7 @@ export async function similarityStage(deps: PipelineDeps, dataset: Dataset, _tas
   }
   const { index, items } = built;
   try {
-    const graph = await knnGraphOf(deps, dataset.id, model, index, items);
+    const graph = await knnGraphOf(deps, dataset.id, model, built);
     await writeSimilarityResults(deps, dataset.id, items, graph);
     await persistIndex(deps, dataset.id, model, index, items.length);
   } finally {
@@ -48,29 +49,38 @@ async function* embeddingPages(deps: PipelineDeps, datasetId: string, model: str
   }
 }
 
-async function buildIndex(deps: PipelineDeps, datasetId: string, model: string): Promise<{ index: VectorIndex; items: EmbeddedItem[] } | null> {
+interface BuiltIndex {
+  index: VectorIndex;
+  items: EmbeddedItem[];
+  descriptors: Uint8Array[];
+}
+
+async function buildIndex(deps: PipelineDeps, datasetId: string, model: string): Promise<BuiltIndex | null> {
   const items: EmbeddedItem[] = [];
+  const descriptors: Uint8Array[] = [];
   let index: VectorIndex | null = null;
   try {
     for await (const page of embeddingPages(deps, datasetId, model)) {
       index ??= await deps.vectors.create(page.dimension);
       await index.add(page.items.map((i) => i.seq), page.vectors);
       items.push(...page.items);
+      descriptors.push(...page.copyDescriptors);
     }
   } catch (err) {
     await index?.close();
     throw err;
   }
-  return index === null ? null : { index, items };
+  return index === null ? null : { index, items, descriptors };
 }
 
 /** Node i of the graph is items[i]; neighbours come back as seqs and are mapped to nodes. */
-async function knnGraphOf(deps: PipelineDeps, datasetId: string, model: string, index: VectorIndex, items: EmbeddedItem[]): Promise<KnnGraph> {
+async function knnGraphOf(deps: PipelineDeps, datasetId: string, model: string, { index, items, descriptors }: BuiltIndex): Promise<KnnGraph> {
   const n = items.length;
   const k = Math.min(deps.similarity.neighbours, Math.max(1, n - 1));
   const nodeOfSeq = new Map<number, number>(items.map((it, i) => [it.seq, i]));
   const exactOf = exactCopies(items);
-  const hashes = packHashes(items.map((i) => i.phash));
+  const packed = packDescriptors(descriptors);
+  descriptors.length = 0; // the packed copy is all that is needed from here on
   const calibration = calibrationFor(model);
   const g: KnnGraph = { n, k, neighbors: new Int32Array(n * k).fill(-1), cosine: new Float32Array(n * k), level: new Float32Array(n * k), exactOf };
   const source = (async function* () {
@@ -85,7 +95,7 @@ async function knnGraphOf(deps: PipelineDeps, datasetId: string, model: string, 
       const cosine = 1 - nb.distance;
       g.neighbors[s] = j;
       g.cosine[s] = cosine;
-      g.level[s] = exactOf[i] === exactOf[j] ? 1 : calibration === null ? 0 : similarityLevel(calibration, cosine, packedHashDistance(hashes, i, j));
+      g.level[s] = exactOf[i] === exactOf[j] ? 1 : calibration === null ? 0 : similarityLevel(calibration, cosine, descriptorCosine(packed, i, j));
       s++;
     }
   }

@@ -17,6 +17,11 @@ export interface Embedding {
   model: string;
   /** L2-normalised. */
   vector: Float32Array;
+  /**
+   * 256 gray levels (16 × 16, contrast-stretched): compared between candidate pairs to tell a
+   * copy from a look-alike (calibrated levels, SPEC §7).
+   */
+  copyDescriptor: Uint8Array;
 }
 
 export interface VideoFrameFile {
@@ -32,7 +37,8 @@ export interface VideoFrameFile {
 export interface MediaProcessor {
   /** name@version of the embeddings analyzeImage returns (known without loading the model). */
   readonly embeddingModel: string;
-  analyzeImage(path: string): Promise<AnalyzedImage>;
+  /** With `region`, only that rectangle of the upright image (pixels) is analysed. */
+  analyzeImage(path: string, options?: { region?: { left: number; top: number; width: number; height: number } }): Promise<AnalyzedImage>;
   probeVideo(path: string): Promise<Record<string, unknown>>;
   extractFrames(path: string, outDir: string): Promise<VideoFrameFile[]>;
   close(): Promise<void>;

@@ -204,6 +204,8 @@ export interface EmbeddingPage {
   /** items.length × dimension values, row i belonging to items[i]. */
   vectors: Float32Array;
   dimension: number;
+  /** The copy descriptor of each item, in item order. */
+  copyDescriptors: Uint8Array[];
 }
 
 /** The similarity stage's per-item results (SPEC §5). Issue confidences are null when absent. */

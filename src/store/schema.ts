@@ -159,6 +159,7 @@ export interface EmbeddingsTable {
   model: string;
   /** Float32 little-endian. */
   vector: Uint8Array;
+  copy_descriptor: Uint8Array;
 }
 
 export interface ItemScoresTable {

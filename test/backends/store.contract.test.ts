@@ -62,7 +62,7 @@ const facts = (n = 1): ImageFacts => ({
   quality: { blurVariance: 1.5, brightnessMean: 0.5, darkFraction: 0, brightFraction: 0, blur: 0, dark: 0, bright: 0 },
   thumbKey: `thumbs/${n}.webp`,
   sizeBytes: 6_000_000_000,
-  embedding: { model: 'test-model@1', vector: new Float32Array([0.6, 0.8, n / 1000]) },
+  embedding: { model: 'test-model@1', vector: new Float32Array([0.6, 0.8, n / 1000]), copyDescriptor: new Uint8Array(256).fill(n % 256) },
 });
 
 async function rejectsWith(p: Promise<unknown>, code: string): Promise<void> {

@@ -15,6 +15,7 @@ export async function up(db: Kysely<any>, d: DialectHelpers): Promise<void> {
     .addColumn('dataset_id', d.text, (c) => c.notNull().references('datasets.id').onDelete('cascade'))
     .addColumn('model', d.text, (c) => c.notNull())
     .addColumn('vector', d.blob, (c) => c.notNull())
+    .addColumn('copy_descriptor', d.blob, (c) => c.notNull())
     .execute();
   await db.schema.createIndex('embeddings_dataset').on('embeddings').columns(['dataset_id', 'model', 'seq']).execute();
 

@@ -65,7 +65,8 @@ export function vectorOf(bytes: Uint8Array): Float32Array {
 }
 
 function embeddingRow(itemId: string, datasetId: string, f: ImageFacts) {
-  return { item_id: itemId, dataset_id: datasetId, model: f.embedding.model, vector: vectorBytes(f.embedding.vector) };
+  const e = f.embedding;
+  return { item_id: itemId, dataset_id: datasetId, model: e.model, vector: vectorBytes(e.vector), copy_descriptor: Buffer.from(e.copyDescriptor) };
 }
 
 /**

@@ -11,7 +11,7 @@ export function similarityRepo(db: Kysely<DB>, d: DialectHelpers): SimilarityRep
       const rows = await db
         .selectFrom('embeddings as e')
         .innerJoin('items as i', 'i.id', 'e.item_id')
-        .select(['e.seq', 'e.item_id', 'e.vector', 'i.kind', 'i.parent_id', 'i.byte_hash', 'i.phash', 'i.quality'])
+        .select(['e.seq', 'e.item_id', 'e.vector', 'e.copy_descriptor', 'i.kind', 'i.parent_id', 'i.byte_hash', 'i.phash', 'i.quality'])
         .where('e.dataset_id', '=', datasetId)
         .where('e.model', '=', model)
         .where('e.seq', '>', afterSeq)
@@ -25,6 +25,7 @@ export function similarityRepo(db: Kysely<DB>, d: DialectHelpers): SimilarityRep
       return {
         dimension,
         vectors,
+        copyDescriptors: rows.map((r) => new Uint8Array(r.copy_descriptor)),
         items: rows.map((r) => ({
           seq: Number(r.seq),
           itemId: r.item_id,

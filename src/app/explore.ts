@@ -1,0 +1,128 @@
+import { DomainError } from '../domain/errors.ts';
+import type { User } from '../domain/types.ts';
+import { parseVql, type VqlFilter } from '../domain/vql.ts';
+import type { MediaRecord } from '../ports/store.ts';
+import type { AppContext } from './context.ts';
+import { visibleDataset } from './datasets.ts';
+import { clusterIdOf, mediaJson } from './media.ts';
+
+export const CLUSTERS_PER_PAGE = 100;
+const PREVIEWS_PER_CLUSTER = 10;
+/** Similarity search looks this deep at most (page_number × 100 beyond it is empty). */
+const MAX_SIMILAR = 10_000;
+
+export interface ExploreQuery {
+  entityType: 'IMAGES' | 'OBJECTS';
+  threshold: number;
+  pageNumber: number;
+  anchorMediaId?: string;
+  anchorType?: 'MEDIA' | 'UPLOAD';
+  vql?: string;
+  labels?: string;
+  caption?: string;
+}
+
+/**
+ * GET /api/v1/explore/{id} (SPEC §7): the dataset's clusters at a granularity, biggest first,
+ * each with previews; or, with an anchor, the media nearest to it, one per result, ranked by
+ * cosine distance. VQL filters (and `labels`) narrow both.
+ */
+export async function explore(ctx: AppContext, user: User, datasetId: string, q: ExploreQuery) {
+  await visibleDataset(ctx, user, datasetId);
+  const filters = filtersOf(q);
+  if (filters.some((f) => f.kind === 'text' && f.op === 'semantic') || q.caption !== undefined) {
+    throw new DomainError('UNPROCESSABLE', 'Text-to-image search needs a MULTIMODEL_IMAGE_ENCODING model, and none is configured');
+  }
+  const metadata = { dataset_id: datasetId, entity_type: q.entityType, threshold: q.threshold, page_number: q.pageNumber, page_size: CLUSTERS_PER_PAGE };
+  // Objects come with object detection (enrichment); a dataset without it has none.
+  if (q.entityType === 'OBJECTS') return { clusters: [], metadata: { ...metadata, total_clusters: 0 } };
+  if (q.anchorMediaId !== undefined) return similar(ctx, user, datasetId, q, filters, metadata);
+  if (q.anchorType !== undefined) throw new DomainError('UNPROCESSABLE', 'anchor_type needs anchor_media_id');
+
+  const { clusters, total } = await ctx.store.media.clusters(datasetId, q.threshold, filters, q.pageNumber * CLUSTERS_PER_PAGE, CLUSTERS_PER_PAGE);
+  const previews = await ctx.store.media.clusterPreviews(datasetId, q.threshold, clusters.map((c) => c.clusterId), filters, PREVIEWS_PER_CLUSTER);
+  return {
+    clusters: clusters.map((c) => ({
+      cluster_id: clusterIdOf(q.threshold, c.clusterId),
+      type: 'IMAGES',
+      n_images: c.nImages,
+      n_objects: 0,
+      n_videos: c.nVideos,
+      n_frames: c.nFrames,
+      similarity_threshold: String(q.threshold),
+      relevance_score: null,
+      relevance_score_type: null,
+      formed_by: 'EMBEDDINGS',
+      previews: (previews.get(c.clusterId) ?? []).map((m) => mediaJson(datasetId, m)),
+      labels: [],
+      user_tags: [],
+      captions: [],
+    })),
+    metadata: { ...metadata, total_clusters: total },
+  };
+}
+
+function filtersOf(q: ExploreQuery): VqlFilter[] {
+  const filters = parseVql(q.vql, 'vql');
+  if (q.labels !== undefined && q.labels.trim() !== '') {
+    let labels: unknown = q.labels;
+    try {
+      labels = JSON.parse(q.labels);
+    } catch {
+      labels = q.labels.split(',').map((l) => l.trim());
+    }
+    filters.push(...parseVql(JSON.stringify([{ labels: { op: 'one_of', value: Array.isArray(labels) ? labels : [labels] } }]), 'labels'));
+  }
+  return filters;
+}
+
+async function anchorVector(ctx: AppContext, user: User, datasetId: string, q: ExploreQuery): Promise<Float32Array> {
+  const missing = () => new DomainError('NOT_FOUND', `Anchor ${q.anchorMediaId} not found`);
+  if ((q.anchorType ?? 'MEDIA') === 'UPLOAD') {
+    const anchor = await ctx.store.similarity.getAnchor(q.anchorMediaId!);
+    if (anchor === null || anchor.datasetId !== datasetId) throw missing();
+    return anchor.vector;
+  }
+  const media = await ctx.store.media.get(datasetId, q.anchorMediaId!);
+  const embedding = media === null ? null : await ctx.store.similarity.embeddingOf(media.item.id);
+  if (embedding === null) throw missing();
+  return embedding.vector;
+}
+
+async function similar(ctx: AppContext, user: User, datasetId: string, q: ExploreQuery, filters: VqlFilter[], metadata: Record<string, unknown>) {
+  const vector = await anchorVector(ctx, user, datasetId, q);
+  const want = Math.min(MAX_SIMILAR, (q.pageNumber + 1) * CLUSTERS_PER_PAGE);
+  // Filters drop some hits: look deeper than the page so that it still fills when they do.
+  const hits = await ctx.vectorSearch.nearest(datasetId, ctx.pipeline.media.embeddingModel, vector, filters.length > 0 ? MAX_SIMILAR : want);
+  const keep = filters.length > 0 ? await ctx.store.media.matching(datasetId, hits.map((h) => h.itemId), filters) : null;
+  const ranked = keep === null ? hits : hits.filter((h) => keep.has(h.itemId));
+  const page = ranked.slice(q.pageNumber * CLUSTERS_PER_PAGE, (q.pageNumber + 1) * CLUSTERS_PER_PAGE);
+  const records = new Map((await ctx.store.media.byIds(datasetId, page.map((h) => h.itemId))).map((r): [string, MediaRecord] => [r.item.id, r]));
+  const clusters = page.flatMap((h) => {
+    const r = records.get(h.itemId);
+    if (r === undefined) return [];
+    const relevance = Math.round(h.distance * 1e6) / 1e6;
+    return [
+      {
+        cluster_id: `similar-${h.itemId}`,
+        type: 'IMAGES',
+        n_images: r.item.kind === 'image' ? 1 : 0,
+        n_objects: 0,
+        n_videos: 0,
+        n_frames: r.item.kind === 'video_frame' ? 1 : 0,
+        similarity_threshold: String(q.threshold),
+        relevance_score: relevance,
+        relevance_score_type: 'cosine_distance',
+        formed_by: 'SIMILARITY_SEARCH',
+        previews: [mediaJson(datasetId, r, { relevance_score: relevance })],
+        labels: [],
+        user_tags: [],
+        captions: [],
+      },
+    ];
+  });
+  return {
+    clusters,
+    metadata: { ...metadata, anchor_media_id: q.anchorMediaId, anchor_type: q.anchorType ?? 'MEDIA', total_clusters: ranked.length },
+  };
+}

@@ -1,0 +1,133 @@
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { DomainError } from '../domain/errors.ts';
+import { issueTypes, type IssueType } from '../domain/similarity/issues.ts';
+import type { User } from '../domain/types.ts';
+import { snapDuplicateLevel } from '../domain/vql.ts';
+import type { MediaRecord } from '../ports/store.ts';
+import type { AppContext } from './context.ts';
+import { visibleDataset } from './datasets.ts';
+
+export const MEDIA_NOT_FOUND = 'Media not found';
+
+/** What each issue's confidence is read from, named for the API's `reason`. */
+function issuesOf(r: MediaRecord): Array<Record<string, unknown>> {
+  const s = r.scores;
+  if (s === null) return [];
+  const q = r.item.quality;
+  const reasons: Record<IssueType, Record<string, unknown>> = {
+    duplicates: { max_similarity: round(s.maxSimilarity), duplicate_group_id: s.dupGroup, duplicate_threshold: 0.96 },
+    outliers: { mean_neighbour_distance: round(s.outlierScore), nearest_neighbour_cosine: round(s.nnCosine) },
+    blur: { blur_score: q?.blur ?? null, laplacian_variance: q ? round(q.blurVariance) : null },
+    dark: { dark_score: q?.dark ?? null, mean_brightness: q ? round(q.brightnessMean) : null, dark_fraction: q ? round(q.darkFraction) : null },
+    bright: { bright_score: q?.bright ?? null, mean_brightness: q ? round(q.brightnessMean) : null, bright_fraction: q ? round(q.brightFraction) : null },
+    mislabels: {},
+  };
+  return issueTypes.flatMap((type) => {
+    const confidence = s.issues[type];
+    return confidence === null ? [] : [{ issue_type: type, confidence: round(confidence), reason: reasons[type] }];
+  });
+}
+
+const round = (x: number) => Math.round(x * 10_000) / 10_000;
+
+/** A media item as the media and explore APIs show it. */
+export function mediaJson(datasetId: string, r: MediaRecord, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const { item, scores } = r;
+  const base = `/api/v1/dataset/${datasetId}/media/${item.id}`;
+  return {
+    media_id: item.id,
+    type: item.kind === 'video_frame' ? 'VIDEO_FRAME' : 'IMAGE',
+    file_name: item.fileName,
+    original_uri: item.originalUri,
+    media_uri: `${base}/image`,
+    media_thumb_uri: `${base}/thumbnail`,
+    width: item.width,
+    height: item.height,
+    format: item.format,
+    file_size: item.sizeBytes,
+    labels: [],
+    captions: [],
+    uniqueness_score: scores ? round(scores.uniqueness) : null,
+    cluster_id: scores ? clusterIdOf(0, scores.clusters[0]) : null,
+    duplicate_group_id: scores?.dupGroup ?? null,
+    issues: issuesOf(r),
+    ...(item.kind === 'video_frame' && { video_id: item.parentId, frame_index: item.frameIndex, frame_timestamp: item.frameTimestamp }),
+    ...extra,
+  };
+}
+
+/** Cluster ids are unique across granularities, so a client can never mix two levels up. */
+export const clusterIdOf = (granularity: number, clusterId: number): string => `${granularity}-${clusterId}`;
+
+export async function listMedia(ctx: AppContext, user: User, datasetId: string, page: { number: number; size: number }) {
+  await visibleDataset(ctx, user, datasetId);
+  const { media, total } = await ctx.store.media.page(datasetId, page.number * page.size, page.size);
+  return { media: media.map((m) => mediaJson(datasetId, m)), total };
+}
+
+async function visibleMedia(ctx: AppContext, user: User, datasetId: string, mediaId: string): Promise<MediaRecord> {
+  await visibleDataset(ctx, user, datasetId);
+  const record = await ctx.store.media.get(datasetId, mediaId);
+  if (record === null) throw new DomainError('NOT_FOUND', MEDIA_NOT_FOUND);
+  return record;
+}
+
+export async function getMedia(ctx: AppContext, user: User, datasetId: string, mediaId: string) {
+  const record = await visibleMedia(ctx, user, datasetId, mediaId);
+  const { item, scores } = record;
+  return {
+    ...mediaJson(datasetId, record),
+    scores: {
+      uniqueness: scores ? round(scores.uniqueness) : null,
+      max_similarity: scores ? round(scores.maxSimilarity) : null,
+      outlier: scores ? round(scores.outlierScore) : null,
+      blur: item.quality?.blur ?? null,
+      dark: item.quality?.dark ?? null,
+      bright: item.quality?.bright ?? null,
+    },
+    clusters: scores ? scores.clusters.map((c, g) => clusterIdOf(g, c)) : null,
+    byte_hash: item.byteHash,
+    phash: item.phash,
+    exif: item.exif,
+    created_at: item.createdAt,
+  };
+}
+
+/** Ids of the media duplicating `mediaId` at the level `threshold` snaps up to (default 0.96). */
+export async function duplicatesOf(ctx: AppContext, user: User, datasetId: string, mediaId: string, threshold: number): Promise<string[]> {
+  await visibleMedia(ctx, user, datasetId, mediaId);
+  return ctx.store.media.duplicateIds(datasetId, mediaId, snapDuplicateLevel(threshold));
+}
+
+const contentTypes: Record<string, string> = {
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+  gif: 'image/gif',
+  tiff: 'image/tiff',
+  heif: 'image/heif',
+  bmp: 'image/bmp',
+  jp2: 'image/jp2',
+};
+
+/** The original bytes (or, for a video frame, the extracted frame) or the thumbnail, streamed. */
+export async function mediaBytes(ctx: AppContext, user: User, datasetId: string, mediaId: string, which: 'image' | 'thumbnail') {
+  const { item } = await visibleMedia(ctx, user, datasetId, mediaId);
+  if (which === 'thumbnail') {
+    const blob = item.thumbKey === null ? null : await ctx.blobs.read(item.thumbKey);
+    if (blob === null) throw new DomainError('NOT_FOUND', 'Thumbnail not found');
+    return { stream: blob.stream, size: blob.size, contentType: 'image/webp' };
+  }
+  const type = item.kind === 'video_frame' ? 'image/jpeg' : (contentTypes[item.format ?? ''] ?? 'application/octet-stream');
+  let file: { path: string; release(): Promise<void> };
+  try {
+    file = await ctx.sources.openLocation(item.location);
+  } catch {
+    throw new DomainError('NOT_FOUND', 'The media file is no longer available at its source');
+  }
+  const stream: Readable = createReadStream(file.path);
+  const done = () => void file.release();
+  stream.once('close', done);
+  return { stream, size: null, contentType: type };
+}

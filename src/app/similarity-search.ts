@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import { DomainError } from '../domain/errors.ts';
+import type { User } from '../domain/types.ts';
+import { isoMicros } from '../lib/time.ts';
+import { MediaFailure } from '../ports/media-processor.ts';
+import type { AppContext } from './context.ts';
+import { visibleDataset } from './datasets.ts';
+
+export interface BoundingBox {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * `bounding_box` as Visual Layer scripts send it: a JSON array [x, y, width, height] or
+ * object {x, y, width, height} (or left/top), or "x,y,width,height"; whole pixels of the
+ * upright image.
+ */
+export function parseBoundingBox(raw: string): BoundingBox {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    value = raw.split(',').map((v) => Number(v.trim()));
+  }
+  let numbers: unknown[] = [];
+  if (Array.isArray(value)) numbers = value;
+  else if (value !== null && typeof value === 'object') {
+    const o = value as Record<string, unknown>;
+    numbers = [o.x ?? o.left, o.y ?? o.top, o.width ?? o.w, o.height ?? o.h];
+  }
+  const ok = numbers.length === 4 && numbers.every((n) => typeof n === 'number' && Number.isFinite(n) && n >= 0);
+  const [left, top, width, height] = numbers.map((n) => Math.round(n as number)) as [number, number, number, number];
+  if (!ok || width < 1 || height < 1) {
+    throw new DomainError('UNPROCESSABLE', 'bounding_box must be [x, y, width, height] in pixels, with width and height of at least 1');
+  }
+  return { left, top, width, height };
+}
+
+/**
+ * POST /api/v1/dataset/{id}/search-image-similarity: embeds the uploaded image (or the part
+ * inside the bounding box) with the dataset's model and keeps the vector as an anchor that
+ * explore's anchor_type=UPLOAD searches with. The image itself is not kept.
+ */
+export async function createUploadAnchor(
+  ctx: AppContext,
+  user: User,
+  datasetId: string,
+  upload: { path: string; fileName: string },
+  box: BoundingBox | null,
+): Promise<{ anchor_media_id: string; anchor_type: 'UPLOAD' }> {
+  await visibleDataset(ctx, user, datasetId);
+  let vector: Float32Array;
+  let model: string;
+  try {
+    const analysed = await ctx.pipeline.media.analyzeImage(upload.path, box ? { region: box } : undefined);
+    ({ vector, model } = analysed.embedding);
+  } catch (err) {
+    if (err instanceof MediaFailure) throw new DomainError('BAD_REQUEST', `The uploaded file cannot be used: ${err.message}`);
+    throw err;
+  }
+  const id = randomUUID();
+  await ctx.store.similarity.createAnchor({ id, datasetId, model, vector, fileName: upload.fileName, createdBy: user.id, createdAt: isoMicros() });
+  return { anchor_media_id: id, anchor_type: 'UPLOAD' };
+}

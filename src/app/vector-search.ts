@@ -1,0 +1,83 @@
+import type { BlobStore } from '../ports/blob-store.ts';
+import type { Store } from '../ports/store.ts';
+import type { VectorIndex, VectorIndexBackend } from '../ports/vector-index.ts';
+
+export interface VectorHit {
+  itemId: string;
+  /** Cosine distance: 0 = same direction; lower is closer (SPEC §7's relevance_score). */
+  distance: number;
+}
+
+export interface VectorSearch {
+  /** The `k` items nearest to `vector` in the dataset's index, nearest first; [] without an index. */
+  nearest(datasetId: string, model: string, vector: Float32Array, k: number): Promise<VectorHit[]>;
+  close(): Promise<void>;
+}
+
+interface Open {
+  builtAt: string;
+  index: Promise<VectorIndex>;
+}
+
+/**
+ * Serves similarity search from each dataset's saved index (written to the blob store by the
+ * similarity stage), so any process — an API process on another machine included — answers from
+ * the same index. An index is loaded on first use and kept while it is current; a newer build
+ * (its record's builtAt changed) is loaded on the next search. At most `maxOpen` stay open, the
+ * least recently used closed first.
+ */
+export function createVectorSearch(deps: { store: Store; blobs: BlobStore; vectors: VectorIndexBackend; maxOpen?: number }): VectorSearch {
+  const open = new Map<string, Open>();
+  const maxOpen = deps.maxOpen ?? 4;
+
+  const release = (entry: Open) => void entry.index.then((i) => i.close()).catch(() => {});
+
+  async function indexOf(datasetId: string, builtAt: string, blobKey: string): Promise<VectorIndex> {
+    const cached = open.get(datasetId);
+    if (cached && cached.builtAt === builtAt) {
+      open.delete(datasetId);
+      open.set(datasetId, cached); // most recently used last
+      return cached.index;
+    }
+    if (cached) release(cached);
+    const entry: Open = { builtAt, index: load(blobKey) };
+    open.set(datasetId, entry);
+    entry.index.catch(() => open.get(datasetId) === entry && open.delete(datasetId));
+    while (open.size > maxOpen) {
+      const [oldest, value] = open.entries().next().value as [string, Open];
+      open.delete(oldest);
+      release(value);
+    }
+    return entry.index;
+  }
+
+  async function load(blobKey: string): Promise<VectorIndex> {
+    const file = await deps.blobs.localFile(blobKey);
+    try {
+      return await deps.vectors.load(file.path);
+    } finally {
+      await file.release();
+    }
+  }
+
+  return {
+    async nearest(datasetId, model, vector, k) {
+      const record = await deps.store.similarity.vectorIndex(datasetId);
+      if (record === null || record.model !== model || record.dimension !== vector.length) return [];
+      const index = await indexOf(datasetId, record.builtAt, record.blobKey);
+      const hits = await index.search(vector, Math.min(k, record.size));
+      const seqs = Array.from(hits.keys, Number);
+      const ids = await deps.store.similarity.itemIdsOfSeqs(datasetId, seqs);
+      return seqs.flatMap((seq, i) => {
+        const itemId = ids.get(seq);
+        return itemId === undefined ? [] : [{ itemId, distance: hits.distances[i]! }];
+      });
+    },
+
+    async close() {
+      const entries = [...open.values()];
+      open.clear();
+      await Promise.all(entries.map((e) => e.index.then((i) => i.close()).catch(() => {})));
+    },
+  };
+}

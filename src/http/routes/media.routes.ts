@@ -1,0 +1,73 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../app/context.ts';
+import { duplicatesOf, getMedia, listMedia, mediaBytes } from '../../app/media.ts';
+import { callerOf } from '../auth.ts';
+import { ok } from '../schemas.ts';
+
+const MediaParams = Type.Object({ dataset_id: Type.String({ minLength: 1, maxLength: 64 }), media_id: Type.String({ minLength: 1, maxLength: 64 }) });
+type MediaParamsT = { dataset_id: string; media_id: string };
+
+export function mediaRoutes(app: FastifyInstance, ctx: AppContext): void {
+  app.get(
+    '/api/v1/dataset/:dataset_id/media',
+    {
+      schema: {
+        tags: ['media'],
+        summary: 'Every indexed image and video frame, in a stable order',
+        params: Type.Object({ dataset_id: Type.String({ minLength: 1, maxLength: 64 }) }),
+        querystring: Type.Object({
+          page_number: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+          page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+        }),
+        response: ok(Type.Object({ media: Type.Array(Type.Record(Type.String(), Type.Unknown())), total: Type.Integer() })),
+      },
+    },
+    async (req) => {
+      const { dataset_id } = req.params as { dataset_id: string };
+      const { page_number = 0, page_size = 100 } = req.query as { page_number?: number; page_size?: number };
+      return listMedia(ctx, callerOf(req), dataset_id, { number: page_number, size: page_size });
+    },
+  );
+
+  app.get(
+    '/api/v1/dataset/:dataset_id/media/:media_id',
+    { schema: { tags: ['media'], summary: 'One media item: metadata, issues, labels, scores', params: MediaParams } },
+    async (req) => {
+      const { dataset_id, media_id } = req.params as MediaParamsT;
+      return getMedia(ctx, callerOf(req), dataset_id, media_id);
+    },
+  );
+
+  app.get(
+    '/api/v1/dataset/:dataset_id/media/:media_id/duplicates',
+    {
+      schema: {
+        tags: ['media'],
+        summary: 'Ids of the media duplicating this one at a similarity level (0.96 … 1.0; other values snap up to the next level)',
+        params: MediaParams,
+        querystring: Type.Object({ threshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })) }),
+        response: ok(Type.Array(Type.String())),
+      },
+    },
+    async (req) => {
+      const { dataset_id, media_id } = req.params as MediaParamsT;
+      const { threshold = 0.96 } = req.query as { threshold?: number };
+      return duplicatesOf(ctx, callerOf(req), dataset_id, media_id, threshold);
+    },
+  );
+
+  for (const which of ['image', 'thumbnail'] as const) {
+    app.get(
+      `/api/v1/dataset/:dataset_id/media/:media_id/${which}`,
+      { schema: { tags: ['media'], summary: which === 'image' ? 'The media bytes (media_uri)' : 'The thumbnail, WebP (media_thumb_uri)', params: MediaParams } },
+      async (req, reply) => {
+        const { dataset_id, media_id } = req.params as MediaParamsT;
+        const bytes = await mediaBytes(ctx, callerOf(req), dataset_id, media_id, which);
+        void reply.type(bytes.contentType).header('Cache-Control', 'private, max-age=3600').header('X-Content-Type-Options', 'nosniff');
+        if (bytes.size !== null) void reply.header('Content-Length', String(bytes.size));
+        return reply.send(bytes.stream);
+      },
+    );
+  }
+}
