@@ -12,12 +12,16 @@ export interface TestServer {
   server: RunningServer;
   admin: Credentials;
   dataDir: string;
-  close(): Promise<void>;
+  /** Stops the server; its data dir is removed unless `keepData` (to start another server on it). */
+  close(options?: { keepData?: boolean }): Promise<void>;
 }
 
-/** A real server in this process on a free port, with its own data dir and an admin key pair. */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'strata-test-'));
+/**
+ * A real server in this process on a free port, with its own data dir (or `dataDir`, to start
+ * again on what an earlier server left) and an admin key pair.
+ */
+export async function startTestServer(env: Record<string, string> = {}, options: { dataDir?: string } = {}): Promise<TestServer> {
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'strata-test-')));
   const config = loadConfig({
     STRATA_DATA_DIR: dataDir,
     STRATA_PORT: '0',
@@ -35,9 +39,9 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     server,
     admin,
     dataDir,
-    async close() {
+    async close({ keepData = false } = {}) {
       await server.stop();
-      await rm(dataDir, { recursive: true, force: true });
+      if (!keepData) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

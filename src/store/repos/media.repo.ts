@@ -42,9 +42,10 @@ const likeWord = (w: string) => `%${w.toLowerCase().replace(/[\\%_]/g, (c) => `\
 function condition(eb: EB, f: VqlFilter): Expression<SqlBool> {
   switch (f.kind) {
     case 'issues': {
+      // NULL (no such issue) must read as false, not unknown, or `not` would drop those rows too.
       const has = f.issues.flatMap((t) => {
         const col = issueColumns[t];
-        return col ? [eb(col, '>=', f.confidenceMin)] : [];
+        return col ? [eb(eb.fn.coalesce(col, sql.lit(-1)), '>=', f.confidenceMin)] : [];
       });
       const any = has.length > 0 ? eb.or(has) : sql<SqlBool>`1 = 0`;
       return f.mode === 'in' ? any : eb.not(any);

@@ -1,0 +1,250 @@
+import { copyFile, readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addUser } from '../../src/app/accounts.ts';
+import { credentialsFor, getJson, waitForDatasetStatus } from '../helpers/client.ts';
+import { tempDir } from '../helpers/folders.ts';
+import { photosDir } from '../helpers/test-media.ts';
+import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+
+/**
+ * Media, explore and similarity search over a real indexed folder: 24 distinct photos, two
+ * edited copies of one of them (half size, and brighter with a caption-like bar), and a
+ * byte-identical copy of another.
+ */
+const PHOTOS = 24;
+let t: TestServer;
+let root: string;
+let id: string;
+let names: string[];
+let media: any[];
+const byName = (name: string) => media.find((m) => m.file_name === name)!;
+
+async function createDataset(dir: string): Promise<string> {
+  const fd = new FormData();
+  fd.set('dataset_name', 'explore');
+  fd.set('bucket_path', dir);
+  const res = await fetch(`${t.url}/api/v1/dataset`, { method: 'POST', headers: { authorization: `Bearer ${t.admin.token}` }, body: fd });
+  return (await res.json()).dataset_id;
+}
+
+const get = (path: string, token = t.admin.token) => getJson(t.url, path, token);
+const explore = (query: string) => get(`/api/v1/explore/${id}?${query}`);
+
+beforeAll(async () => {
+  root = await tempDir('strata-explore-');
+  const all = (await readdir(await photosDir())).filter((n) => n.startsWith('darknet-') || n.startsWith('mate-nature') || n.startsWith('opencv-left0'));
+  names = all.sort().slice(0, PHOTOS);
+  for (const n of names) await copyFile(join(await photosDir(), n), join(root, n));
+  const source = join(root, names[0]!);
+  const meta = await sharp(source).metadata();
+  await sharp(source).resize(Math.round(meta.width! / 2)).jpeg({ quality: 80 }).toFile(join(root, 'edit-half.jpg'));
+  const bar = Buffer.from(`<svg width="${meta.width}" height="${Math.round(meta.height! / 10)}"><rect width="100%" height="100%" fill="black"/></svg>`);
+  await sharp(source).modulate({ brightness: 1.15 }).composite([{ input: bar, gravity: 'south' }]).jpeg({ quality: 85 }).toFile(join(root, 'edit-bright-bar.jpg'));
+  await copyFile(join(root, names[1]!), join(root, 'exact-copy.jpg'));
+  t = await startTestServer({ STRATA_IMPORT_ROOTS: root });
+  id = await createDataset(root);
+  await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'ERROR'], 300_000);
+  media = (await get(`/api/v1/dataset/${id}/media?page_size=1000`)).body.media;
+}, 400_000);
+afterAll(async () => t?.close());
+
+describe('media', () => {
+  it('lists every indexed image once, in a stable order, with paging', async () => {
+    expect(media).toHaveLength(PHOTOS + 3);
+    const all = await get(`/api/v1/dataset/${id}/media?page_size=1000`);
+    expect(all.body.total).toBe(PHOTOS + 3);
+    const first = await get(`/api/v1/dataset/${id}/media?page_number=0&page_size=10`);
+    const second = await get(`/api/v1/dataset/${id}/media?page_number=1&page_size=10`);
+    expect([...first.body.media, ...second.body.media].map((m: any) => m.media_id)).toEqual(media.slice(0, 20).map((m) => m.media_id));
+    expect((await get(`/api/v1/dataset/${id}/media?page_size=5000`)).status).toBe(422);
+  });
+
+  it('shows metadata, scores and issues with the figure behind each', async () => {
+    const m = byName(names[3]!);
+    const detail = await get(`/api/v1/dataset/${id}/media/${m.media_id}`);
+    expect(detail.status).toBe(200);
+    expect(detail.body).toMatchObject({ media_id: m.media_id, type: 'IMAGE', file_name: names[3], format: 'jpeg' });
+    expect(detail.body.width).toBeGreaterThan(0);
+    expect(detail.body.uniqueness_score).toBeGreaterThanOrEqual(0);
+    expect(detail.body.uniqueness_score).toBeLessThanOrEqual(1);
+    expect(detail.body.clusters).toHaveLength(5);
+    expect(detail.body.media_uri).toBe(`/api/v1/dataset/${id}/media/${m.media_id}/image`);
+    const copy = await get(`/api/v1/dataset/${id}/media/${byName('exact-copy.jpg').media_id}`);
+    expect(copy.body.uniqueness_score).toBe(0);
+    const dup = copy.body.issues.find((i: any) => i.issue_type === 'duplicates');
+    expect(dup).toMatchObject({ confidence: 1, reason: { max_similarity: 1, duplicate_threshold: 0.96 } });
+    expect((await get(`/api/v1/dataset/${id}/media/not-a-media`)).status).toBe(404);
+  });
+
+  it('finds the edited copies at 0.96, only the identical file at 1.0, and nothing else', async () => {
+    const original = byName(names[0]!);
+    const dups = await get(`/api/v1/dataset/${id}/media/${original.media_id}/duplicates`);
+    expect(dups.status).toBe(200);
+    expect(new Set(dups.body)).toEqual(new Set([byName('edit-half.jpg').media_id, byName('edit-bright-bar.jpg').media_id]));
+    const exact = await get(`/api/v1/dataset/${id}/media/${byName(names[1]!).media_id}/duplicates?threshold=1`);
+    expect(exact.body).toEqual([byName('exact-copy.jpg').media_id]);
+    expect((await get(`/api/v1/dataset/${id}/media/${original.media_id}/duplicates?threshold=1`)).body).toEqual([]);
+    // 0.95 snaps up to 0.96; 1.5 is refused
+    expect(new Set((await get(`/api/v1/dataset/${id}/media/${original.media_id}/duplicates?threshold=0.95`)).body)).toEqual(new Set(dups.body));
+    expect((await get(`/api/v1/dataset/${id}/media/${original.media_id}/duplicates?threshold=1.5`)).status).toBe(422);
+    for (const m of media.filter((x) => ![names[0], names[1], 'edit-half.jpg', 'edit-bright-bar.jpg', 'exact-copy.jpg'].includes(x.file_name))) {
+      expect((await get(`/api/v1/dataset/${id}/media/${m.media_id}/duplicates`)).body, m.file_name).toEqual([]);
+    }
+  });
+
+  it('serves the image and thumbnail bytes behind media_uri, to those who may see the dataset', async () => {
+    const m = byName(names[2]!);
+    const image = await fetch(`${t.url}${m.media_uri}`, { headers: { authorization: `Bearer ${t.admin.token}` } });
+    expect(image.status).toBe(200);
+    expect(image.headers.get('content-type')).toBe('image/jpeg');
+    expect(Buffer.from(await image.arrayBuffer()).equals(await readFile(join(root, names[2]!)))).toBe(true);
+    const thumb = await fetch(`${t.url}${m.media_thumb_uri}`, { headers: { authorization: `Bearer ${t.admin.token}` } });
+    expect(thumb.headers.get('content-type')).toBe('image/webp');
+    expect((await sharp(Buffer.from(await thumb.arrayBuffer())).metadata()).format).toBe('webp');
+    expect((await fetch(`${t.url}${m.media_uri}`)).status).toBe(401);
+    await addUser(t.server.ctx.accounts, { email: 'stranger@example.com', password: 'stranger-password', role: 'editor' });
+    const stranger = await credentialsFor(t.url, 'stranger@example.com', 'stranger-password');
+    expect((await fetch(`${t.url}${m.media_uri}`, { headers: { authorization: `Bearer ${stranger.token}` } })).status).toBe(404);
+    expect((await get(`/api/v1/explore/${id}`, stranger.token)).status).toBe(404);
+  });
+});
+
+describe('explore', () => {
+  it('pages clusters biggest first, every image in exactly one cluster per threshold, coarser ones nesting finer ones', async () => {
+    const clusterOf: Array<Map<string, string>> = [];
+    for (let threshold = 0; threshold <= 4; threshold++) {
+      const res = await explore(`threshold=${threshold}`);
+      expect(res.status).toBe(200);
+      const { clusters, metadata } = res.body;
+      expect(metadata.total_clusters).toBe(clusters.length);
+      const sizes = clusters.map((c: any) => c.n_images);
+      expect(sizes).toEqual([...sizes].sort((a: number, b: number) => b - a));
+      expect(sizes.reduce((a: number, b: number) => a + b, 0)).toBe(PHOTOS + 3);
+      const map = new Map<string, string>();
+      for (const c of clusters) {
+        expect(c.previews.length).toBe(Math.min(c.n_images, 10));
+        for (const ids of await clusterMembers(c, threshold)) map.set(ids, c.cluster_id);
+      }
+      clusterOf.push(map);
+    }
+    // Nesting: two images together at a finer threshold stay together at every coarser one.
+    const ids = media.map((m) => m.media_id);
+    for (let g = 1; g <= 4; g++) {
+      for (const a of ids) for (const b of ids) {
+        if (clusterOf[g - 1]!.get(a) === clusterOf[g - 1]!.get(b)) expect(clusterOf[g]!.get(a)).toBe(clusterOf[g]!.get(b));
+      }
+    }
+    // The original and its two edits share a cluster at the finest threshold.
+    const fine = clusterOf[0]!;
+    expect(fine.get(byName('edit-half.jpg').media_id)).toBe(fine.get(byName(names[0]!).media_id));
+    expect((await explore('threshold=5')).status).toBe(422);
+    expect((await explore('threshold=0&page_number=1')).body.clusters).toEqual([]);
+  });
+
+  /** Every member of a cluster, through the media detail (previews hold at most 10). */
+  async function clusterMembers(cluster: any, threshold: number): Promise<string[]> {
+    const out: string[] = [];
+    for (const m of media) {
+      const d = await get(`/api/v1/dataset/${id}/media/${m.media_id}`);
+      if (d.body.clusters[threshold] === cluster.cluster_id) out.push(m.media_id);
+    }
+    expect(out.length).toBe(cluster.n_images);
+    return out;
+  }
+
+  it('filters with VQL and refuses bad VQL with a 422 that says where', async () => {
+    const vql = (v: unknown) => explore(`threshold=0&vql=${encodeURIComponent(JSON.stringify(v))}`);
+    const dupes = await vql([{ duplicates: { op: 'duplicates', value: 0.96 } }]);
+    const dupIds = dupes.body.clusters.flatMap((c: any) => c.previews.map((p: any) => p.file_name)).sort();
+    expect(dupIds).toEqual([names[0], names[1], 'edit-bright-bar.jpg', 'edit-half.jpg', 'exact-copy.jpg'].sort());
+    const exact = await vql([{ duplicates: { op: 'duplicates', value: 1 } }]);
+    expect(exact.body.clusters.flatMap((c: any) => c.previews.map((p: any) => p.file_name)).sort()).toEqual([names[1], 'exact-copy.jpg'].sort());
+    const text = await vql([{ text: { op: 'fts', value: 'EDIT' } }]);
+    expect(text.body.clusters.flatMap((c: any) => c.previews.map((p: any) => p.file_name)).sort()).toEqual(['edit-bright-bar.jpg', 'edit-half.jpg']);
+    const unique = await vql([{ uniqueness: { op: 'uniqueness', value: 0.01 } }, { issues: { op: 'issue', value: 'duplicates', mode: 'out' } }]);
+    const uniqueNames = unique.body.clusters.flatMap((c: any) => c.previews.map((p: any) => p.file_name));
+    expect(uniqueNames).not.toContain('exact-copy.jpg');
+    expect(uniqueNames.length).toBe(PHOTOS - 2);
+    expect((await vql([{ labels: { op: 'one_of', value: ['dog'] } }])).body.clusters).toEqual([]);
+
+    const bad = await vql([{ issues: { op: 'issue', value: 'blurry' } }, { duplicates: { op: 'duplicates', value: 2 } }]);
+    expect(bad.status).toBe(422);
+    expect(bad.body.detail.map((d: any) => d.loc)).toEqual([
+      ['query', 'vql', 0, 'issues', 'value'],
+      ['query', 'vql', 1, 'duplicates', 'value'],
+    ]);
+    const notJson = await explore('vql=%5B%7B');
+    expect(notJson.status).toBe(422);
+    expect(notJson.body.detail[0].type).toBe('json_invalid');
+    expect((await vql([{ text: { op: 'semantic', value: 'a dog' } }])).status).toBe(422);
+  });
+
+  it('finds the media nearest to a dataset image, itself first at distance 0, ranked by cosine distance', async () => {
+    const anchor = byName(names[0]!);
+    const res = await explore(`anchor_media_id=${anchor.media_id}&anchor_type=MEDIA`);
+    expect(res.status).toBe(200);
+    const scores = res.body.clusters.map((c: any) => c.relevance_score);
+    expect(res.body.clusters[0].previews[0].media_id).toBe(anchor.media_id);
+    expect(scores[0]).toBeCloseTo(0, 4);
+    expect(scores).toEqual([...scores].sort((a: number, b: number) => a - b));
+    expect(res.body.clusters).toHaveLength(PHOTOS + 3);
+    expect(res.body.clusters[0]).toMatchObject({ relevance_score_type: 'cosine_distance', formed_by: 'SIMILARITY_SEARCH' });
+    const nearest = res.body.clusters.slice(1, 3).map((c: any) => c.previews[0].file_name).sort();
+    expect(nearest).toEqual(['edit-bright-bar.jpg', 'edit-half.jpg']);
+    expect((await explore('anchor_media_id=nope&anchor_type=MEDIA')).status).toBe(404);
+  });
+
+  it('searches by an uploaded image, and by the part of it inside a bounding box', async () => {
+    const upload = async (file: Buffer, box?: string) => {
+      const fd = new FormData();
+      fd.set('file', new Blob([new Uint8Array(file)]), 'query.jpg');
+      if (box !== undefined) fd.set('bounding_box', box);
+      return fetch(`${t.url}/api/v1/dataset/${id}/search-image-similarity`, { method: 'POST', headers: { authorization: `Bearer ${t.admin.token}` }, body: fd });
+    };
+    const target = join(root, names[5]!);
+    const query = await sharp(target).resize(300).jpeg({ quality: 70 }).toBuffer();
+    const res = await upload(query);
+    expect(res.status).toBe(200);
+    const anchor = await res.json();
+    expect(anchor.anchor_type).toBe('UPLOAD');
+    const found = await explore(`anchor_media_id=${anchor.anchor_media_id}&anchor_type=UPLOAD`);
+    expect(found.body.clusters[0].previews[0].file_name).toBe(names[5]);
+    expect(found.body.clusters[0].relevance_score).toBeLessThan(0.1);
+
+    // A query image holding the target in its left half, the rest noise: the box picks it out.
+    const meta = await sharp(target).metadata();
+    const w = meta.width!;
+    const h = meta.height!;
+    const noise = await sharp({ create: { width: w, height: h, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).png().toBuffer();
+    const canvas = await sharp({ create: { width: 2 * w, height: h, channels: 3, background: '#000' } })
+      .composite([{ input: await sharp(target).toBuffer(), left: 0, top: 0 }, { input: noise, left: w, top: 0 }])
+      .jpeg({ quality: 90 })
+      .toBuffer();
+    const boxed = await (await upload(canvas, JSON.stringify([0, 0, w, h]))).json();
+    const boxedFound = await explore(`anchor_media_id=${boxed.anchor_media_id}&anchor_type=UPLOAD`);
+    expect(boxedFound.body.clusters[0].previews[0].file_name).toBe(names[5]);
+
+    expect((await upload(canvas, '[0, 0, 99999, 10]')).status).toBe(400);
+    expect((await upload(canvas, 'not a box')).status).toBe(422);
+    expect((await upload(Buffer.from('not an image at all'))).status).toBe(400);
+    expect((await explore('anchor_media_id=00000000-0000-0000-0000-000000000000&anchor_type=UPLOAD')).status).toBe(404);
+    const noFile = await fetch(`${t.url}/api/v1/dataset/${id}/search-image-similarity`, { method: 'POST', headers: { authorization: `Bearer ${t.admin.token}` }, body: new FormData() });
+    expect(noFile.status).toBe(400);
+  });
+});
+
+describe('after a restart', () => {
+  it('gives the same clusters, duplicates and similarity results from the stored index', async () => {
+    const snapshot = async () => ({
+      clusters: (await explore('threshold=2')).body.clusters.map((c: any) => [c.cluster_id, c.n_images]),
+      dups: (await get(`/api/v1/dataset/${id}/media/${byName(names[0]!).media_id}/duplicates`)).body.sort(),
+      similar: (await explore(`anchor_media_id=${byName(names[4]!).media_id}`)).body.clusters.map((c: any) => [c.previews[0].media_id, c.relevance_score]),
+    });
+    const before = await snapshot();
+    await t.close({ keepData: true });
+    t = await startTestServer({ STRATA_IMPORT_ROOTS: root }, { dataDir: t.dataDir });
+    expect(await snapshot()).toEqual(before);
+  });
+});
