@@ -291,6 +291,23 @@ describe('an s3:// dataset indexed by two workers, one killed with SIGKILL midwa
     }
   });
 
+  it('answers explore and similarity search in the API process, from the index a worker saved in S3', async () => {
+    expect(await listKeys(`datasets/${id}/vectors.usearch`)).toEqual([`datasets/${id}/vectors.usearch`]);
+    const media = (await getJson(api.url, `/api/v1/dataset/${id}/media?page_size=1000`, admin.token)).body.media;
+    expect(media).toHaveLength(PHOTOS);
+    const clusters = (await getJson(api.url, `/api/v1/explore/${id}?threshold=4`, admin.token)).body.clusters;
+    expect(clusters.reduce((n: number, c: { n_images: number }) => n + c.n_images, 0)).toBe(PHOTOS);
+    const anchor = media[7];
+    const similar = await getJson(api.url, `/api/v1/explore/${id}?anchor_media_id=${anchor.media_id}&anchor_type=MEDIA`, admin.token);
+    expect(similar.status).toBe(200);
+    expect(similar.body.clusters).toHaveLength(PHOTOS);
+    expect(similar.body.clusters[0].previews[0].media_id).toBe(anchor.media_id);
+    expect(similar.body.clusters[0].relevance_score).toBeCloseTo(0, 4);
+    const thumb = await fetch(`${api.url}${anchor.media_thumb_uri}`, { headers: { authorization: `Bearer ${admin.token}` } });
+    expect(thumb.status).toBe(200);
+    expect(thumb.headers.get('content-type')).toBe('image/webp');
+  });
+
   it('left all the decoding to the workers: the API process never loaded the decoder', () => {
     // Any decode in the API process, on any thread, would map libvips (sharp's decoder) into
     // it; the worker's map shows the check can see it. Its log has no job lines (workers log
