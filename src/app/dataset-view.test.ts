@@ -16,7 +16,7 @@ const task: Task = {
 describe('dataset view', () => {
   it('shows progress, processing and a Retry-After while an operation runs', () => {
     const v = datasetView(dataset, task);
-    expect(v.body).toMatchObject({ status: 'INDEXING', status_new: 'INDEXING', progress: Math.floor((100 * 10) / 42) }); // 40 items + similarity + summarize
+    expect(v.body).toMatchObject({ status: 'INDEXING', status_new: 'INDEXING', progress: Math.floor((100 * 10) / 43) }); // 40 items + similarity (2 units) + summarize
     expect(v.body.processing).toMatchObject({ operation: 'CREATE', stage: 'items', done: 10, total: 40, failed: 0, eta_seconds: 30 });
     expect(v.retryAfter).toBe(1);
   });

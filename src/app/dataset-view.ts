@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { legacyStatus } from '../domain/dataset-status.ts';
 import { etaSeconds, progressPercent, retryAfterSeconds } from '../domain/progress.ts';
 import type { Dataset, Task } from '../domain/types.ts';
-import { afterStagesDone, pipelineOf } from '../pipeline/graph.ts';
+import { afterStagesDone, afterStageWeights, pipelineOf } from '../pipeline/graph.ts';
 
 export interface DatasetView {
   body: Record<string, unknown>;
@@ -27,8 +27,12 @@ export function datasetView(dataset: Dataset, task: Task | null): DatasetView {
   const running = isRunning(task);
   let progress = 0;
   if (task !== null) {
-    const p = pipelineOf(task.operation);
-    progress = progressPercent(task, p.after.length, afterStagesDone(task.operation, task.stage));
+    const atAfterStage = (pipelineOf(task.operation).after as readonly string[]).includes(task.stage);
+    progress = progressPercent(task, {
+      weights: afterStageWeights(task.operation, task.total ?? 0),
+      done: afterStagesDone(task.operation, task.stage),
+      current: atAfterStage ? task.progress / 100 : 0,
+    });
   }
   if (dataset.status === 'READY' || dataset.status === 'PARTIAL INDEX') progress = 100;
   const body: Record<string, unknown> = {

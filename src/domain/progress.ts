@@ -1,16 +1,29 @@
 import type { Task } from './types.ts';
 
+/** The dataset-level stages after the items, as progress counts them. */
+export interface AfterStages {
+  /** Work units of each, in order (a stage that scales with the dataset weighs more). */
+  weights: readonly number[];
+  /** How many are finished. */
+  done: number;
+  /** Share (0 … 1) of the current one done, as the stage reports it. */
+  current: number;
+}
+
 /**
- * Progress of an operation as a share of work units: one per source file, plus one per
- * dataset-level stage after the items. Counters only grow and the total is fixed once the
- * source is listed, so the percentage never moves backwards; it reaches 100 only when the
- * operation has ended.
+ * Progress of an operation as a share of work units: one per source file, plus the weights of
+ * the dataset-level stages after the items (each reporting its own share as it goes). Counters
+ * only grow and the total is fixed once the source is listed, so the percentage never moves
+ * backwards; it reaches 100 only when the operation has ended.
  */
-export function progressPercent(task: Task, afterStages: number, afterDone: number): number {
+export function progressPercent(task: Task, after: AfterStages): number {
   if (task.status === 'COMPLETED' || task.status === 'FAILED' || task.status === 'ABORTED') return 100;
   if (task.total === null) return 0;
-  const units = task.total + afterStages;
+  const afterUnits = after.weights.reduce((a, w) => a + w, 0);
+  const units = task.total + afterUnits;
   if (units === 0) return 0;
+  const current = (after.weights[after.done] ?? 0) * Math.min(1, Math.max(0, after.current));
+  const afterDone = after.weights.slice(0, after.done).reduce((a, w) => a + w, 0) + current;
   const done = Math.min(task.done + task.failed, task.total) + afterDone;
   return Math.min(99, Math.floor((100 * done) / units));
 }

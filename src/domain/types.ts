@@ -49,7 +49,10 @@ export interface Task {
   total: number | null;
   done: number;
   failed: number;
-  /** Highest percentage shown so far: progress never moves backwards. */
+  /**
+   * Percent of the current dataset-level stage done, as the stage reports it: 0 when a stage
+   * begins, never lower within one (the dataset's progress is computed from it and the counts).
+   */
   progress: number;
   createdBy: string;
   createdAt: string;

@@ -23,18 +23,22 @@ export const vectorIndexKeyOf = (datasetId: string): string => `datasets/${datas
  * groups, clusters, uniqueness, outliers and issues from that graph. Re-running it replaces
  * every result, so a retried or repeated run converges to the same state.
  */
-export async function similarityStage(deps: PipelineDeps, dataset: Dataset, _task: Task): Promise<void> {
+export async function similarityStage(deps: PipelineDeps, dataset: Dataset, task: Task): Promise<void> {
   const model = deps.media.embeddingModel;
-  const built = await buildIndex(deps, dataset.id, model);
+  // Building the index and searching every item take about the same time; writing is quick.
+  const report = stageReporter(deps, task);
+  const expected = Math.max(1, dataset.nImages + dataset.nFrames);
+  const built = await buildIndex(deps, dataset.id, model, (n) => report(0.45 * (n / expected)));
   if (built === null) {
     await deps.store.similarity.clearResults(dataset.id);
     return;
   }
   const { index, items } = built;
   try {
-    const graph = await knnGraphOf(deps, dataset.id, model, built);
+    const graph = await knnGraphOf(deps, dataset.id, model, built, (rows) => report(0.45 + 0.45 * (rows / items.length)));
     await writeSimilarityResults(deps, dataset.id, items, graph);
     await persistIndex(deps, dataset.id, model, index, items.length);
+    await report(1);
   } finally {
     await index.close();
   }
@@ -55,7 +59,23 @@ interface BuiltIndex {
   descriptors: Uint8Array[];
 }
 
-async function buildIndex(deps: PipelineDeps, datasetId: string, model: string): Promise<BuiltIndex | null> {
+/**
+ * Records the stage's share done (0 … 1) on the task, at most once a second and only when the
+ * shown percentage moves, so that a long stage shows progress without flooding the store.
+ */
+function stageReporter(deps: PipelineDeps, task: Task): (fraction: number) => Promise<void> {
+  let shown = -1;
+  let at = 0;
+  return async (fraction) => {
+    const percent = Math.floor(100 * Math.min(1, Math.max(0, fraction)));
+    if (percent <= shown || (percent < 100 && Date.now() - at < 1000)) return;
+    shown = percent;
+    at = Date.now();
+    await deps.store.tasks.update(task.id, { progress: percent });
+  };
+}
+
+async function buildIndex(deps: PipelineDeps, datasetId: string, model: string, progress: (added: number) => Promise<void>): Promise<BuiltIndex | null> {
   const items: EmbeddedItem[] = [];
   const descriptors: Uint8Array[] = [];
   let index: VectorIndex | null = null;
@@ -65,6 +85,7 @@ async function buildIndex(deps: PipelineDeps, datasetId: string, model: string):
       await index.add(page.items.map((i) => i.seq), page.vectors);
       items.push(...page.items);
       descriptors.push(...page.copyDescriptors);
+      await progress(items.length);
     }
   } catch (err) {
     await index?.close();
@@ -74,7 +95,13 @@ async function buildIndex(deps: PipelineDeps, datasetId: string, model: string):
 }
 
 /** Node i of the graph is items[i]; neighbours come back as seqs and are mapped to nodes. */
-async function knnGraphOf(deps: PipelineDeps, datasetId: string, model: string, { index, items, descriptors }: BuiltIndex): Promise<KnnGraph> {
+async function knnGraphOf(
+  deps: PipelineDeps,
+  datasetId: string,
+  model: string,
+  { index, items, descriptors }: BuiltIndex,
+  progress: (rows: number) => Promise<void>,
+): Promise<KnnGraph> {
   const n = items.length;
   const k = Math.min(deps.similarity.neighbours, Math.max(1, n - 1));
   const nodeOfSeq = new Map<number, number>(items.map((it, i) => [it.seq, i]));
@@ -86,7 +113,9 @@ async function knnGraphOf(deps: PipelineDeps, datasetId: string, model: string, 
   const source = (async function* () {
     for await (const page of embeddingPages(deps, datasetId, model)) yield { keys: page.items.map((i) => i.seq), vectors: page.vectors };
   })();
+  let rows = 0;
   for await (const row of knnGraph(index, source, k)) {
+    if (++rows % 1024 === 0) await progress(rows);
     const i = nodeOfSeq.get(Number(row.key))!;
     let s = i * k;
     for (const nb of row.neighbors) {

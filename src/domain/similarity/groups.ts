@@ -40,7 +40,7 @@ function componentsAt(g: KnnGraph, weight: Float32Array, cuts: readonly number[]
   const out = new Map<number, Int32Array>();
   let e = 0;
   for (const cut of [...cuts].sort((a, b) => b - a)) {
-    for (; e < order.length && weight[order[e]!]! >= cut; e++) {
+    for (; e < order.length && weight[order[e]!]! >= Math.fround(cut); e++) {
       const s = order[e]!;
       uf.union(Math.floor(s / g.k), g.neighbors[s]!);
     }

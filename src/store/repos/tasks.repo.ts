@@ -127,7 +127,8 @@ export function tasksRepo(db: Kysely<DB>, changed: (datasetId: string) => void):
 
     async advanceStage(id, from, to) {
       const datasetId = await db.transaction().execute(async (trx) => {
-        const res = await trx.updateTable('tasks').set({ stage: to }).where('id', '=', id).where('stage', '=', from).executeTakeFirst();
+        // `progress` is the share of the current stage done: each stage starts again from 0.
+        const res = await trx.updateTable('tasks').set({ stage: to, progress: 0 }).where('id', '=', id).where('stage', '=', from).executeTakeFirst();
         return Number(res.numUpdatedRows) > 0 ? ((await bumpDataset(trx, id)) ?? null) : undefined;
       });
       if (typeof datasetId === 'string') changed(datasetId);

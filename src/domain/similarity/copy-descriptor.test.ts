@@ -1,0 +1,162 @@
+import { describe, expect, it } from 'vitest';
+import { descriptorCosine, descriptorLength, packDescriptors } from './copy-descriptor.ts';
+
+/** Deterministic PRNG (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomDescriptor(rand: () => number, lo = 0, hi = 255): Uint8Array {
+  return Uint8Array.from({ length: descriptorLength }, () => lo + Math.floor(rand() * (hi - lo + 1)));
+}
+
+/** A smooth 16 × 16 gray-level layout, like a downscaled photo. */
+function smoothDescriptor(seed: number): Uint8Array {
+  const rand = rng(seed);
+  const [a, b, c, d] = [rand(), rand(), rand(), rand()];
+  return Uint8Array.from({ length: descriptorLength }, (_, i) => {
+    const x = (i % 16) / 15;
+    const y = Math.floor(i / 16) / 15;
+    return Math.round(127.5 + 127.5 * Math.sin(6 * a * x + 4 * b * y + c) * Math.cos(3 * d * y - 2 * c * x));
+  });
+}
+
+/** The Pearson correlation, the textbook way, in doubles. */
+function pearson(x: Uint8Array, y: Uint8Array): number {
+  const n = x.length;
+  let mx = 0;
+  let my = 0;
+  for (let i = 0; i < n; i++) {
+    mx += x[i]!;
+    my += y[i]!;
+  }
+  mx /= n;
+  my /= n;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (x[i]! - mx) * (y[i]! - my);
+    sxx += (x[i]! - mx) ** 2;
+    syy += (y[i]! - my) ** 2;
+  }
+  return sxy / Math.sqrt(sxx * syy);
+}
+
+const affine = (d: Uint8Array, a: number, b: number): Uint8Array => Uint8Array.from(d, (v) => Math.min(255, Math.max(0, Math.round(a * v + b))));
+
+describe('packDescriptors', () => {
+  it('packs the descriptors back to back with their mean and inverse centred norm', () => {
+    const rand = rng(1);
+    const ds = [randomDescriptor(rand), randomDescriptor(rand), new Uint8Array(descriptorLength).fill(9)];
+    const p = packDescriptors(ds);
+    expect(p.length).toBe(3);
+    expect(p.data.length).toBe(3 * descriptorLength);
+    ds.forEach((d, i) => {
+      expect(Array.from(p.data.subarray(i * descriptorLength, (i + 1) * descriptorLength))).toEqual(Array.from(d));
+      const mu = d.reduce((s, v) => s + v, 0) / descriptorLength;
+      expect(p.mean[i]).toBeCloseTo(mu, 4);
+      const norm = Math.sqrt(d.reduce((s, v) => s + (v - mu) ** 2, 0));
+      if (norm > 0) expect(p.invNorm[i]).toBeCloseTo(1 / norm, 8);
+    });
+    expect(p.invNorm[2]).toBe(0); // flat
+    expect(p.mean[2]).toBe(9);
+  });
+
+  it('handles no descriptors', () => {
+    const p = packDescriptors([]);
+    expect(p.length).toBe(0);
+    expect(p.data.length).toBe(0);
+  });
+
+  it('throws a RangeError for a descriptor of the wrong length', () => {
+    const ok = new Uint8Array(descriptorLength);
+    for (const len of [0, 1, descriptorLength - 1, descriptorLength + 1, 1024]) {
+      expect(() => packDescriptors([ok, new Uint8Array(len)])).toThrow(RangeError);
+    }
+    expect(() => packDescriptors([ok, new Uint8Array(255)])).toThrow(/descriptor 1 has 255 values, expected 256/);
+  });
+});
+
+describe('descriptorCosine', () => {
+  it('equals the naive Pearson correlation (random and smooth descriptors)', () => {
+    const rand = rng(2);
+    const ds: Uint8Array[] = [];
+    for (let i = 0; i < 12; i++) ds.push(randomDescriptor(rand));
+    for (let i = 0; i < 12; i++) ds.push(smoothDescriptor(100 + i));
+    ds.push(randomDescriptor(rand, 100, 103)); // low contrast: cancellation-prone
+    ds.push(randomDescriptor(rand, 0, 1));
+    ds.push(affine(ds[12]!, 0.9, 10)); // a near copy
+    const p = packDescriptors(ds);
+    for (let i = 0; i < ds.length; i++) {
+      for (let j = 0; j < ds.length; j++) {
+        expect(descriptorCosine(p, i, j), `${i},${j}`).toBeCloseTo(pearson(ds[i]!, ds[j]!), 6);
+      }
+    }
+  });
+
+  it('is symmetric and within [−1, 1] up to rounding', () => {
+    const rand = rng(3);
+    const ds = Array.from({ length: 20 }, (_, i) => (i % 2 ? randomDescriptor(rand) : smoothDescriptor(i)));
+    const p = packDescriptors(ds);
+    for (let i = 0; i < ds.length; i++) {
+      for (let j = 0; j < ds.length; j++) {
+        const c = descriptorCosine(p, i, j);
+        expect(c).toBeCloseTo(descriptorCosine(p, j, i), 12);
+        expect(Math.abs(c)).toBeLessThanOrEqual(1 + 1e-6);
+      }
+    }
+  });
+
+  it('is 1 for a descriptor with itself', () => {
+    const rand = rng(4);
+    const ds = [randomDescriptor(rand), smoothDescriptor(5), randomDescriptor(rand, 50, 52), randomDescriptor(rand, 0, 1)];
+    const p = packDescriptors(ds);
+    for (let i = 0; i < ds.length; i++) expect(descriptorCosine(p, i, i)).toBeCloseTo(1, 6);
+  });
+
+  it('is 1 under a brightness/contrast change a·x + b with a > 0 (up to uint8 rounding)', () => {
+    const d = smoothDescriptor(7);
+    const low = Uint8Array.from(d, (v) => Math.floor(v / 2)); // 0 … 127, so ×2 does not clip
+    const ds = [low, affine(low, 2, 0), affine(low, 1, 100), affine(low, 0.5, 40), affine(low, 1.7, 13.3)];
+    const p = packDescriptors(ds);
+    expect(descriptorCosine(p, 0, 1)).toBeCloseTo(1, 6); // exact: integer map
+    expect(descriptorCosine(p, 0, 2)).toBeCloseTo(1, 6);
+    expect(descriptorCosine(p, 0, 3)).toBeGreaterThan(0.99); // rounding to uint8
+    expect(descriptorCosine(p, 0, 4)).toBeGreaterThan(0.999);
+  });
+
+  it('is −1 for the inverted pattern (and for a·x + b with a < 0)', () => {
+    const rand = rng(8);
+    const d = randomDescriptor(rand);
+    const s = smoothDescriptor(9);
+    const p = packDescriptors([d, Uint8Array.from(d, (v) => 255 - v), s, Uint8Array.from(s, (v) => 200 - Math.floor(v / 2))]);
+    expect(descriptorCosine(p, 0, 1)).toBeCloseTo(-1, 6);
+    expect(descriptorCosine(p, 1, 0)).toBeCloseTo(-1, 6);
+    expect(descriptorCosine(p, 2, 3)).toBeLessThan(-0.99);
+  });
+
+  it('is 0 when either descriptor is flat (a flat image matches nothing, itself included)', () => {
+    const rand = rng(10);
+    const p = packDescriptors([new Uint8Array(descriptorLength).fill(128), randomDescriptor(rand), new Uint8Array(descriptorLength), new Uint8Array(descriptorLength).fill(255)]);
+    expect(descriptorCosine(p, 0, 1)).toBe(0);
+    expect(descriptorCosine(p, 1, 0)).toBe(0);
+    expect(descriptorCosine(p, 0, 0)).toBe(0);
+    expect(descriptorCosine(p, 0, 2)).toBe(0);
+    expect(descriptorCosine(p, 2, 3)).toBe(0);
+  });
+
+  it('is near 0 for unrelated random patterns', () => {
+    const rand = rng(12);
+    const ds = Array.from({ length: 30 }, () => randomDescriptor(rand));
+    const p = packDescriptors(ds);
+    for (let i = 1; i < ds.length; i++) expect(Math.abs(descriptorCosine(p, 0, i))).toBeLessThan(0.3);
+  });
+});
