@@ -32,6 +32,7 @@ import { knnGraph, type VectorBatch } from '../src/index/knn-graph.ts';
 import type { VectorIndex } from '../src/ports/vector-index.ts';
 import { defaultUsearchParams, usearchBackend, type UsearchParams } from '../src/index/usearch-index.ts';
 import { fmt, machineLine, percentile, sleep, table } from './lib.ts';
+import { seededRandom as rng } from '../src/lib/seeded-random.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -69,17 +70,6 @@ const deadline = Date.now() + Number(args['cap-min']) * 60_000;
 // ---------------------------------------------------------------------------------------------
 // synthetic clustered embeddings
 
-/** mulberry32: small, fast, seedable; plenty for synthetic data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Fills `out` with N(0, sigma²) values (Box–Muller, both outputs used). */
 function gaussians(rand: () => number, out: Float32Array, sigma: number): void {

@@ -5,20 +5,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { VectorIndex } from '../ports/vector-index.ts';
 import { knnGraph, type VectorBatch } from './knn-graph.ts';
 import { usearchBackend } from './usearch-index.ts';
+import { seededRandom as rng } from '../lib/seeded-random.ts';
 
 // ---------------------------------------------------------------------------------------------
 // deterministic data and an exact reference, independent of usearch
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gaussian(rand: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());

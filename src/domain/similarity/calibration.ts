@@ -1,7 +1,7 @@
 import type { LevelCalibration } from './levels.ts';
 
 /**
- * Fitted calibrations, by embedding model id prefix. See bench/neardup for how they were
+ * Fitted calibrations, by exact embedding model id. See bench/neardup for how they were
  * measured; a model without one gets no duplicate levels below 1.0 (identical files only),
  * since its cosines mean something else.
  */

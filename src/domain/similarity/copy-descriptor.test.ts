@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { descriptorCosine, descriptorLength, packDescriptors } from './copy-descriptor.ts';
+import { seededRandom as rng } from '../../lib/seeded-random.ts';
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomDescriptor(rand: () => number, lo = 0, hi = 255): Uint8Array {
   return Uint8Array.from({ length: descriptorLength }, () => lo + Math.floor(rand() * (hi - lo + 1)));

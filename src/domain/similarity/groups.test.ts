@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { clusterLevels, duplicateGroups } from './groups.ts';
 import type { KnnGraph } from './knn-graph.ts';
-import { duplicateLevels } from './levels.ts';
+import { calibrationFor } from './calibration.ts';
+import { duplicateLevels, similarityLevel } from './levels.ts';
+import { neighbourScores } from './scores.ts';
+import { seededRandom as rng } from '../../lib/seeded-random.ts';
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Edge = { j: number; cosine?: number; level?: number };
 
@@ -133,6 +125,15 @@ describe('duplicateGroups', () => {
       const out = duplicateGroups(g, duplicateLevels);
       expect(arr(out.get(level)), `edge at ${level}`).toEqual([0, 0]);
     }
+  });
+
+  it('groups a pair whose calibrated level is exactly the first knot, as the pipeline stores it', () => {
+    const cal = calibrationFor('nsfwjs-mobilenet-v2@nsfwjs@4.3.0/block_13_expand_relu/avg/160px/signed/l2-centred-1712477c')!;
+    const [z0] = cal.knots[0]!;
+    const level = similarityLevel(cal, z0, z0); // 0.96 (up to rounding), stored as float32
+    expect(level).toBeCloseTo(0.96, 12);
+    const g = graph(1, [[{ j: 1, level }], []]);
+    expect(arr(duplicateGroups(g, duplicateLevels).get(0.96))).toEqual([0, 0]);
   });
 
   it('uses the calibrated level, not the cosine', () => {
@@ -333,6 +334,13 @@ describe('groups: randomized properties against a BFS reference', () => {
         }
       }
       expect(nontrivial).toBeGreaterThanOrEqual(levels.length - 1); // the test data means something
+      // consistent with the per-item figure the API filters on: an item whose maxSimilarity
+      // reaches a level has a group there
+      const { maxSimilarity } = neighbourScores(g, { outlierNeighbours: 5, outlierZ: 3, outlierMinItems: 20 });
+      for (const level of levels) {
+        const labels = out.get(level)!;
+        for (let i = 0; i < n; i++) if (maxSimilarity[i]! >= Math.fround(level)) expect(labels[i], `item ${i} at ${level}`).toBeGreaterThanOrEqual(0);
+      }
       for (let t = 1; t < levels.length; t++) expectNested(out.get(levels[t]!)!, out.get(levels[t - 1]!)!);
     });
 

@@ -40,7 +40,7 @@ export function similarityLevel(cal: LevelCalibration, cosine: number, descripto
   for (let i = 1; i < knots.length; i++) {
     const [za, la] = knots[i - 1]!;
     const [zb, lb] = knots[i]!;
-    if (z < zb) return la + ((lb - la) * (z - za)) / (zb - za);
+    if (z <= zb) return la + ((lb - la) * (z - za)) / (zb - za);
   }
   return knots[knots.length - 1]![1];
 }

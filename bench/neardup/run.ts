@@ -1,0 +1,270 @@
+/**
+ * Near-duplicate benchmark: Strata's calibrated duplicate levels, measured through the REST API
+ * on the labelled set (bench/neardup/labelled-set.ts), against two free tools on the same folder.
+ *
+ *   node --import tsx bench/neardup/run.ts              # Strata, findimagedupes, sharp-phash
+ *   node --import tsx bench/neardup/run.ts --no-peers   # Strata only
+ *
+ * What it does, in one run:
+ *  1. Builds (first run, a few minutes) or loads the labelled set: 1961 real photos, their
+ *     everyday edits and natural copies; two files are true duplicates iff they share a group.
+ *  2. Starts Strata as `npm start` does (bench/lib.ts startStrata: its own process, temp data
+ *     dir, STRATA_IMPORT_ROOTS = the set folder's parent, STRATA_WORKERS passed on when set,
+ *     default nproc), POSTs /api/v1/dataset with the set folder and times POST → READY (client
+ *     side, on the dataset's event stream).
+ *  3. Lists every media (GET …/media, pages of 1000) and, for every level (0.96 … 1.0) and
+ *     every media, GET …/media/{id}/duplicates?threshold=L (16 requests in flight): the pairs
+ *     within each returned group are the level's predicted pairs, scored by evaluate.ts.
+ *     Prints precision/recall per level and recall per edit class at 0.96, and how fast the
+ *     duplicates endpoint answered (it also checks that the groups are consistent: every
+ *     member of a group reports the same group).
+ *  4. Unless --no-peers: `findimagedupes -t 90% -R` and sharp-phash (Hamming ≤ 10) on the same
+ *     folder (bench/neardup/peers.ts), scored the same way, with their wall times.
+ *  5. Speed: Strata POST → READY against the findimagedupes run of step 4 (it fingerprints
+ *     every file, no database), ms per image for both and the ratio Strata / findimagedupes
+ *     (below 1: Strata is faster). Strata does much more per image (embedding, thumbnail,
+ *     quality, clusters…) and uses every core; findimagedupes uses about one.
+ *
+ * Prints figures only; it never fails on a low score. Starts and ends with the machine line
+ * (bench/lib.ts), whose load average says whether something else was using the CPUs.
+ * BENCH_KEEP=1 keeps the temp data dir.
+ */
+import { spawnSync } from 'node:child_process';
+import { dirname } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { duplicateLevels } from '../../src/domain/similarity/levels.ts';
+import { getJson } from '../../test/helpers/client.ts';
+import { createDataset, fmt, machineLine, percentile, removeDirs, startStrata, table, tempDir, waitDone, type Strata } from '../lib.ts';
+import { evaluatePairs, type Pair, type PairScores } from './evaluate.ts';
+import { labelledSet, type LabelledSet } from './labelled-set.ts';
+import { findimagedupesPairs, sharpPhashPairs, type PeerRun } from './peers.ts';
+
+export const LEVELS: readonly number[] = duplicateLevels;
+
+/** Every media of a dataset as media_id → file name (the name within the indexed folder). */
+export async function listMediaNames(url: string, token: string, datasetId: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (let page = 0; ; page++) {
+    const res = await getJson(url, `/api/v1/dataset/${datasetId}/media?page_number=${page}&page_size=1000`, token);
+    if (res.status !== 200) throw new Error(`GET media page ${page}: ${res.status} ${JSON.stringify(res.body)}`);
+    const { media, total } = res.body as { media: Array<{ media_id: string; file_name: string }>; total: number };
+    for (const m of media) out.set(m.media_id, m.file_name);
+    if (media.length === 0 || out.size >= total) break;
+  }
+  return out;
+}
+
+export interface LevelPairs {
+  level: number;
+  /** Unordered pairs of file names, each once, as [smaller, larger]. */
+  pairs: Pair[];
+  /** Media whose group (itself + its duplicates) differs from the group one of its duplicates reports. */
+  inconsistent: number;
+}
+
+export interface DuplicatesRun {
+  byLevel: Map<number, LevelPairs>;
+  requests: number;
+  wallMs: number;
+  /** Latency of each request, ms, ascending. */
+  latencies: number[];
+}
+
+/**
+ * GET …/media/{id}/duplicates?threshold=L for every media and level, `concurrency` requests in
+ * flight; file names are the media's file_name (as in the labelled set, the folder being flat).
+ */
+export async function duplicatePairs(
+  url: string,
+  token: string,
+  datasetId: string,
+  names: ReadonlyMap<string, string>,
+  levels: readonly number[],
+  concurrency = 16,
+): Promise<DuplicatesRun> {
+  const ids = [...names.keys()];
+  const tasks = levels.flatMap((level) => ids.map((id) => ({ level, id })));
+  const lists = new Map<number, Map<string, string[]>>(levels.map((l) => [l, new Map()]));
+  const latencies: number[] = [];
+  const started = performance.now();
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < tasks.length; i = next++) {
+      const { level, id } = tasks[i]!;
+      const t0 = performance.now();
+      const res = await getJson(url, `/api/v1/dataset/${datasetId}/media/${id}/duplicates?threshold=${level}`, token);
+      latencies.push(performance.now() - t0);
+      if (res.status !== 200 || !Array.isArray(res.body)) throw new Error(`GET duplicates of ${id} at ${level}: ${res.status} ${JSON.stringify(res.body)}`);
+      lists.get(level)!.set(id, res.body as string[]);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const wallMs = performance.now() - started;
+  latencies.sort((a, b) => a - b);
+
+  const nameOf = (id: string) => {
+    const name = names.get(id);
+    if (name === undefined) throw new Error(`duplicates name a media id not in the dataset: ${id}`);
+    return name;
+  };
+  const byLevel = new Map<number, LevelPairs>();
+  for (const level of levels) {
+    const dups = lists.get(level)!;
+    const groupKey = (id: string) => [id, ...(dups.get(id) ?? [])].sort().join(',');
+    const seen = new Set<string>();
+    const pairs: Pair[] = [];
+    let inconsistent = 0;
+    for (const [id, others] of dups) {
+      const mine = groupKey(id);
+      if (others.some((o) => groupKey(o) !== mine)) inconsistent++;
+      for (const other of others) {
+        const [a, b] = [nameOf(id), nameOf(other)].sort() as [string, string];
+        const k = `${a}\0${b}`;
+        if (a === b || seen.has(k)) continue;
+        seen.add(k);
+        pairs.push([a, b]);
+      }
+    }
+    byLevel.set(level, { level, pairs, inconsistent });
+  }
+  return { byLevel, requests: tasks.length, wallMs, latencies };
+}
+
+/** Indexes `set.dir` on a running server; returns the dataset id, its final JSON and POST → done ms. */
+export async function indexSet(url: string, token: string, set: LabelledSet, timeoutMs = 30 * 60_000): Promise<{ id: string; dataset: any; ms: number }> {
+  const { id, postedAt } = await createDataset(url, token, 'neardup labelled set', set.dir);
+  const { dataset, doneAt } = await waitDone(url, token, id, timeoutMs);
+  return { id, dataset, ms: doneAt - postedAt };
+}
+
+// ---------------------------------------------------------------------------------------------
+// CLI
+
+const pct = (x: number) => fmt(100 * x);
+
+async function main(): Promise<void> {
+  const noPeers = process.argv.includes('--no-peers');
+  console.log('Strata near-duplicate benchmark');
+  console.log(machineLine());
+  const set = await labelledSet({ log: console.log });
+  const groups = new Set(set.files.map((f) => f.group)).size;
+  console.log(`set: ${set.dir}: ${set.files.length} files, ${groups} groups`);
+
+  // --- Strata -------------------------------------------------------------------------------
+  const dataDir = await tempDir('strata-bench-neardup-');
+  let strata: Strata | undefined;
+  let indexed: { id: string; dataset: any; ms: number };
+  let dups: DuplicatesRun;
+  let mediaCount: number;
+  try {
+    strata = await startStrata({ dataDir, importRoots: [dirname(set.dir)], env: process.env.STRATA_WORKERS ? { STRATA_WORKERS: process.env.STRATA_WORKERS } : {} });
+    const token = strata.credentials.token;
+    console.log(`\nstrata: indexing ${set.dir} (STRATA_WORKERS=${process.env.STRATA_WORKERS ?? 'default (nproc)'}) …`);
+    indexed = await indexSet(strata.url, token, set);
+    const d = indexed.dataset;
+    console.log(`  dataset ${d.status_new}: ${d.n_images} images, ${d.processing?.failed ?? 0} failed; POST → ${d.status_new} ${fmt(indexed.ms / 1000, 2)} s = ${fmt(indexed.ms / set.files.length, 1)} ms per image`);
+    if (d.status_new !== 'READY') throw new Error(`dataset ended ${d.status_new}`);
+    const t0 = performance.now();
+    const names = await listMediaNames(strata.url, token, indexed.id);
+    mediaCount = names.size;
+    console.log(`  listed ${names.size} media in ${fmt(performance.now() - t0, 0)} ms`);
+    if (names.size !== set.files.length) console.log(`  !! expected ${set.files.length} media, the dataset lists ${names.size}`);
+    dups = await duplicatePairs(strata.url, token, indexed.id, names, LEVELS, 16);
+    const l = dups.latencies;
+    console.log(
+      `  duplicates endpoint: ${dups.requests} requests (${LEVELS.length} levels × ${names.size} media, 16 in flight) in ${fmt(dups.wallMs / 1000, 2)} s = ` +
+        `${fmt(dups.requests / (dups.wallMs / 1000), 0)} req/s; latency p50 ${fmt(percentile(l, 50), 2)} ms, p99 ${fmt(percentile(l, 99), 2)} ms, max ${fmt(l.at(-1) ?? NaN, 1)} ms`,
+    );
+  } catch (err) {
+    if (strata) console.error(`--- strata output tail ---\n${strata.tail()}`);
+    throw err;
+  } finally {
+    await strata?.stop();
+  }
+
+  const scores = new Map<number, PairScores>();
+  for (const level of LEVELS) scores.set(level, evaluatePairs(set, dups.byLevel.get(level)!.pairs));
+  console.log('\nStrata duplicates by level (pairs within the groups GET …/duplicates returns)');
+  console.log(
+    table([
+      ['level', 'pairs', 'precision %', 'recall %', 'TP', 'FP', 'FN', 'inconsistent groups'],
+      ...LEVELS.map((level) => {
+        const s = scores.get(level)!;
+        return [level.toFixed(Math.max(2, String(level).split('.')[1]?.length ?? 0)), String(s.tp + s.fp), pct(s.precision), pct(s.recall), String(s.tp), String(s.fp), String(s.fn), String(dups.byLevel.get(level)!.inconsistent)];
+      }),
+    ]),
+  );
+  let nested = true;
+  for (let i = 1; i < LEVELS.length; i++) {
+    const lower = new Set(dups.byLevel.get(LEVELS[i - 1]!)!.pairs.map(([a, b]) => `${a}\0${b}`));
+    const escaped = dups.byLevel.get(LEVELS[i]!)!.pairs.filter(([a, b]) => !lower.has(`${a}\0${b}`)).length;
+    if (escaped > 0) {
+      nested = false;
+      console.log(`  !! ${escaped} pairs at ${LEVELS[i]} are not pairs at ${LEVELS[i - 1]}`);
+    }
+  }
+  console.log(`levels nest (pairs at each level ⊆ pairs at the level below): ${nested ? 'yes' : 'NO'}`);
+  const at96 = scores.get(0.96)!;
+  if (at96.falsePositiveExamples.length > 0) {
+    console.log('Strata 0.96: first false positives');
+    for (const [a, b] of at96.falsePositiveExamples) console.log(`  ${a}  ~  ${b}`);
+  }
+
+  // --- peers --------------------------------------------------------------------------------
+  const peers: { name: string; run: PeerRun; scores: PairScores }[] = [];
+  if (noPeers) {
+    console.log('\n(--no-peers: findimagedupes and sharp-phash skipped)');
+  } else {
+    const haveFid = spawnSync('sh', ['-c', 'command -v findimagedupes'], { stdio: 'ignore' }).status === 0;
+    const runs: Array<[string, () => Promise<PeerRun>]> = [];
+    if (haveFid) runs.push(['findimagedupes 90%', () => findimagedupesPairs(set.dir, 90)]);
+    else console.log('\nfindimagedupes: not installed, skipped (Debian: apt-get install findimagedupes)');
+    runs.push(['sharp-phash ≤10', () => sharpPhashPairs(set.dir, 10)]);
+    for (const [name, run] of runs) {
+      console.log(`\nrunning ${name} …`);
+      const result = await run();
+      const s = evaluatePairs(set, result.pairs);
+      peers.push({ name, run: result, scores: s });
+      console.log(`  ${name}: precision ${pct(s.precision)} %, recall ${pct(s.recall)} %, ${fmt(result.wallMs / 1000, 2)} s = ${fmt(result.wallMs / result.files, 1)} ms per image`);
+    }
+  }
+
+  // --- comparison at 0.96 -------------------------------------------------------------------
+  const columns: Array<{ name: string; scores: PairScores; wall: string; perImage: string }> = [
+    { name: 'Strata 0.96', scores: at96, wall: `${fmt(indexed.ms / 1000, 1)} (POST→READY)`, perImage: fmt(indexed.ms / mediaCount, 1) },
+    ...peers.map((p) => ({ name: p.name, scores: p.scores, wall: fmt(p.run.wallMs / 1000, 1), perImage: fmt(p.run.wallMs / p.run.files, 1) })),
+  ];
+  const row = (label: string, cell: (c: (typeof columns)[number]) => string) => [label, ...columns.map(cell)];
+  const edits = Object.keys(at96.recallByEdit);
+  console.log('\nStrata at 0.96 vs the peers (recall per edit class: the original paired with its edited copy)');
+  console.log(
+    table([
+      ['', ...columns.map((c) => c.name)],
+      row('precision %', (c) => pct(c.scores.precision)),
+      row('recall %', (c) => pct(c.scores.recall)),
+      row('true positives', (c) => String(c.scores.tp)),
+      row('false positives', (c) => String(c.scores.fp)),
+      row('false negatives', (c) => String(c.scores.fn)),
+      ...edits.map((edit) => row(`  recall ${edit} %`, (c) => pct(c.scores.recallByEdit[edit]!))),
+      row('wall time s', (c) => c.wall),
+      row('ms per image', (c) => c.perImage),
+    ]),
+  );
+
+  // --- speed --------------------------------------------------------------------------------
+  console.log(`\nspeed on the same folder (${set.files.length} files)`);
+  const fid = peers.find((p) => p.name.startsWith('findimagedupes'));
+  const speedRows = [
+    ['tool', 'files', 'wall s', 'ms per image'],
+    ['Strata, POST → READY', String(set.files.length), fmt(indexed.ms / 1000, 2), fmt(indexed.ms / set.files.length, 1)],
+  ];
+  if (fid) speedRows.push(['findimagedupes -t 90% -R', String(fid.run.files), fmt(fid.run.wallMs / 1000, 2), fmt(fid.run.wallMs / fid.run.files, 1)]);
+  console.log(table(speedRows));
+  if (fid) console.log(`time ratio Strata / findimagedupes = ${fmt(indexed.ms / fid.run.wallMs, 2)} (below 1: Strata is faster)`);
+  else console.log('(no findimagedupes run: no ratio)');
+
+  console.log(`\n${machineLine()}`);
+  await removeDirs([dataDir]);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();
