@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyzeImageFile } from '../../src/media/analyze-image.ts';
 import { createMobileNetEmbedder } from '../../src/ml/mobilenet-embedder.ts';
-import { modelIdOf } from '../../src/ml/mobilenet-info.ts';
+import { modelIdOf } from '../../src/ml/embedders.ts';
 import { labelledSet } from './labelled-set.ts';
 
 const out = fileURLToPath(new URL('../../src/ml/mobilenet-feature-mean.json', import.meta.url));

@@ -23,11 +23,30 @@ describe('configuration', () => {
       [{ STRATA_ROLE: 'api', STRATA_DATABASE_URL: 'postgres://h/db' }, /STRATA_SECRET_KEY/],
       [{ STRATA_S3_ENDPOINT: 'http://127.0.0.1:9000' }, /STRATA_S3_BUCKET/],
       [{ STRATA_S3_BUCKET: 'b', STRATA_S3_ACCESS_KEY_ID: 'k' }, /STRATA_S3_SECRET_ACCESS_KEY/],
+      [{ STRATA_CLUSTER_THRESHOLDS: '0.5,0.6,0.7,0.8,0.9' }, /STRATA_CLUSTER_THRESHOLDS/],
+      [{ STRATA_CLUSTER_THRESHOLDS: '0.9,0.8' }, /STRATA_CLUSTER_THRESHOLDS/],
+      [{ STRATA_EMBEDDER_ONNX: '/no/such/model.onnx' }, /STRATA_EMBEDDER_ONNX/],
+      [{ STRATA_EMBEDDER_ONNX: '/dev/null' }, /STRATA_EMBEDDER_DIMENSION/],
+      [{ STRATA_EMBEDDER_ONNX: '/dev/null', STRATA_EMBEDDER_DIMENSION: '512', STRATA_EMBEDDER_STD: '0.2,0,0.2' }, /STRATA_EMBEDDER_STD/],
+      [{ STRATA_EMBEDDER_ONNX: '/dev/null', STRATA_EMBEDDER_DIMENSION: '512', STRATA_EMBEDDER_LAYOUT: 'chw' }, /STRATA_EMBEDDER_LAYOUT/],
     ];
     for (const [env, message] of cases) {
       expect(() => loadConfig(env), JSON.stringify(env)).toThrow(ConfigError);
       expect(() => loadConfig(env)).toThrow(message);
     }
+  });
+
+  it('runs the bundled embedder unless an ONNX model is configured, with ImageNet preprocessing by default', () => {
+    expect(loadConfig({}).embedder).toEqual({ kind: 'mobilenet' });
+    expect(loadConfig({ STRATA_EMBEDDER_ONNX: '/dev/null', STRATA_EMBEDDER_DIMENSION: '512' }).embedder).toEqual({
+      kind: 'onnx',
+      modelPath: '/dev/null',
+      inputSize: 224,
+      mean: [0.485, 0.456, 0.406],
+      std: [0.229, 0.224, 0.225],
+      layout: 'nchw',
+      dimension: 512,
+    });
   });
 
   it('switches to the scale-out backends by configuration', () => {

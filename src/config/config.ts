@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 
@@ -37,7 +38,25 @@ export interface Config {
   /** pg-boss only: how often abandoned jobs are looked for (pg-boss maintenance). */
   readonly queueMaintenanceSeconds: number;
   readonly similarity: SimilarityConfig;
+  readonly embedder: EmbedderConfig;
 }
+
+/**
+ * Which image embedder the media workers run: the bundled MobileNetV2, or an operator-supplied
+ * ONNX model with its preprocessing (README "Using your own embedding model").
+ */
+export type EmbedderConfig =
+  | { kind: 'mobilenet' }
+  | {
+      kind: 'onnx';
+      modelPath: string;
+      inputSize: number;
+      mean: readonly [number, number, number];
+      std: readonly [number, number, number];
+      layout: 'nchw' | 'nhwc';
+      dimension: number;
+      output?: string;
+    };
 
 /** Dataset-level results (SPEC §5); defaults documented in the README's configuration table. */
 export interface SimilarityConfig {
@@ -104,6 +123,34 @@ export interface S3Config {
   readonly accessKeyId: string | null;
   readonly secretAccessKey: string | null;
   readonly forcePathStyle: boolean;
+}
+
+function rgbTriple(env: Env, name: string, fallback: readonly [number, number, number], positive: boolean): readonly [number, number, number] {
+  const raw = optional(env, name);
+  if (raw === null) return fallback;
+  const v = raw.split(',').map((x) => Number(x.trim()));
+  if (v.length !== 3 || v.some((x) => !Number.isFinite(x) || (positive && x <= 0))) {
+    throw new ConfigError(`${name} must be three comma-separated ${positive ? 'positive ' : ''}numbers (R,G,B), got "${raw}"`);
+  }
+  return [v[0]!, v[1]!, v[2]!];
+}
+
+function embedderConfig(env: Env): EmbedderConfig {
+  const modelPath = optional(env, 'STRATA_EMBEDDER_ONNX');
+  if (modelPath === null) return { kind: 'mobilenet' };
+  if (!existsSync(modelPath)) throw new ConfigError(`STRATA_EMBEDDER_ONNX: no file at ${modelPath}`);
+  if (optional(env, 'STRATA_EMBEDDER_DIMENSION') === null) throw new ConfigError('STRATA_EMBEDDER_ONNX needs STRATA_EMBEDDER_DIMENSION (the length of the model\'s output vector)');
+  const output = optional(env, 'STRATA_EMBEDDER_OUTPUT');
+  return {
+    kind: 'onnx',
+    modelPath: resolve(modelPath),
+    inputSize: int(env, 'STRATA_EMBEDDER_INPUT_SIZE', 224, 16, 4096),
+    mean: rgbTriple(env, 'STRATA_EMBEDDER_MEAN', [0.485, 0.456, 0.406], false),
+    std: rgbTriple(env, 'STRATA_EMBEDDER_STD', [0.229, 0.224, 0.225], true),
+    layout: oneOf(env, 'STRATA_EMBEDDER_LAYOUT', ['nchw', 'nhwc'] as const, 'nchw'),
+    dimension: int(env, 'STRATA_EMBEDDER_DIMENSION', 0, 1, 65_536),
+    ...(output !== null && { output }),
+  };
 }
 
 const defaultClusterThresholds = [0.9, 0.8, 0.7, 0.6, 0.55];
@@ -195,6 +242,7 @@ export function loadConfig(env: Env = process.env): Config {
     jobRetryLimit: int(env, 'STRATA_JOB_RETRY_LIMIT', 3, 0, 100),
     jobExpirySeconds: env.STRATA_JOB_EXPIRY_SECONDS ? int(env, 'STRATA_JOB_EXPIRY_SECONDS', 120, 5, 86_400) : null,
     queueMaintenanceSeconds: int(env, 'STRATA_QUEUE_MAINTENANCE_SECONDS', 60, 1, 3600),
+    embedder: embedderConfig(env),
     similarity: {
       neighbours: int(env, 'STRATA_KNN_NEIGHBOURS', 10, 2, 100),
       clusterThresholds: clusterThresholds(env),

@@ -1,7 +1,8 @@
 import { rm } from 'node:fs/promises';
 import sharp from 'sharp';
-import { createMobileNetEmbedder } from '../ml/mobilenet-embedder.ts';
-import { modelIdOf } from '../ml/mobilenet-info.ts';
+import { workerData } from 'piscina';
+import type { EmbedderConfig } from '../config/config.ts';
+import { createEmbedder, modelIdOf } from '../ml/embedders.ts';
 import { analyzeImageFile } from './analyze-image.ts';
 import { MediaError } from './media-error.ts';
 
@@ -25,8 +26,8 @@ export interface Region {
 // One libvips thread per worker: the pool already runs one worker per core.
 sharp.concurrency(1);
 
-// One embedder per worker thread (TF.js runs single-threaded here); its model loads on first use.
-const embedder = createMobileNetEmbedder();
+// One embedder per worker thread (each runs single-threaded); its model loads on first use.
+const embedderReady = createEmbedder((workerData as { embedder: EmbedderConfig }).embedder);
 
 
 /**
@@ -37,6 +38,7 @@ const embedder = createMobileNetEmbedder();
 export default async function analyze(task: AnalyzeTask) {
   const cropped = task.region ? `${task.path}.region.png` : null;
   try {
+    const embedder = await embedderReady;
     if (cropped) await cropTo(task, task.region!, cropped);
     const a = await analyzeImageFile(cropped ?? task.path, { ...task, embedInputSize: embedder.model.inputSize });
     const size = embedder.model.inputSize;

@@ -1,6 +1,6 @@
 import { Piscina } from 'piscina';
 import type { Config } from '../config/config.ts';
-import { mobileNetDefaults, mobileNetModel, modelIdOf } from '../ml/mobilenet-info.ts';
+import { embedderModelOf, modelIdOf } from '../ml/embedders.ts';
 import { MediaFailure, type AnalyzedImage, type MediaProcessor } from '../ports/media-processor.ts';
 import type { AnalyzeTask } from './analyze.worker.ts';
 import { MediaError } from './media-error.ts';
@@ -22,6 +22,7 @@ export function createMediaProcessor(config: Config): MediaProcessor {
       maxThreads: config.workers,
       concurrentTasksPerWorker: 2,
       idleTimeout: 60_000,
+      workerData: { embedder: config.embedder },
     }));
 
   async function video<T>(fn: () => Promise<T>): Promise<T> {
@@ -34,7 +35,7 @@ export function createMediaProcessor(config: Config): MediaProcessor {
   }
 
   return {
-    embeddingModel: modelIdOf(mobileNetModel(mobileNetDefaults)),
+    embeddingModel: modelIdOf(embedderModelOf(config.embedder)),
 
     async analyzeImage(path, options) {
       const task: AnalyzeTask = {

@@ -70,8 +70,6 @@ export function mobileNetModel(options: Required<MobileNetEmbedderOptions>): Emb
   };
 }
 
-/** How vectors are labelled in the store: name and version together. */
-export const modelIdOf = (model: EmbedderModel): string => `${model.name}@${model.version}`;
 
 let cachedVersion: string | null = null;
 

@@ -1,0 +1,52 @@
+import { copyFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getJson, waitForDatasetStatus } from '../helpers/client.ts';
+import { tempDir } from '../helpers/folders.ts';
+import { writeMobileNetOnnx } from '../helpers/onnx-model.ts';
+import { photosDir } from '../helpers/test-media.ts';
+import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+
+/** A dataset indexed with an operator-supplied ONNX encoder instead of the bundled one. */
+const PHOTOS = 12;
+let t: TestServer;
+let id: string;
+let names: string[];
+
+beforeAll(async () => {
+  const root = await tempDir('strata-onnx-e2e-');
+  const model = await writeMobileNetOnnx(await tempDir('strata-onnx-model-'));
+  names = (await readdir(await photosDir())).sort().slice(20, 20 + PHOTOS);
+  for (const n of names) await copyFile(join(await photosDir(), n), join(root, n));
+  await copyFile(join(root, names[0]!), join(root, 'copy.jpg'));
+  t = await startTestServer({ STRATA_IMPORT_ROOTS: root, ...model.env });
+  const fd = new FormData();
+  fd.set('dataset_name', 'onnx');
+  fd.set('bucket_path', root);
+  id = (await (await fetch(`${t.url}/api/v1/dataset`, { method: 'POST', headers: { authorization: `Bearer ${t.admin.token}` }, body: fd })).json()).dataset_id;
+  await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'ERROR'], 300_000);
+}, 400_000);
+afterAll(async () => t?.close());
+
+describe('an operator-supplied ONNX embedder', () => {
+  it('embeds every image in the media workers, labelled with the model', async () => {
+    const index = await t.server.ctx.store.similarity.vectorIndex(id);
+    expect(index).toMatchObject({ dimension: 576, size: PHOTOS + 1 });
+    expect(index!.model).toMatch(/^onnx:encoder\.onnx@[0-9a-f]{12}\/160px\/nhwc\//);
+  });
+
+  it('serves similarity search and exact duplicates; without a calibration, 0.96 keeps identical files only', async () => {
+    const media = (await getJson(t.url, `/api/v1/dataset/${id}/media?page_size=100`, t.admin.token)).body.media;
+    const original = media.find((m: any) => m.file_name === names[0]);
+    const copy = media.find((m: any) => m.file_name === 'copy.jpg');
+    const similar = await getJson(t.url, `/api/v1/explore/${id}?anchor_media_id=${original.media_id}`, t.admin.token);
+    expect(similar.body.clusters).toHaveLength(PHOTOS + 1);
+    expect(similar.body.clusters.slice(0, 2).map((c: any) => c.previews[0].media_id).sort()).toEqual([original.media_id, copy.media_id].sort());
+    expect(similar.body.clusters[1].relevance_score).toBeCloseTo(0, 4);
+    for (const m of media) {
+      const dups = (await getJson(t.url, `/api/v1/dataset/${id}/media/${m.media_id}/duplicates?threshold=0.96`, t.admin.token)).body;
+      const expected = m.media_id === original.media_id ? [copy.media_id] : m.media_id === copy.media_id ? [original.media_id] : [];
+      expect(dups, m.file_name).toEqual(expected);
+    }
+  });
+});
