@@ -1,3 +1,4 @@
+import { DomainError } from '../domain/errors.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { Store } from '../ports/store.ts';
 import type { VectorIndex, VectorIndexBackend } from '../ports/vector-index.ts';
@@ -9,7 +10,11 @@ export interface VectorHit {
 }
 
 export interface VectorSearch {
-  /** The `k` items nearest to `vector` in the dataset's index, nearest first; [] without an index. */
+  /**
+   * The `k` items nearest to `vector` (embedded by `model`) in the dataset's index, nearest
+   * first; [] before the dataset has an index. A CONFLICT when the index holds another model's
+   * vectors: distances between two models' vectors mean nothing.
+   */
   nearest(datasetId: string, model: string, vector: Float32Array, k: number): Promise<VectorHit[]>;
   close(): Promise<void>;
 }
@@ -63,7 +68,10 @@ export function createVectorSearch(deps: { store: Store; blobs: BlobStore; vecto
   return {
     async nearest(datasetId, model, vector, k) {
       const record = await deps.store.similarity.vectorIndex(datasetId);
-      if (record === null || record.model !== model || record.dimension !== vector.length) return [];
+      if (record === null) return [];
+      if (record.model !== model || record.dimension !== vector.length) {
+        throw new DomainError('CONFLICT', `The dataset was indexed with the embedding model ${record.model}, the query with ${model}: reindex the dataset (or upload the query again) to search it`);
+      }
       const index = await indexOf(datasetId, record.builtAt, record.blobKey);
       const hits = await index.search(vector, Math.min(k, record.size));
       const seqs = Array.from(hits.keys, Number);

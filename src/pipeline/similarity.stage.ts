@@ -11,6 +11,7 @@ import type { VectorIndex } from '../ports/vector-index.ts';
 import { knnGraph } from '../index/knn-graph.ts';
 import { isoMicros } from '../lib/time.ts';
 import type { PipelineDeps } from './deps.ts';
+import { reembedStale } from './similarity-reembed.ts';
 import { writeSimilarityResults } from './similarity-results.ts';
 
 const PAGE = 2048;
@@ -28,6 +29,7 @@ export async function similarityStage(deps: PipelineDeps, dataset: Dataset, task
   // Building the index and searching every item take about the same time; writing is quick.
   const report = stageReporter(deps, task);
   const expected = Math.max(1, dataset.nImages + dataset.nFrames);
+  await reembedStale(deps, dataset.id, model);
   const built = await buildIndex(deps, dataset.id, model, (n) => report(0.45 * (n / expected)));
   if (built === null) {
     await deps.store.similarity.clearResults(dataset.id);

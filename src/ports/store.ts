@@ -2,7 +2,7 @@ import type { DatasetStatus, Operation } from '../domain/dataset-status.ts';
 import type { IssueType } from '../domain/similarity/issues.ts';
 import type { VqlFilter } from '../domain/vql.ts';
 import type { Dataset, Item, ItemFailure, ItemKind, Quality, Role, SourceType, Task, TaskStatus, User } from '../domain/types.ts';
-import type { AnalyzedImage } from './media-processor.ts';
+import type { AnalyzedImage, Embedding } from './media-processor.ts';
 
 /** Metadata storage. One implementation over Kysely serves SQLite and PostgreSQL. */
 export interface Store {
@@ -259,6 +259,10 @@ export interface Anchor {
 
 /** Embeddings in, dataset-level results out: what the similarity stage reads and writes. */
 export interface SimilarityRepo {
+  /** Indexed images and frames with no vector of `model` (embedded by another model, or none), in id order after `afterId`. */
+  itemsToEmbed(datasetId: string, model: string, afterId: string, limit: number): Promise<Array<{ id: string; location: string }>>;
+  /** Sets the item's vector, replacing one of any other model. */
+  replaceEmbedding(itemId: string, datasetId: string, embedding: Embedding): Promise<void>;
   /** Embedded, indexed items of a dataset with vectors of `model`, in seq order after `afterSeq`. */
   embeddingPage(datasetId: string, model: string, afterSeq: number, limit: number): Promise<EmbeddingPage>;
   /** Removes the dataset's scores, duplicate groups and clusters (before writing new ones). */

@@ -1,6 +1,7 @@
-import { copyFile, readdir } from 'node:fs/promises';
+import { copyFile, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { similarityStage } from '../../src/pipeline/similarity.stage.ts';
 import { getJson, waitForDatasetStatus } from '../helpers/client.ts';
 import { tempDir } from '../helpers/folders.ts';
 import { writeMobileNetOnnx } from '../helpers/onnx-model.ts';
@@ -12,9 +13,10 @@ const PHOTOS = 12;
 let t: TestServer;
 let id: string;
 let names: string[];
+let root: string;
 
 beforeAll(async () => {
-  const root = await tempDir('strata-onnx-e2e-');
+  root = await tempDir('strata-onnx-e2e-');
   const model = await writeMobileNetOnnx(await tempDir('strata-onnx-model-'));
   names = (await readdir(await photosDir())).sort().slice(20, 20 + PHOTOS);
   for (const n of names) await copyFile(join(await photosDir(), n), join(root, n));
@@ -48,5 +50,34 @@ describe('an operator-supplied ONNX embedder', () => {
       const expected = m.media_id === original.media_id ? [copy.media_id] : m.media_id === copy.media_id ? [original.media_id] : [];
       expect(dups, m.file_name).toEqual(expected);
     }
+  });
+});
+
+describe('changing the embedder', () => {
+  it('refuses to compare the new model with the old index, then re-embeds every item when the similarity step runs again', async () => {
+    const before = (await getJson(t.url, `/api/v1/dataset/${id}/media?page_size=100`, t.admin.token)).body.media;
+    await t.close({ keepData: true });
+    t = await startTestServer({ STRATA_IMPORT_ROOTS: root }, { dataDir: t.dataDir }); // the bundled model now
+    const ctx = t.server.ctx;
+    const current = ctx.pipeline.media.embeddingModel;
+    expect(current).toMatch(/^nsfwjs-mobilenet-v2@/);
+    // An upload embedded by the new model cannot be ranked against the old index.
+    const fd = new FormData();
+    fd.set('file', new Blob([new Uint8Array(await readFile(join(root, names[3]!)))]), 'q.jpg');
+    const anchor = await (await fetch(`${t.url}/api/v1/dataset/${id}/search-image-similarity`, { method: 'POST', headers: { authorization: `Bearer ${t.admin.token}` }, body: fd })).json();
+    const refused = await getJson(t.url, `/api/v1/explore/${id}?anchor_media_id=${anchor.anchor_media_id}&anchor_type=UPLOAD`, t.admin.token);
+    expect(refused.status).toBe(409);
+    expect(refused.body.detail).toMatch(/indexed with the embedding model onnx:encoder\.onnx/);
+
+    const dataset = (await ctx.store.datasets.get(id))!;
+    const task = (await ctx.store.tasks.get(dataset.lastTaskId!))!;
+    await similarityStage(ctx.pipeline, dataset, task);
+    expect(await ctx.store.similarity.itemsToEmbed(id, current, '', 100)).toEqual([]);
+    expect((await ctx.store.similarity.vectorIndex(id))!.model).toBe(current);
+    const found = await getJson(t.url, `/api/v1/explore/${id}?anchor_media_id=${anchor.anchor_media_id}&anchor_type=UPLOAD`, t.admin.token);
+    expect(found.status).toBe(200);
+    expect(found.body.clusters[0].previews[0].file_name).toBe(names[3]);
+    const after = (await getJson(t.url, `/api/v1/dataset/${id}/media?page_size=100`, t.admin.token)).body.media;
+    expect(after.map((m: any) => m.media_id).sort()).toEqual(before.map((m: any) => m.media_id).sort());
   });
 });

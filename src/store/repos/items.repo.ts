@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Item, ItemKind, ItemState, Quality } from '../../domain/types.ts';
 import { isoMicros } from '../../lib/time.ts';
+import type { Embedding } from '../../ports/media-processor.ts';
 import type { ImageFacts, ItemOutcome, ItemsRepo } from '../../ports/store.ts';
 import { chunkRows, type DialectHelpers } from '../dialect.ts';
 import type { DB, ItemsTable } from '../schema.ts';
@@ -64,8 +65,7 @@ export function vectorOf(bytes: Uint8Array): Float32Array {
   return new Float32Array(copy.buffer, 0, copy.byteLength / 4);
 }
 
-function embeddingRow(itemId: string, datasetId: string, f: ImageFacts) {
-  const e = f.embedding;
+export function embeddingRow(itemId: string, datasetId: string, e: Embedding) {
   return { item_id: itemId, dataset_id: datasetId, model: e.model, vector: vectorBytes(e.vector), copy_descriptor: Buffer.from(e.copyDescriptor) };
 }
 
@@ -213,7 +213,7 @@ export function itemsRepo(db: Kysely<DB>, d: DialectHelpers, changed: (datasetId
       return counted(async (trx) => {
         const row = await claimFinish(trx, itemId, stage, { state: 'done', ...factColumns(facts) });
         if (!row) return notApplied;
-        await trx.insertInto('embeddings').values(embeddingRow(itemId, row.dataset_id, facts)).execute();
+        await trx.insertInto('embeddings').values(embeddingRow(itemId, row.dataset_id, facts.embedding)).execute();
         return countUnit(trx, row, { failed: false, images: 1, videos: 0, frames: 0 });
       });
     },
@@ -246,7 +246,7 @@ export function itemsRepo(db: Kysely<DB>, d: DialectHelpers, changed: (datasetId
           ...factColumns(f),
         }));
         for (const chunk of chunkRows(d, rows)) await trx.insertInto('items').values(chunk).execute();
-        const vectors = frames.map((f) => embeddingRow(f.id, row.dataset_id, f));
+        const vectors = frames.map((f) => embeddingRow(f.id, row.dataset_id, f.embedding));
         for (const chunk of chunkRows(d, vectors)) await trx.insertInto('embeddings').values(chunk).execute();
         return countUnit(trx, row, { failed: false, images: 0, videos: 1, frames: frames.length });
       });

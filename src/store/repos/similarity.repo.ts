@@ -3,10 +3,32 @@ import type { ItemKind, Quality } from '../../domain/types.ts';
 import type { SimilarityRepo } from '../../ports/store.ts';
 import { chunkRows, type DialectHelpers } from '../dialect.ts';
 import type { DB } from '../schema.ts';
-import { vectorBytes, vectorOf } from './items.repo.ts';
+import { embeddingRow, vectorBytes, vectorOf } from './items.repo.ts';
 
 export function similarityRepo(db: Kysely<DB>, d: DialectHelpers): SimilarityRepo {
   return {
+    async itemsToEmbed(datasetId, model, afterId, limit) {
+      return db
+        .selectFrom('items as i')
+        .leftJoin('embeddings as e', (j) => j.onRef('e.item_id', '=', 'i.id').on('e.model', '=', model))
+        .select(['i.id', 'i.location'])
+        .where('i.dataset_id', '=', datasetId)
+        .where('i.state', '=', 'done')
+        .where('i.kind', 'in', ['image', 'video_frame'])
+        .where('e.item_id', 'is', null)
+        .where('i.id', '>', afterId)
+        .orderBy('i.id')
+        .limit(limit)
+        .execute();
+    },
+
+    async replaceEmbedding(itemId, datasetId, embedding) {
+      await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('embeddings').where('item_id', '=', itemId).execute();
+        await trx.insertInto('embeddings').values(embeddingRow(itemId, datasetId, embedding)).execute();
+      });
+    },
+
     async embeddingPage(datasetId, model, afterSeq, limit) {
       const rows = await db
         .selectFrom('embeddings as e')
