@@ -19,7 +19,8 @@ export interface FileFeatures {
 }
 
 export async function setFeatures(set: LabelledSet): Promise<{ model: string; features: FileFeatures[] }> {
-  const media = createMediaProcessor(loadConfig({}));
+  // The configured embedder (STRATA_EMBEDDER_ONNX …), so a calibration can be fitted for any model.
+  const media = createMediaProcessor(loadConfig());
   const model = media.embeddingModel;
   const cache = join(set.dir, '..', `features-${model.replace(/[^a-zA-Z0-9.-]+/g, '_')}.json`);
   if (existsSync(cache)) {
