@@ -50,11 +50,16 @@ export type EmbedderConfig =
   | {
       kind: 'onnx';
       modelPath: string;
+      /** Square input side the model expects. */
       inputSize: number;
+      /** Per-channel RGB normalisation applied to x / 255: (x / 255 − mean) / std. */
       mean: readonly [number, number, number];
       std: readonly [number, number, number];
+      /** Tensor layout of the model's input: NCHW (PyTorch exports) or NHWC (TensorFlow ones). */
       layout: 'nchw' | 'nhwc';
+      /** Length of the embedding; checked against the model's output on first use. */
       dimension: number;
+      /** Output to read; default the model's first output. */
       output?: string;
     };
 

@@ -1,30 +1,19 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import type { EmbedderConfig } from '../config/config.ts';
 import type { Embedder, EmbedderModel, RgbImage } from '../ports/embedder.ts';
 import { l2Normalize } from './vectors.ts';
 
 /**
  * An operator-supplied image encoder in ONNX format (a CLIP image tower, a DINOv2, a fine-tuned
- * ResNet…), run by ONNX Runtime on the CPU. The operator states how the model wants its input;
- * the pooled output (or the named output) is the embedding, L2-normalised.
+ * ResNet…), run by ONNX Runtime on the CPU. The operator states how the model wants its input
+ * (see EmbedderConfig); the pooled output (or the named output) is the embedding, L2-normalised.
  */
-export interface OnnxEmbedderOptions {
-  modelPath: string;
-  /** Square input side the model expects (224 for most). */
-  inputSize: number;
-  /** Per-channel RGB normalisation applied to x / 255: (x / 255 − mean) / std. */
-  mean: readonly [number, number, number];
-  std: readonly [number, number, number];
-  /** Tensor layout of the model's input: NCHW (PyTorch exports) or NHWC (TensorFlow ones). */
-  layout: 'nchw' | 'nhwc';
-  /** Length of the embedding; checked against the model's output on first use. */
-  dimension: number;
-  /** Output to read; default the model's first output. */
-  output?: string;
+export type OnnxEmbedderOptions = Omit<Extract<EmbedderConfig, { kind: 'onnx' }>, 'kind'> & {
   /** Images per run; larger calls are split. */
   maxBatch?: number;
-}
+};
 
 /**
  * The model's identity without loading it: its file's SHA-256 and the preprocessing, so that a

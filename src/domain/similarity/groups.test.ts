@@ -5,31 +5,9 @@ import { calibrationFor } from './calibration.ts';
 import { duplicateLevels, similarityLevel } from './levels.ts';
 import { neighbourScores } from './scores.ts';
 import { seededRandom as rng } from '../../lib/seeded-random.ts';
+import { graphOf as graph } from './graph-fixture.ts';
 
 
-type Edge = { j: number; cosine?: number; level?: number };
-
-/** A graph from rows of edges (padded with −1 up to k); exactOf defaults to "all unique". */
-function graph(k: number, rows: Edge[][], exactOf?: number[]): KnnGraph {
-  const n = rows.length;
-  const g: KnnGraph = {
-    n,
-    k,
-    neighbors: new Int32Array(n * k).fill(-1),
-    cosine: new Float32Array(n * k),
-    level: new Float32Array(n * k),
-    exactOf: exactOf ? Int32Array.from(exactOf) : Int32Array.from({ length: n }, (_, i) => i),
-  };
-  rows.forEach((row, i) => {
-    if (row.length > k) throw new Error('row longer than k');
-    row.forEach((e, r) => {
-      g.neighbors[i * k + r] = e.j;
-      g.cosine[i * k + r] = e.cosine ?? 0;
-      g.level[i * k + r] = e.level ?? 0;
-    });
-  });
-  return g;
-}
 
 const arr = (a: Int32Array | undefined): number[] => Array.from(a!);
 

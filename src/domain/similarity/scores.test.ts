@@ -2,31 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { KnnGraph } from './knn-graph.ts';
 import { neighbourScores, quantile, type ScoreOptions } from './scores.ts';
 import { seededRandom as rng } from '../../lib/seeded-random.ts';
+import { graphOf as graph, type FixtureEdge } from './graph-fixture.ts';
 
 
-type Edge = { j: number; cosine: number; level?: number } | null;
-
-/** Rows of edges (null = a −1 slot), padded with −1 up to k. */
-function graph(k: number, rows: Edge[][], exactOf?: number[]): KnnGraph {
-  const n = rows.length;
-  const g: KnnGraph = {
-    n,
-    k,
-    neighbors: new Int32Array(n * k).fill(-1),
-    cosine: new Float32Array(n * k),
-    level: new Float32Array(n * k),
-    exactOf: exactOf ? Int32Array.from(exactOf) : Int32Array.from({ length: n }, (_, i) => i),
-  };
-  rows.forEach((row, i) => {
-    row.forEach((e, r) => {
-      if (e === null) return;
-      g.neighbors[i * k + r] = e.j;
-      g.cosine[i * k + r] = e.cosine;
-      g.level[i * k + r] = e.level ?? 0;
-    });
-  });
-  return g;
-}
 
 /** n items each with one neighbour (the next one) at the given cosine. */
 function ring(cosines: number[], k = 1): KnnGraph {
@@ -170,9 +148,9 @@ describe('neighbourScores', () => {
       const rand = rng(7);
       const n = 300;
       const k = 5;
-      const rows: Edge[][] = [];
+      const rows: FixtureEdge[][] = [];
       for (let i = 0; i < n; i++) {
-        const row: Edge[] = [];
+        const row: FixtureEdge[] = [];
         for (let r = 0; r < k; r++) row.push(rand() < 0.03 ? null : { j: (i + 1 + Math.floor(rand() * (n - 1))) % n, cosine: 2 * rand() - 1 });
         rows.push(row);
       }
@@ -270,7 +248,7 @@ describe('neighbourScores', () => {
     it('confidence is −1 or within [0.5, 1] for every item (random graph)', () => {
       const rand = rng(5);
       const n = 200;
-      const rows: Edge[][] = Array.from({ length: n }, (_, i) =>
+      const rows: FixtureEdge[][] = Array.from({ length: n }, (_, i) =>
         Array.from({ length: 5 }, () => ({ j: (i + 1 + Math.floor(rand() * (n - 1))) % n, cosine: 1 - rand() ** 4 })),
       );
       const c = neighbourScores(graph(5, rows), opts).outlierConfidence;
