@@ -62,6 +62,8 @@ export async function createUploadAnchor(
     throw err;
   }
   const id = randomUUID();
-  await ctx.store.similarity.createAnchor({ id, datasetId, model, vector, fileName: upload.fileName, createdBy: user.id, createdAt: isoMicros() });
+  // The name is only kept for reference: control characters (a NUL would not even store on PostgreSQL) are dropped.
+  const fileName = upload.fileName.replace(/[\u0000-\u001f\u007f]/g, '');
+  await ctx.store.similarity.createAnchor({ id, datasetId, model, vector, fileName, createdBy: user.id, createdAt: isoMicros() });
   return { anchor_media_id: id, anchor_type: 'UPLOAD' };
 }

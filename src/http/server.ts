@@ -5,6 +5,7 @@ import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppContext } from '../app/context.ts';
+import { DomainError } from '../domain/errors.ts';
 import { registerAuth } from './auth.ts';
 import { registerErrorHandling } from './errors.ts';
 import { authRoutes } from './routes/auth.routes.ts';
@@ -31,6 +32,12 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
 
   app.addHook('onRequest', async (req, reply) => {
     void reply.header('x-request-id', req.id);
+    // A NUL is never meaningful in this API, and PostgreSQL refuses it inside text: refused
+    // here, once, with a clear error rather than as a database fault deep in a use case.
+    if (/%00/i.test(req.url)) throw new DomainError('BAD_REQUEST', 'NUL characters are not allowed in the URL');
+  });
+  app.addHook('preValidation', async (req) => {
+    if (hasNul(req.body)) throw new DomainError('BAD_REQUEST', 'NUL characters are not allowed in the request body');
   });
 
   await app.register(cookie);
@@ -71,4 +78,11 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   mediaRoutes(app, ctx);
   exploreRoutes(app, ctx);
   return app;
+}
+
+/** Whether a parsed JSON or form body holds a NUL character in any string, key or value. */
+function hasNul(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (value === null || typeof value !== 'object' || depth > 32) return false;
+  return Object.entries(value).some(([k, v]) => k.includes('\u0000') || hasNul(v, depth + 1));
 }

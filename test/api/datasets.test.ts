@@ -190,6 +190,20 @@ describe('HTTP basics', () => {
     expect((await fetch(`${t.url}/api/v1/health`)).status).toBe(200);
   });
 
+  it('refuses NUL characters in the URL, JSON bodies and form fields with 400', async () => {
+    const auth = { authorization: `Bearer ${t.admin.token}` };
+    const url = await fetch(`${t.url}/api/v1/explore/x?vql=%5B%7B%22text%22%3A%7B%22op%22%3A%22fts%22%2C%22value%22%3A%22a%00b%22%7D%7D%5D`, { headers: auth });
+    expect(url.status).toBe(400);
+    expect((await url.json()).detail).toMatch(/NUL/);
+    const json = await fetch(`${t.url}/api/v1/dataset`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ dataset_name: 'a\u0000b', bucket_path: folder.dir }) });
+    expect(json.status).toBe(400);
+    const form = new FormData();
+    form.set('dataset_name', 'ok');
+    form.set('bucket_path', folder.dir);
+    form.set('description', 'nul\u0000inside');
+    expect((await fetch(`${t.url}/api/v1/dataset`, { method: 'POST', headers: auth, body: form })).status).toBe(400);
+  });
+
   it('serves the OpenAPI document', async () => {
     const res = await fetch(`${t.url}/api/v1/docs`);
     const doc = await res.json();

@@ -21,6 +21,7 @@ async function formFields(req: FastifyRequest): Promise<Record<string, string>> 
     }
     if (typeof part.value === 'string') fields[part.fieldname] = part.value;
   }
+  if (Object.values(fields).some((v) => v.includes('\u0000'))) throw new DomainError('BAD_REQUEST', 'NUL characters are not allowed in form fields');
   return fields;
 }
 
