@@ -3,7 +3,8 @@ import type { JobName, JobPayloads } from '../jobs/catalogue.ts';
 export type JobResult = { status: 'done' } | { status: 'skipped'; reason: string } | { status: 'failed'; reason: string };
 
 export interface JobContext {
-  jobId: number;
+  /** The backend's id of the job (a number for the in-process queue, a UUID for pg-boss), as text. */
+  jobId: string;
   /** 0 on the first run. */
   attempt: number;
   /** True when a thrown error will not be retried: the handler should record the failure itself. */

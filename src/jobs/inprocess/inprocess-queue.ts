@@ -28,7 +28,7 @@ export function createInprocessQueue(deps: { jobs: JobsRepo; logger: Logger; ret
   const retryDelayMs = deps.retryDelayMs ?? 1000;
 
   async function runJob(w: Worker, job: JobRow): Promise<void> {
-    const ctx = { jobId: job.id, attempt: job.retryCount, isLastAttempt: job.retryCount >= job.retryLimit };
+    const ctx = { jobId: String(job.id), attempt: job.retryCount, isLastAttempt: job.retryCount >= job.retryLimit };
     try {
       const result = await w.handler(job.payload as never, ctx);
       if (result.status === 'failed') deps.logger.warn({ job: job.name, jobId: job.id, reason: result.reason }, 'job recorded a failure');

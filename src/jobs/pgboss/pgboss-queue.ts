@@ -154,7 +154,7 @@ export function createPgBossQueue(deps: PgBossQueueDeps): JobQueue {
     }
     const ids = heartbeats.get(w.name)!;
     ids.add(job.id);
-    const ctx: JobContext = { jobId: numericId(job.id), attempt: job.retryCount, isLastAttempt: job.retryCount >= job.retryLimit };
+    const ctx: JobContext = { jobId: job.id, attempt: job.retryCount, isLastAttempt: job.retryCount >= job.retryLimit };
     const log = { job: w.name, jobId: job.id, attempt: job.retryCount };
     try {
       const result = await w.handler(payload as never, ctx);
@@ -272,11 +272,6 @@ export function createPgBossQueue(deps: PgBossQueueDeps): JobQueue {
     await boss.stop({ graceful: true, timeout: Math.max(1000, timeoutMs), close: true });
     await lockPool.end();
   }
-}
-
-/** A stable number for logs from pg-boss's uuid (the port's ids are numbers). */
-function numericId(uuid: string): number {
-  return Number.parseInt(uuid.replaceAll('-', '').slice(0, 12), 16);
 }
 
 /** Strata's few statements against pg-boss's job table (columns as of pg-boss 10). */
