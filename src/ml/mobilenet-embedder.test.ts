@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { photosDir } from '../../test/helpers/test-media.ts';
 import type { Embedder, RgbImage } from '../ports/embedder.ts';
 import { createMobileNetEmbedder } from './mobilenet-embedder.ts';
+import type { MobileNetEngine } from './mobilenet-model.ts';
 import { loadNsfwjsMobileNetV2 } from './nsfwjs-weights.ts';
 import { ensureWasmBackend } from './tfjs-wasm.ts';
 import { cosine } from './vectors.ts';
@@ -207,15 +208,17 @@ describe('1280-d pooled features (featureLayer out_relu)', () => {
     });
   });
 
-  it('runs the same through the unfused tfjs-layers engine', async () => {
+  it('runs the same through the unfused tfjs-layers engine and through ONNX Runtime', async () => {
     const input = await toInput(fromWorking(photos[0]!), 160);
     const [fused] = await loadAndEmbed('fused', input);
     const [layers] = await loadAndEmbed('layers', input);
+    const [onnx] = await loadAndEmbed('onnx', input);
     expectClose(fused!, layers!, 1e-4);
+    expectClose(fused!, onnx!, 1e-4);
   });
 });
 
-async function loadAndEmbed(engine: 'fused' | 'layers', input: RgbImage): Promise<Float32Array[]> {
+async function loadAndEmbed(engine: MobileNetEngine, input: RgbImage): Promise<Float32Array[]> {
   const embedder = createMobileNetEmbedder({ featureLayer: 'out_relu', inputSize: 160, engine, center: false });
   try {
     return await embedder.embed([input]);
@@ -229,19 +232,31 @@ describe('lifecycle', () => {
     await ensureWasmBackend();
     const input: RgbImage = { data: new Uint8Array(128 * 128 * 3).fill(127), width: 128, height: 128, channels: 3 };
     const before = tf.memory().numTensors;
-    const single = createMobileNetEmbedder({ inputSize: 128, center: false });
+    const single = createMobileNetEmbedder({ inputSize: 128, center: false, engine: 'fused' });
     await single.embed([input]);
     const oneModel = tf.memory().numTensors - before;
     await single.close();
     expect(tf.memory().numTensors).toBe(before);
 
-    const embedder = createMobileNetEmbedder({ inputSize: 128, center: false });
+    const embedder = createMobileNetEmbedder({ inputSize: 128, center: false, engine: 'fused' });
     const results = await Promise.all([embedder.embed([input]), embedder.embed([input]), embedder.embed([input])]);
     expect(tf.memory().numTensors - before).toBe(oneModel);
     results.forEach(([v]) => expectClose(v!, results[0]![0]!, 0));
     await embedder.close();
     await embedder.close();
     expect(tf.memory().numTensors).toBe(before);
+    await expect(embedder.embed([input])).rejects.toThrow(/closed/);
+  });
+
+  it('keeps no TF.js tensors with the ONNX Runtime engine, and refuses work once closed', async () => {
+    await ensureWasmBackend();
+    const input: RgbImage = { data: new Uint8Array(128 * 128 * 3).fill(90), width: 128, height: 128, channels: 3 };
+    const before = tf.memory().numTensors;
+    const embedder = createMobileNetEmbedder({ inputSize: 128, center: false, engine: 'onnx' });
+    const results = await Promise.all([embedder.embed([input]), embedder.embed([input])]);
+    expectClose(results[1]![0]!, results[0]![0]!, 0);
+    expect(tf.memory().numTensors).toBe(before);
+    await embedder.close();
     await expect(embedder.embed([input])).rejects.toThrow(/closed/);
   });
 

@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs';
 import type { Embedder, EmbedderModel, RgbImage } from '../ports/embedder.ts';
 import { type FeatureNet, loadMobileNetFeatures, type MobileNetEngine } from './mobilenet-model.ts';
 import { featureMeanOf, mobileNetDefaults, mobileNetModel, type MobileNetEmbedderOptions, type PixelScale } from './mobilenet-info.ts';
@@ -54,7 +53,7 @@ class MobileNetEmbedder implements Embedder {
     const loading = this.#loading;
     this.#loading = null;
     const net = await loading?.catch(() => null);
-    net?.dispose();
+    await net?.dispose();
   }
 
   #load(): Promise<FeatureNet> {
@@ -66,16 +65,7 @@ class MobileNetEmbedder implements Embedder {
   }
 
   async #forward(net: FeatureNet, images: readonly RgbImage[]): Promise<Float32Array[]> {
-    const size = this.options.inputSize;
-    const input = toInputTensor(images, size, this.options.pixelScale);
-    let output: tf.Tensor;
-    try {
-      output = net.predict(input);
-    } finally {
-      input.dispose();
-    }
-    const flat = (await output.data()) as Float32Array;
-    output.dispose();
+    const flat = await net.run(toInput(images, this.options.inputSize, this.options.pixelScale), images.length);
     const dim = this.model.dimension;
     if (flat.length !== images.length * dim) {
       throw new Error(`model returned ${flat.length} values for ${images.length} images of ${dim}`);
@@ -103,8 +93,8 @@ class MobileNetEmbedder implements Embedder {
   }
 }
 
-/** The pixels, scaled, as one [n, size, size, 3] float tensor (scaled here in one JS pass). */
-function toInputTensor(images: readonly RgbImage[], size: number, scale: PixelScale): tf.Tensor4D {
+/** The pixels, scaled, as n × size × size × 3 floats (NHWC), in one JS pass. */
+function toInput(images: readonly RgbImage[], size: number, scale: PixelScale): Float32Array {
   const per = size * size * 3;
   const input = new Float32Array(images.length * per);
   const [mul, add] = scale === 'unit' ? [1 / 255, 0] : [1 / 127.5, -1];
@@ -113,5 +103,5 @@ function toInputTensor(images: readonly RgbImage[], size: number, scale: PixelSc
     const data = image.data;
     for (let j = 0; j < per; j++) input[offset + j] = data[j]! * mul + add;
   });
-  return tf.tensor4d(input, [images.length, size, size, 3], 'float32');
+  return input;
 }
