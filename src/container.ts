@@ -20,6 +20,7 @@ import type { BlobStore } from './ports/blob-store.ts';
 import type { JobQueue } from './ports/job-queue.ts';
 import type { Store } from './ports/store.ts';
 import { createPostgresStore, createSqliteStore } from './store/create-store.ts';
+import { createPostgresSessionLocks } from './store/postgres/session-locks.ts';
 
 /**
  * The composition root: the only place that picks concrete backends — embedded (SQLite,
@@ -36,6 +37,7 @@ export async function createContainer(config: Config, logger: Logger = pino({ le
       ? createPgBossQueue({
           connectionString: config.databaseUrl!,
           logger,
+          locks: createPostgresSessionLocks({ connectionString: config.databaseUrl!, logger }),
           retryLimit: config.jobRetryLimit,
           maintenanceIntervalSeconds: config.queueMaintenanceSeconds,
           ...(config.jobExpirySeconds !== null && { expireInSeconds: { 'item-stage': config.jobExpirySeconds, 'dataset-stage': config.jobExpirySeconds } }),

@@ -6,6 +6,7 @@ import pino from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createInprocessQueue } from '../../src/jobs/inprocess/inprocess-queue.ts';
 import { createPgBossQueue } from '../../src/jobs/pgboss/pgboss-queue.ts';
+import { createPostgresSessionLocks } from '../../src/store/postgres/session-locks.ts';
 import type { JobContext, JobQueue, OutgoingJob } from '../../src/ports/job-queue.ts';
 import { createSqliteStore } from '../../src/store/create-store.ts';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
@@ -76,6 +77,7 @@ const pgboss: Backend = {
         createPgBossQueue({
           connectionString: url,
           logger,
+          locks: createPostgresSessionLocks({ connectionString: url, logger }),
           schema,
           retryLimit: RETRY_LIMIT,
           retryDelaySeconds: 1,

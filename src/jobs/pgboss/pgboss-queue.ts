@@ -1,5 +1,5 @@
 import PgBoss from 'pg-boss';
-import pg from 'pg';
+import type { SessionLocks } from '../../ports/session-locks.ts';
 import type { Logger } from 'pino';
 import { jobNames, type JobName } from '../catalogue.ts';
 import type { JobContext, JobHandler, JobQueue, OutgoingJob } from '../../ports/job-queue.ts';
@@ -34,6 +34,8 @@ import type { JobContext, JobHandler, JobQueue, OutgoingJob } from '../../ports/
 export interface PgBossQueueDeps {
   connectionString: string;
   logger: Logger;
+  /** Where serial-key locks are taken; the queue closes them when it stops. */
+  locks: SessionLocks;
   retryLimit: number;
   /** Base of pg-boss's exponential backoff: about delay·2^attempt (with jitter) seconds; 0 retries at once. Default 1. */
   retryDelaySeconds?: number;
@@ -89,11 +91,7 @@ export function createPgBossQueue(deps: PgBossQueueDeps): JobQueue {
     maintenanceIntervalSeconds: deps.maintenanceIntervalSeconds ?? 60,
   });
   boss.on('error', (err) => deps.logger.error({ err }, 'pg-boss error'));
-  // Connections that hold serial-key locks for as long as a handler runs, apart from pg-boss's pool.
-  const lockPool = new pg.Pool({ connectionString: deps.connectionString, application_name: 'strata-job-locks', keepAlive: true });
-  lockPool.on('error', (err) => deps.logger.warn({ err }, 'idle job-lock connection failed'));
   const sql = jobSql(schema);
-  const locks = serialLocks(lockPool, schema, deps.logger);
 
   const workers: Worker[] = [];
   const running = new Set<Promise<void>>();
@@ -115,18 +113,7 @@ export function createPgBossQueue(deps: PgBossQueueDeps): JobQueue {
     ready ??= (async () => {
       await boss.start();
       for (const name of jobNames) await boss.createQueue(name, { name, policy: 'standard' });
-      const client = await lockPool.connect();
-      try {
-        await client.query('BEGIN');
-        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`strata.pgboss.${schema}.ddl`]);
-        await client.query(sql.singletonIndex);
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw err;
-      } finally {
-        client.release();
-      }
+      await db().executeSql(sql.singletonIndex, []);
     })();
     return ready;
   }
@@ -144,7 +131,7 @@ export function createPgBossQueue(deps: PgBossQueueDeps): JobQueue {
 
   async function runJob(w: Worker, job: ClaimedJob): Promise<void> {
     const { payload, serialKey } = job.data;
-    const release = serialKey === undefined ? null : await locks.tryAcquire(serialKey);
+    const release = serialKey === undefined ? null : await deps.locks.tryAcquire(`strata.${schema}.serial:${serialKey}`);
     if (serialKey !== undefined && release === null) {
       // Another handler holds the key: back to the queue without spending an attempt.
       const delayMs = Math.round(serialRetryMs * (0.5 + Math.random()));
@@ -267,19 +254,23 @@ export function createPgBossQueue(deps: PgBossQueueDeps): JobQueue {
     // Jobs still running stay active with no heartbeat: they expire and run again elsewhere,
     // by which time this process is gone. Their serial locks go with their connections.
     if (heartbeatTimer) clearInterval(heartbeatTimer);
-    locks.dropAll();
+    await deps.locks.close();
     if (ready) await ready.catch(() => {});
     await boss.stop({ graceful: true, timeout: Math.max(1000, timeoutMs), close: true });
-    await lockPool.end();
   }
 }
 
 /** Strata's few statements against pg-boss's job table (columns as of pg-boss 10). */
 function jobSql(schema: string) {
   return {
+    // One statement, so one transaction: processes starting together create the index one after
+    // the other under the transaction-scoped lock (IF NOT EXISTS alone races on the catalog).
     singletonIndex: `
-      CREATE UNIQUE INDEX IF NOT EXISTS strata_open_singleton_key ON ${schema}.job (name, singleton_key)
-      WHERE singleton_key IS NOT NULL AND state < 'completed'`,
+      DO $$ BEGIN
+        PERFORM pg_advisory_xact_lock(hashtext('strata.pgboss.${schema}.ddl'));
+        CREATE UNIQUE INDEX IF NOT EXISTS strata_open_singleton_key ON ${schema}.job (name, singleton_key)
+          WHERE singleton_key IS NOT NULL AND state < 'completed';
+      END $$`,
     // started_on back to NULL: pg-boss counts a re-run (retry_count + 1) only when it is set.
     putBack: `
       UPDATE ${schema}.job
@@ -290,57 +281,5 @@ function jobSql(schema: string) {
     heartbeat: `
       UPDATE ${schema}.job SET expire_in = (now() - started_on) + $3 * interval '1 second'
       WHERE name = $1 AND id = ANY($2::uuid[]) AND state = 'active'`,
-  };
-}
-
-/**
- * Session-level advisory locks, one pooled connection per held key. Keys hash to 64 bits within
- * this database; a collision only serializes two unrelated keys, never lets one key overlap.
- */
-function serialLocks(pool: pg.Pool, schema: string, logger: Logger) {
-  const held = new Set<pg.PoolClient>();
-  const lockSql = `SELECT pg_try_advisory_lock(('x' || substr(md5($1), 1, 16))::bit(64)::bigint) AS ok`;
-  const unlockSql = `SELECT pg_advisory_unlock(('x' || substr(md5($1), 1, 16))::bit(64)::bigint)`;
-
-  return {
-    /** The lock's release, or null when another session holds the key. */
-    async tryAcquire(key: string): Promise<(() => Promise<void>) | null> {
-      const lockKey = `strata.${schema}.serial:${key}`;
-      const client = await pool.connect();
-      const onError = (err: Error) => logger.error({ err, serialKey: key }, 'connection holding a serial-key lock failed; the lock is gone');
-      client.on('error', onError);
-      let ok = false;
-      try {
-        const { rows } = await client.query<{ ok: boolean }>(lockSql, [lockKey]);
-        ok = rows[0]?.ok === true;
-      } catch (err) {
-        client.off('error', onError);
-        client.release(err as Error);
-        throw err;
-      }
-      if (!ok) {
-        client.off('error', onError);
-        client.release();
-        return null;
-      }
-      held.add(client);
-      return async () => {
-        if (!held.delete(client)) return; // dropped by stop()
-        try {
-          await client.query(unlockSql, [lockKey]);
-          client.off('error', onError);
-          client.release();
-        } catch (err) {
-          client.off('error', onError);
-          client.release(err as Error); // destroying the connection frees the lock too
-        }
-      };
-    },
-
-    /** Closes every lock connection (freeing its locks) so the pool can end. */
-    dropAll(): void {
-      for (const client of held) client.release(true);
-      held.clear();
-    },
   };
 }
