@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUser } from '../../src/app/accounts.ts';
-import { credentialsFor, getJson, waitForDatasetStatus } from '../helpers/client.ts';
+import { createDatasetFrom, credentialsFor, getJson, waitForDatasetStatus } from '../helpers/client.ts';
 import { tempDir } from '../helpers/folders.ts';
 import { photosDir } from '../helpers/test-media.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
@@ -21,14 +21,6 @@ let names: string[];
 let media: any[];
 const byName = (name: string) => media.find((m) => m.file_name === name)!;
 
-async function createDataset(dir: string): Promise<string> {
-  const fd = new FormData();
-  fd.set('dataset_name', 'explore');
-  fd.set('bucket_path', dir);
-  const res = await fetch(`${t.url}/api/v1/dataset`, { method: 'POST', headers: { authorization: `Bearer ${t.admin.token}` }, body: fd });
-  return (await res.json()).dataset_id;
-}
-
 const get = (path: string, token = t.admin.token) => getJson(t.url, path, token);
 const explore = (query: string) => get(`/api/v1/explore/${id}?${query}`);
 
@@ -44,7 +36,7 @@ beforeAll(async () => {
   await sharp(source).modulate({ brightness: 1.15 }).composite([{ input: bar, gravity: 'south' }]).jpeg({ quality: 85 }).toFile(join(root, 'edit-bright-bar.jpg'));
   await copyFile(join(root, names[1]!), join(root, 'exact-copy.jpg'));
   t = await startTestServer({ STRATA_IMPORT_ROOTS: root });
-  id = await createDataset(root);
+  id = await createDatasetFrom(t.url, t.admin.token, 'explore', root);
   await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'ERROR'], 300_000);
   media = (await get(`/api/v1/dataset/${id}/media?page_size=1000`)).body.media;
 }, 400_000);

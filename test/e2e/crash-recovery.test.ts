@@ -2,7 +2,7 @@ import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteStore } from '../../src/store/create-store.ts';
-import { credentialsFor, followDatasetEvents, getJson, waitForDatasetStatus, type Credentials } from '../helpers/client.ts';
+import { createDatasetFrom, credentialsFor, getJson, waitForDatasetStatus, waitUntilIndexing, type Credentials } from '../helpers/client.ts';
 import { tempDir } from '../helpers/folders.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
 import { photosDir } from '../helpers/test-media.ts';
@@ -91,22 +91,8 @@ describe('SIGKILL during indexing, then a restart on the same data directory', (
     // First run: one worker, so indexing is slow enough to be caught in the middle.
     const first = await start('1');
     admin = await credentialsFor(first.url, ADMIN.email, ADMIN.password);
-    const form = new FormData();
-    form.set('dataset_name', 'crash me');
-    form.set('bucket_path', folder);
-    const created = await fetch(`${first.url}/api/v1/dataset`, { method: 'POST', headers: { authorization: `Bearer ${admin.token}` }, body: form });
-    expect(created.status).toBe(200);
-    id = ((await created.json()) as { dataset_id: string }).dataset_id;
-
-    await followDatasetEvents(first.url, admin.token, id, (ds) => {
-      beforeKill.push(ds);
-      if (ds.status_new !== 'DRAFT' && ds.status_new !== 'INDEXING') {
-        throw new Error(`indexing ended (${ds.status_new}) before the server could be killed: ${JSON.stringify(ds)}`);
-      }
-      const p = ds.processing;
-      if (ds.status_new !== 'INDEXING' || !p || p.total === null) return false;
-      return p.done >= Math.ceil(0.2 * p.total);
-    });
+    id = await createDatasetFrom(first.url, admin.token, 'crash me', folder);
+    await waitUntilIndexing(first.url, admin.token, id, 0.2, beforeKill);
     await first.kill('SIGKILL');
     expect(isAlive(first.pid)).toBe(false);
 

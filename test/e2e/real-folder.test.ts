@@ -1,7 +1,7 @@
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getJson, waitForDatasetStatus } from '../helpers/client.ts';
+import { createDatasetFrom, getJson, waitForDatasetStatus } from '../helpers/client.ts';
 import { tempDir } from '../helpers/folders.ts';
 import { startPostgres } from '../helpers/postgres.ts';
 import { startS3Server } from '../helpers/s3-server.ts';
@@ -58,11 +58,7 @@ describe.each(backends)('indexing a real folder of photos and a video ($name)', 
     const started = await backend.start();
     stopBackend = started.stop;
     t = await startTestServer({ STRATA_IMPORT_ROOTS: join(dir, '..'), STRATA_VIDEO_MAX_FRAMES: '8', ...started.env });
-    const fd = new FormData();
-    fd.set('dataset_name', 'real photos');
-    fd.set('bucket_path', dir);
-    const res = await fetch(`${t.url}/api/v1/dataset`, { method: 'POST', headers: { authorization: `Bearer ${t.admin.token}` }, body: fd });
-    id = (await res.json()).dataset_id;
+    id = await createDatasetFrom(t.url, t.admin.token, 'real photos', dir);
     ({ dataset } = await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'ERROR'], 300_000));
   }, 400_000);
   afterAll(async () => {

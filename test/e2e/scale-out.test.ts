@@ -7,7 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3Client } from '../../src/media/s3-client.ts';
 import { createPostgresStore } from '../../src/store/create-store.ts';
-import { credentialsFor, followDatasetEvents, getJson, waitForDatasetStatus, type Credentials } from '../helpers/client.ts';
+import { createDatasetFrom, credentialsFor, getJson, waitForDatasetStatus, waitUntilIndexing, type Credentials } from '../helpers/client.ts';
 import { tempDir } from '../helpers/folders.ts';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.ts';
@@ -198,22 +198,8 @@ describe('an s3:// dataset indexed by two workers, one killed with SIGKILL midwa
   beforeAll(async () => {
     const cpuBefore = { api: cpuSeconds(api.pid), survivor: cpuSeconds(workers[1]!.pid) };
     const t0 = performance.now();
-    const form = new FormData();
-    form.set('dataset_name', 'from the bucket');
-    form.set('bucket_path', `s3://${BUCKET}/${PREFIX}`);
-    const created = await fetch(`${api.url}/api/v1/dataset`, { method: 'POST', headers: { authorization: `Bearer ${admin.token}` }, body: form });
-    expect(created.status, await created.clone().text()).toBe(200);
-    id = ((await created.json()) as { dataset_id: string }).dataset_id;
-
-    await followDatasetEvents(api.url, admin.token, id, (ds) => {
-      beforeKill.push(ds);
-      if (ds.status_new !== 'DRAFT' && ds.status_new !== 'INDEXING') {
-        throw new Error(`indexing ended (${ds.status_new}) before a worker could be killed: ${JSON.stringify(ds)}`);
-      }
-      const p = ds.processing;
-      if (ds.status_new !== 'INDEXING' || !p || p.total === null) return false;
-      return p.done >= Math.ceil(0.2 * p.total);
-    });
+    id = await createDatasetFrom(api.url, admin.token, 'from the bucket', `s3://${BUCKET}/${PREFIX}`);
+    await waitUntilIndexing(api.url, admin.token, id, 0.2, beforeKill);
     timings.toTwentyPercent = since(t0);
     [victim, survivor] = [workers[0]!, workers[1]!];
     await victim.kill('SIGKILL');

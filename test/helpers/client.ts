@@ -77,3 +77,30 @@ export async function waitForDatasetStatus(
   await followDatasetEvents(baseUrl, token, datasetId, (d) => events.push(d) > 0 && statuses.includes(d.status_new), timeoutMs);
   return { dataset: events.at(-1), events };
 }
+
+/** POST /api/v1/dataset from a folder, file:// URI, manifest or s3:// prefix; returns its id. */
+export async function createDatasetFrom(baseUrl: string, token: string, name: string, bucketPath: string): Promise<string> {
+  const form = new FormData();
+  form.set('dataset_name', name);
+  form.set('bucket_path', bucketPath);
+  const res = await fetch(`${baseUrl}/api/v1/dataset`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+  if (res.status !== 200) throw new Error(`creating ${name}: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { dataset_id: string }).dataset_id;
+}
+
+/**
+ * Follows the dataset's events until at least `share` of its units are done while INDEXING
+ * (the moment a crash test kills something), pushing every event into `seen`; fails if indexing
+ * ends first, since the test would then no longer interrupt it.
+ */
+export async function waitUntilIndexing(baseUrl: string, token: string, datasetId: string, share: number, seen: any[]): Promise<void> {
+  await followDatasetEvents(baseUrl, token, datasetId, (ds) => {
+    seen.push(ds);
+    if (ds.status_new !== 'DRAFT' && ds.status_new !== 'INDEXING') {
+      throw new Error(`indexing ended (${ds.status_new}) before it could be interrupted: ${JSON.stringify(ds)}`);
+    }
+    const p = ds.processing;
+    if (ds.status_new !== 'INDEXING' || !p || p.total === null) return false;
+    return p.done >= Math.ceil(share * p.total);
+  });
+}
