@@ -1,10 +1,9 @@
-import { clusterLevels, duplicateGroups } from '../domain/similarity/groups.ts';
 import { qualityIssue } from '../domain/similarity/issues.ts';
 import type { KnnGraph } from '../domain/similarity/knn-graph.ts';
 import { duplicateLevels } from '../domain/similarity/levels.ts';
-import { neighbourScores } from '../domain/similarity/scores.ts';
 import type { ClusterRow, DuplicateMember, EmbeddedItem, ItemScores } from '../ports/store.ts';
 import type { PipelineDeps } from './deps.ts';
+import { analyzeGraphOffThread } from './graph-analysis.ts';
 
 const WRITE_BATCH = 5000;
 
@@ -13,13 +12,14 @@ const outlierMinItems = 20;
 /** Neighbours averaged in the outlier score. */
 const outlierNeighbours = 5;
 
-/** Derives every dataset-level result from the graph and replaces the stored ones. */
+/** Derives every dataset-level result from the graph (which it consumes) and replaces the stored ones. */
 export async function writeSimilarityResults(deps: PipelineDeps, datasetId: string, items: readonly EmbeddedItem[], g: KnnGraph): Promise<void> {
   const cfg = deps.similarity;
-  const groups = duplicateGroups(g, duplicateLevels);
-  const clusters = clusterLevels(g, cfg.clusterThresholds);
-  const scores = neighbourScores(g, { outlierNeighbours, outlierZ: cfg.outlierZ, outlierMinItems });
-  const lowest = groups.get(duplicateLevels[0])!;
+  const { groups, clusters, scores } = await analyzeGraphOffThread(g, {
+    clusterThresholds: cfg.clusterThresholds,
+    scores: { outlierNeighbours, outlierZ: cfg.outlierZ, outlierMinItems },
+  });
+  const lowest = groups[0]!;
 
   const store = deps.store.similarity;
   await store.clearResults(datasetId);
@@ -48,9 +48,8 @@ export async function writeSimilarityResults(deps: PipelineDeps, datasetId: stri
   for (let s = 0; s < rows.length; s += WRITE_BATCH) await store.insertScores(datasetId, rows.slice(s, s + WRITE_BATCH));
 
   const members: DuplicateMember[] = [];
-  for (const level of duplicateLevels) {
-    const ids = groups.get(level)!;
-    ids.forEach((groupId, i) => groupId >= 0 && members.push({ level, groupId, itemId: items[i]!.itemId }));
+  for (const [l, level] of duplicateLevels.entries()) {
+    groups[l]!.forEach((groupId, i) => groupId >= 0 && members.push({ level, groupId, itemId: items[i]!.itemId }));
   }
   for (let s = 0; s < members.length; s += WRITE_BATCH) await store.insertDuplicateMembers(datasetId, members.slice(s, s + WRITE_BATCH));
 

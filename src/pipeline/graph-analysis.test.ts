@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { graphOf, type FixtureEdge } from '../domain/similarity/graph-fixture.ts';
+import { seededRandom } from '../lib/seeded-random.ts';
+import { analyzeGraph, analyzeGraphOffThread } from './graph-analysis.ts';
+
+function randomGraph(seed: number, n: number, k: number) {
+  const rnd = seededRandom(seed);
+  const rows: FixtureEdge[][] = Array.from({ length: n }, (_, i) =>
+    Array.from({ length: k }, () => {
+      const j = Math.floor(rnd() * n);
+      return j === i ? null : { j, cosine: 2 * rnd() - 1, level: 0.9 + 0.1 * rnd() };
+    }),
+  );
+  const exactOf = Array.from({ length: n }, (_, i) => (i % 17 === 5 ? i - 1 : i));
+  return graphOf(k, rows, exactOf);
+}
+
+const options = { clusterThresholds: [0.9, 0.8, 0.7, 0.6, 0.6], scores: { outlierNeighbours: 3, outlierZ: 3, outlierMinItems: 20 } };
+
+describe('graph analysis off the event loop', () => {
+  it('gives exactly what the in-thread analysis gives', async () => {
+    const expected = analyzeGraph(randomGraph(7, 500, 6), options);
+    const actual = await analyzeGraphOffThread(randomGraph(7, 500, 6), options);
+    expect(actual.groups.map((a) => Array.from(a))).toEqual(expected.groups.map((a) => Array.from(a)));
+    expect(actual.clusters.map((a) => Array.from(a))).toEqual(expected.clusters.map((a) => Array.from(a)));
+    for (const key of Object.keys(expected.scores) as Array<keyof typeof expected.scores>) {
+      expect(Array.from(actual.scores[key]), key).toEqual(Array.from(expected.scores[key]));
+    }
+  });
+});
