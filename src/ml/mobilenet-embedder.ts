@@ -1,5 +1,5 @@
 import type { Embedder, EmbedderModel, RgbImage } from '../ports/embedder.ts';
-import { type FeatureNet, loadMobileNetFeatures, type MobileNetEngine } from './mobilenet-model.ts';
+import { type FeatureNet, loadMobileNetFeatures } from './mobilenet-model.ts';
 import { featureMeanOf, mobileNetDefaults, mobileNetModel, type MobileNetEmbedderOptions, type PixelScale } from './mobilenet-info.ts';
 import { l2Normalize } from './vectors.ts';
 

@@ -179,13 +179,15 @@ export function mediaRepo(db: Kysely<DB>): MediaRepo {
       const ranked = withFilters(datasetId, filters)
         .where(col, 'in', clusterIds)
         .select(['i.id as id', `${col} as cluster_id`, sql<number>`row_number() over (partition by ${sql.ref(col)} order by i.created_at, i.id)`.as('rn')]);
-      const picked = await db.selectFrom(ranked.as('r')).select(['r.id', 'r.cluster_id']).where('r.rn', '<=', perCluster).execute();
+      // In (cluster, media order) order; byIds keeps the order it is given.
+      const picked = await db.selectFrom(ranked.as('r')).select(['r.id', 'r.cluster_id']).where('r.rn', '<=', perCluster).orderBy('r.cluster_id').orderBy('r.rn').execute();
       const records = await this.byIds(datasetId, picked.map((p) => p.id));
       const clusterOf = new Map(picked.map((p) => [p.id, Number(p.cluster_id)]));
-      const sorted = records.sort((a, b) => (a.item.createdAt < b.item.createdAt ? -1 : a.item.createdAt > b.item.createdAt ? 1 : a.item.id < b.item.id ? -1 : 1));
-      for (const r of sorted) {
+      for (const r of records) {
         const c = clusterOf.get(r.item.id)!;
-        out.set(c, [...(out.get(c) ?? []), r]);
+        const list = out.get(c);
+        if (list) list.push(r);
+        else out.set(c, [r]);
       }
       return out;
     },
