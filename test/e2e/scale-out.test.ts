@@ -329,7 +329,14 @@ describe('the four-step upload flow through the api process', () => {
       const res = await fetch(`${api.url}/api/v1/ingestion/${id}/data_files/${transId}`, { method: 'POST', headers: auth, body: fd });
       expect(res.status, await res.clone().text()).toBe(202);
     }
-    const uploaded = await listKeys(`datasets/${id}/uploads/${transId}/`);
+    // s3rver acknowledges a PUT when the body has been read, before its file is written
+    // (lib/stores/filesystem.js putObject resolves on the Transform's 'finish'), so a listing
+    // right after the upload can miss the last object for a moment; real S3 lists it at once.
+    let uploaded: string[] = [];
+    for (let tries = 0; tries < 50 && uploaded.length < UPLOADS + 1; tries++) {
+      if (tries > 0) await new Promise((r) => setTimeout(r, 100));
+      uploaded = await listKeys(`datasets/${id}/uploads/${transId}/`);
+    }
     expect(uploaded).toHaveLength(UPLOADS + 1);
 
     const events = watchEvents(id, ['READY', 'ERROR']);
