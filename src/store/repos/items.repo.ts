@@ -80,11 +80,12 @@ async function countUnit(
   outcome: { failed: true } | { failed: false; images: number; videos: number; frames: number },
 ): Promise<ItemOutcome & { datasetId?: string }> {
   const now = Date.now();
-  await trx
+  const task = await trx
     .updateTable('tasks')
     .set(outcome.failed ? { failed: sql`failed + 1`, last_progress_at: now } : { done: sql`done + 1`, last_progress_at: now })
     .where('id', '=', item.task_id)
-    .execute();
+    .returning(['total', 'done', 'failed'])
+    .executeTakeFirstOrThrow();
   await trx
     .updateTable('datasets')
     .set({
@@ -97,7 +98,6 @@ async function countUnit(
     })
     .where('id', '=', item.dataset_id)
     .execute();
-  const task = await trx.selectFrom('tasks').select(['total', 'done', 'failed']).where('id', '=', item.task_id).executeTakeFirstOrThrow();
   const finished = task.total !== null && Number(task.done) + Number(task.failed) >= Number(task.total);
   return { applied: true, taskItemsFinished: finished, datasetId: item.dataset_id };
 }
@@ -107,16 +107,14 @@ const notApplied: ItemOutcome & { datasetId?: string } = { applied: false, taskI
 export function itemsRepo(db: Kysely<DB>, d: DialectHelpers, changed: (datasetId: string) => void): ItemsRepo {
   /** Locks in the item's move out of `pending` at `stage`; undefined when another run got there first. */
   async function claimFinish(trx: Transaction<DB>, itemId: string, stage: string, set: Partial<Selectable<ItemsTable>>) {
-    const row = await trx.selectFrom('items').select(['task_id', 'dataset_id', 'kind']).where('id', '=', itemId).executeTakeFirst();
-    if (!row) return undefined;
-    const res = await trx
+    return trx
       .updateTable('items')
       .set(set)
       .where('id', '=', itemId)
       .where('state', '=', 'pending')
       .where('stage', '=', stage)
+      .returning(['task_id', 'dataset_id', 'kind'])
       .executeTakeFirst();
-    return Number(res.numUpdatedRows) > 0 ? row : undefined;
   }
 
   /** Runs an item's outcome transaction, then tells the change feed once it has committed. */

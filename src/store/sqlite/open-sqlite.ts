@@ -13,5 +13,32 @@ export function openSqlite(path: string): Kysely<DB> {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  return new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+}
+
+const statementCacheSize = 256;
+
+/**
+ * Kysely prepares every query anew, and preparing costs more than running the small statements
+ * of the per-item path (about a third of the main thread's time per indexed image). The same
+ * SQL text always compiles to the same statement, so prepared statements are kept, most
+ * recently used last, and reused. Safe because the driver runs each statement to completion
+ * synchronously (no statement is iterated while another query runs).
+ */
+function withStatementCache(db: Database.Database) {
+  const cache = new Map<string, Database.Statement>();
+  return {
+    close: () => void db.close(),
+    prepare(sql: string): Database.Statement {
+      let statement = cache.get(sql);
+      if (statement) {
+        cache.delete(sql);
+      } else {
+        statement = db.prepare(sql);
+        if (cache.size >= statementCacheSize) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(sql, statement);
+      return statement;
+    },
+  };
 }
