@@ -6,6 +6,28 @@ import type { DB } from '../schema.ts';
 const OPEN_STATES = ['created', 'retry', 'active'] as const;
 
 /**
+ * Marks the oldest ready jobs of `name` active, at most `limit`, and at most one per serial key
+ * (none for a key that already has an active job). Ready jobs are found through the partial
+ * indexes of migration 0004, in id order, so a claim costs the same with a million queued.
+ */
+export function claimStatement(name: string, limit: number, now: number, d: DialectHelpers) {
+  return sql<{ id: number; name: string; payload: string; retry_count: number; retry_limit: number }>`
+    update jobs set state = 'active', started_at = ${now}
+    where id in (
+      select j.id from jobs j
+      where j.name = ${name} and j.state in ('created', 'retry') and j.start_after <= ${now}
+        and (j.serial_key is null or (
+          not exists (select 1 from jobs a where a.serial_key = j.serial_key and a.state = 'active')
+          -- one job per serial key per claim: the oldest ready one
+          and j.id = (select min(b.id) from jobs b
+                      where b.serial_key = j.serial_key and b.state in ('created', 'retry') and b.start_after <= ${now})))
+      order by j.id
+      limit ${limit}
+      ${d.skipLocked})
+    returning id, name, payload, retry_count, retry_limit`;
+}
+
+/**
  * The durable job table behind the in-process queue. States follow pg-boss's vocabulary
  * (created, retry, active, completed, failed) so moving to pg-boss changes no caller.
  */
@@ -49,21 +71,7 @@ export function jobsRepo(db: Kysely<DB>, d: DialectHelpers): JobsRepo {
       if (limit <= 0) return [];
       const rows = await db.transaction().execute(async (trx) => {
         await d.serializeClaims(trx);
-        const now = Date.now();
-        const res = await sql<{ id: number; name: string; payload: string; retry_count: number; retry_limit: number }>`
-          update jobs set state = 'active', started_at = ${now}
-          where id in (
-            select j.id from jobs j
-            where j.name = ${name} and j.state in ('created', 'retry') and j.start_after <= ${now}
-              and (j.serial_key is null or (
-                not exists (select 1 from jobs a where a.serial_key = j.serial_key and a.state = 'active')
-                -- one job per serial key per claim: the oldest ready one
-                and j.id = (select min(b.id) from jobs b
-                            where b.serial_key = j.serial_key and b.state in ('created', 'retry') and b.start_after <= ${now})))
-            order by j.id
-            limit ${limit}
-            ${d.skipLocked})
-          returning id, name, payload, retry_count, retry_limit`.execute(trx);
+        const res = await claimStatement(name, limit, Date.now(), d).execute(trx);
         return res.rows;
       });
       return rows
