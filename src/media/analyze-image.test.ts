@@ -6,7 +6,8 @@ import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { photosDir } from '../../test/helpers/test-media.ts';
-import { analyzeImageFile, type ImageAnalysis, type ImageAnalysisOptions } from './analyze-image.ts';
+import { analyzeImageFile, copyDescriptorOf, type ImageAnalysis, type ImageAnalysisOptions } from './analyze-image.ts';
+import { descriptorCosine, packDescriptors } from '../domain/similarity/copy-descriptor.ts';
 import { hammingDistance } from './image-metrics.ts';
 import { MediaError } from './media-error.ts';
 
@@ -227,6 +228,40 @@ describe('analyzeImageFile on fixtures', () => {
       kind: 'unsupported',
       reason: 'unsupported or unrecognised image format',
     });
+  });
+});
+
+describe('copyDescriptorOf', () => {
+  const gray = (width: number, height: number, value: (x: number, y: number) => number) => {
+    const data = new Uint8Array(width * height);
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data[y * width + x] = Math.max(0, Math.min(255, Math.round(value(x, y))));
+    return { data, width, height };
+  };
+  const scene = (x: number, y: number) => 120 + 60 * Math.sin(x / 23) * Math.cos(y / 17) + 40 * Math.sin((x + 2 * y) / 41);
+  const correlation = (a: Uint8Array, b: Uint8Array) => descriptorCosine(packDescriptors([a, b]), 0, 1);
+
+  it('is 16 × 16 levels stretched over the full 8 bits', () => {
+    const d = copyDescriptorOf(gray(400, 300, scene));
+    expect(d).toHaveLength(256);
+    expect(Math.min(...d)).toBe(0);
+    expect(Math.max(...d)).toBe(255);
+  });
+
+  it('is all zeros for a flat image (which then matches nothing)', () => {
+    expect([...copyDescriptorOf(gray(64, 48, () => 77))]).toEqual(new Array(256).fill(0));
+  });
+
+  it('ignores brightness, contrast and scale, and tells different layouts apart', () => {
+    const d = copyDescriptorOf(gray(400, 300, scene));
+    expect(correlation(d, copyDescriptorOf(gray(400, 300, (x, y) => 30 + 0.6 * scene(x, y))))).toBeGreaterThan(0.99);
+    expect(correlation(d, copyDescriptorOf(gray(200, 150, (x, y) => scene(2 * x + 0.5, 2 * y + 0.5))))).toBeGreaterThan(0.98);
+    expect(correlation(d, copyDescriptorOf(gray(400, 300, (x, y) => scene(y, x))))).toBeLessThan(0.5);
+  });
+
+  it('leaves out the border, where captions and crops change a copy', () => {
+    const d = copyDescriptorOf(gray(400, 300, scene));
+    const captioned = copyDescriptorOf(gray(400, 300, (x, y) => (y >= 270 ? 255 : scene(x, y))));
+    expect([...captioned]).toEqual([...d]);
   });
 });
 

@@ -26,13 +26,23 @@ export const brightLevel = 235;
  */
 export const alphaBackdrop = 128;
 
-/** Rec. 601 luma of interleaved RGB or RGBA, the weighting JPEG and most blur literature use. */
+/**
+ * Rec. 601 luma of interleaved RGB or RGBA, the weighting JPEG and most blur literature use,
+ * rounded; in integers (per mille weights), since this runs over every pixel of every image.
+ */
 export function toGray(pixels: Uint8Array, width: number, height: number, channels: 3 | 4): GrayImage {
   const data = new Uint8Array(width * height);
-  for (let i = 0, p = 0; i < data.length; i++, p += channels) {
-    const luma = 0.299 * pixels[p]! + 0.587 * pixels[p + 1]! + 0.114 * pixels[p + 2]!;
-    const alpha = channels === 4 ? pixels[p + 3]! / 255 : 1;
-    data[i] = Math.round(luma * alpha + alphaBackdrop * (1 - alpha));
+  if (channels === 3) {
+    for (let i = 0, p = 0; i < data.length; i++, p += 3) {
+      data[i] = ((299 * pixels[p]! + 587 * pixels[p + 1]! + 114 * pixels[p + 2]! + 500) / 1000) | 0;
+    }
+  } else {
+    // luma·α + backdrop·(1 − α) with α = a / 255, all scaled by 255 000.
+    for (let i = 0, p = 0; i < data.length; i++, p += 4) {
+      const a = pixels[p + 3]!;
+      const luma = 299 * pixels[p]! + 587 * pixels[p + 1]! + 114 * pixels[p + 2]!;
+      data[i] = ((luma * a + alphaBackdrop * 1000 * (255 - a) + 127_500) / 255_000) | 0;
+    }
   }
   return { data, width, height };
 }
@@ -125,18 +135,16 @@ const phashBlock = 8;
  * vertical averages, which mostly track overall brightness), one bit per coefficient above
  * their median. Bits are written row-major, most significant first, as 16 hex digits.
  */
-export function dctPhash(gray32: GrayImage): string {
+export function dctPhash(gray32: ArrayLike<number>): string {
   const n = phashInputSize;
-  if (gray32.width !== n || gray32.height !== n) {
-    throw new Error(`dctPhash needs a ${n}×${n} image, got ${gray32.width}×${gray32.height}`);
-  }
+  if (gray32.length !== n * n) throw new Error(`dctPhash needs a ${n}×${n} image, got ${gray32.length} values`);
   const basis = dctBasis();
   // Separable DCT, restricted to the rows and columns we keep (1..8).
   const rowsDone = new Float64Array(n * phashBlock);
   for (let y = 0; y < n; y++) {
     for (let u = 0; u < phashBlock; u++) {
       let s = 0;
-      for (let x = 0; x < n; x++) s += gray32.data[y * n + x]! * basis[(u + 1) * n + x]!;
+      for (let x = 0; x < n; x++) s += gray32[y * n + x]! * basis[(u + 1) * n + x]!;
       rowsDone[y * phashBlock + u] = s;
     }
   }

@@ -1,4 +1,5 @@
 import type { EmbedderConfig } from '../config/config.ts';
+import { copyDescriptorVersion } from '../domain/similarity/copy-descriptor.ts';
 import type { Embedder, EmbedderModel } from '../ports/embedder.ts';
 import { mobileNetDefaults, mobileNetModel } from './mobilenet-info.ts';
 import { onnxModel } from './onnx-embedder.ts';
@@ -8,8 +9,11 @@ import { onnxModel } from './onnx-embedder.ts';
  * runtime (an API process labels and compares vectors, it never embeds a dataset); the runtime
  * (TF.js or ONNX Runtime) is loaded only where an embedder is created, in the media workers.
  */
-/** How vectors are labelled in the store: name and version together. */
-export const modelIdOf = (model: EmbedderModel): string => `${model.name}@${model.version}`;
+/**
+ * How vectors are labelled in the store: the embedder's name and version, and the version of
+ * the copy descriptor stored with each vector (levels combine both).
+ */
+export const modelIdOf = (model: EmbedderModel): string => `${model.name}@${model.version}+${copyDescriptorVersion}`;
 
 export function embedderModelOf(config: EmbedderConfig): EmbedderModel {
   return config.kind === 'onnx' ? onnxModel(config) : mobileNetModel(mobileNetDefaults);

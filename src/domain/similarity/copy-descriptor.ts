@@ -13,6 +13,14 @@ export interface PackedDescriptors {
 
 export const descriptorLength = 256;
 
+/**
+ * How descriptors are computed (media/analyze-image.ts copyDescriptorOf); part of the label
+ * vectors are stored under (ml/embedders.ts modelIdOf), so that descriptors computed another
+ * way are recomputed, never compared with these. v2: area averages, min–max stretched (v1 was
+ * libvips' percentile normalise and Lanczos resize).
+ */
+export const copyDescriptorVersion = 'copy-v2';
+
 export function packDescriptors(descriptors: readonly Uint8Array[]): PackedDescriptors {
   const n = descriptors.length;
   const data = new Uint8Array(n * descriptorLength);
