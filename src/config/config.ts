@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 
 /**
  * Configuration, parsed and validated once at start from the environment (SPEC §1).
@@ -46,7 +46,11 @@ export interface Config {
  * ONNX model with its preprocessing (README "Using your own embedding model").
  */
 export type EmbedderConfig =
-  | { kind: 'mobilenet' }
+  | {
+      kind: 'mobilenet';
+      /** Where the media workers keep the model's ONNX export between starts: <data dir>/cache. */
+      cacheDir: string;
+    }
   | {
       kind: 'onnx';
       modelPath: string;
@@ -140,9 +144,9 @@ function rgbTriple(env: Env, name: string, fallback: readonly [number, number, n
   return [v[0]!, v[1]!, v[2]!];
 }
 
-function embedderConfig(env: Env): EmbedderConfig {
+function embedderConfig(env: Env, dataDir: string): EmbedderConfig {
   const modelPath = optional(env, 'STRATA_EMBEDDER_ONNX');
-  if (modelPath === null) return { kind: 'mobilenet' };
+  if (modelPath === null) return { kind: 'mobilenet', cacheDir: join(dataDir, 'cache') };
   if (!existsSync(modelPath)) throw new ConfigError(`STRATA_EMBEDDER_ONNX: no file at ${modelPath}`);
   if (optional(env, 'STRATA_EMBEDDER_DIMENSION') === null) throw new ConfigError('STRATA_EMBEDDER_ONNX needs STRATA_EMBEDDER_DIMENSION (the length of the model\'s output vector)');
   const output = optional(env, 'STRATA_EMBEDDER_OUTPUT');
@@ -219,10 +223,11 @@ export function loadConfig(env: Env = process.env): Config {
   if (role === 'api' && optional(env, 'STRATA_SECRET_KEY') === null) {
     throw new ConfigError('STRATA_ROLE=api needs STRATA_SECRET_KEY: every API process must decrypt the same API secrets');
   }
+  const dataDir = resolve(str(env, 'STRATA_DATA_DIR', './data'));
   const config: Config = {
     host: str(env, 'STRATA_HOST', '127.0.0.1'),
     port: int(env, 'STRATA_PORT', 2080, 0, 65535),
-    dataDir: resolve(str(env, 'STRATA_DATA_DIR', './data')),
+    dataDir,
     importRoots,
     adminEmail,
     adminPassword,
@@ -247,7 +252,7 @@ export function loadConfig(env: Env = process.env): Config {
     jobRetryLimit: int(env, 'STRATA_JOB_RETRY_LIMIT', 3, 0, 100),
     jobExpirySeconds: env.STRATA_JOB_EXPIRY_SECONDS ? int(env, 'STRATA_JOB_EXPIRY_SECONDS', 120, 5, 86_400) : null,
     queueMaintenanceSeconds: int(env, 'STRATA_QUEUE_MAINTENANCE_SECONDS', 60, 1, 3600),
-    embedder: embedderConfig(env),
+    embedder: embedderConfig(env, dataDir),
     similarity: {
       neighbours: int(env, 'STRATA_KNN_NEIGHBOURS', 10, 2, 100),
       clusterThresholds: clusterThresholds(env),

@@ -25,5 +25,5 @@ export async function createEmbedder(config: EmbedderConfig): Promise<Embedder> 
     return createOnnxEmbedder(config);
   }
   const { createMobileNetEmbedder } = await import('./mobilenet-embedder.ts');
-  return createMobileNetEmbedder();
+  return createMobileNetEmbedder({}, { onnxCacheDir: config.cacheDir });
 }

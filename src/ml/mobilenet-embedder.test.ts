@@ -1,3 +1,5 @@
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
@@ -78,6 +80,45 @@ function expectClose(a: Float32Array, b: Float32Array, tolerance: number): void 
 function norm(v: Float32Array): number {
   return Math.sqrt(v.reduce((sum, x) => sum + x * x, 0));
 }
+
+describe('the ONNX export kept between starts', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'strata-onnx-cache-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  const embedWith = async (cacheDir: string) => {
+    const embedder = createMobileNetEmbedder({}, { onnxCacheDir: cacheDir });
+    try {
+      return await embedder.embed([await toInput(fromWorking(photos[0]!), embedder.model.inputSize)]);
+    } finally {
+      await embedder.close();
+    }
+  };
+  const cached = async () => (await readdir(dir)).filter((name) => name.endsWith('.onnx'));
+
+  it('is written once, reused as it is, and gives the vectors of a fresh export', async () => {
+    const fresh = await embedWith(join(dir, 'elsewhere'));
+    const first = await embedWith(dir);
+    const files = await cached();
+    expect(files).toHaveLength(1);
+    const written = await stat(join(dir, files[0]!));
+    expect(await embedWith(dir)).toEqual(first);
+    expect((await stat(join(dir, files[0]!))).mtimeMs).toBe(written.mtimeMs);
+    expect(first).toEqual(fresh);
+  });
+
+  it('is exported again when the file is damaged, and stale exports are removed', async () => {
+    const [file] = await cached();
+    const expected = await embedWith(dir);
+    await writeFile(join(dir, file!), 'not an onnx model');
+    await writeFile(join(dir, 'mobilenet-0000000000000000.onnx'), 'an export of an older version');
+    expect(await embedWith(dir)).toEqual(expected);
+    expect(await cached()).toEqual([file]);
+    expect((await stat(join(dir, file!))).size).toBeGreaterThan(1_000_000);
+  });
+});
 
 describe('default MobileNetV2 embedder', () => {
   let embedder: Embedder;

@@ -1,5 +1,6 @@
 import type { Embedder, EmbedderModel, RgbImage } from '../ports/embedder.ts';
-import { type FeatureNet, loadMobileNetFeatures } from './mobilenet-model.ts';
+import type { FeatureNet } from './mobilenet-model.ts';
+import { cachedOnnxFeatureNet } from './mobilenet-onnx-cache.ts';
 import { featureMeanOf, mobileNetDefaults, mobileNetModel, type MobileNetEmbedderOptions, type PixelScale } from './mobilenet-info.ts';
 import { l2Normalize } from './vectors.ts';
 
@@ -16,8 +17,13 @@ import { l2Normalize } from './vectors.ts';
  * embed() (and only once, however many calls race), and everything runs on the calling thread,
  * single-threaded — run one per worker for parallelism.
  */
-export function createMobileNetEmbedder(options: MobileNetEmbedderOptions = {}): Embedder {
-  return new MobileNetEmbedder({ ...mobileNetDefaults, ...options });
+export function createMobileNetEmbedder(options: MobileNetEmbedderOptions = {}, runtime: MobileNetRuntime = {}): Embedder {
+  return new MobileNetEmbedder({ ...mobileNetDefaults, ...options }, runtime);
+}
+
+export interface MobileNetRuntime {
+  /** Where the `onnx` engine keeps its exported model between starts (mobilenet-onnx-cache.ts); without it, every start exports anew. */
+  onnxCacheDir?: string;
 }
 
 class MobileNetEmbedder implements Embedder {
@@ -26,7 +32,10 @@ class MobileNetEmbedder implements Embedder {
   #closed = false;
   readonly #mean: Float32Array | null;
 
-  constructor(private readonly options: Required<MobileNetEmbedderOptions>) {
+  constructor(
+    private readonly options: Required<MobileNetEmbedderOptions>,
+    private readonly runtime: MobileNetRuntime,
+  ) {
     if (!Number.isInteger(options.maxBatch) || options.maxBatch < 1) {
       throw new Error(`maxBatch must be a positive integer, got ${options.maxBatch}`);
     }
@@ -57,7 +66,12 @@ class MobileNetEmbedder implements Embedder {
   }
 
   #load(): Promise<FeatureNet> {
-    this.#loading ??= loadMobileNetFeatures(this.options).catch((error: unknown) => {
+    const { onnxCacheDir } = this.runtime;
+    this.#loading ??= (
+      onnxCacheDir !== undefined && this.options.engine === 'onnx'
+        ? cachedOnnxFeatureNet(this.options, this.model.version, onnxCacheDir)
+        : import('./mobilenet-model.ts').then(({ loadMobileNetFeatures }) => loadMobileNetFeatures(this.options))
+    ).catch((error: unknown) => {
       this.#loading = null;
       throw error;
     });

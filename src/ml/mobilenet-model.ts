@@ -3,6 +3,7 @@ import { compileFusedConvNet } from './fused-conv-net.ts';
 import { featureExtractorTopology } from './mobilenet-topology.ts';
 import { loadNsfwjsMobileNetV2 } from './nsfwjs-weights.ts';
 import { exportOnnx } from './onnx-export.ts';
+import { onnxFeatureNet } from './onnx-feature-net.ts';
 import { ensureWasmBackend } from './tfjs-wasm.ts';
 
 /**
@@ -26,29 +27,45 @@ export interface FeatureNetOptions {
 }
 
 export async function loadMobileNetFeatures(options: FeatureNetOptions): Promise<FeatureNet> {
-  const { inputSize, featureLayer, engine } = options;
-  await ensureWasmBackend();
-  const files = loadNsfwjsMobileNetV2();
-  const topology = featureExtractorTopology(files.modelTopology, inputSize, featureLayer);
-  const keptLayers = new Set(topology.model_config.config.layers.map((layer) => layer.name));
-  const weights = tf.io.decodeWeights(files.weightData, files.weightSpecs);
-  const kept: tf.NamedTensorMap = {};
-  for (const [name, tensor] of Object.entries(weights)) {
-    if (keptLayers.has(name.split('/')[0] ?? '')) kept[name] = tensor;
-    else tensor.dispose();
-  }
+  const { inputSize, engine } = options;
+  if (engine === 'onnx') return onnxFeatureNet(await exportMobileNetOnnx(options), inputSize);
+  const { topology, weights } = await featureLayers(options);
   try {
-    if (engine === 'layers') return await layers(topology, kept, inputSize);
-    const net = compileFusedConvNet(topology, kept);
-    if (engine === 'fused') return tfjs((input) => net.predict(input), () => net.dispose(), inputSize);
+    if (engine === 'layers') return await layers(topology, weights, inputSize);
+    const net = compileFusedConvNet(topology, weights);
+    return tfjs((input) => net.predict(input), () => net.dispose(), inputSize);
+  } finally {
+    tf.dispose(Object.values(weights));
+  }
+}
+
+/** The folded network (see fused-conv-net.ts) as an ONNX model: what the `onnx` engine runs. */
+export async function exportMobileNetOnnx(options: Omit<FeatureNetOptions, 'engine'>): Promise<Uint8Array> {
+  const { topology, weights } = await featureLayers(options);
+  try {
+    const net = compileFusedConvNet(topology, weights);
     try {
-      return await onnx(exportOnnx(net, inputSize), inputSize);
+      return exportOnnx(net, options.inputSize);
     } finally {
       net.dispose();
     }
   } finally {
-    tf.dispose(Object.values(kept));
+    tf.dispose(Object.values(weights));
   }
+}
+
+/** The backbone cut at the feature layer, and its weights decoded on the wasm backend. */
+async function featureLayers({ inputSize, featureLayer }: Omit<FeatureNetOptions, 'engine'>) {
+  await ensureWasmBackend();
+  const files = loadNsfwjsMobileNetV2();
+  const topology = featureExtractorTopology(files.modelTopology, inputSize, featureLayer);
+  const keptLayers = new Set(topology.model_config.config.layers.map((layer) => layer.name));
+  const weights: tf.NamedTensorMap = {};
+  for (const [name, tensor] of Object.entries(tf.io.decodeWeights(files.weightData, files.weightSpecs))) {
+    if (keptLayers.has(name.split('/')[0] ?? '')) weights[name] = tensor;
+    else tensor.dispose();
+  }
+  return { topology, weights };
 }
 
 function tfjs(predict: (input: tf.Tensor4D) => tf.Tensor, dispose: () => void, size: number): FeatureNet {
@@ -70,17 +87,4 @@ async function layers(topology: object, weights: tf.NamedTensorMap, size: number
   // Strict: a backbone weight missing from the files must fail, not stay randomly initialised.
   net.loadWeights(weights, true);
   return tfjs((input) => net.predict(input) as tf.Tensor, () => net.dispose(), size);
-}
-
-/** The same folded weights in ONNX Runtime: one thread, since the pool runs one worker per core. */
-async function onnx(model: Uint8Array, size: number): Promise<FeatureNet> {
-  const ort = await import('onnxruntime-node');
-  const session = await ort.InferenceSession.create(model, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
-  return {
-    async run(input, n) {
-      const out = await session.run({ pixels: new ort.Tensor('float32', input, [n, size, size, 3]) });
-      return out.features!.data as Float32Array;
-    },
-    dispose: () => session.release(),
-  };
 }
