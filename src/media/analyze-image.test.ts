@@ -135,6 +135,15 @@ describe('analyzeImageFile on fixtures', () => {
     expect(a.quality.blur).toBeLessThan(0.1);
   });
 
+  it('gives the same results whether a file is read whole or streamed', async () => {
+    for (const name of ['scene.jpg', 'orientation-6.jpg', 'transparent.png', 'scene.webp', 'scene.bmp', 'scene.heic', 'scene-cmyk.jpg']) {
+      const whole = await analyzeImageFile(fixture(name), opts);
+      const streamed = await analyzeImageFile(fixture(name), { ...opts, inMemoryLimit: 0 });
+      expect(streamed, name).toEqual(whole);
+    }
+    expect(await failure(fixture('truncated.jpg'), { ...opts, inMemoryLimit: 0 })).toMatchObject({ kind: 'corrupt' });
+  });
+
   it('rejects an empty file', async () => {
     const e = await failure(fixture('empty.jpg'));
     expect(e.kind).toBe('empty');

@@ -17,6 +17,8 @@ export interface DecodeOptions {
   heifConvertPath?: string;
   /** For each external decoder run (ffmpeg, heif-convert). */
   toolTimeoutMs?: number;
+  /** The file's bytes, when the caller has read them: decoded from memory instead of the path. */
+  contents?: Buffer;
 }
 
 export interface DecodedImage {
@@ -45,10 +47,10 @@ const defaultToolTimeoutMs = 60_000;
  * as a second line. JPEGs shrink on load, but every scan is still read, so truncation fails.
  */
 export async function decodeImage(path: string, opts: DecodeOptions): Promise<DecodedImage> {
-  const family = sniffFamily(await readHead(path));
+  const family = sniffFamily(opts.contents ? head(opts.contents) : await readHead(path));
   if (family === null) throw new MediaError('unsupported', 'unsupported or unrecognised image format');
   const demuxer = ffmpegDemuxers[family];
-  let input: string | Buffer = demuxer ? await decodeWithFfmpeg(path, demuxer, opts) : path;
+  let input: string | Buffer = demuxer ? await decodeWithFfmpeg(path, demuxer, opts) : (opts.contents ?? path);
 
   const meta = await readMetadata(input, path);
   const storedWidth = meta.width ?? 0;
@@ -90,17 +92,23 @@ export async function decodeImage(path: string, opts: DecodeOptions): Promise<De
   };
 }
 
+const headLength = 32;
+
+function head(contents: Buffer): Buffer {
+  if (contents.length === 0) throw new MediaError('empty', 'empty file (0 bytes)');
+  return contents.subarray(0, headLength);
+}
+
 async function readHead(path: string): Promise<Buffer> {
   const file = await open(path, 'r').catch((error: NodeJS.ErrnoException) => {
     throw unreadable(error);
   });
   try {
-    const head = Buffer.alloc(32);
-    const { bytesRead } = await file.read(head, 0, head.length, 0).catch((error: NodeJS.ErrnoException) => {
+    const buffer = Buffer.alloc(headLength);
+    const { bytesRead } = await file.read(buffer, 0, headLength, 0).catch((error: NodeJS.ErrnoException) => {
       throw unreadable(error);
     });
-    if (bytesRead === 0) throw new MediaError('empty', 'empty file (0 bytes)');
-    return head.subarray(0, bytesRead);
+    return head(buffer.subarray(0, bytesRead));
   } finally {
     await file.close();
   }
