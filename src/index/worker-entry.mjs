@@ -1,6 +1,3 @@
-// Worker threads start without the TypeScript loader the main thread may have (tests, CLI,
-// benchmarks), so the worker registers it before loading the real worker module.
-import { register } from 'tsx/esm/api';
+import { importTs } from '../lib/import-ts.mjs';
 
-register();
-await import('./usearch.worker.ts');
+await importTs(new URL('./usearch.worker.ts', import.meta.url).href);

@@ -1,7 +1,4 @@
-// Worker threads start without the TypeScript loader the main thread may have (tests, CLI),
-// so each worker registers it before loading the real worker module.
-import { register } from 'tsx/esm/api';
+import { importTs } from '../lib/import-ts.mjs';
 
-register();
-const mod = await import('./analyze.worker.ts');
+const mod = await importTs(new URL('./analyze.worker.ts', import.meta.url).href);
 export default mod.default;
