@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { graphOf, type FixtureEdge } from '../domain/similarity/graph-fixture.ts';
 import { seededRandom } from '../lib/seeded-random.ts';
-import { analyzeGraph, analyzeGraphOffThread } from './graph-analysis.ts';
+import { analyzeGraph, analyzeGraphOffThread, startGraphAnalysisThread } from './graph-analysis.ts';
 
 function randomGraph(seed: number, n: number, k: number) {
   const rnd = seededRandom(seed);
@@ -26,5 +26,23 @@ describe('graph analysis off the event loop', () => {
     for (const key of Object.keys(expected.scores) as Array<keyof typeof expected.scores>) {
       expect(Array.from(actual.scores[key]), key).toEqual(Array.from(expected.scores[key]));
     }
+  });
+
+  it('answers on a thread started long before it is asked, and a thread never asked just ends', async () => {
+    const early = startGraphAnalysisThread();
+    const unused = startGraphAnalysisThread();
+    await new Promise((r) => setTimeout(r, 1500));
+    const expected = analyzeGraph(randomGraph(9, 300, 5), options);
+    const actual = await early.analyze(randomGraph(9, 300, 5), options);
+    expect(actual.groups.map((a) => Array.from(a))).toEqual(expected.groups.map((a) => Array.from(a)));
+    await early.close();
+    await unused.close();
+    await early.close();
+  });
+
+  it('reports a thread that died before answering', async () => {
+    const thread = startGraphAnalysisThread();
+    await thread.close();
+    await expect(thread.analyze(randomGraph(3, 50, 3), options)).rejects.toThrow(/exited/);
   });
 });

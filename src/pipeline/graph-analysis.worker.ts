@@ -1,10 +1,11 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import type { KnnGraph } from '../domain/similarity/knn-graph.ts';
 import { analyzeGraph, type GraphAnalysisOptions } from './graph-analysis.ts';
 
-// One analysis per thread (see analyzeGraphOffThread); the results travel back without copies.
-const { graph, options } = workerData as { graph: KnnGraph; options: GraphAnalysisOptions };
-const result = analyzeGraph(graph, options);
-const arrays = [...result.groups, ...result.clusters, ...Object.values(result.scores)] as Array<Int32Array | Float32Array>;
-// Equal cluster thresholds share one array: each buffer may be listed once.
-parentPort!.postMessage(result, [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))]);
+// One analysis per thread (see startGraphAnalysisThread); the results travel back without copies.
+parentPort!.once('message', ({ graph, options }: { graph: KnnGraph; options: GraphAnalysisOptions }) => {
+  const result = analyzeGraph(graph, options);
+  const arrays = [...result.groups, ...result.clusters, ...Object.values(result.scores)] as Array<Int32Array | Float32Array>;
+  // Equal cluster thresholds share one array: each buffer may be listed once.
+  parentPort!.postMessage(result, [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))]);
+});

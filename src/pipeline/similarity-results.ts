@@ -3,7 +3,7 @@ import type { KnnGraph } from '../domain/similarity/knn-graph.ts';
 import { duplicateLevels } from '../domain/similarity/levels.ts';
 import type { ClusterRow, DuplicateMember, EmbeddedItem, ItemScores } from '../ports/store.ts';
 import type { PipelineDeps } from './deps.ts';
-import { analyzeGraphOffThread } from './graph-analysis.ts';
+import type { GraphAnalysisThread } from './graph-analysis.ts';
 
 const WRITE_BATCH = 5000;
 
@@ -12,10 +12,13 @@ const outlierMinItems = 20;
 /** Neighbours averaged in the outlier score. */
 const outlierNeighbours = 5;
 
-/** Derives every dataset-level result from the graph (which it consumes) and replaces the stored ones. */
-export async function writeSimilarityResults(deps: PipelineDeps, datasetId: string, items: readonly EmbeddedItem[], g: KnnGraph): Promise<void> {
+/**
+ * Derives every dataset-level result from the graph (which it consumes, on `thread`) and
+ * replaces the stored ones.
+ */
+export async function writeSimilarityResults(deps: PipelineDeps, datasetId: string, items: readonly EmbeddedItem[], g: KnnGraph, thread: GraphAnalysisThread): Promise<void> {
   const cfg = deps.similarity;
-  const { groups, clusters, scores } = await analyzeGraphOffThread(g, {
+  const { groups, clusters, scores } = await thread.analyze(g, {
     clusterThresholds: cfg.clusterThresholds,
     scores: { outlierNeighbours, outlierZ: cfg.outlierZ, outlierMinItems },
   });

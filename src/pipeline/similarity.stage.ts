@@ -12,6 +12,7 @@ import { knnGraph } from '../index/knn-graph.ts';
 import { isoMicros } from '../lib/time.ts';
 import type { PipelineDeps } from './deps.ts';
 import { reembedStale } from './similarity-reembed.ts';
+import { startGraphAnalysisThread } from './graph-analysis.ts';
 import { writeSimilarityResults } from './similarity-results.ts';
 
 const PAGE = 2048;
@@ -29,20 +30,25 @@ export async function similarityStage(deps: PipelineDeps, dataset: Dataset, task
   // Building the index and searching every item take about the same time; writing is quick.
   const report = stageReporter(deps, task);
   const expected = Math.max(1, dataset.nImages + dataset.nFrames);
-  await reembedStale(deps, dataset.id, model);
-  const built = await buildIndex(deps, dataset.id, model, (n) => report(0.45 * (n / expected)));
-  if (built === null) {
-    await deps.store.similarity.clearResults(dataset.id);
-    return;
-  }
-  const { index, items } = built;
+  const analysis = startGraphAnalysisThread();
   try {
-    const graph = await knnGraphOf(deps, dataset.id, model, built, (rows) => report(0.45 + 0.45 * (rows / items.length)));
-    await writeSimilarityResults(deps, dataset.id, items, graph);
-    await persistIndex(deps, dataset.id, model, index, items.length);
-    await report(1);
+    await reembedStale(deps, dataset.id, model);
+    const built = await buildIndex(deps, dataset.id, model, (n) => report(0.45 * (n / expected)));
+    if (built === null) {
+      await deps.store.similarity.clearResults(dataset.id);
+      return;
+    }
+    const { index, items } = built;
+    try {
+      const graph = await knnGraphOf(deps, dataset.id, model, built, (rows) => report(0.45 + 0.45 * (rows / items.length)));
+      await writeSimilarityResults(deps, dataset.id, items, graph, analysis);
+      await persistIndex(deps, dataset.id, model, index, items.length);
+      await report(1);
+    } finally {
+      await index.close();
+    }
   } finally {
-    await index.close();
+    await analysis.close();
   }
 }
 
