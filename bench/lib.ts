@@ -222,6 +222,27 @@ export async function removeDirs(dirs: string[]): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// CPU time
+
+/** User + system CPU of a live process, ms, all its threads (ended ones included); null once it has gone. */
+export async function cpuMsOf(pid: number): Promise<number | null> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+  if (stat === null) return null;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
+}
+
+/** User + system CPU, ms, of the child processes this process has waited for (findimagedupes, say). */
+export async function childrenCpuMs(): Promise<number> {
+  const stat = await readFile('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[13]) + Number(fields[14])) * 1000) / clockTicks;
+}
+
+/** USER_HZ: what /proc/<pid>/stat counts CPU time in; 100 on every Linux build that matters. */
+const clockTicks = 100;
+
+// ---------------------------------------------------------------------------------------------
 // memory
 
 /** VmRSS and VmHWM (peak RSS) of a live process, in KiB; null once it has gone. */

@@ -23,7 +23,7 @@ import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { fmt, machineLine, table } from '../lib.ts';
+import { childrenCpuMs, fmt, machineLine, table } from '../lib.ts';
 import { evaluatePairs, type Pair, type PairScores } from './evaluate.ts';
 import { labelledSet } from './labelled-set.ts';
 
@@ -37,6 +37,8 @@ export interface PeerRun {
   /** Predicted duplicate pairs, as names relative to the folder. */
   pairs: Pair[];
   wallMs: number;
+  /** CPU time (user + system) of the run, all threads and child processes. */
+  cpuMs: number;
   /** Files in the folder, to report time per image. */
   files: number;
 }
@@ -49,6 +51,7 @@ export interface PeerRun {
 export async function findimagedupesPairs(dir: string, thresholdPercent = 90): Promise<PeerRun> {
   const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).length;
   const started = performance.now();
+  const cpuBefore = await childrenCpuMs();
   let stdout: string;
   try {
     ({ stdout } = await promisify(execFile)(
@@ -63,6 +66,7 @@ export async function findimagedupesPairs(dir: string, thresholdPercent = 90): P
     stdout = e.stdout;
   }
   const wallMs = performance.now() - started;
+  const cpuMs = (await childrenCpuMs()) - cpuBefore;
   const pairs: Pair[] = [];
   let group: string[] = [];
   for (const name of stdout.split('\0').slice(0, -1)) {
@@ -73,13 +77,14 @@ export async function findimagedupesPairs(dir: string, thresholdPercent = 90): P
     pairs.push(...allPairs(group));
     group = [];
   }
-  return { pairs, wallMs, files };
+  return { pairs, wallMs, cpuMs, files };
 }
 
 /** pHash of every file in `dir` (not recursive), then every pair within `maxHamming` bits. */
 export async function sharpPhashPairs(dir: string, maxHamming = 10): Promise<PeerRun> {
   const names = (await readdir(dir)).sort();
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const hashes: string[] = new Array(names.length);
   let next = 0;
   const worker = async () => {
@@ -92,7 +97,8 @@ export async function sharpPhashPairs(dir: string, maxHamming = 10): Promise<Pee
       if (distance(hashes[i]!, hashes[j]!) <= maxHamming) pairs.push([names[i]!, names[j]!]);
     }
   }
-  return { pairs, wallMs: performance.now() - started, files: names.length };
+  const cpu = process.cpuUsage(cpuBefore);
+  return { pairs, wallMs: performance.now() - started, cpuMs: (cpu.user + cpu.system) / 1000, files: names.length };
 }
 
 function allPairs(members: readonly string[]): Pair[] {

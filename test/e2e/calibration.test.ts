@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluatePairs, type Pair, type PairScores } from '../../bench/neardup/evaluate.ts';
 import { labelledSet, type LabelledSet } from '../../bench/neardup/labelled-set.ts';
-import { duplicatePairs, indexSet, listMediaNames, type DuplicatesRun } from '../../bench/neardup/run.ts';
+import { duplicatePairs, indexFolder, listMediaNames, type DuplicatesRun } from '../../bench/neardup/run.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
 const NESTED_LEVELS = [0.96, 0.98, 0.99, 0.999, 1.0];
@@ -37,7 +37,7 @@ let at96: PairScores;
 beforeAll(async () => {
   set = await labelledSet({ log: console.log });
   t = await startTestServer({ STRATA_IMPORT_ROOTS: dirname(set.dir) });
-  const indexed = await indexSet(t.url, t.admin.token, set, 10 * 60_000);
+  const indexed = await indexFolder({ url: t.url, pid: process.pid }, t.admin.token, set.dir, 10 * 60_000);
   dataset = indexed.dataset;
   const names = await listMediaNames(t.url, t.admin.token, indexed.id);
   mediaCount = names.size;
