@@ -1,4 +1,7 @@
-import { importTs } from '../lib/import-ts.mjs';
+// Worker threads start without the TypeScript loader the main thread may have (tests, CLI),
+// so each worker registers it before loading the real worker module.
+import { register } from 'tsx/esm/api';
 
-const mod = await importTs(new URL('./analyze.worker.ts', import.meta.url).href);
+register();
+const mod = await import('./analyze.worker.ts');
 export default mod.default;

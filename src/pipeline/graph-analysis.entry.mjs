@@ -1,3 +1,6 @@
-import { importTs } from '../lib/import-ts.mjs';
+// Worker threads start without the TypeScript loader the main thread may have (tests, CLI,
+// benchmarks), so the worker registers it before loading the real worker module.
+import { register } from 'tsx/esm/api';
 
-await importTs(new URL('./graph-analysis.worker.ts', import.meta.url).href);
+register();
+await import('./graph-analysis.worker.ts');
