@@ -117,7 +117,8 @@ export async function mediaBytes(ctx: AppContext, user: User, datasetId: string,
   if (which === 'thumbnail') {
     const blob = item.thumbKey === null ? null : await ctx.blobs.read(item.thumbKey);
     if (blob === null) throw new DomainError('NOT_FOUND', 'Thumbnail not found');
-    return { stream: blob.stream, size: blob.size, contentType: 'image/webp' };
+    // The key's extension says which of the two thumbnail formats it is (pipeline/analyze.stage.ts).
+    return { stream: blob.stream, size: blob.size, contentType: item.thumbKey!.endsWith('.jpg') ? 'image/jpeg' : 'image/webp' };
   }
   const type = item.kind === 'video_frame' ? 'image/jpeg' : (contentTypes[item.format ?? ''] ?? 'application/octet-stream');
   let file: { path: string; release(): Promise<void> };

@@ -53,7 +53,7 @@ export default async function analyze(task: AnalyzeTask) {
         byteHash: a.byteHash,
         phash: a.phash,
         quality: a.quality,
-        thumbnail: a.thumbnail.data,
+        thumbnail: { data: a.thumbnail.data, format: a.thumbnail.format },
         embedding: { model: modelIdOf(embedder.model), vector: vector!, copyDescriptor: a.copyDescriptor },
       },
     };

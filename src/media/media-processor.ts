@@ -50,7 +50,7 @@ export function createMediaProcessor(config: Config): MediaProcessor {
       if (!reply.ok) throw new MediaFailure(reply.reason);
       // Buffers arrive as plain Uint8Arrays after crossing the thread boundary.
       const { thumbnail, embedding } = reply.result;
-      return { ...reply.result, thumbnail: Buffer.from(thumbnail), embedding: { model: embedding.model, vector: new Float32Array(embedding.vector), copyDescriptor: new Uint8Array(embedding.copyDescriptor) } };
+      return { ...reply.result, thumbnail: { data: Buffer.from(thumbnail.data), format: thumbnail.format }, embedding: { model: embedding.model, vector: new Float32Array(embedding.vector), copyDescriptor: new Uint8Array(embedding.copyDescriptor) } };
     },
 
     probeVideo: (path) => video(async () => ({ ...(await probeVideo(path, { ffprobePath: config.ffprobePath })) })),

@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Item } from '../domain/types.ts';
-import { MediaFailure } from '../ports/media-processor.ts';
+import { MediaFailure, type Thumbnail } from '../ports/media-processor.ts';
 import type { ItemOutcome, NewFrame } from '../ports/store.ts';
 import type { PipelineDeps } from './deps.ts';
 
 const STAGE = 'analyze';
 
-export const thumbKeyOf = (datasetId: string, itemId: string): string => `datasets/${datasetId}/thumbs/${itemId}.webp`;
+export const thumbKeyOf = (datasetId: string, itemId: string, thumbnail: Thumbnail): string =>
+  `datasets/${datasetId}/thumbs/${itemId}.${thumbnail.format === 'jpeg' ? 'jpg' : 'webp'}`;
 const frameKeyOf = (datasetId: string, videoId: string, index: number): string => `datasets/${datasetId}/frames/${videoId}/${index}.jpg`;
 
 /**
@@ -29,8 +30,8 @@ async function analyzeImage(deps: PipelineDeps, item: Item): Promise<ItemOutcome
   const file = await openOrFail(deps, item.location);
   try {
     const { thumbnail, ...facts } = await deps.media.analyzeImage(file.path);
-    const thumbKey = thumbKeyOf(item.datasetId, item.id);
-    await deps.blobs.put(thumbKey, thumbnail);
+    const thumbKey = thumbKeyOf(item.datasetId, item.id, thumbnail);
+    await deps.blobs.put(thumbKey, thumbnail.data);
     return await deps.store.items.completeImage(item.id, STAGE, { ...facts, thumbKey });
   } finally {
     await file.release();
@@ -53,9 +54,9 @@ async function analyzeVideo(deps: PipelineDeps, item: Item): Promise<ItemOutcome
           const { thumbnail, ...facts } = await deps.media.analyzeImage(f.path);
           const id = randomUUID();
           const frameKey = frameKeyOf(item.datasetId, item.id, f.index);
-          const thumbKey = thumbKeyOf(item.datasetId, id);
+          const thumbKey = thumbKeyOf(item.datasetId, id, thumbnail);
           await deps.blobs.put(frameKey, await readFile(f.path));
-          await deps.blobs.put(thumbKey, thumbnail);
+          await deps.blobs.put(thumbKey, thumbnail.data);
           frames.push({ id, frameIndex: f.index, frameTimestamp: f.timestampSeconds, location: `blob:${frameKey}`, ...facts, thumbKey });
         } catch (err) {
           if (!(err instanceof MediaFailure)) throw err;

@@ -8,8 +8,14 @@ export interface AnalyzedImage {
   byteHash: string;
   phash: string;
   quality: Quality;
-  thumbnail: Buffer;
+  thumbnail: Thumbnail;
   embedding: Embedding;
+}
+
+/** JPEG, or WebP for images with transparency (which JPEG cannot keep). */
+export interface Thumbnail {
+  data: Buffer;
+  format: 'jpeg' | 'webp';
 }
 
 /** An image's embedding, labelled with the model (name@version) that produced it. */

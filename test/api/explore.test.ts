@@ -14,6 +14,8 @@ import { startTestServer, type TestServer } from '../helpers/test-server.ts';
  * byte-identical copy of another.
  */
 const PHOTOS = 24;
+/** Two edited copies, an exact copy and a transparent logo. */
+const OTHERS = 4;
 let t: TestServer;
 let root: string;
 let id: string;
@@ -35,6 +37,9 @@ beforeAll(async () => {
   const bar = Buffer.from(`<svg width="${meta.width}" height="${Math.round(meta.height! / 10)}"><rect width="100%" height="100%" fill="black"/></svg>`);
   await sharp(source).modulate({ brightness: 1.15 }).composite([{ input: bar, gravity: 'south' }]).jpeg({ quality: 85 }).toFile(join(root, 'edit-bright-bar.jpg'));
   await copyFile(join(root, names[1]!), join(root, 'exact-copy.jpg'));
+  // A logo on a transparent background: its thumbnail must keep the transparency (WebP).
+  const ring = Buffer.from('<svg width="320" height="240"><circle cx="160" cy="120" r="90" fill="none" stroke="#1a7f37" stroke-width="24"/></svg>');
+  await sharp(ring).png().toFile(join(root, 'logo.png'));
   t = await startTestServer({ STRATA_IMPORT_ROOTS: root });
   id = await createDatasetFrom(t.url, t.admin.token, 'explore', root);
   await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'ERROR'], 300_000);
@@ -44,9 +49,9 @@ afterAll(async () => t?.close());
 
 describe('media', () => {
   it('lists every indexed image once, in a stable order, with paging', async () => {
-    expect(media).toHaveLength(PHOTOS + 3);
+    expect(media).toHaveLength(PHOTOS + OTHERS);
     const all = await get(`/api/v1/dataset/${id}/media?page_size=1000`);
-    expect(all.body.total).toBe(PHOTOS + 3);
+    expect(all.body.total).toBe(PHOTOS + OTHERS);
     const first = await get(`/api/v1/dataset/${id}/media?page_number=0&page_size=10`);
     const second = await get(`/api/v1/dataset/${id}/media?page_number=1&page_size=10`);
     expect([...first.body.media, ...second.body.media].map((m: any) => m.media_id)).toEqual(media.slice(0, 20).map((m) => m.media_id));
@@ -93,8 +98,12 @@ describe('media', () => {
     expect(image.headers.get('content-type')).toBe('image/jpeg');
     expect(Buffer.from(await image.arrayBuffer()).equals(await readFile(join(root, names[2]!)))).toBe(true);
     const thumb = await fetch(`${t.url}${m.media_thumb_uri}`, { headers: { authorization: `Bearer ${t.admin.token}` } });
-    expect(thumb.headers.get('content-type')).toBe('image/webp');
-    expect((await sharp(Buffer.from(await thumb.arrayBuffer())).metadata()).format).toBe('webp');
+    expect(thumb.headers.get('content-type')).toBe('image/jpeg');
+    expect((await sharp(Buffer.from(await thumb.arrayBuffer())).metadata()).format).toBe('jpeg');
+    const logoThumb = await fetch(`${t.url}${byName('logo.png').media_thumb_uri}`, { headers: { authorization: `Bearer ${t.admin.token}` } });
+    expect(logoThumb.headers.get('content-type')).toBe('image/webp');
+    const logoMeta = await sharp(Buffer.from(await logoThumb.arrayBuffer())).metadata();
+    expect([logoMeta.format, logoMeta.hasAlpha]).toEqual(['webp', true]);
     expect((await fetch(`${t.url}${m.media_uri}`)).status).toBe(401);
     await addUser(t.server.ctx.accounts, { email: 'stranger@example.com', password: 'stranger-password', role: 'editor' });
     const stranger = await credentialsFor(t.url, 'stranger@example.com', 'stranger-password');
@@ -113,7 +122,7 @@ describe('explore', () => {
       expect(metadata.total_clusters).toBe(clusters.length);
       const sizes = clusters.map((c: any) => c.n_images);
       expect(sizes).toEqual([...sizes].sort((a: number, b: number) => b - a));
-      expect(sizes.reduce((a: number, b: number) => a + b, 0)).toBe(PHOTOS + 3);
+      expect(sizes.reduce((a: number, b: number) => a + b, 0)).toBe(PHOTOS + OTHERS);
       const map = new Map<string, string>();
       for (const c of clusters) {
         expect(c.previews.length).toBe(Math.min(c.n_images, 10));
@@ -158,7 +167,7 @@ describe('explore', () => {
     const unique = await vql([{ uniqueness: { op: 'uniqueness', value: 0.01 } }, { issues: { op: 'issue', value: 'duplicates', mode: 'out' } }]);
     const uniqueNames = unique.body.clusters.flatMap((c: any) => c.previews.map((p: any) => p.file_name));
     expect(uniqueNames).not.toContain('exact-copy.jpg');
-    expect(uniqueNames.length).toBe(PHOTOS - 2);
+    expect(uniqueNames.length).toBe(PHOTOS - 2 + 1); // the photos not duplicated, and the logo
     expect((await vql([{ labels: { op: 'one_of', value: ['dog'] } }])).body.clusters).toEqual([]);
 
     const bad = await vql([{ issues: { op: 'issue', value: 'blurry' } }, { duplicates: { op: 'duplicates', value: 2 } }]);
@@ -181,7 +190,7 @@ describe('explore', () => {
     expect(res.body.clusters[0].previews[0].media_id).toBe(anchor.media_id);
     expect(scores[0]).toBeCloseTo(0, 4);
     expect(scores).toEqual([...scores].sort((a: number, b: number) => a - b));
-    expect(res.body.clusters).toHaveLength(PHOTOS + 3);
+    expect(res.body.clusters).toHaveLength(PHOTOS + OTHERS);
     expect(res.body.clusters[0]).toMatchObject({ relevance_score_type: 'cosine_distance', formed_by: 'SIMILARITY_SEARCH' });
     const nearest = res.body.clusters.slice(1, 3).map((c: any) => c.previews[0].file_name).sort();
     expect(nearest).toEqual(['edit-bright-bar.jpg', 'edit-half.jpg']);

@@ -291,7 +291,7 @@ describe('an s3:// dataset indexed by two workers, one killed with SIGKILL midwa
     expect(similar.body.clusters[0].relevance_score).toBeCloseTo(0, 4);
     const thumb = await fetch(`${api.url}${anchor.media_thumb_uri}`, { headers: { authorization: `Bearer ${admin.token}` } });
     expect(thumb.status).toBe(200);
-    expect(thumb.headers.get('content-type')).toBe('image/webp');
+    expect(thumb.headers.get('content-type')).toBe('image/jpeg');
   });
 
   it('left all the decoding to the workers: the API process never loaded the decoder', () => {
