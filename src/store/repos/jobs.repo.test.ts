@@ -37,7 +37,9 @@ describe('claiming a job on SQLite', () => {
     }
   });
 
-  it("finds the oldest ready job of a serial key through that key's own entries", async () => {
-    expect((await plan('dataset-stage')).join('\n')).toMatch(/SEARCH b USING INDEX jobs_queued_by_serial_key \(serial_key=\?\)/);
+  it("checks a serial key's active and oldest ready jobs through that key's own entries", async () => {
+    const steps = (await plan('dataset-stage')).join('\n');
+    expect(steps).toMatch(/SEARCH a USING (COVERING )?INDEX jobs_active_by_serial_key \(serial_key=\?\)/);
+    expect(steps).toMatch(/SEARCH b USING INDEX jobs_queued_by_serial_key \(serial_key=\?\)/);
   });
 });
