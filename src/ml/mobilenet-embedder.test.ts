@@ -109,6 +109,12 @@ describe('the ONNX export kept between starts', () => {
     expect(first).toEqual(fresh);
   });
 
+  it('only costs time when it cannot be written', async () => {
+    const blocked = join(dir, 'not-a-directory');
+    await writeFile(blocked, 'a file where the cache directory would be');
+    expect(await embedWith(join(blocked, 'cache'))).toEqual(await embedWith(dir));
+  });
+
   it('is exported again when the file is damaged, and stale exports are removed', async () => {
     const [file] = await cached();
     const expected = await embedWith(dir);

@@ -25,13 +25,22 @@ export async function cachedOnnxFeatureNet(options: Omit<FeatureNetOptions, 'eng
   }
   const { exportMobileNetOnnx } = await import('./mobilenet-model.ts');
   const model = await exportMobileNetOnnx(options);
+  // Best effort: a cache that cannot be written (a read-only data directory) only costs time.
+  await keep(cacheDir, file, model).catch(() => {});
+  return onnxFeatureNet(model, options.inputSize);
+}
+
+async function keep(cacheDir: string, file: string, model: Uint8Array): Promise<void> {
   await mkdir(cacheDir, { recursive: true });
   // Written aside, then renamed: another worker reading at the same time sees all or nothing.
   const partial = `${file}.${process.pid}-${threadId}.partial`;
-  await writeFile(partial, model);
-  await rename(partial, file);
+  try {
+    await writeFile(partial, model);
+    await rename(partial, file);
+  } finally {
+    await rm(partial, { force: true });
+  }
   await removeOthers(cacheDir, file);
-  return onnxFeatureNet(model, options.inputSize);
 }
 
 async function exportKey(version: string): Promise<string> {
