@@ -78,8 +78,6 @@ export async function analyzeImageFile(path: string, opts: ImageAnalysisOptions)
     contents ? createHash('sha256').update(contents).digest('hex') : sha256File(path),
   ]);
   const { pixels } = decoded;
-  const working = toGray(pixels.data, pixels.width, pixels.height, pixels.channels);
-  const analysisGray = fitWithin(working, analysisSize);
   const scale = Math.min(1, opts.thumbnailSize / Math.max(decoded.width, decoded.height));
   const raw = { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels } };
   const thumbnailFormat = pixels.channels === 4 ? 'webp' : 'jpeg';
@@ -88,7 +86,9 @@ export async function analyzeImageFile(path: string, opts: ImageAnalysisOptions)
     Math.max(1, Math.round(decoded.height * scale)),
     { fit: 'fill' },
   );
-  const [thumbnail, embedInput] = await Promise.all([
+  // libvips makes the thumbnail and the embedder's input on its own threads while this one
+  // measures the gray image.
+  const resized = Promise.all([
     (thumbnailFormat === 'webp'
       ? thumbnailSized.webp({ quality: thumbnailQuality, effort: webpEffort })
       : thumbnailSized.jpeg({ quality: thumbnailQuality })
@@ -104,7 +104,12 @@ export async function analyzeImageFile(path: string, opts: ImageAnalysisOptions)
   ]);
   // The small derived images are area averages computed here: a sharp pipeline on raw pixels
   // costs 1.5–5 ms of fixed overhead each, these a fraction of a millisecond.
-  const phashInput = areaResize(analysisGray.data, analysisGray.width, analysisGray.height, 1, phashInputSize, phashInputSize);
+  const working = toGray(pixels.data, pixels.width, pixels.height, pixels.channels);
+  const analysisGray = fitWithin(working, analysisSize);
+  const phash = dctPhash(areaResize(analysisGray.data, analysisGray.width, analysisGray.height, 1, phashInputSize, phashInputSize));
+  const quality = qualityMetrics(analysisGray);
+  const copyDescriptor = copyDescriptorOf(working);
+  const [thumbnail, embedInput] = await resized;
   return {
     format: decoded.format,
     width: decoded.width,
@@ -112,8 +117,8 @@ export async function analyzeImageFile(path: string, opts: ImageAnalysisOptions)
     orientation: decoded.orientation,
     exif: exifFields(decoded.exif),
     byteHash,
-    phash: dctPhash(phashInput),
-    quality: qualityMetrics(analysisGray),
+    phash,
+    quality,
     thumbnail: {
       data: thumbnail.data,
       width: thumbnail.info.width,
@@ -121,7 +126,7 @@ export async function analyzeImageFile(path: string, opts: ImageAnalysisOptions)
       format: thumbnailFormat,
     },
     embedInput,
-    copyDescriptor: copyDescriptorOf(working),
+    copyDescriptor,
   };
 }
 
