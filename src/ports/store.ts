@@ -161,6 +161,8 @@ export interface JobRow {
   id: number;
   name: string;
   payload: unknown;
+  /** Jobs sharing one run one at a time (see NewJob). */
+  serialKey: string | null;
   retryCount: number;
   retryLimit: number;
 }

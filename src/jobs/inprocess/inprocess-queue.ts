@@ -8,6 +8,12 @@ interface Worker {
   concurrency: number;
   handler: JobHandler<JobName>;
   active: number;
+  /**
+   * Its last claim found nothing: not asked again until jobs of its name are sent, a retry
+   * falls due or the idle poll comes round. Otherwise every finished item would cost a
+   * claim transaction for each other job name too.
+   */
+  drained: boolean;
 }
 
 const IDLE_POLL_MS = 1000;
@@ -17,7 +23,7 @@ const IDLE_POLL_MS = 1000;
  * workers at once; otherwise they poll. On start, jobs a dead process left active go back
  * to the queue, so kill -9 loses nothing.
  */
-export function createInprocessQueue(deps: { jobs: JobsRepo; logger: Logger; retryLimit: number; retryDelayMs?: number }): JobQueue {
+export function createInprocessQueue(deps: { jobs: JobsRepo; logger: Logger; retryLimit: number; retryDelayMs?: number; idlePollMs?: number }): JobQueue {
   const workers: Worker[] = [];
   const running = new Set<Promise<void>>();
   let started = false;
@@ -38,26 +44,36 @@ export function createInprocessQueue(deps: { jobs: JobsRepo; logger: Logger; ret
       const delay = retryDelayMs * 2 ** job.retryCount;
       const outcome = await deps.jobs.retryOrFail(job.id, message, delay).catch(() => 'retry' as const);
       deps.logger.error({ job: job.name, jobId: job.id, attempt: job.retryCount, outcome, err }, 'job threw');
-      if (outcome === 'retry') setTimeout(wake, delay + 5).unref();
+      if (outcome === 'retry') setTimeout(() => refill(w), delay + 5).unref();
     }
   }
 
   async function pumpOnce(): Promise<void> {
     for (const w of workers) {
-      while (!stopping && w.active < w.concurrency) {
+      while (!stopping && !w.drained && w.active < w.concurrency) {
         const claimed = await deps.jobs.claim(w.name, w.concurrency - w.active);
-        if (claimed.length === 0) break;
+        if (claimed.length === 0) {
+          w.drained = true;
+          break;
+        }
         for (const job of claimed) {
           w.active++;
           const p = runJob(w, job).finally(() => {
             w.active--;
             running.delete(p);
-            wake();
+            // A finished serial job may let the next of its key run, whatever its name.
+            if (job.serialKey === null) refill(w);
+            else refill(...workers);
           });
           running.add(p);
         }
       }
     }
+  }
+
+  function refill(...ws: Worker[]): void {
+    for (const w of ws) w.drained = false;
+    wake();
   }
 
   /** Claims work until every worker is busy or nothing is ready; coalesces concurrent wake-ups. */
@@ -93,18 +109,18 @@ export function createInprocessQueue(deps: { jobs: JobsRepo; logger: Logger; ret
           retryLimit: deps.retryLimit,
         })),
       );
-      wake();
+      refill(...workers.filter((w) => jobs.some((j) => j.name === w.name)));
     },
 
     work(name, options, handler) {
-      workers.push({ name, concurrency: options.concurrency, handler: handler as JobHandler<JobName>, active: 0 });
+      workers.push({ name, concurrency: options.concurrency, handler: handler as JobHandler<JobName>, active: 0, drained: false });
     },
 
     async start() {
       const requeued = await deps.jobs.requeueActive();
       if (requeued > 0) deps.logger.info({ requeued }, 'resuming jobs left unfinished by the previous run');
       started = true;
-      timer = setInterval(wake, IDLE_POLL_MS);
+      timer = setInterval(() => refill(...workers), deps.idlePollMs ?? IDLE_POLL_MS);
       timer.unref();
       wake();
     },

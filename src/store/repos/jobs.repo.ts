@@ -11,7 +11,7 @@ const OPEN_STATES = ['created', 'retry', 'active'] as const;
  * indexes of migration 0004, in id order, so a claim costs the same with a million queued.
  */
 export function claimStatement(name: string, limit: number, now: number, d: DialectHelpers) {
-  return sql<{ id: number; name: string; payload: string; retry_count: number; retry_limit: number }>`
+  return sql<{ id: number; name: string; payload: string; serial_key: string | null; retry_count: number; retry_limit: number }>`
     update jobs set state = 'active', started_at = ${now}
     where id in (
       select j.id from jobs j
@@ -24,7 +24,7 @@ export function claimStatement(name: string, limit: number, now: number, d: Dial
       order by j.id
       limit ${limit}
       ${d.skipLocked})
-    returning id, name, payload, retry_count, retry_limit`;
+    returning id, name, payload, serial_key, retry_count, retry_limit`;
 }
 
 /**
@@ -80,6 +80,7 @@ export function jobsRepo(db: Kysely<DB>, d: DialectHelpers): JobsRepo {
             id: Number(r.id),
             name: r.name,
             payload: JSON.parse(r.payload) as unknown,
+            serialKey: r.serial_key,
             retryCount: Number(r.retry_count),
             retryLimit: Number(r.retry_limit),
           }),

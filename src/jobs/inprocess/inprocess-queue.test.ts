@@ -1,0 +1,75 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { JobQueue } from '../../ports/job-queue.ts';
+import type { Store } from '../../ports/store.ts';
+import { createSqliteStore } from '../../store/create-store.ts';
+import { createInprocessQueue } from './inprocess-queue.ts';
+
+// A worker whose last claim found nothing is not asked again on every finished job (that cost
+// a claim transaction per item for each other job name); these check it still wakes whenever
+// work may have appeared. The idle poll is pushed out of reach, so only those wake-ups count.
+describe('in-process queue wake-ups', () => {
+  let dir: string;
+  let store: Store;
+  let queue: JobQueue;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'strata-queue-wake-'));
+    store = await createSqliteStore(dir);
+    queue = createInprocessQueue({ jobs: store.jobs, logger: pino({ level: 'silent' }), retryLimit: 2, retryDelayMs: 5, idlePollMs: 3_600_000 });
+  });
+  afterEach(async () => {
+    await queue.stop();
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const done = (n: number) => {
+    let resolve!: () => void;
+    const all = new Promise<void>((r) => (resolve = r));
+    let seen = 0;
+    return { all, tick: () => ++seen === n && resolve() };
+  };
+
+  it('runs jobs sent after every worker found its queue empty', async () => {
+    const ran = done(2);
+    queue.work('item-stage', { concurrency: 2 }, async () => (ran.tick(), { status: 'done' }));
+    queue.work('dataset-stage', { concurrency: 2 }, async () => (ran.tick(), { status: 'done' }));
+    await queue.start();
+    await new Promise((r) => setTimeout(r, 100));
+    await queue.send([{ name: 'dataset-stage', payload: { datasetId: 'd', taskId: 't', stage: 'summarize' } }]);
+    await queue.send([{ name: 'item-stage', payload: { datasetId: 'd', taskId: 't', itemId: 'i', stage: 'analyze' } }]);
+    await ran.all;
+  });
+
+  it('runs the next job of a serial key as soon as the one before it finishes', async () => {
+    const order: string[] = [];
+    const ran = done(3);
+    queue.work('dataset-stage', { concurrency: 2 }, async ({ stage }) => {
+      order.push(stage);
+      await new Promise((r) => setTimeout(r, 20));
+      ran.tick();
+      return { status: 'done' };
+    });
+    await queue.start();
+    await queue.send(['discover', 'similarity', 'summarize'].map((stage) => ({ name: 'dataset-stage' as const, payload: { datasetId: 'd', taskId: 't', stage }, options: { serialKey: 'dataset:d' } })));
+    await ran.all;
+    expect(order).toEqual(['discover', 'similarity', 'summarize']);
+  });
+
+  it('retries a failed job although its worker found nothing else to do', async () => {
+    let attempts = 0;
+    const ran = done(1);
+    queue.work('item-stage', { concurrency: 1 }, async () => {
+      if (++attempts === 1) throw new Error('first attempt fails');
+      ran.tick();
+      return { status: 'done' };
+    });
+    await queue.start();
+    await queue.send([{ name: 'item-stage', payload: { datasetId: 'd', taskId: 't', itemId: 'i', stage: 'analyze' } }]);
+    await ran.all;
+    expect(attempts).toBe(2);
+  });
+});
