@@ -4,14 +4,16 @@
  *
  *   node --import tsx bench/neardup/run.ts              # Strata, findimagedupes, sharp-phash
  *   node --import tsx bench/neardup/run.ts --no-peers   # Strata only
+ *   node --import tsx bench/neardup/run.ts --speed-rounds 5   # then 5 more speed rounds
  *
  * What it does, in one run:
  *  1. Builds (first run, a few minutes) or loads the labelled set: 1961 real photos, their
  *     everyday edits and natural copies; two files are true duplicates iff they share a group.
  *  2. Starts Strata as `npm start` does (bench/lib.ts startStrata: its own process, temp data
  *     dir, STRATA_IMPORT_ROOTS = the set folder's parent, STRATA_WORKERS passed on when set,
- *     default nproc), POSTs /api/v1/dataset with the set folder and times POST → READY (client
- *     side, on the dataset's event stream).
+ *     default nproc), indexes a first small dataset untimed (it starts the media workers),
+ *     then POSTs /api/v1/dataset with the set folder and times POST → READY (client side, on
+ *     the dataset's event stream) and the server's CPU time meanwhile.
  *  3. Lists every media (GET …/media, pages of 1000) and, for every level (0.96 … 1.0) and
  *     every media, GET …/media/{id}/duplicates?threshold=L (16 requests in flight): the pairs
  *     within each returned group are the level's predicted pairs, scored by evaluate.ts.
@@ -22,15 +24,18 @@
  *     folder (bench/neardup/peers.ts), scored the same way, with their wall times.
  *  5. Speed: Strata POST → READY against the findimagedupes run of step 4 (it fingerprints
  *     every file, no database), ms per image for both and the ratio Strata / findimagedupes
- *     (below 1: Strata is faster). Strata does much more per image (embedding, thumbnail,
- *     quality, clusters…) and uses every core; findimagedupes uses about one.
+ *     (below 1: Strata is faster), wall and CPU time. Strata does much more per image
+ *     (embedding, thumbnail, quality, clusters…).
+ *  6. With --speed-rounds N: N more rounds on a fresh server, each indexing the folder as a new
+ *     dataset then running findimagedupes on it, and the median ratios: the machine's speed
+ *     drifts, and moves both figures of a round together.
  *
  * Prints figures only; it never fails on a low score. Starts and ends with the machine line
  * (bench/lib.ts), whose load average says whether something else was using the CPUs.
  * BENCH_KEEP=1 keeps the temp data dir.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFile } from 'node:fs/promises';
+import { copyFile, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { duplicateLevels } from '../../src/domain/similarity/levels.ts';
@@ -161,17 +166,14 @@ async function main(): Promise<void> {
 
   // --- Strata -------------------------------------------------------------------------------
   const dataDir = await tempDir('strata-bench-neardup-');
-  const warmupDir = await tempDir('strata-bench-neardup-warmup-');
-  for (const f of set.files.slice(0, WARMUP_FILES)) await copyFile(join(set.dir, f.file), join(warmupDir, f.file));
-  let strata: Strata | undefined;
+  let strata: WarmStrata | undefined;
   let indexed: { id: string; dataset: any; ms: number; cpuMs: number };
   let dups: DuplicatesRun;
   let mediaCount: number;
   try {
-    strata = await startStrata({ dataDir, importRoots: [dirname(set.dir), warmupDir], env: process.env.STRATA_WORKERS ? { STRATA_WORKERS: process.env.STRATA_WORKERS } : {} });
+    strata = await startWarmStrata(dataDir, set.dir);
     const token = strata.credentials.token;
-    const warmup = await indexFolder(strata, token, warmupDir);
-    console.log(`\nstrata: first dataset after start (${WARMUP_FILES} images: the media workers start and export the model to ONNX): POST → READY ${fmt(warmup.ms / 1000, 2)} s, ${fmt(warmup.cpuMs / 1000, 2)} s of CPU`);
+    console.log(`\nstrata: first dataset after start (${WARMUP_FILES} images: the media workers start and export the model to ONNX): POST → READY ${fmt(strata.warmup.ms / 1000, 2)} s, ${fmt(strata.warmup.cpuMs / 1000, 2)} s of CPU`);
     console.log(`strata: indexing ${set.dir} (STRATA_WORKERS=${process.env.STRATA_WORKERS ?? 'default (nproc)'}) …`);
     indexed = await indexFolder(strata, token, set.dir);
     const d = indexed.dataset;
@@ -193,7 +195,6 @@ async function main(): Promise<void> {
     throw err;
   } finally {
     await strata?.stop();
-    await removeDirs([warmupDir]);
   }
 
   const scores = new Map<number, PairScores>();
@@ -279,9 +280,60 @@ async function main(): Promise<void> {
   } else {
     console.log('(no findimagedupes run: no ratio)');
   }
-
-  console.log(`\n${machineLine()}`);
   await removeDirs([dataDir]);
+
+  const rounds = Number(process.argv[process.argv.indexOf('--speed-rounds') + 1] ?? 0);
+  if (process.argv.includes('--speed-rounds') && fid) await speedRounds(set.dir, rounds);
+  console.log(`\n${machineLine()}`);
+}
+
+type WarmStrata = Strata & { warmup: Awaited<ReturnType<typeof indexFolder>> };
+
+/**
+ * Starts Strata on `dataDir` (import roots: `dir`'s parent) and indexes a first, small dataset
+ * of `dir`'s first files, untimed by the callers: it starts the media workers (and, on a fresh
+ * data directory, they export the embedding model to ONNX).
+ */
+async function startWarmStrata(dataDir: string, dir: string): Promise<WarmStrata> {
+  const warmupDir = await tempDir('strata-bench-neardup-warmup-');
+  const strata = await startStrata({ dataDir, importRoots: [dirname(dir), warmupDir], env: process.env.STRATA_WORKERS ? { STRATA_WORKERS: process.env.STRATA_WORKERS } : {} });
+  try {
+    for (const name of (await readdir(dir)).sort().slice(0, WARMUP_FILES)) await copyFile(join(dir, name), join(warmupDir, name));
+    return { ...strata, warmup: await indexFolder(strata, strata.credentials.token, warmupDir) };
+  } catch (err) {
+    await strata.stop();
+    throw err;
+  } finally {
+    await removeDirs([warmupDir]);
+  }
+}
+
+/**
+ * The speed comparison again, `rounds` times, each round indexing the folder on one running
+ * server (a new dataset each time) and then running findimagedupes on it: a machine whose
+ * speed drifts moves both figures of a round together, and the median ratio holds.
+ */
+async function speedRounds(dir: string, rounds: number): Promise<void> {
+  console.log(`\nspeed rounds (${rounds}): Strata then findimagedupes, on the same folder`);
+  const dataDir = await tempDir('strata-bench-neardup-rounds-');
+  const strata = await startWarmStrata(dataDir, dir);
+  const rows = [['round', 'Strata ms/image', 'Strata CPU ms/image', 'findimagedupes ms/image', 'findimagedupes CPU ms/image', 'time ratio', 'CPU ratio']];
+  const ratios: Array<[number, number]> = [];
+  try {
+    for (let round = 1; round <= rounds; round++) {
+      const run = await indexFolder(strata, strata.credentials.token, dir);
+      const peer = await findimagedupesPairs(dir, 90);
+      const n = peer.files;
+      ratios.push([run.ms / peer.wallMs, run.cpuMs / peer.cpuMs]);
+      rows.push([String(round), fmt(run.ms / n, 1), fmt(run.cpuMs / n, 1), fmt(peer.wallMs / n, 1), fmt(peer.cpuMs / n, 1), fmt(run.ms / peer.wallMs, 2), fmt(run.cpuMs / peer.cpuMs, 2)]);
+    }
+  } finally {
+    await strata.stop();
+    await removeDirs([dataDir]);
+  }
+  console.log(table(rows));
+  const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
+  console.log(`median time ratio Strata / findimagedupes = ${fmt(median(ratios.map((r) => r[0])), 2)}; median CPU-time ratio ${fmt(median(ratios.map((r) => r[1])), 2)}`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();
