@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JobQueue } from '../../ports/job-queue.ts';
-import type { Store } from '../../ports/store.ts';
+import type { JobRow, JobsRepo, Store } from '../../ports/store.ts';
 import { createSqliteStore } from '../../store/create-store.ts';
 import { createInprocessQueue } from './inprocess-queue.ts';
 
@@ -71,5 +71,39 @@ describe('in-process queue wake-ups', () => {
     await queue.send([{ name: 'item-stage', payload: { datasetId: 'd', taskId: 't', itemId: 'i', stage: 'analyze' } }]);
     await ran.all;
     expect(attempts).toBe(2);
+  });
+
+  it('claims again when jobs arrive while a claim that finds nothing is in flight', async () => {
+    // A jobs table whose first claim answers "nothing" only after a job has been sent, as a
+    // claim that read the table just before the insert would.
+    const queued: JobRow[] = [];
+    let releaseFirst!: () => void;
+    const firstClaimHeld = new Promise<void>((r) => (releaseFirst = r));
+    let claims = 0;
+    const jobs: JobsRepo = {
+      async insertMany(rows) {
+        for (const j of rows) queued.push({ id: queued.length + 1, name: j.name, payload: j.payload, serialKey: j.serialKey ?? null, retryCount: 0, retryLimit: j.retryLimit });
+        return rows.length;
+      },
+      async claim(name, limit) {
+        if (++claims === 1) {
+          await firstClaimHeld;
+          return [];
+        }
+        return queued.splice(0, limit).filter((j) => j.name === name);
+      },
+      complete: async () => {},
+      retryOrFail: async () => 'failed',
+      requeueActive: async () => 0,
+      countOpen: async () => queued.length,
+    };
+    const racy = createInprocessQueue({ jobs, logger: pino({ level: 'silent' }), retryLimit: 0, idlePollMs: 3_600_000 });
+    const ran = done(1);
+    racy.work('item-stage', { concurrency: 1 }, async () => (ran.tick(), { status: 'done' }));
+    await racy.start();
+    await racy.send([{ name: 'item-stage', payload: { datasetId: 'd', taskId: 't', itemId: 'i', stage: 'analyze' } }]);
+    releaseFirst();
+    await ran.all;
+    await racy.stop();
   });
 });

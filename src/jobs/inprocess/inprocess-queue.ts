@@ -9,11 +9,13 @@ interface Worker {
   handler: JobHandler<JobName>;
   active: number;
   /**
-   * Its last claim found nothing: not asked again until jobs of its name are sent, a retry
-   * falls due or the idle poll comes round. Otherwise every finished item would cost a
-   * claim transaction for each other job name too.
+   * Its last claim found nothing: not asked again until work may have appeared (jobs of its
+   * name sent, one of its jobs finished or due for a retry, a serial job finished, the idle
+   * poll). Otherwise every finished item would cost a claim transaction for each other name.
    */
   drained: boolean;
+  /** Counts those wake-ups: a claim that raced one does not mark the worker drained. */
+  refills: number;
 }
 
 const IDLE_POLL_MS = 1000;
@@ -51,9 +53,10 @@ export function createInprocessQueue(deps: { jobs: JobsRepo; logger: Logger; ret
   async function pumpOnce(): Promise<void> {
     for (const w of workers) {
       while (!stopping && !w.drained && w.active < w.concurrency) {
+        const refills = w.refills;
         const claimed = await deps.jobs.claim(w.name, w.concurrency - w.active);
         if (claimed.length === 0) {
-          w.drained = true;
+          if (w.refills === refills) w.drained = true;
           break;
         }
         for (const job of claimed) {
@@ -72,7 +75,10 @@ export function createInprocessQueue(deps: { jobs: JobsRepo; logger: Logger; ret
   }
 
   function refill(...ws: Worker[]): void {
-    for (const w of ws) w.drained = false;
+    for (const w of ws) {
+      w.drained = false;
+      w.refills++;
+    }
     wake();
   }
 
@@ -113,7 +119,7 @@ export function createInprocessQueue(deps: { jobs: JobsRepo; logger: Logger; ret
     },
 
     work(name, options, handler) {
-      workers.push({ name, concurrency: options.concurrency, handler: handler as JobHandler<JobName>, active: 0, drained: false });
+      workers.push({ name, concurrency: options.concurrency, handler: handler as JobHandler<JobName>, active: 0, drained: false, refills: 0 });
     },
 
     async start() {
