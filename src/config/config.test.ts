@@ -38,6 +38,7 @@ describe('configuration', () => {
 
   it('runs the bundled embedder unless an ONNX model is configured, with ImageNet preprocessing by default', () => {
     expect(loadConfig({ STRATA_DATA_DIR: '/srv/strata' }).embedder).toEqual({ kind: 'mobilenet', cacheDir: '/srv/strata/cache' });
+    expect(loadConfig({ STRATA_DATA_DIR: '/srv/strata', STRATA_CACHE_DIR: '/var/cache/strata' }).embedder).toEqual({ kind: 'mobilenet', cacheDir: '/var/cache/strata' });
     expect(loadConfig({ STRATA_EMBEDDER_ONNX: '/dev/null', STRATA_EMBEDDER_DIMENSION: '512' }).embedder).toEqual({
       kind: 'onnx',
       modelPath: '/dev/null',

@@ -48,7 +48,7 @@ export interface Config {
 export type EmbedderConfig =
   | {
       kind: 'mobilenet';
-      /** Where the media workers keep the model's ONNX export between starts: <data dir>/cache. */
+      /** Where the media workers keep the model's ONNX export between starts (STRATA_CACHE_DIR). */
       cacheDir: string;
     }
   | {
@@ -146,7 +146,7 @@ function rgbTriple(env: Env, name: string, fallback: readonly [number, number, n
 
 function embedderConfig(env: Env, dataDir: string): EmbedderConfig {
   const modelPath = optional(env, 'STRATA_EMBEDDER_ONNX');
-  if (modelPath === null) return { kind: 'mobilenet', cacheDir: join(dataDir, 'cache') };
+  if (modelPath === null) return { kind: 'mobilenet', cacheDir: resolve(str(env, 'STRATA_CACHE_DIR', join(dataDir, 'cache'))) };
   if (!existsSync(modelPath)) throw new ConfigError(`STRATA_EMBEDDER_ONNX: no file at ${modelPath}`);
   if (optional(env, 'STRATA_EMBEDDER_DIMENSION') === null) throw new ConfigError('STRATA_EMBEDDER_ONNX needs STRATA_EMBEDDER_DIMENSION (the length of the model\'s output vector)');
   const output = optional(env, 'STRATA_EMBEDDER_OUTPUT');

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { testCacheDir } from './test-cache.ts';
 
 /**
  * The server as a separate process, started exactly as `npm start` starts it
@@ -62,6 +63,7 @@ export function startServerProcess(opts: StartServerProcessOptions): Promise<Ser
   }
   Object.assign(env, {
     STRATA_DATA_DIR: opts.dataDir,
+    STRATA_CACHE_DIR: testCacheDir,
     STRATA_PORT: '0',
     STRATA_HOST: '127.0.0.1',
     STRATA_IMPORT_ROOTS: (opts.importRoots ?? []).join(':'),

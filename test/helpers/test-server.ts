@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config/config.ts';
 import { runServer, type RunningServer } from '../../src/run-server.ts';
 import { credentialsFor, type Credentials } from './client.ts';
+import { testCacheDir } from './test-cache.ts';
 
 export const ADMIN = { email: 'admin@example.com', password: 'admin-password-1' };
 
@@ -29,6 +30,7 @@ export async function startTestServer(env: Record<string, string> = {}, options:
     STRATA_ADMIN_EMAIL: ADMIN.email,
     STRATA_ADMIN_PASSWORD: ADMIN.password,
     STRATA_WORKERS: '2',
+    STRATA_CACHE_DIR: testCacheDir,
     ...env,
   });
   const server = await runServer(config);
