@@ -2,23 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { DomainError } from '../domain/errors.ts';
 import type { User } from '../domain/types.ts';
 import { isoMicros } from '../lib/time.ts';
-import { MediaFailure } from '../ports/media-processor.ts';
+import { MediaFailure, type Region } from '../ports/media-processor.ts';
 import type { AppContext } from './context.ts';
 import { visibleDataset } from './datasets.ts';
-
-export interface BoundingBox {
-  left: number;
-  top: number;
-  width: number;
-  height: number;
-}
 
 /**
  * `bounding_box` as Visual Layer scripts send it: a JSON array [x, y, width, height] or
  * object {x, y, width, height} (or left/top), or "x,y,width,height"; whole pixels of the
  * upright image.
  */
-export function parseBoundingBox(raw: string): BoundingBox {
+export function parseBoundingBox(raw: string): Region {
   let value: unknown;
   try {
     value = JSON.parse(raw);
@@ -49,7 +42,7 @@ export async function createUploadAnchor(
   user: User,
   datasetId: string,
   upload: { path: string; fileName: string },
-  box: BoundingBox | null,
+  box: Region | null,
 ): Promise<{ anchor_media_id: string; anchor_type: 'UPLOAD' }> {
   await visibleDataset(ctx, user, datasetId);
   let vector: Float32Array;

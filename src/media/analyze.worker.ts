@@ -4,6 +4,7 @@ import { workerData } from 'piscina';
 import type { EmbedderConfig } from '../config/config.ts';
 import { createEmbedder, modelIdOf } from '../ml/embedders.ts';
 import { analyzeImageFile } from './analyze-image.ts';
+import type { Region } from '../ports/media-processor.ts';
 import { MediaError } from './media-error.ts';
 
 export interface AnalyzeTask {
@@ -14,13 +15,6 @@ export interface AnalyzeTask {
   heifConvertPath: string;
   /** Analyse only this part of the (upright) image: a similarity search's bounding box. */
   region?: Region;
-}
-
-export interface Region {
-  left: number;
-  top: number;
-  width: number;
-  height: number;
 }
 
 // One libvips thread per worker: the pool already runs one worker per core.

@@ -8,12 +8,7 @@
  * two input pixels under it.
  */
 
-export interface Rect {
-  left: number;
-  top: number;
-  width: number;
-  height: number;
-}
+import type { Region } from '../ports/media-processor.ts';
 
 /**
  * `src` is width × height × channels; `region` (default: all of it) is resampled to
@@ -26,7 +21,7 @@ export function areaResize(
   channels: number,
   outWidth: number,
   outHeight: number,
-  region: Rect = { left: 0, top: 0, width, height },
+  region: Region = { left: 0, top: 0, width, height },
 ): Float32Array {
   const { left, top } = region;
   if (left < 0 || top < 0 || region.width < 1 || region.height < 1 || left + region.width > width || top + region.height > height) {

@@ -12,6 +12,14 @@ export interface AnalyzedImage {
   embedding: Embedding;
 }
 
+/** A rectangle of an image, in whole pixels from its top-left corner. */
+export interface Region {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
 /** JPEG, or WebP for images with transparency (which JPEG cannot keep). */
 export interface Thumbnail {
   data: Buffer;
@@ -43,8 +51,8 @@ export interface VideoFrameFile {
 export interface MediaProcessor {
   /** name@version of the embeddings analyzeImage returns (known without loading the model). */
   readonly embeddingModel: string;
-  /** With `region`, only that rectangle of the upright image (pixels) is analysed. */
-  analyzeImage(path: string, options?: { region?: { left: number; top: number; width: number; height: number } }): Promise<AnalyzedImage>;
+  /** With `region`, only that rectangle of the upright image is analysed. */
+  analyzeImage(path: string, options?: { region?: Region }): Promise<AnalyzedImage>;
   probeVideo(path: string): Promise<Record<string, unknown>>;
   extractFrames(path: string, outDir: string): Promise<VideoFrameFile[]>;
   close(): Promise<void>;
