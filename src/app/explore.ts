@@ -42,24 +42,25 @@ export async function explore(ctx: AppContext, user: User, datasetId: string, q:
   const { clusters, total } = await ctx.store.media.clusters(datasetId, q.threshold, filters, q.pageNumber * CLUSTERS_PER_PAGE, CLUSTERS_PER_PAGE);
   const previews = await ctx.store.media.clusterPreviews(datasetId, q.threshold, clusters.map((c) => c.clusterId), filters, PREVIEWS_PER_CLUSTER);
   return {
-    clusters: clusters.map((c) => ({
-      cluster_id: clusterIdOf(q.threshold, c.clusterId),
-      type: 'IMAGES',
-      n_images: c.nImages,
-      n_objects: 0,
-      n_videos: c.nVideos,
-      n_frames: c.nFrames,
-      similarity_threshold: String(q.threshold),
-      relevance_score: null,
-      relevance_score_type: null,
-      formed_by: 'EMBEDDINGS',
-      previews: (previews.get(c.clusterId) ?? []).map((m) => mediaJson(datasetId, m)),
-      labels: [],
-      user_tags: [],
-      captions: [],
-    })),
+    clusters: clusters.map((c) =>
+      clusterJson(q.threshold, {
+        cluster_id: clusterIdOf(q.threshold, c.clusterId),
+        n_images: c.nImages,
+        n_videos: c.nVideos,
+        n_frames: c.nFrames,
+        relevance_score: null,
+        relevance_score_type: null,
+        formed_by: 'EMBEDDINGS',
+        previews: (previews.get(c.clusterId) ?? []).map((m) => mediaJson(datasetId, m)),
+      }),
+    ),
     metadata: { ...metadata, total_clusters: total },
   };
+}
+
+/** A cluster as explore shows it: `fields` plus what no cluster has yet (objects, labels, tags, captions). */
+function clusterJson(threshold: number, fields: Record<string, unknown>): Record<string, unknown> {
+  return { type: 'IMAGES', n_objects: 0, similarity_threshold: String(threshold), labels: [], user_tags: [], captions: [], ...fields };
 }
 
 function filtersOf(q: ExploreQuery): VqlFilter[] {
@@ -104,22 +105,16 @@ async function similar(ctx: AppContext, datasetId: string, q: ExploreQuery, filt
     if (r === undefined) return [];
     const relevance = Math.round(h.distance * 1e6) / 1e6;
     return [
-      {
+      clusterJson(q.threshold, {
         cluster_id: `similar-${h.itemId}`,
-        type: 'IMAGES',
         n_images: r.item.kind === 'image' ? 1 : 0,
-        n_objects: 0,
         n_videos: 0,
         n_frames: r.item.kind === 'video_frame' ? 1 : 0,
-        similarity_threshold: String(q.threshold),
         relevance_score: relevance,
         relevance_score_type: 'cosine_distance',
         formed_by: 'SIMILARITY_SEARCH',
         previews: [mediaJson(datasetId, r, { relevance_score: relevance })],
-        labels: [],
-        user_tags: [],
-        captions: [],
-      },
+      }),
     ];
   });
   return {

@@ -35,7 +35,7 @@ export function createVectorSearch(deps: { store: Store; blobs: BlobStore; vecto
   const open = new Map<string, Open>();
   const maxOpen = deps.maxOpen ?? 4;
 
-  const release = (entry: Open) => void entry.index.then((i) => i.close()).catch(() => {});
+  const release = (entry: Open): Promise<void> => entry.index.then((i) => i.close()).catch(() => {});
 
   async function indexOf(datasetId: string, builtAt: string, blobKey: string): Promise<VectorIndex> {
     const cached = open.get(datasetId);
@@ -44,14 +44,14 @@ export function createVectorSearch(deps: { store: Store; blobs: BlobStore; vecto
       open.set(datasetId, cached); // most recently used last
       return cached.index;
     }
-    if (cached) release(cached);
+    if (cached) void release(cached);
     const entry: Open = { builtAt, index: load(blobKey) };
     open.set(datasetId, entry);
     entry.index.catch(() => open.get(datasetId) === entry && open.delete(datasetId));
     while (open.size > maxOpen) {
       const [oldest, value] = open.entries().next().value as [string, Open];
       open.delete(oldest);
-      release(value);
+      void release(value);
     }
     return entry.index;
   }
@@ -85,7 +85,7 @@ export function createVectorSearch(deps: { store: Store; blobs: BlobStore; vecto
     async close() {
       const entries = [...open.values()];
       open.clear();
-      await Promise.all(entries.map((e) => e.index.then((i) => i.close()).catch(() => {})));
+      await Promise.all(entries.map(release));
     },
   };
 }

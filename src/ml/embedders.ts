@@ -5,20 +5,20 @@ import { mobileNetDefaults, mobileNetModel } from './mobilenet-info.ts';
 import { onnxModel } from './onnx-embedder.ts';
 
 /**
- * The embedder the configuration names. The model's identity is known without loading any
- * runtime (an API process labels and compares vectors, it never embeds a dataset); the runtime
- * (TF.js or ONNX Runtime) is loaded only where an embedder is created, in the media workers.
- */
-/**
  * How vectors are labelled in the store: the embedder's name and version, and the version of
  * the copy descriptor stored with each vector (levels combine both).
  */
 export const modelIdOf = (model: EmbedderModel): string => `${model.name}@${model.version}+${copyDescriptorVersion}`;
 
+/**
+ * The identity of the embedder the configuration names, known without loading any runtime (an
+ * API process labels and compares vectors, it never embeds a dataset).
+ */
 export function embedderModelOf(config: EmbedderConfig): EmbedderModel {
   return config.kind === 'onnx' ? onnxModel(config) : mobileNetModel(mobileNetDefaults);
 }
 
+/** The embedder itself: its runtime (TF.js or ONNX Runtime) loads only here, in the media workers. */
 export async function createEmbedder(config: EmbedderConfig): Promise<Embedder> {
   if (config.kind === 'onnx') {
     const { createOnnxEmbedder } = await import('./onnx-embedder.ts');

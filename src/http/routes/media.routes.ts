@@ -60,7 +60,7 @@ export function mediaRoutes(app: FastifyInstance, ctx: AppContext): void {
   for (const which of ['image', 'thumbnail'] as const) {
     app.get(
       `/api/v1/dataset/:dataset_id/media/:media_id/${which}`,
-      { schema: { tags: ['media'], summary: which === 'image' ? 'The media bytes (media_uri)' : 'The thumbnail, WebP (media_thumb_uri)', params: MediaParams } },
+      { schema: { tags: ['media'], summary: which === 'image' ? 'The media bytes (media_uri)' : 'The thumbnail, JPEG or (with transparency) WebP (media_thumb_uri)', params: MediaParams } },
       async (req, reply) => {
         const { dataset_id, media_id } = req.params as MediaParamsT;
         const bytes = await mediaBytes(ctx, callerOf(req), dataset_id, media_id, which);

@@ -7,8 +7,9 @@ import type { DialectHelpers } from '../dialect.ts';
  * jobs, on the thread that serves the API, and one claim per item — quadratic in the dataset.
  * Partial indexes now hold only the rows each lookup wants, in the order it wants them: queued
  * jobs by name and id (the claim), queued and active jobs of a serial key (its "one at a time,
- * oldest first" rule; item jobs have no serial key and stay out of these). The two old indexes go: every claim and completion updated them, and the
- * singleton lookups use the unique partial index of migration 0002.
+ * oldest first" rule; item jobs have no serial key and stay out of these). The two old indexes
+ * go: every claim and completion updated them, and the singleton lookups use the unique partial
+ * index of migration 0002.
  */
 export async function up(db: Kysely<any>, _d: DialectHelpers): Promise<void> {
   await db.schema.dropIndex('jobs_ready').execute();
