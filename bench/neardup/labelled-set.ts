@@ -52,6 +52,7 @@ import { availableParallelism } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import sharp, { type Sharp } from 'sharp';
+import { seededRandom } from '../../src/lib/seeded-random.ts';
 import { fmt, repoDir } from '../lib.ts';
 import { photosDir, testMediaDir } from '../../test/helpers/test-media.ts';
 import { truePairs } from './evaluate.ts';
@@ -353,16 +354,11 @@ function watermark(width: number, height: number, rng: () => number): Buffer {
 // ---------------------------------------------------------------------------------------------
 // determinism
 
-/** mulberry32 seeded by a string hash (FNV-1a): one independent stream per group. */
+/** seededRandom (mulberry32) seeded by a string hash (FNV-1a): one independent stream per group. */
 function prng(seed: string): () => number {
   let s = 0x811c9dc5;
   for (const ch of `${VERSION}:${seed}`) s = Math.imul(s ^ ch.charCodeAt(0), 0x01000193);
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seededRandom(s);
 }
 
 function pick<T>(items: readonly T[], rng: () => number): T {

@@ -101,6 +101,32 @@ export async function sharpPhashPairs(dir: string, maxHamming = 10): Promise<Pee
   return { pairs, wallMs: performance.now() - started, cpuMs: (cpu.user + cpu.system) / 1000, files: names.length };
 }
 
+/** One column of the comparison table: a tool's scores and how long it took. */
+export interface ScoreColumn {
+  name: string;
+  scores: PairScores;
+  wall: string;
+  perImage: string;
+}
+
+/** Precision, recall (overall and per edit class) and time of each tool, side by side. */
+export function scoresTable(columns: readonly ScoreColumn[]): string {
+  const pct = (x: number) => fmt(100 * x);
+  const row = (label: string, cell: (c: ScoreColumn) => string) => [label, ...columns.map(cell)];
+  const edits = Object.keys(columns[0]?.scores.recallByEdit ?? {});
+  return table([
+    ['', ...columns.map((c) => c.name)],
+    row('precision %', (c) => pct(c.scores.precision)),
+    row('recall %', (c) => pct(c.scores.recall)),
+    row('true positives', (c) => String(c.scores.tp)),
+    row('false positives', (c) => String(c.scores.fp)),
+    row('false negatives', (c) => String(c.scores.fn)),
+    ...edits.map((edit) => row(`  recall ${edit} %`, (c) => pct(c.scores.recallByEdit[edit]!))),
+    row('wall time s', (c) => c.wall),
+    row('ms per image', (c) => c.perImage),
+  ]);
+}
+
 function allPairs(members: readonly string[]): Pair[] {
   const out: Pair[] = [];
   for (let i = 0; i < members.length; i++) for (let j = i + 1; j < members.length; j++) out.push([members[i]!, members[j]!]);
@@ -125,23 +151,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     peers.push({ name, run: result, scores: evaluatePairs(set, result.pairs) });
   }
 
-  const pct = (x: number) => fmt(100 * x);
-  const row = (label: string, cell: (p: (typeof peers)[number]) => string) => [label, ...peers.map(cell)];
-  const edits = Object.keys(peers[0]!.scores.recallByEdit);
   console.log();
-  console.log(
-    table([
-      ['', ...peers.map((p) => p.name)],
-      row('precision %', (p) => pct(p.scores.precision)),
-      row('recall %', (p) => pct(p.scores.recall)),
-      row('true positives', (p) => String(p.scores.tp)),
-      row('false positives', (p) => String(p.scores.fp)),
-      row('false negatives', (p) => String(p.scores.fn)),
-      ...edits.map((edit) => row(`  recall ${edit} %`, (p) => pct(p.scores.recallByEdit[edit]!))),
-      row('wall time s', (p) => fmt(p.run.wallMs / 1000)),
-      row('ms per image', (p) => fmt(p.run.wallMs / p.run.files)),
-    ]),
-  );
+  console.log(scoresTable(peers.map((p) => ({ name: p.name, scores: p.scores, wall: fmt(p.run.wallMs / 1000), perImage: fmt(p.run.wallMs / p.run.files) }))));
   for (const p of peers) {
     console.log(`\n${p.name}: first false positives`);
     for (const [a, b] of p.scores.falsePositiveExamples) console.log(`  ${a}  ~  ${b}`);

@@ -43,7 +43,7 @@ import { getJson } from '../../test/helpers/client.ts';
 import { cpuMsOf, createDataset, fmt, machineLine, percentile, removeDirs, startStrata, table, tempDir, waitDone, type Strata } from '../lib.ts';
 import { evaluatePairs, type Pair, type PairScores } from './evaluate.ts';
 import { labelledSet } from './labelled-set.ts';
-import { findimagedupesPairs, sharpPhashPairs, type PeerRun } from './peers.ts';
+import { findimagedupesPairs, scoresTable, sharpPhashPairs, type PeerRun } from './peers.ts';
 
 export const LEVELS: readonly number[] = duplicateLevels;
 
@@ -245,24 +245,11 @@ async function main(): Promise<void> {
   }
 
   // --- comparison at 0.96 -------------------------------------------------------------------
-  const columns: Array<{ name: string; scores: PairScores; wall: string; perImage: string }> = [
-    { name: 'Strata 0.96', scores: at96, wall: `${fmt(indexed.ms / 1000, 1)} (POST→READY)`, perImage: fmt(indexed.ms / mediaCount, 1) },
-    ...peers.map((p) => ({ name: p.name, scores: p.scores, wall: fmt(p.run.wallMs / 1000, 1), perImage: fmt(p.run.wallMs / p.run.files, 1) })),
-  ];
-  const row = (label: string, cell: (c: (typeof columns)[number]) => string) => [label, ...columns.map(cell)];
-  const edits = Object.keys(at96.recallByEdit);
   console.log('\nStrata at 0.96 vs the peers (recall per edit class: the original paired with its edited copy)');
   console.log(
-    table([
-      ['', ...columns.map((c) => c.name)],
-      row('precision %', (c) => pct(c.scores.precision)),
-      row('recall %', (c) => pct(c.scores.recall)),
-      row('true positives', (c) => String(c.scores.tp)),
-      row('false positives', (c) => String(c.scores.fp)),
-      row('false negatives', (c) => String(c.scores.fn)),
-      ...edits.map((edit) => row(`  recall ${edit} %`, (c) => pct(c.scores.recallByEdit[edit]!))),
-      row('wall time s', (c) => c.wall),
-      row('ms per image', (c) => c.perImage),
+    scoresTable([
+      { name: 'Strata 0.96', scores: at96, wall: `${fmt(indexed.ms / 1000, 1)} (POST→READY)`, perImage: fmt(indexed.ms / mediaCount, 1) },
+      ...peers.map((p) => ({ name: p.name, scores: p.scores, wall: fmt(p.run.wallMs / 1000, 1), perImage: fmt(p.run.wallMs / p.run.files, 1) })),
     ]),
   );
 
