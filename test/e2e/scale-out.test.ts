@@ -60,6 +60,28 @@ function sharedEnv(): Record<string, string> {
   };
 }
 
+/**
+ * Waits until more item jobs are active than one worker process takes at once (STRATA_WORKERS=1:
+ * two), so both hold some: a worker between two fetches holds none, and killing it then would
+ * leave nothing to recover.
+ */
+async function untilBothWorkersHoldJobs(datasetId: string): Promise<void> {
+  const client = new pg.Client({ connectionString: postgres.url });
+  await client.connect();
+  try {
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 10))) {
+      const { rows } = await client.query<{ n: string }>(
+        `SELECT count(*) AS n FROM pgboss.job WHERE name = 'item-stage' AND state = 'active' AND data->'payload'->>'datasetId' = $1`,
+        [datasetId],
+      );
+      if (Number(rows[0]!.n) > 2) return;
+    }
+    throw new Error('the two workers never held jobs at the same time');
+  } finally {
+    await client.end();
+  }
+}
+
 function startWorker(n: number): Promise<WorkerProcess> {
   return startServerProcess({ dataDir: join(root, `worker-${n}`), waitFor: 'worker', env: sharedEnv() }).then((w) => {
     workers.push(w);
@@ -200,6 +222,7 @@ describe('an s3:// dataset indexed by two workers, one killed with SIGKILL midwa
     const t0 = performance.now();
     id = await createDatasetFrom(api.url, admin.token, 'from the bucket', `s3://${BUCKET}/${PREFIX}`);
     await waitUntilIndexing(api.url, admin.token, id, 0.2, beforeKill);
+    await untilBothWorkersHoldJobs(id);
     timings.toTwentyPercent = since(t0);
     [victim, survivor] = [workers[0]!, workers[1]!];
     await victim.kill('SIGKILL');
