@@ -388,19 +388,14 @@ describe('analyzeImageFile on real photos', () => {
     }
   });
 
-  it('analyses every photo of the set, and fast', async () => {
+  it('analyses every photo of the set (speed: bench/image-cost.ts)', async () => {
     const names = readdirSync(dir).sort();
     expect(names.length).toBeGreaterThanOrEqual(60);
-    const started = performance.now();
     for (const name of names) {
       const a = await analyzeImageFile(join(dir, name), opts);
       expect(Math.max(a.thumbnail.width, a.thumbnail.height), name).toBeLessThanOrEqual(256);
       expect(a.width * a.height, name).toBeGreaterThan(0);
     }
-    const msPerImage = (performance.now() - started) / names.length;
-    console.info(`analyzeImageFile: ${names.length} photos, ${msPerImage.toFixed(1)} ms/image`);
-    // Measured ~60 ms/image here (2 cores); the bound only catches a gross regression.
-    expect(msPerImage).toBeLessThan(300);
   }, 600_000);
 
   it('copes with a photo copied under a misleading name', async () => {
