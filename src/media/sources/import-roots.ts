@@ -18,6 +18,22 @@ export async function realRoots(roots: readonly string[]): Promise<string[]> {
 }
 
 /**
+ * Whether a real path lies inside the import roots, for the check every item's read repeats.
+ * The roots' own real paths are resolved again at most every `maxAgeMs` (resolving them for
+ * each file cost the API process ~0.5 ms per image), and at once when a path falls outside
+ * them, so a root that has just appeared or been re-pointed is seen without waiting.
+ */
+export function importRootsCheck(roots: readonly string[], maxAgeMs = 5_000): (realPath: string) => Promise<boolean> {
+  let resolved: { at: number; real: Promise<string[]> } | null = null;
+  const refresh = () => (resolved = { at: Date.now(), real: realRoots(roots) }).real;
+  return async (realPath) => {
+    const recent = resolved !== null && Date.now() - resolved.at < maxAgeMs;
+    if (isInside(realPath, await (recent ? resolved!.real : refresh()))) return true;
+    return recent && isInside(realPath, await refresh());
+  };
+}
+
+/**
  * Turns a client's local path or file:// URI into a real path inside an import root
  * (symlinks resolved), or refuses it with a 400 that says what to do.
  */

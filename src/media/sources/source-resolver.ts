@@ -5,7 +5,7 @@ import type { BlobStore } from '../../ports/blob-store.ts';
 import { MediaFailure } from '../../ports/media-processor.ts';
 import type { SourceResolver } from '../../ports/media-source.ts';
 import type { UploadsRepo } from '../../ports/store.ts';
-import { isInside, realRoots, resolveImportPath } from './import-roots.ts';
+import { importRootsCheck, realRoots, resolveImportPath } from './import-roots.ts';
 import { localFolderSource } from './local-folder-source.ts';
 import { assertManifestSupported, isManifestPath, manifestSource } from './manifest-source.ts';
 import { checkS3Source, openS3Location, s3Source } from './s3-source.ts';
@@ -22,6 +22,7 @@ export interface SourceResolverDeps {
 
 /** Every kind of source and location, behind one resolver (SourceResolver port). */
 export function createSourceResolver(deps: SourceResolverDeps): SourceResolver {
+  const insideImportRoots = importRootsCheck(deps.importRoots);
   function s3(): { client: S3Client } {
     if (deps.s3 === null) {
       throw new DomainError('BAD_REQUEST', 's3:// sources need S3 storage: set STRATA_S3_BUCKET (and STRATA_S3_ENDPOINT for S3-compatible servers)');
@@ -59,7 +60,7 @@ export function createSourceResolver(deps: SourceResolverDeps): SourceResolver {
       if (location.startsWith('file:')) {
         // Checked again at read time: a file may have been swapped for a symlink since listing.
         const real = await realpath(location.slice(5));
-        if (!isInside(real, await realRoots(deps.importRoots))) throw new MediaFailure('file is outside the import roots');
+        if (!(await insideImportRoots(real))) throw new MediaFailure('file is outside the import roots');
         return { path: real, release: async () => {} };
       }
       throw new Error(`unknown item location: ${location}`);
