@@ -208,6 +208,15 @@ describe.each(backends)('BlobStore contract: %s', (_name, make) => {
     await b.store.deletePrefix('del/never-existed');
   });
 
+  it('puts into a deleted prefix again, as a Buffer and as a stream', async () => {
+    await b.store.put('again/d/a.bin', Buffer.from('before'));
+    await b.store.deletePrefix('again');
+    await b.store.put('again/d/a.bin', Buffer.from('after'));
+    await b.store.put('again/e/f/b.bin', Readable.from([Buffer.from('streamed')]));
+    expect((await readAll(b.store, 'again/d/a.bin'))?.toString()).toBe('after');
+    expect((await readAll(b.store, 'again/e/f/b.bin'))?.toString()).toBe('streamed');
+  });
+
   it('deletes a prefix holding more than one listing page / delete batch', async () => {
     const keys = Array.from({ length: 1003 }, (_, i) => `many/${String(i).padStart(4, '0')}.bin`);
     for (let i = 0; i < keys.length; i += 25) await Promise.all(keys.slice(i, i + 25).map((k) => b.store.put(k, Buffer.from('x'))));

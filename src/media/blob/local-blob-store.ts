@@ -28,7 +28,6 @@ export function createLocalBlobStore(root: string): BlobStore {
   return {
     async put(key, data, options = {}) {
       const target = pathOf(key);
-      await mkdir(dirname(target), { recursive: true });
       const tmp = `${target}.${randomUUID()}.part`;
       let bytes = 0;
       try {
@@ -36,9 +35,16 @@ export function createLocalBlobStore(root: string): BlobStore {
           if (options.maxBytes !== undefined && data.length > options.maxBytes) {
             throw new DomainError('PAYLOAD_TOO_LARGE', `File exceeds the limit of ${options.maxBytes} bytes`);
           }
-          await writeFile(tmp, data);
+          // The folder usually exists (a dataset's thumbnails share one): it is only created when
+          // the write finds it missing, which saves a recursive mkdir per thumbnail.
+          await writeFile(tmp, data).catch(async (error: NodeJS.ErrnoException) => {
+            if (error.code !== 'ENOENT') throw error;
+            await mkdir(dirname(target), { recursive: true });
+            await writeFile(tmp, data);
+          });
           bytes = data.length;
         } else {
+          await mkdir(dirname(target), { recursive: true });
           const counter = new Transform({
             transform(chunk: Buffer, _enc, cb) {
               bytes += chunk.length;
