@@ -48,8 +48,7 @@ export async function createUploadAnchor(
   let vector: Float32Array;
   let model: string;
   try {
-    const analysed = await ctx.pipeline.media.analyzeImage(upload.path, box ? { region: box } : undefined);
-    ({ vector, model } = analysed.embedding);
+    ({ vector, model } = await ctx.pipeline.media.embedImage(upload.path, box ? { region: box } : undefined));
   } catch (err) {
     if (err instanceof MediaFailure) throw new DomainError('BAD_REQUEST', `The uploaded file cannot be used: ${err.message}`);
     throw err;

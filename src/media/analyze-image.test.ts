@@ -6,7 +6,7 @@ import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { photosDir } from '../../test/helpers/test-media.ts';
-import { analyzeImageFile, copyDescriptorOf, type ImageAnalysis, type ImageAnalysisOptions } from './analyze-image.ts';
+import { analyzeImageFile, copyDescriptorOf, embeddingInputsOfFile, type ImageAnalysis, type ImageAnalysisOptions } from './analyze-image.ts';
 import { descriptorCosine, packDescriptors } from '../domain/similarity/copy-descriptor.ts';
 import { hammingDistance } from './image-metrics.ts';
 import { MediaError } from './media-error.ts';
@@ -143,6 +143,47 @@ describe('analyzeImageFile on fixtures', () => {
       expect(streamed, name).toEqual(whole);
     }
     expect(await failure(fixture('truncated.jpg'), { ...opts, inMemoryLimit: 0 })).toMatchObject({ kind: 'corrupt' });
+  });
+
+  describe('embeddingInputsOfFile', () => {
+    const embedOpts = { ...opts, embedInputSize: 160 };
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'strata-embed-inputs-'));
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('gives the same embedder input and copy descriptor as the whole analysis', async () => {
+      for (const name of ['scene.jpg', 'orientation-6.jpg', 'transparent.png', 'scene.heic']) {
+        const whole = await analyzeImageFile(fixture(name), embedOpts);
+        const only = await embeddingInputsOfFile(fixture(name), embedOpts);
+        expect(only.embedInput.equals(whole.embedInput!), name).toBe(true);
+        expect(only.copyDescriptor, name).toEqual(whole.copyDescriptor);
+      }
+    });
+
+    it('crops a region of the upright image while decoding, as if the crop were its own file', async () => {
+      for (const name of ['scene.jpg', 'orientation-6.jpg']) {
+        const { width, height } = await analyzeImageFile(fixture(name), opts);
+        const region = { left: Math.floor(width / 4), top: Math.floor(height / 5), width: Math.floor(width / 2), height: Math.floor(height / 2) };
+        const cropFile = join(dir, `${name}.png`);
+        await sharp(fixture(name)).rotate().extract(region).png().toFile(cropFile);
+        const cropped = await embeddingInputsOfFile(fixture(name), { ...embedOpts, region });
+        const reference = await embeddingInputsOfFile(cropFile, embedOpts);
+        expect(cropped.embedInput.equals(reference.embedInput), name).toBe(true);
+        expect(cropped.copyDescriptor, name).toEqual(reference.copyDescriptor);
+        const whole = await embeddingInputsOfFile(fixture(name), embedOpts);
+        expect(cropped.embedInput.equals(whole.embedInput), name).toBe(false);
+      }
+    });
+
+    it('refuses a region outside the upright image, and files that are not images', async () => {
+      const { width, height } = await analyzeImageFile(fixture('orientation-6.jpg'), opts);
+      const outside = await embeddingInputsOfFile(fixture('orientation-6.jpg'), { ...embedOpts, region: { left: 0, top: 0, width: width + 1, height } }).catch((e: unknown) => e);
+      expect(outside).toBeInstanceOf(MediaError);
+      expect((outside as MediaError).message).toBe(`bounding box 0,0,${width + 1}×${height} is outside the ${width}×${height} image`);
+      expect(await embeddingInputsOfFile(fixture('empty.jpg'), embedOpts).catch((e: unknown) => (e as MediaError).kind)).toBe('empty');
+    });
   });
 
   it('rejects an empty file', async () => {

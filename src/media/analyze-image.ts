@@ -3,7 +3,8 @@ import { closeSync, createReadStream, fstatSync, openSync, readFileSync } from '
 import { pipeline } from 'node:stream/promises';
 import sharp from 'sharp';
 import { exifFields, type ExifFields } from './exif-fields.ts';
-import { decodeImage } from './image-decode.ts';
+import type { Region } from '../ports/media-processor.ts';
+import { decodeImage, type DecodedImage } from './image-decode.ts';
 import { unreadable } from './media-error.ts';
 import { areaResize, toBytes } from './area-resize.ts';
 import { dctPhash, phashInputSize, qualityMetrics, toGray, type GrayImage, type QualityMetrics } from './image-metrics.ts';
@@ -67,13 +68,7 @@ const webpEffort = 2;
 export async function analyzeImageFile(path: string, opts: ImageAnalysisOptions): Promise<ImageAnalysis> {
   const contents = readWhole(path, opts.inMemoryLimit ?? defaultInMemoryLimit);
   const [decoded, byteHash] = await Promise.all([
-    decodeImage(path, {
-      maxPixels: opts.maxPixels,
-      workingSize: Math.max(analysisSize, opts.thumbnailSize),
-      ffmpegPath: opts.ffmpegPath,
-      heifConvertPath: opts.heifConvertPath,
-      ...(contents && { contents }),
-    }),
+    decodeFile(path, contents, opts),
     contents ? createHash('sha256').update(contents).digest('hex') : sha256File(path),
   ]);
   const { pixels } = decoded;
@@ -92,14 +87,7 @@ export async function analyzeImageFile(path: string, opts: ImageAnalysisOptions)
       ? thumbnailSized.webp({ quality: thumbnailQuality, effort: webpEffort })
       : thumbnailSized.jpeg({ quality: thumbnailQuality })
     ).toBuffer({ resolveWithObject: true }),
-    opts.embedInputSize === undefined
-      ? null
-      : sharp(pixels.data, raw)
-          .flatten({ background: '#ffffff' })
-          .resize(opts.embedInputSize, opts.embedInputSize, { fit: 'fill' })
-          .removeAlpha()
-          .raw()
-          .toBuffer(),
+    opts.embedInputSize === undefined ? null : embedInputOf(pixels, opts.embedInputSize),
   ]);
   // The small derived images are area averages computed here: a sharp pipeline on raw pixels
   // costs 1.5–5 ms of fixed overhead each, these a fraction of a millisecond.
@@ -127,6 +115,43 @@ export async function analyzeImageFile(path: string, opts: ImageAnalysisOptions)
     embedInput,
     copyDescriptor,
   };
+}
+
+/**
+ * Only what an embedding needs — the embedder's input and the copy descriptor — for a search
+ * anchor or a re-embedding after a model change: no hash, quality or thumbnail. With `region`,
+ * only that rectangle of the upright image (a search's bounding box), cropped while decoding.
+ */
+export async function embeddingInputsOfFile(
+  path: string,
+  opts: ImageAnalysisOptions & { embedInputSize: number; region?: Region },
+): Promise<{ embedInput: Buffer; copyDescriptor: Uint8Array }> {
+  const { pixels } = await decodeFile(path, readWhole(path, opts.inMemoryLimit ?? defaultInMemoryLimit), opts);
+  const embedInput = embedInputOf(pixels, opts.embedInputSize);
+  const copyDescriptor = copyDescriptorOf(toGray(pixels.data, pixels.width, pixels.height, pixels.channels));
+  return { embedInput: await embedInput, copyDescriptor };
+}
+
+/** The one decode both analyses start from: at the analysis size, or the thumbnail's when larger. */
+function decodeFile(path: string, contents: Buffer | null, opts: ImageAnalysisOptions & { region?: Region }): Promise<DecodedImage> {
+  return decodeImage(path, {
+    maxPixels: opts.maxPixels,
+    workingSize: Math.max(analysisSize, opts.thumbnailSize),
+    ffmpegPath: opts.ffmpegPath,
+    heifConvertPath: opts.heifConvertPath,
+    ...(contents && { contents }),
+    ...(opts.region && { region: opts.region }),
+  });
+}
+
+/** The image stretched to size × size RGB (the models' `fit: 'fill'`), alpha flattened onto white. */
+function embedInputOf(pixels: DecodedImage['pixels'], size: number): Promise<Buffer> {
+  return sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels } })
+    .flatten({ background: '#ffffff' })
+    .resize(size, size, { fit: 'fill' })
+    .removeAlpha()
+    .raw()
+    .toBuffer();
 }
 
 /**

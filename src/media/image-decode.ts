@@ -2,6 +2,7 @@ import { mkdtemp, open, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
+import type { Region } from '../ports/media-processor.ts';
 import { MediaError, toolDetail, unreadable } from './media-error.ts';
 import { ffmpegInput, runTool } from './run-tool.ts';
 
@@ -19,6 +20,8 @@ export interface DecodeOptions {
   toolTimeoutMs?: number;
   /** The file's bytes, when the caller has read them: decoded from memory instead of the path. */
   contents?: Buffer;
+  /** Decode only this rectangle of the upright image (a search's bounding box). */
+  region?: Region;
 }
 
 export interface DecodedImage {
@@ -70,6 +73,7 @@ export async function decodeImage(path: string, opts: DecodeOptions): Promise<De
 
   const decoder = sharp(input, { failOn: 'error', limitInputPixels: opts.maxPixels });
   if (!hevc) decoder.rotate();
+  if (opts.region) decoder.extract(insideImage(opts.region, displayed.width ?? 0, displayed.height ?? 0));
   const { data, info } = await decoder
     .resize(opts.workingSize, opts.workingSize, { fit: 'inside', withoutEnlargement: true })
     .toColourspace('srgb')
@@ -90,6 +94,13 @@ export async function decodeImage(path: string, opts: DecodeOptions): Promise<De
     exif: meta.exif,
     pixels: { data, width: info.width, height: info.height, channels },
   };
+}
+
+function insideImage(r: Region, width: number, height: number): Region {
+  if (r.left + r.width > width || r.top + r.height > height) {
+    throw new MediaError('unsupported', `bounding box ${r.left},${r.top},${r.width}×${r.height} is outside the ${width}×${height} image`);
+  }
+  return r;
 }
 
 const headLength = 32;

@@ -1,12 +1,12 @@
 import { Piscina } from 'piscina';
 import type { Config } from '../config/config.ts';
 import { embedderModelOf, modelIdOf } from '../ml/embedders.ts';
-import { MediaFailure, type AnalyzedImage, type MediaProcessor } from '../ports/media-processor.ts';
+import { MediaFailure, type AnalyzedImage, type Embedding, type MediaProcessor } from '../ports/media-processor.ts';
 import type { AnalyzeTask } from './analyze.worker.ts';
 import { MediaError } from './media-error.ts';
 import { extractFrames, probeVideo } from './video.ts';
 
-type AnalyzeReply = { ok: true; result: AnalyzedImage } | { ok: false; reason: string };
+const embeddingOf = (e: Embedding): Embedding => ({ model: e.model, vector: new Float32Array(e.vector), copyDescriptor: new Uint8Array(e.copyDescriptor) });
 
 /**
  * Image work runs in a pool of worker threads, one per core, so the event loop stays free for
@@ -25,6 +25,21 @@ export function createMediaProcessor(config: Config): MediaProcessor {
       workerData: { embedder: config.embedder },
     }));
 
+  const task = (kind: AnalyzeTask['kind'], path: string): AnalyzeTask => ({
+    kind,
+    path,
+    maxPixels: config.maxImagePixels,
+    thumbnailSize: config.thumbnailSize,
+    ffmpegPath: config.ffmpegPath,
+    heifConvertPath: config.heifConvertPath,
+  });
+
+  async function run<T>(task: AnalyzeTask): Promise<T> {
+    const reply = (await threads().run(task)) as { ok: true; result: T } | { ok: false; reason: string };
+    if (!reply.ok) throw new MediaFailure(reply.reason);
+    return reply.result;
+  }
+
   async function video<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
@@ -37,20 +52,15 @@ export function createMediaProcessor(config: Config): MediaProcessor {
   return {
     embeddingModel: modelIdOf(embedderModelOf(config.embedder)),
 
-    async analyzeImage(path, options) {
-      const task: AnalyzeTask = {
-        path,
-        maxPixels: config.maxImagePixels,
-        thumbnailSize: config.thumbnailSize,
-        ffmpegPath: config.ffmpegPath,
-        heifConvertPath: config.heifConvertPath,
-        ...(options?.region && { region: options.region }),
-      };
-      const reply = (await threads().run(task)) as AnalyzeReply;
-      if (!reply.ok) throw new MediaFailure(reply.reason);
+    async analyzeImage(path) {
+      const result = await run<AnalyzedImage>(task('analyze', path));
       // Buffers arrive as plain Uint8Arrays after crossing the thread boundary.
-      const { thumbnail, embedding } = reply.result;
-      return { ...reply.result, thumbnail: { data: Buffer.from(thumbnail.data), format: thumbnail.format }, embedding: { model: embedding.model, vector: new Float32Array(embedding.vector), copyDescriptor: new Uint8Array(embedding.copyDescriptor) } };
+      const { thumbnail, embedding } = result;
+      return { ...result, thumbnail: { data: Buffer.from(thumbnail.data), format: thumbnail.format }, embedding: embeddingOf(embedding) };
+    },
+
+    async embedImage(path, options) {
+      return embeddingOf((await run<{ embedding: Embedding }>({ ...task('embed', path), ...(options?.region && { region: options.region }) })).embedding);
     },
 
     probeVideo: (path) => video(async () => ({ ...(await probeVideo(path, { ffprobePath: config.ffprobePath })) })),

@@ -22,8 +22,7 @@ export async function reembedStale(deps: PipelineDeps, datasetId: string, model:
         try {
           const file = await deps.sources.openLocation(item.location);
           try {
-            const { embedding } = await deps.media.analyzeImage(file.path);
-            await deps.store.similarity.replaceEmbedding(item.id, datasetId, embedding);
+            await deps.store.similarity.replaceEmbedding(item.id, datasetId, await deps.media.embedImage(file.path));
             embedded++;
           } finally {
             await file.release();

@@ -51,8 +51,12 @@ export interface VideoFrameFile {
 export interface MediaProcessor {
   /** name@version of the embeddings analyzeImage returns (known without loading the model). */
   readonly embeddingModel: string;
-  /** With `region`, only that rectangle of the upright image is analysed. */
-  analyzeImage(path: string, options?: { region?: Region }): Promise<AnalyzedImage>;
+  analyzeImage(path: string): Promise<AnalyzedImage>;
+  /**
+   * The embedding alone, for a search anchor or a re-embedding: cheaper than analyzeImage (no
+   * hash, quality or thumbnail). With `region`, of that rectangle of the upright image only.
+   */
+  embedImage(path: string, options?: { region?: Region }): Promise<Embedding>;
   probeVideo(path: string): Promise<Record<string, unknown>>;
   extractFrames(path: string, outDir: string): Promise<VideoFrameFile[]>;
   close(): Promise<void>;
