@@ -61,7 +61,7 @@ for (let pass = 0; pass < 2; pass++) {
     await step('thumbnail (JPEG)', () =>
       sharp(pixels.data, raw)
         .resize(Math.max(1, Math.round(width * scale)), Math.max(1, Math.round(height * scale)), { fit: 'fill' })
-        .jpeg({ quality: 80 })
+        .jpeg({ quality: 80, optimiseCoding: false })
         .toBuffer(),
     );
     const input = await step('embedding input', () => sharp(pixels.data, raw).flatten({ background: '#ffffff' }).resize(size, size, { fit: 'fill' }).removeAlpha().raw().toBuffer());
