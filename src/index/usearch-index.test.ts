@@ -349,4 +349,25 @@ describe('usearch VectorIndex: updates and bad input', () => {
     await other.close();
     await expect(other.size()).rejects.toThrow(/closed/);
   });
+
+  it('a closed index leaves nothing behind for the next one, which may reuse its thread', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'strata-usearch-reuse-'));
+    try {
+      const first = await usearchBackend({ quantization: 'f32' }).create(4);
+      await first.add([1, 2], Float32Array.from([1, 0, 0, 0, 0, 1, 0, 0]));
+      await first.save(join(dir, 'first.usearch'));
+      await first.close();
+      const second = await usearchBackend().create(16);
+      expect([second.dimensions, await second.size()]).toEqual([16, 0]);
+      expect((await second.search(new Float32Array(16).fill(1), 3)).keys.length).toBe(0);
+      await second.close();
+      await expect(usearchBackend().load(join(dir, 'missing.usearch'))).rejects.toThrow();
+      const reloaded = await usearchBackend().load(join(dir, 'first.usearch'));
+      expect([reloaded.dimensions, await reloaded.size()]).toEqual([4, 2]);
+      expect([...(await reloaded.search(Float32Array.from([0, 1, 0, 0]), 1)).keys]).toEqual([2n]);
+      await reloaded.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

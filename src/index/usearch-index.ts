@@ -6,7 +6,8 @@
  * per vector (1M × 1280 → 2.7 GB, in RAM and on disk).
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { reusableThreads } from '../lib/reusable-threads.ts';
 import type { Neighbours, VectorIndex, VectorIndexBackend, VectorKey } from '../ports/vector-index.ts';
 import type { Request, Response, SearchReply } from './usearch.worker.ts';
 
@@ -42,28 +43,37 @@ export const defaultUsearchParams: Readonly<UsearchParams> = Object.freeze({
 type Op = Request extends infer R ? (R extends { op: infer O } ? O : never) : never;
 type Payload<O extends Op> = Omit<Extract<Request, { op: O }>, 'id' | 'op'>;
 
+/** Index threads outlive their index: the next one opened in this process reuses the thread. */
+const indexThreads = reusableThreads(new URL('./worker-entry.mjs', import.meta.url));
+
 /** Stateful runtime: the worker thread and the requests waiting on it. */
 class UsearchVectorIndex implements VectorIndex {
   #dimensions = 0;
   #nextId = 1;
   #pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   #dead: Error | null = null;
+  readonly #listeners = {
+    message: (res: Response) => this.#settle(res),
+    error: (err: Error) => this.#fail(err),
+    exit: (code: number) => this.#fail(new Error(`vector index worker exited (code ${code})`)),
+  };
 
   private constructor(private readonly worker: Worker) {
     worker.unref();
-    worker.on('message', (res: Response) => this.#settle(res));
-    worker.on('error', (err) => this.#fail(err));
-    worker.on('exit', (code) => this.#fail(new Error(`vector index worker exited (code ${code})`)));
+    worker.on('message', this.#listeners.message);
+    worker.on('error', this.#listeners.error);
+    worker.on('exit', this.#listeners.exit);
   }
 
   static async start(params: UsearchParams, first: { op: 'create'; dimensions: number } | { op: 'load'; path: string }): Promise<UsearchVectorIndex> {
-    const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: params });
+    const worker = indexThreads.acquire();
     const index = new UsearchVectorIndex(worker);
     try {
-      const reply = first.op === 'create' ? index.#call('create', { dimensions: first.dimensions }) : index.#call('load', { path: first.path });
+      const reply = first.op === 'create' ? index.#call('create', { params, dimensions: first.dimensions }) : index.#call('load', { params, path: first.path });
       index.#dimensions = (await reply) as number;
     } catch (err) {
-      await worker.terminate();
+      // A refused file leaves the thread as it was (nothing opened): keep it for the next index.
+      await index.close();
       throw err;
     }
     return index;
@@ -110,13 +120,23 @@ class UsearchVectorIndex implements VectorIndex {
     await this.#call('save', { path });
   }
 
-  /** Waits for calls in flight (a native call cannot be interrupted), then ends the thread. */
+  /**
+   * Waits for calls in flight (a native call cannot be interrupted), then hands the thread,
+   * its index dropped, back for reuse; a thread that failed is ended instead.
+   */
   async close(): Promise<void> {
     if (this.#dead) return;
     const drained = this.#call('close', {});
     this.#dead = new Error('vector index: closed');
-    await drained.catch(() => {});
-    await this.worker.terminate();
+    const healthy = await drained.then(
+      () => true,
+      () => false,
+    );
+    this.worker.off('message', this.#listeners.message);
+    this.worker.off('error', this.#listeners.error);
+    this.worker.off('exit', this.#listeners.exit);
+    if (healthy) indexThreads.release(this.worker);
+    else await this.worker.terminate();
   }
 
   #call<O extends Op>(op: O, payload: Payload<O>): Promise<unknown> {

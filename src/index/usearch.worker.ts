@@ -7,13 +7,13 @@
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { Index, MetricKind, ScalarKind, type BatchMatches, type Matches } from 'usearch';
 import type { UsearchParams } from './usearch-index.ts';
 
 export type Request =
-  | { id: number; op: 'create'; dimensions: number }
-  | { id: number; op: 'load'; path: string }
+  | { id: number; op: 'create'; params: UsearchParams; dimensions: number }
+  | { id: number; op: 'load'; params: UsearchParams; path: string }
   | { id: number; op: 'add'; keys: BigUint64Array; vectors: Float32Array }
   | { id: number; op: 'search'; vectors: Float32Array; k: number }
   | { id: number; op: 'remove'; keys: BigUint64Array }
@@ -25,10 +25,11 @@ export type SearchReply = { keys: BigUint64Array; distances: Float32Array; count
 
 export type Response = { id: number; ok: true; value: unknown } | { id: number; ok: false; message: string };
 
-const params = workerData as UsearchParams;
+// The thread is reused from index to index (reusable-threads.ts): `close` resets both.
+let params: UsearchParams | null = null;
 let index: Index | null = null;
 
-function make(dimensions: number): Index {
+function make(dimensions: number, params: UsearchParams): Index {
   // expansion_search is not stored in the file, so a loaded index gets it from here too.
   return new Index({
     dimensions,
@@ -39,6 +40,11 @@ function make(dimensions: number): Index {
     expansion_search: params.expansionSearch,
     multi: false,
   });
+}
+
+function settings(): UsearchParams {
+  if (params === null) throw new Error('vector index: not created or loaded');
+  return params;
 }
 
 function opened(): Index {
@@ -66,7 +72,7 @@ function add(keys: BigUint64Array, vectors: Float32Array): null {
   const present = idx.contains(keys) as boolean[];
   const replaced = keys.filter((_, i) => present[i]);
   if (replaced.length > 0) idx.remove(replaced);
-  idx.add(keys, vectors, params.threads);
+  idx.add(keys, vectors, settings().threads);
   return null;
 }
 
@@ -76,7 +82,7 @@ function search(vectors: Float32Array, k: number): SearchReply {
   if (!Number.isInteger(k) || k <= 0) throw new RangeError(`vector index: k must be a positive integer, got ${k}`);
   if (idx.size() === 0) return { keys: new BigUint64Array(0), distances: new Float32Array(0), counts: new BigUint64Array(rows) };
   // One query is one task: extra threads would only be spawned and joined for nothing.
-  const threads = rows === 1 ? 1 : params.threads;
+  const threads = rows === 1 ? 1 : settings().threads;
   const result = idx.search(vectors, k, threads) as Matches | BatchMatches;
   const counts = 'counts' in result ? result.counts : BigUint64Array.of(BigInt(result.keys.length));
   // f16/i8 rounding can put an identical vector a hair below zero.
@@ -107,13 +113,15 @@ function save(path: string): null {
 function handle(req: Request): unknown {
   switch (req.op) {
     case 'create':
-      index = make(req.dimensions);
+      index = make(req.dimensions, req.params);
+      params = req.params;
       return index.dimensions();
     case 'load': {
       // The file carries dimensions, quantisation and connectivity; 1 is a placeholder.
-      const loaded = make(1);
+      const loaded = make(1, req.params);
       loaded.load(req.path);
       index = loaded;
+      params = req.params;
       return index.dimensions();
     }
     case 'add':
@@ -127,9 +135,10 @@ function handle(req: Request): unknown {
     case 'save':
       return save(req.path);
     case 'close':
-      // Queued behind every earlier call, so the parent may terminate the thread once this
-      // answers: terminating it inside a native call aborts the whole process.
+      // Queued behind every earlier call, so the parent may reuse or terminate the thread once
+      // this answers: terminating it inside a native call aborts the whole process.
       index = null;
+      params = null;
       return null;
   }
 }

@@ -28,7 +28,7 @@ describe('graph analysis off the event loop', () => {
     }
   });
 
-  it('answers on a thread started long before it is asked, and a thread never asked just ends', async () => {
+  it('answers on a thread started long before it is asked, and a thread never asked is simply handed back', async () => {
     const early = startGraphAnalysisThread();
     const unused = startGraphAnalysisThread();
     await new Promise((r) => setTimeout(r, 1500));
@@ -40,9 +40,31 @@ describe('graph analysis off the event loop', () => {
     await early.close();
   });
 
-  it('reports a thread that died before answering', async () => {
+  it('refuses to analyse once closed', async () => {
     const thread = startGraphAnalysisThread();
     await thread.close();
-    await expect(thread.analyze(randomGraph(3, 50, 3), options)).rejects.toThrow(/exited/);
+    await expect(thread.analyze(randomGraph(3, 50, 3), options)).rejects.toThrow(/closed/);
+  });
+
+  it('reports a thread that died while analysing, and the next thread still answers', async () => {
+    const thread = startGraphAnalysisThread();
+    const broken = { ...options, clusterThresholds: null } as unknown as typeof options;
+    await expect(thread.analyze(randomGraph(3, 50, 3), broken)).rejects.toThrow();
+    await thread.close();
+    const next = startGraphAnalysisThread();
+    const expected = analyzeGraph(randomGraph(4, 80, 3), options);
+    const actual = await next.analyze(randomGraph(4, 80, 3), options);
+    expect(actual.clusters.map((a) => Array.from(a))).toEqual(expected.clusters.map((a) => Array.from(a)));
+    await next.close();
+  });
+
+  it('reuses a released thread for the next analysis, with the same answers', async () => {
+    for (const seed of [11, 12, 13]) {
+      const thread = startGraphAnalysisThread();
+      const expected = analyzeGraph(randomGraph(seed, 200, 4), options);
+      const actual = await thread.analyze(randomGraph(seed, 200, 4), options);
+      expect(actual.groups.map((a) => Array.from(a))).toEqual(expected.groups.map((a) => Array.from(a)));
+      await thread.close();
+    }
   });
 });

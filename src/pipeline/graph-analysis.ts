@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { reusableThreads } from '../lib/reusable-threads.ts';
 import { clusterLevels, duplicateGroups } from '../domain/similarity/groups.ts';
 import type { KnnGraph } from '../domain/similarity/knn-graph.ts';
 import { duplicateLevels } from '../domain/similarity/levels.ts';
@@ -31,32 +31,58 @@ export function analyzeGraph(g: KnnGraph, o: GraphAnalysisOptions): GraphAnalysi
 export interface GraphAnalysisThread {
   /** The graph's arrays are handed over, not copied: the caller must not use them afterwards. */
   analyze(g: KnnGraph, o: GraphAnalysisOptions): Promise<GraphAnalysis>;
-  /** Ends the thread; safe to call at any point, and more than once. */
+  /** Hands the thread back for reuse (or ends it if it failed); safe at any point, and more than once. */
   close(): Promise<void>;
 }
+
+/** Analysis threads are kept between similarity steps (reusable-threads.ts). */
+const analysisThreads = reusableThreads(new URL('./graph-analysis.entry.mjs', import.meta.url));
 
 /**
  * analyzeGraph in a worker thread of its own: at a million items it sorts ten million edges
  * (seconds of CPU), which on the event loop would stall every API request of the process.
- * A thread takes ~0.35 s to load its TypeScript, so the similarity stage starts it first and
- * the thread loads while the index is being built.
+ * A new thread takes ~0.35 s to load its TypeScript, so the similarity stage starts it first
+ * and the thread loads while the index is being built; a thread released by an earlier step is
+ * reused.
  */
 export function startGraphAnalysisThread(): GraphAnalysisThread {
-  const worker = new Worker(new URL('./graph-analysis.entry.mjs', import.meta.url));
-  const ended = new Promise<never>((_, reject) => {
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`graph analysis worker exited with code ${code} before answering`)));
-  });
-  // Until it is asked (and if it never is), a failure is only reported by analyze().
-  ended.catch(() => {});
+  const worker = analysisThreads.acquire();
+  let failure: Error | null = null;
+  let answering: { resolve(a: GraphAnalysis): void; reject(e: Error): void } | null = null;
+  const fail = (err: Error) => {
+    failure ??= err;
+    answering?.reject(failure);
+  };
+  const listeners = {
+    message: (a: GraphAnalysis) => answering?.resolve(a),
+    error: (err: Error) => fail(err),
+    exit: (code: number) => fail(new Error(`graph analysis worker exited with code ${code} before answering`)),
+  };
+  worker.on('message', listeners.message);
+  worker.on('error', listeners.error);
+  worker.on('exit', listeners.exit);
+  let closed = false;
   return {
     analyze(g, o) {
-      const answered = new Promise<GraphAnalysis>((resolve) => worker.once('message', resolve));
-      worker.postMessage({ graph: g, options: o }, [g.neighbors.buffer, g.cosine.buffer, g.level.buffer, g.exactOf.buffer] as ArrayBuffer[]);
-      return Promise.race([answered, ended]);
+      if (failure) return Promise.reject(failure);
+      return new Promise<GraphAnalysis>((resolve, reject) => {
+        answering = { resolve, reject };
+        worker.postMessage({ graph: g, options: o }, [g.neighbors.buffer, g.cosine.buffer, g.level.buffer, g.exactOf.buffer] as ArrayBuffer[]);
+      }).finally(() => {
+        answering = null;
+      });
     },
-    close: async () => {
-      await worker.terminate();
+    async close() {
+      if (closed) return;
+      closed = true;
+      const reusable = failure === null && answering === null;
+      failure = new Error('graph analysis thread: closed');
+      worker.off('message', listeners.message);
+      worker.off('error', listeners.error);
+      worker.off('exit', listeners.exit);
+      // A thread still analysing (its caller gave up) or one that failed is not reused.
+      if (reusable) analysisThreads.release(worker);
+      else await worker.terminate();
     },
   };
 }

@@ -2,8 +2,9 @@ import { parentPort } from 'node:worker_threads';
 import type { KnnGraph } from '../domain/similarity/knn-graph.ts';
 import { analyzeGraph, type GraphAnalysisOptions } from './graph-analysis.ts';
 
-// One analysis per thread (see startGraphAnalysisThread); the results travel back without copies.
-parentPort!.once('message', ({ graph, options }: { graph: KnnGraph; options: GraphAnalysisOptions }) => {
+// One analysis per message; the thread is reused between similarity steps (see
+// startGraphAnalysisThread). The results travel back without copies.
+parentPort!.on('message', ({ graph, options }: { graph: KnnGraph; options: GraphAnalysisOptions }) => {
   const result = analyzeGraph(graph, options);
   const arrays = [...result.groups, ...result.clusters, ...Object.values(result.scores)] as Array<Int32Array | Float32Array>;
   // Equal cluster thresholds share one array: each buffer may be listed once.
