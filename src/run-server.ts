@@ -13,10 +13,14 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Pipeline handlers on the queue: item work is bounded by the media pool, two in flight per thread. */
+/**
+ * Pipeline handlers on the queue. The media pool runs two images per thread at a time; item jobs
+ * get twice that many slots, so the pool always has the next images waiting (their files
+ * opened, S3 objects fetched) and the in-process queue can claim jobs several at a time.
+ */
 function registerWorkers(ctx: AppContext): void {
   const handlers = pipelineHandlers(ctx.pipeline);
-  ctx.queue.work('item-stage', { concurrency: ctx.config.workers * 2 }, handlers['item-stage']);
+  ctx.queue.work('item-stage', { concurrency: ctx.config.workers * 4 }, handlers['item-stage']);
   ctx.queue.work('dataset-stage', { concurrency: 2 }, handlers['dataset-stage']);
 }
 

@@ -11,7 +11,7 @@ import { createInprocessQueue } from './inprocess-queue.ts';
 // A worker whose last claim found nothing is not asked again on every finished job (that cost
 // a claim transaction per item for each other job name); these check it still wakes whenever
 // work may have appeared. The idle poll is pushed out of reach, so only those wake-ups count.
-describe('in-process queue wake-ups', () => {
+describe('in-process queue: wake-ups and claims', () => {
   let dir: string;
   let store: Store;
   let queue: JobQueue;
@@ -71,6 +71,34 @@ describe('in-process queue wake-ups', () => {
     await queue.send([{ name: 'item-stage', payload: { datasetId: 'd', taskId: 't', itemId: 'i', stage: 'analyze' } }]);
     await ran.all;
     expect(attempts).toBe(2);
+  });
+
+  it('claims jobs several at a time while busy, never running more than its concurrency', async () => {
+    const claimed: number[] = [];
+    const claim = store.jobs.claim.bind(store.jobs);
+    store.jobs.claim = async (name, limit) => {
+      const rows = await claim(name, limit);
+      if (rows.length > 0) claimed.push(rows.length);
+      return rows;
+    };
+    const ran = done(40);
+    let running = 0;
+    let most = 0;
+    queue.work('item-stage', { concurrency: 8 }, async () => {
+      most = Math.max(most, ++running);
+      await new Promise((r) => setTimeout(r, 2 + Math.random() * 6));
+      running--;
+      ran.tick();
+      return { status: 'done' };
+    });
+    await queue.send(Array.from({ length: 40 }, (_, i) => ({ name: 'item-stage' as const, payload: { datasetId: 'd', taskId: 't', itemId: `i${i}`, stage: 'analyze' } })));
+    await queue.start();
+    await ran.all;
+    expect(most).toBe(8);
+    expect(claimed.reduce((a, b) => a + b, 0)).toBe(40);
+    // One claim per finished job would take 33 claims; in batches of at least 4, at most 9.
+    expect(claimed.length).toBeLessThanOrEqual(9);
+    expect(Math.min(...claimed.slice(1, -1))).toBeGreaterThanOrEqual(4);
   });
 
   it('claims again when jobs arrive while a claim that finds nothing is in flight', async () => {

@@ -50,9 +50,17 @@ export function createInprocessQueue(deps: { jobs: JobsRepo; logger: Logger; ret
     }
   }
 
+  /**
+   * A busy worker claims only once half its slots are free: a claim is a transaction whose cost
+   * hardly depends on how many jobs it takes, and one per finished item was a fifth of the main
+   * thread's time per image. Handlers therefore need more slots than the resource behind them
+   * (the item stage: twice the media pool's), so that it stays busy between claims.
+   */
+  const claimAtLeast = (w: Worker) => (w.active === 0 ? 1 : Math.ceil(w.concurrency / 2));
+
   async function pumpOnce(): Promise<void> {
     for (const w of workers) {
-      while (!stopping && !w.drained && w.active < w.concurrency) {
+      while (!stopping && !w.drained && w.concurrency - w.active >= claimAtLeast(w)) {
         const refills = w.refills;
         const claimed = await deps.jobs.claim(w.name, w.concurrency - w.active);
         if (claimed.length === 0) {
