@@ -11,7 +11,7 @@
  * bench/neardup/run.ts reports for the whole server.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { analyzeImageFile, copyDescriptorOf } from '../src/media/analyze-image.ts';
@@ -49,7 +49,7 @@ console.log(`${files.length} files of ${set.dir}`);
 for (let pass = 0; pass < 2; pass++) {
   totals = new Map();
   for (const file of files) {
-    const contents = await step('read the file', () => readFile(file));
+    const contents = await step('read the file (synchronously, as the workers do)', () => readFileSync(file));
     await step('SHA-256', () => createHash('sha256').update(contents).digest('hex'));
     const { pixels, width, height } = await step('decode to ≤ 512 px', () => decodeImage(file, { maxPixels: options.maxPixels, workingSize: 512, contents }));
     const gray = await step('gray', () => toGray(pixels.data, pixels.width, pixels.height, pixels.channels));
