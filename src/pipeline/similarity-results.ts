@@ -26,12 +26,14 @@ export async function writeSimilarityResults(deps: PipelineDeps, datasetId: stri
 
   const store = deps.store.similarity;
   await store.clearResults(datasetId);
-  const rows: ItemScores[] = items.map((it, i) => {
-    const q = it.quality;
+  // Rows are built one batch at a time, between writes: at a million items, the whole table of
+  // score objects would hold hundreds of MB and stall the event loop while it was built.
+  const scoreRow = (i: number): ItemScores => {
+    const q = items[i]!.quality;
     const group = lowest[i]!;
     const outlier = scores.outlierConfidence[i]!;
     return {
-      itemId: it.itemId,
+      itemId: items[i]!.itemId,
       uniqueness: scores.uniqueness[i]!,
       maxSimilarity: scores.maxSimilarity[i]!,
       nnCosine: scores.nnCosine[i]!,
@@ -47,14 +49,26 @@ export async function writeSimilarityResults(deps: PipelineDeps, datasetId: stri
       dupGroup: group >= 0 ? group : null,
       clusters: [clusters[0]![i]!, clusters[1]![i]!, clusters[2]![i]!, clusters[3]![i]!, clusters[4]![i]!],
     };
-  });
-  for (let s = 0; s < rows.length; s += WRITE_BATCH) await store.insertScores(datasetId, rows.slice(s, s + WRITE_BATCH));
-
-  const members: DuplicateMember[] = [];
-  for (const [l, level] of duplicateLevels.entries()) {
-    groups[l]!.forEach((groupId, i) => groupId >= 0 && members.push({ level, groupId, itemId: items[i]!.itemId }));
+  };
+  for (let s = 0; s < items.length; s += WRITE_BATCH) {
+    const rows: ItemScores[] = [];
+    for (let i = s; i < Math.min(items.length, s + WRITE_BATCH); i++) rows.push(scoreRow(i));
+    await store.insertScores(datasetId, rows);
   }
-  for (let s = 0; s < members.length; s += WRITE_BATCH) await store.insertDuplicateMembers(datasetId, members.slice(s, s + WRITE_BATCH));
+
+  let members: DuplicateMember[] = [];
+  for (const [l, level] of duplicateLevels.entries()) {
+    const ids = groups[l]!;
+    for (let i = 0; i < ids.length; i++) {
+      if (ids[i]! < 0) continue;
+      members.push({ level, groupId: ids[i]!, itemId: items[i]!.itemId });
+      if (members.length === WRITE_BATCH) {
+        await store.insertDuplicateMembers(datasetId, members);
+        members = [];
+      }
+    }
+  }
+  if (members.length > 0) await store.insertDuplicateMembers(datasetId, members);
 
   const clusterRows = clusters.flatMap((ids, granularity) => clusterTable(ids, items, granularity));
   for (let s = 0; s < clusterRows.length; s += WRITE_BATCH) await store.insertClusters(datasetId, clusterRows.slice(s, s + WRITE_BATCH));
