@@ -50,9 +50,9 @@ console.log(machineLine());
 console.log(`graph: ${n} items × ${k} neighbours`);
 // Each graph is built before its probe starts: only the analysis is measured.
 const first = randomGraph(3);
-const inThread = await withStallProbe(() => analyzeGraph(first, options));
+const inThread = await withStallProbe(() => analyzeGraph(first, options, new Int32Array(n).fill(-1)));
 console.log(`on the event loop: ${Math.round(inThread.ms)} ms, longest stall ${Math.round(inThread.stall)} ms`);
 const second = randomGraph(3);
-const offThread = await withStallProbe(() => analyzeGraphOffThread(second, options));
+const offThread = await withStallProbe(() => analyzeGraphOffThread(second, options, new Int32Array(n).fill(-1)));
 console.log(`in its worker thread: ${Math.round(offThread.ms)} ms, longest stall ${Math.round(offThread.stall)} ms`);
 console.log(machineLine());

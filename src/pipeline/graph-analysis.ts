@@ -1,4 +1,5 @@
 import { reusableThreads } from '../lib/reusable-threads.ts';
+import { clusterTable, type ClusterTable } from '../domain/similarity/cluster-table.ts';
 import { clusterLevels, duplicateGroups } from '../domain/similarity/groups.ts';
 import type { KnnGraph } from '../domain/similarity/knn-graph.ts';
 import { duplicateLevels } from '../domain/similarity/levels.ts';
@@ -14,23 +15,30 @@ export interface GraphAnalysis {
   groups: Int32Array[];
   /** Cluster of every node at granularity 0 … 4. */
   clusters: Int32Array[];
+  /** The clusters of each granularity with their counts, ranked. */
+  clusterTables: ClusterTable[];
   scores: NeighbourScores;
 }
 
-/** Duplicate groups, clusters and per-item scores of a kNN graph (pure, synchronous). */
-export function analyzeGraph(g: KnnGraph, o: GraphAnalysisOptions): GraphAnalysis {
+/**
+ * Duplicate groups, clusters (with their table) and per-item scores of a kNN graph (pure,
+ * synchronous). `videoOf[i]` names the video node i is a frame of, −1 for an image.
+ */
+export function analyzeGraph(g: KnnGraph, o: GraphAnalysisOptions, videoOf: Int32Array): GraphAnalysis {
   const byLevel = duplicateGroups(g, duplicateLevels);
+  const clusters = clusterLevels(g, o.clusterThresholds);
   return {
     groups: duplicateLevels.map((level) => byLevel.get(level)!),
-    clusters: clusterLevels(g, o.clusterThresholds),
+    clusters,
+    clusterTables: clusters.map((labels) => clusterTable(labels, videoOf)),
     scores: neighbourScores(g, o.scores),
   };
 }
 
 /** A worker thread that runs one analyzeGraph; see startGraphAnalysisThread. */
 export interface GraphAnalysisThread {
-  /** The graph's arrays are handed over, not copied: the caller must not use them afterwards. */
-  analyze(g: KnnGraph, o: GraphAnalysisOptions): Promise<GraphAnalysis>;
+  /** The graph's arrays and videoOf are handed over, not copied: the caller must not use them afterwards. */
+  analyze(g: KnnGraph, o: GraphAnalysisOptions, videoOf: Int32Array): Promise<GraphAnalysis>;
   /** Hands the thread back for reuse (or ends it if it failed); safe at any point, and more than once. */
   close(): Promise<void>;
 }
@@ -63,11 +71,11 @@ export function startGraphAnalysisThread(): GraphAnalysisThread {
   worker.on('exit', listeners.exit);
   let closed = false;
   return {
-    analyze(g, o) {
+    analyze(g, o, videoOf) {
       if (failure) return Promise.reject(failure);
       return new Promise<GraphAnalysis>((resolve, reject) => {
         answering = { resolve, reject };
-        worker.postMessage({ graph: g, options: o }, [g.neighbors.buffer, g.cosine.buffer, g.level.buffer, g.exactOf.buffer] as ArrayBuffer[]);
+        worker.postMessage({ graph: g, options: o, videoOf }, [g.neighbors.buffer, g.cosine.buffer, g.level.buffer, g.exactOf.buffer, videoOf.buffer] as ArrayBuffer[]);
       }).finally(() => {
         answering = null;
       });
@@ -88,10 +96,10 @@ export function startGraphAnalysisThread(): GraphAnalysisThread {
 }
 
 /** startGraphAnalysisThread for one analysis, thread started on the spot. */
-export async function analyzeGraphOffThread(g: KnnGraph, o: GraphAnalysisOptions): Promise<GraphAnalysis> {
+export async function analyzeGraphOffThread(g: KnnGraph, o: GraphAnalysisOptions, videoOf: Int32Array): Promise<GraphAnalysis> {
   const thread = startGraphAnalysisThread();
   try {
-    return await thread.analyze(g, o);
+    return await thread.analyze(g, o, videoOf);
   } finally {
     await thread.close();
   }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { clusterTable } from '../domain/similarity/cluster-table.ts';
 import type { KnnGraph } from '../domain/similarity/knn-graph.ts';
 import { duplicateLevels } from '../domain/similarity/levels.ts';
 import type { ClusterRow, DuplicateMember, EmbeddedItem, ItemScores } from '../ports/store.ts';
@@ -13,8 +14,9 @@ describe('writeSimilarityResults', () => {
   const items: EmbeddedItem[] = Array.from({ length: n }, (_, i) => ({
     seq: i + 1,
     itemId: `item-${i}`,
-    kind: 'image',
-    parentId: null,
+    // Items 990–999 of every thousand: frames of one video per two thousand items.
+    kind: i % 1000 >= 990 ? 'video_frame' : 'image',
+    parentId: i % 1000 >= 990 ? `video-${Math.floor(i / 2000)}` : null,
     byteHash: null,
     phash: null,
     quality: i % 3 === 0 ? { blurVariance: 10, brightnessMean: 100, darkFraction: 0, brightFraction: 0, blur: 0.9, dark: 0, bright: 0 } : null,
@@ -43,7 +45,10 @@ describe('writeSimilarityResults', () => {
         },
       },
     } as unknown as PipelineDeps;
-    const thread: GraphAnalysisThread = { analyze: async () => ({ groups, clusters, scores }) satisfies GraphAnalysis, close: async () => {} };
+    const thread: GraphAnalysisThread = {
+      analyze: async (_g, _o, videoOf) => ({ groups, clusters, clusterTables: clusters.map((labels) => clusterTable(labels, videoOf)), scores }) satisfies GraphAnalysis,
+      close: async () => {},
+    };
 
     await writeSimilarityResults(deps, 'd', items, {} as KnnGraph, thread);
 
@@ -70,6 +75,10 @@ describe('writeSimilarityResults', () => {
 
     const clusterRows = written.clusters.flat();
     expect(clusterRows.filter((r) => r.granularity === 0)).toHaveLength(n);
-    expect(clusterRows.filter((r) => r.granularity === 4).map((r) => r.size)).toEqual([5000, 5000, 2345]);
+    expect(clusterRows.filter((r) => r.granularity === 4)).toEqual([
+      { granularity: 4, clusterId: 0, rank: 0, size: 5000, nImages: 4950, nFrames: 50, nVideos: 3 },
+      { granularity: 4, clusterId: 1, rank: 1, size: 5000, nImages: 4950, nFrames: 50, nVideos: 3 },
+      { granularity: 4, clusterId: 2, rank: 2, size: 2345, nImages: 2325, nFrames: 20, nVideos: 1 },
+    ]);
   });
 });

@@ -13,15 +13,17 @@ const outlierMinItems = 20;
 const outlierNeighbours = 5;
 
 /**
- * Derives every dataset-level result from the graph (which it consumes, on `thread`) and
- * replaces the stored ones.
+ * Derives every dataset-level result from the graph (which it consumes, on `thread`: sorting
+ * edges and clusters of a million items would stall the event loop for seconds) and replaces
+ * the stored ones.
  */
 export async function writeSimilarityResults(deps: PipelineDeps, datasetId: string, items: readonly EmbeddedItem[], g: KnnGraph, thread: GraphAnalysisThread): Promise<void> {
   const cfg = deps.similarity;
-  const { groups, clusters, scores } = await thread.analyze(g, {
-    clusterThresholds: cfg.clusterThresholds,
-    scores: { outlierNeighbours, outlierZ: cfg.outlierZ, outlierMinItems },
-  });
+  const { groups, clusters, clusterTables, scores } = await thread.analyze(
+    g,
+    { clusterThresholds: cfg.clusterThresholds, scores: { outlierNeighbours, outlierZ: cfg.outlierZ, outlierMinItems } },
+    videoOfItems(items),
+  );
   const lowest = groups[0]!;
 
   const store = deps.store.similarity;
@@ -70,27 +72,32 @@ export async function writeSimilarityResults(deps: PipelineDeps, datasetId: stri
   }
   if (members.length > 0) await store.insertDuplicateMembers(datasetId, members);
 
-  const clusterRows = clusters.flatMap((ids, granularity) => clusterTable(ids, items, granularity));
-  for (let s = 0; s < clusterRows.length; s += WRITE_BATCH) await store.insertClusters(datasetId, clusterRows.slice(s, s + WRITE_BATCH));
+  for (const [granularity, table] of clusterTables.entries()) {
+    for (let s = 0; s < table.clusterId.length; s += WRITE_BATCH) {
+      const rows: ClusterRow[] = [];
+      for (let rank = s; rank < Math.min(table.clusterId.length, s + WRITE_BATCH); rank++) {
+        rows.push({
+          granularity,
+          clusterId: table.clusterId[rank]!,
+          rank,
+          size: table.size[rank]!,
+          nImages: table.nImages[rank]!,
+          nFrames: table.nFrames[rank]!,
+          nVideos: table.nVideos[rank]!,
+        });
+      }
+      await store.insertClusters(datasetId, rows);
+    }
+  }
 }
 
-/** One row per cluster with its counts, ranked biggest first (ties by id) for paging. */
-function clusterTable(ids: Int32Array, items: readonly EmbeddedItem[], granularity: number): ClusterRow[] {
-  const byId = new Map<number, ClusterRow>();
-  const videos = new Map<number, Set<string>>();
-  ids.forEach((clusterId, i) => {
-    let row = byId.get(clusterId);
-    if (!row) byId.set(clusterId, (row = { granularity, clusterId, rank: 0, size: 0, nImages: 0, nFrames: 0, nVideos: 0 }));
-    row.size++;
-    const { kind, parentId } = items[i]!;
-    if (kind !== 'video_frame') row.nImages++;
-    else {
-      row.nFrames++;
-      if (parentId !== null) videos.set(clusterId, (videos.get(clusterId) ?? new Set()).add(parentId));
-    }
+/** For each item, a number naming the video it is a frame of (−1 for an image). */
+function videoOfItems(items: readonly EmbeddedItem[]): Int32Array {
+  const videos = new Map<string, number>();
+  return Int32Array.from(items, ({ kind, parentId }) => {
+    if (kind !== 'video_frame' || parentId === null) return -1;
+    let v = videos.get(parentId);
+    if (v === undefined) videos.set(parentId, (v = videos.size));
+    return v;
   });
-  for (const [clusterId, parents] of videos) byId.get(clusterId)!.nVideos = parents.size;
-  const rows = [...byId.values()].sort((a, b) => b.size - a.size || a.clusterId - b.clusterId);
-  rows.forEach((r, rank) => (r.rank = rank));
-  return rows;
 }
