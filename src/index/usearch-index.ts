@@ -3,7 +3,8 @@
  * Each open index lives in its own worker thread (usearch's calls are synchronous and take
  * seconds on big batches), so the event loop keeps answering while a dataset's graph is built.
  * One index costs one thread plus its memory: dimensions × 2 bytes (f16) + ~280 bytes of graph
- * per vector (1M × 1280 → 2.7 GB, in RAM and on disk).
+ * per vector (1M × 1280 → 2.7 GB, in RAM and on disk). A closed index's thread serves the next
+ * index opened in the process (reusable-threads.ts).
  */
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';

@@ -1,5 +1,5 @@
 /**
- * Hosts one usearch index in a worker thread. usearch's Node binding is synchronous (an add of a
+ * Hosts one usearch index at a time in a worker thread. usearch's Node binding is synchronous (an add of a
  * few thousand 1280-d vectors takes seconds), so the index lives here and the main thread only
  * posts requests; usearch's own `threads` argument spreads each call over the cores.
  *
