@@ -28,67 +28,64 @@ export async function writeSimilarityResults(deps: PipelineDeps, datasetId: stri
 
   const store = deps.store.similarity;
   await store.clearResults(datasetId);
-  // Rows are built one batch at a time, between writes: at a million items, the whole table of
-  // score objects would hold hundreds of MB and stall the event loop while it was built.
-  const scoreRow = (i: number): ItemScores => {
-    const q = items[i]!.quality;
-    const group = lowest[i]!;
-    const outlier = scores.outlierConfidence[i]!;
-    return {
-      itemId: items[i]!.itemId,
-      uniqueness: scores.uniqueness[i]!,
-      maxSimilarity: scores.maxSimilarity[i]!,
-      nnCosine: scores.nnCosine[i]!,
-      outlierScore: scores.outlierScore[i]!,
-      issues: {
-        duplicates: group >= 0 ? scores.maxSimilarity[i]! : null,
-        outliers: outlier >= 0 ? outlier : null,
-        blur: q ? qualityIssue(q.blur, cfg.qualityIssueScore) : null,
-        dark: q ? qualityIssue(q.dark, cfg.qualityIssueScore) : null,
-        bright: q ? qualityIssue(q.bright, cfg.qualityIssueScore) : null,
-        mislabels: null,
-      },
-      dupGroup: group >= 0 ? group : null,
-      clusters: [clusters[0]![i]!, clusters[1]![i]!, clusters[2]![i]!, clusters[3]![i]!, clusters[4]![i]!],
-    };
-  };
-  for (let s = 0; s < items.length; s += WRITE_BATCH) {
-    const rows: ItemScores[] = [];
-    for (let i = s; i < Math.min(items.length, s + WRITE_BATCH); i++) rows.push(scoreRow(i));
-    await store.insertScores(datasetId, rows);
+  // Rows are made one batch at a time, between writes: at a million items, whole tables of
+  // row objects would hold hundreds of MB and stall the event loop while they were built.
+  await writeInBatches(scoreRows(), (rows) => store.insertScores(datasetId, rows));
+  await writeInBatches(memberRows(), (rows) => store.insertDuplicateMembers(datasetId, rows));
+  await writeInBatches(clusterRows(), (rows) => store.insertClusters(datasetId, rows));
+
+  function* scoreRows(): Generator<ItemScores> {
+    for (let i = 0; i < items.length; i++) {
+      const q = items[i]!.quality;
+      const group = lowest[i]!;
+      const outlier = scores.outlierConfidence[i]!;
+      yield {
+        itemId: items[i]!.itemId,
+        uniqueness: scores.uniqueness[i]!,
+        maxSimilarity: scores.maxSimilarity[i]!,
+        nnCosine: scores.nnCosine[i]!,
+        outlierScore: scores.outlierScore[i]!,
+        issues: {
+          duplicates: group >= 0 ? scores.maxSimilarity[i]! : null,
+          outliers: outlier >= 0 ? outlier : null,
+          blur: q ? qualityIssue(q.blur, cfg.qualityIssueScore) : null,
+          dark: q ? qualityIssue(q.dark, cfg.qualityIssueScore) : null,
+          bright: q ? qualityIssue(q.bright, cfg.qualityIssueScore) : null,
+          mislabels: null,
+        },
+        dupGroup: group >= 0 ? group : null,
+        clusters: [clusters[0]![i]!, clusters[1]![i]!, clusters[2]![i]!, clusters[3]![i]!, clusters[4]![i]!],
+      };
+    }
   }
 
-  let members: DuplicateMember[] = [];
-  for (const [l, level] of duplicateLevels.entries()) {
-    const ids = groups[l]!;
-    for (let i = 0; i < ids.length; i++) {
-      if (ids[i]! < 0) continue;
-      members.push({ level, groupId: ids[i]!, itemId: items[i]!.itemId });
-      if (members.length === WRITE_BATCH) {
-        await store.insertDuplicateMembers(datasetId, members);
-        members = [];
+  function* memberRows(): Generator<DuplicateMember> {
+    for (const [l, level] of duplicateLevels.entries()) {
+      const ids = groups[l]!;
+      for (let i = 0; i < ids.length; i++) if (ids[i]! >= 0) yield { level, groupId: ids[i]!, itemId: items[i]!.itemId };
+    }
+  }
+
+  function* clusterRows(): Generator<ClusterRow> {
+    for (const [granularity, t] of clusterTables.entries()) {
+      for (let rank = 0; rank < t.clusterId.length; rank++) {
+        yield { granularity, clusterId: t.clusterId[rank]!, rank, size: t.size[rank]!, nImages: t.nImages[rank]!, nFrames: t.nFrames[rank]!, nVideos: t.nVideos[rank]! };
       }
     }
   }
-  if (members.length > 0) await store.insertDuplicateMembers(datasetId, members);
+}
 
-  for (const [granularity, table] of clusterTables.entries()) {
-    for (let s = 0; s < table.clusterId.length; s += WRITE_BATCH) {
-      const rows: ClusterRow[] = [];
-      for (let rank = s; rank < Math.min(table.clusterId.length, s + WRITE_BATCH); rank++) {
-        rows.push({
-          granularity,
-          clusterId: table.clusterId[rank]!,
-          rank,
-          size: table.size[rank]!,
-          nImages: table.nImages[rank]!,
-          nFrames: table.nFrames[rank]!,
-          nVideos: table.nVideos[rank]!,
-        });
-      }
-      await store.insertClusters(datasetId, rows);
+/** Writes `rows` in batches of WRITE_BATCH, taking each batch from the generator only when it is due. */
+async function writeInBatches<T>(rows: Iterable<T>, write: (batch: T[]) => Promise<void>): Promise<void> {
+  let batch: T[] = [];
+  for (const row of rows) {
+    batch.push(row);
+    if (batch.length === WRITE_BATCH) {
+      await write(batch);
+      batch = [];
     }
   }
+  if (batch.length > 0) await write(batch);
 }
 
 /** For each item, a number naming the video it is a frame of (−1 for an image). */
