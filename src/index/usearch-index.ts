@@ -53,17 +53,12 @@ class UsearchVectorIndex implements VectorIndex {
   #nextId = 1;
   #pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   #dead: Error | null = null;
-  readonly #listeners = {
-    message: (res: Response) => this.#settle(res),
-    error: (err: Error) => this.#fail(err),
-    exit: (code: number) => this.#fail(new Error(`vector index worker exited (code ${code})`)),
-  };
 
   private constructor(private readonly worker: Worker) {
     worker.unref();
-    worker.on('message', this.#listeners.message);
-    worker.on('error', this.#listeners.error);
-    worker.on('exit', this.#listeners.exit);
+    worker.on('message', (res: Response) => this.#settle(res));
+    worker.on('error', (err) => this.#fail(err));
+    worker.on('exit', (code) => this.#fail(new Error(`vector index worker exited (code ${code})`)));
   }
 
   static async start(params: UsearchParams, first: { op: 'create'; dimensions: number } | { op: 'load'; path: string }): Promise<UsearchVectorIndex> {
@@ -133,11 +128,8 @@ class UsearchVectorIndex implements VectorIndex {
       () => true,
       () => false,
     );
-    this.worker.off('message', this.#listeners.message);
-    this.worker.off('error', this.#listeners.error);
-    this.worker.off('exit', this.#listeners.exit);
     if (healthy) indexThreads.release(this.worker);
-    else await this.worker.terminate();
+    else await indexThreads.discard(this.worker);
   }
 
   #call<O extends Op>(op: O, payload: Payload<O>): Promise<unknown> {

@@ -36,13 +36,25 @@ describe('reusableThreads', () => {
     const threads = reusableThreads(entry, 50);
     const a = threads.acquire();
     started.push(a);
-    const exit = ended(a);
     threads.release(a);
-    await exit;
+    await ended(a);
     const b = threads.acquire();
     started.push(b);
     expect(b).not.toBe(a);
     expect(await ask(b, 1)).toBe(2);
+  });
+
+  it('ends a discarded thread without telling its last user, and never hands it out', async () => {
+    const threads = reusableThreads(entry);
+    const a = threads.acquire();
+    started.push(a);
+    let heard = 0;
+    a.on('exit', () => heard++);
+    await threads.discard(a); // resolves once the thread has ended
+    expect(heard).toBe(0);
+    const b = threads.acquire();
+    started.push(b);
+    expect(b).not.toBe(a);
   });
 
   it('drops an idle thread that ends by itself', async () => {

@@ -8,13 +8,20 @@ import { Worker } from 'node:worker_threads';
  *
  * The entry module must leave nothing behind between users (each user's last message resets
  * it), and a user releases a thread only when it is known to be healthy; one that failed is
- * terminated instead.
+ * discarded instead. Either way the user's listeners are removed, so nothing of it stays attached.
  */
 export interface ReusableThreads {
   /** An idle thread of this entry, or a new one. */
   acquire(): Worker;
-  /** Back to the idle set, unref'd; the caller must have removed its own listeners. */
+  /** Back to the idle set, unref'd, without the caller's message, error and exit listeners. */
   release(worker: Worker): void;
+  /** Ends a thread that failed or is still busy with work nobody waits for, its listeners removed. */
+  discard(worker: Worker): Promise<void>;
+}
+
+/** Whoever held the thread last (a user, or the idle set) stops hearing from it. */
+function detach(worker: Worker): void {
+  for (const event of ['message', 'error', 'exit']) worker.removeAllListeners(event);
 }
 
 export function reusableThreads(entry: URL, idleMs = 60_000): ReusableThreads {
@@ -30,12 +37,12 @@ export function reusableThreads(entry: URL, idleMs = 60_000): ReusableThreads {
       const [reused] = idle.keys();
       if (reused === undefined) return new Worker(entry);
       forget(reused);
-      reused.removeAllListeners('exit');
-      reused.removeAllListeners('error');
+      detach(reused);
       return reused;
     },
 
     release(worker) {
+      detach(worker);
       worker.unref();
       // A thread that dies while idle (it should not) is simply dropped.
       worker.once('exit', () => forget(worker));
@@ -46,6 +53,11 @@ export function reusableThreads(entry: URL, idleMs = 60_000): ReusableThreads {
       }, idleMs);
       timer.unref();
       idle.set(worker, timer);
+    },
+
+    async discard(worker) {
+      detach(worker);
+      await worker.terminate();
     },
   };
 }

@@ -61,14 +61,9 @@ export function startGraphAnalysisThread(): GraphAnalysisThread {
     failure ??= err;
     answering?.reject(failure);
   };
-  const listeners = {
-    message: (a: GraphAnalysis) => answering?.resolve(a),
-    error: (err: Error) => fail(err),
-    exit: (code: number) => fail(new Error(`graph analysis worker exited with code ${code} before answering`)),
-  };
-  worker.on('message', listeners.message);
-  worker.on('error', listeners.error);
-  worker.on('exit', listeners.exit);
+  worker.on('message', (a: GraphAnalysis) => answering?.resolve(a));
+  worker.on('error', fail);
+  worker.on('exit', (code) => fail(new Error(`graph analysis worker exited with code ${code} before answering`)));
   let closed = false;
   return {
     analyze(g, o, videoOf) {
@@ -85,12 +80,9 @@ export function startGraphAnalysisThread(): GraphAnalysisThread {
       closed = true;
       const reusable = failure === null && answering === null;
       failure = new Error('graph analysis thread: closed');
-      worker.off('message', listeners.message);
-      worker.off('error', listeners.error);
-      worker.off('exit', listeners.exit);
       // A thread still analysing (its caller gave up) or one that failed is not reused.
       if (reusable) analysisThreads.release(worker);
-      else await worker.terminate();
+      else await analysisThreads.discard(worker);
     },
   };
 }
