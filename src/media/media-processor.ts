@@ -27,15 +27,18 @@ export function createMediaProcessor(config: Config): MediaProcessor {
   // Started on first use: an API-only process never pays for the threads.
   let pool: Piscina | null = null;
   const threads = (): Piscina => {
-    if (pool === null) setFlagsFromString(workerHeapFlag);
-    return (pool ??= new Piscina({
-      filename: new URL('./worker-entry.mjs', import.meta.url).href,
-      minThreads: config.workers,
-      maxThreads: config.workers,
-      concurrentTasksPerWorker: 2,
-      idleTimeout: 60_000,
-      workerData: { embedder: config.embedder },
-    }));
+    if (pool === null) {
+      setFlagsFromString(workerHeapFlag);
+      pool = new Piscina({
+        filename: new URL('./worker-entry.mjs', import.meta.url).href,
+        minThreads: config.workers,
+        maxThreads: config.workers,
+        concurrentTasksPerWorker: 2,
+        idleTimeout: 60_000,
+        workerData: { embedder: config.embedder },
+      });
+    }
+    return pool;
   };
 
   const task = (kind: AnalyzeTask['kind'], path: string): AnalyzeTask => ({
