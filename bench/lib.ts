@@ -226,17 +226,20 @@ export async function removeDirs(dirs: string[]): Promise<void> {
 
 /** User + system CPU of a live process, ms, all its threads (ended ones included); null once it has gone. */
 export async function cpuMsOf(pid: number): Promise<number | null> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
-  if (stat === null) return null;
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
+  const fields = await statFields(String(pid));
+  return fields === null ? null : ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
 }
 
 /** User + system CPU, ms, of the child processes this process has waited for (findimagedupes, say). */
 export async function childrenCpuMs(): Promise<number> {
-  const stat = await readFile('/proc/self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const fields = (await statFields('self'))!;
   return ((Number(fields[13]) + Number(fields[14])) * 1000) / clockTicks;
+}
+
+/** The fields of /proc/<pid>/stat after the command name (field 3 on), or null once the process has gone. */
+async function statFields(pid: string): Promise<string[] | null> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+  return stat === null ? null : stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 
 /** USER_HZ: what /proc/<pid>/stat counts CPU time in; 100 on every Linux build that matters. */
