@@ -91,8 +91,8 @@ const sceneFamilies: Array<[string, RegExp]> = [
 
 // ---------------------------------------------------------------- runners
 
-function tfjsRunner(options: MobileNetEmbedderOptions, label: string): Runner {
-  const embedder = createMobileNetEmbedder({ maxBatch: 32, ...options });
+function embedderRunner(options: MobileNetEmbedderOptions, label: string): Runner {
+  const embedder = createMobileNetEmbedder({ maxBatch: 32, center: false, ...options });
   return {
     label,
     inputSize: embedder.model.inputSize,
@@ -186,16 +186,17 @@ async function speed(ort: any | null): Promise<void> {
   const pooled = { featureLayer: 'out_relu', pixelScale: 'unit' } as const;
   const mid = { featureLayer: mobileNetDefaults.featureLayer, pixelScale: mobileNetDefaults.pixelScale };
   const configs: Array<() => Promise<Runner>> = [
-    async () => tfjsRunner({ ...pooled, inputSize: 224, engine: 'layers' }, 'tfjs-wasm tfjs-layers, out_relu'),
-    async () => tfjsRunner({ ...pooled, inputSize: 224 }, 'tfjs-wasm fused, out_relu'),
+    async () => embedderRunner({ ...pooled, inputSize: 224, engine: 'layers', precision: 'float32' }, 'tfjs-wasm tfjs-layers, out_relu'),
+    async () => embedderRunner({ ...pooled, inputSize: 224, engine: 'fused', precision: 'float32' }, 'tfjs-wasm fused, out_relu'),
     ...[224, 192, 160, 128].map((size) => async () =>
-      tfjsRunner({ inputSize: size }, `tfjs-wasm fused, ${mid.featureLayer}${size === mobileNetDefaults.inputSize ? ' (default)' : ''}`),
+      embedderRunner({ inputSize: size, engine: 'fused', precision: 'float32' }, `tfjs-wasm fused, ${mid.featureLayer}`),
     ),
   ];
   if (ort) {
     configs.push(() => ortRunner(ort, { ...pooled, inputSize: 224, threads: 1 }));
     for (const size of [224, 160]) configs.push(() => ortRunner(ort, { ...mid, inputSize: size, threads: 1 }));
     configs.push(() => ortRunner(ort, { ...mid, inputSize: 224, threads: 2 }));
+    configs.push(async () => embedderRunner({}, `onnxruntime 1 thread, ${mid.featureLayer}, int8 (default)`));
   }
   const header = ['engine', 'input', ...batches.flatMap((b) => [`b${b} ms`, `b${b} cpu`])];
   const rows = [header];
@@ -327,8 +328,9 @@ async function quality(): Promise<void> {
   const q = (featureLayer: MobileNetFeatureLayer, pixelScale: PixelScale, inputSize: number, fit: Fit = 'fill') => ({
     label: `${featureLayer} ${pixelScale} ${inputSize} ${fit}`,
     fit,
-    make: () => tfjsRunner({ featureLayer, pixelScale, inputSize }, ''),
+    make: () => embedderRunner({ featureLayer, pixelScale, inputSize, precision: 'float32' }, ''),
   });
+  const defaults = { label: 'default: int8 block_13_expand_relu signed 160 fill', fit: 'fill' as Fit, make: () => embedderRunner({}, '') };
   const folder = (await readdir(dir)).filter((n) => /\.(jpe?g|png)$/i.test(n)).sort();
   const scenes = await Promise.all(folder.map((name) => workingCopy(join(dir, name))));
   const family = folder.map((name) => sceneFamilies.find(([, re]) => re.test(name))?.[0] ?? null);
@@ -344,6 +346,7 @@ async function quality(): Promise<void> {
     q('block_13_expand_relu', 'signed', 192),
     q('block_13_expand_relu', 'signed', 160),
     q('block_13_expand_relu', 'signed', 128),
+    defaults,
   ];
   const editNames = Object.keys(edits);
   const summary = [['config', 'same-scene NN', 'edit min', 'edit mean', 'diff max', 'diff p99', 'diff mean', 'edits > diff max', 'centred: edit min', 'diff max', 'diff mean', 'edits > diff max', 'closest different pair']];

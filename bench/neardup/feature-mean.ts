@@ -9,7 +9,7 @@
  * Re-run only when the model configuration changes: a new mean is a new model version, and
  * every dataset re-embeds.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyzeImageFile } from '../../src/media/analyze-image.ts';
@@ -31,6 +31,8 @@ for (const f of originals) {
 await embedder.close();
 const values = Array.from(sum, (x) => Math.round((x / originals.length) * 1e6) / 1e6);
 const rawVersion = embedder.model.version;
-const file = { means: { [rawVersion]: { source: `mean of ${originals.length} photos (bench/neardup originals)`, values } } };
+// Other configurations' means stay.
+const file = JSON.parse(await readFile(out, 'utf8')) as { means: Record<string, unknown> };
+file.means[rawVersion] = { source: `mean of ${originals.length} photos (bench/neardup originals)`, values };
 await writeFile(out, `${JSON.stringify(file)}\n`);
 console.log(`${modelIdOf(embedder.model)}: mean of ${originals.length} photos written to ${out}`);

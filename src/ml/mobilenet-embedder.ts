@@ -1,7 +1,15 @@
 import type { Embedder, EmbedderModel, RgbImage } from '../ports/embedder.ts';
-import type { FeatureNet } from './mobilenet-model.ts';
+import type { FeatureNet, FeatureNetOptions } from './mobilenet-model.ts';
 import { cachedOnnxFeatureNet } from './mobilenet-onnx-cache.ts';
-import { featureMeanOf, mobileNetDefaults, mobileNetModel, type MobileNetEmbedderOptions, type PixelScale } from './mobilenet-info.ts';
+import {
+  featureMeanOf,
+  floatVersionOf,
+  int8QuantisationOf,
+  mobileNetDefaults,
+  mobileNetModel,
+  type MobileNetEmbedderOptions,
+  type PixelScale,
+} from './mobilenet-info.ts';
 import { l2Normalize } from './vectors.ts';
 
 /**
@@ -31,6 +39,7 @@ class MobileNetEmbedder implements Embedder {
   #loading: Promise<FeatureNet> | null = null;
   #closed = false;
   readonly #mean: Float32Array | null;
+  readonly #net: Omit<FeatureNetOptions, 'engine'>;
 
   constructor(
     private readonly options: Required<MobileNetEmbedderOptions>,
@@ -41,6 +50,8 @@ class MobileNetEmbedder implements Embedder {
     }
     this.model = mobileNetModel(options);
     this.#mean = options.center ? featureMeanOf(mobileNetModel({ ...options, center: false }).version).mean : null;
+    const int8 = options.precision === 'int8' ? int8QuantisationOf(floatVersionOf(options)).quantisation : null;
+    this.#net = { inputSize: options.inputSize, featureLayer: options.featureLayer, int8 };
   }
 
   async embed(images: readonly RgbImage[]): Promise<Float32Array[]> {
@@ -69,8 +80,8 @@ class MobileNetEmbedder implements Embedder {
     const { onnxCacheDir } = this.runtime;
     this.#loading ??= (
       onnxCacheDir !== undefined && this.options.engine === 'onnx'
-        ? cachedOnnxFeatureNet(this.options, this.model.version, onnxCacheDir)
-        : import('./mobilenet-model.ts').then(({ loadMobileNetFeatures }) => loadMobileNetFeatures(this.options))
+        ? cachedOnnxFeatureNet(this.#net, this.model.version, onnxCacheDir)
+        : import('./mobilenet-model.ts').then(({ loadMobileNetFeatures }) => loadMobileNetFeatures({ ...this.#net, engine: this.options.engine }))
     ).catch((error: unknown) => {
       this.#loading = null;
       throw error;
@@ -108,7 +119,7 @@ class MobileNetEmbedder implements Embedder {
 }
 
 /** The pixels, scaled, as n × size × size × 3 floats (NHWC), in one JS pass. */
-function toInput(images: readonly RgbImage[], size: number, scale: PixelScale): Float32Array {
+export function toInput(images: readonly RgbImage[], size: number, scale: PixelScale): Float32Array {
   const per = size * size * 3;
   const input = new Float32Array(images.length * per);
   const [mul, add] = scale === 'unit' ? [1 / 255, 0] : [1 / 127.5, -1];

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EmbedderModel } from '../ports/embedder.ts';
 import type { MobileNetEngine } from './mobilenet-model.ts';
+import type { Int8Quantisation } from './onnx-export.ts';
 import { nsfwjsModelsDir } from './nsfwjs-weights.ts';
 
 // What the MobileNetV2 embedder computes, without loading TF.js: a process that only records
@@ -39,6 +40,12 @@ export interface MobileNetEmbedderOptions {
   /** For benchmarks and tests: `layers` runs the unfused tfjs-layers reference. */
   engine?: MobileNetEngine;
   /**
+   * `int8`: the network quantised to 8 bits (onnx-export.ts) over activation ranges measured on
+   * photos (mobilenet-int8-ranges.json, bench/neardup/int8-ranges.ts); ONNX Runtime only. Half
+   * the CPU time of `float32`, for vectors within a cosine of ~0.995 of the float ones.
+   */
+  precision?: 'int8' | 'float32';
+  /**
    * Subtract the mean unit feature vector of natural photos, then normalise again (see
    * mobilenet-feature-mean.json). ReLU features all share a large positive component, so raw
    * cosines of any two photos sit around 0.9; centred, unrelated photos score near 0 and the
@@ -53,8 +60,9 @@ export const mobileNetDefaults = {
   featureLayer: 'block_13_expand_relu',
   maxBatch: 16,
   // ONNX Runtime runs the folded network in 3.2 ms of CPU per image where TF.js wasm takes
-  // 17.6 ms (160 px, one thread), with the same vectors (cosine 1.0000000).
+  // 17.6 ms (160 px, one thread), with the same vectors (cosine 1.0000000); quantised, 1.6 ms.
   engine: 'onnx',
+  precision: 'int8',
   center: true,
 } as const satisfies Required<MobileNetEmbedderOptions>;
 
@@ -62,7 +70,8 @@ export const mobileNetDefaults = {
 export function mobileNetModel(options: Required<MobileNetEmbedderOptions>): EmbedderModel {
   const dimension = mobileNetFeatureLayers[options.featureLayer];
   if (dimension === undefined) throw new Error(`unknown MobileNetV2 feature layer ${options.featureLayer}`);
-  const raw = `${nsfwjsVersion()}/${options.featureLayer}/avg/${options.inputSize}px/${options.pixelScale}`;
+  const float = floatVersionOf(options);
+  const raw = options.precision === 'int8' ? `${float}/int8-${int8QuantisationOf(float).id}` : float;
   return {
     name: 'nsfwjs-mobilenet-v2',
     version: options.center ? `${raw}/l2-centred-${featureMeanOf(raw).id}` : raw,
@@ -72,6 +81,11 @@ export function mobileNetModel(options: Required<MobileNetEmbedderOptions>): Emb
   };
 }
 
+
+/** The version of the float network these options compute: what the int8 ranges were measured on. */
+export function floatVersionOf(options: Required<MobileNetEmbedderOptions>): string {
+  return `${nsfwjsVersion()}/${options.featureLayer}/avg/${options.inputSize}px/${options.pixelScale}`;
+}
 
 let cachedVersion: string | null = null;
 
@@ -110,4 +124,26 @@ export function featureMeanOf(rawVersion: string): FeatureMean {
     means.set(rawVersion, m);
   }
   return m;
+}
+
+interface Int8RangesFile {
+  /** By float model version: activation ranges measured on photos, and how many first convolutions stay float. */
+  quantisations: Record<string, { source: string } & Int8Quantisation>;
+}
+
+const int8File = new URL('./mobilenet-int8-ranges.json', import.meta.url);
+const int8Quantisations = new Map<string, { id: string; quantisation: Int8Quantisation }>();
+
+/** The stored int8 quantisation of a float configuration (bench/neardup/int8-ranges.ts writes it). */
+export function int8QuantisationOf(floatVersion: string): { id: string; quantisation: Int8Quantisation } {
+  let q = int8Quantisations.get(floatVersion);
+  if (q === undefined) {
+    const file = JSON.parse(readFileSync(int8File, 'utf8')) as Int8RangesFile;
+    const entry = file.quantisations[floatVersion];
+    if (entry === undefined) throw new Error(`no int8 ranges for ${floatVersion} in ${int8File.pathname}: use precision float32, or measure them`);
+    const quantisation = { ranges: entry.ranges, floatConvs: entry.floatConvs };
+    q = { id: createHash('sha256').update(JSON.stringify(quantisation)).digest('hex').slice(0, 8), quantisation };
+    int8Quantisations.set(floatVersion, q);
+  }
+  return q;
 }

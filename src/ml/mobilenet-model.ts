@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { compileFusedConvNet } from './fused-conv-net.ts';
 import { featureExtractorTopology } from './mobilenet-topology.ts';
 import { loadNsfwjsMobileNetV2 } from './nsfwjs-weights.ts';
-import { exportOnnx } from './onnx-export.ts';
+import { exportOnnx, type Int8Quantisation, type OnnxExportOptions } from './onnx-export.ts';
 import { onnxFeatureNet } from './onnx-feature-net.ts';
 import { ensureWasmBackend } from './tfjs-wasm.ts';
 
@@ -24,11 +24,14 @@ export interface FeatureNetOptions {
   /** Backbone layer whose feature maps are globally averaged. */
   featureLayer: string;
   engine: MobileNetEngine;
+  /** Quantise the exported network (`onnx` engine only); null runs it in float. */
+  int8: Int8Quantisation | null;
 }
 
 export async function loadMobileNetFeatures(options: FeatureNetOptions): Promise<FeatureNet> {
   const { inputSize, engine } = options;
   if (engine === 'onnx') return onnxFeatureNet(await exportMobileNetOnnx(options), inputSize);
+  if (options.int8) throw new Error(`the ${engine} engine runs the network in float only: use precision float32`);
   const { topology, weights } = await featureLayers(options);
   try {
     if (engine === 'layers') return await layers(topology, weights, inputSize);
@@ -40,12 +43,15 @@ export async function loadMobileNetFeatures(options: FeatureNetOptions): Promise
 }
 
 /** The folded network (see fused-conv-net.ts) as an ONNX model: what the `onnx` engine runs. */
-export async function exportMobileNetOnnx(options: Omit<FeatureNetOptions, 'engine'>): Promise<Uint8Array> {
+export async function exportMobileNetOnnx(
+  options: Omit<FeatureNetOptions, 'engine'>,
+  extra: Pick<OnnxExportOptions, 'exposeActivations'> = {},
+): Promise<Uint8Array> {
   const { topology, weights } = await featureLayers(options);
   try {
     const net = compileFusedConvNet(topology, weights);
     try {
-      return exportOnnx(net, options.inputSize);
+      return exportOnnx(net, options.inputSize, { ...extra, ...(options.int8 && { int8: options.int8 }) });
     } finally {
       net.dispose();
     }

@@ -33,7 +33,7 @@ describe('ONNX embedder (an operator-supplied model)', () => {
 
   it('gives the same vectors as the same network run by TF.js', async () => {
     const onnx = createOnnxEmbedder(options);
-    const tfjs = createMobileNetEmbedder({ center: false });
+    const tfjs = createMobileNetEmbedder({ center: false, precision: 'float32' });
     embedders.push(onnx, tfjs);
     const [a, b] = await Promise.all([onnx.embed(images), tfjs.embed(images)]);
     expect(a).toHaveLength(images.length);
