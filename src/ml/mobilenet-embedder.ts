@@ -14,12 +14,12 @@ import { l2Normalize } from './vectors.ts';
 
 /**
  * Image embeddings from the MobileNetV2 bundled with nsfwjs: one backbone layer's globally
- * averaged feature maps, L2-normalised, computed by TF.js on its WebAssembly backend (no native
- * addon, no network, 3.5 MB of weights already in node_modules). By default the 576 channels
- * of block 13's expansion, from a 160 px input with ImageNet scaling: of the layers and sizes
- * measured (bench/embed.ts) the most robust to everyday edits, and half the cost of 224 px;
- * `featureLayer: 'out_relu', pixelScale: 'unit', inputSize: 224` gives the 1280-d features
- * nsfwjs' own classifier reads.
+ * averaged feature maps, L2-normalised (no network: 3.5 MB of weights already in node_modules,
+ * decoded by TF.js). By default the 576 channels of block 13's expansion, from a 160 px input
+ * with ImageNet scaling — of the layers and sizes measured (bench/embed.ts) the most robust to
+ * everyday edits, and half the cost of 224 px — run by ONNX Runtime quantised to 8 bits (see
+ * `precision`); `featureLayer: 'out_relu', pixelScale: 'unit', inputSize: 224, precision:
+ * 'float32'` gives the 1280-d features nsfwjs' own classifier reads.
  *
  * Built for worker threads: creating one is free, the backend and model load on the first
  * embed() (and only once, however many calls race), and everything runs on the calling thread,
