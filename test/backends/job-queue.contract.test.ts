@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import pino from 'pino';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createInprocessQueue } from '../../src/jobs/inprocess/inprocess-queue.ts';
 import { createPgBossQueue } from '../../src/jobs/pgboss/pgboss-queue.ts';
 import { createPostgresSessionLocks } from '../../src/store/postgres/session-locks.ts';
@@ -135,6 +135,22 @@ describe.each([inprocess, pgboss])('job queue contract: $name', (backend) => {
   afterEach(async () => {
     await Promise.all(queues.map((q) => q.stop(1000)));
     await harness.close();
+  });
+
+  it('starts several processes together on fresh storage, each able to run jobs', async () => {
+    // Servers of a deployment start at the same time; on a fresh database they race to create
+    // the queues (pg-boss 10 creates a queue's tables without a lock of its own).
+    const together = Array.from({ length: 6 }, newQueue);
+    const ran: string[] = [];
+    for (const q of together) {
+      q.work('item-stage', { concurrency: 1 }, async (p) => {
+        ran.push(p.itemId);
+        return { status: 'done' };
+      });
+    }
+    await Promise.all(together.map((q) => q.start()));
+    await together[0]!.send([item('a'), item('b'), item('c')]);
+    await vi.waitFor(() => expect(ran.sort()).toEqual(['a', 'b', 'c']), { timeout: 15_000, interval: 50 });
   });
 
   it('runs every job exactly once and leaves nothing open', async () => {

@@ -112,7 +112,7 @@ export function createPgBossQueue(deps: PgBossQueueDeps): JobQueue {
   function open(): Promise<void> {
     ready ??= (async () => {
       await boss.start();
-      for (const name of jobNames) await boss.createQueue(name, { name, policy: 'standard' });
+      for (const name of jobNames) await db().executeSql(sql.createQueue, [name, { policy: 'standard' }]);
       await db().executeSql(sql.singletonIndex, []);
     })();
     return ready;
@@ -263,6 +263,13 @@ export function createPgBossQueue(deps: PgBossQueueDeps): JobQueue {
 /** Strata's few statements against pg-boss's job table (columns as of pg-boss 10). */
 function jobSql(schema: string) {
   return {
+    // pg-boss's createQueue, under the lock below: pg-boss 10 takes none, and processes starting
+    // together on a fresh schema deadlock in it (one inserts the queue's row while another builds
+    // its partition). The lock is taken in FROM, so before create_queue runs, and held until this
+    // statement's transaction ends; a queue that exists already is left as it is.
+    createQueue: `
+      SELECT ${schema}.create_queue($1, $2)
+      FROM (SELECT pg_advisory_xact_lock(hashtext('strata.pgboss.${schema}.ddl'))) AS turn`,
     // One statement, so one transaction: processes starting together create the index one after
     // the other under the transaction-scoped lock (IF NOT EXISTS alone races on the catalog).
     singletonIndex: `
