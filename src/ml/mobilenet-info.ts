@@ -104,46 +104,60 @@ export interface FeatureMean {
   mean: Float32Array;
 }
 
-interface FeatureMeanFile {
-  /** The uncentred model version each mean belongs to. */
-  means: Record<string, { source: string; values: number[] }>;
-}
-
-const meanFile = new URL('./mobilenet-feature-mean.json', import.meta.url);
-const means = new Map<string, FeatureMean>();
+const meanOf = storedFit(
+  new URL('./mobilenet-feature-mean.json', import.meta.url),
+  'means',
+  (version, path) => `no feature mean for ${version} in ${path}: embed with center: false, or add one`,
+  (entry: { values: number[] }) => {
+    const mean = Float32Array.from(entry.values);
+    return { value: mean, hashed: Buffer.from(mean.buffer) };
+  },
+);
 
 /** The stored feature mean of an uncentred configuration (bench/neardup/feature-mean.ts writes it). */
 export function featureMeanOf(rawVersion: string): FeatureMean {
-  let m = means.get(rawVersion);
-  if (m === undefined) {
-    const file = JSON.parse(readFileSync(meanFile, 'utf8')) as FeatureMeanFile;
-    const entry = file.means[rawVersion];
-    if (entry === undefined) throw new Error(`no feature mean for ${rawVersion} in ${meanFile.pathname}: embed with center: false, or add one`);
-    const mean = Float32Array.from(entry.values);
-    m = { id: createHash('sha256').update(Buffer.from(mean.buffer)).digest('hex').slice(0, 8), mean };
-    means.set(rawVersion, m);
-  }
-  return m;
+  const { id, value } = meanOf(rawVersion);
+  return { id, mean: value };
 }
 
-interface Int8RangesFile {
-  /** By float model version: activation ranges measured on photos, and how many first convolutions stay float. */
-  quantisations: Record<string, { source: string } & Int8Quantisation>;
-}
-
-const int8File = new URL('./mobilenet-int8-ranges.json', import.meta.url);
-const int8Quantisations = new Map<string, { id: string; quantisation: Int8Quantisation }>();
+const int8Of = storedFit(
+  new URL('./mobilenet-int8-ranges.json', import.meta.url),
+  'quantisations',
+  (version, path) => `no int8 ranges for ${version} in ${path}: use precision float32, or measure them`,
+  (entry: Int8Quantisation) => {
+    const quantisation = { ranges: entry.ranges, floatConvs: entry.floatConvs };
+    return { value: quantisation, hashed: JSON.stringify(quantisation) };
+  },
+);
 
 /** The stored int8 quantisation of a float configuration (bench/neardup/int8-ranges.ts writes it). */
 export function int8QuantisationOf(floatVersion: string): { id: string; quantisation: Int8Quantisation } {
-  let q = int8Quantisations.get(floatVersion);
-  if (q === undefined) {
-    const file = JSON.parse(readFileSync(int8File, 'utf8')) as Int8RangesFile;
-    const entry = file.quantisations[floatVersion];
-    if (entry === undefined) throw new Error(`no int8 ranges for ${floatVersion} in ${int8File.pathname}: use precision float32, or measure them`);
-    const quantisation = { ranges: entry.ranges, floatConvs: entry.floatConvs };
-    q = { id: createHash('sha256').update(JSON.stringify(quantisation)).digest('hex').slice(0, 8), quantisation };
-    int8Quantisations.set(floatVersion, q);
-  }
-  return q;
+  const { id, value } = int8Of(floatVersion);
+  return { id, quantisation: value };
+}
+
+/**
+ * Values fitted on photos by a bench/neardup script and kept in a JSON file next to this one,
+ * one entry per model version under `section`, read once. Each gets a short hash of its
+ * content (`hashed`), which goes into the model version: new fitted values make a new model.
+ */
+function storedFit<E, T>(
+  file: URL,
+  section: string,
+  missing: (version: string, path: string) => string,
+  read: (entry: E) => { value: T; hashed: string | Uint8Array },
+): (version: string) => { id: string; value: T } {
+  const cache = new Map<string, { id: string; value: T }>();
+  return (version) => {
+    let fit = cache.get(version);
+    if (fit === undefined) {
+      const entries = (JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, E>>)[section] ?? {};
+      const entry = entries[version];
+      if (entry === undefined) throw new Error(missing(version, file.pathname));
+      const { value, hashed } = read(entry);
+      fit = { id: createHash('sha256').update(hashed).digest('hex').slice(0, 8), value };
+      cache.set(version, fit);
+    }
+    return fit;
+  };
 }

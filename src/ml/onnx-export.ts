@@ -172,7 +172,7 @@ export function exportOnnx(net: FusedConvNet, inputSize: number, options: OnnxEx
     const weights = floats(step.filter, step.depthwise ? [2, 3, 0, 1] : [3, 2, 0, 1]);
     const bias = step.bias && floats(step.bias);
     const inputs = int8 && convIndex >= int8.floatConvs
-      ? quantisedConv(`${name(i)}`, read(input), activationScale(input).scale, dims, weights, bias)
+      ? quantisedConv(name(i), input, dims, weights, bias)
       : [input, initializer(`${name(i)}_w`, dims, weights), ...(bias ? [initializer(`${name(i)}_b`, [bias.length], bias)] : [])];
     convIndex++;
     const attributes = [ints('kernel_shape', [kh, kw]), ints('strides', step.strides)];
@@ -189,7 +189,7 @@ export function exportOnnx(net: FusedConvNet, inputSize: number, options: OnnxEx
    * output channel, and an int32 bias on the product of the input's and the weights' scales
    * (the accumulator's unit), each through DequantizeLinear.
    */
-  function quantisedConv(prefix: string, input: string, inputScale: number, dims: number[], weights: Float32Array, bias: Float32Array | null): string[] {
+  function quantisedConv(prefix: string, input: string, dims: number[], weights: Float32Array, bias: Float32Array | null): string[] {
     const channels = dims[0]!;
     const perChannel = weights.length / channels;
     const scales = new Float32Array(channels);
@@ -207,8 +207,9 @@ export function exportOnnx(net: FusedConvNet, inputSize: number, options: OnnxEx
       node('DequantizeLinear', args, `${prefix}_${what}`, [int('axis', 0)]);
       return `${prefix}_${what}`;
     };
-    const inputs = [input, dequantise('w', q, dims, scales)];
+    const inputs = [read(input), dequantise('w', q, dims, scales)];
     if (bias) {
+      const inputScale = activationScale(input).scale;
       const biasScales = scales.map((s) => s * inputScale);
       inputs.push(dequantise('b', Int32Array.from(bias, (b, c) => Math.round(b / biasScales[c]!)), [channels], biasScales));
     }
