@@ -14,13 +14,17 @@ export interface RunningServer {
 }
 
 /**
- * Pipeline handlers on the queue. The media pool runs two images per thread at a time; item jobs
- * get twice that many slots, so the pool always has the next images waiting (their files
- * opened, S3 objects fetched) and the in-process queue can claim jobs several at a time.
+ * Item jobs one process runs at once, per media worker thread. The media pool runs two images
+ * per thread at a time; item jobs get twice that many slots, so the pool always has the next
+ * images waiting (their files opened, S3 objects fetched) and the in-process queue can claim
+ * jobs several at a time.
  */
+export const itemJobsPerWorker = 4;
+
+/** Pipeline handlers on the queue. */
 function registerWorkers(ctx: AppContext): void {
   const handlers = pipelineHandlers(ctx.pipeline);
-  ctx.queue.work('item-stage', { concurrency: ctx.config.workers * 4 }, handlers['item-stage']);
+  ctx.queue.work('item-stage', { concurrency: ctx.config.workers * itemJobsPerWorker }, handlers['item-stage']);
   ctx.queue.work('dataset-stage', { concurrency: 2 }, handlers['dataset-stage']);
 }
 

@@ -13,6 +13,7 @@ import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.ts';
 import { startServerProcess, type ServerProcess, type WorkerProcess } from '../helpers/server-process.ts';
 import { photosDir } from '../helpers/test-media.ts';
+import { itemJobsPerWorker } from '../../src/run-server.ts';
 
 /**
  * Scale-out (SPEC §11) end to end: PostgreSQL + pg-boss, media in S3 (s3rver), one `api`
@@ -62,8 +63,8 @@ function sharedEnv(): Record<string, string> {
 
 /**
  * Waits until more item jobs are active than one worker process takes at once (STRATA_WORKERS=1:
- * two), so both hold some: a worker between two fetches holds none, and killing it then would
- * leave nothing to recover.
+ * itemJobsPerWorker), so both hold some: a worker between two fetches holds none, and killing it
+ * then would leave nothing to recover.
  */
 async function untilBothWorkersHoldJobs(datasetId: string): Promise<void> {
   const client = new pg.Client({ connectionString: postgres.url });
@@ -74,7 +75,7 @@ async function untilBothWorkersHoldJobs(datasetId: string): Promise<void> {
         `SELECT count(*) AS n FROM pgboss.job WHERE name = 'item-stage' AND state = 'active' AND data->'payload'->>'datasetId' = $1`,
         [datasetId],
       );
-      if (Number(rows[0]!.n) > 2) return;
+      if (Number(rows[0]!.n) > itemJobsPerWorker) return;
     }
     throw new Error('the two workers never held jobs at the same time');
   } finally {
