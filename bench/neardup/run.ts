@@ -25,7 +25,10 @@
  *  5. Speed: Strata POST → READY against the findimagedupes run of step 4 (it fingerprints
  *     every file, no database), ms per image for both and the ratio Strata / findimagedupes
  *     (below 1: Strata is faster), wall and CPU time. Strata does much more per image
- *     (embedding, thumbnail, quality, clusters…).
+ *     (embedding, thumbnail, quality, clusters…); what that work costs without the server, and
+ *     its floor (hash, decode, embedding only), are then measured in this process
+ *     (bench/neardup/floor.ts) against findimagedupes on the same half of the files, run just
+ *     before and just after.
  *  6. With --speed-rounds N: N more rounds on a fresh server, each indexing the folder as a new
  *     dataset then running findimagedupes on it, and the median ratios: the machine's speed
  *     drifts, and moves both figures of a round together.
@@ -40,8 +43,9 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { duplicateLevels } from '../../src/domain/similarity/levels.ts';
 import { getJson } from '../../test/helpers/client.ts';
-import { cpuMsOf, createDataset, fmt, machineLine, percentile, removeDirs, startStrata, table, tempDir, waitDone, type Strata } from '../lib.ts';
+import { buildFolder, cpuMsOf, createDataset, fmt, machineLine, percentile, removeDirs, startStrata, table, tempDir, waitDone, type Strata } from '../lib.ts';
 import { evaluatePairs, type Pair, type PairScores } from './evaluate.ts';
+import { analysisCost } from './floor.ts';
 import { labelledSet } from './labelled-set.ts';
 import { findimagedupesPairs, scoresTable, sharpPhashPairs, type PeerRun } from './peers.ts';
 
@@ -264,6 +268,7 @@ async function main(): Promise<void> {
   console.log(table(speedRows));
   if (fid) {
     console.log(`time ratio Strata / findimagedupes = ${fmt(indexed.ms / fid.run.wallMs, 2)} (below 1: Strata is faster); CPU-time ratio ${fmt(indexed.cpuMs / fid.run.cpuMs, 2)}`);
+    await printAnalysisCost(set.files.filter((_, i) => i % 2 === 0).map((f) => join(set.dir, f.file)));
   } else {
     console.log('(no findimagedupes run: no ratio)');
   }
@@ -272,6 +277,36 @@ async function main(): Promise<void> {
   const rounds = Number(process.argv[process.argv.indexOf('--speed-rounds') + 1] ?? 0);
   if (process.argv.includes('--speed-rounds') && fid) await speedRounds(set.dir, rounds);
   console.log(`\n${machineLine()}`);
+}
+
+/**
+ * What Strata's per-image work costs without its server (bench/neardup/floor.ts), against
+ * findimagedupes on the same files, run just before and just after it (the mean of the two:
+ * the machine's speed drifts within minutes): how close the analysis itself can come.
+ */
+async function printAnalysisCost(files: string[]): Promise<void> {
+  console.log(`\nStrata's per-image work without the server, one thread, warm, against findimagedupes -R on the same ${files.length} files (every 2nd)`);
+  const dir = await tempDir('strata-bench-neardup-half-');
+  try {
+    await buildFolder(dir, files, files.length);
+    const before = await findimagedupesPairs(dir, 90);
+    const cost = await analysisCost(files);
+    const after = await findimagedupesPairs(dir, 90);
+    const fidCpu = (before.cpuMs + after.cpuMs) / (before.files + after.files);
+    const fidWall = (before.wallMs + after.wallMs) / (before.files + after.files);
+    const row = (name: string, ms: number) => [name, fmt(ms, 1), fmt(ms / fidCpu, 2), fmt(ms / 2, 1), fmt(ms / 2 / fidWall, 2)];
+    console.log(
+      table([
+        ['work', 'CPU ms per image', '÷ findimagedupes CPU', 'ms per image if 2 cores never wait', '÷ findimagedupes time'],
+        row('embedding floor (hash, decode, embedding)', cost.embeddingFloorMs),
+        row('floor with quality (decode at 512, blur…)', cost.floorWithQualityMs),
+        row('per-image analysis (+ thumbnail, quality)', cost.analysisMs),
+        ['findimagedupes (mean of before and after)', fmt(fidCpu, 1), '1.00', fmt(fidWall, 1), '1.00'],
+      ]),
+    );
+  } finally {
+    await removeDirs([dir]);
+  }
 }
 
 type WarmStrata = Strata & { warmup: Awaited<ReturnType<typeof indexFolder>> };
