@@ -39,6 +39,10 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   app.addHook('preValidation', async (req) => {
     if (hasNul(req.body)) throw new DomainError('BAD_REQUEST', 'NUL characters are not allowed in the request body');
   });
+  app.addHook('preHandler', async (req) => {
+    const where = nonFiniteNumber({ querystring: req.query, params: req.params });
+    if (where) throw Object.assign(new Error('must be a finite number'), { validation: [{ keyword: 'type', instancePath: `/${where.key}`, message: 'must be a finite number', params: {} }], validationContext: where.part });
+  });
 
   await app.register(cookie);
   await app.register(formbody);
@@ -81,6 +85,23 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
 }
 
 /** Whether a parsed JSON or form body holds a NUL character in any string, key or value. */
+/**
+ * Ajv turns the query strings "Infinity" and "1e309" into Infinity, and then skips the
+ * integer, minimum and maximum checks, which it only runs on finite numbers: a page size of
+ * Infinity passed the schema and failed in the database. JSON cannot carry such a number, so
+ * after validation any non-finite number in the query or the path came from that coercion.
+ */
+function nonFiniteNumber(parts: Record<string, unknown>): { part: string; key: string } | null {
+  for (const [part, values] of Object.entries(parts)) {
+    if (typeof values !== 'object' || values === null) continue;
+    for (const [key, value] of Object.entries(values)) {
+      const items: unknown[] = Array.isArray(value) ? value : [value];
+      if (items.some((v) => typeof v === 'number' && !Number.isFinite(v))) return { part, key };
+    }
+  }
+  return null;
+}
+
 function hasNul(value: unknown, depth = 0): boolean {
   if (typeof value === 'string') return value.includes('\u0000');
   if (value === null || typeof value !== 'object' || depth > 32) return false;

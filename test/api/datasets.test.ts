@@ -190,6 +190,26 @@ describe('HTTP basics', () => {
     expect((await fetch(`${t.url}/api/v1/health`)).status).toBe(200);
   });
 
+  it('refuses numbers that are not finite in the query or the path with 422, as any schema error', async () => {
+    const auth = { authorization: `Bearer ${t.admin.token}` };
+    const missing = '00000000-0000-0000-0000-000000000000';
+    const cases: Array<[string, string, string]> = [
+      [`/api/v1/dataset/${missing}/media?page_size=Infinity`, 'querystring', 'page_size'],
+      [`/api/v1/dataset/${missing}/media?page_number=1e309`, 'querystring', 'page_number'],
+      [`/api/v1/dataset/${missing}/errors?limit=-Infinity`, 'querystring', 'limit'],
+      [`/api/v1/dataset/${missing}/media/x/duplicates?threshold=Infinity`, 'querystring', 'threshold'],
+      [`/api/v1/explore/${missing}?page_number=Infinity`, 'querystring', 'page_number'],
+      [`/api/v1/ingestion/${missing}/process_files/Infinity`, 'params', 'trans_id'],
+    ];
+    for (const [path, part, key] of cases) {
+      const res = await fetch(`${t.url}${path}`, { method: path.includes('/process_files/') ? 'POST' : 'GET', headers: auth });
+      expect(res.status, path).toBe(422);
+      expect((await res.json()).detail, path).toEqual([{ type: 'type', loc: [part, key], msg: 'must be a finite number', input: null }]);
+    }
+    // A finite value still reaches the handler (here: the dataset does not exist).
+    expect((await fetch(`${t.url}/api/v1/dataset/${missing}/media?page_size=10`, { headers: auth })).status).toBe(404);
+  });
+
   it('refuses NUL characters in the URL, JSON bodies and form fields with 400', async () => {
     const auth = { authorization: `Bearer ${t.admin.token}` };
     const url = await fetch(`${t.url}/api/v1/explore/x?vql=%5B%7B%22text%22%3A%7B%22op%22%3A%22fts%22%2C%22value%22%3A%22a%00b%22%7D%7D%5D`, { headers: auth });
