@@ -210,6 +210,17 @@ describe('HTTP basics', () => {
     expect((await fetch(`${t.url}/api/v1/dataset/${missing}/media?page_size=10`, { headers: auth })).status).toBe(404);
   });
 
+  it('refuses a multipart body without a boundary with 400, and offsets past any table with 422', async () => {
+    const auth = { authorization: `Bearer ${t.admin.token}` };
+    const post = (contentType: string, body: string) => fetch(`${t.url}/api/v1/dataset`, { method: 'POST', headers: { ...auth, 'content-type': contentType }, body });
+    const noBoundary = await post('multipart/form-data', 'x');
+    expect(noBoundary.status).toBe(400);
+    expect((await noBoundary.json()).detail).toMatch(/^Malformed multipart body: .*boundary/i);
+    const missing = '00000000-0000-0000-0000-000000000000';
+    expect((await fetch(`${t.url}/api/v1/dataset/${missing}/errors?offset=1e19`, { headers: auth })).status).toBe(422);
+    expect((await fetch(`${t.url}/api/v1/health`)).status).toBe(200);
+  });
+
   it('refuses NUL characters in the URL, JSON bodies and form fields with 400', async () => {
     const auth = { authorization: `Bearer ${t.admin.token}` };
     const url = await fetch(`${t.url}/api/v1/explore/x?vql=%5B%7B%22text%22%3A%7B%22op%22%3A%22fts%22%2C%22value%22%3A%22a%00b%22%7D%7D%5D`, { headers: auth });

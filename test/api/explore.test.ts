@@ -233,6 +233,14 @@ describe('explore', () => {
     expect((await explore('anchor_media_id=00000000-0000-0000-0000-000000000000&anchor_type=UPLOAD')).status).toBe(404);
     const noFile = await fetch(`${t.url}/api/v1/dataset/${id}/search-image-similarity`, { method: 'POST', headers: { authorization: `Bearer ${t.admin.token}` }, body: new FormData() });
     expect(noFile.status).toBe(400);
+    // A body that ends inside the file part (no closing boundary) is the client's error.
+    const cutOff = await fetch(`${t.url}/api/v1/dataset/${id}/search-image-similarity`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.admin.token}`, 'content-type': 'multipart/form-data; boundary=BND' },
+      body: '--BND\r\nContent-Disposition: form-data; name="file"; filename="q.jpg"\r\n\r\nnot all of a jpeg',
+    });
+    expect(cutOff.status).toBe(400);
+    expect((await cutOff.json()).detail).toMatch(/^Malformed multipart body/);
   });
 });
 

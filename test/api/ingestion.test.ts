@@ -80,6 +80,23 @@ describe('the four-step upload flow', () => {
     expect((await upload('00000000-0000-0000-0000-000000000000', 1, [['a.jpg', await fixture('scene.jpg')]])).status).toBe(404);
   });
 
+  it('refuses multipart bodies that do not parse with 400, stores nothing of them and keeps serving', async () => {
+    const { id, trans } = await newUpload('malformed');
+    const post = (contentType: string, body: string) =>
+      fetch(`${t.url}/api/v1/ingestion/${id}/data_files/${trans}`, { method: 'POST', headers: { ...auth(), 'content-type': contentType }, body, signal: AbortSignal.timeout(20_000) });
+    const noBoundary = await post('multipart/form-data', 'x');
+    expect(noBoundary.status).toBe(400);
+    expect((await noBoundary.json()).detail).toMatch(/^Malformed multipart body/);
+    // The body ends inside the file: no closing boundary.
+    const cutOff = await post('multipart/form-data; boundary=BND', '--BND\r\nContent-Disposition: form-data; name="files"; filename="a.jpg"\r\n\r\nnot all of a jpeg');
+    expect(cutOff.status).toBe(400);
+    expect((await cutOff.json()).detail).toMatch(/Malformed multipart body/);
+    // Nothing of the cut-off file was kept, not even a partial write.
+    const stored = (await readdir(t.dataDir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile() && join(e.parentPath, e.name).includes(`${id}/uploads/`));
+    expect(stored).toEqual([]);
+    expect((await fetch(`${t.url}/api/v1/health`)).status).toBe(200);
+  });
+
   it('ends in ERROR when nothing uploaded is valid media', async () => {
     const { id, trans } = await newUpload('all broken');
     await upload(id, trans, [['empty.jpg', Buffer.alloc(0)], ['text.jpg', Buffer.from('not an image')]]);

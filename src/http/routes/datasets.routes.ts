@@ -6,6 +6,7 @@ import { createFromBucket, deleteDataset, listDatasetViews, visibleView, listFai
 import { DomainError } from '../../domain/errors.ts';
 import { callerOf } from '../auth.ts';
 import { DatasetIdParams, ok } from '../schemas.ts';
+import { multipartParts } from '../multipart.ts';
 
 /** Text fields of a form, whether sent as multipart, urlencoded or JSON. Files are refused. */
 async function formFields(req: FastifyRequest): Promise<Record<string, string>> {
@@ -14,7 +15,7 @@ async function formFields(req: FastifyRequest): Promise<Record<string, string>> 
     return Object.fromEntries(Object.entries(body).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
   }
   const fields: Record<string, string> = {};
-  for await (const part of req.parts()) {
+  for await (const part of multipartParts(req)) {
     if (part.type === 'file') {
       part.file.resume();
       continue;
@@ -97,7 +98,7 @@ export function datasetRoutes(app: FastifyInstance, ctx: AppContext): void {
         tags: ['datasets'],
         summary: 'Per-item failures (X-Total-Count gives the total)',
         params: DatasetIdParams,
-        querystring: Type.Object({ offset: Type.Optional(Type.Integer({ minimum: 0 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })) }),
+        querystring: Type.Object({ offset: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })) }),
         response: ok(Type.Array(Type.Object({ file_name: Type.String(), original_uri: Type.String(), stage: Type.String(), reason: Type.String() }))),
       },
     },

@@ -11,6 +11,7 @@ import { explore, type ExploreQuery } from '../../app/explore.ts';
 import { createUploadAnchor, parseBoundingBox } from '../../app/similarity-search.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { callerOf } from '../auth.ts';
+import { multipartParts } from '../multipart.ts';
 
 /** A query image is one picture: far below the dataset upload limit. */
 const MAX_QUERY_IMAGE_BYTES = 64 * 1024 * 1024;
@@ -33,7 +34,7 @@ async function queryImage(req: FastifyRequest, tmpDir: string): Promise<{ path: 
   let saved: { path: string; fileName: string } | null = null;
   let boundingBox: string | null = null;
   try {
-    for await (const part of req.parts()) {
+    for await (const part of multipartParts(req)) {
       if (part.type === 'field') {
         if (part.fieldname === 'bounding_box' && typeof part.value === 'string') boundingBox = part.value;
         continue;

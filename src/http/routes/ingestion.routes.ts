@@ -5,6 +5,7 @@ import { createDraft } from '../../app/datasets.ts';
 import { beginUpload, openTransaction, processFiles, storeUpload } from '../../app/ingestion.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { callerOf } from '../auth.ts';
+import { multipartParts } from '../multipart.ts';
 
 const TransParams = Type.Object({ dataset_id: Type.String({ maxLength: 64 }), trans_id: Type.Integer({ minimum: 1 }) });
 
@@ -32,7 +33,7 @@ export function ingestionRoutes(app: FastifyInstance, ctx: AppContext): void {
       let files = 0;
       let bytes = 0;
       const refused: string[] = [];
-      for await (const part of req.parts()) {
+      for await (const part of multipartParts(req)) {
         if (part.type !== 'file') continue;
         if (part.fieldname !== 'files' && part.fieldname !== 'file') {
           part.file.resume();

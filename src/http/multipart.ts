@@ -1,0 +1,60 @@
+import { PassThrough, type Readable } from 'node:stream';
+import type { Multipart } from '@fastify/multipart';
+import type { FastifyRequest } from 'fastify';
+import { DomainError } from '../domain/errors.ts';
+
+/** What the routes read of a part: a text field, or a file's name and bytes. */
+export type Part = { type: 'field'; fieldname: string; value: unknown } | { type: 'file'; fieldname: string; filename: string; file: Readable };
+
+/**
+ * The parts of a multipart request, for routes that read them one by one. A body that does not
+ * parse (a multipart content type without a boundary, a part cut off before its end) is the
+ * client's error, but busboy reports it as a bare Error — thrown by the iterator, or emitted by
+ * a file's stream while it is read — which would answer 500. Here both become 400. Errors that
+ * already say what they are pass unchanged: size limits (fastify's FST_* codes, 413), Strata's
+ * own refusals, and system errors (a disk fault stays a server error).
+ */
+export async function* multipartParts(req: FastifyRequest): AsyncGenerator<Part> {
+  const parts = req.parts();
+  for (;;) {
+    let next: IteratorResult<Multipart>;
+    try {
+      next = await parts.next();
+    } catch (err) {
+      throw asClientError(err);
+    }
+    if (next.done) return;
+    const part = next.value;
+    if (part.type === 'field') {
+      yield { type: 'field', fieldname: part.fieldname, value: part.value };
+      continue;
+    }
+    yield { type: 'file', fieldname: part.fieldname, filename: part.filename, file: relayed(part.file) };
+  }
+}
+
+/**
+ * The file's bytes through a stream of our own, which fails with the mapped error (pipeline()
+ * would pass busboy's on first). When its reader stops early (a refused or oversized file), the
+ * rest of the file is still drained, or busboy would never reach the next part.
+ */
+function relayed(source: Readable): Readable {
+  const file = new PassThrough();
+  source.on('error', (err) => file.destroy(asClientError(err) as Error));
+  // The error may come before the reader has attached (busboy reports a cut-off part while the
+  // route still checks the request): kept in `file.errored` for it, never an uncaught event.
+  file.on('error', () => {});
+  file.on('close', () => {
+    if (source.readableEnded) return;
+    source.unpipe(file);
+    source.resume();
+  });
+  return source.pipe(file);
+}
+
+function asClientError(err: unknown): unknown {
+  if (err instanceof DomainError) return err;
+  const { code, statusCode } = err as { code?: unknown; statusCode?: unknown };
+  if (code !== undefined || statusCode !== undefined) return err;
+  return new DomainError('BAD_REQUEST', `Malformed multipart body: ${err instanceof Error ? err.message : String(err)}`);
+}
