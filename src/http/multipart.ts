@@ -35,15 +35,28 @@ export async function* multipartParts(req: FastifyRequest): AsyncGenerator<Part>
 
 /**
  * The file's bytes through a stream of our own, which fails with the mapped error (pipeline()
- * would pass busboy's on first). When its reader stops early (a refused or oversized file), the
- * rest of the file is still drained, or busboy would never reach the next part.
+ * would pass busboy's on first). A part cut off at the end of the body is not always reported
+ * as an error: when it is not the one being read, busboy emits the error to nobody and the
+ * multipart plugin then destroys the stream, so a source closed before its end counts as cut
+ * off too — otherwise its reader would wait forever. When the reader stops early (a refused or
+ * oversized file), the rest of the file is still drained, or busboy would never reach the next
+ * part.
  */
 function relayed(source: Readable): Readable {
   const file = new PassThrough();
-  source.on('error', (err) => file.destroy(asClientError(err) as Error));
-  // The error may come before the reader has attached (busboy reports a cut-off part while the
-  // route still checks the request): kept in `file.errored` for it, never an uncaught event.
+  // The error may come before the reader attaches: kept in `file.errored` for it, never an
+  // uncaught event.
   file.on('error', () => {});
+  const fail = (err: unknown) => file.destroy(asClientError(err) as Error);
+  const cutOff = () => fail(source.errored ?? new Error('part cut off before its end'));
+  if (source.destroyed && !source.readableEnded) {
+    cutOff();
+    return file;
+  }
+  source.on('error', fail);
+  source.on('close', () => {
+    if (!source.readableEnded) cutOff();
+  });
   file.on('close', () => {
     if (source.readableEnded) return;
     source.unpipe(file);

@@ -91,9 +91,19 @@ describe('the four-step upload flow', () => {
     const cutOff = await post('multipart/form-data; boundary=BND', '--BND\r\nContent-Disposition: form-data; name="files"; filename="a.jpg"\r\n\r\nnot all of a jpeg');
     expect(cutOff.status).toBe(400);
     expect((await cutOff.json()).detail).toMatch(/Malformed multipart body/);
+    // Cut off in a later part, after a whole file, a refused name or another field's file:
+    // answered (not left hanging) with every partial write removed.
+    const part = (field: string, name: string) => `--BND\r\nContent-Disposition: form-data; name="${field}"; filename="${name}"\r\n\r\n`;
+    for (const first of [part('files', 'whole.jpg'), part('files', '../refused.jpg'), part('other', 'skipped.jpg')]) {
+      const later = await post('multipart/form-data; boundary=BND', `${first}abc\r\n${part('files', 'cut.jpg')}def`);
+      expect(later.status, first).toBe(400);
+    }
+    const partial = (await readdir(t.dataDir, { recursive: true })).filter((f) => f.endsWith('.part'));
+    expect(partial).toEqual([]);
     // Nothing of the cut-off file was kept, not even a partial write.
     const stored = (await readdir(t.dataDir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile() && join(e.parentPath, e.name).includes(`${id}/uploads/`));
-    expect(stored).toEqual([]);
+    // Only the one whole file sent before a cut-off part.
+    expect(stored.map((e) => e.name)).toHaveLength(1);
     expect((await fetch(`${t.url}/api/v1/health`)).status).toBe(200);
   });
 
