@@ -34,6 +34,12 @@ export function eventRoutes(app: FastifyInstance, ctx: AppContext): void {
         'x-request-id': req.id,
         'x-accel-buffering': 'no',
       });
+      // A HEAD request gets the headers alone (Node drops the body of a HEAD response, so the
+      // stream would never send anything). Otherwise the headers go out now: with a current
+      // Last-Event-ID there is no first event, and the client would see nothing until the
+      // first keep-alive.
+      if (req.method === 'HEAD') return void res.end();
+      res.flushHeaders();
 
       let lastEtag = '';
       let closed = false;
