@@ -1,4 +1,5 @@
-import { createReadStream } from 'node:fs';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { DomainError } from '../domain/errors.ts';
 import { issueTypes, type IssueType } from '../domain/similarity/issues.ts';
@@ -127,8 +128,17 @@ export async function mediaBytes(ctx: AppContext, user: User, datasetId: string,
   } catch {
     throw new DomainError('NOT_FOUND', 'The media file is no longer available at its source');
   }
-  const stream: Readable = createReadStream(file.path);
-  const done = () => void file.release();
-  stream.once('close', done);
-  return { stream, size: null, contentType: type };
+  // Opened without blocking and checked before any header is sent: the file may have been
+  // replaced since it was indexed, by a folder (a read error once streaming has begun) or a
+  // FIFO (a read that never ends, holding a thread).
+  const handle = await open(file.path, constants.O_RDONLY | constants.O_NONBLOCK).catch(() => null);
+  const info = await handle?.stat();
+  if (!handle || !info?.isFile()) {
+    await handle?.close();
+    await file.release();
+    throw new DomainError('NOT_FOUND', 'The media file is no longer available at its source');
+  }
+  const stream: Readable = handle.createReadStream();
+  stream.once('close', () => void file.release());
+  return { stream, size: info.size, contentType: type };
 }

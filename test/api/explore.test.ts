@@ -1,4 +1,5 @@
-import { copyFile, readFile, readdir } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { copyFile, mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -241,6 +242,23 @@ describe('explore', () => {
     });
     expect(cutOff.status).toBe(400);
     expect((await cutOff.json()).detail).toMatch(/^Malformed multipart body/);
+  });
+});
+
+describe('a source file replaced after indexing', () => {
+  it('answers 404 with the usual body when the original became a folder or a FIFO, and keeps serving', async () => {
+    await rm(join(root, 'logo.png'));
+    await mkdir(join(root, 'logo.png'));
+    await rm(join(root, 'exact-copy.jpg'));
+    execFileSync('mkfifo', [join(root, 'exact-copy.jpg')]);
+    for (const name of ['logo.png', 'exact-copy.jpg']) {
+      const res = await fetch(`${t.url}/api/v1/dataset/${id}/media/${byName(name).media_id}/image`, { headers: { authorization: `Bearer ${t.admin.token}` }, signal: AbortSignal.timeout(10_000) });
+      expect(res.status, name).toBe(404);
+      expect(await res.json(), name).toMatchObject({ detail: 'The media file is no longer available at its source' });
+    }
+    const intact = await fetch(`${t.url}/api/v1/dataset/${id}/media/${byName(names[2]!).media_id}/image`, { headers: { authorization: `Bearer ${t.admin.token}` } });
+    expect(intact.status).toBe(200);
+    expect(Number(intact.headers.get('content-length'))).toBe((await readFile(join(root, names[2]!))).length);
   });
 });
 
