@@ -55,9 +55,19 @@ export async function beginUpload(ctx: AppContext, user: User, datasetId: string
 export async function storeUpload(ctx: AppContext, dataset: Dataset, transId: number, fileName: string, data: Readable): Promise<number> {
   const name = checkUploadName(fileName);
   const key = `datasets/${dataset.id}/uploads/${transId}/${randomUUID()}`;
-  const size = await ctx.blobs.put(key, data, { maxBytes: ctx.config.maxUploadFileBytes });
-  await ctx.store.uploads.add({ datasetId: dataset.id, transId, fileName: name, blobKey: key, sizeBytes: size });
-  return size;
+  try {
+    const size = await ctx.blobs.put(key, data, { maxBytes: ctx.config.maxUploadFileBytes });
+    await ctx.store.uploads.add({ datasetId: dataset.id, transId, fileName: name, blobKey: key, sizeBytes: size });
+    return size;
+  } catch (err) {
+    // Deleted while the file streamed in: its folder and rows are gone, which is the answer;
+    // whatever this write put back is removed with them.
+    if (!(err instanceof DomainError) && (await ctx.store.datasets.get(dataset.id)) === null) {
+      await ctx.blobs.deletePrefix(`datasets/${dataset.id}/`);
+      throw new DomainError('NOT_FOUND', 'The dataset was deleted during the upload');
+    }
+    throw err;
+  }
 }
 
 export async function processFiles(ctx: AppContext, user: User, datasetId: string, transId: number): Promise<void> {

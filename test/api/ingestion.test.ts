@@ -1,4 +1,5 @@
 import { readFile, readdir } from 'node:fs/promises';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, waitForDatasetStatus } from '../helpers/client.ts';
@@ -105,6 +106,29 @@ describe('the four-step upload flow', () => {
     // Only the one whole file sent before a cut-off part.
     expect(stored.map((e) => e.name)).toHaveLength(1);
     expect((await fetch(`${t.url}/api/v1/health`)).status).toBe(200);
+  });
+
+  it('answers an upload whose dataset is deleted meanwhile with 404 and leaves none of its files', async () => {
+    const { id, trans } = await newUpload('deleted meanwhile');
+    const url = new URL(`${t.url}/api/v1/ingestion/${id}/data_files/${trans}`);
+    const answered = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(url, { method: 'POST', headers: { ...auth(), 'content-type': 'multipart/form-data; boundary=BND', 'transfer-encoding': 'chunked' } }, (res) => {
+        let body = '';
+        res.on('data', (chunk) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      });
+      req.on('error', reject);
+      req.write('--BND\r\nContent-Disposition: form-data; name="files"; filename="a.jpg"\r\n\r\nfirst bytes');
+      // The rest of the file comes after the dataset is gone.
+      setTimeout(() => req.end(' last bytes\r\n--BND--\r\n'), 700);
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await fetch(`${t.url}/api/v1/dataset/${id}`, { method: 'DELETE', headers: auth() })).status).toBe(200);
+    const res = await answered;
+    expect(res.status, res.body).toBe(404);
+    expect(JSON.parse(res.body).detail).toBe('The dataset was deleted during the upload');
+    const left = (await readdir(t.dataDir, { recursive: true })).filter((f) => f.includes(id));
+    expect(left).toEqual([]);
   });
 
   it('ends in ERROR when nothing uploaded is valid media', async () => {
