@@ -55,19 +55,32 @@ export async function beginUpload(ctx: AppContext, user: User, datasetId: string
 export async function storeUpload(ctx: AppContext, dataset: Dataset, transId: number, fileName: string, data: Readable): Promise<number> {
   const name = checkUploadName(fileName);
   const key = `datasets/${dataset.id}/uploads/${transId}/${randomUUID()}`;
+  let size: number;
+  let added: boolean;
   try {
-    const size = await ctx.blobs.put(key, data, { maxBytes: ctx.config.maxUploadFileBytes });
-    await ctx.store.uploads.add({ datasetId: dataset.id, transId, fileName: name, blobKey: key, sizeBytes: size });
-    return size;
+    size = await ctx.blobs.put(key, data, { maxBytes: ctx.config.maxUploadFileBytes });
+    added = await ctx.store.uploads.add({ datasetId: dataset.id, transId, fileName: name, blobKey: key, sizeBytes: size });
   } catch (err) {
-    // Deleted while the file streamed in: its folder and rows are gone, which is the answer;
-    // whatever this write put back is removed with them.
-    if (!(err instanceof DomainError) && (await ctx.store.datasets.get(dataset.id)) === null) {
-      await ctx.blobs.deletePrefix(`datasets/${dataset.id}/`);
-      throw new DomainError('NOT_FOUND', 'The dataset was deleted during the upload');
-    }
+    if (err instanceof DomainError) throw err;
+    await refuseIfDeleted(ctx, dataset);
     throw err;
   }
+  if (!added) {
+    await refuseIfDeleted(ctx, dataset);
+    await ctx.blobs.deletePrefix(key);
+    throw new DomainError('CONFLICT', `Upload transaction ${transId} was submitted for processing while "${name}" was uploading; it was not added (upload it in a new transaction)`);
+  }
+  return size;
+}
+
+/**
+ * A dataset deleted while a file streamed in: its folder and rows are gone, which is the
+ * answer; whatever the write put back is removed with them.
+ */
+async function refuseIfDeleted(ctx: AppContext, dataset: Dataset): Promise<void> {
+  if ((await ctx.store.datasets.get(dataset.id)) !== null) return;
+  await ctx.blobs.deletePrefix(`datasets/${dataset.id}/`);
+  throw new DomainError('NOT_FOUND', 'The dataset was deleted during the upload');
 }
 
 export async function processFiles(ctx: AppContext, user: User, datasetId: string, transId: number): Promise<void> {

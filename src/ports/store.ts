@@ -103,7 +103,11 @@ export interface UploadsRepo {
   openTransaction(datasetId: string): Promise<number>;
   getTransaction(datasetId: string, transId: number): Promise<{ id: number; state: 'open' | 'submitted' } | null>;
   submitTransaction(datasetId: string, transId: number): Promise<void>;
-  add(input: { datasetId: string; transId: number; fileName: string; blobKey: string; sizeBytes: number }): Promise<void>;
+  /**
+   * Records an uploaded file, only while its transaction is open; false when it was submitted
+   * meanwhile (its processing may already have listed the files, so this one would be skipped).
+   */
+  add(input: { datasetId: string; transId: number; fileName: string; blobKey: string; sizeBytes: number }): Promise<boolean>;
   /** Uploads of a transaction in upload order, `limit` at a time after `afterId`. */
   page(datasetId: string, transId: number, afterId: number, limit: number): Promise<Array<{ id: number; fileName: string; blobKey: string; sizeBytes: number }>>;
 }

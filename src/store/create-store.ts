@@ -43,7 +43,7 @@ async function storeOver(db: Kysely<DB>, dialect: DialectHelpers): Promise<Store
     users: usersRepo(db),
     datasets: datasetsRepo(db, feed.emit),
     tasks: tasksRepo(db, feed.emit),
-    uploads: uploadsRepo(db),
+    uploads: uploadsRepo(db, dialect),
     items: itemsRepo(db, dialect, feed.emit),
     jobs: jobsRepo(db, dialect),
     similarity: similarityRepo(db, dialect),

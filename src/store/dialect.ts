@@ -22,6 +22,8 @@ export interface DialectHelpers {
   readonly maxParams: number;
   /** Lets concurrent claimers pass over rows another transaction is claiming instead of waiting. */
   readonly skipLocked: RawBuilder<unknown>;
+  /** Holds the rows a statement reads until its transaction ends, against concurrent updates. */
+  readonly forShare: RawBuilder<unknown>;
   /**
    * Called first in every claim transaction. The serial-key rule reads rows other claimers may
    * be changing; claims must therefore see each other's commits, one after the other.
@@ -42,6 +44,8 @@ export const sqliteHelpers: DialectHelpers = {
   blob: 'blob',
   maxParams: 32_766,
   skipLocked: sql``,
+  // One writer at a time: a statement's reads cannot change under it.
+  forShare: sql``,
   // SQLite runs one writer at a time across processes, and the claim is a single statement.
   serializeClaims: async () => {},
   // Kysely takes no lock on SQLite and runs each migration outside a transaction (it assumes
@@ -72,6 +76,7 @@ export const pgHelpers: DialectHelpers = {
   blob: 'bytea',
   maxParams: 65_535,
   skipLocked: sql`for update skip locked`,
+  forShare: sql`for share`,
   // Under READ COMMITTED each statement sees only what committed before it began. Without the
   // lock, two claimers whose statements overlap could each see "no active job for key k" and
   // take two different jobs of k (e.g. when their clocks disagree about which is ready). The

@@ -31,6 +31,21 @@ async function upload(id: string, trans: number, files: Array<[string, Buffer]>)
 
 const fixture = (name: string) => readFile(join(fixturesDir, name));
 
+/** An upload of one file whose last bytes come `delayMs` after the first, and its answer. */
+function streamedUpload(id: string, trans: number, delayMs: number): Promise<{ status: number; body: string }> {
+  const url = new URL(`${t.url}/api/v1/ingestion/${id}/data_files/${trans}`);
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers: { ...auth(), 'content-type': 'multipart/form-data; boundary=BND', 'transfer-encoding': 'chunked' } }, (res) => {
+      let body = '';
+      res.on('data', (chunk) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+    });
+    req.on('error', reject);
+    req.write('--BND\r\nContent-Disposition: form-data; name="files"; filename="a.jpg"\r\n\r\nfirst bytes');
+    setTimeout(() => req.end(' last bytes\r\n--BND--\r\n'), delayMs);
+  });
+}
+
 describe('the four-step upload flow', () => {
   it('takes files in several calls and indexes them', async () => {
     const { id, trans } = await newUpload('uploaded');
@@ -110,18 +125,7 @@ describe('the four-step upload flow', () => {
 
   it('answers an upload whose dataset is deleted meanwhile with 404 and leaves none of its files', async () => {
     const { id, trans } = await newUpload('deleted meanwhile');
-    const url = new URL(`${t.url}/api/v1/ingestion/${id}/data_files/${trans}`);
-    const answered = new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request(url, { method: 'POST', headers: { ...auth(), 'content-type': 'multipart/form-data; boundary=BND', 'transfer-encoding': 'chunked' } }, (res) => {
-        let body = '';
-        res.on('data', (chunk) => (body += chunk));
-        res.on('end', () => resolve({ status: res.statusCode!, body }));
-      });
-      req.on('error', reject);
-      req.write('--BND\r\nContent-Disposition: form-data; name="files"; filename="a.jpg"\r\n\r\nfirst bytes');
-      // The rest of the file comes after the dataset is gone.
-      setTimeout(() => req.end(' last bytes\r\n--BND--\r\n'), 700);
-    });
+    const answered = streamedUpload(id, trans, 700);
     await new Promise((r) => setTimeout(r, 300));
     expect((await fetch(`${t.url}/api/v1/dataset/${id}`, { method: 'DELETE', headers: auth() })).status).toBe(200);
     const res = await answered;
@@ -129,6 +133,19 @@ describe('the four-step upload flow', () => {
     expect(JSON.parse(res.body).detail).toBe('The dataset was deleted during the upload');
     const left = (await readdir(t.dataDir, { recursive: true })).filter((f) => f.includes(id));
     expect(left).toEqual([]);
+  });
+
+  it('refuses with 409 a file still uploading when its transaction is submitted, and keeps none of it', async () => {
+    const { id, trans } = await newUpload('submitted meanwhile');
+    expect((await upload(id, trans, [['first.jpg', await fixture('scene.jpg')]])).status).toBe(202);
+    const answered = streamedUpload(id, trans, 700);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await fetch(`${t.url}/api/v1/ingestion/${id}/process_files/${trans}`, { method: 'POST', headers: auth() })).status).toBe(202);
+    const res = await answered;
+    expect(res.status, res.body).toBe(409);
+    expect(JSON.parse(res.body).detail).toMatch(/was submitted for processing while "a.jpg" was uploading/);
+    const uploads = (await readdir(t.dataDir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile() && join(e.parentPath, e.name).includes(`${id}/uploads/`));
+    expect(uploads).toHaveLength(1);
   });
 
   it('ends in ERROR when nothing uploaded is valid media', async () => {

@@ -272,7 +272,7 @@ describe.each(backends)('Store contract: $name', (backend) => {
     const trans = await store.uploads.openTransaction(ds.id);
     expect(await store.uploads.getTransaction(ds.id, trans)).toEqual({ id: trans, state: 'open' });
     expect(await store.uploads.getTransaction(randomUUID(), trans)).toBeNull();
-    for (let i = 0; i < 5; i++) await store.uploads.add({ datasetId: ds.id, transId: trans, fileName: `f${i}.jpg`, blobKey: `b${i}`, sizeBytes: 5_000_000_000 + i });
+    for (let i = 0; i < 5; i++) expect(await store.uploads.add({ datasetId: ds.id, transId: trans, fileName: `f${i}.jpg`, blobKey: `b${i}`, sizeBytes: 5_000_000_000 + i })).toBe(true);
     const first = await store.uploads.page(ds.id, trans, 0, 2);
     expect(first.map((u) => u.fileName)).toEqual(['f0.jpg', 'f1.jpg']);
     expect(first[0]).toMatchObject({ blobKey: 'b0', sizeBytes: 5_000_000_000 });
@@ -280,6 +280,10 @@ describe.each(backends)('Store contract: $name', (backend) => {
     expect(rest.map((u) => u.fileName)).toEqual(['f2.jpg', 'f3.jpg', 'f4.jpg']);
     await store.uploads.submitTransaction(ds.id, trans);
     expect(await store.uploads.getTransaction(ds.id, trans)).toEqual({ id: trans, state: 'submitted' });
+    // A file that arrives after the submit is not recorded: its processing may have started.
+    expect(await store.uploads.add({ datasetId: ds.id, transId: trans, fileName: 'late.jpg', blobKey: 'late', sizeBytes: 1 })).toBe(false);
+    expect(await store.uploads.add({ datasetId: ds.id, transId: trans + 1000, fileName: 'nowhere.jpg', blobKey: 'n', sizeBytes: 1 })).toBe(false);
+    expect((await store.uploads.page(ds.id, trans, 0, 10)).map((u) => u.fileName)).toEqual(['f0.jpg', 'f1.jpg', 'f2.jpg', 'f3.jpg', 'f4.jpg']);
     expect(await store.uploads.openTransaction(ds.id)).not.toBe(trans);
   });
 

@@ -1,9 +1,10 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { isoMicros } from '../../lib/time.ts';
 import type { UploadsRepo } from '../../ports/store.ts';
+import type { DialectHelpers } from '../dialect.ts';
 import type { DB } from '../schema.ts';
 
-export function uploadsRepo(db: Kysely<DB>): UploadsRepo {
+export function uploadsRepo(db: Kysely<DB>, d: DialectHelpers): UploadsRepo {
   return {
     async openTransaction(datasetId) {
       const r = await db
@@ -29,17 +30,13 @@ export function uploadsRepo(db: Kysely<DB>): UploadsRepo {
     },
 
     async add(input) {
-      await db
-        .insertInto('uploads')
-        .values({
-          dataset_id: input.datasetId,
-          trans_id: input.transId,
-          file_name: input.fileName,
-          blob_key: input.blobKey,
-          size_bytes: input.sizeBytes,
-          created_at: isoMicros(),
-        })
-        .execute();
+      // The transaction's state is checked in the insert itself, holding its row: a submit
+      // either comes first (nothing is inserted) or waits until this file is recorded.
+      const res = await sql`insert into uploads (dataset_id, trans_id, file_name, blob_key, size_bytes, created_at)
+        select ${input.datasetId}, ${input.transId}, ${input.fileName}, ${input.blobKey}, ${input.sizeBytes}, ${isoMicros()}
+        where exists (select 1 from upload_transactions
+                      where dataset_id = ${input.datasetId} and id = ${input.transId} and state = 'open' ${d.forShare})`.execute(db);
+      return Number(res.numAffectedRows ?? 0) > 0;
     },
 
     async page(datasetId, transId, afterId, limit) {
