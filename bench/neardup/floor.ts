@@ -19,7 +19,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
-import { analyzeImageFile, copyDescriptorOf } from '../../src/media/analyze-image.ts';
+import { analyzeImageFile, copyDescriptorOf, embedInputOf } from '../../src/media/analyze-image.ts';
 import { decodeImage } from '../../src/media/image-decode.ts';
 import { qualityMetrics, toGray } from '../../src/media/image-metrics.ts';
 import { createMobileNetEmbedder } from '../../src/ml/mobilenet-embedder.ts';
@@ -50,8 +50,7 @@ export async function analysisCost(files: readonly string[]): Promise<AnalysisCo
       const gray = toGray(pixels.data, pixels.width, pixels.height, pixels.channels);
       if (quality) qualityMetrics(gray);
       copyDescriptorOf(gray);
-      const raw = { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels } };
-      await embed(await sharp(pixels.data, raw).flatten({ background: '#ffffff' }).resize(size, size, { fit: 'fill' }).removeAlpha().raw().toBuffer());
+      await embed(await embedInputOf(pixels, size));
     };
     const analysis = async (file: string) => {
       const a = await analyzeImageFile(file, { maxPixels, thumbnailSize: 256, embedInputSize: size });

@@ -55,22 +55,15 @@ export async function beginUpload(ctx: AppContext, user: User, datasetId: string
 export async function storeUpload(ctx: AppContext, dataset: Dataset, transId: number, fileName: string, data: Readable): Promise<number> {
   const name = checkUploadName(fileName);
   const key = `datasets/${dataset.id}/uploads/${transId}/${randomUUID()}`;
-  let size: number;
-  let added: boolean;
   try {
-    size = await ctx.blobs.put(key, data, { maxBytes: ctx.config.maxUploadFileBytes });
-    added = await ctx.store.uploads.add({ datasetId: dataset.id, transId, fileName: name, blobKey: key, sizeBytes: size });
+    const size = await ctx.blobs.put(key, data, { maxBytes: ctx.config.maxUploadFileBytes });
+    if (await ctx.store.uploads.add({ datasetId: dataset.id, transId, fileName: name, blobKey: key, sizeBytes: size })) return size;
+    await ctx.blobs.deletePrefix(key);
+    throw new DomainError('CONFLICT', `Upload transaction ${transId} was submitted for processing while "${name}" was uploading; it was not added (upload it in a new transaction)`);
   } catch (err) {
-    if (err instanceof DomainError) throw err;
     await refuseIfDeleted(ctx, dataset);
     throw err;
   }
-  if (!added) {
-    await refuseIfDeleted(ctx, dataset);
-    await ctx.blobs.deletePrefix(key);
-    throw new DomainError('CONFLICT', `Upload transaction ${transId} was submitted for processing while "${name}" was uploading; it was not added (upload it in a new transaction)`);
-  }
-  return size;
 }
 
 /**

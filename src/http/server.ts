@@ -41,7 +41,10 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   });
   app.addHook('preHandler', async (req) => {
     const where = nonFiniteNumber({ querystring: req.query, params: req.params });
-    if (where) throw Object.assign(new Error('must be a finite number'), { validation: [{ keyword: 'type', instancePath: `/${where.key}`, message: 'must be a finite number', params: {} }], validationContext: where.part });
+    if (!where) return;
+    // Shaped as the schema error Ajv should have raised, so it answers like every other one.
+    const message = 'must be a finite number';
+    throw Object.assign(new Error(message), { validation: [{ keyword: 'type', instancePath: `/${where.key}`, message, params: {} }], validationContext: where.part });
   });
 
   await app.register(cookie);
@@ -85,6 +88,12 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
 }
 
 /** Whether a parsed JSON or form body holds a NUL character in any string, key or value. */
+function hasNul(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (value === null || typeof value !== 'object' || depth > 32) return false;
+  return Object.entries(value).some(([k, v]) => k.includes('\u0000') || hasNul(v, depth + 1));
+}
+
 /**
  * Ajv turns the query strings "Infinity" and "1e309" into Infinity, and then skips the
  * integer, minimum and maximum checks, which it only runs on finite numbers: a page size of
@@ -100,10 +109,4 @@ function nonFiniteNumber(parts: Record<string, unknown>): { part: string; key: s
     }
   }
   return null;
-}
-
-function hasNul(value: unknown, depth = 0): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (value === null || typeof value !== 'object' || depth > 32) return false;
-  return Object.entries(value).some(([k, v]) => k.includes('\u0000') || hasNul(v, depth + 1));
 }

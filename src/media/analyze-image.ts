@@ -149,7 +149,7 @@ function decodeFile(path: string, contents: Buffer | null, opts: ImageAnalysisOp
 }
 
 /** The image stretched to size × size RGB (the models' `fit: 'fill'`), alpha flattened onto white. */
-function embedInputOf(pixels: DecodedImage['pixels'], size: number): Promise<Buffer> {
+export function embedInputOf(pixels: DecodedImage['pixels'], size: number): Promise<Buffer> {
   return sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels } })
     .flatten({ background: '#ffffff' })
     .resize(size, size, { fit: 'fill' })
