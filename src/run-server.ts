@@ -1,4 +1,5 @@
 import { ensureAdmin } from './app/accounts.ts';
+import { resumeDeletions } from './app/datasets.ts';
 import type { AppContext } from './app/context.ts';
 import type { Config } from './config/config.ts';
 import { createContainer } from './container.ts';
@@ -38,6 +39,10 @@ export async function runServer(config: Config): Promise<RunningServer> {
   if (config.adminEmail !== null && config.adminPassword !== null && config.role !== 'worker') {
     await ensureAdmin(ctx.accounts, config.adminEmail, config.adminPassword);
   }
+  // Every role finishes interrupted deletes: an API process killed mid-delete has no worker
+  // to rely on, and a second process finishing the same delete does no harm.
+  const deletions = await resumeDeletions(ctx);
+  if (deletions > 0) ctx.logger.info({ datasets: deletions }, 'finished interrupted dataset deletes');
   if (config.role !== 'api') registerWorkers(ctx);
   await ctx.queue.start();
   if (config.role !== 'api') {

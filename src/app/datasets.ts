@@ -76,8 +76,25 @@ export async function deleteDataset(ctx: AppContext, user: User, id: string): Pr
   if (task && (task.status === 'RUNNING' || task.status === 'INITIALIZING')) {
     throw new DomainError('CONFLICT', `Dataset cannot be deleted while ${task.operation === 'CREATE' ? 'DATASET_CREATION' : task.operation} task is running`);
   }
-  await ctx.store.datasets.delete(id);
+  if (!(await ctx.store.datasets.markDeleting(id))) throw new DomainError('CONFLICT', 'The dataset changed state meanwhile; try again');
+  await purgeDataset(ctx, id);
+}
+
+/**
+ * The rest of a delete, once the dataset is marked: its blobs (uploads, thumbnails, frames,
+ * vector index: all under one prefix), then its rows. The rows go last, so a process killed
+ * in between leaves the mark, and resumeDeletions finishes the job at the next start.
+ */
+async function purgeDataset(ctx: AppContext, id: string): Promise<void> {
   await ctx.blobs.deletePrefix(`datasets/${id}`);
+  await ctx.store.datasets.delete(id);
+}
+
+/** At start: finishes the deletes a crash interrupted. Returns how many there were. */
+export async function resumeDeletions(ctx: AppContext): Promise<number> {
+  const ids = await ctx.store.datasets.listDeleting();
+  for (const id of ids) await purgeDataset(ctx, id);
+  return ids.length;
 }
 
 export async function listFailures(ctx: AppContext, user: User, id: string, page: { offset: number; limit: number }): Promise<{ errors: ItemFailure[]; total: number }> {

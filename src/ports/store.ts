@@ -62,6 +62,14 @@ export interface DatasetsRepo {
   update(id: string, patch: DatasetPatch): Promise<void>;
   /** Current revision of each dataset (for change notification across processes). */
   revisions(ids: readonly string[]): Promise<Map<string, number>>;
+  /**
+   * First step of a delete: from now on the dataset is gone for every reader (get, listings,
+   * uploads, new operations). False when it is already being deleted or an operation runs.
+   */
+  markDeleting(id: string): Promise<boolean>;
+  /** Datasets whose delete has not finished (after a crash, the next start finishes them). */
+  listDeleting(): Promise<string[]>;
+  /** Removes the dataset's rows; the last step of a delete. */
   delete(id: string): Promise<void>;
 }
 

@@ -4,6 +4,7 @@ import * as initial from './migrations/0001-initial.ts';
 import * as jobSingletonUnique from './migrations/0002-job-singleton-unique.ts';
 import * as similarity from './migrations/0003-similarity.ts';
 import * as jobClaimIndexes from './migrations/0004-job-claim-indexes.ts';
+import * as datasetDeleting from './migrations/0005-dataset-deleting.ts';
 
 /** Migrations in order; a migration's name never changes once released. */
 const migrations: Record<string, { up(db: Kysely<any>, d: DialectHelpers): Promise<void> }> = {
@@ -11,6 +12,7 @@ const migrations: Record<string, { up(db: Kysely<any>, d: DialectHelpers): Promi
   '0002-job-singleton-unique': jobSingletonUnique,
   '0003-similarity': similarity,
   '0004-job-claim-indexes': jobClaimIndexes,
+  '0005-dataset-deleting': datasetDeleting,
 };
 
 export async function migrateToLatest(db: Kysely<any>, dialect: DialectHelpers): Promise<void> {

@@ -64,6 +64,8 @@ export interface DatasetsTable {
   revision: number;
   upload_open: number;
   last_task_id: string | null;
+  /** 1 from the start of a delete until its rows go: the dataset is gone for every reader. */
+  deleting: number;
 }
 
 export interface DatasetSharesTable {

@@ -219,6 +219,26 @@ describe.each(backends)('Store contract: $name', (backend) => {
       expect(await store.datasets.isSharedWith(t.ds.id, viewer.id)).toBe(false);
       expect(await store.users.findById(viewer.id)).not.toBeNull();
     });
+
+    it('marks a dataset for deletion: gone for readers, uploads and new operations; listed until its rows go', async () => {
+      const ds = await newDataset();
+      const trans = await store.uploads.openTransaction(ds.id);
+      const marks = await Promise.all([store, other, store].map((s) => s.datasets.markDeleting(ds.id)));
+      expect(marks.filter(Boolean)).toHaveLength(1);
+      expect(await store.datasets.get(ds.id)).toBeNull();
+      expect((await store.datasets.listVisible({ id: ds.ownerId, role: 'admin' }, 'date')).some((d) => d.id === ds.id)).toBe(false);
+      expect(await store.uploads.add({ datasetId: ds.id, transId: trans, fileName: 'a.jpg', blobKey: 'k', sizeBytes: 1 })).toBe(false);
+      await rejectsWith(store.tasks.start({ datasetId: ds.id, operation: 'CREATE', stage: 'discover', createdBy: ds.ownerId }, { from: 'DRAFT', to: 'INDEXING' }), 'CONFLICT');
+      expect(await store.datasets.listDeleting()).toContain(ds.id);
+      await store.datasets.delete(ds.id);
+      expect(await store.datasets.listDeleting()).not.toContain(ds.id);
+    });
+
+    it('refuses to mark a dataset while an operation runs on it', async () => {
+      const t = await newTask();
+      expect(await store.datasets.markDeleting(t.ds.id)).toBe(false);
+      expect(await store.datasets.get(t.ds.id)).not.toBeNull();
+    });
   });
 
   describe('tasks', () => {

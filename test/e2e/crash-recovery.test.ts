@@ -1,11 +1,11 @@
-import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteStore } from '../../src/store/create-store.ts';
 import { createDatasetFrom, credentialsFor, getJson, waitForDatasetStatus, waitUntilIndexing, type Credentials } from '../helpers/client.ts';
 import { tempDir } from '../helpers/folders.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
-import { photosDir } from '../helpers/test-media.ts';
+import { copySmallPhotos } from '../helpers/test-media.ts';
 
 /**
  * kill -9 in the middle of indexing a real folder, then a restart on the same data directory:
@@ -28,22 +28,9 @@ beforeAll(async () => {
   root = await tempDir('strata-crash-');
   folder = join(root, 'import', 'photos');
   dataDir = join(root, 'data');
-  await mkdir(folder, { recursive: true });
-  const source = await photosDir();
-  const candidates: string[] = [];
-  for (const name of (await readdir(source)).sort()) {
-    if ((await stat(join(source, name))).size <= MAX_PHOTO_BYTES) candidates.push(name);
-  }
-  photoNames = [];
-  // Enough distinct photos on any machine that has the test media; if not, copies under other names.
-  for (let i = 0; photoNames.length < PHOTOS; i++) {
-    const original = candidates[i % candidates.length]!;
-    const name = i < candidates.length ? original : `copy${Math.floor(i / candidates.length)}-${original}`;
-    await copyFile(join(source, original), join(folder, name));
-    photoNames.push(name);
-  }
-  const jpeg = candidates.find((n) => n.endsWith('.jpg') && !n.includes('Logo'))!;
-  const bytes = await readFile(join(source, jpeg));
+  photoNames = await copySmallPhotos(folder, PHOTOS, MAX_PHOTO_BYTES);
+  const jpeg = photoNames.find((n) => n.endsWith('.jpg') && !n.includes('Logo'))!;
+  const bytes = await readFile(join(folder, jpeg));
   await writeFile(join(folder, 'truncated.jpg'), bytes.subarray(0, Math.floor(bytes.length / 2)));
   await writeFile(join(folder, 'empty.png'), Buffer.alloc(0));
 }, 600_000);

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -43,4 +44,25 @@ async function ensureTestMedia(): Promise<string> {
     throw new Error(`${script} finished without completing ${cacheDir}`);
   }
   return cacheDir;
+}
+
+/**
+ * Copies `count` real photos of at most `maxBytes` each into `dir` (created), in name order;
+ * when there are fewer, copies again under other names. Returns the file names.
+ */
+export async function copySmallPhotos(dir: string, count: number, maxBytes: number): Promise<string[]> {
+  const source = await photosDir();
+  const candidates: string[] = [];
+  for (const name of (await readdir(source)).sort()) {
+    if ((await stat(join(source, name))).size <= maxBytes) candidates.push(name);
+  }
+  await mkdir(dir, { recursive: true });
+  const names: string[] = [];
+  for (let i = 0; names.length < count; i++) {
+    const original = candidates[i % candidates.length]!;
+    const name = i < candidates.length ? original : `copy${Math.floor(i / candidates.length)}-${original}`;
+    await copyFile(join(source, original), join(dir, name));
+    names.push(name);
+  }
+  return names;
 }

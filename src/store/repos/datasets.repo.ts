@@ -32,8 +32,14 @@ function toDataset(r: Row): Dataset {
 }
 
 export function datasetsRepo(db: Kysely<DB>, changed: (datasetId: string) => void): DatasetsRepo {
+  // A dataset being deleted is gone for every reader: only the delete itself still sees it.
   const withOwner = () =>
-    db.selectFrom('datasets').innerJoin('users', 'users.id', 'datasets.owner_id').selectAll('datasets').select('users.email as owner_email');
+    db
+      .selectFrom('datasets')
+      .innerJoin('users', 'users.id', 'datasets.owner_id')
+      .selectAll('datasets')
+      .select('users.email as owner_email')
+      .where('datasets.deleting', '=', 0);
 
   return {
     async create(input) {
@@ -58,6 +64,7 @@ export function datasetsRepo(db: Kysely<DB>, changed: (datasetId: string) => voi
           revision: 1,
           upload_open: 0,
           last_task_id: null,
+          deleting: 0,
         })
         .execute();
       const created = await this.get(id);
@@ -115,6 +122,24 @@ export function datasetsRepo(db: Kysely<DB>, changed: (datasetId: string) => voi
       if (ids.length === 0) return new Map();
       const rows = await db.selectFrom('datasets').select(['id', 'revision']).where('id', 'in', [...ids]).execute();
       return new Map(rows.map((r) => [r.id, Number(r.revision)]));
+    },
+
+    async markDeleting(id) {
+      const res = await db
+        .updateTable('datasets')
+        .set({ deleting: 1, revision: sql`revision + 1` })
+        .where('id', '=', id)
+        .where('deleting', '=', 0)
+        .where(({ not, exists, selectFrom }) =>
+          not(exists(selectFrom('tasks').select('tasks.id').whereRef('tasks.dataset_id', '=', 'datasets.id').where('tasks.status', 'in', ['INITIALIZING', 'RUNNING']))),
+        )
+        .executeTakeFirst();
+      changed(id);
+      return Number(res.numUpdatedRows) > 0;
+    },
+
+    async listDeleting() {
+      return (await db.selectFrom('datasets').select('id').where('deleting', '=', 1).execute()).map((r) => r.id);
     },
 
     async delete(id) {

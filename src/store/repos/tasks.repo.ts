@@ -66,6 +66,7 @@ export function tasksRepo(db: Kysely<DB>, changed: (datasetId: string) => void):
           .set({ status: transition.to, last_task_id: row.id, upload_open: 0, fatal_error_msg: null, revision: sql`revision + 1` })
           .where('id', '=', input.datasetId)
           .where('status', '=', transition.from)
+          .where('deleting', '=', 0)
           .executeTakeFirst();
         if (Number(res.numUpdatedRows) === 0) {
           throw new DomainError('CONFLICT', 'The dataset changed state meanwhile; try again');

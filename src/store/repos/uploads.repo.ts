@@ -30,12 +30,13 @@ export function uploadsRepo(db: Kysely<DB>, d: DialectHelpers): UploadsRepo {
     },
 
     async add(input) {
-      // The transaction's state is checked in the insert itself, holding its row: a submit
-      // either comes first (nothing is inserted) or waits until this file is recorded.
+      // The transaction's state and the dataset's delete mark are checked in the insert itself,
+      // holding their rows: a submit or a delete either comes first (nothing is inserted) or
+      // waits until this file is recorded (and a delete then removes it).
       const res = await sql`insert into uploads (dataset_id, trans_id, file_name, blob_key, size_bytes, created_at)
         select ${input.datasetId}, ${input.transId}, ${input.fileName}, ${input.blobKey}, ${input.sizeBytes}, ${isoMicros()}
-        where exists (select 1 from upload_transactions
-                      where dataset_id = ${input.datasetId} and id = ${input.transId} and state = 'open' ${d.forShare})`.execute(db);
+        where exists (select 1 from upload_transactions t join datasets ds on ds.id = t.dataset_id
+                      where t.dataset_id = ${input.datasetId} and t.id = ${input.transId} and t.state = 'open' and ds.deleting = 0 ${d.forShare})`.execute(db);
       return Number(res.numAffectedRows ?? 0) > 0;
     },
 
