@@ -15,7 +15,7 @@
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { decodeImage } from '../src/media/image-decode.ts';
-import { laplacianVariance, toGray } from '../src/media/image-metrics.ts';
+import { laplacianStats, toGray } from '../src/media/image-metrics.ts';
 import { fmt, machineLine, photoFiles, table } from './lib.ts';
 
 const shares = [0.001, 0.002, 0.004];
@@ -38,7 +38,7 @@ for (const file of files) {
   for (const [strength, contents] of versions.entries()) {
     for (const [s, size] of sizes.entries()) {
       const { pixels } = await decodeImage(file, { maxPixels: 200_000_000, workingSize: size, contents });
-      variance[strength]![s]!.push(laplacianVariance(toGray(pixels.data, pixels.width, pixels.height, pixels.channels)));
+      variance[strength]![s]!.push(laplacianStats(toGray(pixels.data, pixels.width, pixels.height, pixels.channels)).variance);
     }
   }
 }

@@ -19,7 +19,7 @@ function issuesOf(r: MediaRecord): Array<Record<string, unknown>> {
   const reasons: Record<IssueType, Record<string, unknown>> = {
     duplicates: { max_similarity: round(s.maxSimilarity), duplicate_group_id: s.dupGroup, duplicate_threshold: 0.96 },
     outliers: { mean_neighbour_distance: round(s.outlierScore), nearest_neighbour_cosine: round(s.nnCosine) },
-    blur: { blur_score: q?.blur ?? null, laplacian_variance: q ? round(q.blurVariance) : null },
+    blur: { blur_score: q?.blur ?? null, sharpness: q?.sharpness == null ? null : round(q.sharpness), laplacian_variance: q ? round(q.blurVariance) : null },
     dark: { dark_score: q?.dark ?? null, mean_brightness: q ? round(q.brightnessMean) : null, dark_fraction: q ? round(q.darkFraction) : null },
     bright: { bright_score: q?.bright ?? null, mean_brightness: q ? round(q.brightnessMean) : null, bright_fraction: q ? round(q.brightFraction) : null },
     mislabels: {},

@@ -71,6 +71,8 @@ export type ItemState = 'pending' | 'done' | 'failed';
 
 export interface Quality {
   blurVariance: number;
+  /** Edge sharpness where the image has structure (null: none); absent on items analysed before it existed. */
+  sharpness?: number | null;
   brightnessMean: number;
   darkFraction: number;
   brightFraction: number;

@@ -96,7 +96,8 @@ describe('analyzeImageFile on fixtures', () => {
       expect([a.width, a.height], name).toEqual([128, 96]);
       // The same picture, whatever the encoding: perceptually the same.
       expect(hammingDistance(a.phash, reference.phash), name).toBeLessThanOrEqual(6);
-      expect(a.quality.blur, name).toBeLessThan(0.2);
+      // Sharp, but with few edges per tile, where the blur score sits near 0.25 (image-metrics.test.ts).
+      expect(a.quality.blur, name).toBeLessThan(0.3);
     }
   });
 
@@ -129,11 +130,12 @@ describe('analyzeImageFile on fixtures', () => {
     const thumb = await sharp(a.thumbnail.data).metadata();
     // JPEG cannot keep transparency: such images get a WebP thumbnail.
     expect([a.thumbnail.format, thumb.format, thumb.hasAlpha]).toEqual(['webp', 'webp', true]);
-    // A white ring on nothing: not an all-white picture, and its edges are sharp.
+    // A white ring on nothing: not an all-white picture, and its edges are sharp (a lone sharp
+    // edge per tile scores about 0.25, well under the 0.5 of an issue).
     expect(a.quality.bright).toBe(0);
     expect(a.quality.brightFraction).toBeGreaterThan(0.1);
     expect(a.quality.brightFraction).toBeLessThan(0.4);
-    expect(a.quality.blur).toBeLessThan(0.1);
+    expect(a.quality.blur).toBeLessThan(0.3);
   });
 
   it('gives the same results whether a file is read whole or streamed', async () => {
@@ -412,7 +414,7 @@ describe('analyzeImageFile on real photos', () => {
       const blurred = await variant(name, 'blur', (image) => image.blur(4));
       expect(blurred.quality.blurVariance, name).toBeLessThan(original.quality.blurVariance / 2);
       expect(blurred.quality.blur, name).toBeGreaterThan(original.quality.blur);
-      expect(blurred.quality.blur, name).toBeGreaterThan(0.8);
+      expect(blurred.quality.blur, name).toBeGreaterThan(0.5);
     }
   });
 

@@ -96,7 +96,7 @@ export async function analyzeImageFile(path: string, opts: ImageAnalysisOptions)
   // The small derived images are area averages computed here: a sharp pipeline on raw pixels
   // costs 1.5–5 ms of fixed overhead each, these a fraction of a millisecond.
   const working = toGray(pixels.data, pixels.width, pixels.height, pixels.channels);
-  const analysisGray = fitWithin(working, analysisSize);
+  const analysisGray = analysisGrayOf(working);
   const phash = dctPhash(areaResize(analysisGray.data, analysisGray.width, analysisGray.height, 1, phashInputSize, phashInputSize));
   const quality = qualityMetrics(analysisGray);
   const copyDescriptor = copyDescriptorOf(working);
@@ -221,6 +221,11 @@ async function sha256File(path: string): Promise<string> {
     throw unreadable(error);
   });
   return hash.digest('hex');
+}
+
+/** The gray image the quality measures and the perceptual hash look at (see analysisSize). */
+export function analysisGrayOf(working: GrayImage): GrayImage {
+  return fitWithin(working, analysisSize);
 }
 
 /** The gray image scaled down (area average) so that its longest side is at most `size`. */

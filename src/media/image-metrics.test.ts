@@ -5,7 +5,8 @@ import {
   darkScore,
   dctPhash,
   hammingDistance,
-  laplacianVariance,
+  blurrySharpness,
+  laplacianStats,
   qualityMetrics,
   toGray,
   type GrayImage,
@@ -19,9 +20,54 @@ function image(width: number, height: number, value: (x: number, y: number) => n
 
 describe('quality metrics', () => {
   it('finds no edges in a flat image and many in a checkerboard', () => {
-    expect(laplacianVariance(image(16, 16, () => 90))).toBe(0);
+    expect(laplacianStats(image(16, 16, () => 90)).variance).toBe(0);
     // Every interior pixel of a 0/255 checkerboard has a Laplacian of ±1020.
-    expect(laplacianVariance(image(16, 16, (x, y) => ((x + y) % 2) * 255))).toBeCloseTo(1020 * 1020, 0);
+    expect(laplacianStats(image(16, 16, (x, y) => ((x + y) % 2) * 255)).variance).toBeCloseTo(1020 * 1020, 0);
+    // Tiles of width 32 do not divide 100: the partial column must not change the variance.
+    expect(laplacianStats(image(100, 70, (x, y) => ((x + y) % 2) * 255)).variance).toBeCloseTo(1020 * 1020, 0);
+  });
+
+  /** Vertical bars 32 px wide (edges mid-tile) between two gray levels, blurred by a Gaussian of `sigma` px. */
+  const bars = (sigma: number, low: number, high: number) => {
+    const sharp = (x: number) => (Math.floor((x + 16) / 32) % 2 ? high : low);
+    const radius = Math.ceil(3 * sigma);
+    const weights = Array.from({ length: 2 * radius + 1 }, (_, k) => (sigma === 0 ? 1 : Math.exp(-((k - radius) ** 2) / (2 * sigma * sigma))));
+    const total = weights.reduce((x, y) => x + y);
+    return image(256, 192, (x) => Math.round(weights.reduce((acc, w, k) => acc + w * sharp(x + k - radius), 0) / total));
+  };
+
+  it('reads a smooth gradient, a flat image and a bokeh-like soft blob as having nothing to judge, never as blur', () => {
+    const gradient = image(512, 384, (x, y) => 40 + (x + y) / 6);
+    const blob = image(512, 384, (x, y) => 100 + 60 * Math.exp(-((x - 256) ** 2 + (y - 192) ** 2) / 20_000));
+    for (const g of [gradient, blob, image(512, 384, () => 90)]) {
+      expect(laplacianStats(g).sharpness).toBeNull();
+      expect(qualityMetrics(g).blur).toBe(0);
+    }
+  });
+
+  it('measures edge width, not contrast: a blurred edge is blurry at any contrast, a sharp one sharp', () => {
+    const sharpLow = laplacianStats(bars(0, 100, 130)).sharpness!;
+    const sharpHigh = laplacianStats(bars(0, 20, 230)).sharpness!;
+    const softLow = laplacianStats(bars(3, 100, 130)).sharpness!;
+    const softHigh = laplacianStats(bars(3, 20, 230)).sharpness!;
+    expect(Math.abs(sharpLow - sharpHigh) / sharpHigh).toBeLessThan(0.1);
+    // At low contrast, 8-bit rounding turns a soft edge into steps, which reads a little sharper.
+    expect(blurScore(softHigh)).toBeGreaterThan(0.9);
+    // A lone ideal step is the least sharp a sharp edge gets (RMS Laplacian ÷ gradient = √2);
+    // texture and detail score higher.
+    expect(sharpLow).toBeCloseTo(Math.SQRT2, 1);
+    expect(blurScore(sharpLow)).toBeLessThan(0.35);
+    expect(blurScore(laplacianStats(bars(2, 100, 130)).sharpness)).toBeGreaterThan(0.9);
+    expect(blurScore(softLow)).toBeGreaterThan(0.9);
+  });
+
+  it('judges by the sharper part: a sharp subject over a third of the structure, on a soft background, is sharp', () => {
+    const soft = bars(3, 20, 230);
+    const subject = bars(0, 20, 230);
+    const inSubject = (x: number, y: number) => x >= 32 && x < 192 && y >= 32 && y < 160;
+    const mixed = image(256, 192, (x, y) => (inSubject(x, y) ? subject : soft).data[y * 256 + x]!);
+    expect(blurScore(laplacianStats(mixed).sharpness)).toBeLessThan(0.35);
+    expect(blurScore(laplacianStats(soft).sharpness)).toBeGreaterThan(0.9);
   });
 
   it('measures brightness and the near-black and near-white shares', () => {
@@ -34,12 +80,13 @@ describe('quality metrics', () => {
     const white = qualityMetrics(image(10, 10, () => 250));
     expect([white.dark, white.bright]).toEqual([0, 1]);
     const grey = qualityMetrics(image(10, 10, () => 128));
-    expect([grey.dark, grey.bright, grey.blur]).toEqual([0, 0, 1]);
+    // A flat image has no edges to be sharp or blurred: it is low on information, not blurry.
+    expect([grey.dark, grey.bright, grey.blur]).toEqual([0, 0, 0]);
   });
 
   it('keeps every score within 0..1 and monotonic in its raw metric', () => {
-    const variances = [0, 10, 50, 100, 200, 1000, 1e6];
-    const blur = variances.map(blurScore);
+    const sharpness = [0, 0.2, 0.6, blurrySharpness, 1.2, 1.5, 5];
+    const blur = sharpness.map(blurScore);
     expect(blur[3]).toBeCloseTo(0.5);
     for (let i = 1; i < blur.length; i++) expect(blur[i]).toBeLessThan(blur[i - 1]!);
 
