@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import type { Region } from '../ports/media-processor.ts';
 import { MediaError, toolDetail, unreadable } from './media-error.ts';
-import { ffmpegInput, runTool } from './run-tool.ts';
+import { ffmpegInputArgs, runTool } from './run-tool.ts';
 
 // Each file is decoded once and never again, so libvips' operation cache only costs memory
 // and, worse, can serve stale pixels when a file is replaced in place between two scans.
@@ -175,7 +175,7 @@ async function decodeWithFfmpeg(path: string, demuxer: string, opts: DecodeOptio
     command: ffmpeg,
     args: [
       '-v', 'error', '-nostdin', '-max_pixels', String(opts.maxPixels),
-      '-f', demuxer, '-i', ffmpegInput(path),
+      '-f', demuxer, ...ffmpegInputArgs(path, [demuxer]),
       '-frames:v', '1', '-f', 'image2pipe', '-vcodec', 'png', '-compression_level', '1', '-',
     ],
     timeoutMs: opts.toolTimeoutMs ?? defaultToolTimeoutMs,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MediaError } from './media-error.ts';
-import { ffmpegInput, runTool } from './run-tool.ts';
+import { ffmpegInputArgs, runTool } from './run-tool.ts';
 
 const base = { tool: 'sh', command: 'sh', timeoutMs: 10_000, maxStdoutBytes: 1 << 20 };
 
@@ -29,8 +29,10 @@ describe('runTool', () => {
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 
-  it('names ffmpeg inputs as plain files', () => {
-    expect(ffmpegInput('/media/concat:a.mp4')).toBe('file:/media/concat:a.mp4');
-    expect(ffmpegInput('-i.mp4')).toMatch(/^file:\/.*\/-i\.mp4$/);
+  it('names ffmpeg inputs as plain files, read by the named demuxers only', () => {
+    expect(ffmpegInputArgs('/media/concat:a.mp4', ['mov', 'avi'])).toEqual([
+      '-protocol_whitelist', 'file', '-format_whitelist', 'mov,avi', '-i', 'file:/media/concat:a.mp4',
+    ]);
+    expect(ffmpegInputArgs('-i.mp4', ['mov']).at(-1)).toMatch(/^file:\/.*\/-i\.mp4$/);
   });
 });

@@ -74,12 +74,23 @@ export function runTool(run: ToolRun): Promise<ToolResult> {
 }
 
 /**
- * The input argument for ffmpeg/ffprobe. They read "name:..." as a protocol ("concat:",
- * "http:", "subfile,,...") and a leading "-" as an option; "file:" plus the absolute path is
- * always just that file, whatever a user named it.
+ * Video containers whose demuxer reads only the file it is given. The others must never run
+ * on a user's file: playlists and lists (hls, dash, concat...) and image2 patterns open the
+ * files they name, wherever those are, so a "holiday.mp4" holding an HLS playlist would index
+ * a video outside the import roots. (mov's external data references stay off by default.)
  */
-export function ffmpegInput(path: string): string {
-  return `file:${resolve(path)}`;
+export const selfContainedVideoDemuxers = [
+  'mov', 'matroska', 'avi', 'asf', 'flv', 'mpegts', 'mpeg', 'ogg', 'ivf', 'nut', 'h264', 'hevc', 'm4v', 'mpegvideo',
+] as const;
+
+/**
+ * The input arguments for ffmpeg/ffprobe: one file, read through the file protocol only, by
+ * one of `demuxers` only (any other found by probing is refused, nested ones included).
+ * ffmpeg reads "name:..." as a protocol ("concat:", "subfile,,...") and a leading "-" as an
+ * option; "file:" plus the absolute path is always just that file, whatever a user named it.
+ */
+export function ffmpegInputArgs(path: string, demuxers: readonly string[]): string[] {
+  return ['-protocol_whitelist', 'file', '-format_whitelist', demuxers.join(','), '-i', `file:${resolve(path)}`];
 }
 
 function toolMissing(run: ToolRun): MediaError {

@@ -94,6 +94,24 @@ describe('probeVideo', () => {
       expect((await probeVideo(path, {})).width, name).toBe(160);
     }
   });
+  it('refuses files that name other files (playlists, concat lists), reading none of them', async () => {
+    const dir = join(tmp, 'lists');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'beside.mp4'), readFileSync(clip));
+    const lists = {
+      'hls.mp4': `#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:4.0,\n${clip}\n#EXT-X-ENDLIST\n`,
+      // concat's "safe" mode allows plain relative names: one beside the list is read.
+      'concat.mp4': `ffconcat version 1.0\nfile 'beside.mp4'\n`,
+    };
+    for (const [name, text] of Object.entries(lists)) {
+      const path = join(dir, name);
+      writeFileSync(path, text);
+      const e = await failure(probeVideo(path, {}));
+      expect(e.kind, name).toBe('unsupported');
+      expect(e.message, name).toMatch(/^not a readable video/);
+      expect((await failure(extractFrames(path, frameOptions(`lists-${name}`)))).kind, name).toBe('unsupported');
+    }
+  });
 });
 
 describe('extractFrames', () => {

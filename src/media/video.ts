@@ -1,7 +1,7 @@
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { MediaError, toolDetail, unreadable } from './media-error.ts';
-import { ffmpegInput, runTool } from './run-tool.ts';
+import { ffmpegInputArgs, runTool, selfContainedVideoDemuxers } from './run-tool.ts';
 
 export interface VideoProbe {
   durationSeconds: number | null;
@@ -71,7 +71,7 @@ export async function probeVideo(path: string, opts: ProbeOptions): Promise<Vide
  */
 export async function extractFrames(path: string, opts: FrameExtractionOptions): Promise<ExtractedFrame[]> {
   const ffmpeg = opts.ffmpegPath ?? 'ffmpeg';
-  const { video, streamIndex } = await probe(path, {
+  const { video, streamIndex, demuxer } = await probe(path, {
     ffprobePath: opts.ffprobePath ?? siblingTool(ffmpeg, 'ffprobe'),
   });
   if (video.width * video.height > opts.maxPixels) {
@@ -95,7 +95,8 @@ export async function extractFrames(path: string, opts: FrameExtractionOptions):
     command: ffmpeg,
     args: [
       '-v', 'error', '-nostdin', '-max_pixels', String(opts.maxPixels),
-      '-i', ffmpegInput(path),
+      // The demuxer the probe found, forced: a file swapped since then is not probed afresh.
+      '-f', demuxer, ...ffmpegInputArgs(path, [demuxer]),
       '-map', `0:${streamIndex}`, '-an', '-sn', '-dn',
       // round=up: output frame n is the frame on screen at n / rate, so the timestamps below
       // are exact and a clip shorter than one interval still yields its first frame.
@@ -127,7 +128,7 @@ export async function extractFrames(path: string, opts: FrameExtractionOptions):
   return frames;
 }
 
-async function probe(path: string, opts: ProbeOptions): Promise<{ video: VideoProbe; streamIndex: number }> {
+async function probe(path: string, opts: ProbeOptions): Promise<{ video: VideoProbe; streamIndex: number; demuxer: string }> {
   const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
     throw unreadable(error);
   });
@@ -137,10 +138,13 @@ async function probe(path: string, opts: ProbeOptions): Promise<{ video: VideoPr
   const result = await runTool({
     tool: 'ffprobe',
     command: opts.ffprobePath ?? 'ffprobe',
-    args: ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', ffmpegInput(path)],
+    args: ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', ...ffmpegInputArgs(path, selfContainedVideoDemuxers)],
     timeoutMs: opts.timeoutMs ?? 30_000,
     maxStdoutBytes: 4 << 20,
   });
+  if (/Format not on whitelist/.test(result.stderr)) {
+    throw new MediaError('unsupported', 'not a readable video (a playlist, a list of other files, or no video container Strata reads)');
+  }
   if (result.exitCode !== 0) {
     const detail = toolDetail(result.stderr, resolve(path)) || `ffprobe exited with code ${result.exitCode}`;
     throw new MediaError('unsupported', `not a readable video (${detail})`);
@@ -154,17 +158,21 @@ async function probe(path: string, opts: ProbeOptions): Promise<{ video: VideoPr
   if (storedWidth <= 0 || storedHeight <= 0) {
     throw new MediaError('corrupt', 'the video stream has no frame size (damaged or incomplete file)');
   }
+  const format = json.format?.format_name ?? 'unknown';
+  // ffprobe names a demuxer by all its aliases ("matroska,webm"); the first is the one -f takes.
+  const demuxer = format.split(',')[0]!;
   const quarterTurns = Math.round(rotationDegrees(stream) / 90);
   const swapsSides = Math.abs(quarterTurns) % 2 === 1;
   return {
     streamIndex: stream.index,
+    demuxer,
     video: {
       durationSeconds: positiveNumber(json.format?.duration) ?? positiveNumber(stream.duration),
       width: swapsSides ? storedHeight : storedWidth,
       height: swapsSides ? storedWidth : storedHeight,
       fps: frameRate(stream.avg_frame_rate) ?? frameRate(stream.r_frame_rate),
       codec: stream.codec_name ?? 'unknown',
-      format: json.format?.format_name ?? 'unknown',
+      format,
     },
   };
 }
