@@ -9,6 +9,8 @@ const BATCH = 500;
 /**
  * Lists the source and records one item per media file, so the total is known before any
  * work starts. Re-running after a crash re-lists: items already recorded are kept as they are.
+ * The total is what was recorded, not what was listed: should two entries ever share a key,
+ * the second is not stored, and counting it would hold the task short of its total forever.
  */
 export async function discoverStage(deps: PipelineDeps, dataset: Dataset, task: Task): Promise<void> {
   let source;
@@ -19,7 +21,6 @@ export async function discoverStage(deps: PipelineDeps, dataset: Dataset, task: 
     throw err;
   }
   let batch: NewItem[] = [];
-  let count = 0;
   try {
     for await (const entry of source.list()) {
       batch.push({
@@ -34,7 +35,6 @@ export async function discoverStage(deps: PipelineDeps, dataset: Dataset, task: 
         stage: itemStages[0],
         ...(entry.refused !== undefined && { failure: { stage: 'discover', reason: entry.refused } }),
       });
-      count++;
       if (batch.length >= BATCH) {
         await deps.store.items.insertMany(batch);
         batch = [];
@@ -46,7 +46,7 @@ export async function discoverStage(deps: PipelineDeps, dataset: Dataset, task: 
     throw err;
   }
   await deps.store.items.insertMany(batch);
-  await deps.store.tasks.update(task.id, { total: count });
+  await deps.store.tasks.update(task.id, { total: await deps.store.items.countListed(task.id) });
 }
 
 function isFsError(err: unknown): err is NodeJS.ErrnoException {

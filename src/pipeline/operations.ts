@@ -1,7 +1,7 @@
 import { statusWhenStarting, type Operation } from '../domain/dataset-status.ts';
 import type { Dataset, Task } from '../domain/types.ts';
 import type { PipelineDeps } from './deps.ts';
-import { taskStagesOf } from './graph.ts';
+import { ITEMS, taskStagesOf } from './graph.ts';
 import { queueStageWork } from './runner.ts';
 
 /**
@@ -29,6 +29,19 @@ export async function startOperation(
 /** After a restart: puts every unfinished operation's current stage back in the queue. */
 export async function reconcile(deps: PipelineDeps): Promise<number> {
   const tasks = await deps.store.tasks.listRunning();
-  for (const task of tasks) await queueStageWork(deps, task);
+  for (const task of tasks) await queueStageWork(deps, await withRecordedTotal(deps, task));
   return tasks.length;
+}
+
+/**
+ * Past its listing a task's units can no longer grow, so a total above the items recorded
+ * (left by a listing that counted a file it did not store) would keep it short of its barrier
+ * forever: the total becomes what is there to finish.
+ */
+async function withRecordedTotal(deps: PipelineDeps, task: Task): Promise<Task> {
+  if (task.stage !== ITEMS || task.total === null) return task;
+  const recorded = await deps.store.items.countListed(task.id);
+  if (recorded >= task.total) return task;
+  await deps.store.tasks.update(task.id, { total: recorded });
+  return { ...task, total: recorded };
 }

@@ -165,6 +165,8 @@ export interface ItemsRepo {
   completeVideo(itemId: string, stage: string, video: Record<string, unknown>, frames: readonly NewFrame[]): Promise<ItemOutcome>;
   /** Records a per-item failure and counts it. */
   fail(itemId: string, stage: string, reason: string): Promise<ItemOutcome>;
+  /** How many items the task's listing recorded (its units of work; a video's frames are not). */
+  countListed(taskId: string): Promise<number>;
   failures(datasetId: string, offset: number, limit: number): Promise<ItemFailure[]>;
   countFailures(datasetId: string): Promise<number>;
 }

@@ -1,6 +1,9 @@
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { copyFile, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSqliteStore } from '../../src/store/create-store.ts';
 import { getJson, waitForDatasetStatus } from '../helpers/client.ts';
 import { fixturesDir, tempDir } from '../helpers/folders.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
@@ -53,5 +56,76 @@ describe('files that name other files', () => {
     expect(dataset.processing).toMatchObject({ total: 4, done: 1, failed: 3 });
     expect(errors.map((e) => e.file_name).sort()).toEqual(['holiday.mp4', 'list.mov', 'relative.mkv']);
     for (const e of errors) expect(e.reason).toMatch(/not a readable video/);
+  });
+});
+
+describe('names a listing must keep apart', () => {
+  it('indexes x\\y.jpg (a backslash in a name) and x/y.jpg as two files', async () => {
+    const dir = await folderWith('backslash', {});
+    await mkdir(join(dir, 'x'));
+    await copyFile(join(fixturesDir, 'orientation-6.jpg'), join(dir, 'x\\y.jpg'));
+    await copyFile(join(fixturesDir, 'scene-cmyk.jpg'), join(dir, 'x', 'y.jpg'));
+    const { dataset, errors } = await indexFolder(dir);
+    expect(errors).toEqual([]);
+    expect(dataset).toMatchObject({ status_new: 'READY', n_images: 3 });
+    expect(dataset.processing).toMatchObject({ total: 3, done: 3, failed: 0 });
+  });
+
+  it('records a file whose name is not UTF-8 as a per-item failure and indexes the rest', async () => {
+    const dir = await folderWith('not-utf8', {});
+    await copyFile(join(fixturesDir, 'scene.png'), join(dir, 'caf\u00e9.png'));
+    await copyFile(join(fixturesDir, 'scene.jpg'), Buffer.concat([Buffer.from(`${dir}/bad_`), Buffer.from([0xff]), Buffer.from('.jpg')]));
+    const { dataset, errors } = await indexFolder(dir);
+    expect(dataset).toMatchObject({ status_new: 'READY', n_images: 2, fatal_error_msg: null });
+    expect(dataset.processing).toMatchObject({ total: 3, done: 2, failed: 1 });
+    expect(errors).toEqual([
+      { file_name: 'bad_\ufffd.jpg', original_uri: `${pathToFileURL(dir).href}/bad_%FF.jpg`, stage: 'discover', reason: expect.stringMatching(/not valid UTF-8/) },
+    ]);
+  });
+
+  it('records FIFOs named like media as not regular files, never opening them', async () => {
+    const dir = await folderWith('fifo', {});
+    execFileSync('mkfifo', [join(dir, 'pipe.jpg')]);
+    await symlink(join(dir, 'pipe.jpg'), join(dir, 'link-to-pipe.mp4'));
+    const { dataset, errors } = await indexFolder(dir);
+    expect(dataset).toMatchObject({ status_new: 'READY', n_images: 1 });
+    expect(dataset.processing).toMatchObject({ total: 3, done: 1, failed: 2 });
+    expect(errors.map((e) => [e.file_name, e.reason]).sort()).toEqual([
+      ['link-to-pipe.mp4', 'not a regular file'],
+      ['pipe.jpg', 'not a regular file'],
+    ]);
+  });
+});
+
+describe('a task counting more files than its listing recorded', () => {
+  it('is finished at the next start instead of staying INDEXING', async () => {
+    const dir = await folderWith('recount', {});
+    const first = await startTestServer({ STRATA_IMPORT_ROOTS: root });
+    let id: string;
+    try {
+      const fd = new FormData();
+      fd.set('dataset_name', 'recount');
+      fd.set('bucket_path', dir);
+      const res = await fetch(`${first.url}/api/v1/dataset`, { method: 'POST', headers: { authorization: `Bearer ${first.admin.token}` }, body: fd });
+      id = (await res.json()).dataset_id;
+      await waitForDatasetStatus(first.url, first.admin.token, id, ['READY']);
+    } finally {
+      await first.close({ keepData: true });
+    }
+    // What a listing that lost a file left behind: the task at its items stage, one unit short.
+    const store = await createSqliteStore(first.dataDir);
+    const taskId = (await store.datasets.get(id))!.lastTaskId!;
+    await store.tasks.update(taskId, { status: 'RUNNING', stage: 'items', total: 2, endedAt: null });
+    await store.datasets.update(id, { status: 'INDEXING' });
+    await store.close();
+
+    const second = await startTestServer({ STRATA_IMPORT_ROOTS: root }, { dataDir: first.dataDir });
+    try {
+      const { dataset } = await waitForDatasetStatus(second.url, second.admin.token, id, ['READY', 'ERROR']);
+      expect(dataset).toMatchObject({ status_new: 'READY', n_images: 1 });
+      expect(dataset.processing).toMatchObject({ status: 'COMPLETED', total: 1, done: 1, failed: 0 });
+    } finally {
+      await second.close();
+    }
   });
 });

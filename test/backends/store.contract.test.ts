@@ -320,6 +320,7 @@ describe.each(backends)('Store contract: $name', (backend) => {
       expect(items.find((i) => i.sourceKey === 'link')).toMatchObject({ state: 'failed', stage: 'discover', failStage: 'discover', failReason: 'outside the roots' });
       expect(items.find((i) => i.sourceKey === 'a')).toMatchObject({ state: 'pending', stage: 'analyze', kind: 'image', sizeBytes: 100, parentId: null });
       expect(await store.items.countFailures(t.ds.id)).toBe(1);
+      expect(await store.items.countListed(t.task.id)).toBe(4);
     });
 
     it('inserts batches past the bound-parameter limit and pages them in a stable order', async () => {
@@ -398,6 +399,8 @@ describe.each(backends)('Store contract: $name', (backend) => {
       );
       expect(await store.datasets.get(t.ds.id)).toMatchObject({ nVideos: 1, nFrames: 3, nImages: 0 });
       expect((await store.tasks.get(t.task.id))!.done).toBe(1);
+      // Frames are results of a unit, not units of the task.
+      expect(await store.items.countListed(t.task.id)).toBe(2);
     });
 
     it('pages failures in order and counts them', async () => {

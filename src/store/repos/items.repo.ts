@@ -258,6 +258,16 @@ export function itemsRepo(db: Kysely<DB>, d: DialectHelpers, changed: (datasetId
       });
     },
 
+    async countListed(taskId) {
+      const r = await db
+        .selectFrom('items')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('task_id', '=', taskId)
+        .where('parent_id', 'is', null)
+        .executeTakeFirstOrThrow();
+      return Number(r.n);
+    },
+
     async failures(datasetId, offset, limit) {
       const rows = await db
         .selectFrom('items')
