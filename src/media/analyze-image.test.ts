@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -261,6 +262,12 @@ describe('analyzeImageFile on fixtures', () => {
   it('reports missing files and directories as unreadable', async () => {
     expect((await failure(join(tmp, 'missing.jpg'))).message).toBe('cannot read file: file not found');
     expect((await failure(tmp)).kind).toBe('unreadable');
+  });
+
+  it('refuses a FIFO without waiting for a writer', async () => {
+    const fifo = join(tmp, 'pipe.jpg');
+    execFileSync('mkfifo', [fifo]);
+    expect((await failure(fifo)).message).toBe('cannot read file: not a regular file');
   });
 
   it('says how to fix a missing ffmpeg', async () => {

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, createReadStream, fstatSync, openSync, readFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import sharp from 'sharp';
 import { exifFields, type ExifFields } from './exif-fields.ts';
 import type { Region } from '../ports/media-processor.ts';
 import { decodeImage, type DecodedImage } from './image-decode.ts';
-import { unreadable } from './media-error.ts';
+import { MediaError, unreadable } from './media-error.ts';
 import { areaResize, toBytes } from './area-resize.ts';
 import { dctPhash, phashInputSize, qualityMetrics, toGray, type GrayImage, type QualityMetrics } from './image-metrics.ts';
 
@@ -201,15 +201,18 @@ const defaultInMemoryLimit = 64 * 1024 * 1024;
 function readWhole(path: string, limit = defaultInMemoryLimit): Buffer | null {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    // Non-blocking, as a FIFO swapped in since the listing would block this thread until written to.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     throw unreadable(error as NodeJS.ErrnoException);
   }
   try {
-    if (fstatSync(fd).size > limit) return null;
+    const info = fstatSync(fd);
+    if (!info.isFile()) throw new MediaError('unreadable', 'cannot read file: not a regular file');
+    if (info.size > limit) return null;
     return readFileSync(fd);
   } catch (error) {
-    throw unreadable(error as NodeJS.ErrnoException);
+    throw error instanceof MediaError ? error : unreadable(error as NodeJS.ErrnoException);
   } finally {
     closeSync(fd);
   }
