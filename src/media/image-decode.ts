@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import type { Region } from '../ports/media-processor.ts';
+import { jpegHasEnd } from './jpeg-end.ts';
 import { MediaError, toolDetail, unreadable } from './media-error.ts';
 import { ffmpegInputArgs, runTool } from './run-tool.ts';
 
@@ -52,6 +53,7 @@ const defaultToolTimeoutMs = 60_000;
 export async function decodeImage(path: string, opts: DecodeOptions): Promise<DecodedImage> {
   const family = sniffFamily(opts.contents ? head(opts.contents) : await readHead(path));
   if (family === null) throw new MediaError('unsupported', 'unsupported or unrecognised image format');
+  if (family === 'jpeg') await assertJpegEnds(opts.contents ?? path);
   const demuxer = ffmpegDemuxers[family];
   let input: string | Buffer = demuxer ? await decodeWithFfmpeg(path, demuxer, opts) : (opts.contents ?? path);
 
@@ -139,6 +141,14 @@ function sniffFamily(head: Buffer): Family | null {
   if (ascii(0, 12) === '\0\0\0\x0cjP  \r\n\x87\n') return 'jp2';
   if (ascii(0, 4) === '\xffO\xffQ') return 'jp2'; // a bare JPEG 2000 codestream (.j2k)
   return null;
+}
+
+/** A JPEG header followed by filler decodes as a flat image without a warning: see jpegHasEnd. */
+async function assertJpegEnds(source: string | Buffer): Promise<void> {
+  const ended = await jpegHasEnd(source).catch((error: NodeJS.ErrnoException) => {
+    throw unreadable(error);
+  });
+  if (!ended) throw new MediaError('corrupt', 'truncated or corrupt image data (no end-of-image marker after the image data)');
 }
 
 function readMetadata(input: string | Buffer, path: string): Promise<sharp.Metadata> {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFile, mkdir, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,6 +94,17 @@ describe('names a listing must keep apart', () => {
       ['link-to-pipe.mp4', 'not a regular file'],
       ['pipe.jpg', 'not a regular file'],
     ]);
+  });
+});
+
+describe('damaged files', () => {
+  it('records a JPEG header followed by 50 MB of zeros as corrupt, not as an image', async () => {
+    const photo = await readFile(join(fixturesDir, 'scene.jpg'));
+    const header = photo.subarray(0, photo.indexOf(Buffer.from([0xff, 0xda])) + 40);
+    const dir = await folderWith('zeros', { 'zeros.jpg': Buffer.concat([header, Buffer.alloc(50 << 20)]) });
+    const { dataset, errors } = await indexFolder(dir);
+    expect(dataset).toMatchObject({ status_new: 'READY', n_images: 1 });
+    expect(errors).toEqual([{ file_name: 'zeros.jpg', original_uri: expect.any(String), stage: 'analyze', reason: expect.stringMatching(/^truncated or corrupt image data/) }]);
   });
 });
 
