@@ -59,7 +59,9 @@ export const sqliteHelpers: DialectHelpers = {
       await sql`commit`.execute(db);
       return result;
     } catch (err) {
-      await sql`rollback`.execute(db);
+      // SQLite may have rolled back already (SQLITE_FULL does): that ROLLBACK's own failure
+      // must not hide the error that caused it.
+      await sql`rollback`.execute(db).catch(() => {});
       throw err;
     }
   },

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely';
 import type { DB } from '../schema.ts';
 
 /**
@@ -13,7 +13,39 @@ export function openSqlite(path: string): Kysely<DB> {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  return new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  return new Kysely<DB>({ dialect: new SqliteDialectKeepingCause({ database: withStatementCache(sqlite) }, sqlite) });
+}
+
+/**
+ * SQLite rolls a transaction back by itself on some errors (SQLITE_FULL among them). Kysely
+ * then sends ROLLBACK anyway, which fails with "cannot rollback - no transaction is active"
+ * and replaces the error that said what happened; so ROLLBACK is sent only while a
+ * transaction is still open.
+ */
+class SqliteDialectKeepingCause extends SqliteDialect {
+  constructor(
+    private readonly config: SqliteDialectConfig,
+    private readonly sqlite: Database.Database,
+  ) {
+    super(config);
+  }
+
+  override createDriver(): Driver {
+    return new SqliteDriverKeepingCause(this.config, this.sqlite);
+  }
+}
+
+class SqliteDriverKeepingCause extends SqliteDriver {
+  constructor(
+    config: SqliteDialectConfig,
+    private readonly sqlite: Database.Database,
+  ) {
+    super(config);
+  }
+
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    if (this.sqlite.inTransaction) await super.rollbackTransaction(connection);
+  }
 }
 
 const statementCacheSize = 256;
