@@ -10,6 +10,7 @@ import type { Config } from './config/config.ts';
 import { usearchBackend } from './index/usearch-index.ts';
 import { createInprocessQueue } from './jobs/inprocess/inprocess-queue.ts';
 import { createPgBossQueue } from './jobs/pgboss/pgboss-queue.ts';
+import { createStorageState } from './lib/storage-full.ts';
 import { createLocalBlobStore } from './media/blob/local-blob-store.ts';
 import { createS3BlobStore } from './media/blob/s3-blob-store.ts';
 import { createMediaProcessor } from './media/media-processor.ts';
@@ -31,6 +32,7 @@ export async function createContainer(config: Config, logger: Logger = pino({ le
   const tmpDir = join(config.dataDir, 'tmp');
   mkdirSync(tmpDir, { recursive: true });
 
+  const storage = createStorageState(logger);
   const store: Store = config.databaseUrl !== null ? await createPostgresStore(config.databaseUrl) : await createSqliteStore(config.dataDir);
   const queue: JobQueue =
     config.queue === 'pgboss'
@@ -39,10 +41,11 @@ export async function createContainer(config: Config, logger: Logger = pino({ le
           logger,
           locks: createPostgresSessionLocks({ connectionString: config.databaseUrl!, logger }),
           retryLimit: config.jobRetryLimit,
+          storage,
           maintenanceIntervalSeconds: config.queueMaintenanceSeconds,
           ...(config.jobExpirySeconds !== null && { expireInSeconds: { 'item-stage': config.jobExpirySeconds, 'dataset-stage': config.jobExpirySeconds } }),
         })
-      : createInprocessQueue({ jobs: store.jobs, logger, retryLimit: config.jobRetryLimit });
+      : createInprocessQueue({ jobs: store.jobs, logger, retryLimit: config.jobRetryLimit, storage });
   const s3 = config.s3 !== null ? createS3Client(config.s3) : null;
   const blobs: BlobStore =
     config.s3 !== null ? createS3BlobStore({ ...config.s3, tmpDir }) : createLocalBlobStore(join(config.dataDir, 'blobs'));
@@ -60,8 +63,9 @@ export async function createContainer(config: Config, logger: Logger = pino({ le
     sources,
     pipeline,
     accounts: { store, secretBox, jwtMaxLifetimeSeconds: config.jwtMaxLifetimeSeconds, sessionTtlSeconds: config.sessionTtlSeconds, verifiedTokens: new Map() },
-    statusHub: createStatusHub(store.datasets),
-    viewCache: createDatasetViewCache(store),
+    statusHub: createStatusHub(store.datasets, storage),
+    viewCache: createDatasetViewCache(store, storage),
     vectorSearch: createVectorSearch({ store, blobs, vectors }),
+    storage,
   };
 }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { StorageState } from '../lib/storage-full.ts';
 import type { Config } from '../config/config.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { JobQueue } from '../ports/job-queue.ts';
@@ -23,4 +24,6 @@ export interface AppContext {
   statusHub: StatusHub;
   viewCache: DatasetViewCache;
   vectorSearch: VectorSearch;
+  /** Whether this process's processing waits for storage space. */
+  storage: StorageState;
 }

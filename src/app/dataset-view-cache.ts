@@ -1,4 +1,5 @@
 import type { Dataset } from '../domain/types.ts';
+import type { StorageState } from '../lib/storage-full.ts';
 import type { Store } from '../ports/store.ts';
 import { datasetView, type DatasetView } from './dataset-view.ts';
 
@@ -24,8 +25,9 @@ const MAX_ENTRIES = 10_000;
  * and drops it the moment the store reports a change. A generation counter per dataset stops
  * a read that raced with a write from caching the older state.
  */
-export function createDatasetViewCache(store: Store): DatasetViewCache {
-  const entries = new Map<string, CachedView & { at: number }>();
+export function createDatasetViewCache(store: Store, storage: StorageState): DatasetViewCache {
+  // `full`: the storage state the view was made with; a view made before it changed is not used.
+  const entries = new Map<string, CachedView & { at: number; full: boolean }>();
   const generations = new Map<string, number>();
   const unsubscribe = store.onDatasetChange((id) => {
     entries.delete(id);
@@ -35,13 +37,14 @@ export function createDatasetViewCache(store: Store): DatasetViewCache {
   return {
     async get(id, minRevision) {
       const hit = entries.get(id);
-      if (hit && Date.now() - hit.at < MAX_AGE_MS && (minRevision === undefined || hit.dataset.revision >= minRevision)) return hit;
+      if (hit && hit.full === storage.full && Date.now() - hit.at < MAX_AGE_MS && (minRevision === undefined || hit.dataset.revision >= minRevision)) return hit;
       const generation = generations.get(id) ?? 0;
       const dataset = await store.datasets.get(id);
       if (!dataset) return null;
       const task = dataset.lastTaskId ? await store.tasks.get(dataset.lastTaskId) : null;
-      const view = datasetView(dataset, task);
-      const entry = { dataset, view, json: JSON.stringify(view.body), at: Date.now() };
+      const full = storage.full;
+      const view = datasetView(dataset, task, full);
+      const entry = { dataset, view, json: JSON.stringify(view.body), at: Date.now(), full };
       if ((generations.get(id) ?? 0) === generation) {
         if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value!);
         entries.set(id, entry);

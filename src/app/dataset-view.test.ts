@@ -34,6 +34,15 @@ describe('dataset view', () => {
     expect(v.retryAfter).toBeNull();
   });
 
+  it('says why a running operation is paused while the storage is full, and only then', () => {
+    const paused = datasetView(dataset, task, true);
+    expect((paused.body.processing as { paused_reason: string }).paused_reason).toMatch(/^No space left on the server's storage: processing is paused/);
+    expect(paused.etag).not.toBe(datasetView(dataset, task).etag);
+    expect(datasetView(dataset, task).body.processing).toMatchObject({ paused_reason: null });
+    const ended = datasetView({ ...dataset, status: 'READY' }, { ...task, status: 'COMPLETED', done: 40, stage: 'summarize' }, true);
+    expect(ended.body.processing).toMatchObject({ paused_reason: null });
+  });
+
   it('shows a fresh draft without processing', () => {
     const v = datasetView({ ...dataset, status: 'DRAFT', lastTaskId: null, uploadOpen: true }, null);
     expect(v.body).toMatchObject({ status: 'UPLOADING', status_new: 'DRAFT', progress: 0 });

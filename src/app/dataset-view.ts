@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { legacyStatus } from '../domain/dataset-status.ts';
 import { etaSeconds, progressPercent, retryAfterSeconds } from '../domain/progress.ts';
 import type { Dataset, Task } from '../domain/types.ts';
+import { STORAGE_FULL_PAUSED } from '../lib/storage-full.ts';
 import { afterStagesDone, afterStageWeights, pipelineOf } from '../pipeline/graph.ts';
 
 export interface DatasetView {
@@ -22,8 +23,9 @@ function isRunning(task: Task | null): task is Task {
 /**
  * The dataset as the API shows it: Visual Layer's fields in their order, the legacy `status`,
  * and (an addition) the `processing` object of the running or last operation.
+ * `storageFull`: processing waits for storage space, which a running operation says.
  */
-export function datasetView(dataset: Dataset, task: Task | null): DatasetView {
+export function datasetView(dataset: Dataset, task: Task | null, storageFull = false): DatasetView {
   const running = isRunning(task);
   let progress = 0;
   if (task !== null) {
@@ -63,6 +65,7 @@ export function datasetView(dataset: Dataset, task: Task | null): DatasetView {
       started_at: task.startedAt,
       ended_at: task.endedAt,
       eta_seconds: etaSeconds(task, startedMs(task)),
+      paused_reason: running && storageFull ? STORAGE_FULL_PAUSED : null,
     };
   }
   const json = JSON.stringify(body);

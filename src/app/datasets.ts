@@ -35,7 +35,7 @@ export async function writableDataset(ctx: AppContext, user: User, id: string): 
 
 export async function viewOf(ctx: AppContext, dataset: Dataset): Promise<DatasetView> {
   const task = dataset.lastTaskId ? await ctx.store.tasks.get(dataset.lastTaskId) : null;
-  return datasetView(dataset, task);
+  return datasetView(dataset, task, ctx.storage.full);
 }
 
 export async function listDatasetViews(ctx: AppContext, user: User, sortBy: 'date' | 'name'): Promise<Array<Record<string, unknown>>> {

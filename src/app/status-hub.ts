@@ -1,3 +1,4 @@
+import type { StorageState } from '../lib/storage-full.ts';
 import type { DatasetsRepo } from '../ports/store.ts';
 
 export interface StatusHub {
@@ -11,9 +12,14 @@ export interface StatusHub {
  * however many listeners there are, and it sees changes made by any process sharing the
  * database. Idle (no listeners) it costs nothing.
  */
-export function createStatusHub(datasets: DatasetsRepo, intervalMs = 250): StatusHub {
+export function createStatusHub(datasets: DatasetsRepo, storage: StorageState, intervalMs = 250): StatusHub {
   const listeners = new Map<string, Set<(revision: number) => void>>();
   const lastSeen = new Map<string, number>();
+  // Processing waiting for space (or resuming) changes what running datasets show, not their
+  // revision: every listener hears it.
+  const stopHearingStorage = storage.onChange(() => {
+    for (const [id, set] of listeners) for (const l of set) l(lastSeen.get(id) ?? 0);
+  });
   let timer: NodeJS.Timeout | undefined;
   let polling = false;
 
@@ -62,6 +68,7 @@ export function createStatusHub(datasets: DatasetsRepo, intervalMs = 250): Statu
       };
     },
     close() {
+      stopHearingStorage();
       listeners.clear();
       ensureTimer();
     },

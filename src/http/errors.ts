@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { DomainError, type ErrorCode } from '../domain/errors.ts';
 import { VqlError } from '../domain/vql.ts';
+import { isStorageFull, STORAGE_FULL_MESSAGE } from '../lib/storage-full.ts';
 
 /** The one table from domain error codes to HTTP statuses. */
 export const statusOfCode: Readonly<Record<ErrorCode, number>> = {
@@ -46,6 +47,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
     }
     if (err.validation) {
       return reply.status(422).send({ detail: validationDetail(err), request_id: req.id });
+    }
+    if (isStorageFull(err)) {
+      // Not a bug and not the client's doing: 507 tells it to retry once space is freed.
+      req.log.warn({ err }, 'request failed: storage full');
+      return reply.status(507).send({ detail: STORAGE_FULL_MESSAGE, request_id: req.id });
     }
     const known = err.code !== undefined ? clientErrors[err.code] : undefined;
     const status = known ?? (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500);

@@ -21,6 +21,7 @@ const Processing = Type.Object({
   started_at: Type.Union([Type.String(), Type.Null()]),
   ended_at: Type.Union([Type.String(), Type.Null()]),
   eta_seconds: Type.Union([Type.Integer(), Type.Null()]),
+  paused_reason: Type.Union([Type.String(), Type.Null()]),
 });
 
 export const DatasetBody = Type.Object(

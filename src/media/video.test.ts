@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mountSmallDisk } from '../../test/helpers/small-disk.ts';
 import { videosDir } from '../../test/helpers/test-media.ts';
 import { MediaError } from './media-error.ts';
 import { extractFrames, probeVideo, type FrameExtractionOptions } from './video.ts';
@@ -123,6 +124,17 @@ describe('extractFrames', () => {
     for (const frame of frames) {
       const meta = await sharp(frame.path).metadata();
       expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', 160, 120]);
+    }
+  });
+
+  it('says the disk is full, not that the video is corrupt, when its frames cannot be written', async (t) => {
+    const disk = await mountSmallDisk(1);
+    if ('skipReason' in disk) return t.skip(disk.skipReason);
+    try {
+      disk.fill();
+      await expect(extractFrames(clip, frameOptions('x', { outDir: disk.dir }))).rejects.toMatchObject({ code: 'ENOSPC' });
+    } finally {
+      await disk.unmount();
     }
   });
 

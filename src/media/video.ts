@@ -109,6 +109,9 @@ export async function extractFrames(path: string, opts: FrameExtractionOptions):
     maxStdoutBytes: 1 << 20,
   });
   if (result.exitCode !== 0) {
+    // Frames are written under the data directory: a full disk there is not the video's fault.
+    const full = /No space left on device|Disk quota exceeded/.exec(result.stderr);
+    if (full) throw Object.assign(new Error(`ffmpeg could not write frames: ${full[0]}`), { code: full[0].startsWith('No') ? 'ENOSPC' : 'EDQUOT' });
     const detail = toolDetail(result.stderr, resolve(path)) || `ffmpeg exited with code ${result.exitCode}`;
     throw new MediaError('corrupt', `could not decode the video (${detail})`);
   }

@@ -1,5 +1,6 @@
 import { DomainError } from '../domain/errors.ts';
 import type { Dataset, Task } from '../domain/types.ts';
+import { isStorageFull } from '../lib/storage-full.ts';
 import type { NewItem } from '../ports/store.ts';
 import { OperationFailure, type PipelineDeps } from './deps.ts';
 import { itemStages } from './graph.ts';
@@ -42,7 +43,8 @@ export async function discoverStage(deps: PipelineDeps, dataset: Dataset, task: 
     }
   } catch (err) {
     if (err instanceof DomainError) throw new OperationFailure(err.message);
-    if (isFsError(err)) throw new OperationFailure(`Source could not be read: ${err.message}`);
+    // A full storage is not the source's fault: the queue waits for space and lists again.
+    if (isFsError(err) && !isStorageFull(err)) throw new OperationFailure(`Source could not be read: ${err.message}`);
     throw err;
   }
   await deps.store.items.insertMany(batch);

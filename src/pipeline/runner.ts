@@ -7,6 +7,7 @@ import { ITEMS, isDatasetStage, itemStages, nextStage, type DatasetStage } from 
 import { similarityStage } from './similarity.stage.ts';
 import { summarizeStage } from './summarize.stage.ts';
 import type { Dataset, Task } from '../domain/types.ts';
+import { isStorageFull } from '../lib/storage-full.ts';
 import { isoMicros } from '../lib/time.ts';
 
 type DatasetStageFn = (deps: PipelineDeps, dataset: Dataset, task: Task) => Promise<void>;
@@ -90,7 +91,8 @@ export function pipelineHandlers(deps: PipelineDeps): { [N in JobName]: JobHandl
           await failOperation(deps, task, err.message);
           return { status: 'failed', reason: err.message };
         }
-        if (ctx.isLastAttempt) {
+        // A full storage is waited out by the queue, never the operation's failure.
+        if (ctx.isLastAttempt && !isStorageFull(err)) {
           const reason = `Internal error during ${stage}: ${err instanceof Error ? err.message : String(err)}`;
           await failOperation(deps, task, reason);
           return { status: 'failed', reason };
@@ -108,7 +110,8 @@ export function pipelineHandlers(deps: PipelineDeps): { [N in JobName]: JobHandl
       try {
         outcome = await analyzeStage(deps, item);
       } catch (err) {
-        if (!ctx.isLastAttempt) throw err;
+        // A full storage is waited out by the queue, never the item's failure.
+        if (!ctx.isLastAttempt || isStorageFull(err)) throw err;
         const reason = `internal error: ${err instanceof Error ? err.message : String(err)}`;
         outcome = await deps.store.items.fail(itemId, stage, reason);
       }

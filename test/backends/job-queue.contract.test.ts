@@ -9,6 +9,7 @@ import { createPgBossQueue } from '../../src/jobs/pgboss/pgboss-queue.ts';
 import { createPostgresSessionLocks } from '../../src/store/postgres/session-locks.ts';
 import type { JobContext, JobQueue, OutgoingJob } from '../../src/ports/job-queue.ts';
 import { createSqliteStore } from '../../src/store/create-store.ts';
+import { createStorageState, type StorageState } from '../../src/lib/storage-full.ts';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
 
 /**
@@ -17,7 +18,8 @@ import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
  * gives two independent queues over it, as two processes would have.
  */
 interface Harness {
-  queue(): JobQueue;
+  /** `storage`: told when processing waits for storage space. */
+  queue(storage?: StorageState): JobQueue;
   /** Jobs queued, waiting for a retry, or running. */
   countOpen(): Promise<number>;
   close(): Promise<void>;
@@ -44,7 +46,7 @@ const inprocess: Backend = {
     const dir = await mkdtemp(join(tmpdir(), 'strata-queue-'));
     const store = await createSqliteStore(dir);
     return {
-      queue: () => createInprocessQueue({ jobs: store.jobs, logger, retryLimit: RETRY_LIMIT, retryDelayMs: 5 }),
+      queue: (storage) => createInprocessQueue({ jobs: store.jobs, logger, retryLimit: RETRY_LIMIT, retryDelayMs: 5, storage, spaceRetryMs: 5 }),
       countOpen: () => store.jobs.countOpen(),
       async close() {
         await store.close();
@@ -73,7 +75,7 @@ const pgboss: Backend = {
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
     return {
-      queue: () =>
+      queue: (storage) =>
         createPgBossQueue({
           connectionString: url,
           logger,
@@ -85,6 +87,8 @@ const pgboss: Backend = {
           maintenanceIntervalSeconds: 1,
           pollIntervalMs: 200,
           serialRetryMs: 100,
+          storage,
+          spaceRetryMs: 5,
         }),
       async countOpen() {
         const { rows } = await admin.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}.job WHERE state < 'completed'`);
@@ -230,6 +234,30 @@ describe.each([inprocess, pgboss])('job queue contract: $name', (backend) => {
     ]);
     expect(new Set(attempts.map((a) => a.jobId)).size).toBe(1);
     expect(await harness.countOpen()).toBe(0);
+  });
+
+  it('runs a job that met a full storage again, without spending an attempt, until space is back', async () => {
+    const storage = createStorageState();
+    const queue = harness.queue(storage);
+    queues.push(queue);
+    const heard: boolean[] = [];
+    storage.onChange((full) => heard.push(full));
+    const attempts: Array<Pick<JobContext, 'attempt' | 'isLastAttempt'>> = [];
+    const done = deferred();
+    queue.work('item-stage', { concurrency: 1 }, async (_p, ctx) => {
+      attempts.push({ attempt: ctx.attempt, isLastAttempt: ctx.isLastAttempt });
+      // More times than the retry limit allows for errors.
+      if (attempts.length <= RETRY_LIMIT + 2) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      done.resolve();
+      return { status: 'done' };
+    });
+    await queue.start();
+    await queue.send([item('x')]);
+    await done.promise;
+    await vi.waitFor(async () => expect(await harness.countOpen()).toBe(0), { timeout: 15_000, interval: 50 });
+    expect(attempts).toEqual(Array.from({ length: RETRY_LIMIT + 3 }, () => ({ attempt: 0, isLastAttempt: false })));
+    expect(heard).toEqual([true, false]);
+    expect(storage.full).toBe(false);
   });
 
   it('does not retry a handler that reports a failure', async () => {

@@ -135,3 +135,48 @@ describe('in-process queue: wake-ups and claims', () => {
     await racy.stop();
   });
 });
+
+describe('in-process queue: outcomes that cannot be recorded', () => {
+  let dir: string;
+  let store: Store;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'strata-queue-outcome-'));
+    store = await createSqliteStore(dir);
+  });
+  afterEach(async () => {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  // The database on a full disk: writing a job's outcome fails until space is freed. The job
+  // was left active for ever (until a restart) when even recording the failure failed.
+  it('runs the job again until its outcome is written, and leaves nothing active', async () => {
+    let fullFor = 2;
+    const full = () => Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    const jobs: JobsRepo = {
+      ...store.jobs,
+      async complete(id) {
+        if (fullFor-- > 0) throw full();
+        return store.jobs.complete(id);
+      },
+      retryOrFail: async () => {
+        throw full();
+      },
+    };
+    const queue = createInprocessQueue({ jobs, logger: pino({ level: 'silent' }), retryLimit: 0, spaceRetryMs: 5, idlePollMs: 3_600_000 });
+    let runs = 0;
+    let finished!: () => void;
+    const third = new Promise<void>((r) => (finished = r));
+    queue.work('item-stage', { concurrency: 1 }, async (_p, ctx) => {
+      expect(ctx.attempt).toBe(0);
+      if (++runs === 3) finished();
+      return { status: 'done' };
+    });
+    await queue.start();
+    await queue.send([{ name: 'item-stage', payload: { datasetId: 'd', taskId: 't', itemId: 'i', stage: 'analyze' } }]);
+    await third;
+    await queue.stop();
+    expect(runs).toBe(3);
+    expect(await store.jobs.countOpen()).toBe(0);
+  });
+});

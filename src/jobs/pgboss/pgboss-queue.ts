@@ -3,6 +3,7 @@ import type { SessionLocks } from '../../ports/session-locks.ts';
 import type { Logger } from 'pino';
 import { jobNames, type JobName } from '../catalogue.ts';
 import type { JobContext, JobHandler, JobQueue, OutgoingJob } from '../../ports/job-queue.ts';
+import { createStorageState, isStorageFull, type StorageState } from '../../lib/storage-full.ts';
 
 /**
  * The scale-out job queue: pg-boss 10 on the PostgreSQL that holds the metadata, shared by any
@@ -49,11 +50,17 @@ export interface PgBossQueueDeps {
   pollIntervalMs?: number;
   /** How soon a job whose serial key is busy is tried again (±50 % jitter). Default 1000. */
   serialRetryMs?: number;
+  /** Told when processing starts and stops waiting for storage space. */
+  storage?: StorageState;
+  /** First wait of a job put back by a full storage (doubling up to 30 s, reset by a success). Default 1000. */
+  spaceRetryMs?: number;
 }
 
 /** Abandoned jobs come back after this long (plus up to one maintenance interval). */
 const DEFAULT_EXPIRY_SECONDS: Record<JobName, number> = { 'dataset-stage': 180, 'item-stage': 120 };
 const HEARTBEATS_PER_EXPIRY = 4;
+/** Longest wait before a job put back by a full storage is tried again. */
+const MAX_SPACE_WAIT_MS = 30_000;
 
 /** What Strata stores in a pg-boss job's `data`. */
 interface JobData {
@@ -82,6 +89,10 @@ export function createPgBossQueue(deps: PgBossQueueDeps): JobQueue {
   }
   const pollIntervalMs = deps.pollIntervalMs ?? 2000;
   const serialRetryMs = deps.serialRetryMs ?? 1000;
+  const spaceRetryMs = deps.spaceRetryMs ?? 1000;
+  const storage = deps.storage ?? createStorageState();
+  /** Jobs put back by a full storage since the last success: the backoff's exponent. */
+  let spaceWaits = 0;
   const boss = new PgBoss({
     connectionString: deps.connectionString,
     schema,
@@ -147,7 +158,17 @@ export function createPgBossQueue(deps: PgBossQueueDeps): JobQueue {
       const result = await w.handler(payload as never, ctx);
       if (result.status === 'failed') deps.logger.warn({ ...log, reason: result.reason }, 'job recorded a failure');
       await boss.complete(w.name, job.id);
+      storage.report(false);
+      spaceWaits = 0;
     } catch (err) {
+      if (isStorageFull(err)) {
+        // Not the job's fault: back to the queue without spending an attempt, later each time.
+        storage.report(true);
+        const delayMs = Math.min(spaceRetryMs * 2 ** spaceWaits++, MAX_SPACE_WAIT_MS);
+        await db().executeSql(sql.putBack, [w.name, job.id, delayMs]);
+        setTimeout(wake, delayMs + 5).unref();
+        return;
+      }
       deps.logger.error({ ...log, err, willRetry: !ctx.isLastAttempt }, 'job threw');
       const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
       await boss.fail(w.name, job.id, { message });
