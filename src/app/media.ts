@@ -142,3 +142,30 @@ export async function mediaBytes(ctx: AppContext, user: User, datasetId: string,
   stream.once('close', () => void file.release());
   return { stream, size: info.size, contentType: type };
 }
+
+/** Members listed per duplicate group; `size` still counts them all. */
+const MEMBERS_PER_GROUP = 100;
+
+/** Duplicate groups at the level `threshold` snaps up to, largest first, a page at a time. */
+export async function duplicateGroups(ctx: AppContext, user: User, datasetId: string, q: { threshold: number; pageNumber: number; pageSize: number }) {
+  await visibleDataset(ctx, user, datasetId);
+  const level = snapDuplicateLevel(q.threshold);
+  const { groups, total } = await ctx.store.media.duplicateGroups(datasetId, level, q.pageNumber * q.pageSize, q.pageSize, MEMBERS_PER_GROUP);
+  return {
+    groups: groups.map((g) => ({
+      group_id: g.groupId,
+      level,
+      size: g.size,
+      media: g.members.map(({ item }) => ({
+        media_id: item.id,
+        file_name: item.fileName,
+        media_thumb_uri: `/api/v1/dataset/${datasetId}/media/${item.id}/thumbnail`,
+        width: item.width,
+        height: item.height,
+        file_size: item.sizeBytes,
+      })),
+    })),
+    total,
+    level,
+  };
+}

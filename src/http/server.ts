@@ -15,6 +15,7 @@ import { exploreRoutes } from './routes/explore.routes.ts';
 import { mediaRoutes } from './routes/media.routes.ts';
 import { ingestionRoutes } from './routes/ingestion.routes.ts';
 import { DatasetBody, ErrorBody } from './schemas.ts';
+import { registerWebUi } from './web.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
@@ -84,6 +85,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   eventRoutes(app, ctx);
   mediaRoutes(app, ctx);
   exploreRoutes(app, ctx);
+  await registerWebUi(app);
   return app;
 }
 

@@ -244,6 +244,12 @@ export interface DuplicateMember {
   itemId: string;
 }
 
+export interface DuplicateGroup {
+  groupId: number;
+  size: number;
+  members: MediaRecord[];
+}
+
 export interface ClusterRow {
   granularity: number;
   clusterId: number;
@@ -310,6 +316,8 @@ export interface MediaRepo {
   byIds(datasetId: string, ids: readonly string[]): Promise<MediaRecord[]>;
   /** The other members of the item's duplicate group at `level` (identical files included). */
   duplicateIds(datasetId: string, itemId: string, level: number): Promise<string[]>;
+  /** Duplicate groups at `level`, largest first (then by id), each with up to `perGroup` members in id order. */
+  duplicateGroups(datasetId: string, level: number, offset: number, limit: number, perGroup: number): Promise<{ groups: DuplicateGroup[]; total: number }>;
   /** Clusters at a granularity, biggest first; with filters, counts only matching members. */
   clusters(datasetId: string, granularity: number, filters: readonly VqlFilter[], offset: number, limit: number): Promise<{ clusters: ClusterRow[]; total: number }>;
   /** Up to `perCluster` matching members of each cluster, in the stable media order. */

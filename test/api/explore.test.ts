@@ -92,6 +92,26 @@ describe('media', () => {
     }
   });
 
+  it('lists duplicate groups largest first, a page at a time, with what a gallery needs', async () => {
+    const all = await get(`/api/v1/dataset/${id}/duplicates?threshold=0.96`);
+    expect(all.status).toBe(200);
+    expect(all.body).toMatchObject({ total: 2, level: 0.96 });
+    const [edits, exact] = all.body.groups;
+    expect(edits).toMatchObject({ level: 0.96, size: 3 });
+    expect(new Set(edits.media.map((m: any) => m.file_name))).toEqual(new Set([names[0], 'edit-half.jpg', 'edit-bright-bar.jpg']));
+    expect(new Set(exact.media.map((m: any) => m.file_name))).toEqual(new Set([names[1], 'exact-copy.jpg']));
+    const half = edits.media.find((m: any) => m.file_name === 'edit-half.jpg');
+    const listed = byName('edit-half.jpg');
+    expect(half).toEqual({ media_id: listed.media_id, file_name: 'edit-half.jpg', media_thumb_uri: listed.media_thumb_uri, width: listed.width, height: listed.height, file_size: listed.file_size });
+    const second = await get(`/api/v1/dataset/${id}/duplicates?page_number=1&page_size=1`);
+    expect(second.body.groups.map((g: any) => g.group_id)).toEqual([exact.group_id]);
+    const identical = await get(`/api/v1/dataset/${id}/duplicates?threshold=0.9995`);
+    expect(identical.body.level).toBe(1);
+    expect(identical.body.groups.map((g: any) => g.media.map((m: any) => m.file_name).sort())).toEqual([['exact-copy.jpg', names[1]].sort()]);
+    expect((await get(`/api/v1/dataset/${id}/duplicates?threshold=1.5`)).status).toBe(422);
+    expect((await get(`/api/v1/dataset/${id}/duplicates?page_size=101`)).status).toBe(422);
+  });
+
   it('serves the image and thumbnail bytes behind media_uri, to those who may see the dataset', async () => {
     const m = byName(names[2]!);
     const image = await fetch(`${t.url}${m.media_uri}`, { headers: { authorization: `Bearer ${t.admin.token}` } });
@@ -110,6 +130,7 @@ describe('media', () => {
     const stranger = await credentialsFor(t.url, 'stranger@example.com', 'stranger-password');
     expect((await fetch(`${t.url}${m.media_uri}`, { headers: { authorization: `Bearer ${stranger.token}` } })).status).toBe(404);
     expect((await get(`/api/v1/explore/${id}`, stranger.token)).status).toBe(404);
+    expect((await get(`/api/v1/dataset/${id}/duplicates`, stranger.token)).status).toBe(404);
   });
 });
 

@@ -116,6 +116,8 @@ describe.each(backends)('indexing a real folder of photos and a video ($name)', 
     const copy = media.media.find((m: any) => m.file_name === `copy-of-${photoNames[0]}`);
     const dups = await getJson(t.url, `/api/v1/dataset/${id}/media/${original.media_id}/duplicates?threshold=1`, t.admin.token);
     expect(dups.body).toEqual([copy.media_id]);
+    const groups = await getJson(t.url, `/api/v1/dataset/${id}/duplicates?threshold=1`, t.admin.token);
+    expect(groups.body.groups.map((g: any) => g.media.map((m: any) => m.media_id).sort())).toEqual([[original.media_id, copy.media_id].sort()]);
     const frames = media.media.filter((m: any) => m.type === 'VIDEO_FRAME');
     expect(frames.length).toBe(dataset.processing.n_frames);
     const clusters = (await getJson(t.url, `/api/v1/explore/${id}?threshold=0`, t.admin.token)).body.clusters;

@@ -1,12 +1,35 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
-import { duplicatesOf, getMedia, listMedia, mediaBytes } from '../../app/media.ts';
+import { duplicateGroups, duplicatesOf, getMedia, listMedia, mediaBytes } from '../../app/media.ts';
 import { callerOf } from '../auth.ts';
 import { ok } from '../schemas.ts';
 
 const MediaParams = Type.Object({ dataset_id: Type.String({ minLength: 1, maxLength: 64 }), media_id: Type.String({ minLength: 1, maxLength: 64 }) });
 type MediaParamsT = { dataset_id: string; media_id: string };
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const DuplicateGroups = Type.Object({
+  groups: Type.Array(
+    Type.Object({
+      group_id: Type.Integer(),
+      level: Type.Number(),
+      size: Type.Integer({ description: 'Members in the group; media lists the first 100' }),
+      media: Type.Array(
+        Type.Object({
+          media_id: Type.String(),
+          file_name: Type.String(),
+          media_thumb_uri: Type.String(),
+          width: Nullable(Type.Integer()),
+          height: Nullable(Type.Integer()),
+          file_size: Nullable(Type.Integer()),
+        }),
+      ),
+    }),
+  ),
+  total: Type.Integer({ description: 'Groups at this level' }),
+  level: Type.Number({ description: 'The level the threshold snapped up to' }),
+});
 
 export function mediaRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get(
@@ -54,6 +77,28 @@ export function mediaRoutes(app: FastifyInstance, ctx: AppContext): void {
       const { dataset_id, media_id } = req.params as MediaParamsT;
       const { threshold = 0.96 } = req.query as { threshold?: number };
       return duplicatesOf(ctx, callerOf(req), dataset_id, media_id, threshold);
+    },
+  );
+
+  app.get(
+    '/api/v1/dataset/:dataset_id/duplicates',
+    {
+      schema: {
+        tags: ['media'],
+        summary: 'Duplicate groups at a similarity level (0.96 … 1.0; other values snap up to the next level), largest first',
+        params: Type.Object({ dataset_id: Type.String({ minLength: 1, maxLength: 64 }) }),
+        querystring: Type.Object({
+          threshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+          page_number: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+          page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+        }),
+        response: ok(DuplicateGroups),
+      },
+    },
+    async (req) => {
+      const { dataset_id } = req.params as { dataset_id: string };
+      const { threshold = 0.96, page_number = 0, page_size = 20 } = req.query as { threshold?: number; page_number?: number; page_size?: number };
+      return duplicateGroups(ctx, callerOf(req), dataset_id, { threshold, pageNumber: page_number, pageSize: page_size });
     },
   );
 

@@ -122,6 +122,29 @@ export function mediaRepo(db: Kysely<DB>): MediaRepo {
       return rows.map((r) => r.item_id);
     },
 
+    async duplicateGroups(datasetId, level, offset, limit, perGroup) {
+      const atLevel = db.selectFrom('duplicate_members').where('dataset_id', '=', datasetId).where('level', '=', level);
+      const rows = await atLevel
+        .select(['group_id', (eb) => eb.fn.countAll<number>().as('size')])
+        .groupBy('group_id')
+        .orderBy('size', 'desc')
+        .orderBy('group_id')
+        .offset(offset)
+        .limit(limit)
+        .execute();
+      const total = await atLevel.select((eb) => eb.fn.count<number>('group_id').distinct().as('n')).executeTakeFirstOrThrow();
+      if (rows.length === 0) return { groups: [], total: Number(total.n) };
+      const ranked = atLevel
+        .where('group_id', 'in', rows.map((r) => r.group_id))
+        .select(['item_id', 'group_id', sql<number>`row_number() over (partition by group_id order by item_id)`.as('rn')]);
+      const picked = await db.selectFrom(ranked.as('r')).select(['r.item_id', 'r.group_id']).where('r.rn', '<=', perGroup).orderBy('r.group_id').orderBy('r.rn').execute();
+      const groupOf = new Map(picked.map((p) => [p.item_id, p.group_id]));
+      const members = new Map<number, MediaRecord[]>(rows.map((r) => [r.group_id, []]));
+      // byIds keeps the (group, id) order it is given.
+      for (const record of await this.byIds(datasetId, picked.map((p) => p.item_id))) members.get(groupOf.get(record.item.id)!)!.push(record);
+      return { total: Number(total.n), groups: rows.map((r) => ({ groupId: r.group_id, size: Number(r.size), members: members.get(r.group_id)! })) };
+    },
+
     async clusters(datasetId, granularity, filters, offset, limit) {
       if (filters.length === 0) {
         const rows = await db

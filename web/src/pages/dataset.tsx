@@ -1,0 +1,94 @@
+import { api, type Dataset } from '../api.ts';
+import { isActive, Progress, StatusBadge } from '../components/status.tsx';
+import { formatCount, formatDuration } from '../lib/format.ts';
+import { Link } from '../lib/router.tsx';
+import { datasetTab, type Route, type Tab } from '../lib/routes.ts';
+import { useAsync } from '../lib/use-async.ts';
+import { useLiveDataset } from '../lib/use-live-dataset.ts';
+import { DuplicatesTab } from './duplicates.tsx';
+import { Failures } from './failures.tsx';
+
+type DatasetRoute = Extract<Route, { page: 'dataset' }>;
+
+const tabLabels: Record<Tab, string> = { overview: 'Overview', duplicates: 'Duplicates' };
+
+export function DatasetPage({ route }: { route: DatasetRoute }) {
+  const loaded = useAsync(() => api.dataset(route.id), [route.id]);
+  if (loaded.error) return <p className="page error">{loaded.error.message}</p>;
+  if (!loaded.data) return <p className="page muted">Loading…</p>;
+  return <LoadedDataset initial={loaded.data} route={route} />;
+}
+
+function LoadedDataset({ initial, route }: { initial: Dataset; route: DatasetRoute }) {
+  const dataset = useLiveDataset(initial, isActive(initial));
+  if (dataset === null) return <p className="page">This dataset was deleted.</p>;
+  return (
+    <div className="dataset-layout">
+      <aside className="sidebar" aria-label="Dataset">
+        <div className="sidebar-head">
+          <h1 className="dataset-title" title={dataset.display_name}>
+            {dataset.display_name}
+          </h1>
+          <StatusBadge dataset={dataset} />
+          <Progress dataset={dataset} />
+        </div>
+        <nav className="tabs" aria-label="Dataset views">
+          {(Object.keys(tabLabels) as Tab[]).map((tab) => (
+            <Link key={tab} to={datasetTab(dataset.id, tab)} className="tab" aria-current={route.tab === tab ? 'page' : undefined}>
+              {tabLabels[tab]}
+            </Link>
+          ))}
+        </nav>
+        <dl className="facts small">
+          <dt>Images</dt>
+          <dd>{formatCount(dataset.n_images)}</dd>
+          <dt>Videos</dt>
+          <dd>{formatCount(dataset.n_videos)}</dd>
+          <dt>Source</dt>
+          <dd>{dataset.source_type}</dd>
+        </dl>
+      </aside>
+      <section className="tab-content">
+        {route.tab === 'overview' && <Overview dataset={dataset} />}
+        {route.tab === 'duplicates' && <DuplicatesTab dataset={dataset} level={route.level} />}
+      </section>
+    </div>
+  );
+}
+
+function Overview({ dataset }: { dataset: Dataset }) {
+  const p = dataset.processing;
+  return (
+    <div className="page">
+      <h2>Overview</h2>
+      <dl className="stats">
+        <div>
+          <dt>Status</dt>
+          <dd>{dataset.status_new}</dd>
+        </div>
+        <div>
+          <dt>Stage</dt>
+          <dd>{p?.stage ?? '—'}</dd>
+        </div>
+        <div>
+          <dt>Processed</dt>
+          <dd>{p ? `${formatCount(p.done)}${p.total !== null ? ` / ${formatCount(p.total)}` : ''}` : '—'}</dd>
+        </div>
+        <div>
+          <dt>Failed</dt>
+          <dd>{p ? formatCount(p.failed) : '—'}</dd>
+        </div>
+        <div>
+          <dt>Time left</dt>
+          <dd>{isActive(dataset) ? formatDuration(p?.eta_seconds ?? null) : '—'}</dd>
+        </div>
+        <div>
+          <dt>Images</dt>
+          <dd>{formatCount(dataset.n_images)}</dd>
+        </div>
+      </dl>
+      {dataset.fatal_error_msg && <p className="error">{dataset.fatal_error_msg}</p>}
+      <Failures dataset={dataset} />
+    </div>
+  );
+}

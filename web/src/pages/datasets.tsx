@@ -1,0 +1,101 @@
+import { useState, type FormEvent } from 'react';
+import { api, type Dataset } from '../api.ts';
+import { isActive, Progress, StatusBadge } from '../components/status.tsx';
+import { formatCount } from '../lib/format.ts';
+import { Link, useNav } from '../lib/router.tsx';
+import { datasetTab } from '../lib/routes.ts';
+import { useAsync } from '../lib/use-async.ts';
+import { useLiveDataset } from '../lib/use-live-dataset.ts';
+
+export function DatasetsPage() {
+  const list = useAsync(() => api.datasets(), []);
+  return (
+    <section className="page">
+      <div className="page-head">
+        <h1>Datasets</h1>
+      </div>
+      <CreateFromPath onCreated={list.reload} />
+      {list.error && <p className="error">{list.error.message}</p>}
+      {list.data && list.data.length === 0 && <p className="empty">No datasets yet. Create one from a folder above.</p>}
+      {list.data && list.data.length > 0 && (
+        <ul className="dataset-list" aria-label="Datasets">
+          {list.data.map((d) => (
+            <DatasetRow key={d.id} initial={d} />
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function DatasetRow({ initial }: { initial: Dataset }) {
+  // Only datasets in progress hold an event stream: a browser has few connections per host.
+  const dataset = useLiveDataset(initial, isActive(initial));
+  if (dataset === null) return null;
+  return (
+    <li className="dataset-row" data-status={dataset.status_new}>
+      <div className="dataset-row-main">
+        <Link to={datasetTab(dataset.id, 'overview')} className="dataset-name">
+          {dataset.display_name}
+        </Link>
+        <StatusBadge dataset={dataset} />
+      </div>
+      <div className="dataset-row-meta muted small">
+        {formatCount(dataset.n_images)} images
+        {dataset.n_videos > 0 ? ` · ${formatCount(dataset.n_videos)} videos` : ''} · {dataset.source_type} · created {new Date(dataset.created_at).toLocaleString()}
+      </div>
+      <Progress dataset={dataset} />
+      {dataset.fatal_error_msg && <p className="error small">{dataset.fatal_error_msg}</p>}
+    </li>
+  );
+}
+
+function CreateFromPath({ onCreated }: { onCreated: () => void }) {
+  const { go } = useNav();
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const form = e.currentTarget;
+    const data = new FormData(form);
+    setBusy(true);
+    setError(null);
+    try {
+      const created = await api.createDataset(String(data.get('name')), String(data.get('path')));
+      form.reset();
+      onCreated();
+      go(datasetTab(created.dataset_id, 'overview'));
+    } catch (err) {
+      setError((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form className="panel create-form" onSubmit={(e) => void submit(e)} aria-label="New dataset from a folder or bucket">
+      <h2>New dataset from a folder or bucket</h2>
+      <div className="form-row">
+        <label>
+          Name
+          <input name="name" required maxLength={255} placeholder="wallpapers" />
+        </label>
+        <label className="grow">
+          <span>
+            Folder or <code>s3://</code> path
+          </span>
+          <input name="path" required placeholder="/data/photos or s3://bucket/prefix/" />
+        </label>
+        <button className="btn btn-primary" type="submit" disabled={busy}>
+          {busy ? 'Creating…' : 'Create'}
+        </button>
+      </div>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,50 @@
+import { useState, type FormEvent } from 'react';
+import { api } from '../api.ts';
+
+export function LoginPage({ onLoggedIn }: { onLoggedIn: (email: string) => void }) {
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget);
+    setBusy(true);
+    setError(null);
+    try {
+      const me = await api.login(String(form.get('email')), String(form.get('password')));
+      onLoggedIn(me.email);
+    } catch (err) {
+      setError((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <main className="login">
+      <form className="login-card" onSubmit={(e) => void submit(e)}>
+        <div className="brand brand-large">
+          <span className="brand-mark" aria-hidden="true" />
+          Strata
+        </div>
+        <h1>Log in</h1>
+        <label>
+          Email
+          <input name="email" type="email" autoComplete="username" required autoFocus />
+        </label>
+        <label>
+          Password
+          <input name="password" type="password" autoComplete="current-password" required />
+        </label>
+        {error && (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        )}
+        <button className="btn btn-primary" type="submit" disabled={busy}>
+          {busy ? 'Logging in…' : 'Log in'}
+        </button>
+      </form>
+    </main>
+  );
+}
