@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { createSecretBox, loadOrCreateKey, parseKey } from './app/auth/secret-box.ts';
@@ -30,6 +30,8 @@ import { createPostgresSessionLocks } from './store/postgres/session-locks.ts';
 export async function createContainer(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<AppContext> {
   mkdirSync(config.dataDir, { recursive: true });
   const tmpDir = join(config.dataDir, 'tmp');
+  // Whatever is there was left by a process killed mid-work; the data directory is this process's own.
+  rmSync(tmpDir, { recursive: true, force: true });
   mkdirSync(tmpDir, { recursive: true });
 
   const storage = createStorageState(logger);

@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { createHash, randomUUID } from 'node:crypto';
+import { pipeline, Transform, type Readable } from 'node:stream';
 import { DomainError } from '../domain/errors.ts';
 import type { Dataset, User } from '../domain/types.ts';
 import { startOperation } from '../pipeline/operations.ts';
 import type { AppContext } from './context.ts';
-import { writableDataset } from './datasets.ts';
+import { visibleDataset, writableDataset } from './datasets.ts';
 
 /**
  * The four-step upload flow (SPEC §4): new_dataset → data_files (a transaction) → uploads →
@@ -51,19 +51,46 @@ export async function beginUpload(ctx: AppContext, user: User, datasetId: string
   return dataset;
 }
 
-/** Streams one uploaded file to storage and records it in the transaction. */
-export async function storeUpload(ctx: AppContext, dataset: Dataset, transId: number, fileName: string, data: Readable): Promise<number> {
+/**
+ * Streams one uploaded file to storage and records it in the transaction, once it is whole.
+ * The same name with the same bytes again (a client resending a request a crash cut off) is
+ * recorded once: `alreadyUploaded` says the transaction held it already.
+ */
+export async function storeUpload(ctx: AppContext, dataset: Dataset, transId: number, fileName: string, data: Readable): Promise<{ bytes: number; alreadyUploaded: boolean }> {
   const name = checkUploadName(fileName);
   const key = `datasets/${dataset.id}/uploads/${transId}/${randomUUID()}`;
+  const digest = createHash('sha256');
+  // pipeline() destroys the source with the hashing stream, whichever side fails.
+  const hashing = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      digest.update(chunk);
+      cb(null, chunk);
+    },
+  });
+  const hashed = pipeline(data, hashing, () => {});
   try {
-    const size = await ctx.blobs.put(key, data, { maxBytes: ctx.config.maxUploadFileBytes });
-    if (await ctx.store.uploads.add({ datasetId: dataset.id, transId, fileName: name, blobKey: key, sizeBytes: size })) return size;
-    await ctx.blobs.deletePrefix(key);
+    const bytes = await ctx.blobs.put(key, hashed, { maxBytes: ctx.config.maxUploadFileBytes });
+    const outcome = await ctx.store.uploads.add({ datasetId: dataset.id, transId, fileName: name, blobKey: key, sizeBytes: bytes, sha256: digest.digest('hex') });
+    if (outcome !== 'added') await ctx.blobs.deletePrefix(key);
+    if (outcome !== 'closed') return { bytes, alreadyUploaded: outcome === 'duplicate' };
     throw new DomainError('CONFLICT', `Upload transaction ${transId} was submitted for processing while "${name}" was uploading; it was not added (upload it in a new transaction)`);
   } catch (err) {
     await refuseIfDeleted(ctx, dataset);
     throw err;
   }
+}
+
+/** The files a transaction holds, in upload order: what a client resuming a cut upload need not send again. */
+export async function listTransactionFiles(ctx: AppContext, user: User, datasetId: string, transId: number, page: { after: number; limit: number }) {
+  const dataset = await visibleDataset(ctx, user, datasetId);
+  const trans = await ctx.store.uploads.getTransaction(dataset.id, transId);
+  if (!trans) throw new DomainError('NOT_FOUND', `Upload transaction ${transId} not found`);
+  const files = await ctx.store.uploads.page(dataset.id, transId, page.after, page.limit);
+  return {
+    trans_id: transId,
+    state: trans.state,
+    files: files.map((f) => ({ id: f.id, file_name: f.fileName, size_bytes: f.sizeBytes, sha256: f.sha256 })),
+  };
 }
 
 /**

@@ -112,12 +112,22 @@ export interface UploadsRepo {
   getTransaction(datasetId: string, transId: number): Promise<{ id: number; state: 'open' | 'submitted' } | null>;
   submitTransaction(datasetId: string, transId: number): Promise<void>;
   /**
-   * Records an uploaded file, only while its transaction is open; false when it was submitted
-   * meanwhile (its processing may already have listed the files, so this one would be skipped).
+   * Records an uploaded file, only while its transaction is open: 'closed' when it was submitted
+   * meanwhile (its processing may already have listed the files, so this one would be skipped) or
+   * the dataset is being deleted; 'duplicate' when the transaction already holds a file of this
+   * name and digest (a request sent again), which is then not recorded twice.
    */
-  add(input: { datasetId: string; transId: number; fileName: string; blobKey: string; sizeBytes: number }): Promise<boolean>;
+  add(input: { datasetId: string; transId: number; fileName: string; blobKey: string; sizeBytes: number; sha256: string }): Promise<'added' | 'duplicate' | 'closed'>;
   /** Uploads of a transaction in upload order, `limit` at a time after `afterId`. */
-  page(datasetId: string, transId: number, afterId: number, limit: number): Promise<Array<{ id: number; fileName: string; blobKey: string; sizeBytes: number }>>;
+  page(datasetId: string, transId: number, afterId: number, limit: number): Promise<UploadedFile[]>;
+}
+
+export interface UploadedFile {
+  id: number;
+  fileName: string;
+  blobKey: string;
+  sizeBytes: number;
+  sha256: string | null;
 }
 
 export interface NewItem {

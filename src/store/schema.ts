@@ -107,6 +107,8 @@ export interface UploadsTable {
   blob_key: string;
   size_bytes: number;
   created_at: string;
+  /** Null for files uploaded before digests were kept. */
+  sha256: string | null;
 }
 
 export interface ItemsTable {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -68,6 +69,32 @@ describe('the four-step upload flow', () => {
     // Once submitted, the transaction and the dataset take no more uploads.
     expect((await upload(id, trans, [['late.jpg', await fixture('scene.jpg')]])).status).toBe(409);
     expect((await fetch(`${t.url}/api/v1/ingestion/${id}/process_files/${trans}`, { method: 'POST', headers: auth() })).status).toBe(409);
+  });
+
+  it('records a request sent twice once: one item per file, and lists the files with their digests', async () => {
+    const { id, trans } = await newUpload('sent twice');
+    const files: Array<[string, Buffer]> = [['a.jpg', await fixture('scene.jpg')], ['b.png', await fixture('scene.png')]];
+    expect(await (await upload(id, trans, files)).json()).toMatchObject({ files_uploaded: 2, files_already_uploaded: 0 });
+    expect(await (await upload(id, trans, files)).json()).toMatchObject({ files_uploaded: 2, files_already_uploaded: 2 });
+
+    const listed = await getJson(t.url, `/api/v1/ingestion/${id}/data_files/${trans}`, t.admin.token);
+    expect(listed.status).toBe(200);
+    expect(listed.body).toMatchObject({ trans_id: trans, state: 'open' });
+    const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    expect(listed.body.files.map(({ file_name, size_bytes, sha256 }: any) => [file_name, size_bytes, sha256])).toEqual(files.map(([n, b]) => [n, b.length, sha256(b)]));
+    const second = await getJson(t.url, `/api/v1/ingestion/${id}/data_files/${trans}?after=${listed.body.files[0].id}&limit=5`, t.admin.token);
+    expect(second.body.files.map((f: { file_name: string }) => f.file_name)).toEqual(['b.png']);
+    expect((await getJson(t.url, `/api/v1/ingestion/${id}/data_files/${trans + 1000}`, t.admin.token)).status).toBe(404);
+    const stored = (await readdir(t.dataDir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile() && join(e.parentPath, e.name).includes(`${id}/uploads/`));
+    expect(stored).toHaveLength(2);
+
+    expect((await fetch(`${t.url}/api/v1/ingestion/${id}/process_files/${trans}`, { method: 'POST', headers: auth() })).status).toBe(202);
+    const { dataset } = await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'ERROR']);
+    expect(dataset).toMatchObject({ status_new: 'READY', n_images: 2 });
+    expect(dataset.processing).toMatchObject({ total: 2, done: 2, failed: 0 });
+    const spec = await getJson(t.url, '/api/v1/docs', t.admin.token);
+    const op = spec.body.paths['/api/v1/ingestion/{dataset_id}/data_files/{trans_id}'].get;
+    expect(Object.keys(op.responses['200'].content['application/json'].schema.properties.files.items.properties)).toEqual(['id', 'file_name', 'size_bytes', 'sha256']);
   });
 
   it('refuses file names with path separators or control characters and writes nothing outside the data dir', async () => {

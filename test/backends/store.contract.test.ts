@@ -207,7 +207,7 @@ describe.each(backends)('Store contract: $name', (backend) => {
       const viewer = await newUser('viewer');
       await store.datasets.share(t.ds.id, viewer.id);
       const trans = await store.uploads.openTransaction(t.ds.id);
-      await store.uploads.add({ datasetId: t.ds.id, transId: trans, fileName: 'a.jpg', blobKey: 'k', sizeBytes: 1 });
+      await store.uploads.add({ datasetId: t.ds.id, transId: trans, fileName: 'a.jpg', blobKey: 'k', sizeBytes: 1, sha256: 'h' });
       await store.items.insertMany([item(t, 'x')]);
       const [itemId] = await itemIds(t.ds.id);
       await store.datasets.delete(t.ds.id);
@@ -227,7 +227,7 @@ describe.each(backends)('Store contract: $name', (backend) => {
       expect(marks.filter(Boolean)).toHaveLength(1);
       expect(await store.datasets.get(ds.id)).toBeNull();
       expect((await store.datasets.listVisible({ id: ds.ownerId, role: 'admin' }, 'date')).some((d) => d.id === ds.id)).toBe(false);
-      expect(await store.uploads.add({ datasetId: ds.id, transId: trans, fileName: 'a.jpg', blobKey: 'k', sizeBytes: 1 })).toBe(false);
+      expect(await store.uploads.add({ datasetId: ds.id, transId: trans, fileName: 'a.jpg', blobKey: 'k', sizeBytes: 1, sha256: 'h' })).toBe('closed');
       await rejectsWith(store.tasks.start({ datasetId: ds.id, operation: 'CREATE', stage: 'discover', createdBy: ds.ownerId }, { from: 'DRAFT', to: 'INDEXING' }), 'CONFLICT');
       expect(await store.datasets.listDeleting()).toContain(ds.id);
       await store.datasets.delete(ds.id);
@@ -292,18 +292,22 @@ describe.each(backends)('Store contract: $name', (backend) => {
     const trans = await store.uploads.openTransaction(ds.id);
     expect(await store.uploads.getTransaction(ds.id, trans)).toEqual({ id: trans, state: 'open' });
     expect(await store.uploads.getTransaction(randomUUID(), trans)).toBeNull();
-    for (let i = 0; i < 5; i++) expect(await store.uploads.add({ datasetId: ds.id, transId: trans, fileName: `f${i}.jpg`, blobKey: `b${i}`, sizeBytes: 5_000_000_000 + i })).toBe(true);
+    for (let i = 0; i < 5; i++) expect(await store.uploads.add({ datasetId: ds.id, transId: trans, fileName: `f${i}.jpg`, blobKey: `b${i}`, sizeBytes: 5_000_000_000 + i, sha256: `h${i}` })).toBe('added');
     const first = await store.uploads.page(ds.id, trans, 0, 2);
     expect(first.map((u) => u.fileName)).toEqual(['f0.jpg', 'f1.jpg']);
-    expect(first[0]).toMatchObject({ blobKey: 'b0', sizeBytes: 5_000_000_000 });
+    expect(first[0]).toMatchObject({ blobKey: 'b0', sizeBytes: 5_000_000_000, sha256: 'h0' });
+    // The same name and bytes again (a request sent again) is one file; another name or other bytes is another.
+    const again = await Promise.all([store, other].map((s) => s.uploads.add({ datasetId: ds.id, transId: trans, fileName: 'f0.jpg', blobKey: 'again', sizeBytes: 5_000_000_000, sha256: 'h0' })));
+    expect(again).toEqual(['duplicate', 'duplicate']);
+    expect(await store.uploads.add({ datasetId: ds.id, transId: trans, fileName: 'f0.jpg', blobKey: 'other', sizeBytes: 1, sha256: 'h9' })).toBe('added');
     const rest = await store.uploads.page(ds.id, trans, first[1]!.id, 10);
-    expect(rest.map((u) => u.fileName)).toEqual(['f2.jpg', 'f3.jpg', 'f4.jpg']);
+    expect(rest.map((u) => u.fileName)).toEqual(['f2.jpg', 'f3.jpg', 'f4.jpg', 'f0.jpg']);
     await store.uploads.submitTransaction(ds.id, trans);
     expect(await store.uploads.getTransaction(ds.id, trans)).toEqual({ id: trans, state: 'submitted' });
     // A file that arrives after the submit is not recorded: its processing may have started.
-    expect(await store.uploads.add({ datasetId: ds.id, transId: trans, fileName: 'late.jpg', blobKey: 'late', sizeBytes: 1 })).toBe(false);
-    expect(await store.uploads.add({ datasetId: ds.id, transId: trans + 1000, fileName: 'nowhere.jpg', blobKey: 'n', sizeBytes: 1 })).toBe(false);
-    expect((await store.uploads.page(ds.id, trans, 0, 10)).map((u) => u.fileName)).toEqual(['f0.jpg', 'f1.jpg', 'f2.jpg', 'f3.jpg', 'f4.jpg']);
+    expect(await store.uploads.add({ datasetId: ds.id, transId: trans, fileName: 'late.jpg', blobKey: 'late', sizeBytes: 1, sha256: 'h' })).toBe('closed');
+    expect(await store.uploads.add({ datasetId: ds.id, transId: trans + 1000, fileName: 'nowhere.jpg', blobKey: 'n', sizeBytes: 1, sha256: 'h' })).toBe('closed');
+    expect((await store.uploads.page(ds.id, trans, 0, 10)).map((u) => u.sha256)).toEqual(['h0', 'h1', 'h2', 'h3', 'h4', 'h9']);
     expect(await store.uploads.openTransaction(ds.id)).not.toBe(trans);
   });
 

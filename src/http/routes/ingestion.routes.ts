@@ -2,10 +2,11 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
 import { createDraft } from '../../app/datasets.ts';
-import { beginUpload, openTransaction, processFiles, storeUpload } from '../../app/ingestion.ts';
+import { beginUpload, listTransactionFiles, openTransaction, processFiles, storeUpload } from '../../app/ingestion.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { callerOf } from '../auth.ts';
 import { multipartParts } from '../multipart.ts';
+import { ok } from '../schemas.ts';
 
 const TransParams = Type.Object({ dataset_id: Type.String({ maxLength: 64 }), trans_id: Type.Integer({ minimum: 1 }) });
 
@@ -32,6 +33,7 @@ export function ingestionRoutes(app: FastifyInstance, ctx: AppContext): void {
       const dataset = await beginUpload(ctx, user, dataset_id, trans_id);
       let files = 0;
       let bytes = 0;
+      let already = 0;
       const refused: string[] = [];
       for await (const part of multipartParts(req)) {
         if (part.type !== 'file') continue;
@@ -40,8 +42,10 @@ export function ingestionRoutes(app: FastifyInstance, ctx: AppContext): void {
           continue;
         }
         try {
-          bytes += await storeUpload(ctx, dataset, trans_id, part.filename, part.file);
+          const stored = await storeUpload(ctx, dataset, trans_id, part.filename, part.file);
+          bytes += stored.bytes;
           files++;
+          if (stored.alreadyUploaded) already++;
         } catch (err) {
           // A bad name refuses that file only; the stream must still be drained to reach the next part.
           if (!(err instanceof DomainError) || err.code !== 'BAD_REQUEST') throw err;
@@ -53,7 +57,38 @@ export function ingestionRoutes(app: FastifyInstance, ctx: AppContext): void {
         throw new DomainError('BAD_REQUEST', `${refused.length} file(s) refused (${files} accepted): ${refused.slice(0, 5).join('; ')}`);
       }
       if (files === 0) throw new DomainError('BAD_REQUEST', 'No files in the request: send them in repeated "files" fields');
-      return reply.status(202).send({ trans_id, files_uploaded: files, bytes_uploaded: bytes });
+      return reply.status(202).send({ trans_id, files_uploaded: files, bytes_uploaded: bytes, files_already_uploaded: already });
+    },
+  );
+
+  app.get(
+    '/api/v1/ingestion/:dataset_id/data_files/:trans_id',
+    {
+      schema: {
+        tags: ['ingestion'],
+        summary: 'The files a transaction holds, in upload order (page on with after = the last id): what a client resuming a cut upload need not send again',
+        params: TransParams,
+        querystring: Type.Object({ after: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })) }),
+        response: ok(
+          Type.Object({
+            trans_id: Type.Integer(),
+            state: Type.Union([Type.Literal('open'), Type.Literal('submitted')]),
+            files: Type.Array(
+              Type.Object({
+                id: Type.Integer(),
+                file_name: Type.String(),
+                size_bytes: Type.Integer(),
+                sha256: Type.Union([Type.String({ description: 'hex SHA-256 of the bytes' }), Type.Null()]),
+              }),
+            ),
+          }),
+        ),
+      },
+    },
+    async (req) => {
+      const { dataset_id, trans_id } = req.params as { dataset_id: string; trans_id: number };
+      const { after = 0, limit = 10_000 } = req.query as { after?: number; limit?: number };
+      return listTransactionFiles(ctx, callerOf(req), dataset_id, trans_id, { after, limit });
     },
   );
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, resolve, sep } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DomainError } from '../../domain/errors.ts';
@@ -15,9 +15,16 @@ export function assertSafeKey(key: string): void {
   }
 }
 
-/** Blobs as files under `<dataDir>/blobs`, written to a temporary name and renamed into place. */
+/**
+ * Blobs as files under `<dataDir>/blobs`, written under `.partial/` and renamed into place. A
+ * write cut by a crash leaves its file there; creating the store (at start) empties the folder,
+ * which only this process writes to: each process has its own data directory.
+ */
 export function createLocalBlobStore(root: string): BlobStore {
   const base = resolve(root);
+  const partialDir = join(base, '.partial');
+  rmSync(partialDir, { recursive: true, force: true });
+  mkdirSync(partialDir, { recursive: true });
   const pathOf = (key: string): string => {
     assertSafeKey(key);
     const p = resolve(base, key);
@@ -28,23 +35,16 @@ export function createLocalBlobStore(root: string): BlobStore {
   return {
     async put(key, data, options = {}) {
       const target = pathOf(key);
-      const tmp = `${target}.${randomUUID()}.part`;
+      const tmp = join(partialDir, `${randomUUID()}.part`);
       let bytes = 0;
       try {
         if (Buffer.isBuffer(data)) {
           if (options.maxBytes !== undefined && data.length > options.maxBytes) {
             throw new DomainError('PAYLOAD_TOO_LARGE', `File exceeds the limit of ${options.maxBytes} bytes`);
           }
-          // The folder usually exists (a dataset's thumbnails share one): it is only created when
-          // the write finds it missing, which saves a recursive mkdir per thumbnail.
-          await writeFile(tmp, data).catch(async (error: NodeJS.ErrnoException) => {
-            if (error.code !== 'ENOENT') throw error;
-            await mkdir(dirname(target), { recursive: true });
-            await writeFile(tmp, data);
-          });
+          await writeFile(tmp, data);
           bytes = data.length;
         } else {
-          await mkdir(dirname(target), { recursive: true });
           const counter = new Transform({
             transform(chunk: Buffer, _enc, cb) {
               bytes += chunk.length;
@@ -55,7 +55,13 @@ export function createLocalBlobStore(root: string): BlobStore {
           });
           await pipeline(data as Readable, counter, createWriteStream(tmp));
         }
-        await rename(tmp, target);
+        // The folder usually exists (a dataset's thumbnails share one): it is only created when
+        // the rename finds it missing, which saves a recursive mkdir per thumbnail.
+        await rename(tmp, target).catch(async (error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOENT') throw error;
+          await mkdir(dirname(target), { recursive: true });
+          await rename(tmp, target);
+        });
         return bytes;
       } catch (err) {
         await rm(tmp, { force: true });
