@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import PgBoss from 'pg-boss';
 import type { SessionLocks } from '../../ports/session-locks.ts';
 import type { Logger } from 'pino';
@@ -24,9 +25,15 @@ import { createStorageState, isStorageFull, type StorageState } from '../../lib/
  *   lock in the same database, so two handlers with one key never overlap; a process that dies
  *   drops its connection and PostgreSQL frees the lock at once. A job whose key is taken goes
  *   back to the queue untouched (attempt not counted) and is tried again shortly.
- * - Dead processes: a claimed job carries an expiry that a heartbeat keeps pushing out while its
- *   handler runs. When the process dies the heartbeat stops; pg-boss's maintenance then fails the
- *   job by timeout and it is retried by whichever worker polls next. Trade-off: a short expiry
+ * - Dead processes: each process that runs jobs holds a session-level advisory lock on its own
+ *   id for its whole life, and tags every job it claims with that id (and the claim's time).
+ *   PostgreSQL frees the lock the moment the process's connection goes, so at each poll any
+ *   process finds active jobs whose owner's lock is gone and puts them back to retry (counting
+ *   the attempt, as an expiry would): a kill -9'd worker's jobs resume within seconds.
+ * - Expiry, the fallback (a job claimed but not yet tagged, a lock connection lost): a claimed
+ *   job carries an expiry that a heartbeat keeps pushing out while its handler runs. When the
+ *   process dies the heartbeat stops; pg-boss's maintenance then fails the job by timeout and it
+ *   is retried by whichever worker polls next. Trade-off: a short expiry
  *   resumes a killed worker's jobs sooner but risks a second run when a live process misses
  *   heartbeats (an event loop or database stalled for longer than the expiry); handlers are
  *   idempotent over the database, and serial-key jobs stay exclusive regardless (the lock, not the
@@ -103,6 +110,9 @@ export function createPgBossQueue(deps: PgBossQueueDeps): JobQueue {
   });
   boss.on('error', (err) => deps.logger.error({ err }, 'pg-boss error'));
   const sql = jobSql(schema);
+  /** This process's id in the jobs it claims; its liveness lock is held while it runs. */
+  const owner = randomUUID();
+  let releaseLiveness: (() => Promise<void>) | null = null;
 
   const workers: Worker[] = [];
   const running = new Set<Promise<void>>();
@@ -180,6 +190,7 @@ export function createPgBossQueue(deps: PgBossQueueDeps): JobQueue {
 
   async function claim(w: Worker): Promise<ClaimedJob[]> {
     const jobs = await boss.fetch<JobData>(w.name, { batchSize: w.concurrency - w.active, includeMetadata: true });
+    if (jobs.length > 0) await db().executeSql(sql.tagOwner, [w.name, jobs.map((j) => j.id), owner]);
     // A retried job inherits the expiry its last heartbeat set; bring it back to the configured one.
     const stale = jobs.filter((j) => j.expireInSeconds > expiry[w.name] * 1.5).map((j) => j.id);
     await heartbeat(w.name, stale);
@@ -204,6 +215,17 @@ export function createPgBossQueue(deps: PgBossQueueDeps): JobQueue {
         }
       }
     }
+  }
+
+  /** Puts back the jobs of processes that died (their liveness lock is gone), then claims work. */
+  async function poll(): Promise<void> {
+    try {
+      const requeued = await db().executeSql(sql.requeueOrphans, [owner]);
+      if (requeued.rows.length > 0) deps.logger.warn({ jobs: requeued.rows.length }, 'requeued the jobs of a process that died');
+    } catch (err) {
+      deps.logger.warn({ err }, 'could not look for the jobs of dead processes');
+    }
+    wake();
   }
 
   /** Claims work until every worker is busy or nothing is ready; coalesces concurrent wake-ups. */
@@ -251,8 +273,12 @@ export function createPgBossQueue(deps: PgBossQueueDeps): JobQueue {
 
     async start() {
       await open();
+      if (workers.length > 0) {
+        releaseLiveness = await deps.locks.tryAcquire(livenessKey(schema, owner));
+        if (releaseLiveness === null) throw new Error(`the liveness lock of job queue process ${owner} is taken`);
+      }
       started = true;
-      pollTimer = setInterval(wake, pollIntervalMs);
+      pollTimer = setInterval(() => void poll(), pollIntervalMs);
       pollTimer.unref();
       const beatMs = (Math.min(...jobNames.map((n) => expiry[n])) * 1000) / HEARTBEATS_PER_EXPIRY;
       heartbeatTimer = setInterval(beatAll, beatMs);
@@ -275,14 +301,23 @@ export function createPgBossQueue(deps: PgBossQueueDeps): JobQueue {
     // Jobs still running stay active with no heartbeat: they expire and run again elsewhere,
     // by which time this process is gone. Their serial locks go with their connections.
     if (heartbeatTimer) clearInterval(heartbeatTimer);
+    await releaseLiveness?.();
     await deps.locks.close();
     if (ready) await ready.catch(() => {});
     await boss.stop({ graceful: true, timeout: Math.max(1000, timeoutMs), close: true });
   }
 }
 
+/** The session lock a process running jobs holds for its whole life. */
+function livenessKey(schema: string, owner: string): string {
+  return `strata.${schema}.worker:${owner}`;
+}
+
 /** Strata's few statements against pg-boss's job table (columns as of pg-boss 10). */
 function jobSql(schema: string) {
+  // The 64-bit key SessionLocks derives from livenessKey(schema, owner of job row j); in
+  // pg_locks an advisory lock on a bigint shows as classid (high half), objid (low half), objsubid 1.
+  const ownerLockKey = `('x' || substr(md5('strata.${schema}.worker:' || (j.data->>'owner')), 1, 16))::bit(64)::bigint`;
   return {
     // pg-boss's createQueue, under the lock below: pg-boss 10 takes none, and processes starting
     // together on a fresh schema deadlock in it (one inserts the queue's row while another builds
@@ -306,6 +341,26 @@ function jobSql(schema: string) {
         started_on = NULL,
         start_after = now() + $3 * interval '1 millisecond'
       WHERE name = $1 AND id = $2 AND state = 'active'`,
+    // The claim's started_on goes with the owner: a job claimed again (by a live process, not
+    // yet tagged) no longer matches its old owner's tag and is left alone.
+    tagOwner: `
+      UPDATE ${schema}.job SET data = data || jsonb_build_object('owner', $3::text, 'ownerStartedOn', started_on)
+      WHERE name = $1 AND id = ANY($2::uuid[]) AND state = 'active'`,
+    // As pg-boss's expiry does it (attempt counted; failed when none is left), but at once.
+    requeueOrphans: `
+      UPDATE ${schema}.job j
+      SET state = CASE WHEN j.retry_count < j.retry_limit THEN 'retry'::${schema}.job_state ELSE 'failed'::${schema}.job_state END,
+        completed_on = CASE WHEN j.retry_count < j.retry_limit THEN NULL ELSE now() END,
+        output = '{"message": "the process running it died"}'::jsonb
+      WHERE j.state = 'active'
+        AND j.data->>'owner' <> $1
+        AND (j.data->>'ownerStartedOn')::timestamptz = j.started_on
+        AND NOT EXISTS (
+          SELECT 1 FROM pg_locks l
+          WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+            AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+            AND ((l.classid::bigint << 32) | l.objid::bigint) = ${ownerLockKey})
+      RETURNING j.id`,
     heartbeat: `
       UPDATE ${schema}.job SET expire_in = (now() - started_on) + $3 * interval '1 second'
       WHERE name = $1 AND id = ANY($2::uuid[]) AND state = 'active'`,
