@@ -38,9 +38,11 @@ export async function* multipartParts(req: FastifyRequest): AsyncGenerator<Part>
  * would pass busboy's on first). A part cut off at the end of the body is not always reported
  * as an error: when it is not the one being read, busboy emits the error to nobody and the
  * multipart plugin then destroys the stream, so a source closed before its end counts as cut
- * off too — otherwise its reader would wait forever. When the reader stops early (a refused or
- * oversized file), the rest of the file is still drained, or busboy would never reach the next
- * part.
+ * off too — otherwise its reader would wait forever. A file over the size limit ends like a
+ * whole one (busboy cuts it and marks it `truncated`; the plugin fails only the next read of the
+ * parts), so its reader would keep the first bytes: it fails here instead, with the 413. When the
+ * reader stops early (a refused or oversized file), the rest of the file is still drained, or
+ * busboy would never reach the next part.
  */
 function relayed(source: Readable): Readable {
   const file = new PassThrough();
@@ -57,12 +59,16 @@ function relayed(source: Readable): Readable {
   source.on('close', () => {
     if (!source.readableEnded) cutOff();
   });
+  source.on('end', () => {
+    if ((source as Readable & { truncated?: boolean }).truncated) fail(new DomainError('PAYLOAD_TOO_LARGE', 'request file too large'));
+    else file.end();
+  });
   file.on('close', () => {
     if (source.readableEnded) return;
     source.unpipe(file);
     source.resume();
   });
-  return source.pipe(file);
+  return source.pipe(file, { end: false });
 }
 
 function asClientError(err: unknown): unknown {

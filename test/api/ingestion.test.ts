@@ -108,11 +108,17 @@ describe('the four-step upload flow', () => {
     expect(await readdir(join(t.dataDir, '..'))).toEqual(before);
   });
 
-  it('refuses a file over the size limit with 413 and keeps serving', async () => {
+  it('refuses a file over the size limit with 413, keeps none of it and keeps serving', async () => {
     const { id, trans } = await newUpload('too big');
     const res = await upload(id, trans, [['big.jpg', Buffer.alloc(300 * 1024, 1)]]);
     expect(res.status).toBe(413);
     expect((await fetch(`${t.url}/api/v1/health`)).status).toBe(200);
+    // The transaction goes on without the refused file: its first 200 KB are not kept either.
+    expect((await upload(id, trans, [['small.jpg', await fixture('scene.jpg')]])).status).toBe(202);
+    expect((await fetch(`${t.url}/api/v1/ingestion/${id}/process_files/${trans}`, { method: 'POST', headers: auth() })).status).toBe(202);
+    const { dataset } = await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'PARTIAL INDEX', 'ERROR']);
+    expect(dataset).toMatchObject({ status_new: 'READY', n_images: 1 });
+    expect((await getJson(t.url, `/api/v1/dataset/${id}/errors`, t.admin.token)).body).toEqual([]);
   });
 
   it('answers unknown transactions with 404 and non-multipart uploads with 400', async () => {
