@@ -5,7 +5,7 @@ import { DomainError } from '../domain/errors.ts';
 import { issueTypes, type IssueType } from '../domain/similarity/issues.ts';
 import type { User } from '../domain/types.ts';
 import { snapDuplicateLevel } from '../domain/vql.ts';
-import type { MediaRecord } from '../ports/store.ts';
+import type { MediaListing, MediaRecord } from '../ports/store.ts';
 import type { AppContext } from './context.ts';
 import { visibleDataset } from './datasets.ts';
 
@@ -61,9 +61,16 @@ export function mediaJson(datasetId: string, r: MediaRecord, extra: Record<strin
 /** Cluster ids are unique across granularities, so a client can never mix two levels up. */
 export const clusterIdOf = (granularity: number, clusterId: number): string => `${granularity}-${clusterId}`;
 
-export async function listMedia(ctx: AppContext, user: User, datasetId: string, page: { number: number; size: number }) {
+/** A cluster id as explore gives it ("granularity-id"), read back. */
+export function parseClusterId(raw: string): { granularity: number; clusterId: number } {
+  const match = /^([0-4])-(\d{1,9})$/.exec(raw);
+  if (!match) throw new DomainError('UNPROCESSABLE', 'cluster_id must be a cluster id from explore, such as "0-12"');
+  return { granularity: Number(match[1]), clusterId: Number(match[2]) };
+}
+
+export async function listMedia(ctx: AppContext, user: User, datasetId: string, page: { number: number; size: number }, listing?: MediaListing) {
   await visibleDataset(ctx, user, datasetId);
-  const { media, total } = await ctx.store.media.page(datasetId, page.number * page.size, page.size);
+  const { media, total } = await ctx.store.media.page(datasetId, page.number * page.size, page.size, listing);
   return { media: media.map((m) => mediaJson(datasetId, m)), total };
 }
 

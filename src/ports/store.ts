@@ -254,6 +254,10 @@ export interface DuplicateMember {
   itemId: string;
 }
 
+/** What a page of media lists (all by default). */
+export type MediaListing = { kind: 'cluster'; granularity: number; clusterId: number } | { kind: 'ranked'; by: RankedScore; min: number };
+export type RankedScore = 'blur' | 'dark' | 'bright' | 'outliers' | 'duplicates' | 'uniqueness';
+
 export interface DuplicateGroup {
   groupId: number;
   size: number;
@@ -319,8 +323,11 @@ export interface MediaRecord {
 
 /** Read side of media for the media, explore and search APIs. Filters are ANDed. */
 export interface MediaRepo {
-  /** Indexed images and frames in a stable order (creation, then id). */
-  page(datasetId: string, offset: number, limit: number): Promise<{ media: MediaRecord[]; total: number }>;
+  /**
+   * Indexed images and frames in a stable order (creation, then id); or the members of one
+   * cluster in that order; or those scoring at least `min`, highest score first.
+   */
+  page(datasetId: string, offset: number, limit: number, listing?: MediaListing): Promise<{ media: MediaRecord[]; total: number }>;
   get(datasetId: string, itemId: string): Promise<MediaRecord | null>;
   /** In `ids` order; unknown ids are left out. */
   byIds(datasetId: string, ids: readonly string[]): Promise<MediaRecord[]>;

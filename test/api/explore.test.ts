@@ -112,6 +112,28 @@ describe('media', () => {
     expect((await get(`/api/v1/dataset/${id}/duplicates?page_size=101`)).status).toBe(422);
   });
 
+  it("lists one cluster's members, or the media scoring highest on an issue or uniqueness", async () => {
+    const [biggest] = (await explore('threshold=2')).body.clusters;
+    const members = await get(`/api/v1/dataset/${id}/media?cluster_id=${biggest.cluster_id}&page_size=1000`);
+    expect(members.body.total).toBe(biggest.n_images);
+    for (const m of members.body.media) expect((await get(`/api/v1/dataset/${id}/media/${m.media_id}`)).body.clusters[2]).toBe(biggest.cluster_id);
+    expect(members.body.media.slice(0, 10).map((m: any) => m.media_id)).toEqual(biggest.previews.map((m: any) => m.media_id));
+
+    const unique = await get(`/api/v1/dataset/${id}/media?issue=uniqueness&page_size=1000`);
+    expect(unique.body.total).toBe(media.length);
+    const scores = unique.body.media.map((m: any) => m.uniqueness_score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    const dupes = await get(`/api/v1/dataset/${id}/media?issue=duplicates&min_confidence=0.5`);
+    expect(new Set(dupes.body.media.map((m: any) => m.file_name))).toEqual(new Set([names[0], names[1], 'edit-half.jpg', 'edit-bright-bar.jpg', 'exact-copy.jpg']));
+    const confidences = dupes.body.media.map((m: any) => m.issues.find((i: any) => i.issue_type === 'duplicates').confidence);
+    expect(confidences).toEqual([...confidences].sort((a, b) => b - a));
+    expect(confidences.every((c: number) => c >= 0.5)).toBe(true);
+
+    for (const bad of ['cluster_id=5-1', 'cluster_id=x', 'issue=blurry', 'min_confidence=0.5', 'cluster_id=0-1&issue=blur', 'issue=blur&min_confidence=2']) {
+      expect((await get(`/api/v1/dataset/${id}/media?${bad}`)).status, bad).toBe(422);
+    }
+  });
+
   it('serves the image and thumbnail bytes behind media_uri, to those who may see the dataset', async () => {
     const m = byName(names[2]!);
     const image = await fetch(`${t.url}${m.media_uri}`, { headers: { authorization: `Bearer ${t.admin.token}` } });

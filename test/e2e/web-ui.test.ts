@@ -7,6 +7,8 @@ import { launchBrowser, laptop, phone, screenshot, seriousA11yViolations } from 
 import { tempDir } from '../helpers/folders.ts';
 import { photosDir } from '../helpers/test-media.ts';
 import { ADMIN, startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { addUser } from '../../src/app/accounts.ts';
+import { credentialsFor, getJson, makeJwt } from '../helpers/client.ts';
 
 /**
  * The web UI in a real browser against a real server indexing real photos: the MATE
@@ -149,6 +151,142 @@ describe('the web UI', () => {
     expect(await page.getByRole('listitem', { name: /^Group \d+/ }).count()).toBe(1);
     await page.goBack();
     await page.waitForURL(/\/datasets\/[^/]+$/);
+  });
+
+
+  it('opens a cluster from the gallery, biggest first', async () => {
+    await page.getByRole('link', { name: 'Clusters', exact: true }).click();
+    const cards = page.locator('.cluster-card');
+    await cards.first().waitFor();
+    const sizes = await cards.locator('.cell-name').allTextContents();
+    const counts = sizes.map((t) => Number(/· (\d+) images?/.exec(t)![1]));
+    expect(counts).toEqual([...counts].sort((a, b) => b - a));
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(ELEPHANTS.length + DISTINCT + 1);
+    await screenshot(page, 'clusters-laptop');
+    await expectAccessible('clusters');
+    await page.getByRole('link', { name: 'Coarsest' }).click();
+    await page.waitForURL(/\/clusters\?g=4$/);
+    await cards.first().waitFor();
+    const biggest = Number(/· (\d+) images?/.exec((await cards.first().locator('.cell-name').textContent())!)![1]);
+    await cards.first().click();
+    await page.waitForURL(/\/clusters\/4-\d+$/);
+    await page.getByText(`${biggest} image${biggest === 1 ? '' : 's'}`, { exact: true }).waitFor();
+    await expect.poll(() => page.locator('.cell').count()).toBe(biggest);
+    await screenshot(page, 'cluster-laptop');
+  });
+
+  it('shows an image with its metadata, duplicates and neighbours, and searches from it', async () => {
+    await page.getByRole('link', { name: 'Duplicates', exact: true }).click();
+    await page.getByRole('link', { name: ELEPHANTS[0] }).click();
+    await page.waitForURL(/\/media\/[^/]+$/);
+    await page.getByRole('heading', { name: ELEPHANTS[0] }).waitFor();
+    await page.getByRole('heading', { name: /Duplicates at 0.96 \(2\)/ }).waitFor();
+    await expect.poll(() => page.locator('#near-title + .thumb-row li').count()).toBeGreaterThan(0);
+    await screenshot(page, 'media-laptop');
+    await expectAccessible('media detail');
+
+    await page.getByRole('link', { name: 'Find similar' }).click();
+    await page.waitForURL(/\/search\?anchor=/);
+    const results = page.locator('.cell');
+    await results.first().waitFor();
+    expect(await results.first().locator('.cell-name').textContent()).toBe(ELEPHANTS[0]);
+    expect(await results.first().locator('.cell-caption').textContent()).toBe('distance 0.0000');
+    const top3 = await results.locator('.cell-name').evaluateAll((els) => els.slice(0, 3).map((e) => e.textContent));
+    expect(top3.sort()).toEqual([...ELEPHANTS].sort());
+    await screenshot(page, 'search-laptop');
+    await expectAccessible('search');
+  });
+
+  it('searches with an image from the computer, whole or the part inside a drawn box', async () => {
+    await page.locator('input[type=file]').setInputFiles(join(await photosDir(), ELEPHANTS[1]!));
+    const picture = page.getByRole('img', { name: `Query image ${ELEPHANTS[1]}` });
+    await picture.waitFor();
+    const area = (await picture.boundingBox())!;
+    await page.mouse.move(area.x + area.width * 0.1, area.y + area.height * 0.1);
+    await page.mouse.down();
+    await page.mouse.move(area.x + area.width * 0.9, area.y + area.height * 0.9, { steps: 4 });
+    await page.mouse.up();
+    await page.getByRole('button', { name: 'Search with the box' }).click();
+    await page.waitForURL(/type=UPLOAD/);
+    const results = page.locator('.cell');
+    await expect.poll(() => results.count()).toBeGreaterThan(3);
+    const top3 = await results.locator('.cell-name').evaluateAll((els) => els.slice(0, 3).map((e) => e.textContent));
+    expect(top3.sort()).toEqual([...ELEPHANTS].sort());
+    await screenshot(page, 'search-upload-laptop');
+  });
+
+  it('lists images by issue, highest score first, above the slider', async () => {
+    await page.getByRole('link', { name: 'Issues', exact: true }).click();
+    await page.getByRole('link', { name: 'Unique', exact: true }).click();
+    await page.waitForURL(/type=uniqueness/);
+    await page.getByRole('slider').focus();
+    await page.keyboard.press('Home');
+    await page.waitForURL(/type=uniqueness&min=0$/);
+    const captions = page.locator('.cell-caption');
+    await expect.poll(() => captions.count()).toBe(ELEPHANTS.length + DISTINCT + 1);
+    const scores = (await captions.allTextContents()).map((t) => Number(t.split(' ')[1]));
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    await screenshot(page, 'issues-laptop');
+    await expectAccessible('issues');
+  });
+
+  it('uploads files dropped and picked, with each file\'s progress, and indexes them', async () => {
+    await page.getByRole('link', { name: 'Datasets', exact: true }).click();
+    const photos = await photosDir();
+    await page.getByLabel('Choose files…').setInputFiles([join(photos, 'darknet-eagle.jpg'), join(photos, 'darknet-horses.jpg')]);
+    // A drop as the browser delivers one, with a real photo in it.
+    const bytes = (await readFile(join(photos, 'darknet-kite.jpg'))).toString('base64');
+    const dataTransfer = await page.evaluateHandle((b64) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], 'dropped-kite.jpg', { type: 'image/jpeg' }));
+      return dt;
+    }, bytes);
+    await page.getByTestId('dropzone').dispatchEvent('drop', { dataTransfer });
+    const rows = page.getByRole('listitem').filter({ has: page.locator('.file-name') });
+    await expect.poll(() => rows.count()).toBe(3);
+    await page.getByLabel('Dataset name').fill('uploaded');
+    await screenshot(page, 'upload-laptop');
+    await expectAccessible('upload');
+    await page.getByRole('button', { name: 'Upload 3 files' }).click();
+    await page.waitForURL(/\/datasets\/[^/]+$/);
+    await page.locator('.sidebar .badge', { hasText: 'READY' }).waitFor({ timeout: READY_TIMEOUT_MS });
+    await page.getByRole('heading', { name: 'uploaded' }).waitFor();
+    const images = await page.locator('.facts dt:text("Images") + dd').textContent();
+    expect(images).toBe('3');
+  });
+
+  it('shares a dataset with another user and deletes it', async () => {
+    await addUser(t.server.ctx.accounts, { email: 'friend@example.com', password: 'friend-password-1', role: 'editor' });
+    const friend = await credentialsFor(t.url, 'friend@example.com', 'friend-password-1');
+    const datasetId = new URL(page.url()).pathname.split('/')[2]!;
+    expect((await getJson(t.url, `/api/v1/dataset/${datasetId}`, friend.token)).status).toBe(404);
+    await page.getByLabel('Share with (email)').fill('friend@example.com');
+    await page.getByRole('button', { name: 'Share', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Shared with friend@example.com.' }).waitFor();
+    expect((await getJson(t.url, `/api/v1/dataset/${datasetId}`, friend.token)).status).toBe(200);
+    await page.getByRole('button', { name: 'Delete dataset…' }).click();
+    await page.getByRole('button', { name: 'Yes, delete' }).click();
+    await page.getByRole('heading', { name: 'Datasets' }).waitFor();
+    await page.locator('.dataset-row', { hasText: 'wallpapers' }).waitFor();
+    expect(await page.locator('.dataset-row', { hasText: 'uploaded' }).count()).toBe(0);
+    expect((await getJson(t.url, `/api/v1/dataset/${datasetId}`, t.admin.token)).status).toBe(404);
+  });
+
+  it('creates an API key pair whose secret is shown once, and revokes it', async () => {
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await page.getByRole('button', { name: 'Create a key pair' }).click();
+    const values = page.locator('.secret dd');
+    await values.first().waitFor();
+    const [apiKey, apiSecret] = await values.allTextContents();
+    const token = makeJwt(apiKey!, apiSecret!);
+    expect((await getJson(t.url, '/api/v1/datasets', token)).status).toBe(200);
+    await screenshot(page, 'keys-laptop');
+    await expectAccessible('keys');
+    await page.getByLabel('API key').fill(apiKey!);
+    await page.getByRole('button', { name: 'Revoke' }).click();
+    await page.getByRole('status').filter({ hasText: 'revoked' }).waitFor();
+    expect(await page.locator('.secret').count()).toBe(0);
+    expect((await getJson(t.url, '/api/v1/datasets', token)).status).toBe(401);
   });
 
   it('is usable on a phone', async () => {

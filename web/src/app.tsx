@@ -4,6 +4,7 @@ import { Link, useNav } from './lib/router.tsx';
 import { hrefOf, parseRoute } from './lib/routes.ts';
 import { DatasetPage } from './pages/dataset.tsx';
 import { DatasetsPage } from './pages/datasets.tsx';
+import { KeysPage } from './pages/keys.tsx';
 import { LoginPage } from './pages/login.tsx';
 
 const USER_KEY = 'strata.user';
@@ -25,7 +26,8 @@ export function App() {
   }, [go]);
 
   useEffect(() => {
-    const name = route.page === 'login' ? 'Log in' : route.page === 'dataset' ? 'Dataset' : 'Datasets';
+    const names: Record<string, string> = { login: 'Log in', dataset: 'Dataset', keys: 'API keys', datasets: 'Datasets', 'not-found': 'Not found' };
+    const name = names[route.page];
     document.title = `${name} · Strata`;
   }, [route]);
 
@@ -59,6 +61,9 @@ export function App() {
           <Link to={{ page: 'datasets' }} aria-current={route.page === 'datasets' ? 'page' : undefined}>
             Datasets
           </Link>
+          <Link to={{ page: 'keys' }} aria-current={route.page === 'keys' ? 'page' : undefined}>
+            API keys
+          </Link>
         </nav>
         <div className="topbar-user">
           {user && <span className="muted user-email">{user}</span>}
@@ -70,6 +75,7 @@ export function App() {
       <main className="content" id="main">
         {route.page === 'datasets' && <DatasetsPage />}
         {route.page === 'dataset' && <DatasetPage route={route} />}
+        {route.page === 'keys' && <KeysPage />}
         {route.page === 'not-found' && (
           <section className="page">
             <h1>Page not found</h1>

@@ -1,12 +1,16 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
-import { duplicateGroups, duplicatesOf, getMedia, listMedia, mediaBytes } from '../../app/media.ts';
+import { duplicateGroups, duplicatesOf, getMedia, listMedia, mediaBytes, parseClusterId } from '../../app/media.ts';
+import { DomainError } from '../../domain/errors.ts';
+import type { MediaListing, RankedScore } from '../../ports/store.ts';
 import { callerOf } from '../auth.ts';
 import { ok } from '../schemas.ts';
 
 const MediaParams = Type.Object({ dataset_id: Type.String({ minLength: 1, maxLength: 64 }), media_id: Type.String({ minLength: 1, maxLength: 64 }) });
 type MediaParamsT = { dataset_id: string; media_id: string };
+
+const rankedScores: readonly RankedScore[] = ['blur', 'dark', 'bright', 'outliers', 'duplicates', 'uniqueness'];
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const DuplicateGroups = Type.Object({
@@ -37,19 +41,26 @@ export function mediaRoutes(app: FastifyInstance, ctx: AppContext): void {
     {
       schema: {
         tags: ['media'],
-        summary: 'Every indexed image and video frame, in a stable order',
+        summary: 'Every indexed image and video frame in a stable order; or one cluster\'s (cluster_id); or those with an issue or uniqueness score of at least min_confidence, highest first (issue)',
         params: Type.Object({ dataset_id: Type.String({ minLength: 1, maxLength: 64 }) }),
         querystring: Type.Object({
           page_number: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
           page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+          cluster_id: Type.Optional(Type.String({ maxLength: 32, description: 'A cluster id from explore, e.g. "0-12"' })),
+          issue: Type.Optional(Type.Union(rankedScores.map((s) => Type.Literal(s)))),
+          min_confidence: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'With issue; default 0' })),
         }),
         response: ok(Type.Object({ media: Type.Array(Type.Record(Type.String(), Type.Unknown())), total: Type.Integer() })),
       },
     },
     async (req) => {
       const { dataset_id } = req.params as { dataset_id: string };
-      const { page_number = 0, page_size = 100 } = req.query as { page_number?: number; page_size?: number };
-      return listMedia(ctx, callerOf(req), dataset_id, { number: page_number, size: page_size });
+      const q = req.query as { page_number?: number; page_size?: number; cluster_id?: string; issue?: RankedScore; min_confidence?: number };
+      if (q.cluster_id !== undefined && q.issue !== undefined) throw new DomainError('UNPROCESSABLE', 'cluster_id and issue cannot be combined');
+      if (q.min_confidence !== undefined && q.issue === undefined) throw new DomainError('UNPROCESSABLE', 'min_confidence needs issue');
+      const listing: MediaListing | undefined =
+        q.cluster_id !== undefined ? { kind: 'cluster', ...parseClusterId(q.cluster_id) } : q.issue !== undefined ? { kind: 'ranked', by: q.issue, min: q.min_confidence ?? 0 } : undefined;
+      return listMedia(ctx, callerOf(req), dataset_id, { number: q.page_number ?? 0, size: q.page_size ?? 100 }, listing);
     },
   );
 

@@ -1,7 +1,7 @@
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool } from 'kysely';
 import type { IssueType } from '../../domain/similarity/issues.ts';
 import type { VqlFilter } from '../../domain/vql.ts';
-import type { MediaRecord, MediaRepo } from '../../ports/store.ts';
+import type { MediaRecord, MediaRepo, RankedScore } from '../../ports/store.ts';
 import type { DB, ItemScoresTable, ItemsTable } from '../schema.ts';
 import { toItem } from './items.repo.ts';
 
@@ -15,6 +15,14 @@ const issueColumns: Partial<Record<IssueType, `s.issue_${'duplicates' | 'outlier
   blur: 's.issue_blur',
   dark: 's.issue_dark',
   bright: 's.issue_bright',
+};
+const rankedColumns: Record<RankedScore, 's.uniqueness' | `s.issue_${Exclude<RankedScore, 'uniqueness'>}`> = {
+  blur: 's.issue_blur',
+  dark: 's.issue_dark',
+  bright: 's.issue_bright',
+  outliers: 's.issue_outliers',
+  duplicates: 's.issue_duplicates',
+  uniqueness: 's.uniqueness',
 };
 const clusterColumn = (g: number) => `s.cluster_${g}` as 's.cluster_0';
 
@@ -88,9 +96,20 @@ export function mediaRepo(db: Kysely<DB>): MediaRepo {
       ]);
 
   return {
-    async page(datasetId, offset, limit) {
-      const rows = await records(datasetId).orderBy('i.created_at').orderBy('i.id').offset(offset).limit(limit).execute();
-      const total = await base(datasetId).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    async page(datasetId, offset, limit, listing) {
+      let rows;
+      let total;
+      if (listing?.kind === 'ranked') {
+        const col = rankedColumns[listing.by];
+        // Levels and scores are float32-rounded when stored: a small tolerance keeps 0.5 at 0.5.
+        const where = <Q extends ReturnType<typeof base>>(q: Q) => q.where(col, '>=', listing.min - 1e-6) as Q;
+        rows = await where(records(datasetId)).orderBy(col, 'desc').orderBy('i.id').offset(offset).limit(limit).execute();
+        total = await where(base(datasetId)).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      } else {
+        const where = <Q extends ReturnType<typeof base>>(q: Q) => (listing ? (q.where(clusterColumn(listing.granularity), '=', listing.clusterId) as Q) : q);
+        rows = await where(records(datasetId)).orderBy('i.created_at').orderBy('i.id').offset(offset).limit(limit).execute();
+        total = await where(base(datasetId)).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      }
       return { media: rows.map((r) => toRecord(r as Row)), total: Number(total.n) };
     },
 

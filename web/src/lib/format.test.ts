@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatDuration } from './format.ts';
+import { countOf, formatBytes, formatDuration } from './format.ts';
 
 describe('formats', () => {
   it('shows sizes in decimal units', () => {
     expect([formatBytes(418), formatBytes(1_100), formatBytes(16_400_000), formatBytes(null)]).toEqual(['418 B', '1.1 KB', '16 MB', '—']);
+  });
+
+  it('counts with the noun in the singular or plural', () => {
+    expect([countOf(1, 'image'), countOf(0, 'image'), countOf(1204, 'cluster')]).toEqual(['1 image', '0 images', '1,204 clusters']);
   });
 
   it('shows durations in seconds, minutes or hours', () => {

@@ -20,3 +20,6 @@ export function formatDuration(seconds: number | null): string {
 }
 
 export const formatCount = (n: number) => n.toLocaleString('en-US');
+
+/** "1 image", "2 images", "1,204 images". */
+export const countOf = (n: number, noun: string) => `${formatCount(n)} ${noun}${n === 1 ? '' : 's'}`;

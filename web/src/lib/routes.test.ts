@@ -3,16 +3,36 @@ import { hrefOf, parseRoute, type Route } from './routes.ts';
 
 describe('routes', () => {
   it('reads every view from its URL and writes the same URL back', () => {
-    const urls = ['/', '/login', '/login?next=%2Fdatasets%2Fa%2Fduplicates', '/datasets/a', '/datasets/a/duplicates', '/datasets/a/duplicates?level=0.985'];
+    const urls = [
+      '/',
+      '/login',
+      '/login?next=%2Fdatasets%2Fa%2Fduplicates',
+      '/keys',
+      '/datasets/a',
+      '/datasets/a/duplicates',
+      '/datasets/a/duplicates?level=0.985',
+      '/datasets/a/clusters',
+      '/datasets/a/clusters?g=3',
+      '/datasets/a/clusters/2-17',
+      '/datasets/a/issues',
+      '/datasets/a/issues?type=outliers&min=0.8',
+      '/datasets/a/search',
+      '/datasets/a/search?anchor=m1',
+      '/datasets/a/search?anchor=u1&type=UPLOAD',
+      '/datasets/a/media/m%201',
+    ];
     for (const url of urls) {
       const u = new URL(url, 'http://x');
       expect(hrefOf(parseRoute(u.pathname, u.search)), url).toBe(url);
     }
   });
 
-  it('falls back to the default level for a level that is not one of the eight', () => {
-    expect(parseRoute('/datasets/a/duplicates', '?level=0.5')).toMatchObject({ level: 0.96 });
-    expect(parseRoute('/datasets/a/duplicates', '?level=1')).toMatchObject({ level: 1 });
+  it('falls back to the defaults for settings out of range', () => {
+    expect(parseRoute('/datasets/a/duplicates', '?level=0.5')).toMatchObject({ view: { level: 0.96 } });
+    expect(parseRoute('/datasets/a/duplicates', '?level=1')).toMatchObject({ view: { level: 1 } });
+    expect(parseRoute('/datasets/a/clusters', '?g=7')).toMatchObject({ view: { granularity: 0 } });
+    expect(parseRoute('/datasets/a/issues', '?type=nope&min=3')).toMatchObject({ view: { issue: 'blur', min: 0.5 } });
+    expect(parseRoute('/datasets/a/issues', '?min=0')).toMatchObject({ view: { min: 0 } });
   });
 
   it('never sends a login anywhere but a path of this site', () => {
@@ -24,5 +44,7 @@ describe('routes', () => {
   it('answers not-found for unknown paths and tabs', () => {
     expect(parseRoute('/nope', '').page).toBe('not-found');
     expect(parseRoute('/datasets/a/nope', '').page).toBe('not-found');
+    expect(parseRoute('/datasets/a/media', '').page).toBe('not-found');
+    expect(parseRoute('/datasets/a/clusters/1/2', '').page).toBe('not-found');
   });
 });

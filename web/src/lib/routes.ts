@@ -2,21 +2,70 @@
  * Every view has a URL: the route is read from the location and written back to it, so a view
  * can be shared, reloaded and reached with the back button.
  */
-export type Tab = 'overview' | 'duplicates';
-export const tabs: readonly Tab[] = ['overview', 'duplicates'];
-
-export type Route =
-  | { page: 'login'; next: string }
-  | { page: 'datasets' }
-  | { page: 'dataset'; id: string; tab: Tab; level: number }
-  | { page: 'not-found' };
-
 export const duplicateLevels = [0.96, 0.97, 0.98, 0.985, 0.99, 0.995, 0.999, 1] as const;
-const DEFAULT_LEVEL = 0.96;
+export const issueKinds = ['blur', 'dark', 'bright', 'outliers', 'uniqueness'] as const;
+export type IssueKind = (typeof issueKinds)[number];
 
-function levelOf(raw: string | null): number {
+export type View =
+  | { tab: 'overview' }
+  | { tab: 'duplicates'; level: number }
+  | { tab: 'clusters'; granularity: number }
+  | { tab: 'cluster'; clusterId: string }
+  | { tab: 'issues'; issue: IssueKind; min: number }
+  | { tab: 'search'; anchor: string | null; anchorType: 'MEDIA' | 'UPLOAD' }
+  | { tab: 'media'; mediaId: string };
+
+export type Tab = 'overview' | 'duplicates' | 'clusters' | 'issues' | 'search';
+
+export type Route = { page: 'login'; next: string } | { page: 'datasets' } | { page: 'keys' } | { page: 'dataset'; id: string; view: View } | { page: 'not-found' };
+
+const DEFAULT_LEVEL = 0.96;
+const DEFAULT_MIN = 0.5;
+
+/** The view of a tab with every setting at its default. */
+export function defaultView(tab: Tab): View {
+  switch (tab) {
+    case 'overview':
+      return { tab };
+    case 'duplicates':
+      return { tab, level: DEFAULT_LEVEL };
+    case 'clusters':
+      return { tab, granularity: 0 };
+    case 'issues':
+      return { tab, issue: 'blur', min: DEFAULT_MIN };
+    case 'search':
+      return { tab, anchor: null, anchorType: 'MEDIA' };
+  }
+}
+
+export const datasetTab = (id: string, tab: Tab): Route => ({ page: 'dataset', id, view: defaultView(tab) });
+
+/** The sidebar tab a view belongs to. */
+export function tabOf(view: View): Tab | null {
+  if (view.tab === 'cluster') return 'clusters';
+  if (view.tab === 'media') return null;
+  return view.tab;
+}
+
+function numberIn(raw: string | null, allowed: (n: number) => boolean, fallback: number): number {
   const n = Number(raw);
-  return raw !== null && (duplicateLevels as readonly number[]).includes(n) ? n : DEFAULT_LEVEL;
+  return raw !== null && raw !== '' && allowed(n) ? n : fallback;
+}
+
+function viewOf(rest: string[], q: URLSearchParams): View | null {
+  const [tab, arg, ...extra] = rest;
+  if (extra.length > 0) return null;
+  if (tab === undefined) return { tab: 'overview' };
+  if (tab === 'duplicates' && arg === undefined) return { tab, level: numberIn(q.get('level'), (n) => (duplicateLevels as readonly number[]).includes(n), DEFAULT_LEVEL) };
+  if (tab === 'clusters' && arg === undefined) return { tab, granularity: numberIn(q.get('g'), (n) => Number.isInteger(n) && n >= 0 && n <= 4, 0) };
+  if (tab === 'clusters') return { tab: 'cluster', clusterId: arg! };
+  if (tab === 'issues' && arg === undefined) {
+    const issue = q.get('type') as IssueKind | null;
+    return { tab, issue: issue !== null && issueKinds.includes(issue) ? issue : 'blur', min: numberIn(q.get('min'), (n) => n >= 0 && n <= 1, DEFAULT_MIN) };
+  }
+  if (tab === 'search' && arg === undefined) return { tab, anchor: q.get('anchor'), anchorType: q.get('type') === 'UPLOAD' ? 'UPLOAD' : 'MEDIA' };
+  if (tab === 'media' && arg !== undefined) return { tab, mediaId: arg };
+  return null;
 }
 
 export function parseRoute(pathname: string, search: string): Route {
@@ -28,12 +77,37 @@ export function parseRoute(pathname: string, search: string): Route {
     // Only a path on this site: never an open redirect.
     return { page: 'login', next: next !== null && next.startsWith('/') && !next.startsWith('//') ? next : '/' };
   }
-  if (parts[0] === 'datasets' && parts.length >= 2 && parts.length <= 3) {
-    const tab = (parts[2] ?? 'overview') as Tab;
-    if (!tabs.includes(tab)) return { page: 'not-found' };
-    return { page: 'dataset', id: parts[1]!, tab, level: levelOf(q.get('level')) };
+  if (parts[0] === 'keys' && parts.length === 1) return { page: 'keys' };
+  if (parts[0] === 'datasets' && parts.length >= 2) {
+    const view = viewOf(parts.slice(2), q);
+    return view === null ? { page: 'not-found' } : { page: 'dataset', id: parts[1]!, view };
   }
   return { page: 'not-found' };
+}
+
+function query(params: Record<string, string | number | null>): string {
+  const entries = Object.entries(params).filter((e): e is [string, string | number] => e[1] !== null);
+  return entries.length === 0 ? '' : `?${new URLSearchParams(entries.map(([k, v]) => [k, String(v)])).toString()}`;
+}
+
+function viewPath(view: View): string {
+  const e = encodeURIComponent;
+  switch (view.tab) {
+    case 'overview':
+      return '';
+    case 'duplicates':
+      return `/duplicates${query({ level: view.level === DEFAULT_LEVEL ? null : view.level })}`;
+    case 'clusters':
+      return `/clusters${query({ g: view.granularity === 0 ? null : view.granularity })}`;
+    case 'cluster':
+      return `/clusters/${e(view.clusterId)}`;
+    case 'issues':
+      return `/issues${query({ type: view.issue === 'blur' ? null : view.issue, min: view.min === DEFAULT_MIN ? null : view.min })}`;
+    case 'search':
+      return `/search${query({ anchor: view.anchor, type: view.anchor === null || view.anchorType === 'MEDIA' ? null : view.anchorType })}`;
+    case 'media':
+      return `/media/${e(view.mediaId)}`;
+  }
 }
 
 export function hrefOf(route: Route): string {
@@ -41,17 +115,11 @@ export function hrefOf(route: Route): string {
     case 'login':
       return route.next === '/' ? '/login' : `/login?next=${encodeURIComponent(route.next)}`;
     case 'datasets':
-      return '/';
-    case 'dataset': {
-      const base = `/datasets/${encodeURIComponent(route.id)}`;
-      if (route.tab === 'overview') return base;
-      if (route.tab === 'duplicates') return `${base}/duplicates${route.level === DEFAULT_LEVEL ? '' : `?level=${route.level}`}`;
-      return `${base}/${route.tab}`;
-    }
     case 'not-found':
       return '/';
+    case 'keys':
+      return '/keys';
+    case 'dataset':
+      return `/datasets/${encodeURIComponent(route.id)}${viewPath(route.view)}`;
   }
 }
-
-/** The dataset route for a tab, with every other setting at its default. */
-export const datasetTab = (id: string, tab: Tab): Route => ({ page: 'dataset', id, tab, level: DEFAULT_LEVEL });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pagesOf, visibleRows } from './virtual.ts';
+import { columnsFor, moveFocus, pagesOf, visibleRows } from './virtual.ts';
 
 describe('virtual rows', () => {
   it('renders the rows on screen plus the overscan, clamped to the list', () => {
@@ -17,5 +17,23 @@ describe('virtual rows', () => {
     expect(pagesOf(0, 19, 20)).toEqual([0]);
     expect(pagesOf(15, 45, 20)).toEqual([0, 1, 2]);
     expect(pagesOf(5, 4, 20)).toEqual([]);
+  });
+});
+
+describe('grid geometry and keys', () => {
+  it('fits as many columns as the width allows, and at least one', () => {
+    expect(columnsFor(1000, 160, 8)).toBe(6);
+    expect(columnsFor(999, 160, 8)).toBe(5);
+    expect(columnsFor(100, 160, 8)).toBe(1);
+  });
+
+  it('moves focus by cells and rows, clamped to the grid', () => {
+    expect(moveFocus(7, 'ArrowRight', 5, 20)).toBe(8);
+    expect(moveFocus(7, 'ArrowDown', 5, 20)).toBe(12);
+    expect(moveFocus(17, 'ArrowDown', 5, 20)).toBe(19);
+    expect(moveFocus(2, 'ArrowUp', 5, 20)).toBe(0);
+    expect(moveFocus(2, 'End', 5, 20)).toBe(19);
+    expect(moveFocus(2, 'Home', 5, 20)).toBe(0);
+    expect(moveFocus(2, 'a', 5, 20)).toBeNull();
   });
 });

@@ -14,3 +14,18 @@ export function pagesOf(first: number, last: number, pageSize: number): number[]
   return pages;
 }
 
+
+/** How many cells of `cellWidth` (with `gap` between them) fit across `width`; at least one. */
+export function columnsFor(width: number, cellWidth: number, gap: number): number {
+  return Math.max(1, Math.floor((width + gap) / (cellWidth + gap)));
+}
+
+/** The cell that an arrow key moves focus to in a grid of `columns`, kept inside `count`. */
+export function moveFocus(index: number, key: string, columns: number, count: number): number | null {
+  const step: Record<string, number> = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: columns, ArrowUp: -columns, PageDown: columns * 4, PageUp: -columns * 4 };
+  if (key === 'Home') return 0;
+  if (key === 'End') return Math.max(0, count - 1);
+  const delta = step[key];
+  if (delta === undefined || count === 0) return null;
+  return Math.min(count - 1, Math.max(0, index + delta));
+}

@@ -2,15 +2,20 @@ import { api, type Dataset } from '../api.ts';
 import { isActive, Progress, StatusBadge } from '../components/status.tsx';
 import { formatCount, formatDuration } from '../lib/format.ts';
 import { Link } from '../lib/router.tsx';
-import { datasetTab, type Route, type Tab } from '../lib/routes.ts';
+import { datasetTab, tabOf, type Route, type Tab } from '../lib/routes.ts';
 import { useAsync } from '../lib/use-async.ts';
 import { useLiveDataset } from '../lib/use-live-dataset.ts';
+import { ClustersTab, ClusterTab } from './clusters.tsx';
 import { DuplicatesTab } from './duplicates.tsx';
 import { Failures } from './failures.tsx';
+import { IssuesTab } from './issues.tsx';
+import { ManageDataset } from './manage.tsx';
+import { MediaTab } from './media.tsx';
+import { SearchTab } from './search.tsx';
 
 type DatasetRoute = Extract<Route, { page: 'dataset' }>;
 
-const tabLabels: Record<Tab, string> = { overview: 'Overview', duplicates: 'Duplicates' };
+const tabLabels: Record<Tab, string> = { overview: 'Overview', duplicates: 'Duplicates', clusters: 'Clusters', issues: 'Issues', search: 'Search' };
 
 export function DatasetPage({ route }: { route: DatasetRoute }) {
   const loaded = useAsync(() => api.dataset(route.id), [route.id]);
@@ -22,6 +27,8 @@ export function DatasetPage({ route }: { route: DatasetRoute }) {
 function LoadedDataset({ initial, route }: { initial: Dataset; route: DatasetRoute }) {
   const dataset = useLiveDataset(initial, isActive(initial));
   if (dataset === null) return <p className="page">This dataset was deleted.</p>;
+  const view = route.view;
+  const current = tabOf(view);
   return (
     <div className="dataset-layout">
       <aside className="sidebar" aria-label="Dataset">
@@ -34,7 +41,7 @@ function LoadedDataset({ initial, route }: { initial: Dataset; route: DatasetRou
         </div>
         <nav className="tabs" aria-label="Dataset views">
           {(Object.keys(tabLabels) as Tab[]).map((tab) => (
-            <Link key={tab} to={datasetTab(dataset.id, tab)} className="tab" aria-current={route.tab === tab ? 'page' : undefined}>
+            <Link key={tab} to={datasetTab(dataset.id, tab)} className="tab" aria-current={current === tab ? 'page' : undefined}>
               {tabLabels[tab]}
             </Link>
           ))}
@@ -49,8 +56,13 @@ function LoadedDataset({ initial, route }: { initial: Dataset; route: DatasetRou
         </dl>
       </aside>
       <section className="tab-content">
-        {route.tab === 'overview' && <Overview dataset={dataset} />}
-        {route.tab === 'duplicates' && <DuplicatesTab dataset={dataset} level={route.level} />}
+        {view.tab === 'overview' && <Overview dataset={dataset} />}
+        {view.tab === 'duplicates' && <DuplicatesTab dataset={dataset} level={view.level} />}
+        {view.tab === 'clusters' && <ClustersTab dataset={dataset} granularity={view.granularity} />}
+        {view.tab === 'cluster' && <ClusterTab dataset={dataset} clusterId={view.clusterId} />}
+        {view.tab === 'issues' && <IssuesTab dataset={dataset} issue={view.issue} min={view.min} />}
+        {view.tab === 'search' && <SearchTab dataset={dataset} anchor={view.anchor} anchorType={view.anchorType} />}
+        {view.tab === 'media' && <MediaTab dataset={dataset} mediaId={view.mediaId} />}
       </section>
     </div>
   );
@@ -89,6 +101,7 @@ function Overview({ dataset }: { dataset: Dataset }) {
       </dl>
       {dataset.fatal_error_msg && <p className="error">{dataset.fatal_error_msg}</p>}
       <Failures dataset={dataset} />
+      <ManageDataset dataset={dataset} />
     </div>
   );
 }

@@ -1,10 +1,11 @@
 import { useState, type FormEvent } from 'react';
 import { api, type Dataset } from '../api.ts';
 import { isActive, Progress, StatusBadge } from '../components/status.tsx';
-import { formatCount } from '../lib/format.ts';
+import { countOf } from '../lib/format.ts';
 import { Link, useNav } from '../lib/router.tsx';
 import { datasetTab } from '../lib/routes.ts';
 import { useAsync } from '../lib/use-async.ts';
+import { UploadPanel } from './upload.tsx';
 import { useLiveDataset } from '../lib/use-live-dataset.ts';
 
 export function DatasetsPage() {
@@ -14,7 +15,10 @@ export function DatasetsPage() {
       <div className="page-head">
         <h1>Datasets</h1>
       </div>
-      <CreateFromPath onCreated={list.reload} />
+      <div className="create-grid">
+        <CreateFromPath onCreated={list.reload} />
+        <UploadPanel />
+      </div>
       {list.error && <p className="error">{list.error.message}</p>}
       {list.data && list.data.length === 0 && <p className="empty">No datasets yet. Create one from a folder above.</p>}
       {list.data && list.data.length > 0 && (
@@ -41,8 +45,8 @@ function DatasetRow({ initial }: { initial: Dataset }) {
         <StatusBadge dataset={dataset} />
       </div>
       <div className="dataset-row-meta muted small">
-        {formatCount(dataset.n_images)} images
-        {dataset.n_videos > 0 ? ` · ${formatCount(dataset.n_videos)} videos` : ''} · {dataset.source_type} · created {new Date(dataset.created_at).toLocaleString()}
+        {countOf(dataset.n_images, 'image')}
+        {dataset.n_videos > 0 ? ` · ${countOf(dataset.n_videos, 'video')}` : ''} · {dataset.source_type} · created {new Date(dataset.created_at).toLocaleString()}
       </div>
       <Progress dataset={dataset} />
       {dataset.fatal_error_msg && <p className="error small">{dataset.fatal_error_msg}</p>}

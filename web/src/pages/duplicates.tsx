@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, type Dataset, type DuplicateGroup, type GroupMedia } from '../api.ts';
 import { VirtualList } from '../components/virtual-list.tsx';
-import { formatBytes, formatCount } from '../lib/format.ts';
-import { useNav } from '../lib/router.tsx';
+import { countOf, formatBytes, formatCount } from '../lib/format.ts';
+import { Link, useNav } from '../lib/router.tsx';
 import { duplicateLevels } from '../lib/routes.ts';
 import { keeperOf, restOf, selectionCsv } from '../lib/selection.ts';
 import { usePages } from '../lib/use-pages.ts';
@@ -24,7 +24,7 @@ export function DuplicatesTab({ dataset, level }: { dataset: Dataset; level: num
   const [focus, setFocus] = useState(0);
   useEffect(() => setFocus(0), [level]);
 
-  const setLevel = (l: number) => go({ page: 'dataset', id: dataset.id, tab: 'duplicates', level: l }, { replace: true });
+  const setLevel = (l: number) => go({ page: 'dataset', id: dataset.id, view: { tab: 'duplicates', level: l } }, { replace: true });
   const levelIndex = duplicateLevels.indexOf(level as (typeof duplicateLevels)[number]);
 
   const update = useCallback((change: (next: Map<string, GroupMedia>) => void) => {
@@ -82,7 +82,7 @@ export function DuplicatesTab({ dataset, level }: { dataset: Dataset; level: num
           />
         </label>
         <span className="muted small" aria-live="polite">
-          {groups.total === null ? 'Loading…' : `${formatCount(total)} groups`}
+          {groups.total === null ? 'Loading…' : countOf(total, 'group')}
         </span>
         <span className="spacer" />
         <span className="small">{formatCount(selected.size)} selected</span>
@@ -110,7 +110,7 @@ export function DuplicatesTab({ dataset, level }: { dataset: Dataset; level: num
         renderRow={(i) => {
           const g = groups.items.get(i);
           if (!g) return <div className="group group-loading" aria-busy="true" />;
-          return <GroupRow group={g} index={i} focused={i === focus} selected={selected} onKeep={keepOne} onClear={clearGroup} onToggle={toggle} onFocus={() => setFocus(i)} />;
+          return <GroupRow datasetId={dataset.id} group={g} index={i} focused={i === focus} selected={selected} onKeep={keepOne} onClear={clearGroup} onToggle={toggle} onFocus={() => setFocus(i)} />;
         }}
       />
     </div>
@@ -118,6 +118,7 @@ export function DuplicatesTab({ dataset, level }: { dataset: Dataset; level: num
 }
 
 interface RowProps {
+  datasetId: string;
   group: DuplicateGroup;
   index: number;
   focused: boolean;
@@ -128,13 +129,13 @@ interface RowProps {
   onFocus(): void;
 }
 
-function GroupRow({ group, index, focused, selected, onKeep, onClear, onToggle, onFocus }: RowProps) {
+function GroupRow({ datasetId, group, index, focused, selected, onKeep, onClear, onToggle, onFocus }: RowProps) {
   const keeper = keeperOf(group.media);
   return (
     <div className={`group${focused ? ' group-focused' : ''}`} role="listitem" aria-label={`Group ${index + 1}, ${group.size} images`} onClick={onFocus}>
       <div className="group-head">
         <span className="group-title">
-          Group {index + 1} <span className="muted">· {group.size} images</span>
+          Group {index + 1} <span className="muted">· {countOf(group.size, 'image')}</span>
         </span>
         <button type="button" className="btn btn-small" onClick={() => onKeep(group)}>
           Keep one, select the rest
@@ -153,9 +154,9 @@ function GroupRow({ group, index, focused, selected, onKeep, onClear, onToggle, 
                 <img src={m.media_thumb_uri} alt={m.file_name} loading="lazy" decoding="async" width={160} height={120} />
                 {m === keeper && <span className="tag tag-keep">keep</span>}
               </label>
-              <span className="thumb-name" title={m.file_name}>
+              <Link className="thumb-name" title={m.file_name} to={{ page: 'dataset', id: datasetId, view: { tab: 'media', mediaId: m.media_id } }}>
                 {m.file_name}
-              </span>
+              </Link>
               <span className="thumb-meta muted">
                 {m.width}×{m.height} · {formatBytes(m.file_size)}
               </span>

@@ -1,0 +1,62 @@
+import { useCallback, type ReactNode } from 'react';
+import type { MediaItem } from '../api.ts';
+import { countOf } from '../lib/format.ts';
+import { Link, useNav } from '../lib/router.tsx';
+import type { Route } from '../lib/routes.ts';
+import { usePages } from '../lib/use-pages.ts';
+import { VirtualGrid } from './virtual-grid.tsx';
+
+interface Props {
+  /** Changes whenever the query does (another cluster, issue or anchor). */
+  queryKey: string;
+  pageSize: number;
+  fetchPage(page: number): Promise<{ items: MediaItem[]; total: number }>;
+  /** A line under the file name: a confidence, a distance. */
+  caption?(item: MediaItem): ReactNode;
+  routeOf(item: MediaItem): Route;
+  label: string;
+  empty: string;
+}
+
+/** Thumbnails of a paged media query, loaded as they scroll into view. */
+export function MediaGrid({ queryKey, pageSize, fetchPage, caption, routeOf, label, empty }: Props) {
+  const { go } = useNav();
+  const pages = usePages<MediaItem>(queryKey, pageSize, fetchPage);
+  const open = useCallback(
+    (i: number) => {
+      const item = pages.items.get(i);
+      if (item) go(routeOf(item));
+    },
+    [pages.items, go, routeOf],
+  );
+  if (pages.error) return <p className="error pad">{pages.error.message}</p>;
+  if (pages.total === 0) return <p className="empty pad">{empty}</p>;
+  return (
+    <>
+      <p className="muted small pad-x" aria-live="polite">
+        {pages.total === null ? 'Loading…' : countOf(pages.total, 'image')}
+      </p>
+      <VirtualGrid
+        label={label}
+        count={pages.total ?? 0}
+        cellWidth={172}
+        cellHeight={178}
+        onRange={pages.want}
+        onOpen={open}
+        renderCell={(i, focused) => {
+          const item = pages.items.get(i);
+          if (!item) return <div className="cell cell-loading" aria-busy="true" />;
+          return (
+            <Link to={routeOf(item)} className={`cell${focused ? ' is-focused' : ''}`} tabIndex={-1}>
+              <img src={item.media_thumb_uri} alt="" loading="lazy" decoding="async" width={172} height={130} />
+              <span className="cell-name" title={item.file_name}>
+                {item.file_name}
+              </span>
+              {caption && <span className="cell-caption">{caption(item)}</span>}
+            </Link>
+          );
+        }}
+      />
+    </>
+  );
+}

@@ -1,0 +1,67 @@
+import { useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { useScrollIntoView, useScrollView } from '../lib/use-scroll-view.ts';
+import { columnsFor, moveFocus, visibleRows } from '../lib/virtual.ts';
+
+interface Props {
+  count: number;
+  cellWidth: number;
+  cellHeight: number;
+  /** Called with the cells on screen (plus overscan) whenever they change. */
+  onRange(first: number, last: number): void;
+  renderCell(index: number, focused: boolean): ReactNode;
+  /** Enter on the focused cell. */
+  onOpen(index: number): void;
+  label: string;
+}
+
+const GAP = 10;
+const PADDING = 16;
+
+/**
+ * A grid that renders only the rows on screen, as many columns as fit. Arrow keys, Page
+ * Up/Down, Home and End move the focus; Enter opens the focused cell.
+ */
+export function VirtualGrid({ count, cellWidth, cellHeight, onRange, renderCell, onOpen, label }: Props) {
+  const ref = useRef<HTMLDivElement>(null);
+  const view = useScrollView(ref);
+  const [focus, setFocus] = useState(-1);
+  const columns = columnsFor(view.width - 2 * PADDING, cellWidth, GAP);
+  const rowHeight = cellHeight + GAP;
+  const rowCount = Math.ceil(count / columns);
+  const { first, last } = visibleRows(view.top, view.height, rowHeight, rowCount);
+  const firstCell = first * columns;
+  const lastCell = Math.min(count - 1, (last + 1) * columns - 1);
+  useEffect(() => onRange(firstCell, lastCell), [firstCell, lastCell, onRange]);
+  useEffect(() => setFocus(-1), [count]);
+  useScrollIntoView(ref, focus < 0 ? undefined : Math.floor(focus / columns), rowHeight);
+
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (e.key === 'Enter' && focus >= 0) {
+      onOpen(focus);
+      e.preventDefault();
+      return;
+    }
+    const next = moveFocus(Math.max(0, focus), e.key, columns, count);
+    if (next === null) return;
+    setFocus(focus < 0 ? 0 : next);
+    e.preventDefault();
+  };
+
+  const cells: ReactNode[] = [];
+  for (let i = firstCell; i <= lastCell; i++) {
+    const row = Math.floor(i / columns);
+    const col = i % columns;
+    cells.push(
+      <div key={i} className="vcell" role="listitem" style={{ top: row * rowHeight, left: PADDING + col * (cellWidth + GAP), width: cellWidth, height: cellHeight }}>
+        {renderCell(i, i === focus)}
+      </div>,
+    );
+  }
+  return (
+    <div ref={ref} className="scroller grid-scroller" role="list" aria-label={label} tabIndex={0} onKeyDown={onKeyDown}>
+      <div className="vspace" style={{ height: rowCount * rowHeight + PADDING }}>
+        {cells}
+      </div>
+    </div>
+  );
+}

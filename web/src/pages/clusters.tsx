@@ -1,0 +1,105 @@
+import { useCallback } from 'react';
+import { api, type Cluster, type Dataset } from '../api.ts';
+import { MediaGrid } from '../components/media-grid.tsx';
+import { VirtualGrid } from '../components/virtual-grid.tsx';
+import { countOf } from '../lib/format.ts';
+import { Link, useNav } from '../lib/router.tsx';
+import type { Route } from '../lib/routes.ts';
+import { usePages } from '../lib/use-pages.ts';
+
+/** explore answers 100 clusters a page. */
+const CLUSTERS_PER_PAGE = 100;
+const MEMBERS_PER_PAGE = 200;
+const granularities = ['Finest', 'Fine', 'Medium', 'Coarse', 'Coarsest'];
+
+const clusterRoute = (id: string, clusterId: string): Route => ({ page: 'dataset', id, view: { tab: 'cluster', clusterId } });
+const mediaRoute = (id: string, mediaId: string): Route => ({ page: 'dataset', id, view: { tab: 'media', mediaId } });
+
+/** Clusters at a granularity, biggest first, each a card of its first previews. */
+export function ClustersTab({ dataset, granularity }: { dataset: Dataset; granularity: number }) {
+  const { go } = useNav();
+  const pages = usePages<Cluster>(`${dataset.id}@${granularity}`, CLUSTERS_PER_PAGE, async (page) => {
+    const r = await api.clusters(dataset.id, granularity, page);
+    return { items: r.clusters, total: r.metadata.total_clusters };
+  });
+  const open = useCallback(
+    (i: number) => {
+      const c = pages.items.get(i);
+      if (c) go(clusterRoute(dataset.id, c.cluster_id));
+    },
+    [pages.items, go, dataset.id],
+  );
+  return (
+    <div className="tab-pane">
+      <div className="toolbar">
+        <div className="segmented" role="group" aria-label="Granularity">
+          {granularities.map((name, g) => (
+            <Link key={g} to={{ page: 'dataset', id: dataset.id, view: { tab: 'clusters', granularity: g } }} aria-current={g === granularity ? 'true' : undefined} title={`Granularity ${g}`}>
+              {name}
+            </Link>
+          ))}
+        </div>
+        <span className="muted small" aria-live="polite">
+          {pages.total === null ? 'Loading…' : countOf(pages.total, 'cluster')}
+        </span>
+      </div>
+      {pages.error && <p className="error pad">{pages.error.message}</p>}
+      {pages.total === 0 && <p className="empty pad">No clusters{dataset.status_new === 'INDEXING' ? ' yet: the dataset is still being processed' : ''}.</p>}
+      <VirtualGrid
+        label="Clusters"
+        count={pages.total ?? 0}
+        cellWidth={220}
+        cellHeight={214}
+        onRange={pages.want}
+        onOpen={open}
+        renderCell={(i, focused) => {
+          const c = pages.items.get(i);
+          if (!c) return <div className="cell cell-loading" aria-busy="true" />;
+          const size = c.n_images + c.n_frames;
+          return (
+            <Link to={clusterRoute(dataset.id, c.cluster_id)} className={`cluster-card${focused ? ' is-focused' : ''}`} tabIndex={-1}>
+              <span className={`mosaic mosaic-${Math.min(4, c.previews.length)}`}>
+                {c.previews.slice(0, 4).map((m) => (
+                  <img key={m.media_id} src={m.media_thumb_uri} alt="" loading="lazy" decoding="async" />
+                ))}
+              </span>
+              <span className="cell-name">
+                Cluster {i + 1} <span className="muted">· {countOf(size, 'image')}</span>
+              </span>
+            </Link>
+          );
+        }}
+      />
+    </div>
+  );
+}
+
+/** Every member of one cluster. */
+export function ClusterTab({ dataset, clusterId }: { dataset: Dataset; clusterId: string }) {
+  const fetchPage = useCallback(
+    async (page: number) => {
+      const r = await api.media(dataset.id, { cluster: clusterId }, page, MEMBERS_PER_PAGE);
+      return { items: r.media, total: r.total };
+    },
+    [dataset.id, clusterId],
+  );
+  const granularity = Number(clusterId.split('-')[0]);
+  return (
+    <div className="tab-pane">
+      <div className="toolbar">
+        <Link to={{ page: 'dataset', id: dataset.id, view: { tab: 'clusters', granularity } }} className="btn btn-ghost">
+          ← All clusters
+        </Link>
+        <h2 className="toolbar-title">Cluster {clusterId}</h2>
+      </div>
+      <MediaGrid
+        queryKey={`${dataset.id}/${clusterId}`}
+        pageSize={MEMBERS_PER_PAGE}
+        fetchPage={fetchPage}
+        routeOf={(m) => mediaRoute(dataset.id, m.media_id)}
+        label={`Images of cluster ${clusterId}`}
+        empty="This cluster has no images."
+      />
+    </div>
+  );
+}

@@ -1,0 +1,55 @@
+import { useCallback } from 'react';
+import { api, type Dataset, type MediaItem } from '../api.ts';
+import { MediaGrid } from '../components/media-grid.tsx';
+import { Link, useNav } from '../lib/router.tsx';
+import { issueKinds, type IssueKind } from '../lib/routes.ts';
+
+const PAGE_SIZE = 200;
+const labels: Record<IssueKind, string> = { blur: 'Blurry', dark: 'Dark', bright: 'Bright', outliers: 'Outliers', uniqueness: 'Unique' };
+
+/** The score an issue view ranks by: the issue's confidence, or the uniqueness score. */
+function scoreOf(m: MediaItem, issue: IssueKind): number | null {
+  if (issue === 'uniqueness') return m.uniqueness_score;
+  return m.issues.find((i) => i.issue_type === issue)?.confidence ?? null;
+}
+
+/** Images with an issue (or the most unique ones), highest confidence first, above the slider. */
+export function IssuesTab({ dataset, issue, min }: { dataset: Dataset; issue: IssueKind; min: number }) {
+  const { go } = useNav();
+  const fetchPage = useCallback(
+    async (page: number) => {
+      const r = await api.media(dataset.id, { issue, min }, page, PAGE_SIZE);
+      return { items: r.media, total: r.total };
+    },
+    [dataset.id, issue, min],
+  );
+  const setMin = (value: number) => go({ page: 'dataset', id: dataset.id, view: { tab: 'issues', issue, min: value } }, { replace: true });
+  return (
+    <div className="tab-pane">
+      <div className="toolbar">
+        <div className="segmented" role="group" aria-label="Issue">
+          {issueKinds.map((kind) => (
+            <Link key={kind} to={{ page: 'dataset', id: dataset.id, view: { tab: 'issues', issue: kind, min } }} aria-current={kind === issue ? 'true' : undefined}>
+              {labels[kind]}
+            </Link>
+          ))}
+        </div>
+        <label className="slider">
+          <span>
+            {issue === 'uniqueness' ? 'Uniqueness' : 'Confidence'} ≥ <strong>{min.toFixed(2)}</strong>
+          </span>
+          <input type="range" min={0} max={1} step={0.05} value={min} onChange={(e) => setMin(Number(e.target.value))} />
+        </label>
+      </div>
+      <MediaGrid
+        queryKey={`${dataset.id}/${issue}/${min}`}
+        pageSize={PAGE_SIZE}
+        fetchPage={fetchPage}
+        caption={(m) => `${issue === 'uniqueness' ? 'uniqueness' : 'confidence'} ${scoreOf(m, issue)?.toFixed(2) ?? '—'}`}
+        routeOf={(m) => ({ page: 'dataset', id: dataset.id, view: { tab: 'media', mediaId: m.media_id } })}
+        label={`${labels[issue]} images`}
+        empty="No images at this confidence."
+      />
+    </div>
+  );
+}

@@ -1,0 +1,71 @@
+import { useState, type FormEvent } from 'react';
+import { api, type Dataset } from '../api.ts';
+import { useNav } from '../lib/router.tsx';
+
+/** Share with another user by email, or delete the dataset (asked twice). */
+export function ManageDataset({ dataset }: { dataset: Dataset }) {
+  const { go } = useNav();
+  const [message, setMessage] = useState<{ text: string; error: boolean } | null>(null);
+  const [confirming, setConfirming] = useState(false);
+
+  const share = async (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const form = e.currentTarget;
+    const email = String(new FormData(form).get('email')).trim();
+    try {
+      await api.shareDataset(dataset.id, email);
+      form.reset();
+      setMessage({ text: `Shared with ${email}.`, error: false });
+    } catch (err) {
+      setMessage({ text: (err as Error).message, error: true });
+    }
+  };
+  const remove = async () => {
+    try {
+      await api.deleteDataset(dataset.id);
+      go({ page: 'datasets' });
+    } catch (err) {
+      setConfirming(false);
+      setMessage({ text: (err as Error).message, error: true });
+    }
+  };
+
+  return (
+    <section aria-labelledby="manage-title">
+      <h3 id="manage-title">Share and delete</h3>
+      <div className="manage">
+        <form className="form-row" onSubmit={(e) => void share(e)}>
+          <label className="grow">
+            Share with (email)
+            <input name="email" type="email" required maxLength={320} />
+          </label>
+          <button type="submit" className="btn">
+            Share
+          </button>
+        </form>
+        <div className="dataset-actions">
+          {confirming ? (
+            <>
+              <span>Delete “{dataset.display_name}” with all its media, thumbnails and vectors?</span>
+              <button type="button" className="btn btn-danger" onClick={() => void remove()}>
+                Yes, delete
+              </button>
+              <button type="button" className="btn btn-ghost" onClick={() => setConfirming(false)}>
+                Cancel
+              </button>
+            </>
+          ) : (
+            <button type="button" className="btn btn-danger-outline" onClick={() => setConfirming(true)}>
+              Delete dataset…
+            </button>
+          )}
+        </div>
+      </div>
+      {message && (
+        <p className={message.error ? 'error' : 'ok'} role={message.error ? 'alert' : 'status'}>
+          {message.text}
+        </p>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,131 @@
+import { api, type Dataset, type MediaDetail } from '../api.ts';
+import { formatBytes } from '../lib/format.ts';
+import { Link } from '../lib/router.tsx';
+import type { Route } from '../lib/routes.ts';
+import { useAsync } from '../lib/use-async.ts';
+
+const NEIGHBOURS = 12;
+
+/** One image: the picture, its metadata, EXIF, scores, issues, duplicates and nearest neighbours. */
+export function MediaTab({ dataset, mediaId }: { dataset: Dataset; mediaId: string }) {
+  const detail = useAsync(() => api.mediaDetail(dataset.id, mediaId), [dataset.id, mediaId]);
+  if (detail.error) return <p className="error pad">{detail.error.message}</p>;
+  if (!detail.data) return <p className="muted pad">Loading…</p>;
+  return <MediaView dataset={dataset} media={detail.data} />;
+}
+
+const mediaRoute = (id: string, mediaId: string): Route => ({ page: 'dataset', id, view: { tab: 'media', mediaId } });
+
+function MediaView({ dataset, media }: { dataset: Dataset; media: MediaDetail }) {
+  const id = dataset.id;
+  const dups = useAsync(() => api.duplicateIds(id, media.media_id, 0.96), [id, media.media_id]);
+  const near = useAsync(() => api.similar(id, media.media_id, 'MEDIA', 0), [id, media.media_id]);
+  const neighbours = (near.data?.clusters ?? []).flatMap((c) => c.previews.slice(0, 1)).filter((m) => m.media_id !== media.media_id).slice(0, NEIGHBOURS);
+  const exif = Object.entries(media.exif ?? {}).filter(([, v]) => v !== null && typeof v !== 'object');
+
+  return (
+    <div className="media-page">
+      <div className="media-main">
+        <h2 className="media-title">{media.file_name}</h2>
+        <a href={media.media_uri} target="_blank" rel="noreferrer" className="media-image">
+          <img src={media.media_uri} alt={media.file_name} />
+        </a>
+        <div className="form-row">
+          <Link className="btn btn-primary" to={{ page: 'dataset', id, view: { tab: 'search', anchor: media.media_id, anchorType: 'MEDIA' } }}>
+            Find similar
+          </Link>
+          <a className="btn" href={media.media_uri} download={media.file_name}>
+            Download original
+          </a>
+        </div>
+        <section aria-labelledby="dups-title">
+          <h3 id="dups-title">Duplicates at 0.96 {dups.data && <span className="muted">({dups.data.length})</span>}</h3>
+          {dups.data?.length === 0 && <p className="muted small">None.</p>}
+          <ul className="thumb-row">
+            {dups.data?.map((d) => (
+              <li key={d}>
+                <Link to={mediaRoute(id, d)} aria-label={`Duplicate ${d}`}>
+                  <img src={api.thumbUri(id, d)} alt="" loading="lazy" />
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </section>
+        <section aria-labelledby="near-title">
+          <h3 id="near-title">Nearest neighbours</h3>
+          <ul className="thumb-row">
+            {neighbours.map((m) => (
+              <li key={m.media_id}>
+                <Link to={mediaRoute(id, m.media_id)} title={m.file_name}>
+                  <img src={m.media_thumb_uri} alt={m.file_name} loading="lazy" />
+                  <span className="small muted">{m.relevance_score?.toFixed(3)}</span>
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </section>
+      </div>
+      <aside className="media-facts" aria-label="Details">
+        <h3>File</h3>
+        <dl className="facts">
+          <dt>Size</dt>
+          <dd>{formatBytes(media.file_size)}</dd>
+          <dt>Dimensions</dt>
+          <dd>
+            {media.width}×{media.height}
+          </dd>
+          <dt>Format</dt>
+          <dd>{media.format ?? '—'}</dd>
+          <dt>Type</dt>
+          <dd>{media.type}</dd>
+          <dt>Source</dt>
+          <dd className="mono wrap">{media.original_uri}</dd>
+        </dl>
+        <h3>Scores</h3>
+        <dl className="facts">
+          {Object.entries(media.scores).map(([k, v]) => (
+            <div key={k} className="contents">
+              <dt>{k.replace('_', ' ')}</dt>
+              <dd>{v === null ? '—' : v.toFixed(3)}</dd>
+            </div>
+          ))}
+        </dl>
+        <h3>Issues</h3>
+        {media.issues.length === 0 && <p className="muted small">None.</p>}
+        <ul className="issue-list">
+          {media.issues.map((i) => (
+            <li key={i.issue_type}>
+              <strong>{i.issue_type}</strong> <span className="muted">confidence {i.confidence.toFixed(2)}</span>
+              <div className="small muted mono">{Object.entries(i.reason).map(([k, v]) => `${k}: ${String(v)}`).join(' · ')}</div>
+            </li>
+          ))}
+        </ul>
+        {media.clusters && (
+          <>
+            <h3>Clusters</h3>
+            <p className="small">
+              {media.clusters.map((c) => (
+                <Link key={c} className="chip" to={{ page: 'dataset', id, view: { tab: 'cluster', clusterId: c } }}>
+                  {c}
+                </Link>
+              ))}
+            </p>
+          </>
+        )}
+        {exif.length > 0 && (
+          <>
+            <h3>EXIF</h3>
+            <dl className="facts">
+              {exif.map(([k, v]) => (
+                <div key={k} className="contents">
+                  <dt>{k}</dt>
+                  <dd className="wrap">{String(v)}</dd>
+                </div>
+              ))}
+            </dl>
+          </>
+        )}
+      </aside>
+    </div>
+  );
+}
