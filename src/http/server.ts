@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppContext } from '../app/context.ts';
 import { DomainError } from '../domain/errors.ts';
 import { registerAuth } from './auth.ts';
+import { registerDocs } from './docs.ts';
 import { registerErrorHandling } from './errors.ts';
 import { authRoutes } from './routes/auth.routes.ts';
 import { datasetRoutes } from './routes/datasets.routes.ts';
@@ -76,7 +77,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   registerErrorHandling(app);
   registerAuth(app, ctx);
 
-  app.get('/api/v1/docs', { config: { auth: false }, schema: { hide: true } }, async () => app.swagger());
+  await registerDocs(app);
   app.get('/api/v1/health', { config: { auth: false }, schema: { tags: ['system'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));
 
   authRoutes(app, ctx);

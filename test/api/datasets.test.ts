@@ -235,10 +235,18 @@ describe('HTTP basics', () => {
     expect((await fetch(`${t.url}/api/v1/dataset`, { method: 'POST', headers: auth, body: form })).status).toBe(400);
   });
 
-  it('serves the OpenAPI document', async () => {
+  it('serves the OpenAPI document to clients, and Swagger UI to browsers', async () => {
     const res = await fetch(`${t.url}/api/v1/docs`);
     const doc = await res.json();
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/dataset/{dataset_id}', '/api/v1/datasets/{dataset_id}/creation-status', '/api/v1/ingestion/{dataset_id}/data_files/{trans_id}']));
+    expect(doc.paths['/api/v1/dataset/{dataset_id}/duplicates'].get.responses['200'].content['application/json'].schema.properties.groups.type).toBe('array');
+    expect(await (await fetch(`${t.url}/api/v1/openapi.json`)).json()).toEqual(doc);
+    expect(await (await fetch(`${t.url}/api/v1/docs`, { headers: { accept: 'application/json' } })).json()).toEqual(doc);
+    const page = await fetch(`${t.url}/api/v1/docs`, { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await page.text()).toContain('swagger-ui');
+    const bundle = await fetch(`${t.url}/api/v1/docs/static/swagger-ui-bundle.js`);
+    expect([bundle.status, bundle.headers.get('content-type')]).toEqual([200, 'application/javascript; charset=utf-8']);
   });
 });
