@@ -112,7 +112,7 @@ export async function startNodeServer(name: string, script: string, env: Record<
 }
 
 export const ADMIN_EMAIL = 'bench@strata.local';
-const ADMIN_PASSWORD = `bench-${randomBytes(9).toString('base64url')}`;
+export const ADMIN_PASSWORD = `bench-${randomBytes(9).toString('base64url')}`;
 
 export interface Strata extends ChildServer {
   credentials: Credentials;

@@ -289,6 +289,12 @@ describe('the web UI', () => {
     expect((await getJson(t.url, '/api/v1/datasets', token)).status).toBe(401);
   });
 
+  it('shows the API reference in Swagger UI', async () => {
+    await page.goto(`${t.url}/api/v1/docs`);
+    await page.locator('.opblock-summary-path', { hasText: '/api/v1/dataset/{dataset_id}/duplicates' }).first().waitFor();
+    await screenshot(page, 'api-docs-laptop');
+  });
+
   it('is usable on a phone', async () => {
     const mobile = await browser.newContext({ viewport: phone, storageState: await context.storageState() });
     const p = await mobile.newPage();
@@ -299,8 +305,15 @@ describe('the web UI', () => {
     await p.getByRole('link', { name: 'Duplicates' }).click();
     await p.getByRole('listitem', { name: /^Group 1/ }).waitFor();
     await screenshot(p, 'duplicates-phone');
-    const overflow = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    expect(overflow).toBeLessThanOrEqual(0);
+    const overflow = () => p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await p.getByRole('link', { name: ELEPHANTS[0] }).click();
+    await p.getByRole('heading', { name: /Duplicates at 0.96/ }).waitFor();
+    await screenshot(p, 'media-phone');
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await p.getByRole('link', { name: 'Clusters', exact: true }).click();
+    await p.locator('.cluster-card').first().waitFor();
+    await screenshot(p, 'clusters-phone');
     await mobile.close();
   });
 });

@@ -3,6 +3,7 @@ import type { MediaItem } from '../api.ts';
 import { countOf } from '../lib/format.ts';
 import { Link, useNav } from '../lib/router.tsx';
 import type { Route } from '../lib/routes.ts';
+import { paintTimed } from '../lib/paint-timing.ts';
 import { usePages } from '../lib/use-pages.ts';
 import { VirtualGrid } from './virtual-grid.tsx';
 
@@ -48,7 +49,7 @@ export function MediaGrid({ queryKey, pageSize, fetchPage, caption, routeOf, lab
           if (!item) return <div className="cell cell-loading" aria-busy="true" />;
           return (
             <Link to={routeOf(item)} className={`cell${focused ? ' is-focused' : ''}`} tabIndex={-1}>
-              <img src={item.media_thumb_uri} alt="" loading="lazy" decoding="async" width={172} height={130} />
+              <img src={item.media_thumb_uri} alt="" loading="lazy" decoding="async" width={172} height={130} {...paintTimed} />
               <span className="cell-name" title={item.file_name}>
                 {item.file_name}
               </span>

@@ -5,6 +5,7 @@ import { countOf, formatBytes, formatCount } from '../lib/format.ts';
 import { Link, useNav } from '../lib/router.tsx';
 import { duplicateLevels } from '../lib/routes.ts';
 import { keeperOf, restOf, selectionCsv } from '../lib/selection.ts';
+import { paintTimed } from '../lib/paint-timing.ts';
 import { usePages } from '../lib/use-pages.ts';
 
 const PAGE_SIZE = 20;
@@ -151,7 +152,7 @@ function GroupRow({ datasetId, group, index, focused, selected, onKeep, onClear,
             <li key={m.media_id} className={`thumb-card${isSelected ? ' is-selected' : ''}`}>
               <label className="thumb-select">
                 <input type="checkbox" checked={isSelected} onChange={() => onToggle(m)} aria-label={`Select ${m.file_name}`} />
-                <img src={m.media_thumb_uri} alt={m.file_name} loading="lazy" decoding="async" width={160} height={120} />
+                <img src={m.media_thumb_uri} alt={m.file_name} loading="lazy" decoding="async" width={160} height={120} {...paintTimed} />
                 {m === keeper && <span className="tag tag-keep">keep</span>}
               </label>
               <Link className="thumb-name" title={m.file_name} to={{ page: 'dataset', id: datasetId, view: { tab: 'media', mediaId: m.media_id } }}>
