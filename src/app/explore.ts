@@ -36,7 +36,7 @@ export async function explore(ctx: AppContext, user: User, datasetId: string, q:
   const metadata = { dataset_id: datasetId, entity_type: q.entityType, threshold: q.threshold, page_number: q.pageNumber, page_size: CLUSTERS_PER_PAGE };
   // Objects come with object detection (enrichment); a dataset without it has none.
   if (q.entityType === 'OBJECTS') return { clusters: [], metadata: { ...metadata, total_clusters: 0 } };
-  if (q.anchorMediaId !== undefined) return similar(ctx, datasetId, q, filters, metadata);
+  if (q.anchorMediaId !== undefined) return similar(ctx, user, datasetId, q, filters, metadata);
   if (q.anchorType !== undefined) throw new DomainError('UNPROCESSABLE', 'anchor_type needs anchor_media_id');
 
   const { clusters, total } = await ctx.store.media.clusters(datasetId, q.threshold, filters, q.pageNumber * CLUSTERS_PER_PAGE, CLUSTERS_PER_PAGE);
@@ -77,12 +77,12 @@ function filtersOf(q: ExploreQuery): VqlFilter[] {
   return filters;
 }
 
-/** The anchor's vector and the model that made it. */
-async function anchorVector(ctx: AppContext, datasetId: string, q: ExploreQuery): Promise<{ vector: Float32Array; model: string }> {
+/** The anchor's vector and the model that made it. An uploaded anchor serves only its creator. */
+async function anchorVector(ctx: AppContext, user: User, datasetId: string, q: ExploreQuery): Promise<{ vector: Float32Array; model: string }> {
   const missing = () => new DomainError('NOT_FOUND', `Anchor ${q.anchorMediaId} not found`);
   if ((q.anchorType ?? 'MEDIA') === 'UPLOAD') {
     const anchor = await ctx.store.similarity.getAnchor(q.anchorMediaId!);
-    if (anchor === null || anchor.datasetId !== datasetId) throw missing();
+    if (anchor === null || anchor.datasetId !== datasetId || anchor.createdBy !== user.id) throw missing();
     return anchor;
   }
   const media = await ctx.store.media.get(datasetId, q.anchorMediaId!);
@@ -91,8 +91,8 @@ async function anchorVector(ctx: AppContext, datasetId: string, q: ExploreQuery)
   return embedding;
 }
 
-async function similar(ctx: AppContext, datasetId: string, q: ExploreQuery, filters: VqlFilter[], metadata: Record<string, unknown>) {
-  const { vector, model } = await anchorVector(ctx, datasetId, q);
+async function similar(ctx: AppContext, user: User, datasetId: string, q: ExploreQuery, filters: VqlFilter[], metadata: Record<string, unknown>) {
+  const { vector, model } = await anchorVector(ctx, user, datasetId, q);
   const want = Math.min(MAX_SIMILAR, (q.pageNumber + 1) * CLUSTERS_PER_PAGE);
   // Filters drop some hits: look deeper than the page so that it still fills when they do.
   const hits = await ctx.vectorSearch.nearest(datasetId, model, vector, filters.length > 0 ? MAX_SIMILAR : want);

@@ -33,6 +33,14 @@ export function parseBoundingBox(raw: string): Region {
 }
 
 /**
+ * Searching by image is a read, open to viewers, but each anchor is a row: anchors belong to
+ * their creator (nobody else can search with one), who keeps the newest MAX_ANCHORS_PER_USER,
+ * and expire after ANCHOR_LIFETIME_MS, so they cannot be used to fill the disk.
+ */
+export const MAX_ANCHORS_PER_USER = 100;
+export const ANCHOR_LIFETIME_MS = 24 * 3600 * 1000;
+
+/**
  * POST /api/v1/dataset/{id}/search-image-similarity: embeds the uploaded image (or the part
  * inside the bounding box) with the dataset's model and keeps the vector as an anchor that
  * explore's anchor_type=UPLOAD searches with. The image itself is not kept.
@@ -56,6 +64,9 @@ export async function createUploadAnchor(
   const id = randomUUID();
   // The name is only kept for reference: control characters (a NUL would not even store on PostgreSQL) are dropped.
   const fileName = upload.fileName.replace(/[\u0000-\u001f\u007f]/g, '');
-  await ctx.store.similarity.createAnchor({ id, datasetId, model, vector, fileName, createdBy: user.id, createdAt: isoMicros() });
+  await ctx.store.similarity.createAnchor(
+    { id, datasetId, model, vector, fileName, createdBy: user.id, createdAt: isoMicros() },
+    { keepPerUser: MAX_ANCHORS_PER_USER, expireBefore: isoMicros(new Date(Date.now() - ANCHOR_LIFETIME_MS)) },
+  );
   return { anchor_media_id: id, anchor_type: 'UPLOAD' };
 }

@@ -311,7 +311,11 @@ export interface SimilarityRepo {
   /** Item ids of index keys (embedding seqs); unknown keys are left out. */
   itemIdsOfSeqs(datasetId: string, seqs: readonly number[]): Promise<Map<number, string>>;
   embeddingOf(itemId: string): Promise<{ model: string; vector: Float32Array } | null>;
-  createAnchor(anchor: Anchor): Promise<void>;
+  /**
+   * Records the anchor, then removes its creator's anchors beyond the newest `keepPerUser` and
+   * every anchor created before `expireBefore` (an ISO time), so anchors cannot fill the disk.
+   */
+  createAnchor(anchor: Anchor, limits: { keepPerUser: number; expireBefore: string }): Promise<void>;
   getAnchor(id: string): Promise<Anchor | null>;
 }
 

@@ -6,6 +6,7 @@ import * as similarity from './migrations/0003-similarity.ts';
 import * as jobClaimIndexes from './migrations/0004-job-claim-indexes.ts';
 import * as datasetDeleting from './migrations/0005-dataset-deleting.ts';
 import * as uploadSha256 from './migrations/0006-upload-sha256.ts';
+import * as anchorOwnerIndex from './migrations/0007-anchor-owner-index.ts';
 
 /** Migrations in order; a migration's name never changes once released. */
 const migrations: Record<string, { up(db: Kysely<any>, d: DialectHelpers): Promise<void> }> = {
@@ -15,6 +16,7 @@ const migrations: Record<string, { up(db: Kysely<any>, d: DialectHelpers): Promi
   '0004-job-claim-indexes': jobClaimIndexes,
   '0005-dataset-deleting': datasetDeleting,
   '0006-upload-sha256': uploadSha256,
+  '0007-anchor-owner-index': anchorOwnerIndex,
 };
 
 export async function migrateToLatest(db: Kysely<any>, dialect: DialectHelpers): Promise<void> {

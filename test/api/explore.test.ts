@@ -288,6 +288,30 @@ describe('explore', () => {
   });
 });
 
+describe('search by an uploaded image as a viewer the dataset is shared with', () => {
+  it('gives the viewer an anchor only it can search with', async () => {
+    await addUser(t.server.ctx.accounts, { email: 'anchor-viewer@example.com', password: 'anchor-viewer-password', role: 'viewer' });
+    const viewer = await credentialsFor(t.url, 'anchor-viewer@example.com', 'anchor-viewer-password');
+    const share = await fetch(`${t.url}/api/v1/dataset/${id}/share`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.admin.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'anchor-viewer@example.com' }),
+    });
+    expect(share.status).toBe(200);
+    const fd = new FormData();
+    fd.set('file', new Blob([new Uint8Array(await sharp(join(root, names[3]!)).resize(300).jpeg().toBuffer())]), 'query.jpg');
+    const res = await fetch(`${t.url}/api/v1/dataset/${id}/search-image-similarity`, { method: 'POST', headers: { authorization: `Bearer ${viewer.token}` }, body: fd });
+    expect(res.status).toBe(200);
+    const anchor = (await res.json()).anchor_media_id;
+    const query = `/api/v1/explore/${id}?anchor_media_id=${anchor}&anchor_type=UPLOAD`;
+    const found = await get(query, viewer.token);
+    expect(found.status).toBe(200);
+    expect(found.body.clusters[0].previews[0].file_name).toBe(names[3]);
+    // Another user of the dataset, the owner included, does not see it.
+    expect((await get(query)).status).toBe(404);
+  });
+});
+
 describe('a source file replaced after indexing', () => {
   it('answers 404 with the usual body when the original became a folder or a FIFO, and keeps serving', async () => {
     await rm(join(root, 'logo.png'));

@@ -420,6 +420,31 @@ describe.each(backends)('Store contract: $name', (backend) => {
     });
   });
 
+  it("keeps each user's newest anchors only, and drops expired ones", async () => {
+    const ds = await newDataset();
+    const [alice, bob] = [(await newUser('viewer')).id, (await newUser('viewer')).id];
+    const anchor = (createdBy: string, n: number, createdAt: string) => ({
+      id: `${createdBy}-${n}`,
+      datasetId: ds.id,
+      model: 'm',
+      vector: new Float32Array([n, 1]),
+      fileName: 'q.jpg',
+      createdBy,
+      createdAt,
+    });
+    const limits = { keepPerUser: 3, expireBefore: '2000-01-01T00:00:00.000000' };
+    await store.similarity.createAnchor(anchor(bob, 0, '2001-01-01T00:00:00.000000'), limits);
+    for (let n = 0; n < 5; n++) await store.similarity.createAnchor(anchor(alice, n, `2001-01-01T00:00:0${n}.000000`), limits);
+    const kept = async (who: string, n: number) => (await store.similarity.getAnchor(`${who}-${n}`)) !== null;
+    expect(await Promise.all([0, 1, 2, 3, 4].map((n) => kept(alice, n)))).toEqual([false, false, true, true, true]);
+    expect(await store.similarity.getAnchor(`${alice}-4`)).toMatchObject({ createdBy: alice, datasetId: ds.id, vector: new Float32Array([4, 1]) });
+    expect(await kept(bob, 0)).toBe(true);
+    // A day later: bob's anchor (and alice's older ones) have expired.
+    await store.similarity.createAnchor(anchor(alice, 5, '2001-01-02T00:00:03.500000'), { keepPerUser: 3, expireBefore: '2001-01-01T00:00:03.000000' });
+    expect(await kept(bob, 0)).toBe(false);
+    expect(await Promise.all([2, 3, 4, 5].map((n) => kept(alice, n)))).toEqual([false, true, true, true]);
+  });
+
   describe('jobs', () => {
     const job = (name: string, extra: { singletonKey?: string; serialKey?: string; retryLimit?: number; payload?: unknown } = {}) => ({
       name,

@@ -149,11 +149,16 @@ export function similarityRepo(db: Kysely<DB>, d: DialectHelpers): SimilarityRep
       return r ? { model: r.model, vector: vectorOf(r.vector) } : null;
     },
 
-    async createAnchor(a) {
-      await db
-        .insertInto('anchors')
-        .values({ id: a.id, dataset_id: a.datasetId, model: a.model, vector: vectorBytes(a.vector), file_name: a.fileName, created_by: a.createdBy, created_at: a.createdAt })
-        .execute();
+    async createAnchor(a, limits) {
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('anchors')
+          .values({ id: a.id, dataset_id: a.datasetId, model: a.model, vector: vectorBytes(a.vector), file_name: a.fileName, created_by: a.createdBy, created_at: a.createdAt })
+          .execute();
+        const keep = trx.selectFrom('anchors').select('id').where('created_by', '=', a.createdBy).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limits.keepPerUser);
+        await trx.deleteFrom('anchors').where('created_by', '=', a.createdBy).where('id', 'not in', keep).execute();
+        await trx.deleteFrom('anchors').where('created_at', '<', limits.expireBefore).execute();
+      });
     },
 
     async getAnchor(id) {
