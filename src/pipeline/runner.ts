@@ -63,10 +63,25 @@ export async function queueStageWork(deps: PipelineDeps, task: Task): Promise<vo
   if (task.stage === ITEMS) {
     await enqueuePendingItems(deps, task);
     // The barrier: nothing left to process (or everything failed at listing) moves on at once.
-    if (task.total !== null && task.done + task.failed >= task.total) await advance(deps, task.id, ITEMS);
+    if (itemsFinished(task)) await advance(deps, task.id, ITEMS);
     return;
   }
   await deps.queue.send([datasetStageJob(task, task.stage)]);
+}
+
+const itemsFinished = (task: Task): boolean => task.total !== null && task.done + task.failed >= task.total;
+
+/**
+ * A job that finds its work already done may be the re-run of one whose outcome was recorded
+ * while what follows was not (the store failed in between, on a full disk say): the task's
+ * next step is made sure of here — the barrier passed, the current dataset stage queued (both
+ * no-ops when done already) — or the operation would wait for ever.
+ */
+async function resumeAfter(deps: PipelineDeps, taskId: string): Promise<void> {
+  const task = await deps.store.tasks.get(taskId);
+  if (!task || (task.status !== 'RUNNING' && task.status !== 'INITIALIZING')) return;
+  if (task.stage !== ITEMS) await deps.queue.send([datasetStageJob(task, task.stage)]);
+  else if (itemsFinished(task)) await advance(deps, task.id, ITEMS);
 }
 
 /** Ends the operation in ERROR with a message a user can act on. */
@@ -80,7 +95,10 @@ export function pipelineHandlers(deps: PipelineDeps): { [N in JobName]: JobHandl
     'dataset-stage': async ({ taskId, stage }, ctx) => {
       const task = await deps.store.tasks.get(taskId);
       if (!task || task.status === 'COMPLETED' || task.status === 'FAILED' || task.status === 'ABORTED') return skipped('task ended');
-      if (task.stage !== stage || !isDatasetStage(stage)) return skipped(`task is at stage ${task.stage}`);
+      if (task.stage !== stage || !isDatasetStage(stage)) {
+        await resumeAfter(deps, task.id);
+        return skipped(`task is at stage ${task.stage}`);
+      }
       const dataset = await deps.store.datasets.get(task.datasetId);
       if (!dataset) return skipped('dataset deleted');
       if (task.status === 'INITIALIZING') await deps.store.tasks.update(task.id, { status: 'RUNNING', startedAt: isoMicros() });
@@ -103,9 +121,12 @@ export function pipelineHandlers(deps: PipelineDeps): { [N in JobName]: JobHandl
       return done;
     },
 
-    'item-stage': async ({ itemId, stage }, ctx) => {
+    'item-stage': async ({ taskId, itemId, stage }, ctx) => {
       const item = await deps.store.items.get(itemId);
-      if (!item || item.state !== 'pending' || item.stage !== stage) return skipped('item already processed');
+      if (!item || item.state !== 'pending' || item.stage !== stage) {
+        await resumeAfter(deps, taskId);
+        return skipped('item already processed');
+      }
       let outcome;
       try {
         outcome = await analyzeStage(deps, item);
