@@ -17,7 +17,7 @@ import sharp from 'sharp';
 import { analyzeImageFile, copyDescriptorOf } from '../src/media/analyze-image.ts';
 import { areaResize } from '../src/media/area-resize.ts';
 import { decodeImage } from '../src/media/image-decode.ts';
-import { dctPhash, phashInputSize, qualityMetrics, toGray } from '../src/media/image-metrics.ts';
+import { chromaOf, dctPhash, phashInputSize, qualityMetrics, toGray } from '../src/media/image-metrics.ts';
 import { createMobileNetEmbedder } from '../src/ml/mobilenet-embedder.ts';
 import { fmt, machineLine, removeDirs, table, tempDir } from './lib.ts';
 import { labelledSet } from './neardup/labelled-set.ts';
@@ -53,7 +53,7 @@ for (let pass = 0; pass < 2; pass++) {
     await step('SHA-256', () => createHash('sha256').update(contents).digest('hex'));
     const { pixels, width, height } = await step('decode to ≤ 512 px', () => decodeImage(file, { maxPixels: options.maxPixels, workingSize: 512, contents }));
     const gray = await step('gray', () => toGray(pixels.data, pixels.width, pixels.height, pixels.channels));
-    await step('quality metrics', () => qualityMetrics(gray));
+    await step('quality metrics', () => qualityMetrics(gray, chromaOf(pixels.data, pixels.channels)));
     await step('perceptual hash', () => dctPhash(areaResize(gray.data, gray.width, gray.height, 1, phashInputSize, phashInputSize)));
     await step('copy descriptor', () => copyDescriptorOf(gray));
     const raw = { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels } };

@@ -21,7 +21,7 @@ import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { analyzeImageFile, copyDescriptorOf, embedInputOf } from '../../src/media/analyze-image.ts';
 import { decodeImage } from '../../src/media/image-decode.ts';
-import { qualityMetrics, toGray } from '../../src/media/image-metrics.ts';
+import { chromaOf, qualityMetrics, toGray } from '../../src/media/image-metrics.ts';
 import { createMobileNetEmbedder } from '../../src/ml/mobilenet-embedder.ts';
 import { removeDirs, tempDir } from '../lib.ts';
 
@@ -48,7 +48,7 @@ export async function analysisCost(files: readonly string[]): Promise<AnalysisCo
       createHash('sha256').update(contents).digest('hex');
       const { pixels } = await decodeImage(file, { maxPixels, workingSize, contents });
       const gray = toGray(pixels.data, pixels.width, pixels.height, pixels.channels);
-      if (quality) qualityMetrics(gray);
+      if (quality) qualityMetrics(gray, chromaOf(pixels.data, pixels.channels));
       copyDescriptorOf(gray);
       await embed(await embedInputOf(pixels, size));
     };

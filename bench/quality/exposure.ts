@@ -13,7 +13,7 @@ const sample = await qualitySample();
 console.log(machineLine());
 const rows = [['source', 'pictures', 'dark', 'bright', 'flagged (mean gray level, near-black / near-white share)']];
 for (const source of [...new Set(sample.map((s) => s.source))]) {
-  const of = sample.filter((s) => s.source === source).map((s) => ({ name: s.name, q: qualityMetrics(s.versions[0]!) }));
+  const of = sample.filter((s) => s.source === source).map((s) => ({ name: s.name, q: qualityMetrics(s.versions[0]!, 0) }));
   const dark = of.filter((x) => x.q.dark >= 0.5);
   const bright = of.filter((x) => x.q.bright >= 0.5);
   const names = [...dark, ...bright].map((x) => `${x.name.slice(source.length + 1)} (${x.q.brightnessMean.toFixed(0)}, ${x.q.darkFraction.toFixed(2)}/${x.q.brightFraction.toFixed(2)})`);

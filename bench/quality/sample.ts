@@ -24,6 +24,7 @@ const blurSide = 2048;
 export interface SampleImage {
   /** The file name, e.g. "mate-nature-Aqua.jpg". */
   name: string;
+  file: string;
   /** The Debian package (or test-media prefix) it comes from: the unit of held-out evaluation. */
   source: string;
   /** versions[0] is the original, versions[i] the copy blurred at blurShares[i - 1]. */
@@ -46,7 +47,7 @@ export async function qualitySample(): Promise<SampleImage[]> {
       if (!existsSync(cached)) writeFileSync(cached, toPgm(await grayVersion(file, v)));
       versions.push(fromPgm(readFileSync(cached)));
     }
-    sample.push({ name, source: sourceOf(name), versions });
+    sample.push({ name, file, source: sourceOf(name), versions });
   }
   return sample;
 }

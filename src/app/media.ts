@@ -3,6 +3,7 @@ import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { DomainError } from '../domain/errors.ts';
 import { issueTypes, type IssueType } from '../domain/similarity/issues.ts';
+import { aspectRatioOf } from '../domain/similarity/size-issues.ts';
 import type { User } from '../domain/types.ts';
 import { snapDuplicateLevel } from '../domain/vql.ts';
 import type { MediaListing, MediaRecord } from '../ports/store.ts';
@@ -23,6 +24,10 @@ function issuesOf(r: MediaRecord): Array<Record<string, unknown>> {
     dark: { dark_score: q?.dark ?? null, mean_brightness: q ? round(q.brightnessMean) : null, dark_fraction: q ? round(q.darkFraction) : null },
     bright: { bright_score: q?.bright ?? null, mean_brightness: q ? round(q.brightnessMean) : null, bright_fraction: q ? round(q.brightFraction) : null },
     mislabels: {},
+    low_information: { low_information_score: q?.lowInformation ?? null, entropy_bits: q?.entropy === undefined ? null : round(q.entropy) },
+    odd_aspect_ratio: { aspect_ratio: r.item.width && r.item.height ? round(aspectRatioOf(r.item.width, r.item.height)) : null, width: r.item.width, height: r.item.height },
+    odd_size: { width: r.item.width, height: r.item.height },
+    grayscale: { grayscale_score: q?.grayscale ?? null, chroma: q?.chroma ?? null },
   };
   return issueTypes.flatMap((type) => {
     const confidence = s.issues[type];
@@ -93,6 +98,8 @@ export async function getMedia(ctx: AppContext, user: User, datasetId: string, m
       blur: item.quality?.blur ?? null,
       dark: item.quality?.dark ?? null,
       bright: item.quality?.bright ?? null,
+      low_information: item.quality?.lowInformation ?? null,
+      grayscale: item.quality?.grayscale ?? null,
     },
     clusters: scores ? scores.clusters.map((c, g) => clusterIdOf(g, c)) : null,
     byte_hash: item.byteHash,

@@ -69,16 +69,26 @@ export type ItemKind = (typeof itemKinds)[number];
 
 export type ItemState = 'pending' | 'done' | 'failed';
 
+/**
+ * Per-image quality figures and scores (0 … 1), see media/image-metrics.ts. The optional ones
+ * are absent on items analysed before they existed, until those are indexed again.
+ */
 export interface Quality {
   blurVariance: number;
-  /** Edge sharpness where the image has structure (null: none); absent on items analysed before it existed. */
+  /** Edge sharpness where the image has structure (null: none). */
   sharpness?: number | null;
   brightnessMean: number;
   darkFraction: number;
   brightFraction: number;
+  /** Gray-level entropy, bits. */
+  entropy?: number;
+  /** 99th percentile of per-pixel chroma, 0 … 255. */
+  chroma?: number;
   blur: number;
   dark: number;
   bright: number;
+  lowInformation?: number;
+  grayscale?: number;
 }
 
 export interface Item {

@@ -246,7 +246,8 @@ describe('parseVql: issues', () => {
   });
 
   it('accepts every issue type', () => {
-    for (const issue of ['duplicates', 'outliers', 'blur', 'dark', 'bright', 'mislabels']) {
+    const all = ['duplicates', 'outliers', 'blur', 'dark', 'bright', 'mislabels', 'low_information', 'odd_aspect_ratio', 'odd_size', 'grayscale'];
+    for (const issue of all) {
       expect(parse([{ issues: { op: 'issue', value: issue } }])).toMatchObject([{ issues: [issue] }]);
     }
   });
@@ -272,7 +273,7 @@ describe('parseVql: issues', () => {
     expect(onlyProblem([{ issues: { op: 'issue', value: 'blurry' } }])).toEqual({
       type: 'enum',
       loc: ['query', 'vql', 0, 'issues', 'value'],
-      msg: "Unknown issue type; input should be 'duplicates', 'outliers', 'blur', 'dark', 'bright' or 'mislabels'",
+      msg: "Unknown issue type; input should be 'duplicates', 'outliers', 'blur', 'dark', 'bright', 'mislabels', 'low_information', 'odd_aspect_ratio', 'odd_size' or 'grayscale'",
       input: 'blurry',
     });
   });

@@ -7,7 +7,7 @@ import type { Region } from '../ports/media-processor.ts';
 import { decodeImage, type DecodedImage } from './image-decode.ts';
 import { MediaError, unreadable } from './media-error.ts';
 import { areaResize, toBytes } from './area-resize.ts';
-import { dctPhash, phashInputSize, qualityMetrics, toGray, type GrayImage, type QualityMetrics } from './image-metrics.ts';
+import { chromaOf, dctPhash, phashInputSize, qualityMetrics, toGray, type GrayImage, type QualityMetrics } from './image-metrics.ts';
 
 export interface ImageAnalysisOptions {
   maxPixels: number;
@@ -98,7 +98,7 @@ export async function analyzeImageFile(path: string, opts: ImageAnalysisOptions)
   const working = toGray(pixels.data, pixels.width, pixels.height, pixels.channels);
   const analysisGray = analysisGrayOf(working);
   const phash = dctPhash(areaResize(analysisGray.data, analysisGray.width, analysisGray.height, 1, phashInputSize, phashInputSize));
-  const quality = qualityMetrics(analysisGray);
+  const quality = qualityMetrics(analysisGray, chromaOf(pixels.data, pixels.channels));
   const copyDescriptor = copyDescriptorOf(working);
   const [thumbnail, embedInput] = await resized;
   return {

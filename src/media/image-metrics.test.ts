@@ -6,6 +6,9 @@ import {
   dctPhash,
   hammingDistance,
   blurrySharpness,
+  chromaOf,
+  grayscaleScore,
+  lowInformationScore,
   laplacianStats,
   qualityMetrics,
   toGray,
@@ -41,7 +44,7 @@ describe('quality metrics', () => {
     const blob = image(512, 384, (x, y) => 100 + 60 * Math.exp(-((x - 256) ** 2 + (y - 192) ** 2) / 20_000));
     for (const g of [gradient, blob, image(512, 384, () => 90)]) {
       expect(laplacianStats(g).sharpness).toBeNull();
-      expect(qualityMetrics(g).blur).toBe(0);
+      expect(qualityMetrics(g, 0).blur).toBe(0);
     }
   });
 
@@ -71,17 +74,17 @@ describe('quality metrics', () => {
   });
 
   it('measures brightness and the near-black and near-white shares', () => {
-    const half = qualityMetrics(image(10, 10, (x) => (x < 5 ? 0 : 255)));
+    const half = qualityMetrics(image(10, 10, (x) => (x < 5 ? 0 : 255)), 0);
     expect(half.brightnessMean).toBeCloseTo(127.5);
     expect(half.darkFraction).toBeCloseTo(0.5);
     expect(half.brightFraction).toBeCloseTo(0.5);
-    const black = qualityMetrics(image(10, 10, () => 5));
+    const black = qualityMetrics(image(10, 10, () => 5), 0);
     expect([black.dark, black.bright]).toEqual([1, 0]);
-    const white = qualityMetrics(image(10, 10, () => 250));
+    const white = qualityMetrics(image(10, 10, () => 250), 0);
     expect([white.dark, white.bright]).toEqual([0, 1]);
-    const grey = qualityMetrics(image(10, 10, () => 128));
+    const grey = qualityMetrics(image(10, 10, () => 128), 0);
     // A flat image has no edges to be sharp or blurred: it is low on information, not blurry.
-    expect([grey.dark, grey.bright, grey.blur]).toEqual([0, 0, 0]);
+    expect([grey.dark, grey.bright, grey.blur, grey.lowInformation]).toEqual([0, 0, 0, 1]);
   });
 
   it('keeps every score within 0..1 and monotonic in its raw metric', () => {
@@ -104,6 +107,34 @@ describe('quality metrics', () => {
       expect(s).toBeGreaterThanOrEqual(0);
       expect(s).toBeLessThanOrEqual(1);
     }
+  });
+
+  it('measures information as gray-level entropy: 0 bits flat, 1 bit two-tone, many for varied content', () => {
+    expect(qualityMetrics(image(64, 64, () => 77), 0).entropy).toBe(0);
+    const twoTone = qualityMetrics(image(64, 64, (x) => (x < 32 ? 10 : 200)), 0);
+    expect(twoTone.entropy).toBeCloseTo(1);
+    expect(twoTone.lowInformation).toBe(1);
+    const varied = qualityMetrics(image(64, 64, (x, y) => (x * 7 + y * 13) % 256), 0);
+    expect(varied.entropy).toBeGreaterThan(7);
+    expect(varied.lowInformation).toBe(0);
+    expect(lowInformationScore(2)).toBeCloseTo(0.5);
+  });
+
+  it('measures colour as the 99th percentile of chroma, ignoring transparent pixels', () => {
+    const rgb = (n: number, colour: (i: number) => [number, number, number]) => Uint8Array.from({ length: 3 * n }, (_, k) => colour(Math.floor(k / 3))[k % 3]!);
+    expect(chromaOf(rgb(4000, (i) => [i % 256, i % 256, i % 256]), 3)).toBe(0);
+    // A gray picture with a few coloured pixels (well under 1 %) is still gray; 5 % colour is not.
+    expect(chromaOf(rgb(4000, (i) => (i % 400 === 0 ? [255, 0, 0] : [90, 90, 90])), 3)).toBe(0);
+    expect(chromaOf(rgb(4000, (i) => (i % 20 === 0 ? [255, 0, 0] : [90, 90, 90])), 3)).toBe(255);
+    // Fully transparent red pixels over an opaque gray half: no colour.
+    const rgba = Uint8Array.from({ length: 4 * 4000 }, (_, k) => {
+      const i = Math.floor(k / 4);
+      return i % 2 ? [255, 0, 0, 0][k % 4]! : [90, 90, 90, 255][k % 4]!;
+    });
+    expect(chromaOf(rgba, 4)).toBe(0);
+    expect(grayscaleScore(0)).toBe(1);
+    expect(grayscaleScore(8)).toBeCloseTo(0.5);
+    expect(grayscaleScore(40)).toBe(0);
   });
 
   it('lays transparent pixels over mid-grey', () => {

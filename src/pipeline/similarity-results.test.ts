@@ -19,7 +19,10 @@ describe('writeSimilarityResults', () => {
     parentId: i % 1000 >= 990 ? `video-${Math.floor(i / 2000)}` : null,
     byteHash: null,
     phash: null,
-    quality: i % 3 === 0 ? { blurVariance: 10, brightnessMean: 100, darkFraction: 0, brightFraction: 0, blur: 0.9, dark: 0, bright: 0 } : null,
+    quality: i % 3 === 0 ? { blurVariance: 10, brightnessMean: 100, darkFraction: 0, brightFraction: 0, blur: 0.9, dark: 0, bright: 0, grayscale: 1 } : null,
+    // Every hundredth item is a 4000 × 500 strip among 2000 × 1500 photos: odd in shape, not in size.
+    // Every 101st is a 64 × 48 thumbnail: odd in size.
+    ...(i % 100 === 0 ? { width: 4000, height: 500 } : i % 101 === 0 ? { width: 64, height: 48 } : { width: 2000, height: 1500 }),
   }));
   // Level l groups every item whose index is divisible by l + 2, in pairs.
   const groups = duplicateLevels.map((_, l) => Int32Array.from({ length: n }, (_, i) => (i % (l + 2) === 0 ? Math.floor(i / (2 * (l + 2))) : -1)));
@@ -66,7 +69,11 @@ describe('writeSimilarityResults', () => {
       issues: { duplicates: scores.maxSimilarity[6], outliers: null, blur: expect.any(Number), dark: null, bright: null },
       clusters: [6, 0, 0, 0, 0],
     });
-    expect(rows[7]).toMatchObject({ dupGroup: null, issues: { duplicates: null, blur: null } });
+    expect(rows[7]).toMatchObject({ dupGroup: null, issues: { duplicates: null, blur: null, grayscale: null, odd_size: null, odd_aspect_ratio: null } });
+    // Items analysed before the newer figures existed have none of their issues.
+    expect(rows[6]!.issues).toMatchObject({ grayscale: 1, low_information: null });
+    expect(rows[200]!.issues).toMatchObject({ odd_aspect_ratio: 1, odd_size: null });
+    expect(rows[202]!.issues).toMatchObject({ odd_aspect_ratio: null, odd_size: 1 });
     expect(rows[50]!.issues.outliers).toBeCloseTo(0.75);
 
     const members = written.members.flat();

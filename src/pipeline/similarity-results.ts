@@ -1,4 +1,5 @@
 import { qualityIssue } from '../domain/similarity/issues.ts';
+import { oddAspectRatioScore, oddSizeScores } from '../domain/similarity/size-issues.ts';
 import type { KnnGraph } from '../domain/similarity/knn-graph.ts';
 import { duplicateLevels } from '../domain/similarity/levels.ts';
 import type { ClusterRow, DuplicateMember, EmbeddedItem, ItemScores } from '../ports/store.ts';
@@ -25,6 +26,7 @@ export async function writeSimilarityResults(deps: PipelineDeps, datasetId: stri
     videoOfItems(items),
   );
   const lowest = groups[0]!;
+  const oddSize = oddSizeOf(items);
 
   const store = deps.store.similarity;
   await store.clearResults(datasetId);
@@ -36,7 +38,8 @@ export async function writeSimilarityResults(deps: PipelineDeps, datasetId: stri
 
   function* scoreRows(): Generator<ItemScores> {
     for (let i = 0; i < items.length; i++) {
-      const q = items[i]!.quality;
+      const { quality: q, width, height } = items[i]!;
+      const issue = (score: number | undefined) => (score === undefined ? null : qualityIssue(score, cfg.qualityIssueScore));
       const group = lowest[i]!;
       const outlier = scores.outlierConfidence[i]!;
       yield {
@@ -48,10 +51,14 @@ export async function writeSimilarityResults(deps: PipelineDeps, datasetId: stri
         issues: {
           duplicates: group >= 0 ? scores.maxSimilarity[i]! : null,
           outliers: outlier >= 0 ? outlier : null,
-          blur: q ? qualityIssue(q.blur, cfg.qualityIssueScore) : null,
-          dark: q ? qualityIssue(q.dark, cfg.qualityIssueScore) : null,
-          bright: q ? qualityIssue(q.bright, cfg.qualityIssueScore) : null,
+          blur: issue(q?.blur),
+          dark: issue(q?.dark),
+          bright: issue(q?.bright),
           mislabels: null,
+          low_information: issue(q?.lowInformation),
+          grayscale: issue(q?.grayscale),
+          odd_aspect_ratio: width && height ? issue(oddAspectRatioScore(width, height)) : null,
+          odd_size: oddSize[i] === null ? null : issue(oddSize[i]!),
         },
         dupGroup: group >= 0 ? group : null,
         clusters: [clusters[0]![i]!, clusters[1]![i]!, clusters[2]![i]!, clusters[3]![i]!, clusters[4]![i]!],
@@ -86,6 +93,15 @@ async function writeInBatches<T>(rows: Iterable<T>, write: (batch: T[]) => Promi
     }
   }
   if (batch.length > 0) await write(batch);
+}
+
+/** The odd_size score of each item with a size, against the others with one (null for none). */
+function oddSizeOf(items: readonly EmbeddedItem[]): Array<number | null> {
+  const sized = items.flatMap((item, i) => (item.width && item.height ? [{ i, width: item.width, height: item.height }] : []));
+  const { scores } = oddSizeScores(sized);
+  const byItem = new Array<number | null>(items.length).fill(null);
+  sized.forEach(({ i }, k) => (byItem[i] = scores[k]!));
+  return byItem;
 }
 
 /** For each item, a number naming the video it is a frame of (−1 for an image). */

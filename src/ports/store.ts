@@ -223,6 +223,9 @@ export interface EmbeddedItem {
   byteHash: string | null;
   phash: string | null;
   quality: Quality | null;
+  /** Displayed size (for the size and aspect-ratio issues). */
+  width: number | null;
+  height: number | null;
 }
 
 export interface EmbeddingPage {

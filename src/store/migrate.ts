@@ -7,6 +7,7 @@ import * as jobClaimIndexes from './migrations/0004-job-claim-indexes.ts';
 import * as datasetDeleting from './migrations/0005-dataset-deleting.ts';
 import * as uploadSha256 from './migrations/0006-upload-sha256.ts';
 import * as anchorOwnerIndex from './migrations/0007-anchor-owner-index.ts';
+import * as moreIssueTypes from './migrations/0008-more-issue-types.ts';
 
 /** Migrations in order; a migration's name never changes once released. */
 const migrations: Record<string, { up(db: Kysely<any>, d: DialectHelpers): Promise<void> }> = {
@@ -17,6 +18,7 @@ const migrations: Record<string, { up(db: Kysely<any>, d: DialectHelpers): Promi
   '0005-dataset-deleting': datasetDeleting,
   '0006-upload-sha256': uploadSha256,
   '0007-anchor-owner-index': anchorOwnerIndex,
+  '0008-more-issue-types': moreIssueTypes,
 };
 
 export async function migrateToLatest(db: Kysely<any>, dialect: DialectHelpers): Promise<void> {

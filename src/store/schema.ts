@@ -176,6 +176,10 @@ export interface ItemScoresTable {
   issue_duplicates: number | null;
   issue_outliers: number | null;
   issue_blur: number | null;
+  issue_low_information: number | null;
+  issue_odd_aspect_ratio: number | null;
+  issue_odd_size: number | null;
+  issue_grayscale: number | null;
   issue_dark: number | null;
   issue_bright: number | null;
   dup_group: number | null;

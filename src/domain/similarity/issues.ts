@@ -1,5 +1,19 @@
-/** The issue types of SPEC §5 (mislabels needs labels, which enrichment brings). */
-export const issueTypes = ['duplicates', 'outliers', 'blur', 'dark', 'bright', 'mislabels'] as const;
+/**
+ * The issue types of SPEC §5 (mislabels needs labels, which enrichment brings), then the other
+ * per-image checks users know from CleanVision.
+ */
+export const issueTypes = [
+  'duplicates',
+  'outliers',
+  'blur',
+  'dark',
+  'bright',
+  'mislabels',
+  'low_information',
+  'odd_aspect_ratio',
+  'odd_size',
+  'grayscale',
+] as const;
 export type IssueType = (typeof issueTypes)[number];
 
 /** An issue of one item as the API shows it: how sure, and the figure behind it. */
@@ -13,4 +27,9 @@ export interface Issue {
 /** A quality score (0 … 1) is an issue from `threshold` on, with the score as its confidence. */
 export function qualityIssue(score: number, threshold: number): number | null {
   return score >= threshold ? score : null;
+}
+
+/** 0 at `from`, 1 at `to`, linear between, clamped; works for falling ramps (from > to). */
+export function ramp(value: number, from: number, to: number): number {
+  return Math.min(1, Math.max(0, (value - from) / (to - from)));
 }

@@ -9,12 +9,16 @@ type Row = Selectable<ItemsTable> & { [K in keyof ItemScoresTable as `s_${K}`]: 
 type EB = ExpressionBuilder<DB & { i: ItemsTable; s: ItemScoresTable }, 'i' | 's'>;
 
 const mediaKinds = ['image', 'video_frame'];
-const issueColumns: Partial<Record<IssueType, `s.issue_${'duplicates' | 'outliers' | 'blur' | 'dark' | 'bright'}`>> = {
+const issueColumns: Partial<Record<IssueType, `s.issue_${Exclude<IssueType, 'mislabels'>}`>> = {
   duplicates: 's.issue_duplicates',
   outliers: 's.issue_outliers',
   blur: 's.issue_blur',
   dark: 's.issue_dark',
   bright: 's.issue_bright',
+  low_information: 's.issue_low_information',
+  odd_aspect_ratio: 's.issue_odd_aspect_ratio',
+  odd_size: 's.issue_odd_size',
+  grayscale: 's.issue_grayscale',
 };
 const rankedColumns: Record<RankedScore, 's.uniqueness' | `s.issue_${Exclude<RankedScore, 'uniqueness'>}`> = {
   blur: 's.issue_blur',
@@ -36,7 +40,18 @@ function toRecord(r: Row): MediaRecord {
       maxSimilarity: r.s_max_similarity!,
       nnCosine: r.s_nn_cosine!,
       outlierScore: r.s_outlier_score!,
-      issues: { duplicates: r.s_issue_duplicates, outliers: r.s_issue_outliers, blur: r.s_issue_blur, dark: r.s_issue_dark, bright: r.s_issue_bright, mislabels: null },
+      issues: {
+        duplicates: r.s_issue_duplicates,
+        outliers: r.s_issue_outliers,
+        blur: r.s_issue_blur,
+        dark: r.s_issue_dark,
+        bright: r.s_issue_bright,
+        mislabels: null,
+        low_information: r.s_issue_low_information,
+        odd_aspect_ratio: r.s_issue_odd_aspect_ratio,
+        odd_size: r.s_issue_odd_size,
+        grayscale: r.s_issue_grayscale,
+      },
       dupGroup: r.s_dup_group,
       clusters: [r.s_cluster_0!, r.s_cluster_1!, r.s_cluster_2!, r.s_cluster_3!, r.s_cluster_4!],
     },
@@ -92,6 +107,8 @@ export function mediaRepo(db: Kysely<DB>): MediaRepo {
         's.item_id as s_item_id', 's.uniqueness as s_uniqueness', 's.max_similarity as s_max_similarity', 's.nn_cosine as s_nn_cosine',
         's.outlier_score as s_outlier_score', 's.issue_duplicates as s_issue_duplicates', 's.issue_outliers as s_issue_outliers',
         's.issue_blur as s_issue_blur', 's.issue_dark as s_issue_dark', 's.issue_bright as s_issue_bright', 's.dup_group as s_dup_group',
+        's.issue_low_information as s_issue_low_information', 's.issue_odd_aspect_ratio as s_issue_odd_aspect_ratio',
+        's.issue_odd_size as s_issue_odd_size', 's.issue_grayscale as s_issue_grayscale',
         's.cluster_0 as s_cluster_0', 's.cluster_1 as s_cluster_1', 's.cluster_2 as s_cluster_2', 's.cluster_3 as s_cluster_3', 's.cluster_4 as s_cluster_4',
       ]);
 

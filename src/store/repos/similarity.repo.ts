@@ -33,7 +33,7 @@ export function similarityRepo(db: Kysely<DB>, d: DialectHelpers): SimilarityRep
       const rows = await db
         .selectFrom('embeddings as e')
         .innerJoin('items as i', 'i.id', 'e.item_id')
-        .select(['e.seq', 'e.item_id', 'e.vector', 'e.copy_descriptor', 'i.kind', 'i.parent_id', 'i.byte_hash', 'i.phash', 'i.quality'])
+        .select(['e.seq', 'e.item_id', 'e.vector', 'e.copy_descriptor', 'i.kind', 'i.parent_id', 'i.byte_hash', 'i.phash', 'i.quality', 'i.width', 'i.height'])
         .where('e.dataset_id', '=', datasetId)
         .where('e.model', '=', model)
         .where('e.seq', '>', afterSeq)
@@ -56,6 +56,8 @@ export function similarityRepo(db: Kysely<DB>, d: DialectHelpers): SimilarityRep
           byteHash: r.byte_hash,
           phash: r.phash,
           quality: r.quality === null ? null : (JSON.parse(r.quality) as Quality),
+          width: r.width,
+          height: r.height,
         })),
       };
     },
@@ -81,6 +83,10 @@ export function similarityRepo(db: Kysely<DB>, d: DialectHelpers): SimilarityRep
         issue_blur: r.issues.blur,
         issue_dark: r.issues.dark,
         issue_bright: r.issues.bright,
+        issue_low_information: r.issues.low_information,
+        issue_odd_aspect_ratio: r.issues.odd_aspect_ratio,
+        issue_odd_size: r.issues.odd_size,
+        issue_grayscale: r.issues.grayscale,
         dup_group: r.dupGroup,
         cluster_0: r.clusters[0],
         cluster_1: r.clusters[1],
