@@ -9,7 +9,7 @@ import type { GraphAnalysisThread } from './graph-analysis.ts';
 const WRITE_BATCH = 5000;
 
 /** Datasets smaller than this have no outliers: "far from the rest" needs a rest. */
-const outlierMinItems = 20;
+const outlierMinItems = 5;
 /** Neighbours averaged in the outlier score. */
 const outlierNeighbours = 5;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KnnGraph } from './knn-graph.ts';
-import { neighbourScores, quantile, type ScoreOptions } from './scores.ts';
+import { candidateCount, minCandidateZ, neighbourScores, quantile, type ScoreOptions } from './scores.ts';
 import { seededRandom as rng } from '../../lib/seeded-random.ts';
 import { graphOf as graph, type FixtureEdge } from './graph-fixture.ts';
 
@@ -216,17 +216,37 @@ describe('neighbourScores', () => {
       expect(b).toBeLessThan(1);
     });
 
-    it('is 0.5 exactly at z = outlierZ (inclusive), −1 just below it, z / (2·outlierZ) above it', () => {
+    it('is 0.5 exactly at z = outlierZ (inclusive), z / (2·outlierZ) on either side of it', () => {
       // 20 items at outlier score 0.25 and one at 0.5: median 0.25, MAD 0 ⇒ σ = 0.01 (the floor)
       const g = ring([...new Array<number>(20).fill(0.75), 0.5]);
       const z = (0.5 - 0.25) / 0.01;
       const at = neighbourScores(g, { ...opts, outlierZ: z }).outlierConfidence;
       expect(at[20]).toBe(0.5);
       expect(Array.from(at.subarray(0, 20)).every((c) => c === -1)).toBe(true);
-      expect(neighbourScores(g, { ...opts, outlierZ: z * (1 + 1e-9) }).outlierConfidence[20]).toBe(-1);
+      // Just below outlierZ it is still the most isolated item: a candidate, just under 0.5.
+      expect(neighbourScores(g, { ...opts, outlierZ: z * (1 + 1e-6) }).outlierConfidence[20]).toBeCloseTo(0.5 / (1 + 1e-6), 6);
+      expect(neighbourScores(g, { ...opts, outlierZ: z * (1 + 1e-6) }).outlierConfidence[20]).toBeLessThan(0.5);
       expect(neighbourScores(g, { ...opts, outlierZ: 20 }).outlierConfidence[20]).toBeCloseTo(z / 40, 6);
       expect(neighbourScores(g, { ...opts, outlierZ: z / 2 }).outlierConfidence[20]).toBe(1);
       expect(neighbourScores(g, { ...opts, outlierZ: z / 3 }).outlierConfidence[20]).toBe(1);
+    });
+
+    it('offers the most isolated items of a small varied dataset as candidates, with confidence under 0.5', () => {
+      // 10 items at distances 0.40 … 0.58 and two at 0.70 and 0.75: no z reaches 3 (σ ≈ 0.09), the
+      // top ⌈√12 / 2⌉ = 2 have z ≥ minCandidateZ and are candidates, by how far they stand out.
+      const distances = [...Array.from({ length: 10 }, (_, i) => 0.4 + 0.02 * i), 0.7, 0.75];
+      const s = neighbourScores(ring(distances.map((d) => 1 - d)), { ...opts, outlierMinItems: 5 });
+      const c = Array.from(s.outlierConfidence);
+      expect(c.slice(0, 10).every((x) => x === -1)).toBe(true);
+      expect(c[11]).toBeGreaterThan(c[10]!);
+      expect(c[10]).toBeGreaterThan(0.25);
+      expect(c[11]).toBeLessThan(0.5);
+    });
+
+    it('offers no candidate in a uniform dataset: the most isolated must still stand out', () => {
+      const rand = rng(7);
+      const s = neighbourScores(ring(Array.from({ length: 60 }, () => 0.6 + 0.005 * rand())), opts);
+      expect(Array.from(s.outlierConfidence).every((c) => c === -1)).toBe(true);
     });
 
     it('does not flag tiny differences in a dataset of near-identical items (σ floor)', () => {
@@ -245,7 +265,7 @@ describe('neighbourScores', () => {
       for (let i = 0; i < 40; i++) expect(c[i]).toBe(-1);
     });
 
-    it('confidence is −1 or within [0.5, 1] for every item (random graph)', () => {
+    it('confidence is −1, within [0.5, 1], or for at most ⌈√n / 2⌉ candidates within [minCandidateZ / (2·outlierZ), 0.5) (random graph)', () => {
       const rand = rng(5);
       const n = 200;
       const rows: FixtureEdge[][] = Array.from({ length: n }, (_, i) =>
@@ -253,12 +273,15 @@ describe('neighbourScores', () => {
       );
       const c = neighbourScores(graph(5, rows), opts).outlierConfidence;
       let flagged = 0;
+      let candidates = 0;
       for (const x of c) {
         if (x === -1) continue;
         flagged++;
-        expect(x).toBeGreaterThanOrEqual(0.5);
+        if (x < 0.5) candidates++;
+        expect(x).toBeGreaterThanOrEqual(minCandidateZ / (2 * opts.outlierZ) - 1e-6);
         expect(x).toBeLessThanOrEqual(1);
       }
+      expect(candidates).toBeLessThanOrEqual(candidateCount(n));
       expect(flagged).toBeLessThan(n / 4);
     });
   });

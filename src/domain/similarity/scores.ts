@@ -10,7 +10,7 @@ export interface NeighbourScores {
   uniqueness: Float32Array;
   /** Mean cosine distance to the nearest `outlierNeighbours` items. */
   outlierScore: Float32Array;
-  /** 0 … 1 for items flagged as outliers, −1 for the rest. */
+  /** 0 … 1 for outlier candidates (z / (2 · outlierZ), see outliers()), −1 for the rest. */
   outlierConfidence: Float32Array;
 }
 
@@ -72,6 +72,19 @@ function markExactCopies(g: KnnGraph, nnCosine: Float32Array, maxSimilarity: Flo
   }
 }
 
+/** Robust z from which one of the most isolated items is a candidate: below it, nothing stands out. */
+export const minCandidateZ = 1.5;
+
+/** How many of the most isolated items are candidates whatever their z: ⌈√n / 2⌉ (3 of 20, 5 of 70, 500 of a million). */
+export const candidateCount = (n: number) => Math.ceil(Math.sqrt(n) / 2);
+
+/**
+ * An item is an outlier candidate when its robust z reaches outlierZ (confidence ≥ 0.5), or when
+ * it is among the candidateCount(n) most isolated with z ≥ minCandidateZ (confidence under 0.5).
+ * A fixed z alone found nothing on small varied datasets (70 wallpapers: no z reached 3, their
+ * spread being as wide as any one's isolation); now the most isolated are always offered, with a
+ * confidence that says how far they stand out.
+ */
 function outliers(score: Float32Array, o: ScoreOptions): Float32Array {
   const confidence = new Float32Array(score.length).fill(-1);
   if (score.length < o.outlierMinItems) return confidence;
@@ -80,9 +93,11 @@ function outliers(score: Float32Array, o: ScoreOptions): Float32Array {
   // 1.4826 · MAD estimates the standard deviation of normal data; the floor keeps a dataset of
   // near-identical items (MAD ≈ 0) from flagging every tiny difference.
   const sigma = Math.max(1.4826 * quantile(deviations, 0.5), 0.01);
+  const z = Float32Array.from(score, (s) => (s - median) / sigma);
+  const mostIsolated = Array.from(z.keys()).sort((a, b) => z[b]! - z[a]!).slice(0, candidateCount(score.length));
+  for (const i of mostIsolated) if (z[i]! >= minCandidateZ) confidence[i] = Math.min(1, z[i]! / (2 * o.outlierZ));
   for (let i = 0; i < score.length; i++) {
-    const z = (score[i]! - median) / sigma;
-    if (z >= o.outlierZ) confidence[i] = Math.min(1, z / (2 * o.outlierZ));
+    if (z[i]! >= o.outlierZ) confidence[i] = Math.min(1, z[i]! / (2 * o.outlierZ));
   }
   return confidence;
 }

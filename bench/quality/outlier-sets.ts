@@ -1,0 +1,88 @@
+/**
+ * Sets with planted outliers, for the outlier rule: a few images of another kind (IDE and
+ * installer screenshots, diagrams and charts from opencv-doc, logos and clipart from
+ * desktop-base) among many of one kind (wallpapers: Plasma, MATE, GNOME, UKUI; photos: opencv,
+ * skimage, darknet; or one scene shot many times: opencv's chessboard calibration series). Embedded once with the configured embedder through the media
+ * worker pool; vectors cached under .cache/quality/.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/config.ts';
+import type { KnnGraph } from '../../src/domain/similarity/knn-graph.ts';
+import { createMediaProcessor } from '../../src/media/media-processor.ts';
+import { photosDir, testMediaDir } from '../../test/helpers/test-media.ts';
+import { repoDir } from '../lib.ts';
+
+export interface Pools {
+  /** One scene shot over and over: opencv's chessboard calibration series. */
+  chessboards: string[];
+  wallpapers: string[];
+  photos: string[];
+  screenshots: string[];
+  diagrams: string[];
+  clipart: string[];
+}
+
+export async function pools(): Promise<Pools> {
+  const photos = await photosDir();
+  const inPhotos = (re: RegExp) => readdirSync(photos).filter((n) => re.test(n)).sort().map((n) => join(photos, n));
+  const extra = join(execFileSync('bash', [join(repoDir, 'bench/quality/fetch-images.sh')], { encoding: 'utf8' }).trim(), 'images');
+  const inExtra = (re: RegExp) => readdirSync(extra).filter((n) => re.test(n)).sort().map((n) => join(extra, n));
+  const docs = join(await testMediaDir(), 'root/usr/share/doc/opencv-doc/opencv4/html');
+  const inDocs = (re: RegExp) => readdirSync(docs).filter((n) => re.test(n) && /\.(png|jpe?g)$/i.test(n)).sort().map((n) => join(docs, n));
+  return {
+    chessboards: inPhotos(/^opencv-left\d+\.jpg$/),
+    wallpapers: [...inPhotos(/^(plasma|mate)-/), ...inExtra(/^(gnome-backgrounds|ukui-wallpapers)-/)],
+    photos: inPhotos(/^(opencv|skimage|darknet)-/),
+    screenshots: inDocs(/^(eclipse_|CMake|.*VisualStudio|android_|qt)/),
+    diagrams: inDocs(/(scheme|figure|chart|matplotlib|_plot)/i),
+    clipart: inExtra(/^desktop-base-(logo|emblem|rocket|support|glow)/),
+  };
+}
+
+/** Embedding of each file, from the cache or computed now. */
+export async function vectorsOf(files: readonly string[]): Promise<Map<string, Float32Array>> {
+  const media = createMediaProcessor(loadConfig({ ...process.env, STRATA_DATA_DIR: join(repoDir, '.cache/quality/data') }));
+  const dir = join(repoDir, '.cache/quality');
+  mkdirSync(dir, { recursive: true });
+  const cacheFile = join(dir, `vectors-${media.embeddingModel.replace(/[^a-zA-Z0-9.-]+/g, '_')}.json`);
+  const cached: Record<string, number[]> = existsSync(cacheFile) ? JSON.parse(readFileSync(cacheFile, 'utf8')) : {};
+  try {
+    const missing = files.filter((f) => !(f in cached));
+    let next = 0;
+    const worker = async () => {
+      while (next < missing.length) {
+        const f = missing[next++]!;
+        cached[f] = Array.from((await media.analyzeImage(f)).embedding.vector);
+      }
+    };
+    await Promise.all(Array.from({ length: 4 }, worker));
+    if (missing.length > 0) writeFileSync(cacheFile, JSON.stringify(cached));
+  } finally {
+    await media.close();
+  }
+  return new Map(files.map((f) => [f, Float32Array.from(cached[f]!)]));
+}
+
+/** The exact k-nearest-neighbour graph by cosine (the index's approximation is not under test here). */
+export function exactGraph(vectors: readonly Float32Array[], k: number): KnnGraph {
+  const n = vectors.length;
+  const norm = vectors.map((v) => Math.sqrt(v.reduce((s, x) => s + x * x, 0)) || 1);
+  const g: KnnGraph = { n, k, neighbors: new Int32Array(n * k).fill(-1), cosine: new Float32Array(n * k), level: new Float32Array(n * k), exactOf: Int32Array.from({ length: n }, (_, i) => i) };
+  for (let i = 0; i < n; i++) {
+    const sims: [number, number][] = [];
+    for (let j = 0; j < n; j++) {
+      if (j === i) continue;
+      let dot = 0;
+      for (let d = 0; d < vectors[i]!.length; d++) dot += vectors[i]![d]! * vectors[j]![d]!;
+      sims.push([j, dot / norm[i]! / norm[j]!]);
+    }
+    sims.sort((a, b) => b[1] - a[1]);
+    for (let r = 0; r < Math.min(k, sims.length); r++) {
+      g.neighbors[i * k + r] = sims[r]![0];
+      g.cosine[i * k + r] = sims[r]![1];
+    }
+  }
+  return g;
+}
