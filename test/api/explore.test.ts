@@ -188,13 +188,16 @@ describe('explore', () => {
     expect((await explore('threshold=0&page_number=1')).body.clusters).toEqual([]);
   });
 
+  /** Each media item's cluster ids, fetched once: asking again per cluster made hundreds of requests. */
+  let clustersOfMedia: Map<string, string[]> | null = null;
   /** Every member of a cluster, through the media detail (previews hold at most 10). */
   async function clusterMembers(cluster: any, threshold: number): Promise<string[]> {
-    const out: string[] = [];
-    for (const m of media) {
-      const d = await get(`/api/v1/dataset/${id}/media/${m.media_id}`);
-      if (d.body.clusters[threshold] === cluster.cluster_id) out.push(m.media_id);
+    if (clustersOfMedia === null) {
+      clustersOfMedia = new Map();
+      for (const m of media) clustersOfMedia.set(m.media_id, (await get(`/api/v1/dataset/${id}/media/${m.media_id}`)).body.clusters);
     }
+    const out: string[] = [];
+    for (const [mediaId, clusters] of clustersOfMedia) if (clusters[threshold] === cluster.cluster_id) out.push(mediaId);
     expect(out.length).toBe(cluster.n_images);
     return out;
   }
