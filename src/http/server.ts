@@ -15,7 +15,8 @@ import { eventRoutes } from './routes/events.routes.ts';
 import { exploreRoutes } from './routes/explore.routes.ts';
 import { mediaRoutes } from './routes/media.routes.ts';
 import { ingestionRoutes } from './routes/ingestion.routes.ts';
-import { DatasetBody, ErrorBody } from './schemas.ts';
+import { Health, sharedSchemas } from '../api/schemas.ts';
+import { ok } from './schemas.ts';
 import { registerWebUi } from './web.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -70,15 +71,16 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, session: { type: 'apiKey', in: 'cookie', name: 'SESSION' } } },
       security: [{ bearer: [] }, { session: [] }],
     },
+    // Shared schemas are named by their $id in the document (the default names them def-N).
+    refResolver: { buildLocalReference: (json: { $id?: unknown }, _base: unknown, _fragment: unknown, i: number) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
-  app.addSchema(ErrorBody);
-  app.addSchema(DatasetBody);
+  for (const schema of sharedSchemas) app.addSchema(schema);
 
   registerErrorHandling(app);
   registerAuth(app, ctx);
 
   await registerDocs(app);
-  app.get('/api/v1/health', { config: { auth: false }, schema: { tags: ['system'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));
+  app.get('/api/v1/health', { config: { auth: false }, schema: { tags: ['system'], summary: 'Liveness', response: ok(Health) } }, async () => ({ status: 'ok' }));
 
   authRoutes(app, ctx);
   datasetRoutes(app, ctx);

@@ -2,7 +2,9 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { createApiCredentials, login, logout, revokeApiKey } from '../../app/accounts.ts';
 import type { AppContext } from '../../app/context.ts';
+import { ApiCredentials, LoginResult, Message } from '../../api/schemas.ts';
 import { callerOf, SESSION_COOKIE } from '../auth.ts';
+import { ok } from '../schemas.ts';
 
 export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.post(
@@ -13,6 +15,7 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
         tags: ['auth'],
         summary: 'Log in with email and password; sets the SESSION cookie',
         body: Type.Object({ username: Type.String({ maxLength: 320 }), password: Type.String({ maxLength: 1024 }) }),
+        response: ok(LoginResult),
       },
     },
     async (req, reply) => {
@@ -23,7 +26,7 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
   );
 
-  app.post('/api/v1/logout', { config: { auth: false }, schema: { tags: ['auth'], summary: 'End the session' } }, async (req, reply) => {
+  app.post('/api/v1/logout', { config: { auth: false }, schema: { tags: ['auth'], summary: 'End the session', response: ok(Message) } }, async (req, reply) => {
     const token = req.cookies[SESSION_COOKIE];
     if (token) await logout(ctx.accounts, token);
     void reply.clearCookie(SESSION_COOKIE, { path: '/' });
@@ -32,13 +35,13 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   app.get(
     '/api/v1/api_credentials',
-    { schema: { tags: ['auth'], summary: 'Create an API key pair (the secret is shown once)' } },
+    { schema: { tags: ['auth'], summary: 'Create an API key pair (the secret is shown once)', response: ok(ApiCredentials) } },
     async (req) => createApiCredentials(ctx.accounts, callerOf(req).id),
   );
 
   app.delete(
     '/api/v1/api_credentials/:api_key',
-    { schema: { tags: ['auth'], summary: 'Revoke an API key; tokens signed with it stop working at once', params: Type.Object({ api_key: Type.String({ maxLength: 200 }) }) } },
+    { schema: { tags: ['auth'], summary: 'Revoke an API key; tokens signed with it stop working at once', params: Type.Object({ api_key: Type.String({ maxLength: 200 }) }), response: ok(Message) } },
     async (req) => {
       const { api_key } = req.params as { api_key: string };
       await revokeApiKey(ctx.accounts, callerOf(req), api_key);

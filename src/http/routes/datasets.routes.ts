@@ -5,6 +5,7 @@ import type { CachedView } from '../../app/dataset-view-cache.ts';
 import { createFromBucket, deleteDataset, listDatasetViews, visibleView, listFailures, shareDataset } from '../../app/datasets.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { callerOf } from '../auth.ts';
+import { CreationStatus, Dataset, DatasetCreated, DatasetDeleted, DatasetList, ItemFailures, Message, refTo } from '../../api/schemas.ts';
 import { DatasetIdParams, ok } from '../schemas.ts';
 import { multipartParts } from '../multipart.ts';
 
@@ -37,7 +38,7 @@ function sendView(reply: FastifyReply, req: FastifyRequest, { view, json }: Cach
 export function datasetRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get(
     '/api/v1/dataset/:dataset_id',
-    { schema: { tags: ['datasets'], summary: 'Dataset metadata and processing status', params: DatasetIdParams, response: { ...ok({ $ref: 'Dataset#' }), 304: Type.Null() } } },
+    { schema: { tags: ['datasets'], summary: 'Dataset metadata and processing status', params: DatasetIdParams, response: { ...ok(refTo(Dataset)), 304: Type.Null() } } },
     async (req, reply) => {
       const { dataset_id } = req.params as { dataset_id: string };
       return sendView(reply, req, await visibleView(ctx, callerOf(req), dataset_id));
@@ -46,7 +47,7 @@ export function datasetRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   app.get(
     '/api/v1/datasets/:dataset_id/creation-status',
-    { schema: { tags: ['datasets'], summary: 'Creation status and progress', params: DatasetIdParams, response: ok(Type.Object({ status: Type.String(), progress: Type.Integer() })) } },
+    { schema: { tags: ['datasets'], summary: 'Creation status and progress', params: DatasetIdParams, response: ok(CreationStatus) } },
     async (req) => {
       const { dataset_id } = req.params as { dataset_id: string };
       const { view } = await visibleView(ctx, callerOf(req), dataset_id);
@@ -61,7 +62,7 @@ export function datasetRoutes(app: FastifyInstance, ctx: AppContext): void {
         tags: ['datasets'],
         summary: 'Datasets the caller may see',
         querystring: Type.Object({ sort_by: Type.Optional(Type.Union([Type.Literal('date'), Type.Literal('name')])) }),
-        response: ok(Type.Array(Type.Unsafe({ $ref: 'Dataset#' }))),
+        response: ok(DatasetList),
       },
     },
     async (req) => {
@@ -72,7 +73,7 @@ export function datasetRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   app.post(
     '/api/v1/dataset',
-    { schema: { tags: ['datasets'], summary: 'Create a dataset from a folder or manifest (form fields dataset_name, bucket_path)', consumes: ['multipart/form-data', 'application/x-www-form-urlencoded', 'application/json'] } },
+    { schema: { tags: ['datasets'], summary: 'Create a dataset from a folder or manifest (form fields dataset_name, bucket_path)', consumes: ['multipart/form-data', 'application/x-www-form-urlencoded', 'application/json'], response: ok(DatasetCreated) } },
     async (req) => {
       const fields = await formFields(req);
       if (!fields.dataset_name) throw new DomainError('UNPROCESSABLE', 'dataset_name is required');
@@ -83,7 +84,7 @@ export function datasetRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   app.delete(
     '/api/v1/dataset/:dataset_id',
-    { schema: { tags: ['datasets'], summary: 'Delete a dataset, its media, derivatives and vectors', params: DatasetIdParams } },
+    { schema: { tags: ['datasets'], summary: 'Delete a dataset, its media, derivatives and vectors', params: DatasetIdParams, response: ok(DatasetDeleted) } },
     async (req) => {
       const { dataset_id } = req.params as { dataset_id: string };
       await deleteDataset(ctx, callerOf(req), dataset_id);
@@ -99,7 +100,7 @@ export function datasetRoutes(app: FastifyInstance, ctx: AppContext): void {
         summary: 'Per-item failures (X-Total-Count gives the total)',
         params: DatasetIdParams,
         querystring: Type.Object({ offset: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })) }),
-        response: ok(Type.Array(Type.Object({ file_name: Type.String(), original_uri: Type.String(), stage: Type.String(), reason: Type.String() }))),
+        response: ok(ItemFailures),
       },
     },
     async (req, reply) => {
@@ -113,7 +114,7 @@ export function datasetRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   app.post(
     '/api/v1/dataset/:dataset_id/share',
-    { schema: { tags: ['datasets'], summary: 'Share a dataset with another user', params: DatasetIdParams, body: Type.Object({ email: Type.String({ maxLength: 320 }) }) } },
+    { schema: { tags: ['datasets'], summary: 'Share a dataset with another user', params: DatasetIdParams, body: Type.Object({ email: Type.String({ maxLength: 320 }) }), response: ok(Message) } },
     async (req) => {
       const { dataset_id } = req.params as { dataset_id: string };
       await shareDataset(ctx, callerOf(req), dataset_id, (req.body as { email: string }).email);

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
 import { visibleView } from '../../app/datasets.ts';
 import { callerOf } from '../auth.ts';
-import { DatasetIdParams } from '../schemas.ts';
+import { eventStreamBody } from '../../api/schemas.ts';
+import { DatasetIdParams, ok } from '../schemas.ts';
 
 const KEEP_ALIVE_MS = 15_000;
 
@@ -19,7 +20,7 @@ export function eventRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   app.get(
     '/api/v1/dataset/:dataset_id/events',
-    { schema: { tags: ['datasets'], summary: 'Status changes as Server-Sent Events (resumable with Last-Event-ID)', params: DatasetIdParams } },
+    { schema: { tags: ['datasets'], summary: 'Status changes as Server-Sent Events (resumable with Last-Event-ID)', params: DatasetIdParams, response: ok(eventStreamBody) } },
     async (req, reply) => {
       const { dataset_id } = req.params as { dataset_id: string };
       const { dataset, view: initial } = await visibleView(ctx, callerOf(req), dataset_id);

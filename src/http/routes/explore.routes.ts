@@ -10,7 +10,9 @@ import type { AppContext } from '../../app/context.ts';
 import { explore, type ExploreQuery } from '../../app/explore.ts';
 import { createUploadAnchor, parseBoundingBox } from '../../app/similarity-search.ts';
 import { DomainError } from '../../domain/errors.ts';
+import { ExploreResult, UploadAnchor } from '../../api/schemas.ts';
 import { callerOf } from '../auth.ts';
+import { ok } from '../schemas.ts';
 import { multipartParts } from '../multipart.ts';
 
 /** A query image is one picture: far below the dataset upload limit. */
@@ -71,6 +73,7 @@ export function exploreRoutes(app: FastifyInstance, ctx: AppContext): void {
         summary: 'Clusters (threshold 0 finest … 4 coarsest, 100 a page) or similarity search from an anchor; VQL filters',
         params: Type.Object({ dataset_id: Type.String({ minLength: 1, maxLength: 64 }) }),
         querystring: ExploreQuerystring,
+        response: ok(ExploreResult),
       },
     },
     async (req) => {
@@ -99,6 +102,7 @@ export function exploreRoutes(app: FastifyInstance, ctx: AppContext): void {
         params: Type.Object({ dataset_id: Type.String({ minLength: 1, maxLength: 64 }) }),
         querystring: Type.Object({ entity_type: Type.Optional(Type.Union([Type.Literal('IMAGES'), Type.Literal('OBJECTS')])), bounding_box: Type.Optional(Type.String({ maxLength: 200 })) }),
         consumes: ['multipart/form-data'],
+        response: ok(UploadAnchor),
       },
     },
     async (req) => {

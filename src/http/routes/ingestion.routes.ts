@@ -5,6 +5,7 @@ import { createDraft } from '../../app/datasets.ts';
 import { beginUpload, listTransactionFiles, openTransaction, processFiles, storeUpload } from '../../app/ingestion.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { callerOf } from '../auth.ts';
+import { DatasetCreated, FilesUploaded, ProcessingStarted, TransactionFiles, TransactionOpened } from '../../api/schemas.ts';
 import { multipartParts } from '../multipart.ts';
 import { ok } from '../schemas.ts';
 
@@ -13,19 +14,19 @@ const TransParams = Type.Object({ dataset_id: Type.String({ maxLength: 64 }), tr
 export function ingestionRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get(
     '/api/v1/ingestion/new_dataset',
-    { schema: { tags: ['ingestion'], summary: 'Step 1: create an empty DRAFT dataset', querystring: Type.Object({ dataset_name: Type.String({ minLength: 1, maxLength: 255 }) }) } },
+    { schema: { tags: ['ingestion'], summary: 'Step 1: create an empty DRAFT dataset', querystring: Type.Object({ dataset_name: Type.String({ minLength: 1, maxLength: 255 }) }), response: ok(DatasetCreated) } },
     async (req) => createDraft(ctx, callerOf(req), (req.query as { dataset_name: string }).dataset_name),
   );
 
   app.get(
     '/api/v1/ingestion/:dataset_id/data_files',
-    { schema: { tags: ['ingestion'], summary: 'Step 2: open an upload transaction', params: Type.Object({ dataset_id: Type.String({ maxLength: 64 }) }) } },
+    { schema: { tags: ['ingestion'], summary: 'Step 2: open an upload transaction', params: Type.Object({ dataset_id: Type.String({ maxLength: 64 }) }), response: ok(TransactionOpened) } },
     async (req) => openTransaction(ctx, callerOf(req), (req.params as { dataset_id: string }).dataset_id),
   );
 
   app.post(
     '/api/v1/ingestion/:dataset_id/data_files/:trans_id',
-    { schema: { tags: ['ingestion'], summary: 'Step 3: upload files (multipart, field "files", repeated); any number of calls', params: TransParams, consumes: ['multipart/form-data'] } },
+    { schema: { tags: ['ingestion'], summary: 'Step 3: upload files (multipart, field "files", repeated); any number of calls', params: TransParams, consumes: ['multipart/form-data'], response: ok(FilesUploaded, 202) } },
     async (req, reply) => {
       const { dataset_id, trans_id } = req.params as { dataset_id: string; trans_id: number };
       const user = callerOf(req);
@@ -69,20 +70,7 @@ export function ingestionRoutes(app: FastifyInstance, ctx: AppContext): void {
         summary: 'The files a transaction holds, in upload order (page on with after = the last id): what a client resuming a cut upload need not send again',
         params: TransParams,
         querystring: Type.Object({ after: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })) }),
-        response: ok(
-          Type.Object({
-            trans_id: Type.Integer(),
-            state: Type.Union([Type.Literal('open'), Type.Literal('submitted')]),
-            files: Type.Array(
-              Type.Object({
-                id: Type.Integer(),
-                file_name: Type.String(),
-                size_bytes: Type.Integer(),
-                sha256: Type.Union([Type.String({ description: 'hex SHA-256 of the bytes' }), Type.Null()]),
-              }),
-            ),
-          }),
-        ),
+        response: ok(TransactionFiles),
       },
     },
     async (req) => {
@@ -94,7 +82,7 @@ export function ingestionRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   app.post(
     '/api/v1/ingestion/:dataset_id/process_files/:trans_id',
-    { schema: { tags: ['ingestion'], summary: 'Step 4: start processing the uploaded files', params: TransParams } },
+    { schema: { tags: ['ingestion'], summary: 'Step 4: start processing the uploaded files', params: TransParams, response: ok(ProcessingStarted, 202) } },
     async (req, reply) => {
       const { dataset_id, trans_id } = req.params as { dataset_id: string; trans_id: number };
       await processFiles(ctx, callerOf(req), dataset_id, trans_id);

@@ -1,39 +1,17 @@
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
 import { duplicateGroups, duplicatesOf, getMedia, listMedia, mediaBytes, parseClusterId } from '../../app/media.ts';
 import { DomainError } from '../../domain/errors.ts';
 import type { MediaListing, RankedScore } from '../../ports/store.ts';
 import { callerOf } from '../auth.ts';
+import { binaryBody, DuplicateGroups, DuplicateIds, MediaDetail, MediaPage, refTo } from '../../api/schemas.ts';
 import { ok } from '../schemas.ts';
 
 const MediaParams = Type.Object({ dataset_id: Type.String({ minLength: 1, maxLength: 64 }), media_id: Type.String({ minLength: 1, maxLength: 64 }) });
 type MediaParamsT = { dataset_id: string; media_id: string };
 
 const rankedScores: readonly RankedScore[] = ['blur', 'dark', 'bright', 'outliers', 'duplicates', 'uniqueness'];
-
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
-const DuplicateGroups = Type.Object({
-  groups: Type.Array(
-    Type.Object({
-      group_id: Type.Integer(),
-      level: Type.Number(),
-      size: Type.Integer({ description: 'Members in the group; media lists the first 100' }),
-      media: Type.Array(
-        Type.Object({
-          media_id: Type.String(),
-          file_name: Type.String(),
-          media_thumb_uri: Type.String(),
-          width: Nullable(Type.Integer()),
-          height: Nullable(Type.Integer()),
-          file_size: Nullable(Type.Integer()),
-        }),
-      ),
-    }),
-  ),
-  total: Type.Integer({ description: 'Groups at this level' }),
-  level: Type.Number({ description: 'The level the threshold snapped up to' }),
-});
 
 export function mediaRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get(
@@ -50,7 +28,7 @@ export function mediaRoutes(app: FastifyInstance, ctx: AppContext): void {
           issue: Type.Optional(Type.Union(rankedScores.map((s) => Type.Literal(s)))),
           min_confidence: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'With issue; default 0' })),
         }),
-        response: ok(Type.Object({ media: Type.Array(Type.Record(Type.String(), Type.Unknown())), total: Type.Integer() })),
+        response: ok(MediaPage),
       },
     },
     async (req) => {
@@ -66,7 +44,7 @@ export function mediaRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   app.get(
     '/api/v1/dataset/:dataset_id/media/:media_id',
-    { schema: { tags: ['media'], summary: 'One media item: metadata, issues, labels, scores', params: MediaParams } },
+    { schema: { tags: ['media'], summary: 'One media item: metadata, issues, labels, scores', params: MediaParams, response: ok(refTo(MediaDetail)) } },
     async (req) => {
       const { dataset_id, media_id } = req.params as MediaParamsT;
       return getMedia(ctx, callerOf(req), dataset_id, media_id);
@@ -81,7 +59,7 @@ export function mediaRoutes(app: FastifyInstance, ctx: AppContext): void {
         summary: 'Ids of the media duplicating this one at a similarity level (0.96 … 1.0; other values snap up to the next level)',
         params: MediaParams,
         querystring: Type.Object({ threshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })) }),
-        response: ok(Type.Array(Type.String())),
+        response: ok(DuplicateIds),
       },
     },
     async (req) => {
@@ -116,7 +94,7 @@ export function mediaRoutes(app: FastifyInstance, ctx: AppContext): void {
   for (const which of ['image', 'thumbnail'] as const) {
     app.get(
       `/api/v1/dataset/:dataset_id/media/:media_id/${which}`,
-      { schema: { tags: ['media'], summary: which === 'image' ? 'The media bytes (media_uri)' : 'The thumbnail, JPEG or (with transparency) WebP (media_thumb_uri)', params: MediaParams } },
+      { schema: { tags: ['media'], summary: which === 'image' ? 'The media bytes (media_uri)' : 'The thumbnail, JPEG or (with transparency) WebP (media_thumb_uri)', params: MediaParams, response: ok(binaryBody(...(which === 'image' ? ['image/*', 'video/*'] : ['image/jpeg', 'image/webp']))) } },
       async (req, reply) => {
         const { dataset_id, media_id } = req.params as MediaParamsT;
         const bytes = await mediaBytes(ctx, callerOf(req), dataset_id, media_id, which);

@@ -1,0 +1,214 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+/**
+ * The REST API's bodies as TypeBox schemas, shared by the server (validation, serialisation,
+ * OpenAPI) and the typed client (its types are `Static` of these), so the two cannot drift.
+ * Schemas with an `$id` are registered once on the server and referenced with `Type.Ref`;
+ * the id is also their name in the OpenAPI document. Imports nothing but TypeBox: the client
+ * that uses it runs in browsers too.
+ */
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+/** A reference to a schema registered by its `$id`, typed as that schema. */
+export const refTo = <T extends TSchema>(schema: T) => Type.Unsafe<Static<T>>(Type.Ref(schema.$id!));
+
+export const ErrorBody = Type.Object(
+  {
+    detail: Type.Unknown({ description: 'A message, or for schema and VQL errors a list of problems' }),
+    request_id: Type.Optional(Type.String()),
+  },
+  { $id: 'Error' },
+);
+
+export const datasetStatuses = ['DRAFT', 'INDEXING', 'READ ONLY', 'PARTIAL INDEX', 'READY', 'ERROR'] as const;
+
+const Processing = Type.Object({
+  operation: Type.String(),
+  status: Type.String(),
+  stage: Type.String(),
+  done: Type.Integer(),
+  total: Nullable(Type.Integer()),
+  failed: Type.Integer(),
+  n_frames: Type.Integer(),
+  started_at: Nullable(Type.String()),
+  ended_at: Nullable(Type.String()),
+  eta_seconds: Nullable(Type.Integer()),
+  paused_reason: Nullable(Type.String()),
+});
+
+export const Dataset = Type.Object(
+  {
+    id: Type.String(),
+    display_name: Type.String(),
+    description: Type.String(),
+    source_type: Type.String(),
+    owned_by: Type.String(),
+    created_at: Type.String(),
+    status: Type.String({ description: 'Legacy status, derived from status_new' }),
+    status_new: Type.Union(datasetStatuses.map((s) => Type.Literal(s))),
+    progress: Type.Integer({ minimum: 0, maximum: 100 }),
+    n_images: Type.Integer(),
+    n_videos: Type.Integer(),
+    n_objects: Type.Integer(),
+    fatal_error_msg: Nullable(Type.String()),
+    source_dataset_id: Nullable(Type.String()),
+    processing: Type.Optional(Processing),
+  },
+  { $id: 'Dataset' },
+);
+
+const Issue = Type.Object({
+  issue_type: Type.String(),
+  confidence: Type.Number(),
+  reason: Type.Record(Type.String(), Type.Unknown()),
+});
+
+const mediaFields = {
+  media_id: Type.String(),
+  type: Type.Union([Type.Literal('IMAGE'), Type.Literal('VIDEO_FRAME')]),
+  file_name: Type.String(),
+  original_uri: Type.String(),
+  media_uri: Type.String(),
+  media_thumb_uri: Type.String(),
+  width: Nullable(Type.Integer()),
+  height: Nullable(Type.Integer()),
+  format: Nullable(Type.String()),
+  file_size: Nullable(Type.Integer()),
+  labels: Type.Array(Type.Unknown()),
+  captions: Type.Array(Type.Unknown()),
+  uniqueness_score: Nullable(Type.Number()),
+  cluster_id: Nullable(Type.String()),
+  duplicate_group_id: Nullable(Type.Integer()),
+  issues: Type.Array(Issue),
+  video_id: Type.Optional(Nullable(Type.String())),
+  frame_index: Type.Optional(Nullable(Type.Integer())),
+  frame_timestamp: Type.Optional(Nullable(Type.Number())),
+  relevance_score: Type.Optional(Type.Number()),
+};
+
+/** An indexed image or video frame, as the media and explore APIs show it. */
+export const Media = Type.Object(mediaFields, { $id: 'Media' });
+
+export const MediaDetail = Type.Object(
+  {
+    ...mediaFields,
+    scores: Type.Object({
+      uniqueness: Nullable(Type.Number()),
+      max_similarity: Nullable(Type.Number()),
+      outlier: Nullable(Type.Number()),
+      blur: Nullable(Type.Number()),
+      dark: Nullable(Type.Number()),
+      bright: Nullable(Type.Number()),
+    }),
+    clusters: Nullable(Type.Array(Type.String())),
+    byte_hash: Nullable(Type.String()),
+    phash: Nullable(Type.String()),
+    exif: Nullable(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]))),
+    created_at: Type.String(),
+  },
+  { $id: 'MediaDetail' },
+);
+
+export const Cluster = Type.Object(
+  {
+    type: Type.String(),
+    n_objects: Type.Integer(),
+    similarity_threshold: Type.String(),
+    labels: Type.Array(Type.Unknown()),
+    user_tags: Type.Array(Type.Unknown()),
+    captions: Type.Array(Type.Unknown()),
+    cluster_id: Type.String(),
+    n_images: Type.Integer(),
+    n_videos: Type.Integer(),
+    n_frames: Type.Integer(),
+    relevance_score: Nullable(Type.Number()),
+    relevance_score_type: Nullable(Type.String()),
+    formed_by: Type.Union([Type.Literal('EMBEDDINGS'), Type.Literal('SIMILARITY_SEARCH')]),
+    previews: Type.Array(refTo(Media)),
+  },
+  { $id: 'Cluster' },
+);
+
+/** Schemas the server registers once and the others reference. */
+export const sharedSchemas = [ErrorBody, Dataset, Media, MediaDetail, Cluster] as const;
+
+export const Health = Type.Object({ status: Type.String() });
+export const Message = Type.Object({ message: Type.String() });
+export const LoginResult = Type.Object({ message: Type.String(), email: Type.String(), role: Type.String() });
+export const ApiCredentials = Type.Object({ api_key: Type.String(), api_secret: Type.String(), message: Type.String() });
+
+export const DatasetList = Type.Array(refTo(Dataset));
+export const CreationStatus = Type.Object({ status: Type.String(), progress: Type.Integer() });
+export const DatasetCreated = Type.Object({ dataset_id: Type.String() });
+export const DatasetDeleted = Type.Object({ dataset_id: Type.String(), deleted: Type.Boolean() });
+export const ItemFailures = Type.Array(Type.Object({ file_name: Type.String(), original_uri: Type.String(), stage: Type.String(), reason: Type.String() }));
+
+export const ExploreResult = Type.Object({
+  clusters: Type.Array(refTo(Cluster)),
+  metadata: Type.Object({
+    dataset_id: Type.String(),
+    entity_type: Type.String(),
+    threshold: Type.Integer(),
+    page_number: Type.Integer(),
+    page_size: Type.Integer(),
+    total_clusters: Type.Integer(),
+    anchor_media_id: Type.Optional(Type.String()),
+    anchor_type: Type.Optional(Type.String()),
+  }),
+});
+export const UploadAnchor = Type.Object({ anchor_media_id: Type.String(), anchor_type: Type.Literal('UPLOAD') });
+
+export const TransactionOpened = Type.Object({ trans_id: Type.Integer() });
+export const FilesUploaded = Type.Object({
+  trans_id: Type.Integer(),
+  files_uploaded: Type.Integer(),
+  bytes_uploaded: Type.Integer(),
+  files_already_uploaded: Type.Integer({ description: 'Of files_uploaded, those the transaction already held (same name and bytes): kept once' }),
+});
+export const TransactionFiles = Type.Object({
+  trans_id: Type.Integer(),
+  state: Type.Union([Type.Literal('open'), Type.Literal('submitted')]),
+  files: Type.Array(
+    Type.Object({
+      id: Type.Integer(),
+      file_name: Type.String(),
+      size_bytes: Type.Integer(),
+      sha256: Nullable(Type.String({ description: 'hex SHA-256 of the bytes' })),
+    }),
+  ),
+});
+export const ProcessingStarted = Type.Object({ dataset_id: Type.String(), trans_id: Type.Integer(), status: Type.String() });
+
+export const MediaPage = Type.Object({ media: Type.Array(refTo(Media)), total: Type.Integer() });
+export const DuplicateIds = Type.Array(Type.String());
+export const DuplicateGroups = Type.Object({
+  groups: Type.Array(
+    Type.Object({
+      group_id: Type.Integer(),
+      level: Type.Number(),
+      size: Type.Integer({ description: 'Members in the group; media lists the first 100' }),
+      media: Type.Array(
+        Type.Object({
+          media_id: Type.String(),
+          file_name: Type.String(),
+          media_thumb_uri: Type.String(),
+          width: Nullable(Type.Integer()),
+          height: Nullable(Type.Integer()),
+          file_size: Nullable(Type.Integer()),
+        }),
+      ),
+    }),
+  ),
+  total: Type.Integer({ description: 'Groups at this level' }),
+  level: Type.Number({ description: 'The level the threshold snapped up to' }),
+});
+
+/** Bodies that are not JSON, described by their media types. */
+export const binaryBody = (...types: string[]) => ({
+  content: Object.fromEntries(types.map((t) => [t, { schema: { type: 'string', format: 'binary' } }])),
+});
+export const eventStreamBody = {
+  description: 'text/event-stream: `status` events carrying a Dataset, `deleted` when it is gone',
+  content: { 'text/event-stream': { schema: { type: 'string' } } },
+};

@@ -1,0 +1,260 @@
+import type { Static } from '@sinclair/typebox';
+import { tokenSource, type StrataAuth } from './auth.ts';
+import { endpoints, type Endpoint, type JsonEndpoint } from './endpoints.ts';
+import { errorFromResponse, StrataApiError } from './errors.ts';
+import { readEvents } from './sse.ts';
+import type { Dataset } from './types.ts';
+import { waitForStatus, type WaitOptions } from './wait.ts';
+
+type E = typeof endpoints;
+type Body<K extends keyof E> = E[K] extends JsonEndpoint<infer S> ? Static<S> : never;
+
+/** A dataset with its status, as every dataset route and status event shows it. */
+export type DatasetJson = Dataset;
+
+export interface StrataClientOptions {
+  /** The server's origin, e.g. `http://localhost:8080`; '' for the page's own origin in a browser. */
+  baseUrl: string;
+  auth: StrataAuth;
+  /** A fetch to use instead of the global one. */
+  fetch?: typeof fetch;
+}
+
+interface CallOptions {
+  params?: Record<string, string | number>;
+  query?: Record<string, string | number | undefined>;
+  body?: BodyInit;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+/** A file to upload: its name as the dataset should show it, and its bytes. */
+export interface UploadFile {
+  name: string;
+  data: Blob;
+}
+
+/** A dataset's status as a poll sees it: null when unchanged since `etag` (HTTP 304). */
+export interface DatasetPoll {
+  dataset: DatasetJson | null;
+  etag: string | null;
+  retryAfterSeconds: number | null;
+}
+
+export type DatasetEvent = { type: 'status'; dataset: DatasetJson; revision: string | null } | { type: 'deleted' };
+
+/**
+ * A typed client for every route of the API (see endpoints.ts), for Node and browsers alike:
+ * fetch only, no Node modules. Failures throw StrataApiError carrying the status and `detail`.
+ */
+export class StrataClient {
+  readonly baseUrl: string;
+  private readonly fetchFn: typeof fetch;
+  private readonly token: (() => Promise<string>) | null;
+
+  constructor(options: StrataClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
+    this.token = 'apiKey' in options.auth ? tokenSource(options.auth.apiKey, options.auth.apiSecret, options.auth.tokenLifetimeSeconds) : null;
+  }
+
+  health() {
+    return this.json('health');
+  }
+
+  /** Opens a session (the SESSION cookie, kept by a browser) with an email and password. */
+  login(username: string, password: string) {
+    return this.json('login', { body: JSON.stringify({ username, password }), headers: { 'content-type': 'application/json' } });
+  }
+
+  logout() {
+    return this.json('logout');
+  }
+
+  createApiCredentials() {
+    return this.json('createApiCredentials');
+  }
+
+  revokeApiKey(apiKey: string) {
+    return this.json('revokeApiKey', { params: { api_key: apiKey } });
+  }
+
+  listDatasets(options: { sortBy?: 'date' | 'name' } = {}) {
+    return this.json('listDatasets', { query: { sort_by: options.sortBy } });
+  }
+
+  async getDataset(datasetId: string, options: { signal?: AbortSignal } = {}): Promise<DatasetJson> {
+    return (await this.pollDataset(datasetId, null, options)).dataset!;
+  }
+
+  /** The dataset unless it is unchanged since `etag`, with the server's advice on when to ask again. */
+  async pollDataset(datasetId: string, etag: string | null, options: { signal?: AbortSignal } = {}): Promise<DatasetPoll> {
+    const res = await this.send(endpoints.getDataset, { params: { dataset_id: datasetId }, headers: etag !== null ? { 'if-none-match': etag } : {}, signal: options.signal }, [200, 304]);
+    const retryAfter = Number(res.headers.get('retry-after'));
+    return {
+      dataset: res.status === 304 ? null : ((await res.json()) as DatasetJson),
+      etag: res.headers.get('etag') ?? etag,
+      retryAfterSeconds: res.headers.has('retry-after') && Number.isFinite(retryAfter) ? retryAfter : null,
+    };
+  }
+
+  creationStatus(datasetId: string) {
+    return this.json('creationStatus', { params: { dataset_id: datasetId } });
+  }
+
+  /** A dataset indexed from a server-side folder, file:// URI, manifest or s3:// prefix. */
+  createDataset(input: { name: string; bucketPath: string; description?: string }) {
+    const body = JSON.stringify({ dataset_name: input.name, bucket_path: input.bucketPath, ...(input.description !== undefined && { description: input.description }) });
+    return this.json('createDataset', { body, headers: { 'content-type': 'application/json' } });
+  }
+
+  deleteDataset(datasetId: string) {
+    return this.json('deleteDataset', { params: { dataset_id: datasetId } });
+  }
+
+  /** A page of per-item failures and how many there are in all. */
+  async listErrors(datasetId: string, page: { offset?: number; limit?: number } = {}): Promise<{ errors: Body<'listErrors'>; total: number }> {
+    const res = await this.send(endpoints.listErrors, { params: { dataset_id: datasetId }, query: { offset: page.offset, limit: page.limit } });
+    const errors = (await res.json()) as Body<'listErrors'>;
+    return { errors, total: Number(res.headers.get('x-total-count') ?? errors.length) };
+  }
+
+  shareDataset(datasetId: string, email: string) {
+    return this.json('shareDataset', { params: { dataset_id: datasetId }, body: JSON.stringify({ email }), headers: { 'content-type': 'application/json' } });
+  }
+
+  /**
+   * The dataset's status events until it is deleted, the stream ends or `signal` aborts: the
+   * current status first (unless `lastEventId` is already current), then one per change.
+   */
+  async *datasetEvents(datasetId: string, options: { signal?: AbortSignal; lastEventId?: string } = {}): AsyncGenerator<DatasetEvent> {
+    const headers: Record<string, string> = { accept: 'text/event-stream', ...(options.lastEventId !== undefined && { 'last-event-id': options.lastEventId }) };
+    const res = await this.send(endpoints.datasetEvents, { params: { dataset_id: datasetId }, headers, signal: options.signal });
+    if (res.body === null) return;
+    for await (const event of readEvents(res.body)) {
+      if (event.event === 'deleted') return yield { type: 'deleted' };
+      if (event.event === 'status') yield { type: 'status', dataset: JSON.parse(event.data) as DatasetJson, revision: event.id };
+    }
+  }
+
+  /** Waits until the dataset reaches one of `until` (default: READY, PARTIAL INDEX or ERROR). */
+  waitForStatus(datasetId: string, options: WaitOptions = {}): Promise<DatasetJson> {
+    return waitForStatus(this, datasetId, options);
+  }
+
+  /** Step 1 of an upload: an empty DRAFT dataset. */
+  newDataset(name: string) {
+    return this.json('newDataset', { query: { dataset_name: name } });
+  }
+
+  /** Step 2: a transaction that uploads join. */
+  openTransaction(datasetId: string) {
+    return this.json('openTransaction', { params: { dataset_id: datasetId } });
+  }
+
+  /** Step 3, any number of times: files into the open transaction. */
+  uploadFiles(datasetId: string, transId: number, files: readonly UploadFile[], options: { signal?: AbortSignal } = {}) {
+    const form = new FormData();
+    for (const file of files) form.append('files', file.data, file.name);
+    return this.json('uploadFiles', { params: { dataset_id: datasetId, trans_id: transId }, body: form, signal: options.signal });
+  }
+
+  /** The files a transaction holds, in upload order: what a resumed upload need not send again. */
+  listTransactionFiles(datasetId: string, transId: number, page: { after?: number; limit?: number } = {}) {
+    return this.json('listTransactionFiles', { params: { dataset_id: datasetId, trans_id: transId }, query: { after: page.after, limit: page.limit } });
+  }
+
+  /** Step 4: index what was uploaded. */
+  processFiles(datasetId: string, transId: number) {
+    return this.json('processFiles', { params: { dataset_id: datasetId, trans_id: transId } });
+  }
+
+  /** Media in the stable order; or one cluster's (`clusterId`); or those with `issue` at `minConfidence` or more, highest first. */
+  listMedia(datasetId: string, page: { pageNumber?: number; pageSize?: number; clusterId?: string; issue?: 'blur' | 'dark' | 'bright' | 'outliers' | 'duplicates' | 'uniqueness'; minConfidence?: number } = {}) {
+    const query = { page_number: page.pageNumber, page_size: page.pageSize, cluster_id: page.clusterId, issue: page.issue, min_confidence: page.minConfidence };
+    return this.json('listMedia', { params: { dataset_id: datasetId }, query });
+  }
+
+  getMedia(datasetId: string, mediaId: string) {
+    return this.json('getMedia', { params: { dataset_id: datasetId, media_id: mediaId } });
+  }
+
+  /** Ids of the media duplicating this one at `threshold` (a level from 0.96 to 1.0). */
+  mediaDuplicates(datasetId: string, mediaId: string, options: { threshold?: number } = {}) {
+    return this.json('mediaDuplicates', { params: { dataset_id: datasetId, media_id: mediaId }, query: { threshold: options.threshold } });
+  }
+
+  /** A page of the dataset's duplicate groups at a level (0.96 … 1.0), largest first. */
+  duplicateGroups(datasetId: string, options: { threshold?: number; pageNumber?: number; pageSize?: number } = {}) {
+    return this.json('duplicateGroups', { params: { dataset_id: datasetId }, query: { threshold: options.threshold, page_number: options.pageNumber, page_size: options.pageSize } });
+  }
+
+  async mediaImage(datasetId: string, mediaId: string): Promise<Blob> {
+    return (await this.send(endpoints.mediaImage, { params: { dataset_id: datasetId, media_id: mediaId } })).blob();
+  }
+
+  async mediaThumbnail(datasetId: string, mediaId: string): Promise<Blob> {
+    return (await this.send(endpoints.mediaThumbnail, { params: { dataset_id: datasetId, media_id: mediaId } })).blob();
+  }
+
+  explore(
+    datasetId: string,
+    query: { entityType?: 'IMAGES' | 'OBJECTS'; threshold?: number; pageNumber?: number; anchorMediaId?: string; anchorType?: 'MEDIA' | 'UPLOAD'; vql?: string; labels?: string } = {},
+  ) {
+    return this.json('explore', {
+      params: { dataset_id: datasetId },
+      query: {
+        entity_type: query.entityType,
+        threshold: query.threshold,
+        page_number: query.pageNumber,
+        anchor_media_id: query.anchorMediaId,
+        anchor_type: query.anchorType,
+        vql: query.vql,
+        labels: query.labels,
+      },
+    });
+  }
+
+  /** Uploads a query image (optionally a box [x, y, w, h] in it); explore with the anchor it returns. */
+  searchImageSimilarity(datasetId: string, image: UploadFile, options: { boundingBox?: readonly number[] } = {}) {
+    const form = new FormData();
+    form.append('file', image.data, image.name);
+    if (options.boundingBox !== undefined) form.append('bounding_box', JSON.stringify(options.boundingBox));
+    return this.json('searchImageSimilarity', { params: { dataset_id: datasetId }, body: form });
+  }
+
+  private async json<K extends keyof E>(name: K, options: CallOptions = {}): Promise<Body<K>> {
+    const res = await this.send(endpoints[name], options);
+    return (await res.json()) as Body<K>;
+  }
+
+  /** Sends one request; any status outside `expected` (the endpoint's success status) throws. */
+  private async send(endpoint: Endpoint, options: CallOptions, expected: readonly number[] = [endpoint.status]): Promise<Response> {
+    const path = endpoint.path.replace(/\{(\w+)\}/g, (_, name: string) => {
+      const value = options.params?.[name];
+      if (value === undefined) throw new Error(`${endpoint.path}: missing path parameter ${name}`);
+      return encodeURIComponent(String(value));
+    });
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) query.set(key, String(value));
+    const url = `${this.baseUrl}${path}${query.size > 0 ? `?${query}` : ''}`;
+    const headers: Record<string, string> = { ...options.headers };
+    if (this.token !== null) headers.authorization = `Bearer ${await this.token()}`;
+    let res: Response;
+    try {
+      res = await this.fetchFn(url, {
+        method: endpoint.method,
+        headers,
+        ...(options.body !== undefined && { body: options.body }),
+        ...(options.signal !== undefined && { signal: options.signal }),
+        // A browser sends the SESSION cookie only when asked to (and only to its own origin by default).
+        ...(this.token === null && { credentials: 'include' as const }),
+      });
+    } catch (err) {
+      if (options.signal?.aborted) throw err;
+      throw new StrataApiError(0, err instanceof Error ? err.message : String(err), endpoint.method, path);
+    }
+    if (!expected.includes(res.status)) throw await errorFromResponse(res, endpoint.method, path);
+    return res;
+  }
+}

@@ -1,0 +1,7 @@
+/** The typed Strata client (the package's `strata/client` export). Runs in Node and browsers. */
+export { StrataClient, type DatasetEvent, type DatasetJson, type DatasetPoll, type StrataClientOptions, type UploadFile } from './client.ts';
+export { tokenSource, type StrataAuth } from './auth.ts';
+export { describeDetail, StrataApiError } from './errors.ts';
+export { endpoints, type EndpointName } from './endpoints.ts';
+export { SETTLED_STATUSES, type WaitOptions } from './wait.ts';
+export type * from './types.ts';
