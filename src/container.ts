@@ -2,6 +2,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { createSecretBox, loadOrCreateKey, parseKey } from './app/auth/secret-box.ts';
+import type { AccountDeps } from './app/accounts.ts';
 import type { AppContext } from './app/context.ts';
 import { createDatasetViewCache } from './app/dataset-view-cache.ts';
 import { createStatusHub } from './app/status-hub.ts';
@@ -35,7 +36,7 @@ export async function createContainer(config: Config, logger: Logger = pino({ le
   mkdirSync(tmpDir, { recursive: true });
 
   const storage = createStorageState(logger);
-  const store: Store = config.databaseUrl !== null ? await createPostgresStore(config.databaseUrl) : await createSqliteStore(config.dataDir);
+  const store = await storeFor(config);
   const queue: JobQueue =
     config.queue === 'pgboss'
       ? createPgBossQueue({
@@ -52,7 +53,6 @@ export async function createContainer(config: Config, logger: Logger = pino({ le
   const blobs: BlobStore =
     config.s3 !== null ? createS3BlobStore({ ...config.s3, tmpDir }) : createLocalBlobStore(join(config.dataDir, 'blobs'));
   const sources = createSourceResolver({ importRoots: config.importRoots, uploads: store.uploads, blobs, s3, tmpDir });
-  const secretBox = createSecretBox(config.secretKey !== null ? parseKey(config.secretKey) : loadOrCreateKey(join(config.dataDir, 'secret.key')));
 
   const vectors = usearchBackend();
   const pipeline: PipelineDeps = { store, queue, blobs, media: createMediaProcessor(config), logger, sources, tmpDir, vectors, similarity: config.similarity };
@@ -64,10 +64,29 @@ export async function createContainer(config: Config, logger: Logger = pino({ le
     queue,
     sources,
     pipeline,
-    accounts: { store, secretBox, jwtMaxLifetimeSeconds: config.jwtMaxLifetimeSeconds, sessionTtlSeconds: config.sessionTtlSeconds, verifiedTokens: new Map() },
+    accounts: accountDepsOf(config, store),
     statusHub: createStatusHub(store.datasets, storage),
     viewCache: createDatasetViewCache(store, storage),
     vectorSearch: createVectorSearch({ store, blobs, vectors }),
     storage,
   };
+}
+
+/**
+ * What the account commands (`strata user add`, `credentials create`) need: the configured
+ * store and key, without the queue, media workers and the rest of a server. The caller closes
+ * the store.
+ */
+export async function createAccountsContainer(config: Config): Promise<AccountDeps> {
+  mkdirSync(config.dataDir, { recursive: true });
+  return accountDepsOf(config, await storeFor(config));
+}
+
+function storeFor(config: Config): Promise<Store> {
+  return config.databaseUrl !== null ? createPostgresStore(config.databaseUrl) : createSqliteStore(config.dataDir);
+}
+
+function accountDepsOf(config: Config, store: Store): AccountDeps {
+  const secretBox = createSecretBox(config.secretKey !== null ? parseKey(config.secretKey) : loadOrCreateKey(join(config.dataDir, 'secret.key')));
+  return { store, secretBox, jwtMaxLifetimeSeconds: config.jwtMaxLifetimeSeconds, sessionTtlSeconds: config.sessionTtlSeconds, verifiedTokens: new Map() };
 }

@@ -1,11 +1,9 @@
 import { parseArgs } from 'node:util';
 import { addUser, createApiCredentialsFor } from '../app/accounts.ts';
-import { createSecretBox, loadOrCreateKey, parseKey } from '../app/auth/secret-box.ts';
 import { ConfigError, loadConfig, type Config } from '../config/config.ts';
 import { roles, type Role } from '../domain/types.ts';
 import { DomainError } from '../domain/errors.ts';
-import { createSqliteStore } from '../store/create-store.ts';
-import { join } from 'node:path';
+import { createAccountsContainer } from '../container.ts';
 
 const USAGE = `strata — visual datasets service
 
@@ -16,14 +14,13 @@ const USAGE = `strata — visual datasets service
 
 Configuration comes from STRATA_* environment variables (see README).`;
 
-/** Account commands work on the data directory directly, with or without a running server. */
+/** Account commands work on the configured store directly, with or without a running server. */
 async function withAccounts<T>(config: Config, fn: (deps: Parameters<typeof addUser>[0]) => Promise<T>): Promise<T> {
-  const store = await createSqliteStore(config.dataDir);
+  const deps = await createAccountsContainer(config);
   try {
-    const key = config.secretKey !== null ? parseKey(config.secretKey) : loadOrCreateKey(join(config.dataDir, 'secret.key'));
-    return await fn({ store, secretBox: createSecretBox(key), jwtMaxLifetimeSeconds: config.jwtMaxLifetimeSeconds, sessionTtlSeconds: config.sessionTtlSeconds, verifiedTokens: new Map() });
+    return await fn(deps);
   } finally {
-    await store.close();
+    await deps.store.close();
   }
 }
 
