@@ -63,12 +63,17 @@ describe('strata command', () => {
     expect(unknown.stderr).toMatch(/No user/);
     const usage = await strata('frobnicate');
     expect(usage.code).toBe(2);
-    expect(usage.stderr).toMatch(/strata user add/);
+    expect(usage.stderr).toMatch(/unknown command 'frobnicate'/);
+    const missing = await strata('user', 'add', '--email', 'z@example.com');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--password/);
   }, SLOW);
 
   it('stops with a message naming a bad variable', async () => {
-    const { stderr } = await promisify(execFile)(process.execPath, [bin, 'user', 'add'], { env: { ...process.env, STRATA_PORT: 'abc' } }).catch((e) => e);
+    const args = [bin, 'user', 'add', '--email', 'port@example.com', '--password', 'long-enough'];
+    const { stderr, code } = await promisify(execFile)(process.execPath, args, { env: { ...process.env, STRATA_PORT: 'abc' } }).catch((e) => e);
     expect(stderr).toMatch(/STRATA_PORT/);
+    expect(code).toBe(2);
   }, SLOW);
 });
 

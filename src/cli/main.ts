@@ -1,64 +1,87 @@
-import { parseArgs } from 'node:util';
-import { addUser, createApiCredentialsFor } from '../app/accounts.ts';
-import { ConfigError, loadConfig, type Config } from '../config/config.ts';
-import { roles, type Role } from '../domain/types.ts';
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/config.ts';
 import { DomainError } from '../domain/errors.ts';
-import { createAccountsContainer } from '../container.ts';
+import { StrataApiError } from '../client/index.ts';
+import { registerCreate } from './commands/create.ts';
+import { registerCredentials } from './commands/credentials.ts';
+import { registerDatasets } from './commands/datasets.ts';
+import { registerDelete } from './commands/delete.ts';
+import { registerDuplicates } from './commands/duplicates.ts';
+import { registerErrors } from './commands/errors.ts';
+import { registerLogin } from './commands/login.ts';
+import { registerServe } from './commands/serve.ts';
+import { registerStatus } from './commands/status.ts';
+import { registerUpload } from './commands/upload.ts';
+import { registerUser } from './commands/user.ts';
+import { CliError, EXIT } from './exit-codes.ts';
 
-const USAGE = `strata — visual datasets service
+function program(onServing: () => void): Command {
+  const strata = new Command('strata')
+    .description('Strata: visual datasets. Run a server, manage accounts, and work with datasets on a running server.')
+    .option('--json', 'print results as JSON (for scripts)')
+    .option('--url <url>', 'server URL (default: STRATA_URL, then `strata login`, then http://127.0.0.1:2080)')
+    .showHelpAfterError('(run `strata --help` for the commands)')
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `
+Exit status: 0 done, 1 failed (server error, dataset in ERROR, files not uploaded), 2 usage,
+3 no or refused credentials, 4 not found, 5 server unreachable, 130 interrupted.
+Server settings come from STRATA_* environment variables (see README).`,
+    );
+  // One line per command; each lives in commands/<name>.ts.
+  registerServe(strata, onServing);
+  registerUser(strata);
+  registerCredentials(strata);
+  registerLogin(strata);
+  registerDatasets(strata);
+  registerCreate(strata);
+  registerUpload(strata);
+  registerStatus(strata);
+  registerErrors(strata);
+  registerDuplicates(strata);
+  registerDelete(strata);
+  return strata;
+}
 
-  strata serve                                   run the API and workers (same as npm start)
-  strata worker                                  run only workers (STRATA_ROLE=worker; needs PostgreSQL)
-  strata user add --email E --password P [--role admin|editor|viewer]
-  strata credentials create --email E            print a new API key pair as JSON
+/** The exit status for an error that ended a command, and what to say about it. */
+function failure(err: unknown): { code: number; message: string | null } {
+  if (err instanceof CommanderError) {
+    // Help and version were asked for; anything else is a usage error (already printed).
+    return { code: err.exitCode === 0 ? EXIT.OK : EXIT.USAGE, message: null };
+  }
+  if (err instanceof CliError) return { code: err.code, message: err.message };
+  if (err instanceof ConfigError) return { code: EXIT.USAGE, message: err.message };
+  if (err instanceof DomainError) {
+    const code = err.code === 'NOT_FOUND' ? EXIT.NOT_FOUND : err.code === 'BAD_REQUEST' || err.code === 'UNPROCESSABLE' ? EXIT.USAGE : EXIT.FAILED;
+    return { code, message: err.message };
+  }
+  if (err instanceof StrataApiError) {
+    const code = err.status === 0 ? EXIT.UNREACHABLE : err.status === 401 || err.status === 403 ? EXIT.AUTH : err.status === 404 ? EXIT.NOT_FOUND : EXIT.FAILED;
+    return { code, message: err.message };
+  }
+  if (err instanceof Error && err.name === 'AbortError') return { code: EXIT.INTERRUPTED, message: null };
+  return { code: EXIT.FAILED, message: null };
+}
 
-Configuration comes from STRATA_* environment variables (see README).`;
-
-/** Account commands work on the configured store directly, with or without a running server. */
-async function withAccounts<T>(config: Config, fn: (deps: Parameters<typeof addUser>[0]) => Promise<T>): Promise<T> {
-  const deps = await createAccountsContainer(config);
+export async function main(argv: readonly string[]): Promise<number | 'running'> {
+  let serving = false;
+  const strata = program(() => (serving = true));
+  if (argv.length === 0) {
+    // Without a command there is nothing to do: say what there is, as an error.
+    process.stderr.write(strata.helpInformation());
+    return EXIT.USAGE;
+  }
   try {
-    return await fn(deps);
-  } finally {
-    await deps.store.close();
+    await strata.parseAsync(argv, { from: 'user' });
+    return serving ? 'running' : EXIT.OK;
+  } catch (err) {
+    const { code, message } = failure(err);
+    if (message !== null) process.stderr.write(`strata: ${message}\n`);
+    else if (code === EXIT.FAILED) throw err;
+    return code;
   }
 }
 
-async function main(argv: string[]): Promise<number> {
-  const [command, sub, ...rest] = argv;
-  const config = loadConfig(command === 'worker' ? { ...process.env, STRATA_ROLE: 'worker' } : process.env);
-  if (command === 'serve' || command === 'worker' || command === undefined) {
-    // Loaded on demand: account commands should not pay for the media stack's start-up.
-    const { serve } = await import('../main.ts');
-    await serve(config);
-    return -1; // keep running
-  }
-  if (command === 'user' && sub === 'add') {
-    const { values } = parseArgs({ args: rest, options: { email: { type: 'string' }, password: { type: 'string' }, role: { type: 'string', default: 'editor' } } });
-    if (!values.email || !values.password) throw new DomainError('BAD_REQUEST', 'user add needs --email and --password');
-    if (!(roles as readonly string[]).includes(values.role!)) throw new DomainError('BAD_REQUEST', `--role must be one of ${roles.join(', ')}`);
-    const user = await withAccounts(config, (deps) => addUser(deps, { email: values.email!, password: values.password!, role: values.role as Role }));
-    process.stdout.write(`${JSON.stringify({ id: user.id, email: user.email, role: user.role })}\n`);
-    return 0;
-  }
-  if (command === 'credentials' && sub === 'create') {
-    const { values } = parseArgs({ args: rest, options: { email: { type: 'string' } } });
-    if (!values.email) throw new DomainError('BAD_REQUEST', 'credentials create needs --email');
-    const creds = await withAccounts(config, (deps) => createApiCredentialsFor(deps, values.email!));
-    process.stdout.write(`${JSON.stringify({ api_key: creds.api_key, api_secret: creds.api_secret })}\n`);
-    return 0;
-  }
-  process.stderr.write(`${USAGE}\n`);
-  return command === 'help' || command === '--help' ? 0 : 2;
-}
-
-try {
-  const code = await main(process.argv.slice(2));
-  if (code >= 0) process.exit(code);
-} catch (err) {
-  if (err instanceof ConfigError || err instanceof DomainError) {
-    process.stderr.write(`strata: ${err.message}\n`);
-    process.exit(2);
-  }
-  throw err;
-}
+const code = await main(process.argv.slice(2));
+if (code !== 'running') process.exit(code);

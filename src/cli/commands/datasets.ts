@@ -1,0 +1,20 @@
+import type { Command } from 'commander';
+import { clientAction } from '../client-action.ts';
+import { table } from '../output.ts';
+
+export function registerDatasets(program: Command): void {
+  program
+    .command('datasets')
+    .description('list the datasets you may see')
+    .option('--sort <by>', 'date or name', 'date')
+    .action(
+      clientAction(async ({ client, out }, options: { sort: string }) => {
+        const datasets = await client.listDatasets({ sortBy: options.sort === 'name' ? 'name' : 'date' });
+        out.result(datasets, () =>
+          datasets.length === 0
+            ? 'No datasets.'
+            : table([['ID', 'STATUS', 'PROGRESS', 'IMAGES', 'NAME'], ...datasets.map((d) => [d.id, d.status_new, `${d.progress}%`, String(d.n_images), d.display_name])]),
+        );
+      }),
+    );
+}

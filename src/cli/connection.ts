@@ -1,0 +1,60 @@
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { StrataClient } from '../client/index.ts';
+import { CliError, EXIT } from './exit-codes.ts';
+
+export interface Connection {
+  url: string;
+  apiKey: string;
+  apiSecret: string;
+}
+
+export const DEFAULT_URL = 'http://127.0.0.1:2080';
+
+/** Where `strata login` keeps the server and key pair: readable by the owner alone. */
+export function credentialsFile(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'strata', 'credentials.json');
+}
+
+/** Per-user state that is not configuration (saved uploads to resume). */
+export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'strata');
+}
+
+async function stored(): Promise<Partial<Connection>> {
+  try {
+    return JSON.parse(await readFile(credentialsFile(), 'utf8')) as Partial<Connection>;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new CliError(`cannot read ${credentialsFile()}: ${(err as Error).message}`, EXIT.USAGE);
+  }
+}
+
+/** The server and key pair: --url, then STRATA_URL / STRATA_API_KEY / STRATA_API_SECRET, then `strata login`'s file. */
+export async function resolveConnection(options: { url?: string }): Promise<Connection> {
+  const saved = await stored();
+  // An empty variable counts as unset, as shells and CI files often leave them.
+  const url = options.url || process.env.STRATA_URL || saved.url || DEFAULT_URL;
+  const apiKey = process.env.STRATA_API_KEY || saved.apiKey;
+  const apiSecret = process.env.STRATA_API_SECRET || saved.apiSecret;
+  if (!apiKey || !apiSecret) {
+    throw new CliError('no credentials: run `strata login` or set STRATA_API_KEY and STRATA_API_SECRET', EXIT.AUTH);
+  }
+  return { url, apiKey, apiSecret };
+}
+
+export function clientFor(connection: Connection): StrataClient {
+  return new StrataClient({ baseUrl: connection.url, auth: { apiKey: connection.apiKey, apiSecret: connection.apiSecret } });
+}
+
+/** Saves the connection with mode 0600, replacing the file whole so it is never half written. */
+export async function saveConnection(connection: Connection): Promise<string> {
+  const file = credentialsFile();
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(connection, null, 2)}\n`, { mode: 0o600 });
+  await chmod(tmp, 0o600);
+  await rename(tmp, file);
+  return file;
+}

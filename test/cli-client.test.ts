@@ -1,0 +1,194 @@
+import { spawn } from 'node:child_process';
+import { copyFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixturesDir, tempDir } from './helpers/folders.ts';
+import { startTestServer, type TestServer } from './helpers/test-server.ts';
+
+/**
+ * The `strata` command as a user runs it: a separate process against a running server,
+ * configured by environment and by `strata login`'s file under its own HOME.
+ */
+const bin = resolve(import.meta.dirname, '../bin/strata.mjs');
+// Each command is a process that loads TypeScript: slow on a busy machine, never timed.
+const SLOW = 300_000;
+
+let t: TestServer;
+let home: string;
+let work: string;
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+interface RunOptions {
+  env?: Record<string, string>;
+  input?: string;
+  /** Called with the output so far each time some arrives; return true to send SIGINT. */
+  interruptWhen?: (stderr: string) => boolean;
+}
+
+function run(args: readonly string[], options: RunOptions = {}): Promise<Run> {
+  const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: '', XDG_STATE_HOME: '', STRATA_URL: t.url, STRATA_API_KEY: t.admin.apiKey, STRATA_API_SECRET: t.admin.apiSecret, TERM: 'xterm', ...options.env };
+  const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let interrupted = false;
+  child.stdout.on('data', (d) => (stdout += String(d)));
+  child.stderr.on('data', (d) => {
+    stderr += String(d);
+    if (!interrupted && options.interruptWhen?.(stderr)) {
+      interrupted = true;
+      child.kill('SIGINT');
+    }
+  });
+  child.stdin.end(options.input ?? '');
+  return new Promise((done) => child.on('close', (code, signal) => done({ code, signal, stdout, stderr })));
+}
+
+const json = (r: Run) => {
+  expect(r.stderr, r.stderr).not.toMatch(/\n\s+at /);
+  return JSON.parse(r.stdout);
+};
+
+beforeAll(async () => {
+  home = await tempDir('strata-cli-home-');
+  work = await tempDir('strata-cli-work-');
+  t = await startTestServer({ STRATA_IMPORT_ROOTS: work, STRATA_MAX_UPLOAD_FILE_BYTES: String(32 * 1024) });
+});
+afterAll(async () => {
+  await t?.close();
+  await rm(home, { recursive: true, force: true });
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('strata without a command', () => {
+  it('prints help and exits 2; --help prints it on stdout and exits 0', async () => {
+    const bare = await run([]);
+    expect(bare.code).toBe(2);
+    expect(bare.stdout).toBe('');
+    expect(bare.stderr).toMatch(/Commands:[\s\S]*upload/);
+    const help = await run(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Exit status: 0 done/);
+  }, SLOW);
+});
+
+describe('strata login', () => {
+  it('keeps a working key pair in a 0600 file that later commands use; refuses a bad one', async () => {
+    const noEnv = { STRATA_URL: '', STRATA_API_KEY: '', STRATA_API_SECRET: '' };
+    const refused = await run(['--url', t.url, 'login', '--api-key', t.admin.apiKey], { env: noEnv, input: 'wrong-secret\n' });
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/401/);
+    const file = join(home, '.config/strata/credentials.json');
+    await expect(stat(file)).rejects.toThrow();
+
+    const ok = await run(['--url', t.url, 'login', '--api-key', t.admin.apiKey], { env: noEnv, input: `${t.admin.apiSecret}\n` });
+    expect(ok.code).toBe(0);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ url: t.url, apiKey: t.admin.apiKey, apiSecret: t.admin.apiSecret });
+
+    const listed = await run(['datasets', '--json'], { env: noEnv });
+    expect(listed.code).toBe(0);
+    expect(Array.isArray(json(listed))).toBe(true);
+    await rm(file);
+    expect((await run(['datasets'], { env: noEnv })).code).toBe(3);
+  }, SLOW);
+});
+
+describe('strata upload, status, errors, duplicates, delete', () => {
+  let datasetId: string;
+
+  it('resumes a failed upload without sending again what the server has', async () => {
+    const folder = join(work, 'upload');
+    await mkdir(folder);
+    for (const name of ['scene.jpg', 'scene.png', 'scene.webp']) await copyFile(join(fixturesDir, name), join(folder, name));
+    await copyFile(join(fixturesDir, 'scene.jpg'), join(folder, 'scene-copy.jpg'));
+    await copyFile(join(fixturesDir, 'not-an-image.jpg'), join(folder, 'broken.jpg'));
+    // Over the server's 32 KB limit: this file's request fails (413) and the rest go through.
+    await copyFile(join(fixturesDir, 'scene.bmp'), join(folder, 'big.bmp'));
+    const args = ['upload', 'cli upload', folder, '--batch-files', '1', '--parallel', '2', '--json'];
+
+    const first = await run(args);
+    expect(first.code).toBe(1);
+    expect(first.stderr).toMatch(/1 file\(s\) not uploaded .*run the same command again to resume/);
+
+    // The user replaces the file with one the server takes, and runs the same command again.
+    await copyFile(join(fixturesDir, 'scene.gif'), join(folder, 'big.bmp'));
+    const second = await run([...args, '--wait']);
+    expect(second.code).toBe(0);
+    const result = json(second);
+    expect(result).toMatchObject({ files: 6, uploaded: 1, resumed: 5, refused: [] });
+    expect(result.dataset).toMatchObject({ id: result.dataset_id, n_images: 5 });
+    expect(['READY', 'PARTIAL INDEX']).toContain(result.dataset.status_new);
+    datasetId = result.dataset_id;
+  }, SLOW);
+
+  it('reports status, failures and duplicate groups, as JSON and as text', async () => {
+    const status = await run(['status', datasetId, '--json']);
+    expect(json(status)).toMatchObject({ id: datasetId, display_name: 'cli upload', n_images: 5 });
+    const text = await run(['status', datasetId]);
+    expect(text.stdout).toMatch(/cli upload \(.*\)\n\s+status\s+(READY|PARTIAL INDEX)/);
+
+    const errors = json(await run(['errors', datasetId, '--json']));
+    expect(errors.total, JSON.stringify(errors)).toBe(1);
+    expect(errors.errors[0]).toMatchObject({ file_name: 'broken.jpg' });
+    expect((await run(['errors', datasetId])).stdout).toMatch(/broken\.jpg/);
+
+    // The five files are one scene in five encodings: near duplicates at 0.96, while only
+    // scene.jpg and its byte-identical copy stay together at 1.
+    const groups = async (level: string) =>
+      json(await run(['duplicates', datasetId, '--level', level, '--json'])).groups.map((g: { media: Array<{ file_name: string }> }) => g.media.map((m) => m.file_name).sort());
+    expect(await groups('0.96')).toEqual([['big.bmp', 'scene-copy.jpg', 'scene.jpg', 'scene.png', 'scene.webp']]);
+    expect(await groups('1')).toEqual([['scene-copy.jpg', 'scene.jpg']]);
+    expect((await run(['duplicates', datasetId, '--level', '1'])).stdout).toMatch(/group 1 \(2 files\)\n\s+scene(-copy)?\.jpg/);
+    expect((await run(['datasets'])).stdout).toMatch(new RegExp(`${datasetId}\\s+(READY|PARTIAL INDEX)\\s+100%`));
+  }, SLOW);
+
+  it('deletes; a missing dataset exits 4 and an unreachable server 5', async () => {
+    expect(json(await run(['delete', datasetId, '--json']))).toEqual({ dataset_id: datasetId, deleted: true });
+    const gone = await run(['status', datasetId]);
+    expect(gone.code).toBe(4);
+    expect(gone.stderr).toMatch(/Dataset not found/);
+    expect((await run(['datasets'], { env: { STRATA_URL: 'http://127.0.0.1:1' } })).code).toBe(5);
+  }, SLOW);
+});
+
+describe('strata status --wait', () => {
+  let draftId: string;
+  beforeAll(async () => {
+    const res = await fetch(`${t.url}/api/v1/ingestion/new_dataset?dataset_name=waiting`, { headers: { authorization: `Bearer ${t.admin.token}` } });
+    draftId = ((await res.json()) as { dataset_id: string }).dataset_id;
+  });
+
+  it('prints a plain line per change when not on a terminal, and exits 130 on Ctrl-C without a stack trace', async () => {
+    const waited = await run(['status', draftId, '--wait'], { interruptWhen: (err) => err.includes('DRAFT 0%\n') });
+    expect(waited.code).toBe(130);
+    expect(waited.stderr).toMatch(/^DRAFT 0%\n/);
+    expect(waited.stderr).not.toMatch(/\x1b\[|\n\s+at /);
+    expect(waited.stdout).toBe('');
+  }, SLOW);
+
+  it('draws a progress bar on a terminal', async () => {
+    const folder = join(work, 'tty');
+    await mkdir(folder);
+    for (const name of ['scene.jpg', 'scene.png']) await copyFile(join(fixturesDir, name), join(folder, name));
+    const created = json(await run(['create', 'tty', folder, '--json']));
+    // util-linux script gives the command a pseudo-terminal; -e returns the command's status.
+    const command = [process.execPath, bin, 'status', created.dataset_id, '--wait'].map((a) => `'${a}'`).join(' ');
+    const env = { ...process.env, HOME: home, STRATA_URL: t.url, STRATA_API_KEY: t.admin.apiKey, STRATA_API_SECRET: t.admin.apiSecret, TERM: 'xterm' };
+    const tty = await new Promise<{ code: number | null; out: string }>((done) => {
+      const child = spawn('script', ['-qec', command, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += String(d)));
+      child.stdin.end();
+      child.on('close', (code) => done({ code, out }));
+    });
+    expect(tty.code).toBe(0);
+    expect(tty.out).toMatch(/(READY|PARTIAL INDEX) \|[█░]+\| 100%/);
+    expect(tty.out).toMatch(/\x1b\[/);
+  }, SLOW);
+});
