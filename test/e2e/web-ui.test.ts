@@ -18,6 +18,7 @@ import { credentialsFor, getJson, makeJwt } from '../helpers/client.ts';
  */
 const ELEPHANTS = ['mate-abstract-Elephants.jpg', 'mate-abstract-Elephants_3840x2160.jpg', 'mate-abstract-Elephants_5640x3172.jpg'];
 const DISTINCT = 12;
+/** Indexing runs inside these tests: longer than the default test timeout on a loaded machine. */
 const READY_TIMEOUT_MS = 300_000;
 
 let t: TestServer;
@@ -102,7 +103,7 @@ describe('the web UI', () => {
     await screenshot(page, 'datasets-laptop');
     await expectAccessible('datasets');
     await row.getByRole('link', { name: 'wallpapers' }).click();
-  });
+  }, READY_TIMEOUT_MS);
 
   it('shows the known copies grouped in the duplicates tab, and exports the ones to remove', async () => {
     await page.getByRole('link', { name: 'Duplicates' }).click();
@@ -253,7 +254,7 @@ describe('the web UI', () => {
     await page.getByRole('heading', { name: 'uploaded' }).waitFor();
     const images = await page.locator('.facts dt:text("Images") + dd').textContent();
     expect(images).toBe('3');
-  });
+  }, READY_TIMEOUT_MS);
 
   it('shares a dataset with another user and deletes it', async () => {
     await addUser(t.server.ctx.accounts, { email: 'friend@example.com', password: 'friend-password-1', role: 'editor' });
