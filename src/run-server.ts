@@ -1,11 +1,14 @@
 import { ensureAdmin } from './app/accounts.ts';
 import { resumeDeletions } from './app/datasets.ts';
 import type { AppContext } from './app/context.ts';
+import { exportJobHandler, resumeExports, startExportSweeper } from './app/export/export-job.ts';
 import type { Config } from './config/config.ts';
 import { createContainer } from './container.ts';
 import { buildServer } from './http/server.ts';
 import { reconcile } from './pipeline/operations.ts';
 import { pipelineHandlers } from './pipeline/runner.ts';
+import type { JobName } from './jobs/catalogue.ts';
+import type { JobHandler } from './ports/job-queue.ts';
 
 export interface RunningServer {
   ctx: AppContext;
@@ -22,11 +25,15 @@ export interface RunningServer {
  */
 export const itemJobsPerWorker = 4;
 
-/** Pipeline handlers on the queue. */
+/** Exports running at once in one process: each streams one file at a time, so a few keep the disk busy. */
+const exportsPerWorker = 2;
+
+/** Every job's handler on the queue (a job without one is a compile error here). */
 function registerWorkers(ctx: AppContext): void {
-  const handlers = pipelineHandlers(ctx.pipeline);
+  const handlers: { [N in JobName]: JobHandler<N> } = { ...pipelineHandlers(ctx.pipeline), export: exportJobHandler(ctx) };
   ctx.queue.work('item-stage', { concurrency: ctx.config.workers * itemJobsPerWorker }, handlers['item-stage']);
   ctx.queue.work('dataset-stage', { concurrency: 2 }, handlers['dataset-stage']);
+  ctx.queue.work('export', { concurrency: exportsPerWorker }, handlers.export);
 }
 
 /**
@@ -45,9 +52,13 @@ export async function runServer(config: Config): Promise<RunningServer> {
   if (deletions > 0) ctx.logger.info({ datasets: deletions }, 'finished interrupted dataset deletes');
   if (config.role !== 'api') registerWorkers(ctx);
   await ctx.queue.start();
+  let stopSweeper = async () => {};
   if (config.role !== 'api') {
     const resumed = await reconcile(ctx.pipeline);
     if (resumed > 0) ctx.logger.info({ operations: resumed }, 'resumed unfinished operations');
+    const exports = await resumeExports(ctx);
+    if (exports > 0) ctx.logger.info({ exports }, 'resumed unfinished exports');
+    stopSweeper = startExportSweeper(ctx, Math.min(config.exportTtlSeconds, 3600) * 1000);
   }
   const app = config.role === 'worker' ? null : await buildServer(ctx);
   const url = app ? await app.listen({ host: config.host, port: config.port }) : null;
@@ -56,6 +67,7 @@ export async function runServer(config: Config): Promise<RunningServer> {
     url,
     async stop() {
       await app?.close();
+      await stopSweeper();
       ctx.statusHub.close();
       ctx.viewCache.close();
       await ctx.vectorSearch.close();

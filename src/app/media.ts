@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { DomainError } from '../domain/errors.ts';
 import { issueTypes, type IssueType } from '../domain/similarity/issues.ts';
 import { aspectRatioOf } from '../domain/similarity/size-issues.ts';
-import type { User } from '../domain/types.ts';
+import type { Item, User } from '../domain/types.ts';
 import { snapDuplicateLevel } from '../domain/vql.ts';
 import type { MediaListing, MediaRecord } from '../ports/store.ts';
 import type { AppContext } from './context.ts';
@@ -13,7 +13,7 @@ import { visibleDataset } from './datasets.ts';
 export const MEDIA_NOT_FOUND = 'Media not found';
 
 /** What each issue's confidence is read from, named for the API's `reason`. */
-function issuesOf(r: MediaRecord): Array<Record<string, unknown>> {
+export function issuesOf(r: MediaRecord): Array<{ issue_type: IssueType; confidence: number; reason: Record<string, unknown> }> {
   const s = r.scores;
   if (s === null) return [];
   const q = r.item.quality;
@@ -35,7 +35,7 @@ function issuesOf(r: MediaRecord): Array<Record<string, unknown>> {
   });
 }
 
-const round = (x: number) => Math.round(x * 10_000) / 10_000;
+export const round = (x: number) => Math.round(x * 10_000) / 10_000;
 
 /** A media item as the media and explore APIs show it. */
 export function mediaJson(datasetId: string, r: MediaRecord, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -86,21 +86,26 @@ async function visibleMedia(ctx: AppContext, user: User, datasetId: string, medi
   return record;
 }
 
+/** An item's scores as the media API and exports show them (null before they exist). */
+export function scoresJson({ item, scores }: MediaRecord) {
+  return {
+    uniqueness: scores ? round(scores.uniqueness) : null,
+    max_similarity: scores ? round(scores.maxSimilarity) : null,
+    outlier: scores ? round(scores.outlierScore) : null,
+    blur: item.quality?.blur ?? null,
+    dark: item.quality?.dark ?? null,
+    bright: item.quality?.bright ?? null,
+    low_information: item.quality?.lowInformation ?? null,
+    grayscale: item.quality?.grayscale ?? null,
+  };
+}
+
 export async function getMedia(ctx: AppContext, user: User, datasetId: string, mediaId: string) {
   const record = await visibleMedia(ctx, user, datasetId, mediaId);
   const { item, scores } = record;
   return {
     ...mediaJson(datasetId, record),
-    scores: {
-      uniqueness: scores ? round(scores.uniqueness) : null,
-      max_similarity: scores ? round(scores.maxSimilarity) : null,
-      outlier: scores ? round(scores.outlierScore) : null,
-      blur: item.quality?.blur ?? null,
-      dark: item.quality?.dark ?? null,
-      bright: item.quality?.bright ?? null,
-      low_information: item.quality?.lowInformation ?? null,
-      grayscale: item.quality?.grayscale ?? null,
-    },
+    scores: scoresJson(record),
     clusters: scores ? scores.clusters.map((c, g) => clusterIdOf(g, c)) : null,
     byte_hash: item.byteHash,
     phash: item.phash,
@@ -136,25 +141,34 @@ export async function mediaBytes(ctx: AppContext, user: User, datasetId: string,
     return { stream: blob.stream, size: blob.size, contentType: item.thumbKey!.endsWith('.jpg') ? 'image/jpeg' : 'image/webp' };
   }
   const type = item.kind === 'video_frame' ? 'image/jpeg' : (contentTypes[item.format ?? ''] ?? 'application/octet-stream');
+  const file = await openOriginal(ctx, item);
+  if (file === null) throw new DomainError('NOT_FOUND', 'The media file is no longer available at its source');
+  return { ...file, contentType: type };
+}
+
+/**
+ * The item's original bytes (or, for a video frame, the extracted frame) as a stream; null when
+ * they are no longer at their source. Opened without blocking and checked before anyone reads:
+ * the file may have been replaced since it was indexed, by a folder (a read error once streaming
+ * has begun) or a FIFO (a read that never ends, holding a thread).
+ */
+export async function openOriginal(ctx: AppContext, item: Item): Promise<{ stream: Readable; size: number } | null> {
   let file: { path: string; release(): Promise<void> };
   try {
     file = await ctx.sources.openLocation(item.location);
   } catch {
-    throw new DomainError('NOT_FOUND', 'The media file is no longer available at its source');
+    return null;
   }
-  // Opened without blocking and checked before any header is sent: the file may have been
-  // replaced since it was indexed, by a folder (a read error once streaming has begun) or a
-  // FIFO (a read that never ends, holding a thread).
   const handle = await open(file.path, constants.O_RDONLY | constants.O_NONBLOCK).catch(() => null);
   const info = await handle?.stat();
   if (!handle || !info?.isFile()) {
     await handle?.close();
     await file.release();
-    throw new DomainError('NOT_FOUND', 'The media file is no longer available at its source');
+    return null;
   }
   const stream: Readable = handle.createReadStream();
   stream.once('close', () => void file.release());
-  return { stream, size: info.size, contentType: type };
+  return { stream, size: info.size };
 }
 
 /** Members listed per duplicate group; `size` still counts them all. */

@@ -37,6 +37,8 @@ export interface Config {
   readonly jobExpirySeconds: number | null;
   /** pg-boss only: how often abandoned jobs are looked for (pg-boss maintenance). */
   readonly queueMaintenanceSeconds: number;
+  /** How long a finished export's zip can be downloaded before it is deleted. */
+  readonly exportTtlSeconds: number;
   readonly similarity: SimilarityConfig;
   readonly embedder: EmbedderConfig;
 }
@@ -252,6 +254,7 @@ export function loadConfig(env: Env = process.env): Config {
     jobRetryLimit: int(env, 'STRATA_JOB_RETRY_LIMIT', 3, 0, 100),
     jobExpirySeconds: env.STRATA_JOB_EXPIRY_SECONDS ? int(env, 'STRATA_JOB_EXPIRY_SECONDS', 120, 5, 86_400) : null,
     queueMaintenanceSeconds: int(env, 'STRATA_QUEUE_MAINTENANCE_SECONDS', 60, 1, 3600),
+    exportTtlSeconds: int(env, 'STRATA_EXPORT_TTL_SECONDS', 86_400, 60, 365 * 86_400),
     embedder: embedderConfig(env, dataDir),
     similarity: {
       neighbours: int(env, 'STRATA_KNN_NEIGHBOURS', 10, 2, 100),

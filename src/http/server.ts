@@ -12,6 +12,7 @@ import { registerErrorHandling } from './errors.ts';
 import { authRoutes } from './routes/auth.routes.ts';
 import { datasetRoutes } from './routes/datasets.routes.ts';
 import { eventRoutes } from './routes/events.routes.ts';
+import { exportRoutes } from './routes/export.routes.ts';
 import { exploreRoutes } from './routes/explore.routes.ts';
 import { mediaRoutes } from './routes/media.routes.ts';
 import { ingestionRoutes } from './routes/ingestion.routes.ts';
@@ -88,6 +89,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   eventRoutes(app, ctx);
   mediaRoutes(app, ctx);
   exploreRoutes(app, ctx);
+  exportRoutes(app, ctx);
   await registerWebUi(app);
   return app;
 }

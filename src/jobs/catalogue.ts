@@ -7,7 +7,9 @@ export interface JobPayloads {
   'dataset-stage': { datasetId: string; taskId: string; stage: string };
   /** A per-item pipeline stage (analyze, …). */
   'item-stage': { datasetId: string; taskId: string; itemId: string; stage: string };
+  /** Writes an export's zip (SPEC §9). */
+  export: { exportId: string };
 }
 
 export type JobName = keyof JobPayloads;
-export const jobNames = ['dataset-stage', 'item-stage'] as const satisfies readonly JobName[];
+export const jobNames = ['dataset-stage', 'item-stage', 'export'] as const satisfies readonly JobName[];

@@ -90,7 +90,7 @@ async function failOperation(deps: PipelineDeps, task: Task, message: string): P
 }
 
 
-export function pipelineHandlers(deps: PipelineDeps): { [N in JobName]: JobHandler<N> } {
+export function pipelineHandlers(deps: PipelineDeps): { [N in Exclude<JobName, 'export'>]: JobHandler<N> } {
   return {
     'dataset-stage': async ({ taskId, stage }, ctx) => {
       const task = await deps.store.tasks.get(taskId);

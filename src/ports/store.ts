@@ -1,4 +1,5 @@
 import type { DatasetStatus, Operation } from '../domain/dataset-status.ts';
+import type { ExportFormat, ExportTask, MediaSelection } from '../domain/export.ts';
 import type { IssueType } from '../domain/similarity/issues.ts';
 import type { VqlFilter } from '../domain/vql.ts';
 import type { Dataset, Item, ItemFailure, ItemKind, Quality, Role, SourceType, Task, TaskStatus, User } from '../domain/types.ts';
@@ -14,6 +15,7 @@ export interface Store {
   readonly jobs: JobsRepo;
   readonly similarity: SimilarityRepo;
   readonly media: MediaRepo;
+  readonly exports: ExportsRepo;
   /** Calls `listener` after each committed write that changes what a dataset's status shows. */
   onDatasetChange(listener: (datasetId: string) => void): () => void;
   close(): Promise<void>;
@@ -348,4 +350,32 @@ export interface MediaRepo {
   clusterPreviews(datasetId: string, granularity: number, clusterIds: readonly number[], filters: readonly VqlFilter[], perCluster: number): Promise<Map<number, MediaRecord[]>>;
   /** Of `ids`, those matching the filters. */
   matching(datasetId: string, ids: readonly string[], filters: readonly VqlFilter[]): Promise<Set<string>>;
+  /** The selected media (all of them for null) in id order, `limit` after `afterId`: how exports walk a dataset. */
+  selected(datasetId: string, selection: MediaSelection | null, afterId: string, limit: number): Promise<MediaRecord[]>;
+  countSelected(datasetId: string, selection: MediaSelection | null): Promise<number>;
+  /** Each item's duplicate group at every level where it has one, levels ascending. */
+  groupsOfItems(datasetId: string, itemIds: readonly string[]): Promise<Map<string, Array<{ level: number; groupId: number }>>>;
+}
+
+export interface NewExport {
+  datasetId: string;
+  createdBy: string;
+  format: ExportFormat;
+  includeImages: boolean;
+  fileName: string;
+  selection: MediaSelection | null;
+}
+
+export interface ExportsRepo {
+  create(input: NewExport): Promise<ExportTask>;
+  get(id: string): Promise<ExportTask | null>;
+  /** Marks the export running at `progress` percent (a finished one stays as it is). */
+  setProgress(id: string, progress: number): Promise<void>;
+  complete(id: string, result: { blobKey: string; sizeBytes: number; message: string; expiresAt: number }): Promise<void>;
+  fail(id: string, message: string): Promise<void>;
+  /** Ids of exports not yet COMPLETED or FAILED, oldest first (resumed after a restart). */
+  unfinished(): Promise<string[]>;
+  /** Up to `limit` exports whose file expired at or before `now` (unix ms). */
+  expired(now: number, limit: number): Promise<ExportTask[]>;
+  delete(id: string): Promise<void>;
 }

@@ -7,6 +7,7 @@ import { pgHelpers, sqliteHelpers, type DialectHelpers } from './dialect.ts';
 import { migrateToLatest } from './migrate.ts';
 import { openPostgres, type PostgresOptions } from './postgres/open-postgres.ts';
 import { datasetsRepo } from './repos/datasets.repo.ts';
+import { exportsRepo } from './repos/exports.repo.ts';
 import { itemsRepo } from './repos/items.repo.ts';
 import { jobsRepo } from './repos/jobs.repo.ts';
 import { mediaRepo } from './repos/media.repo.ts';
@@ -48,6 +49,7 @@ async function storeOver(db: Kysely<DB>, dialect: DialectHelpers): Promise<Store
     jobs: jobsRepo(db, dialect),
     similarity: similarityRepo(db, dialect),
     media: mediaRepo(db),
+    exports: exportsRepo(db),
     onDatasetChange: feed.subscribe,
     close: () => db.destroy(),
   };

@@ -8,6 +8,7 @@ import * as datasetDeleting from './migrations/0005-dataset-deleting.ts';
 import * as uploadSha256 from './migrations/0006-upload-sha256.ts';
 import * as anchorOwnerIndex from './migrations/0007-anchor-owner-index.ts';
 import * as moreIssueTypes from './migrations/0008-more-issue-types.ts';
+import * as exportsTable from './migrations/0009-exports.ts';
 
 /** Migrations in order; a migration's name never changes once released. */
 const migrations: Record<string, { up(db: Kysely<any>, d: DialectHelpers): Promise<void> }> = {
@@ -19,6 +20,7 @@ const migrations: Record<string, { up(db: Kysely<any>, d: DialectHelpers): Promi
   '0006-upload-sha256': uploadSha256,
   '0007-anchor-owner-index': anchorOwnerIndex,
   '0008-more-issue-types': moreIssueTypes,
+  '0009-exports': exportsTable,
 };
 
 export async function migrateToLatest(db: Kysely<any>, dialect: DialectHelpers): Promise<void> {

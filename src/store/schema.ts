@@ -21,6 +21,7 @@ export interface DB {
   clusters: ClustersTable;
   vector_indexes: VectorIndexesTable;
   anchors: AnchorsTable;
+  exports: ExportsTable;
 }
 
 export interface UsersTable {
@@ -225,4 +226,24 @@ export interface AnchorsTable {
   file_name: string;
   created_by: string;
   created_at: string;
+}
+
+export interface ExportsTable {
+  id: string;
+  dataset_id: string;
+  created_by: string;
+  status: string;
+  progress: number;
+  format: string;
+  include_images: number;
+  file_name: string;
+  /** JSON of the media selection; null exports the whole dataset. */
+  selection: string | null;
+  blob_key: string | null;
+  size_bytes: number | null;
+  result_message: string | null;
+  created_at: string;
+  ended_at: string | null;
+  /** Unix ms after which the file is gone; set when the export completes. */
+  expires_at: number | null;
 }

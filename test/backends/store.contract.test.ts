@@ -241,6 +241,38 @@ describe.each(backends)('Store contract: $name', (backend) => {
     });
   });
 
+  describe('exports', () => {
+    it('records an export from start to completion, finds it expired by its time, and deletes it', async () => {
+      const ds = await newDataset();
+      const selection = { mediaIds: ['a', 'b'], clusters: [{ granularity: 2, clusterId: 7, filters: [], excludedIds: ['c'] }] };
+      const created = await store.exports.create({ datasetId: ds.id, createdBy: ds.ownerId, format: 'parquet', includeImages: true, fileName: 'x.zip', selection });
+      expect(await other.exports.get(created.id)).toEqual(created);
+      expect(created).toMatchObject({ status: 'INIT', progress: 0, selection, includeImages: true, expiresAt: null });
+      expect(await store.exports.unfinished()).toContain(created.id);
+      await store.exports.setProgress(created.id, 40);
+      expect(await store.exports.get(created.id)).toMatchObject({ status: 'IN_PROGRESS', progress: 40 });
+      const expiresAt = Date.now() + 86_400_000;
+      await store.exports.complete(created.id, { blobKey: 'k.zip', sizeBytes: 5_000_000_000, message: 'done', expiresAt });
+      // A late progress report never reopens a finished export.
+      await store.exports.setProgress(created.id, 60);
+      expect(await store.exports.get(created.id)).toMatchObject({ status: 'COMPLETED', progress: 100, blobKey: 'k.zip', sizeBytes: 5_000_000_000, expiresAt });
+      expect(await store.exports.unfinished()).not.toContain(created.id);
+      expect((await store.exports.expired(expiresAt - 1, 100)).map((e) => e.id)).not.toContain(created.id);
+      expect((await store.exports.expired(expiresAt, 100)).map((e) => e.id)).toContain(created.id);
+      await store.exports.delete(created.id);
+      expect(await store.exports.get(created.id)).toBeNull();
+    });
+
+    it('goes with its dataset', async () => {
+      const ds = await newDataset();
+      const created = await store.exports.create({ datasetId: ds.id, createdBy: ds.ownerId, format: 'json', includeImages: false, fileName: 'x.zip', selection: null });
+      await store.exports.fail(created.id, 'nope');
+      expect(await store.exports.get(created.id)).toMatchObject({ status: 'FAILED', resultMessage: 'nope', selection: null });
+      await store.datasets.delete(ds.id);
+      expect(await store.exports.get(created.id)).toBeNull();
+    });
+  });
+
   describe('tasks', () => {
     it('starts a task and moves the dataset with it, or refuses when the dataset moved on', async () => {
       const ds = await newDataset();

@@ -1,4 +1,5 @@
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool } from 'kysely';
+import type { MediaSelection } from '../../domain/export.ts';
 import type { IssueType } from '../../domain/similarity/issues.ts';
 import type { VqlFilter } from '../../domain/vql.ts';
 import type { MediaRecord, MediaRepo, RankedScore } from '../../ports/store.ts';
@@ -88,6 +89,18 @@ function condition(eb: EB, f: VqlFilter): Expression<SqlBool> {
   }
 }
 
+/** An entities export's selection: any listed media, or any member of a selected cluster that passes its filters and was not excluded. */
+function selectionCondition(eb: EB, selection: MediaSelection): Expression<SqlBool> {
+  const parts: Array<Expression<SqlBool>> = [];
+  if (selection.mediaIds.length > 0) parts.push(eb('i.id', 'in', selection.mediaIds));
+  for (const c of selection.clusters) {
+    const conditions = [eb(clusterColumn(c.granularity), '=', c.clusterId), ...c.filters.map((f) => condition(eb, f))];
+    if (c.excludedIds.length > 0) conditions.push(eb('i.id', 'not in', c.excludedIds));
+    parts.push(eb.and(conditions));
+  }
+  return parts.length > 0 ? eb.or(parts) : sql<SqlBool>`1 = 0`;
+}
+
 export function mediaRepo(db: Kysely<DB>): MediaRepo {
   const base = (datasetId: string) =>
     db
@@ -100,8 +113,11 @@ export function mediaRepo(db: Kysely<DB>): MediaRepo {
   const withFilters = (datasetId: string, filters: readonly VqlFilter[]) =>
     base(datasetId).where((eb) => eb.and(filters.map((f) => condition(eb as unknown as EB, f))));
 
-  const records = (datasetId: string) =>
-    base(datasetId)
+  const selectedIn = (datasetId: string, selection: MediaSelection | null) =>
+    selection === null ? base(datasetId) : base(datasetId).where((eb) => selectionCondition(eb as unknown as EB, selection));
+
+  const records = (datasetId: string, selection: MediaSelection | null = null) =>
+    selectedIn(datasetId, selection)
       .selectAll('i')
       .select([
         's.item_id as s_item_id', 's.uniqueness as s_uniqueness', 's.max_similarity as s_max_similarity', 's.nn_cosine as s_nn_cosine',
@@ -255,6 +271,35 @@ export function mediaRepo(db: Kysely<DB>): MediaRepo {
       if (ids.length === 0) return new Set();
       const rows = await withFilters(datasetId, filters).select('i.id').where('i.id', 'in', ids).execute();
       return new Set(rows.map((r) => r.id));
+    },
+
+    async selected(datasetId, selection, afterId, limit) {
+      const rows = await records(datasetId, selection).where('i.id', '>', afterId).orderBy('i.id').limit(limit).execute();
+      return rows.map((r) => toRecord(r as Row));
+    },
+
+    async countSelected(datasetId, selection) {
+      const r = await selectedIn(datasetId, selection).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      return Number(r.n);
+    },
+
+    async groupsOfItems(datasetId, itemIds) {
+      const out = new Map<string, Array<{ level: number; groupId: number }>>();
+      if (itemIds.length === 0) return out;
+      const rows = await db
+        .selectFrom('duplicate_members')
+        .select(['item_id', 'level', 'group_id'])
+        .where('dataset_id', '=', datasetId)
+        .where('item_id', 'in', itemIds)
+        .orderBy('item_id')
+        .orderBy('level')
+        .execute();
+      for (const r of rows) {
+        const list = out.get(r.item_id) ?? [];
+        list.push({ level: Number(r.level), groupId: Number(r.group_id) });
+        out.set(r.item_id, list);
+      }
+      return out;
     },
   };
 }

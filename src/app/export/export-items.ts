@@ -1,0 +1,31 @@
+import type { MediaSelection } from '../../domain/export.ts';
+import type { MediaRecord, Store } from '../../ports/store.ts';
+
+/** An item as exports see it: its record, its duplicate group at each level, and where its bytes went in the zip. */
+export interface ExportItem {
+  record: MediaRecord;
+  /** Levels ascending; empty without duplicates. */
+  duplicateGroups: Array<{ level: number; groupId: number }>;
+  /** Path of the item's file inside the export zip; null when images are not included (or the file is gone). */
+  imagePath: string | null;
+}
+
+/** Items read per query: the export's memory stays this many items, whatever the dataset's size. */
+export const EXPORT_PAGE_SIZE = 500;
+
+/** The selected media of a dataset, a page at a time, in id order. */
+export async function* exportPages(store: Store, datasetId: string, selection: MediaSelection | null): AsyncGenerator<ExportItem[]> {
+  let after = '';
+  for (;;) {
+    const records = await store.media.selected(datasetId, selection, after, EXPORT_PAGE_SIZE);
+    if (records.length === 0) return;
+    const groups = await store.media.groupsOfItems(datasetId, records.map((r) => r.item.id));
+    // Levels are stored as doubles; rounded so 0.985 reads as 0.985 and matches the level list.
+    yield records.map((record) => ({
+      record,
+      duplicateGroups: (groups.get(record.item.id) ?? []).map((g) => ({ level: Math.round(g.level * 1000) / 1000, groupId: g.groupId })),
+      imagePath: null,
+    }));
+    after = records[records.length - 1]!.item.id;
+  }
+}

@@ -1,0 +1,59 @@
+import type { ExportItem } from './export-items.ts';
+import { clusterIdOf, issuesOf, round, scoresJson } from '../media.ts';
+
+export const METADATA_SCHEMA_VERSION = '1.1';
+
+/** The `info` header of metadata.json (SPEC §9). */
+export interface ExportInfo {
+  schema_version: string;
+  dataset: string;
+  description: string;
+  dataset_url: string;
+  export_time: string;
+  dataset_creation_time: string;
+  exported_by: string;
+  total_media_items: number;
+}
+
+const mediaUrl = (datasetId: string, mediaId: string) => `/api/v1/dataset/${datasetId}/media/${mediaId}`;
+
+/** One item of metadata.json's `media_items`: SPEC §9's fields, then Strata's additions. */
+export function metadataItemJson(x: ExportItem): Record<string, unknown> {
+  const { item, scores } = x.record;
+  const issues = issuesOf(x.record).map(({ issue_type, confidence, reason }) => ({
+    type: 'issue',
+    properties: {
+      issue_type,
+      confidence,
+      ...reason,
+      ...(issue_type === 'duplicates' && { duplicate_groups: duplicateGroupsJson(x) }),
+    },
+  }));
+  const video =
+    item.kind === 'video_frame'
+      ? [{ type: 'video_info', properties: { video_id: item.parentId, video_file_name: item.fileName, frame_index: item.frameIndex, frame_timestamp: item.frameTimestamp } }]
+      : [];
+  return {
+    media_id: item.id,
+    media_type: item.kind,
+    file_name: item.fileName,
+    file_path: item.originalUri,
+    file_size: item.sizeBytes,
+    height: item.height,
+    width: item.width,
+    url: `${mediaUrl(item.datasetId, item.id)}/image`,
+    cluster_id: scores ? clusterIdOf(0, scores.clusters[0]) : null,
+    uniqueness_score: scores ? round(scores.uniqueness) : null,
+    metadata_items: [...issues, ...video],
+    thumbnail_url: `${mediaUrl(item.datasetId, item.id)}/thumbnail`,
+    format: item.format,
+    image_path: x.imagePath,
+    clusters: scores ? scores.clusters.map((c, g) => clusterIdOf(g, c)) : null,
+    duplicate_groups: duplicateGroupsJson(x),
+    scores: scoresJson(x.record),
+  };
+}
+
+function duplicateGroupsJson(x: ExportItem): Array<{ duplicate_threshold: number; duplicate_group_id: number }> {
+  return x.duplicateGroups.map((g) => ({ duplicate_threshold: g.level, duplicate_group_id: g.groupId }));
+}
