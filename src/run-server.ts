@@ -40,8 +40,9 @@ function registerWorkers(ctx: AppContext): void {
  * Starts what this process's role asks for — `all`: API and workers; `api`: only the API (it
  * queues work, never runs it); `worker`: only workers. Workers first resume unfinished work
  * (the database is the truth). stop() finishes in-flight requests and jobs before closing.
+ * `listen: false` runs everything but the API, for commands that use the app directly.
  */
-export async function runServer(config: Config): Promise<RunningServer> {
+export async function runServer(config: Config, options: { listen?: boolean } = {}): Promise<RunningServer> {
   const ctx = await createContainer(config);
   if (config.adminEmail !== null && config.adminPassword !== null && config.role !== 'worker') {
     await ensureAdmin(ctx.accounts, config.adminEmail, config.adminPassword);
@@ -60,7 +61,7 @@ export async function runServer(config: Config): Promise<RunningServer> {
     if (exports > 0) ctx.logger.info({ exports }, 'resumed unfinished exports');
     stopSweeper = startExportSweeper(ctx, Math.min(config.exportTtlSeconds, 3600) * 1000);
   }
-  const app = config.role === 'worker' ? null : await buildServer(ctx);
+  const app = config.role === 'worker' || options.listen === false ? null : await buildServer(ctx);
   const url = app ? await app.listen({ host: config.host, port: config.port }) : null;
   return {
     ctx,

@@ -25,6 +25,9 @@ function program(onServing: () => void): Command {
     .addHelpText(
       'after',
       `
+strata scan <folder|s3://…> [--report out.html] [--json out.json] [--csv out.csv] [--open] [--serve] [--data-dir D]
+  index a folder with no server and report duplicates, outliers and issues (see README).
+
 Exit status: 0 done, 1 failed (server error, dataset in ERROR, files not uploaded), 2 usage,
 3 no or refused credentials, 4 not found, 5 server unreachable, 130 interrupted.
 Server settings come from STRATA_* environment variables (see README).`,
@@ -73,6 +76,8 @@ export async function main(argv: readonly string[]): Promise<number | 'running'>
     return EXIT.USAGE;
   }
   try {
+    // scan reads its own options: commander would take its `--json FILE` for the global `--json` flag.
+    if (argv[0] === 'scan') return await (await import('./scan.ts')).scanCommand(argv.slice(1));
     await strata.parseAsync(argv, { from: 'user' });
     return serving ? 'running' : EXIT.OK;
   } catch (err) {

@@ -13,10 +13,11 @@ export function exportJob(exportId: string): OutgoingJob<'export'> {
   return { name: 'export', payload: { exportId }, options: { singletonKey: `export:${exportId}` } };
 }
 
-async function infoOf(ctx: AppContext, task: ExportTask, total: number): Promise<ExportInfo> {
-  const dataset = await ctx.store.datasets.get(task.datasetId);
+/** The `info` header of an export of `total` items of a dataset, made by `userId`. */
+export async function exportInfo(ctx: AppContext, datasetId: string, userId: string, total: number): Promise<ExportInfo> {
+  const dataset = await ctx.store.datasets.get(datasetId);
   if (dataset === null) throw new DomainError('NOT_FOUND', 'The dataset was deleted');
-  const user = await ctx.store.users.findById(task.createdBy);
+  const user = await ctx.store.users.findById(userId);
   return {
     schema_version: METADATA_SCHEMA_VERSION,
     dataset: dataset.displayName,
@@ -32,7 +33,7 @@ async function infoOf(ctx: AppContext, task: ExportTask, total: number): Promise
 /** Builds the export's zip and records the outcome; a restarted job starts the zip afresh. */
 async function runExport(ctx: AppContext, task: ExportTask): Promise<void> {
   const total = await ctx.store.media.countSelected(task.datasetId, task.selection);
-  const info = await infoOf(ctx, task, total);
+  const info = await exportInfo(ctx, task.datasetId, task.createdBy, total);
   await ctx.store.exports.setProgress(task.id, 0);
   let shown = 0;
   const key = exportKeyOf(task);

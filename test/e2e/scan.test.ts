@@ -1,0 +1,96 @@
+import { execFile } from 'node:child_process';
+import { copyFile, readFile, readdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import sharp from 'sharp';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser } from '../helpers/browser.ts';
+import { tempDir } from '../helpers/folders.ts';
+import { photosDir } from '../helpers/test-media.ts';
+import { testCacheDir } from '../helpers/test-cache.ts';
+
+/**
+ * `strata scan` as a user runs it: a separate process, no server started beforehand, on a real
+ * folder (one wallpaper at three resolutions, a byte copy, a dark picture, a broken file). Its
+ * summary, JSON and CSV are checked, and its HTML report is opened in Chromium.
+ */
+const bin = resolve(import.meta.dirname, '../../bin/strata.mjs');
+const ELEPHANTS = ['mate-abstract-Elephants.jpg', 'mate-abstract-Elephants_3840x2160.jpg', 'mate-abstract-Elephants_5640x3172.jpg'];
+let dir: string;
+let out: string;
+let run: { stdout: string; stderr: string };
+let names: string[];
+
+beforeAll(async () => {
+  dir = await tempDir('strata-scan-src-');
+  out = await tempDir('strata-scan-out-');
+  const photos = await photosDir();
+  names = [...ELEPHANTS, ...(await readdir(photos)).filter((n) => /^opencv-left0[1-3]|^darknet-(dog|eagle)|^skimage-(moon|coffee)/.test(n))];
+  for (const n of names) await copyFile(join(photos, n), join(dir, n));
+  await copyFile(join(photos, 'darknet-dog.jpg'), join(dir, 'dog-copy.jpg'));
+  await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 3, g: 3, b: 5 } } }).jpeg().toFile(join(dir, 'night.jpg'));
+  await writeFile(join(dir, 'broken.jpg'), Buffer.from('not a picture'));
+  const env: NodeJS.ProcessEnv = { ...process.env, STRATA_CACHE_DIR: testCacheDir, STRATA_WORKERS: '2' };
+  for (const k of ['STRATA_PORT', 'STRATA_DATA_DIR', 'STRATA_IMPORT_ROOTS', 'STRATA_DATABASE_URL']) delete env[k];
+  run = await promisify(execFile)(process.execPath, [bin, 'scan', dir, '--report', join(out, 'report.html'), '--json', join(out, 'scan.json'), '--csv', join(out, 'scan.csv')], {
+    env,
+    cwd: out,
+    maxBuffer: 16 << 20,
+  });
+}, 600_000);
+
+describe('strata scan', () => {
+  it('prints plain progress lines when not on a terminal, then the summary', () => {
+    const lines = run.stderr.trim().split('\n');
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.at(-1)).toMatch(/^100% summarize/);
+    expect(run.stderr).not.toContain('\r');
+    expect(run.stdout).toContain(`${names.length + 2} images, 0 videos (0 frames), 1 failed`);
+    expect(run.stdout).toMatch(/^ {2}0\.96 +[1-9]\d* groups?, \d+ items$/m);
+    expect(run.stdout).toMatch(/Dark: [1-9]/);
+    expect(run.stdout).toContain(`Report: ${join(out, 'report.html')}`);
+  });
+
+  it('writes metadata.json and a CSV with every item and its duplicate groups', async () => {
+    const json = JSON.parse(await readFile(join(out, 'scan.json'), 'utf8'));
+    expect(json.info).toMatchObject({ schema_version: '1.1', total_media_items: names.length + 2 });
+    const groupOf = (name: string) => json.media_items.find((m: any) => m.file_name === name).duplicate_groups.find((g: any) => g.duplicate_threshold === 0.96)?.duplicate_group_id;
+    expect(groupOf(ELEPHANTS[0]!)).toBeDefined();
+    expect(ELEPHANTS.map(groupOf)).toEqual(ELEPHANTS.map(() => groupOf(ELEPHANTS[0]!)));
+    expect(groupOf('dog-copy.jpg')).toBe(groupOf('darknet-dog.jpg'));
+    const csv = (await readFile(join(out, 'scan.csv'), 'utf8')).trim().split('\r\n');
+    expect(csv[0]).toMatch(/^media_id,media_type,file_name,/);
+    expect(csv).toHaveLength(names.length + 3);
+  });
+
+  describe('HTML report in Chromium', () => {
+    let browser: Browser;
+    beforeAll(async () => {
+      browser = await launchBrowser();
+    });
+    afterAll(async () => browser?.close());
+
+    it('shows the duplicate groups with their thumbnails and fetches nothing', async () => {
+      const page = await browser.newPage();
+      const requested: string[] = [];
+      page.on('request', (r) => requested.push(r.url()));
+      await page.goto(pathToFileURL(join(out, 'report.html')).href);
+      const groups = await page.$$eval('#duplicates .group', (els) =>
+        els.map((g) => ({
+          names: [...g.querySelectorAll('figcaption .name')].map((n) => n.textContent).sort(),
+          images: [...g.querySelectorAll('img')].map((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0),
+        })),
+      );
+      expect(groups.map((g) => g.names)).toEqual(expect.arrayContaining([[...ELEPHANTS].sort(), ['darknet-dog.jpg', 'dog-copy.jpg']]));
+      for (const g of groups) expect(g.images.every(Boolean)).toBe(true);
+      // Self-contained: the file itself, then only data: URIs.
+      expect(requested.filter((u) => !u.startsWith('data:') && !u.startsWith('file:'))).toEqual([]);
+      const confidences = await page.$$eval('#issues tbody tr td.num', (tds) => tds.map((td) => Number(td.textContent)));
+      expect(confidences.length).toBeGreaterThan(0);
+      expect(confidences).toEqual([...confidences].sort((a, b) => b - a));
+      expect(await page.$$eval('#issues tr[data-issue="dark"] td:nth-child(2)', (tds) => tds.map((t) => t.textContent))).toContain('night.jpg');
+    });
+  });
+});
