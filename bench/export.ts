@@ -55,7 +55,7 @@ async function seed(store: Store, n: number): Promise<string> {
       await store.items.completeImage(item.id, 'analyze', { format: 'jpeg', width: 4000, height: 3000, exif: { Make: 'Bench' }, byteHash: `h${i}`, phash: 'ff00ff00ff00ff00', quality: q, thumbKey: `t/${i}.jpg`, embedding });
       // A duplicate group of three every ten items, at every level up to a point.
       const dup = i % 10 < 3;
-      scores.push({ itemId: item.id, uniqueness: (i % 100) / 100, maxSimilarity: dup ? 0.99 : 0.8, nnCosine: 0.8, outlierScore: 0.2, issues: { duplicates: dup ? 0.99 : null, outliers: i % 97 === 0 ? 0.7 : null, blur: q.blur >= 0.5 ? q.blur : null, dark: q.dark >= 0.5 ? q.dark : null, bright: null, mislabels: null }, dupGroup: dup ? Math.floor(i / 10) : null, clusters: [i % 500, i % 200, i % 50, i % 10, i % 3] });
+      scores.push({ itemId: item.id, uniqueness: (i % 100) / 100, maxSimilarity: dup ? 0.99 : 0.8, nnCosine: 0.8, outlierScore: 0.2, issues: { duplicates: dup ? 0.99 : null, outliers: i % 97 === 0 ? 0.7 : null, blur: q.blur >= 0.5 ? q.blur : null, dark: q.dark >= 0.5 ? q.dark : null, bright: null, mislabels: null, low_information: null, odd_aspect_ratio: null, odd_size: null, grayscale: null }, dupGroup: dup ? Math.floor(i / 10) : null, clusters: [i % 500, i % 200, i % 50, i % 10, i % 3] });
       if (dup) for (const level of duplicateLevels.slice(0, 5)) members.push({ level, groupId: Math.floor(i / 10), itemId: item.id });
       i++;
     }

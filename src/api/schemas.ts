@@ -100,6 +100,8 @@ export const MediaDetail = Type.Object(
       blur: Nullable(Type.Number()),
       dark: Nullable(Type.Number()),
       bright: Nullable(Type.Number()),
+      low_information: Nullable(Type.Number()),
+      grayscale: Nullable(Type.Number()),
     }),
     clusters: Nullable(Type.Array(Type.String())),
     byte_hash: Nullable(Type.String()),
@@ -202,6 +204,23 @@ export const DuplicateGroups = Type.Object({
   ),
   total: Type.Integer({ description: 'Groups at this level' }),
   level: Type.Number({ description: 'The level the threshold snapped up to' }),
+});
+
+export const ExportStarted = Type.Object({ id: Type.String({ description: 'Export task id, for export_status' }) });
+export const ExportStatus = Type.Object({
+  id: Type.String(),
+  dataset_id: Type.String(),
+  status: Type.Union(['INIT', 'IN_PROGRESS', 'COMPLETED', 'FAILED'].map((s) => Type.Literal(s))),
+  progress: Type.Integer({ minimum: 0, maximum: 100 }),
+  download_uri: Nullable(Type.String({ description: 'Server path of the zip once COMPLETED' })),
+  result_message: Nullable(Type.String()),
+  export_format: Type.String(),
+  include_images: Type.Boolean(),
+  file_name: Type.String(),
+  size_bytes: Nullable(Type.Integer()),
+  created_at: Type.String(),
+  finished_at: Nullable(Type.String()),
+  expires_at: Nullable(Type.String({ description: 'UTC; the zip is deleted then' })),
 });
 
 /** Bodies that are not JSON, described by their media types. */

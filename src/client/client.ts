@@ -223,6 +223,26 @@ export class StrataClient {
     return this.json('searchImageSimilarity', { params: { dataset_id: datasetId }, body: form });
   }
 
+  /** Starts exporting the whole dataset as a zip: metadata.json or metadata.parquet, and the media with `includeImages`. */
+  exportDataset(datasetId: string, options: ExportOptions = {}) {
+    return this.json('exportDataset', { params: { dataset_id: datasetId }, query: exportQuery(options) });
+  }
+
+  /** Starts exporting a selection: `{type: 'media', payload: {media_ids}}` or `{type: 'cluster', payload: {cluster_id, vql?, excluded_media_ids?}}` entries. */
+  exportEntities(datasetId: string, mediaSelection: readonly unknown[], options: ExportOptions = {}) {
+    const body = JSON.stringify({ media_selection: mediaSelection });
+    return this.json('exportEntities', { params: { dataset_id: datasetId }, query: exportQuery(options), body, headers: { 'content-type': 'application/json' } });
+  }
+
+  exportStatus(datasetId: string, exportTaskId: string) {
+    return this.json('exportStatus', { params: { dataset_id: datasetId }, query: { export_task_id: exportTaskId } });
+  }
+
+  /** The finished export's zip. */
+  async exportDownload(datasetId: string, exportTaskId: string): Promise<Blob> {
+    return (await this.send(endpoints.exportDownload, { params: { dataset_id: datasetId, export_task_id: exportTaskId } })).blob();
+  }
+
   private async json<K extends keyof E>(name: K, options: CallOptions = {}): Promise<Body<K>> {
     const res = await this.send(endpoints[name], options);
     return (await res.json()) as Body<K>;
@@ -258,3 +278,11 @@ export class StrataClient {
     return res;
   }
 }
+
+export interface ExportOptions {
+  format?: 'json' | 'parquet';
+  includeImages?: boolean;
+  fileName?: string;
+}
+
+const exportQuery = (o: ExportOptions) => ({ export_format: o.format, include_images: o.includeImages === undefined ? undefined : String(o.includeImages), file_name: o.fileName });

@@ -8,6 +8,8 @@ import {
   DatasetList,
   DuplicateGroups,
   DuplicateIds,
+  ExportStarted,
+  ExportStatus,
   ExploreResult,
   FilesUploaded,
   Health,
@@ -86,6 +88,11 @@ export const endpoints = {
 
   explore: json('GET', '/api/v1/explore/{dataset_id}', ExploreResult),
   searchImageSimilarity: json('POST', `${DATASET}/search-image-similarity`, UploadAnchor),
+
+  exportDataset: json('GET', `${DATASET}/export_context_async`, ExportStarted),
+  exportEntities: json('POST', `${DATASET}/export_entities_async`, ExportStarted),
+  exportStatus: json('GET', `${DATASET}/export_status`, ExportStatus),
+  exportDownload: { kind: 'bytes', method: 'GET', path: `${DATASET}/export_download/{export_task_id}`, status: 200, mediaTypes: ['application/zip'] } as StreamEndpoint,
 } as const;
 
 export type EndpointName = keyof typeof endpoints;

@@ -12,6 +12,7 @@ import { tempDir } from '../helpers/folders.ts';
 import { photosDir, videosDir } from '../helpers/test-media.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { readZip } from '../helpers/zip.ts';
+import { issueTypes } from '../../src/domain/similarity/issues.ts';
 
 /**
  * Export round trip (SPEC §9) on a real indexed folder: photos with near-duplicates (one
@@ -167,7 +168,7 @@ describe('export_context_async', () => {
     expect(rows.map((r) => r.media_id).sort()).toEqual(media.map((m) => m.media_id).sort());
     for (const row of rows) {
       const { detail } = truth.get(row.media_id)!;
-      const issues = ['duplicates', 'outliers', 'blur', 'dark', 'bright'].flatMap((type) => (row[`issue_${type}`] === null ? [] : [{ issue_type: type, confidence: row[`issue_${type}`] }]));
+      const issues = issueTypes.filter((t) => t !== 'mislabels').flatMap((type) => (row[`issue_${type}`] === null ? [] : [{ issue_type: type, confidence: row[`issue_${type}`] }]));
       expect(issuePairs(issues), row.file_name).toEqual(issuePairs(detail.issues));
       expect([row.cluster_0, row.cluster_4, row.file_size, row.width]).toEqual([detail.clusters[0], detail.clusters[4], detail.file_size === null ? null : BigInt(detail.file_size), detail.width]);
       expect(row.image_path).toBeNull();

@@ -59,7 +59,7 @@ describe('an operation whose next step could not be written', () => {
     const send = queue.send;
     let failed = 0;
     await patched(queue, 'send', async (jobs) => {
-      if (jobs.some((j) => j.name === 'dataset-stage' && j.payload.stage === 'similarity') && failed++ === 0) throw full();
+      if (jobs.some((j) => j.name === 'dataset-stage' && 'stage' in j.payload && j.payload.stage === 'similarity') && failed++ === 0) throw full();
       return send(jobs);
     }, async () => {
       const id = await createDatasetFrom(t.url, t.admin.token, 'next stage', folder.dir);

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
 import { exportDataset, exportDownload, exportEntities, exportStatus, MAX_SELECTED_IDS, type ExportOptions, type SelectionEntry } from '../../app/exports.ts';
 import type { ExportFormat } from '../../domain/export.ts';
+import { binaryBody, ExportStarted, ExportStatus } from '../../api/schemas.ts';
 import { callerOf } from '../auth.ts';
 import { DatasetIdParams, ok } from '../schemas.ts';
 
@@ -22,7 +23,6 @@ const optionsOf = (q: ExportQueryT): ExportOptions => ({
   ...(q.file_name !== undefined && { fileName: q.file_name }),
 });
 
-const Started = Type.Object({ id: Type.String({ description: 'Export task id, for export_status' }) });
 
 const SelectionBody = Type.Object({
   media_selection: Type.Array(
@@ -41,26 +41,11 @@ const SelectionBody = Type.Object({
   ),
 });
 
-const ExportStatusBody = Type.Object({
-  id: Type.String(),
-  dataset_id: Type.String(),
-  status: Type.Union(['INIT', 'IN_PROGRESS', 'COMPLETED', 'FAILED'].map((s) => Type.Literal(s))),
-  progress: Type.Integer({ minimum: 0, maximum: 100 }),
-  download_uri: Type.Union([Type.String(), Type.Null()], { description: 'Server path of the zip once COMPLETED' }),
-  result_message: Type.Union([Type.String(), Type.Null()]),
-  export_format: Type.String(),
-  include_images: Type.Boolean(),
-  file_name: Type.String(),
-  size_bytes: Type.Union([Type.Integer(), Type.Null()]),
-  created_at: Type.String(),
-  finished_at: Type.Union([Type.String(), Type.Null()]),
-  expires_at: Type.Union([Type.String(), Type.Null()], { description: 'UTC; the zip is deleted then' }),
-});
 
 export function exportRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get(
     '/api/v1/dataset/:dataset_id/export_context_async',
-    { schema: { tags: ['export'], summary: 'Start exporting the whole dataset (metadata and optionally images) as a zip', params: DatasetIdParams, querystring: ExportQuery, response: ok(Started) } },
+    { schema: { tags: ['export'], summary: 'Start exporting the whole dataset (metadata and optionally images) as a zip', params: DatasetIdParams, querystring: ExportQuery, response: ok(ExportStarted) } },
     async (req) => {
       const { dataset_id } = req.params as { dataset_id: string };
       return exportDataset(ctx, callerOf(req), dataset_id, optionsOf(req.query as ExportQueryT));
@@ -76,7 +61,7 @@ export function exportRoutes(app: FastifyInstance, ctx: AppContext): void {
         params: DatasetIdParams,
         querystring: ExportQuery,
         body: SelectionBody,
-        response: ok(Started),
+        response: ok(ExportStarted),
       },
     },
     async (req) => {
@@ -94,7 +79,7 @@ export function exportRoutes(app: FastifyInstance, ctx: AppContext): void {
         summary: 'Progress of an export, and its download_uri once COMPLETED',
         params: DatasetIdParams,
         querystring: Type.Object({ export_task_id: Type.String({ minLength: 1, maxLength: 64 }) }),
-        response: ok(ExportStatusBody),
+        response: ok(ExportStatus),
       },
     },
     async (req) => {
@@ -112,6 +97,7 @@ export function exportRoutes(app: FastifyInstance, ctx: AppContext): void {
         summary: 'The export zip (download_uri)',
         params: Type.Object({ dataset_id: Type.String({ minLength: 1, maxLength: 64 }), export_task_id: Type.String({ minLength: 1, maxLength: 64 }) }),
         produces: ['application/zip'],
+        response: ok(binaryBody('application/zip')),
       },
     },
     async (req, reply) => {
