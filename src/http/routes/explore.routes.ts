@@ -12,7 +12,7 @@ import { createUploadAnchor, parseBoundingBox } from '../../app/similarity-searc
 import { DomainError } from '../../domain/errors.ts';
 import { ExploreResult, UploadAnchor } from '../../api/schemas.ts';
 import { callerOf } from '../auth.ts';
-import { ok } from '../schemas.ts';
+import { DatasetIdParams, ok } from '../schemas.ts';
 import { multipartParts } from '../multipart.ts';
 
 /** A query image is one picture: far below the dataset upload limit. */
@@ -71,7 +71,7 @@ export function exploreRoutes(app: FastifyInstance, ctx: AppContext): void {
       schema: {
         tags: ['explore'],
         summary: 'Clusters (threshold 0 finest … 4 coarsest, 100 a page) or similarity search from an anchor; VQL filters',
-        params: Type.Object({ dataset_id: Type.String({ minLength: 1, maxLength: 64 }) }),
+        params: DatasetIdParams,
         querystring: ExploreQuerystring,
         response: ok(ExploreResult),
       },
@@ -99,7 +99,7 @@ export function exploreRoutes(app: FastifyInstance, ctx: AppContext): void {
       schema: {
         tags: ['explore'],
         summary: 'Upload an image (multipart "file", optional "bounding_box" [x, y, w, h]) → an anchor for explore (anchor_type=UPLOAD)',
-        params: Type.Object({ dataset_id: Type.String({ minLength: 1, maxLength: 64 }) }),
+        params: DatasetIdParams,
         querystring: Type.Object({ entity_type: Type.Optional(Type.Union([Type.Literal('IMAGES'), Type.Literal('OBJECTS')])), bounding_box: Type.Optional(Type.String({ maxLength: 200 })) }),
         consumes: ['multipart/form-data'],
         response: ok(UploadAnchor),

@@ -6,7 +6,7 @@ import { DomainError } from '../../domain/errors.ts';
 import type { MediaListing, RankedScore } from '../../ports/store.ts';
 import { callerOf } from '../auth.ts';
 import { binaryBody, DuplicateGroups, DuplicateIds, MediaDetail, MediaPage, refTo } from '../../api/schemas.ts';
-import { ok } from '../schemas.ts';
+import { DatasetIdParams, ok } from '../schemas.ts';
 
 const MediaParams = Type.Object({ dataset_id: Type.String({ minLength: 1, maxLength: 64 }), media_id: Type.String({ minLength: 1, maxLength: 64 }) });
 type MediaParamsT = { dataset_id: string; media_id: string };
@@ -20,7 +20,7 @@ export function mediaRoutes(app: FastifyInstance, ctx: AppContext): void {
       schema: {
         tags: ['media'],
         summary: 'Every indexed image and video frame in a stable order; or one cluster\'s (cluster_id); or those with an issue or uniqueness score of at least min_confidence, highest first (issue)',
-        params: Type.Object({ dataset_id: Type.String({ minLength: 1, maxLength: 64 }) }),
+        params: DatasetIdParams,
         querystring: Type.Object({
           page_number: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
           page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
@@ -75,7 +75,7 @@ export function mediaRoutes(app: FastifyInstance, ctx: AppContext): void {
       schema: {
         tags: ['media'],
         summary: 'Duplicate groups at a similarity level (0.96 … 1.0; other values snap up to the next level), largest first',
-        params: Type.Object({ dataset_id: Type.String({ minLength: 1, maxLength: 64 }) }),
+        params: DatasetIdParams,
         querystring: Type.Object({
           threshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
           page_number: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),

@@ -7,6 +7,7 @@ import { datasetTab } from '../lib/routes.ts';
 import { useAsync } from '../lib/use-async.ts';
 import { UploadPanel } from './upload.tsx';
 import { useLiveDataset } from '../lib/use-live-dataset.ts';
+import { ErrorNote } from '../components/error-note.tsx';
 
 export function DatasetsPage() {
   const list = useAsync(() => api.datasets(), []);
@@ -95,11 +96,7 @@ function CreateFromPath({ onCreated }: { onCreated: () => void }) {
           {busy ? 'Creating…' : 'Create'}
         </button>
       </div>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorNote message={error} />
     </form>
   );
 }

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../api.ts';
+import { ErrorNote } from '../components/error-note.tsx';
 
 export function LoginPage({ onLoggedIn }: { onLoggedIn: (email: string) => void }) {
   const [error, setError] = useState<string | null>(null);
@@ -36,11 +37,7 @@ export function LoginPage({ onLoggedIn }: { onLoggedIn: (email: string) => void 
           Password
           <input name="password" type="password" autoComplete="current-password" required />
         </label>
-        {error && (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        )}
+        <ErrorNote message={error} />
         <button className="btn btn-primary" type="submit" disabled={busy}>
           {busy ? 'Logging in…' : 'Log in'}
         </button>

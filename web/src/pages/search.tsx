@@ -3,6 +3,7 @@ import { api, type Dataset } from '../api.ts';
 import { MediaGrid } from '../components/media-grid.tsx';
 import { boxInPixels, type Point } from '../lib/box.ts';
 import { useNav } from '../lib/router.tsx';
+import { ErrorNote } from '../components/error-note.tsx';
 
 const PAGE_SIZE = 100;
 
@@ -111,11 +112,7 @@ function QueryImage({ dataset, anchor, anchorType }: { dataset: Dataset; anchor:
             </button>
           )}
         </div>
-        {error && (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        )}
+        <ErrorNote message={error} />
       </div>
     </div>
   );

@@ -6,6 +6,7 @@ import { countOf, formatBytes } from '../lib/format.ts';
 import { useNav } from '../lib/router.tsx';
 import { datasetTab } from '../lib/routes.ts';
 import { uploadAll, type FileProgress } from '../lib/upload-queue.ts';
+import { ErrorNote } from '../components/error-note.tsx';
 
 const CONCURRENCY = 4;
 
@@ -138,11 +139,7 @@ export function UploadPanel() {
           </div>
         </>
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorNote message={error} />
     </form>
   );
 }
