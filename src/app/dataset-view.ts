@@ -3,7 +3,7 @@ import { legacyStatus } from '../domain/dataset-status.ts';
 import { etaSeconds, progressPercent, retryAfterSeconds } from '../domain/progress.ts';
 import type { Dataset, Task } from '../domain/types.ts';
 import { STORAGE_FULL_PAUSED } from '../lib/storage-full.ts';
-import { afterStagesDone, afterStageWeights, pipelineOf } from '../pipeline/graph.ts';
+import { afterStagesDone, afterStageWeights, pipelineOf, pipelineOptionsOf } from '../pipeline/graph.ts';
 
 export interface DatasetView {
   body: Record<string, unknown>;
@@ -29,10 +29,11 @@ export function datasetView(dataset: Dataset, task: Task | null, storageFull = f
   const running = isRunning(task);
   let progress = 0;
   if (task !== null) {
-    const atAfterStage = (pipelineOf(task.operation).after as readonly string[]).includes(task.stage);
+    const options = pipelineOptionsOf(task.params);
+    const atAfterStage = (pipelineOf(task.operation, options).after as readonly string[]).includes(task.stage);
     progress = progressPercent(task, {
-      weights: afterStageWeights(task.operation, task.total ?? 0),
-      done: afterStagesDone(task.operation, task.stage),
+      weights: afterStageWeights(task.operation, task.total ?? 0, options),
+      done: afterStagesDone(task.operation, task.stage, options),
       current: atAfterStage ? task.progress / 100 : 0,
     });
   }

@@ -1,7 +1,7 @@
 import { statusWhenStarting, type Operation } from '../domain/dataset-status.ts';
 import type { Dataset, Task } from '../domain/types.ts';
 import type { PipelineDeps } from './deps.ts';
-import { ITEMS, taskStagesOf } from './graph.ts';
+import { ITEMS, pipelineOf, pipelineOptionsOf, taskStagesOf } from './graph.ts';
 import { queueStageWork } from './runner.ts';
 
 /**
@@ -18,8 +18,17 @@ export async function startOperation(
   const running = dataset.lastTaskId ? await deps.store.tasks.get(dataset.lastTaskId) : null;
   const runningOp = running && (running.status === 'RUNNING' || running.status === 'INITIALIZING') ? running.operation : null;
   const next = statusWhenStarting(dataset.status, op, runningOp);
+  const options = pipelineOptionsOf(params);
   const task = await deps.store.tasks.start(
-    { datasetId: dataset.id, operation: op, stage: taskStagesOf(op)[0]!, createdBy: userId, params: { ...params, previousStatus: dataset.status } },
+    {
+      datasetId: dataset.id,
+      operation: op,
+      stage: taskStagesOf(op, options)[0]!,
+      createdBy: userId,
+      params: { ...params, previousStatus: dataset.status },
+      // An operation without items has no listing to wait for: its total is known now.
+      ...(!pipelineOf(op, options).items && { total: 0 }),
+    },
     { from: dataset.status, to: next },
   );
   await queueStageWork(deps, task);

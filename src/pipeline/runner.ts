@@ -3,7 +3,8 @@ import type { JobHandler, JobResult, OutgoingJob } from '../ports/job-queue.ts';
 import { analyzeStage } from './analyze.stage.ts';
 import { OperationFailure, type PipelineDeps } from './deps.ts';
 import { discoverStage } from './discover.stage.ts';
-import { ITEMS, isDatasetStage, itemStages, nextStage, type DatasetStage } from './graph.ts';
+import { ITEMS, isDatasetStage, itemStages, nextStage, pipelineOptionsOf, type DatasetStage } from './graph.ts';
+import { taskOutcome } from './outcome.ts';
 import { similarityStage } from './similarity.stage.ts';
 import { summarizeStage } from './summarize.stage.ts';
 import type { Dataset, Task } from '../domain/types.ts';
@@ -52,7 +53,7 @@ export async function enqueuePendingItems(deps: PipelineDeps, task: Task): Promi
 async function advance(deps: PipelineDeps, taskId: string, from: string): Promise<void> {
   const task = await deps.store.tasks.get(taskId);
   if (!task) return;
-  const to = nextStage(task.operation, from);
+  const to = nextStage(task.operation, from, pipelineOptionsOf(task.params));
   if (to === null) return;
   if (!(await deps.store.tasks.advanceStage(taskId, from, to))) return;
   await queueStageWork(deps, { ...task, stage: to });
@@ -84,9 +85,9 @@ async function resumeAfter(deps: PipelineDeps, taskId: string): Promise<void> {
   else if (itemsFinished(task)) await advance(deps, task.id, ITEMS);
 }
 
-/** Ends the operation in ERROR with a message a user can act on. */
+/** Ends the operation with a message a user can act on (a creation in ERROR, an update back where it started). */
 async function failOperation(deps: PipelineDeps, task: Task, message: string): Promise<void> {
-  await deps.store.tasks.finish(task.id, { taskStatus: 'FAILED', errorMessage: message, datasetStatus: task.operation === 'CREATE' ? 'ERROR' : 'READY', fatalErrorMsg: message });
+  await deps.store.tasks.finish(task.id, taskOutcome(task, message));
 }
 
 

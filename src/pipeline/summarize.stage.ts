@@ -1,22 +1,20 @@
-import { statusWhenFinished } from '../domain/dataset-status.ts';
 import type { Dataset, Task } from '../domain/types.ts';
 import type { PipelineDeps } from './deps.ts';
+import { pipelineOf } from './graph.ts';
+import { taskOutcome } from './outcome.ts';
 
-/** The last stage: settles the dataset's state from what was indexed. */
+/**
+ * The last stage: settles the dataset's state. An operation that lists items fails when none
+ * of them could be indexed; one without items (a reindex) has nothing of the kind to check.
+ */
 export async function summarizeStage(deps: PipelineDeps, dataset: Dataset, task: Task): Promise<void> {
-  const indexed = task.done;
   let fatal: string | null = null;
-  if (indexed === 0) {
+  if (pipelineOf(task.operation).items && task.done === 0) {
+    const source = task.operation === 'CREATE' ? dataset.sourceUri : typeof task.params.sourceUri === 'string' ? task.params.sourceUri : null;
     fatal =
       task.total === 0
-        ? `No media files found at ${dataset.sourceUri ?? 'the upload'}`
+        ? `No media files found at ${source ?? 'the upload'}`
         : `No valid media: all ${task.total} files failed to index (see GET /api/v1/dataset/${dataset.id}/errors)`;
   }
-  const outcome = fatal === null ? 'succeeded' : 'failed';
-  await deps.store.tasks.finish(task.id, {
-    taskStatus: fatal === null ? 'COMPLETED' : 'FAILED',
-    errorMessage: fatal,
-    datasetStatus: statusWhenFinished(task.operation, outcome, { previous: dataset.status }),
-    fatalErrorMsg: fatal,
-  });
+  await deps.store.tasks.finish(task.id, taskOutcome(task, fatal));
 }

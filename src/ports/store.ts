@@ -81,6 +81,8 @@ export interface NewTask {
   stage: string;
   createdBy: string;
   params?: Record<string, unknown>;
+  /** Work units, when known at the start (null until the source is listed otherwise). */
+  total?: number;
 }
 
 export interface TaskPatch {
@@ -96,10 +98,14 @@ export interface TaskPatch {
 export interface TasksRepo {
   /**
    * Creates the task and moves the dataset from `from` to `to` with it, atomically; a CONFLICT
-   * when the dataset is no longer at `from` (two clients starting operations at once).
+   * when the dataset is no longer at `from` (two clients starting operations at once) or when
+   * the state machine does not allow `from → to`.
    */
   start(input: NewTask, transition: { from: DatasetStatus; to: DatasetStatus }): Promise<Task>;
-  /** Ends the task and settles the dataset's state, atomically (no reader sees one without the other). */
+  /**
+   * Ends the task and settles the dataset's state, atomically (no reader sees one without the
+   * other); a CONFLICT, changing nothing, when the state machine does not allow the change.
+   */
   finish(id: string, outcome: { taskStatus: TaskStatus; errorMessage: string | null; datasetStatus: DatasetStatus; fatalErrorMsg: string | null }): Promise<void>;
   get(id: string): Promise<Task | null>;
   listRunning(): Promise<Task[]>;

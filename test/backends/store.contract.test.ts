@@ -317,6 +317,26 @@ describe.each(backends)('Store contract: $name', (backend) => {
       expect(await store.datasets.get(ds.id)).toMatchObject({ status: 'ERROR', fatalErrorMsg: 'no media' });
       expect((await store.tasks.listRunning()).some((r) => r.id === task.id)).toBe(false);
     });
+
+    it('refuses a start the state machine does not allow, creating nothing', async () => {
+      const ds = await newDataset();
+      await rejectsWith(store.tasks.start({ datasetId: ds.id, operation: 'REINDEX', stage: 'similarity', createdBy: ds.ownerId }, { from: 'DRAFT', to: 'READY' }), 'CONFLICT');
+      expect(await store.datasets.get(ds.id)).toMatchObject({ status: 'DRAFT', lastTaskId: null });
+      expect((await store.tasks.listRunning()).some((t) => t.datasetId === ds.id)).toBe(false);
+    });
+
+    it('refuses a finish the state machine does not allow, changing nothing', async () => {
+      const { ds, task } = await newTask();
+      await rejectsWith(store.tasks.finish(task.id, { taskStatus: 'COMPLETED', errorMessage: null, datasetStatus: 'PARTIAL INDEX', fatalErrorMsg: null }), 'CONFLICT');
+      expect(await store.tasks.get(task.id)).toMatchObject({ status: 'INITIALIZING', endedAt: null });
+      expect(await store.datasets.get(ds.id)).toMatchObject({ status: 'INDEXING' });
+    });
+
+    it('records a total known at the start', async () => {
+      const ds = await newDataset();
+      const task = await store.tasks.start({ datasetId: ds.id, operation: 'CREATE', stage: 'discover', createdBy: ds.ownerId, total: 0 }, { from: 'DRAFT', to: 'INDEXING' });
+      expect((await store.tasks.get(task.id))!.total).toBe(0);
+    });
   });
 
   it('keeps upload transactions and pages their uploads in order', async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { Operation } from '../../domain/dataset-status.ts';
+import { assertTransition, type DatasetStatus, type Operation } from '../../domain/dataset-status.ts';
 import type { Task, TaskStatus } from '../../domain/types.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { isoMicros } from '../../lib/time.ts';
@@ -42,13 +42,14 @@ export function tasksRepo(db: Kysely<DB>, changed: (datasetId: string) => void):
 
   return {
     async start(input, transition) {
+      assertTransition(transition.from, transition.to);
       const row: Selectable<TasksTable> = {
         id: randomUUID(),
         dataset_id: input.datasetId,
         operation: input.operation,
         status: 'INITIALIZING',
         stage: input.stage,
-        total: null,
+        total: input.total ?? null,
         done: 0,
         failed: 0,
         progress: 0,
@@ -79,6 +80,12 @@ export function tasksRepo(db: Kysely<DB>, changed: (datasetId: string) => void):
 
     async finish(id, outcome) {
       const datasetId = await db.transaction().execute(async (trx) => {
+        const current = await trx
+          .selectFrom('datasets')
+          .select('status')
+          .where('id', '=', (eb) => eb.selectFrom('tasks').select('dataset_id').where('tasks.id', '=', id))
+          .executeTakeFirst();
+        if (current !== undefined) assertTransition(current.status as DatasetStatus, outcome.datasetStatus);
         await trx
           .updateTable('tasks')
           .set({ status: outcome.taskStatus, error_message: outcome.errorMessage, ended_at: isoMicros(), progress: 100 })

@@ -1,0 +1,34 @@
+import { datasetStatuses, statusWhenFinished, type DatasetStatus } from '../domain/dataset-status.ts';
+import type { Task, TaskStatus } from '../domain/types.ts';
+import { pipelineOptionsOf } from './graph.ts';
+
+export interface TaskOutcome {
+  taskStatus: TaskStatus;
+  errorMessage: string | null;
+  datasetStatus: DatasetStatus;
+  fatalErrorMsg: string | null;
+}
+
+/** The state the dataset was in when the task started (recorded in its params). */
+function previousStatusOf(task: Task): DatasetStatus | undefined {
+  const previous = task.params.previousStatus;
+  return (datasetStatuses as readonly unknown[]).includes(previous) ? (previous as DatasetStatus) : undefined;
+}
+
+/**
+ * How a task ends: completed, or failed with `fatal`. A failed creation leaves the dataset in
+ * ERROR with the message; a failed update goes back to the state it started from, where the
+ * message would not belong (it stays on the task).
+ */
+export function taskOutcome(task: Task, fatal: string | null): TaskOutcome {
+  const datasetStatus = statusWhenFinished(task.operation, fatal === null ? 'succeeded' : 'failed', {
+    autoReindex: pipelineOptionsOf(task.params).autoReindex,
+    previous: previousStatusOf(task),
+  });
+  return {
+    taskStatus: fatal === null ? 'COMPLETED' : 'FAILED',
+    errorMessage: fatal,
+    datasetStatus,
+    fatalErrorMsg: datasetStatus === 'ERROR' ? fatal : null,
+  };
+}
