@@ -2,16 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { DomainError } from '../domain/errors.ts';
 import type { User } from '../domain/types.ts';
 import { isoMicros } from '../lib/time.ts';
-import { MediaFailure, type Region } from '../ports/media-processor.ts';
+import { MediaFailure, type BoundingBox } from '../ports/media-processor.ts';
 import type { AppContext } from './context.ts';
 import { visibleDataset } from './datasets.ts';
 
 /**
- * `bounding_box` as Visual Layer scripts send it: a JSON array [x, y, width, height] or
- * object {x, y, width, height} (or left/top), or "x,y,width,height"; whole pixels of the
- * upright image.
+ * `bounding_box` as scripts send it: a JSON object {x, y, width, height} (or left/top, w/h),
+ * a JSON array [x, y, width, height], or "x,y,width,height". Visual Layer's docs give it in
+ * fractions of the image ({"x":0.1,"y":0.2,"width":0.5,"height":0.6}); whole pixels of the
+ * upright image are accepted too. Which one is read from the values: all within 0–1 with a
+ * fractional one are fractions, any above 1 are pixels, and a box of only 0s and 1s (the whole
+ * image, or a 1×1 crop?) is refused rather than guessed.
  */
-export function parseBoundingBox(raw: string): Region {
+export function parseBoundingBox(raw: string): BoundingBox {
   let value: unknown;
   try {
     value = JSON.parse(raw);
@@ -24,12 +27,27 @@ export function parseBoundingBox(raw: string): Region {
     const o = value as Record<string, unknown>;
     numbers = [o.x ?? o.left, o.y ?? o.top, o.width ?? o.w, o.height ?? o.h];
   }
-  const ok = numbers.length === 4 && numbers.every((n) => typeof n === 'number' && Number.isFinite(n) && n >= 0);
-  const [left, top, width, height] = numbers.map((n) => Math.round(n as number)) as [number, number, number, number];
-  if (!ok || width < 1 || height < 1) {
-    throw new DomainError('UNPROCESSABLE', 'bounding_box must be [x, y, width, height] in pixels, with width and height of at least 1');
+  if (numbers.length !== 4 || !numbers.every((n) => typeof n === 'number' && Number.isFinite(n) && n >= 0)) {
+    throw new DomainError('UNPROCESSABLE', 'bounding_box must be {"x", "y", "width", "height"} (or [x, y, width, height]): fractions of the image from 0 to 1, or whole pixels');
   }
-  return { left, top, width, height };
+  const [left, top, width, height] = numbers as [number, number, number, number];
+  if (numbers.some((n) => (n as number) > 1)) return pixelBox(left, top, width, height);
+  if (numbers.every((n) => n === 0 || n === 1)) {
+    throw new DomainError(
+      'UNPROCESSABLE',
+      `bounding_box ${JSON.stringify([left, top, width, height])} is ambiguous: as fractions it is the whole image, as pixels a 1×1 crop. Leave bounding_box out to search the whole image, or give fractions such as {"x":0.1,"y":0.2,"width":0.5,"height":0.6}`,
+    );
+  }
+  if (width === 0 || height === 0 || left + width > 1 + 1e-9 || top + height > 1 + 1e-9) {
+    throw new DomainError('UNPROCESSABLE', 'bounding_box in fractions must have a width and height above 0, and x + width and y + height of at most 1');
+  }
+  return { unit: 'fractions', left, top, width, height };
+}
+
+function pixelBox(...values: [number, number, number, number]): BoundingBox {
+  const [left, top, width, height] = values.map(Math.round) as [number, number, number, number];
+  if (width < 1 || height < 1) throw new DomainError('UNPROCESSABLE', 'bounding_box in pixels must have a width and height of at least 1');
+  return { unit: 'pixels', left, top, width, height };
 }
 
 /**
@@ -50,7 +68,7 @@ export async function createUploadAnchor(
   user: User,
   datasetId: string,
   upload: { path: string; fileName: string },
-  box: Region | null,
+  box: BoundingBox | null,
 ): Promise<{ anchor_media_id: string; anchor_type: 'UPLOAD' }> {
   await visibleDataset(ctx, user, datasetId);
   let vector: Float32Array;

@@ -215,8 +215,8 @@ export class StrataClient {
     });
   }
 
-  /** Uploads a query image (optionally a box [x, y, w, h] in it); explore with the anchor it returns. */
-  searchImageSimilarity(datasetId: string, image: UploadFile, options: { boundingBox?: readonly number[] } = {}) {
+  /** Uploads a query image (optionally a box in it: [x, y, w, h] in pixels, or {x, y, width, height} in fractions 0–1); explore with the anchor it returns. */
+  searchImageSimilarity(datasetId: string, image: UploadFile, options: { boundingBox?: readonly number[] | { x: number; y: number; width: number; height: number } } = {}) {
     const form = new FormData();
     form.append('file', image.data, image.name);
     if (options.boundingBox !== undefined) form.append('bounding_box', JSON.stringify(options.boundingBox));

@@ -171,7 +171,7 @@ describe('analyzeImageFile on fixtures', () => {
         const region = { left: Math.floor(width / 4), top: Math.floor(height / 5), width: Math.floor(width / 2), height: Math.floor(height / 2) };
         const cropFile = join(dir, `${name}.png`);
         await sharp(fixture(name)).rotate().extract(region).png().toFile(cropFile);
-        const cropped = await embeddingInputsOfFile(fixture(name), { ...embedOpts, region });
+        const cropped = await embeddingInputsOfFile(fixture(name), { ...embedOpts, region: { unit: 'pixels', ...region } });
         const reference = await embeddingInputsOfFile(cropFile, embedOpts);
         expect(cropped.embedInput.equals(reference.embedInput), name).toBe(true);
         expect(cropped.copyDescriptor, name).toEqual(reference.copyDescriptor);
@@ -180,9 +180,22 @@ describe('analyzeImageFile on fixtures', () => {
       }
     });
 
+    it('reads a fractional region as fractions of the upright image, covering every pixel it touches', async () => {
+      for (const name of ['scene.jpg', 'orientation-6.jpg']) {
+        const { width, height } = await analyzeImageFile(fixture(name), opts);
+        // Visual Layer's documented example box.
+        const box = { unit: 'fractions', left: 0.1, top: 0.2, width: 0.5, height: 0.6 } as const;
+        const pixels = { left: Math.floor(0.1 * width), top: Math.floor(0.2 * height), width: Math.ceil(0.6 * width - 1e-9) - Math.floor(0.1 * width), height: Math.ceil(0.8 * height - 1e-9) - Math.floor(0.2 * height) };
+        const byFractions = await embeddingInputsOfFile(fixture(name), { ...embedOpts, region: box });
+        const byPixels = await embeddingInputsOfFile(fixture(name), { ...embedOpts, region: { unit: 'pixels', ...pixels } });
+        expect(byFractions.embedInput.equals(byPixels.embedInput), name).toBe(true);
+        expect(pixels.width, name).toBeGreaterThan(width / 3);
+      }
+    });
+
     it('refuses a region outside the upright image, and files that are not images', async () => {
       const { width, height } = await analyzeImageFile(fixture('orientation-6.jpg'), opts);
-      const outside = await embeddingInputsOfFile(fixture('orientation-6.jpg'), { ...embedOpts, region: { left: 0, top: 0, width: width + 1, height } }).catch((e: unknown) => e);
+      const outside = await embeddingInputsOfFile(fixture('orientation-6.jpg'), { ...embedOpts, region: { unit: 'pixels', left: 0, top: 0, width: width + 1, height } }).catch((e: unknown) => e);
       expect(outside).toBeInstanceOf(MediaError);
       expect((outside as MediaError).message).toBe(`bounding box 0,0,${width + 1}×${height} is outside the ${width}×${height} image`);
       expect(await embeddingInputsOfFile(fixture('empty.jpg'), embedOpts).catch((e: unknown) => (e as MediaError).kind)).toBe('empty');

@@ -3,7 +3,7 @@ import { closeSync, constants, createReadStream, fstatSync, openSync, readFileSy
 import { pipeline } from 'node:stream/promises';
 import sharp from 'sharp';
 import { exifFields, type ExifFields } from './exif-fields.ts';
-import type { Region } from '../ports/media-processor.ts';
+import type { BoundingBox } from '../ports/media-processor.ts';
 import { decodeImage, type DecodedImage } from './image-decode.ts';
 import { MediaError, unreadable } from './media-error.ts';
 import { areaResize, toBytes } from './area-resize.ts';
@@ -128,7 +128,7 @@ export async function analyzeImageFile(path: string, opts: ImageAnalysisOptions)
  */
 export async function embeddingInputsOfFile(
   path: string,
-  opts: ImageAnalysisOptions & { embedInputSize: number; region?: Region },
+  opts: ImageAnalysisOptions & { embedInputSize: number; region?: BoundingBox },
 ): Promise<{ embedInput: Buffer; copyDescriptor: Uint8Array }> {
   const { pixels } = await decodeFile(path, readWhole(path, opts.inMemoryLimit), opts);
   const embedInput = embedInputOf(pixels, opts.embedInputSize);
@@ -137,7 +137,7 @@ export async function embeddingInputsOfFile(
 }
 
 /** The one decode both analyses start from: at the analysis size, or the thumbnail's when larger. */
-function decodeFile(path: string, contents: Buffer | null, opts: ImageAnalysisOptions & { region?: Region }): Promise<DecodedImage> {
+function decodeFile(path: string, contents: Buffer | null, opts: ImageAnalysisOptions & { region?: BoundingBox }): Promise<DecodedImage> {
   return decodeImage(path, {
     maxPixels: opts.maxPixels,
     workingSize: Math.max(analysisSize, opts.thumbnailSize),

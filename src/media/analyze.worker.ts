@@ -3,7 +3,7 @@ import { workerData } from 'piscina';
 import type { EmbedderConfig } from '../config/config.ts';
 import { createEmbedder, modelIdOf } from '../ml/embedders.ts';
 import { analyzeImageFile, embeddingInputsOfFile } from './analyze-image.ts';
-import type { Region } from '../ports/media-processor.ts';
+import type { BoundingBox } from '../ports/media-processor.ts';
 import { MediaError } from './media-error.ts';
 
 export interface AnalyzeTask {
@@ -15,7 +15,7 @@ export interface AnalyzeTask {
   ffmpegPath: string;
   heifConvertPath: string;
   /** Embed only this part of the (upright) image: a similarity search's bounding box. */
-  region?: Region;
+  region?: BoundingBox;
 }
 
 // One libvips thread per worker: the pool already runs one worker per core.

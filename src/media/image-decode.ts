@@ -2,7 +2,7 @@ import { mkdtemp, open, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
-import type { Region } from '../ports/media-processor.ts';
+import type { BoundingBox, Region } from '../ports/media-processor.ts';
 import { jpegHasEnd } from './jpeg-end.ts';
 import { MediaError, toolDetail, unreadable } from './media-error.ts';
 import { ffmpegInputArgs, runTool } from './run-tool.ts';
@@ -22,7 +22,7 @@ export interface DecodeOptions {
   /** The file's bytes, when the caller has read them: decoded from memory instead of the path. */
   contents?: Buffer;
   /** Decode only this rectangle of the upright image (a search's bounding box). */
-  region?: Region;
+  region?: BoundingBox;
 }
 
 export interface DecodedImage {
@@ -98,11 +98,24 @@ export async function decodeImage(path: string, opts: DecodeOptions): Promise<De
   };
 }
 
-function insideImage(r: Region, width: number, height: number): Region {
-  if (r.left + r.width > width || r.top + r.height > height) {
-    throw new MediaError('unsupported', `bounding box ${r.left},${r.top},${r.width}×${r.height} is outside the ${width}×${height} image`);
+/**
+ * The box in whole pixels of a width × height image; a fractional one covers every pixel it
+ * touches (the epsilon keeps 0.6 × 640 = 384.00000000000006 from reaching pixel 385).
+ */
+export function insideImage(box: BoundingBox, width: number, height: number): Region {
+  if (box.unit === 'fractions') {
+    const floor = (x: number) => Math.floor(x + 1e-9);
+    const ceil = (x: number) => Math.ceil(x - 1e-9);
+    const left = Math.min(width - 1, floor(box.left * width));
+    const top = Math.min(height - 1, floor(box.top * height));
+    const right = Math.min(width, Math.max(left + 1, ceil((box.left + box.width) * width)));
+    const bottom = Math.min(height, Math.max(top + 1, ceil((box.top + box.height) * height)));
+    return { left, top, width: right - left, height: bottom - top };
   }
-  return r;
+  if (box.left + box.width > width || box.top + box.height > height) {
+    throw new MediaError('unsupported', `bounding box ${box.left},${box.top},${box.width}×${box.height} is outside the ${width}×${height} image`);
+  }
+  return { left: box.left, top: box.top, width: box.width, height: box.height };
 }
 
 const headLength = 32;

@@ -20,6 +20,19 @@ export interface Region {
   height: number;
 }
 
+/**
+ * A search's bounding box: whole pixels of the upright image, or fractions (0–1) of its width
+ * and height as Visual Layer's docs give it — which of the two only the decoder can turn into
+ * a rectangle, once it knows the image's size.
+ */
+export interface BoundingBox {
+  unit: 'pixels' | 'fractions';
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
 /** JPEG, or WebP for images with transparency (which JPEG cannot keep). */
 export interface Thumbnail {
   data: Buffer;
@@ -56,7 +69,7 @@ export interface MediaProcessor {
    * The embedding alone, for a search anchor or a re-embedding: cheaper than analyzeImage (no
    * hash, quality or thumbnail). With `region`, of that rectangle of the upright image only.
    */
-  embedImage(path: string, options?: { region?: Region }): Promise<Embedding>;
+  embedImage(path: string, options?: { region?: BoundingBox }): Promise<Embedding>;
   probeVideo(path: string): Promise<Record<string, unknown>>;
   extractFrames(path: string, outDir: string): Promise<VideoFrameFile[]>;
   close(): Promise<void>;

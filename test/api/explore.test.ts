@@ -274,6 +274,21 @@ describe('explore', () => {
     const boxedFound = await explore(`anchor_media_id=${boxed.anchor_media_id}&anchor_type=UPLOAD`);
     expect(boxedFound.body.clusters[0].previews[0].file_name).toBe(names[5]);
 
+    // Visual Layer's documented form: fractions of the image, URL-encoded JSON in the query.
+    const vlBox = encodeURIComponent(JSON.stringify({ x: 0, y: 0, width: 0.5, height: 1 }));
+    const fd = new FormData();
+    fd.set('file', new Blob([new Uint8Array(canvas)]), 'query.jpg');
+    const byFractions = await fetch(`${t.url}/api/v1/dataset/${id}/search-image-similarity?threshold=0&entity_type=IMAGES&bounding_box=${vlBox}`, { method: 'POST', headers: { authorization: `Bearer ${t.admin.token}` }, body: fd });
+    expect(byFractions.status).toBe(200);
+    const fractionsFound = await explore(`anchor_media_id=${(await byFractions.json()).anchor_media_id}&anchor_type=UPLOAD`);
+    expect(fractionsFound.body.clusters[0].previews[0].file_name).toBe(names[5]);
+    expect(fractionsFound.body.clusters[0].relevance_score).toBeCloseTo(boxedFound.body.clusters[0].relevance_score, 2);
+    // Only 0s and 1s: the whole image or a 1×1 crop? Refused, not guessed.
+    const ambiguous = await upload(canvas, '{"x":0,"y":0,"width":1,"height":1}');
+    expect(ambiguous.status).toBe(422);
+    expect((await ambiguous.json()).detail).toMatch(/ambiguous/);
+    expect((await upload(canvas, '{"x":0.6,"y":0,"width":0.5,"height":1}')).status).toBe(422);
+
     expect((await upload(canvas, '[0, 0, 99999, 10]')).status).toBe(400);
     expect((await upload(canvas, 'not a box')).status).toBe(422);
     expect((await upload(Buffer.from('not an image at all'))).status).toBe(400);

@@ -98,7 +98,7 @@ export function exploreRoutes(app: FastifyInstance, ctx: AppContext): void {
     {
       schema: {
         tags: ['explore'],
-        summary: 'Upload an image (multipart "file", optional "bounding_box" [x, y, w, h]) → an anchor for explore (anchor_type=UPLOAD)',
+        summary: 'Upload an image (multipart "file", optional "bounding_box" {x, y, width, height} in fractions of the image, or pixels) → an anchor for explore (anchor_type=UPLOAD)',
         params: DatasetIdParams,
         querystring: Type.Object({ entity_type: Type.Optional(Type.Union([Type.Literal('IMAGES'), Type.Literal('OBJECTS')])), bounding_box: Type.Optional(Type.String({ maxLength: 200 })) }),
         consumes: ['multipart/form-data'],
