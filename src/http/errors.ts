@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { DomainError, type ErrorCode } from '../domain/errors.ts';
 import { VqlError } from '../domain/vql.ts';
 import { isStorageFull, STORAGE_FULL_MESSAGE } from '../lib/storage-full.ts';
+import { validationProblems } from './validation-errors.ts';
 
 /** The one table from domain error codes to HTTP statuses. */
 export const statusOfCode: Readonly<Record<ErrorCode, number>> = {
@@ -27,16 +28,6 @@ const clientErrors: Record<string, number> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 400,
 };
 
-/** Fastify's schema errors in FastAPI's shape: {"detail": [{type, loc, msg, input}]}. */
-function validationDetail(err: FastifyError) {
-  const where = err.validationContext ?? 'body';
-  return (err.validation ?? []).map((v) => {
-    const path = v.instancePath.split('/').filter((p) => p !== '');
-    const missing = v.keyword === 'required' ? [String((v.params as { missingProperty?: string }).missingProperty)] : [];
-    return { type: v.keyword, loc: [where, ...path, ...missing], msg: v.message ?? 'invalid value', input: null };
-  });
-}
-
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err instanceof DomainError) {
@@ -46,7 +37,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
       return reply.status(422).send({ detail: err.problems, request_id: req.id });
     }
     if (err.validation) {
-      return reply.status(422).send({ detail: validationDetail(err), request_id: req.id });
+      return reply.status(422).send({ detail: validationProblems(err, req), request_id: req.id });
     }
     if (isStorageFull(err)) {
       // Not a bug and not the client's doing: 507 tells it to retry once space is freed.

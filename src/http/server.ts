@@ -9,6 +9,7 @@ import { DomainError } from '../domain/errors.ts';
 import { registerAuth } from './auth.ts';
 import { registerDocs } from './docs.ts';
 import { registerErrorHandling } from './errors.ts';
+import { schemaError } from './validation-errors.ts';
 import { authRoutes } from './routes/auth.routes.ts';
 import { datasetRoutes } from './routes/datasets.routes.ts';
 import { eventRoutes } from './routes/events.routes.ts';
@@ -46,9 +47,8 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   app.addHook('preHandler', async (req) => {
     const where = nonFiniteNumber({ querystring: req.query, params: req.params });
     if (!where) return;
-    // Shaped as the schema error Ajv should have raised, so it answers like every other one.
-    const message = 'must be a finite number';
-    throw Object.assign(new Error(message), { validation: [{ keyword: 'type', instancePath: `/${where.key}`, message, params: {} }], validationContext: where.part });
+    // Shaped as a schema error, so it answers like every other one.
+    throw schemaError(where.part, [{ keyword: 'finite', instancePath: `/${where.key}`, message: 'must be a finite number', params: {} }]);
   });
 
   await app.register(cookie);
@@ -107,8 +107,9 @@ function hasNul(value: unknown, depth = 0): boolean {
  * Infinity passed the schema and failed in the database. JSON cannot carry such a number, so
  * after validation any non-finite number in the query or the path came from that coercion.
  */
-function nonFiniteNumber(parts: Record<string, unknown>): { part: string; key: string } | null {
-  for (const [part, values] of Object.entries(parts)) {
+function nonFiniteNumber(parts: { querystring: unknown; params: unknown }): { part: 'querystring' | 'params'; key: string } | null {
+  for (const part of ['querystring', 'params'] as const) {
+    const values = parts[part];
     if (typeof values !== 'object' || values === null) continue;
     for (const [key, value] of Object.entries(values)) {
       const items: unknown[] = Array.isArray(value) ? value : [value];

@@ -80,7 +80,39 @@ describe('creating a dataset from a folder', () => {
     expect((await getJson(t.url, `/api/v1/datasets/${id}/creation-status`, t.admin.token)).body).toEqual({ status: 'READY', progress: 100 });
     const list = await getJson(t.url, '/api/v1/datasets?sort_by=name', t.admin.token);
     expect(list.body.some((d: { id: string }) => d.id === id)).toBe(true);
-    expect((await getJson(t.url, '/api/v1/datasets?sort_by=size', t.admin.token)).status).toBe(422);
+    const badSort = await getJson(t.url, '/api/v1/datasets?sort_by=size', t.admin.token);
+    expect(badSort.status).toBe(422);
+    expect(badSort.body.detail).toEqual([{ type: 'literal_error', loc: ['query', 'sort_by'], msg: "Input should be 'date' or 'name'", input: 'size' }]);
+  });
+
+  it("takes Visual Layer's include_hidden flag, read as FastAPI reads a bool", async () => {
+    const all = (await getJson(t.url, '/api/v1/datasets', t.admin.token)).body.map((d: { id: string }) => d.id);
+    // Python's requests sends True as "True"; Strata hides no dataset, so the listing is the same.
+    for (const value of ['true', 'True', 'false', '1', '0', 'yes', 'off']) {
+      const res = await getJson(t.url, `/api/v1/datasets?include_hidden=${value}`, t.admin.token);
+      expect(res.status, value).toBe(200);
+      expect(res.body.map((d: { id: string }) => d.id), value).toEqual(all);
+    }
+    const bad = await getJson(t.url, '/api/v1/datasets?include_hidden=maybe', t.admin.token);
+    expect(bad.status).toBe(422);
+    expect(bad.body.detail).toEqual([{ type: 'bool_parsing', loc: ['query', 'include_hidden'], msg: 'Input should be a valid boolean, unable to interpret input', input: 'maybe' }]);
+  });
+
+  it("answers schema errors in FastAPI's shape: type, loc, msg, input", async () => {
+    const auth = { authorization: `Bearer ${t.admin.token}` };
+    const cases: Array<[string, unknown]> = [
+      ['/api/v1/ingestion/new_dataset', { type: 'missing', loc: ['query', 'dataset_name'], msg: 'Field required', input: null }],
+      ['/api/v1/ingestion/new_dataset?dataset_name=', { type: 'string_too_short', loc: ['query', 'dataset_name'], msg: 'String should have at least 1 character', input: '' }],
+      [`/api/v1/explore/${id}?threshold=abc`, { type: 'int_parsing', loc: ['query', 'threshold'], msg: 'Input should be a valid integer, unable to parse string as an integer', input: 'abc' }],
+      [`/api/v1/explore/${id}?threshold=5`, { type: 'less_than_equal', loc: ['query', 'threshold'], msg: 'Input should be less than or equal to 4', input: 5 }],
+      [`/api/v1/dataset/${id}/media?page_number=-1`, { type: 'greater_than_equal', loc: ['query', 'page_number'], msg: 'Input should be greater than or equal to 0', input: -1 }],
+      [`/api/v1/explore/${id}?entity_type=VIDEOS`, { type: 'literal_error', loc: ['query', 'entity_type'], msg: "Input should be 'IMAGES' or 'OBJECTS'", input: 'VIDEOS' }],
+    ];
+    for (const [path, problem] of cases) {
+      const res = await fetch(`${t.url}${path}`, { headers: auth });
+      expect(res.status, path).toBe(422);
+      expect((await res.json()).detail, path).toEqual([problem]);
+    }
   });
 
   it('resumes the event stream from Last-Event-ID', async () => {
@@ -129,8 +161,12 @@ describe('bucket_path checks', () => {
     expect(parquet.status).toBe(400);
   });
 
-  it('needs dataset_name and bucket_path', async () => {
-    expect((await createDataset({ bucket_path: folder.dir })).status).toBe(422);
+  it('needs dataset_name and bucket_path, and names what is missing as FastAPI does', async () => {
+    const noName = await createDataset({ bucket_path: folder.dir });
+    expect(noName.status).toBe(422);
+    expect((await noName.json()).detail).toEqual([{ type: 'missing', loc: ['body', 'dataset_name'], msg: 'Field required', input: null }]);
+    const neither = await createDataset({});
+    expect((await neither.json()).detail.map((d: { loc: string[] }) => d.loc)).toEqual([['body', 'dataset_name'], ['body', 'bucket_path']]);
     expect((await createDataset({ dataset_name: 'x' })).status).toBe(422);
   });
 
@@ -194,17 +230,17 @@ describe('HTTP basics', () => {
     const auth = { authorization: `Bearer ${t.admin.token}` };
     const missing = '00000000-0000-0000-0000-000000000000';
     const cases: Array<[string, string, string]> = [
-      [`/api/v1/dataset/${missing}/media?page_size=Infinity`, 'querystring', 'page_size'],
-      [`/api/v1/dataset/${missing}/media?page_number=1e309`, 'querystring', 'page_number'],
-      [`/api/v1/dataset/${missing}/errors?limit=-Infinity`, 'querystring', 'limit'],
-      [`/api/v1/dataset/${missing}/media/x/duplicates?threshold=Infinity`, 'querystring', 'threshold'],
-      [`/api/v1/explore/${missing}?page_number=Infinity`, 'querystring', 'page_number'],
-      [`/api/v1/ingestion/${missing}/process_files/Infinity`, 'params', 'trans_id'],
+      [`/api/v1/dataset/${missing}/media?page_size=Infinity`, 'query', 'page_size'],
+      [`/api/v1/dataset/${missing}/media?page_number=1e309`, 'query', 'page_number'],
+      [`/api/v1/dataset/${missing}/errors?limit=-Infinity`, 'query', 'limit'],
+      [`/api/v1/dataset/${missing}/media/x/duplicates?threshold=Infinity`, 'query', 'threshold'],
+      [`/api/v1/explore/${missing}?page_number=Infinity`, 'query', 'page_number'],
+      [`/api/v1/ingestion/${missing}/process_files/Infinity`, 'path', 'trans_id'],
     ];
     for (const [path, part, key] of cases) {
       const res = await fetch(`${t.url}${path}`, { method: path.includes('/process_files/') ? 'POST' : 'GET', headers: auth });
       expect(res.status, path).toBe(422);
-      expect((await res.json()).detail, path).toEqual([{ type: 'type', loc: [part, key], msg: 'must be a finite number', input: null }]);
+      expect((await res.json()).detail, path).toEqual([{ type: 'finite_number', loc: [part, key], msg: 'Input should be a finite number', input: null }]);
     }
     // A finite value still reaches the handler (here: the dataset does not exist).
     expect((await fetch(`${t.url}/api/v1/dataset/${missing}/media?page_size=10`, { headers: auth })).status).toBe(404);

@@ -113,8 +113,8 @@ describe('the typed client against a running server', () => {
     expect(missing.requestId).toMatch(/./);
     const invalid = await rejection(client.listMedia(datasetId, { pageSize: 0 }));
     expect(invalid.status).toBe(422);
-    expect(invalid.detail).toEqual([expect.objectContaining({ loc: ['querystring', 'page_size'] })]);
-    expect(invalid.message).toMatch(/querystring\.page_size/);
+    expect(invalid.detail).toEqual([expect.objectContaining({ loc: ['query', 'page_size'] })]);
+    expect(invalid.message).toMatch(/query\.page_size/);
     const deleted = await client.deleteDataset(datasetId);
     expect(deleted.deleted).toBe(true);
     expect((await rejection(client.waitForStatus(datasetId))).status).toBe(404);

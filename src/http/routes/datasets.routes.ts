@@ -6,7 +6,8 @@ import { createFromBucket, deleteDataset, listDatasetViews, visibleView, listFai
 import { DomainError } from '../../domain/errors.ts';
 import { callerOf } from '../auth.ts';
 import { CreationStatus, Dataset, DatasetCreated, DatasetDeleted, DatasetList, ItemFailures, Message, refTo } from '../../api/schemas.ts';
-import { DatasetIdParams, ok } from '../schemas.ts';
+import { BooleanQuery, DatasetIdParams, ok, queryBoolean } from '../schemas.ts';
+import { missingFields } from '../validation-errors.ts';
 import { multipartParts } from '../multipart.ts';
 
 /** Text fields of a form, whether sent as multipart, urlencoded or JSON. Files are refused. */
@@ -61,12 +62,18 @@ export function datasetRoutes(app: FastifyInstance, ctx: AppContext): void {
       schema: {
         tags: ['datasets'],
         summary: 'Datasets the caller may see',
-        querystring: Type.Object({ sort_by: Type.Optional(Type.Union([Type.Literal('date'), Type.Literal('name')])) }),
+        querystring: Type.Object({
+          sort_by: Type.Optional(Type.Union([Type.Literal('date'), Type.Literal('name')])),
+          include_hidden: Type.Optional(BooleanQuery),
+        }),
         response: ok(DatasetList),
       },
     },
     async (req) => {
-      const { sort_by } = req.query as { sort_by?: 'date' | 'name' };
+      const { sort_by, include_hidden } = req.query as { sort_by?: 'date' | 'name'; include_hidden?: string };
+      // Visual Layer's flag, read as FastAPI reads a bool (a wrong value is a 422). Strata
+      // hides no dataset from those who may see it, so the listing is the same either way.
+      queryBoolean('include_hidden', include_hidden);
       return listDatasetViews(ctx, callerOf(req), sort_by ?? 'date');
     },
   );
@@ -76,9 +83,9 @@ export function datasetRoutes(app: FastifyInstance, ctx: AppContext): void {
     { schema: { tags: ['datasets'], summary: 'Create a dataset from a folder or manifest (form fields dataset_name, bucket_path)', consumes: ['multipart/form-data', 'application/x-www-form-urlencoded', 'application/json'], response: ok(DatasetCreated) } },
     async (req) => {
       const fields = await formFields(req);
-      if (!fields.dataset_name) throw new DomainError('UNPROCESSABLE', 'dataset_name is required');
-      if (!fields.bucket_path) throw new DomainError('UNPROCESSABLE', 'bucket_path is required');
-      return createFromBucket(ctx, callerOf(req), { name: fields.dataset_name, bucketPath: fields.bucket_path, description: fields.description ?? '' });
+      const missing = ['dataset_name', 'bucket_path'].filter((name) => !fields[name]);
+      if (missing.length > 0) throw missingFields('body', missing);
+      return createFromBucket(ctx, callerOf(req), { name: fields.dataset_name!, bucketPath: fields.bucket_path!, description: fields.description ?? '' });
     },
   );
 
