@@ -144,6 +144,14 @@ export const DatasetList = Type.Array(refTo(Dataset));
 export const CreationStatus = Type.Object({ status: Type.String(), progress: Type.Integer() });
 export const DatasetCreated = Type.Object({ dataset_id: Type.String() });
 export const DatasetDeleted = Type.Object({ dataset_id: Type.String(), deleted: Type.Boolean() });
+/**
+ * The JSON `null` some Visual Layer routes answer with. Written as a nullable empty object:
+ * OpenAPI 3.0 has no null type, and a `type: "null"` response would be documented as no body.
+ */
+export const NullBody = Type.Unsafe<null>({ type: 'object', nullable: true, maxProperties: 0, description: 'Always null' });
+
+/** Who has access to a dataset, as Visual Layer's GET /manage/{id}/share lists them. */
+export const DatasetMembers = Type.Array(Type.Object({ email: Type.String(), role: Type.String({ description: 'owner, or the role of a user it is shared with' }) }));
 export const ItemFailures = Type.Array(Type.Object({ file_name: Type.String(), original_uri: Type.String(), stage: Type.String(), reason: Type.String() }));
 
 export const ExploreResult = Type.Object({

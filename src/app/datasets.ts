@@ -102,11 +102,3 @@ export async function listFailures(ctx: AppContext, user: User, id: string, page
   const [errors, total] = await Promise.all([ctx.store.items.failures(id, page.offset, page.limit), ctx.store.items.countFailures(id)]);
   return { errors, total };
 }
-
-export async function shareDataset(ctx: AppContext, user: User, id: string, email: string): Promise<void> {
-  const dataset = await visibleDataset(ctx, user, id);
-  if (dataset.ownerId !== user.id && user.role !== 'admin') throw new DomainError('FORBIDDEN', 'Only the owner or an admin may share a dataset');
-  const other = await ctx.store.users.findByEmail(email.trim().toLowerCase());
-  if (!other) throw new DomainError('NOT_FOUND', `No user with email ${email}`);
-  await ctx.store.datasets.share(id, other.id);
-}

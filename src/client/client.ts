@@ -119,8 +119,23 @@ export class StrataClient {
     return { errors, total: Number(res.headers.get('x-total-count') ?? errors.length) };
   }
 
+  /** Gives another user access (Visual Layer's form field `user_email`). */
   shareDataset(datasetId: string, email: string) {
-    return this.json('shareDataset', { params: { dataset_id: datasetId }, body: JSON.stringify({ email }), headers: { 'content-type': 'application/json' } });
+    return this.json('shareDataset', { params: { dataset_id: datasetId }, body: JSON.stringify({ user_email: email }), headers: { 'content-type': 'application/json' } });
+  }
+
+  /** The same as shareDataset, in the form of Visual Layer's newer PUT /manage/{id}/invite. */
+  inviteToDataset(datasetId: string, email: string) {
+    return this.json('inviteToDataset', { params: { dataset_id: datasetId }, body: JSON.stringify({ grant_to_user_email: email }), headers: { 'content-type': 'application/json' } });
+  }
+
+  /** The owner, then the users the dataset is shared with. */
+  datasetMembers(datasetId: string) {
+    return this.json('datasetMembers', { params: { dataset_id: datasetId } });
+  }
+
+  unshareDataset(datasetId: string, email: string) {
+    return this.json('unshareDataset', { params: { dataset_id: datasetId }, query: { user_email: email } });
   }
 
   /**

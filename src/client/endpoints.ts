@@ -6,6 +6,7 @@ import {
   DatasetCreated,
   DatasetDeleted,
   DatasetList,
+  DatasetMembers,
   DuplicateGroups,
   DuplicateIds,
   ExportStarted,
@@ -18,6 +19,7 @@ import {
   MediaDetail,
   MediaPage,
   Message,
+  NullBody,
   ProcessingStarted,
   refTo,
   TransactionFiles,
@@ -25,7 +27,7 @@ import {
   UploadAnchor,
 } from '../api/schemas.ts';
 
-type Method = 'GET' | 'POST' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export interface JsonEndpoint<S extends TSchema = TSchema> {
   kind: 'json';
@@ -52,6 +54,7 @@ const media = (path: string, mediaTypes: readonly string[]): StreamEndpoint => (
 const DATASET = '/api/v1/dataset/{dataset_id}';
 const MEDIA = `${DATASET}/media/{media_id}`;
 const INGESTION = '/api/v1/ingestion/{dataset_id}';
+const MANAGE = '/api/v1/manage/{dataset_id}';
 
 /**
  * Every route of the API, named as the client method that calls it. A test checks this table
@@ -71,6 +74,9 @@ export const endpoints = {
   deleteDataset: json('DELETE', DATASET, DatasetDeleted),
   listErrors: json('GET', `${DATASET}/errors`, ItemFailures),
   shareDataset: json('POST', `${DATASET}/share`, Message),
+  inviteToDataset: json('PUT', `${MANAGE}/invite`, NullBody),
+  datasetMembers: json('GET', `${MANAGE}/share`, DatasetMembers),
+  unshareDataset: json('DELETE', `${MANAGE}/share`, NullBody),
   datasetEvents: { kind: 'events', method: 'GET', path: `${DATASET}/events`, status: 200, mediaTypes: ['text/event-stream'] } as StreamEndpoint,
 
   newDataset: json('GET', '/api/v1/ingestion/new_dataset', DatasetCreated),

@@ -16,6 +16,7 @@ import { eventRoutes } from './routes/events.routes.ts';
 import { exportRoutes } from './routes/export.routes.ts';
 import { exploreRoutes } from './routes/explore.routes.ts';
 import { mediaRoutes } from './routes/media.routes.ts';
+import { sharingRoutes } from './routes/sharing.routes.ts';
 import { ingestionRoutes } from './routes/ingestion.routes.ts';
 import { Health, sharedSchemas } from '../api/schemas.ts';
 import { ok } from './schemas.ts';
@@ -85,6 +86,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
 
   authRoutes(app, ctx);
   datasetRoutes(app, ctx);
+  sharingRoutes(app, ctx);
   ingestionRoutes(app, ctx);
   eventRoutes(app, ctx);
   mediaRoutes(app, ctx);

@@ -31,7 +31,7 @@ export function schemaError(part: 'querystring' | 'params' | 'body', errors: Ajv
 export function missingFields(part: 'querystring' | 'body', names: string[]): Error {
   return schemaError(
     part,
-    names.map((name) => ({ keyword: 'required', instancePath: '', params: { missingProperty: name } })),
+    names.map((name) => ({ keyword: 'required', instancePath: '', params: { missingProperty: name, formField: true } })),
   );
 }
 
@@ -63,9 +63,10 @@ export function validationProblems(err: FastifyError, req: FastifyRequest): Vali
     if (e.keyword === 'anyOf' || e.keyword === 'oneOf') continue;
     const { type, msg } = problemOf(e, typeof input === 'string');
     if (e.keyword === 'required' || e.keyword === 'additionalProperties') {
-      // Named by the field itself; FastAPI echoes the enclosing body, and nothing for a query.
+      // Named by the field itself. FastAPI echoes the enclosing JSON body, and nothing for a
+      // query parameter or a form field (each is read on its own).
       const field = String(e.params.missingProperty ?? e.params.additionalProperty);
-      problems.push({ type, loc: [...loc, field], msg, input: context === 'body' ? (input ?? null) : null });
+      problems.push({ type, loc: [...loc, field], msg, input: context === 'body' && e.params.formField !== true ? (input ?? null) : null });
     } else {
       problems.push({ type, loc, msg, input: input ?? null });
     }

@@ -60,6 +60,10 @@ export interface DatasetsRepo {
   listVisible(user: { id: string; role: Role }, sortBy: 'date' | 'name'): Promise<Dataset[]>;
   isSharedWith(datasetId: string, userId: string): Promise<boolean>;
   share(datasetId: string, userId: string): Promise<void>;
+  /** False when the dataset was not shared with that user. */
+  unshare(datasetId: string, userId: string): Promise<boolean>;
+  /** The users it is shared with, by email. */
+  sharedWith(datasetId: string): Promise<Array<{ email: string; role: Role }>>;
   /** Applies the patch and bumps the revision. */
   update(id: string, patch: DatasetPatch): Promise<void>;
   /** Current revision of each dataset (for change notification across processes). */

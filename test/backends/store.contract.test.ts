@@ -191,6 +191,20 @@ describe.each(backends)('Store contract: $name', (backend) => {
       expect(all).toEqual(expect.arrayContaining([a1.id, a2.id, b1.id]));
     });
 
+    it('lists whom a dataset is shared with, and unshares', async () => {
+      const [owner, carol, dave] = [await newUser(), await newUser('viewer'), await newUser()];
+      const ds = await newDataset(owner.id, 'shared');
+      await store.datasets.share(ds.id, dave.id);
+      await store.datasets.share(ds.id, carol.id);
+      const emails = [carol.email, dave.email].sort();
+      expect((await store.datasets.sharedWith(ds.id)).map((m) => m.email)).toEqual(emails);
+      expect((await store.datasets.sharedWith(ds.id)).find((m) => m.email === carol.email)?.role).toBe('viewer');
+      expect(await store.datasets.unshare(ds.id, carol.id)).toBe(true);
+      expect(await store.datasets.unshare(ds.id, carol.id)).toBe(false);
+      expect(await store.datasets.isSharedWith(ds.id, carol.id)).toBe(false);
+      expect((await store.datasets.sharedWith(ds.id)).map((m) => m.email)).toEqual([dave.email]);
+    });
+
     it('applies patches, bumps the revision and reports revisions', async () => {
       const ds = await newDataset();
       await store.datasets.update(ds.id, { status: 'ERROR', fatalErrorMsg: 'boom', uploadOpen: true, lastTaskId: 't', sourceUri: 'x' });

@@ -144,7 +144,7 @@ export const api = {
   dataset: (id: string) => call<Dataset>('GET', `/api/v1/dataset/${enc(id)}`),
   createDataset: (name: string, bucketPath: string) => call<{ dataset_id: string }>('POST', '/api/v1/dataset', { dataset_name: name, bucket_path: bucketPath }),
   deleteDataset: (id: string) => call<unknown>('DELETE', `/api/v1/dataset/${enc(id)}`),
-  shareDataset: (id: string, email: string) => call<unknown>('POST', `/api/v1/dataset/${enc(id)}/share`, { email }),
+  shareDataset: (id: string, email: string) => call<unknown>('POST', `/api/v1/dataset/${enc(id)}/share`, { user_email: email }),
 
   /** The four-step upload: an empty dataset, a transaction, the files (any number of calls), processing. */
   newUploadDataset: (name: string) => call<{ dataset_id: string }>('GET', `/api/v1/ingestion/new_dataset?dataset_name=${enc(name)}`),

@@ -2,31 +2,13 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
 import type { CachedView } from '../../app/dataset-view-cache.ts';
-import { createFromBucket, deleteDataset, listDatasetViews, visibleView, listFailures, shareDataset } from '../../app/datasets.ts';
+import { createFromBucket, deleteDataset, listDatasetViews, visibleView, listFailures } from '../../app/datasets.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { callerOf } from '../auth.ts';
-import { CreationStatus, Dataset, DatasetCreated, DatasetDeleted, DatasetList, ItemFailures, Message, refTo } from '../../api/schemas.ts';
+import { CreationStatus, Dataset, DatasetCreated, DatasetDeleted, DatasetList, ItemFailures, refTo } from '../../api/schemas.ts';
 import { BooleanQuery, DatasetIdParams, ok, queryBoolean } from '../schemas.ts';
 import { missingFields } from '../validation-errors.ts';
-import { multipartParts } from '../multipart.ts';
-
-/** Text fields of a form, whether sent as multipart, urlencoded or JSON. Files are refused. */
-async function formFields(req: FastifyRequest): Promise<Record<string, string>> {
-  if (!req.isMultipart()) {
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    return Object.fromEntries(Object.entries(body).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
-  }
-  const fields: Record<string, string> = {};
-  for await (const part of multipartParts(req)) {
-    if (part.type === 'file') {
-      part.file.resume();
-      continue;
-    }
-    if (typeof part.value === 'string') fields[part.fieldname] = part.value;
-  }
-  if (Object.values(fields).some((v) => v.includes('\u0000'))) throw new DomainError('BAD_REQUEST', 'NUL characters are not allowed in form fields');
-  return fields;
-}
+import { formFields } from '../form-fields.ts';
 
 function sendView(reply: FastifyReply, req: FastifyRequest, { view, json }: CachedView) {
   void reply.header('ETag', view.etag).header('Cache-Control', 'no-cache');
@@ -116,16 +98,6 @@ export function datasetRoutes(app: FastifyInstance, ctx: AppContext): void {
       const { errors, total } = await listFailures(ctx, callerOf(req), dataset_id, { offset, limit });
       void reply.header('X-Total-Count', String(total));
       return errors.map((e) => ({ file_name: e.fileName, original_uri: e.originalUri, stage: e.stage, reason: e.reason }));
-    },
-  );
-
-  app.post(
-    '/api/v1/dataset/:dataset_id/share',
-    { schema: { tags: ['datasets'], summary: 'Share a dataset with another user', params: DatasetIdParams, body: Type.Object({ email: Type.String({ maxLength: 320 }) }), response: ok(Message) } },
-    async (req) => {
-      const { dataset_id } = req.params as { dataset_id: string };
-      await shareDataset(ctx, callerOf(req), dataset_id, (req.body as { email: string }).email);
-      return { message: 'Shared' };
     },
   );
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { DatasetStatus } from '../../domain/dataset-status.ts';
-import type { Dataset, SourceType } from '../../domain/types.ts';
+import type { Dataset, Role, SourceType } from '../../domain/types.ts';
 import { isoMicros } from '../../lib/time.ts';
 import type { DatasetsRepo } from '../../ports/store.ts';
 import type { DB, DatasetsTable } from '../schema.ts';
@@ -100,6 +100,22 @@ export function datasetsRepo(db: Kysely<DB>, changed: (datasetId: string) => voi
 
     async share(datasetId, userId) {
       await db.insertInto('dataset_shares').values({ dataset_id: datasetId, user_id: userId }).onConflict((oc) => oc.doNothing()).execute();
+    },
+
+    async unshare(datasetId, userId) {
+      const r = await db.deleteFrom('dataset_shares').where('dataset_id', '=', datasetId).where('user_id', '=', userId).executeTakeFirst();
+      return Number(r.numDeletedRows) > 0;
+    },
+
+    async sharedWith(datasetId) {
+      const rows = await db
+        .selectFrom('dataset_shares')
+        .innerJoin('users', 'users.id', 'dataset_shares.user_id')
+        .select(['users.email', 'users.role'])
+        .where('dataset_shares.dataset_id', '=', datasetId)
+        .orderBy('users.email')
+        .execute();
+      return rows.map((r) => ({ email: r.email, role: r.role as Role }));
     },
 
     async update(id, patch) {
