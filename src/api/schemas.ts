@@ -1,11 +1,12 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { rankedScores } from '../domain/similarity/issues.ts';
 
 /**
  * The REST API's bodies as TypeBox schemas, shared by the server (validation, serialisation,
  * OpenAPI) and the typed client (its types are `Static` of these), so the two cannot drift.
  * Schemas with an `$id` are registered once on the server and referenced with `Type.Ref`;
- * the id is also their name in the OpenAPI document. Imports nothing but TypeBox: the client
- * that uses it runs in browsers too.
+ * the id is also their name in the OpenAPI document. Imports nothing but TypeBox and the
+ * domain's list of issue types (itself import-free): the client that uses it runs in browsers too.
  */
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -139,6 +140,7 @@ export const Health = Type.Object({ status: Type.String() });
 export const Message = Type.Object({ message: Type.String() });
 export const LoginResult = Type.Object({ message: Type.String(), email: Type.String(), role: Type.String() });
 export const ApiCredentials = Type.Object({ api_key: Type.String(), api_secret: Type.String(), message: Type.String() });
+export const ApiKeyList = Type.Array(Type.Object({ api_key: Type.String(), created_at: Type.String({ description: 'UTC' }) }), { description: "The caller's keys not revoked, oldest first; never their secrets" });
 
 export const DatasetList = Type.Array(refTo(Dataset));
 export const CreationStatus = Type.Object({ status: Type.String(), progress: Type.Integer() });
@@ -189,6 +191,9 @@ export const TransactionFiles = Type.Object({
   ),
 });
 export const ProcessingStarted = Type.Object({ dataset_id: Type.String(), trans_id: Type.Integer(), status: Type.String() });
+
+/** What `GET …/media?issue=` ranks by: an issue's confidence, or the uniqueness score. */
+export const RankedScoreName = Type.Union(rankedScores.map((s) => Type.Literal(s)));
 
 export const MediaPage = Type.Object({ media: Type.Array(refTo(Media)), total: Type.Integer() });
 export const DuplicateIds = Type.Array(Type.String());

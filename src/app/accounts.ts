@@ -112,6 +112,12 @@ export async function createApiCredentials(deps: AccountDeps, userId: string): P
   return { api_key: apiKey, api_secret: apiSecret, message: API_KEY_MESSAGE };
 }
 
+/** The user's keys that still work, oldest first: ids and creation times, never the secrets. */
+export async function listApiKeys(deps: AccountDeps, user: User): Promise<Array<{ api_key: string; created_at: string }>> {
+  const keys = await deps.store.users.listApiKeys(user.id);
+  return keys.filter((k) => !k.revoked).map((k) => ({ api_key: k.apiKey, created_at: k.createdAt }));
+}
+
 export async function createApiCredentialsFor(deps: AccountDeps, email: string) {
   const user = await deps.store.users.findByEmail(normaliseEmail(email));
   if (!user) throw new DomainError('NOT_FOUND', `No user with email ${email}`);

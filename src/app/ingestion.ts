@@ -13,12 +13,18 @@ import { visibleDataset, writableDataset } from './datasets.ts';
  */
 
 // eslint-disable-next-line no-control-regex
-const BAD_NAME = /[\/\\\u0000-\u001f\u007f]/;
+const BAD_CHARS = /[\\\u0000-\u001f\u007f]/;
 
+/**
+ * A file's name, or its path relative to an uploaded folder ("trip/day 1/a.jpg", as a folder
+ * dataset names its files). Only metadata: the bytes go under a generated key. Still, no
+ * segment may be empty, "." or "..", and backslashes and control characters are refused, so
+ * no name can read as a path out of anywhere.
+ */
 export function checkUploadName(name: string): string {
   if (name === '' || name === '.' || name === '..') throw new DomainError('BAD_REQUEST', 'Uploaded file has no usable name');
-  if (BAD_NAME.test(name)) {
-    throw new DomainError('BAD_REQUEST', `Invalid file name ${JSON.stringify(name)}: path separators and control characters are not allowed`);
+  if (BAD_CHARS.test(name) || name.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')) {
+    throw new DomainError('BAD_REQUEST', `Invalid file name ${JSON.stringify(name)}: a relative path of non-empty segments (no ".", "..", backslashes or control characters)`);
   }
   if (Buffer.byteLength(name) > 1024) throw new DomainError('BAD_REQUEST', 'Uploaded file name is too long');
   return name;

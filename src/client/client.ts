@@ -3,7 +3,7 @@ import { tokenSource, type StrataAuth } from './auth.ts';
 import { endpoints, type Endpoint, type JsonEndpoint } from './endpoints.ts';
 import { errorFromResponse, StrataApiError } from './errors.ts';
 import { readEvents } from './sse.ts';
-import type { Dataset } from './types.ts';
+import type { Dataset, RankedScore } from './types.ts';
 import { waitForStatus, type WaitOptions } from './wait.ts';
 
 type E = typeof endpoints;
@@ -73,6 +73,11 @@ export class StrataClient {
 
   createApiCredentials() {
     return this.json('createApiCredentials');
+  }
+
+  /** The caller's keys that still work, oldest first: ids and creation times, never the secrets. */
+  listApiKeys() {
+    return this.json('listApiKeys');
   }
 
   revokeApiKey(apiKey: string) {
@@ -185,7 +190,7 @@ export class StrataClient {
   }
 
   /** Media in the stable order; or one cluster's (`clusterId`); or those with `issue` at `minConfidence` or more, highest first. */
-  listMedia(datasetId: string, page: { pageNumber?: number; pageSize?: number; clusterId?: string; issue?: 'blur' | 'dark' | 'bright' | 'outliers' | 'duplicates' | 'uniqueness'; minConfidence?: number } = {}) {
+  listMedia(datasetId: string, page: { pageNumber?: number; pageSize?: number; clusterId?: string; issue?: RankedScore; minConfidence?: number } = {}) {
     const query = { page_number: page.pageNumber, page_size: page.pageSize, cluster_id: page.clusterId, issue: page.issue, min_confidence: page.minConfidence };
     return this.json('listMedia', { params: { dataset_id: datasetId }, query });
   }
@@ -263,16 +268,29 @@ export class StrataClient {
     return (await res.json()) as Body<K>;
   }
 
-  /** Sends one request; any status outside `expected` (the endpoint's success status) throws. */
-  private async send(endpoint: Endpoint, options: CallOptions, expected: readonly number[] = [endpoint.status]): Promise<Response> {
+  /**
+   * The URL of an endpoint with its path parameters filled in: for what a browser fetches
+   * by itself, such as an <img> of a thumbnail (authenticated by the session cookie).
+   */
+  urlOf(name: keyof E, params: Record<string, string | number> = {}, query: Record<string, string | number | undefined> = {}): string {
+    return this.urlFor(endpoints[name], params, query);
+  }
+
+  private urlFor(endpoint: Endpoint, params: Record<string, string | number>, query: Record<string, string | number | undefined>): string {
     const path = endpoint.path.replace(/\{(\w+)\}/g, (_, name: string) => {
-      const value = options.params?.[name];
+      const value = params[name];
       if (value === undefined) throw new Error(`${endpoint.path}: missing path parameter ${name}`);
       return encodeURIComponent(String(value));
     });
-    const query = new URLSearchParams();
-    for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) query.set(key, String(value));
-    const url = `${this.baseUrl}${path}${query.size > 0 ? `?${query}` : ''}`;
+    const search = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) search.set(key, String(value));
+    return `${this.baseUrl}${path}${search.size > 0 ? `?${search}` : ''}`;
+  }
+
+  /** Sends one request; any status outside `expected` (the endpoint's success status) throws. */
+  private async send(endpoint: Endpoint, options: CallOptions, expected: readonly number[] = [endpoint.status]): Promise<Response> {
+    const url = this.urlFor(endpoint, options.params ?? {}, options.query ?? {});
+    const path = url.slice(this.baseUrl.length).replace(/\?.*$/, '');
     const headers: Record<string, string> = { ...options.headers };
     if (this.token !== null) headers.authorization = `Bearer ${await this.token()}`;
     let res: Response;

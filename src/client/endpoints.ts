@@ -1,6 +1,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import {
   ApiCredentials,
+  ApiKeyList,
   CreationStatus,
   Dataset,
   DatasetCreated,
@@ -65,6 +66,7 @@ export const endpoints = {
   login: json('POST', '/api/v1/auth', LoginResult),
   logout: json('POST', '/api/v1/logout', Message),
   createApiCredentials: json('GET', '/api/v1/api_credentials', ApiCredentials),
+  listApiKeys: json('GET', '/api/v1/api_keys', ApiKeyList),
   revokeApiKey: json('DELETE', '/api/v1/api_credentials/{api_key}', Message),
 
   listDatasets: json('GET', '/api/v1/datasets', DatasetList),

@@ -5,3 +5,4 @@ export { describeDetail, StrataApiError } from './errors.ts';
 export { endpoints, type EndpointName } from './endpoints.ts';
 export { SETTLED_STATUSES, type WaitOptions } from './wait.ts';
 export type * from './types.ts';
+export { rankedScores } from '../domain/similarity/issues.ts';

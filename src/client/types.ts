@@ -12,3 +12,4 @@ export type ItemFailure = Static<typeof S.ItemFailures>[number];
 export type ApiCredentials = Static<typeof S.ApiCredentials>;
 export type ErrorBody = Static<typeof S.ErrorBody>;
 export type DuplicateGroup = Static<typeof S.DuplicateGroups>['groups'][number];
+export type RankedScore = Static<typeof S.RankedScoreName>;

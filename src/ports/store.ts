@@ -1,6 +1,6 @@
 import type { DatasetStatus, Operation } from '../domain/dataset-status.ts';
 import type { ExportFormat, ExportTask, MediaSelection } from '../domain/export.ts';
-import type { IssueType } from '../domain/similarity/issues.ts';
+import type { IssueType, RankedScore } from '../domain/similarity/issues.ts';
 import type { VqlFilter } from '../domain/vql.ts';
 import type { Dataset, Item, ItemFailure, ItemKind, Quality, Role, SourceType, Task, TaskStatus, User } from '../domain/types.ts';
 import type { AnalyzedImage, Embedding } from './media-processor.ts';
@@ -271,7 +271,6 @@ export interface DuplicateMember {
 
 /** What a page of media lists (all by default). */
 export type MediaListing = { kind: 'cluster'; granularity: number; clusterId: number } | { kind: 'ranked'; by: RankedScore; min: number };
-export type RankedScore = 'blur' | 'dark' | 'bright' | 'outliers' | 'duplicates' | 'uniqueness';
 
 export interface DuplicateGroup {
   groupId: number;

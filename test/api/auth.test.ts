@@ -100,6 +100,20 @@ describe('JWT verification over HTTP', () => {
     expect(res.status).toBe(200);
     expect((await getJson(t.url, '/api/v1/datasets', creds.token)).status).toBe(401);
   });
+
+  it("lists the caller's working keys, never a secret nor another user's key", async () => {
+    await addUser(t.server.ctx.accounts, { email: 'lister@example.com', password: 'lister-password', role: 'editor' });
+    const mine = await credentialsFor(t.url, 'lister@example.com', 'lister-password');
+    const second = await credentialsFor(t.url, 'lister@example.com', 'lister-password');
+    const listed = await getJson(t.url, '/api/v1/api_keys', mine.token);
+    expect(listed.status).toBe(200);
+    expect(listed.body.map((k: { api_key: string }) => k.api_key)).toEqual([mine.apiKey, second.apiKey]);
+    for (const key of listed.body) expect(Object.keys(key).sort()).toEqual(['api_key', 'created_at']);
+    expect(JSON.stringify(listed.body)).not.toContain(mine.apiSecret);
+    await fetch(`${t.url}/api/v1/api_credentials/${second.apiKey}`, { method: 'DELETE', headers: { authorization: `Bearer ${mine.token}` } });
+    expect((await getJson(t.url, '/api/v1/api_keys', mine.token)).body.map((k: { api_key: string }) => k.api_key)).toEqual([mine.apiKey]);
+    expect((await getJson(t.url, '/api/v1/api_keys', t.admin.token)).body.map((k: { api_key: string }) => k.api_key)).not.toContain(mine.apiKey);
+  });
 });
 
 describe('roles and visibility', () => {

@@ -129,6 +129,17 @@ describe('media', () => {
     expect(confidences).toEqual([...confidences].sort((a, b) => b - a));
     expect(confidences.every((c: number) => c >= 0.5)).toBe(true);
 
+    // Every issue with a stored confidence ranks: exactly the media showing that issue, highest first.
+    const everything = (await get(`/api/v1/dataset/${id}/media?page_size=1000`)).body.media;
+    for (const type of ['low_information', 'odd_aspect_ratio', 'odd_size', 'grayscale', 'blur', 'dark', 'bright', 'outliers']) {
+      const ranked = await get(`/api/v1/dataset/${id}/media?issue=${type}&min_confidence=0&page_size=1000`);
+      expect(ranked.status, type).toBe(200);
+      const having = everything.filter((m: any) => m.issues.some((i: any) => i.issue_type === type)).map((m: any) => m.media_id);
+      expect(ranked.body.media.map((m: any) => m.media_id).sort(), type).toEqual(having.sort());
+      const conf = ranked.body.media.map((m: any) => m.issues.find((i: any) => i.issue_type === type).confidence);
+      expect(conf, type).toEqual([...conf].sort((a: number, b: number) => b - a));
+    }
+
     for (const bad of ['cluster_id=5-1', 'cluster_id=x', 'issue=blurry', 'min_confidence=0.5', 'cluster_id=0-1&issue=blur', 'issue=blur&min_confidence=2']) {
       expect((await get(`/api/v1/dataset/${id}/media?${bad}`)).status, bad).toBe(422);
     }

@@ -97,15 +97,29 @@ describe('the four-step upload flow', () => {
     expect(Object.keys(op.responses['200'].content['application/json'].schema.properties.files.items.properties)).toEqual(['id', 'file_name', 'size_bytes', 'sha256']);
   });
 
-  it('refuses file names with path separators or control characters and writes nothing outside the data dir', async () => {
+  it('refuses file names that climb, start at the root or hold backslashes or control characters, and writes nothing outside the data dir', async () => {
     const { id, trans } = await newUpload('bad names');
     const before = await readdir(join(t.dataDir, '..'));
-    for (const name of ['../../escape.jpg', 'dir/file.jpg', 'back\\slash.jpg', 'bell\u0007.jpg']) {
+    for (const name of ['../../escape.jpg', 'dir/../../escape.jpg', '/etc/escape.jpg', 'dir//file.jpg', 'dir/./file.jpg', 'dir/', 'back\\slash.jpg', 'bell\u0007.jpg']) {
       const res = await upload(id, trans, [[name, await fixture('scene.jpg')]]);
       expect(res.status, name).toBe(400);
       expect((await res.json()).detail).toMatch(/Invalid file name|no usable name/);
     }
     expect(await readdir(join(t.dataDir, '..'))).toEqual(before);
+  });
+
+  it('keeps the relative path of a file from an uploaded folder as its name, storing it under a generated key', async () => {
+    const { id, trans } = await newUpload('folder upload');
+    const res = await upload(id, trans, [['trip/day 1/a.jpg', await fixture('scene.jpg')], ['trip/b.png', await fixture('scene.png')]]);
+    expect(res.status).toBe(202);
+    const listed = await getJson(t.url, `/api/v1/ingestion/${id}/data_files/${trans}`, t.admin.token);
+    expect(listed.body.files.map((f: { file_name: string }) => f.file_name)).toEqual(['trip/day 1/a.jpg', 'trip/b.png']);
+    // No file or folder is named after the client's path.
+    expect((await readdir(t.dataDir, { recursive: true })).filter((f) => f.includes('trip') || f.includes('day 1'))).toEqual([]);
+    expect((await fetch(`${t.url}/api/v1/ingestion/${id}/process_files/${trans}`, { method: 'POST', headers: auth() })).status).toBe(202);
+    await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'ERROR']);
+    const media = await getJson(t.url, `/api/v1/dataset/${id}/media`, t.admin.token);
+    expect(media.body.media.map((m: { file_name: string }) => m.file_name).sort()).toEqual(['trip/b.png', 'trip/day 1/a.jpg']);
   });
 
   it('refuses a file over the size limit with 413, keeps none of it and keeps serving', async () => {

@@ -16,6 +16,14 @@ export const issueTypes = [
 ] as const;
 export type IssueType = (typeof issueTypes)[number];
 
+/**
+ * What a media listing can rank by, highest first: every issue with a stored confidence
+ * (mislabels has none) and the uniqueness score. The API's `issue` parameter and the web
+ * UI's Issues tab both read this list.
+ */
+export const rankedScores = ['blur', 'dark', 'bright', 'outliers', 'duplicates', 'low_information', 'odd_aspect_ratio', 'odd_size', 'grayscale', 'uniqueness'] as const;
+export type RankedScore = (typeof rankedScores)[number];
+
 /** An issue of one item as the API shows it: how sure, and the figure behind it. */
 export interface Issue {
   type: IssueType;

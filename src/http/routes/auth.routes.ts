@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { createApiCredentials, login, logout, revokeApiKey } from '../../app/accounts.ts';
+import { createApiCredentials, listApiKeys, login, logout, revokeApiKey } from '../../app/accounts.ts';
 import type { AppContext } from '../../app/context.ts';
-import { ApiCredentials, LoginResult, Message } from '../../api/schemas.ts';
+import { ApiCredentials, ApiKeyList, LoginResult, Message } from '../../api/schemas.ts';
 import { callerOf, SESSION_COOKIE } from '../auth.ts';
 import { ok } from '../schemas.ts';
 
@@ -37,6 +37,12 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext): void {
     '/api/v1/api_credentials',
     { schema: { tags: ['auth'], summary: 'Create an API key pair (the secret is shown once)', response: ok(ApiCredentials) } },
     async (req) => createApiCredentials(ctx.accounts, callerOf(req).id),
+  );
+
+  app.get(
+    '/api/v1/api_keys',
+    { schema: { tags: ['auth'], summary: "The caller's API keys that still work, oldest first (never the secrets)", response: ok(ApiKeyList) } },
+    async (req) => listApiKeys(ctx.accounts, callerOf(req)),
   );
 
   app.delete(

@@ -3,15 +3,14 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
 import { duplicateGroups, duplicatesOf, getMedia, listMedia, mediaBytes, parseClusterId } from '../../app/media.ts';
 import { DomainError } from '../../domain/errors.ts';
-import type { MediaListing, RankedScore } from '../../ports/store.ts';
+import type { RankedScore } from '../../domain/similarity/issues.ts';
+import type { MediaListing } from '../../ports/store.ts';
 import { callerOf } from '../auth.ts';
-import { binaryBody, DuplicateGroups, DuplicateIds, MediaDetail, MediaPage, refTo } from '../../api/schemas.ts';
+import { binaryBody, DuplicateGroups, DuplicateIds, MediaDetail, MediaPage, RankedScoreName, refTo } from '../../api/schemas.ts';
 import { DatasetIdParams, ok } from '../schemas.ts';
 
 const MediaParams = Type.Object({ dataset_id: Type.String({ minLength: 1, maxLength: 64 }), media_id: Type.String({ minLength: 1, maxLength: 64 }) });
 type MediaParamsT = { dataset_id: string; media_id: string };
-
-const rankedScores: readonly RankedScore[] = ['blur', 'dark', 'bright', 'outliers', 'duplicates', 'uniqueness'];
 
 export function mediaRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get(
@@ -25,7 +24,7 @@ export function mediaRoutes(app: FastifyInstance, ctx: AppContext): void {
           page_number: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
           page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
           cluster_id: Type.Optional(Type.String({ maxLength: 32, description: 'A cluster id from explore, e.g. "0-12"' })),
-          issue: Type.Optional(Type.Union(rankedScores.map((s) => Type.Literal(s)))),
+          issue: Type.Optional(RankedScoreName),
           min_confidence: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'With issue; default 0' })),
         }),
         response: ok(MediaPage),

@@ -1,8 +1,8 @@
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool } from 'kysely';
 import type { MediaSelection } from '../../domain/export.ts';
-import type { IssueType } from '../../domain/similarity/issues.ts';
+import type { IssueType, RankedScore } from '../../domain/similarity/issues.ts';
 import type { VqlFilter } from '../../domain/vql.ts';
-import type { MediaRecord, MediaRepo, RankedScore } from '../../ports/store.ts';
+import type { MediaRecord, MediaRepo } from '../../ports/store.ts';
 import type { DB, ItemScoresTable, ItemsTable } from '../schema.ts';
 import { toItem } from './items.repo.ts';
 
@@ -27,6 +27,10 @@ const rankedColumns: Record<RankedScore, 's.uniqueness' | `s.issue_${Exclude<Ran
   bright: 's.issue_bright',
   outliers: 's.issue_outliers',
   duplicates: 's.issue_duplicates',
+  low_information: 's.issue_low_information',
+  odd_aspect_ratio: 's.issue_odd_aspect_ratio',
+  odd_size: 's.issue_odd_size',
+  grayscale: 's.issue_grayscale',
   uniqueness: 's.uniqueness',
 };
 const clusterColumn = (g: number) => `s.cluster_${g}` as 's.cluster_0';
