@@ -1,7 +1,7 @@
 import cliProgress from 'cli-progress';
 import type { Dataset } from '../client/index.ts';
 import { CliError, EXIT } from './exit-codes.ts';
-import type { Output } from './output.ts';
+import { countOf, type Output } from './output.ts';
 
 /** One line describing where a dataset is: status, progress and the running stage. */
 export function describeProgress(d: Dataset): string {
@@ -55,7 +55,7 @@ export function summary(d: Dataset): string {
   return [
     `${d.display_name} (${d.id})`,
     `  status    ${d.status_new} (${d.status}), ${d.progress}%`,
-    `  media     ${d.n_images} images, ${d.n_videos} videos`,
+    `  media     ${countOf(d.n_images, 'image')}, ${countOf(d.n_videos, 'video')}`,
     ...(d.processing ? [`  last run  ${d.processing.operation} ${d.processing.status}: ${d.processing.done}/${d.processing.total ?? '?'} done, ${d.processing.failed} failed`] : []),
     ...(d.fatal_error_msg ? [`  error     ${d.fatal_error_msg}`] : []),
   ].join('\n');

@@ -1,4 +1,5 @@
 import type { ReportIssue, ReportItem, ScanFindings } from './scan-findings.ts';
+import { countOf } from './output.ts';
 
 /** How much the report shows; past these it says how many more there are (see the JSON/CSV for all). */
 export const REPORT_LIMITS = { groups: 200, outliers: 100, issues: 500 } as const;
@@ -63,7 +64,7 @@ function summary({ findings: f, failures, seconds }: ReportInput): string {
 function groupsSection({ findings: f, thumbnails }: ReportInput): string {
   const shown = f.groups.slice(0, REPORT_LIMITS.groups);
   const body = shown
-    .map((g, i) => `<div class="group" data-level="0.96"><h3>Group ${i + 1} · ${g.length} items</h3><div class="strip">${g.map((m) => figure(m, thumbnails)).join('')}</div></div>`)
+    .map((g, i) => `<div class="group" data-level="0.96"><h3>Group ${i + 1} · ${countOf(g.length, 'item')}</h3><div class="strip">${g.map((m) => figure(m, thumbnails)).join('')}</div></div>`)
     .join('');
   return `<section id="duplicates"><h2>Duplicate groups (similarity ≥ 0.96)</h2>${body || '<p>No duplicates.</p>'}${more(f.groups.length, shown.length)}</section>`;
 }

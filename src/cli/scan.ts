@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { countOf } from './output.ts';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
@@ -129,10 +130,10 @@ async function thumbnailsOf(ctx: AppContext, findings: ScanFindings): Promise<Ma
 }
 
 function summaryText(source: string, f: ScanFindings, failures: number, seconds: number): string {
-  const levels = f.duplicates.map((d) => `  ${String(d.level).padEnd(6)} ${d.groups} group${d.groups === 1 ? '' : 's'}, ${d.items} items`).join('\n');
+  const levels = f.duplicates.map((d) => `  ${String(d.level).padEnd(6)} ${countOf(d.groups, 'group')}, ${countOf(d.items, 'item')}`).join('\n');
   const c = f.issueCounts;
   return `Scanned ${source} in ${seconds.toFixed(1)} s
-  ${f.images} images, ${f.videos} videos (${f.frames} frames), ${failures} failed
+  ${countOf(f.images, 'image')}, ${countOf(f.videos, 'video')} (${countOf(f.frames, 'frame')}), ${failures} failed
 Duplicate groups by similarity level:
 ${levels}
 Outliers: ${c.outliers}   Blurry: ${c.blur}   Dark: ${c.dark}   Bright: ${c.bright}
