@@ -1,4 +1,4 @@
-import { copyFile, readFile, readdir } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -229,12 +229,24 @@ describe('the web UI', () => {
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
     await screenshot(page, 'issues-laptop');
     await expectAccessible('issues');
+
+    // Every issue type the API ranks by has its view: the gray photos under Grayscale.
+    await page.getByRole('link', { name: 'Grayscale', exact: true }).click();
+    await page.waitForURL(/type=grayscale/);
+    await page.locator('.cell-name', { hasText: 'skimage-camera.png' }).waitFor();
+    expect(await page.locator('.cell-name', { hasText: 'darknet-dog.jpg' }).count()).toBe(0);
   });
 
-  it('uploads files dropped and picked, with each file\'s progress, and indexes them', async () => {
+  it('uploads files dropped and picked, and a folder with its paths, with each file\'s progress, and indexes them', async () => {
     await page.getByRole('link', { name: 'Datasets', exact: true }).click();
     const photos = await photosDir();
     await page.getByLabel('Choose files…').setInputFiles([join(photos, 'darknet-eagle.jpg'), join(photos, 'darknet-horses.jpg')]);
+    // A folder keeps its files' paths inside it; its hidden files stay behind.
+    const folder = join(await tempDir('strata-web-folder-'), 'trip');
+    await mkdir(join(folder, 'day 1'), { recursive: true });
+    await copyFile(join(photos, 'darknet-dog.jpg'), join(folder, 'day 1', 'dog.jpg'));
+    await writeFile(join(folder, '.DS_Store'), 'x');
+    await page.getByLabel('Choose a folder…').setInputFiles(folder);
     // A drop as the browser delivers one, with a real photo in it.
     const bytes = (await readFile(join(photos, 'darknet-kite.jpg'))).toString('base64');
     const dataTransfer = await page.evaluateHandle((b64) => {
@@ -244,16 +256,41 @@ describe('the web UI', () => {
     }, bytes);
     await page.getByTestId('dropzone').dispatchEvent('drop', { dataTransfer });
     const rows = page.getByRole('listitem').filter({ has: page.locator('.file-name') });
-    await expect.poll(() => rows.count()).toBe(3);
+    await expect.poll(() => rows.count()).toBe(4);
+    await page.locator('.file-name', { hasText: 'trip/day 1/dog.jpg' }).waitFor();
     await page.getByLabel('Dataset name').fill('uploaded');
     await screenshot(page, 'upload-laptop');
     await expectAccessible('upload');
-    await page.getByRole('button', { name: 'Upload 3 files' }).click();
+    await page.getByRole('button', { name: 'Upload 4 files' }).click();
     await page.waitForURL(/\/datasets\/[^/]+$/);
     await page.locator('.sidebar .badge', { hasText: 'READY' }).waitFor({ timeout: READY_TIMEOUT_MS });
     await page.getByRole('heading', { name: 'uploaded' }).waitFor();
     const images = await page.locator('.facts dt:text("Images") + dd').textContent();
-    expect(images).toBe('3');
+    expect(images).toBe('4');
+    const datasetId = new URL(page.url()).pathname.split('/')[2]!;
+    const media = await getJson(t.url, `/api/v1/dataset/${datasetId}/media`, t.admin.token);
+    expect(media.body.media.map((m: { file_name: string }) => m.file_name).sort()).toEqual(['darknet-eagle.jpg', 'darknet-horses.jpg', 'dropped-kite.jpg', 'trip/day 1/dog.jpg']);
+  }, READY_TIMEOUT_MS);
+
+  it('follows a dataset opened before it started indexing until it is ready', async () => {
+    const created = await getJson(t.url, '/api/v1/ingestion/new_dataset?dataset_name=later', t.admin.token);
+    const id = created.body.dataset_id as string;
+    const trans = (await getJson(t.url, `/api/v1/ingestion/${id}/data_files`, t.admin.token)).body.trans_id as number;
+    const form = new FormData();
+    form.append('files', new Blob([new Uint8Array(await readFile(join(await photosDir(), 'darknet-kite.jpg')))]), 'kite.jpg');
+    const auth = { authorization: `Bearer ${t.admin.token}` };
+    expect((await fetch(`${t.url}/api/v1/ingestion/${id}/data_files/${trans}`, { method: 'POST', headers: auth, body: form })).status).toBe(202);
+    await page.goto(`${t.url}/datasets/${id}`);
+    await page.locator('.sidebar .badge', { hasText: 'DRAFT' }).waitFor();
+    // Processing starts after the page has loaded: only the event stream can tell it.
+    expect((await fetch(`${t.url}/api/v1/ingestion/${id}/process_files/${trans}`, { method: 'POST', headers: auth })).status).toBe(202);
+    await page.locator('.sidebar .badge', { hasText: 'READY' }).waitFor({ timeout: READY_TIMEOUT_MS });
+    expect(await page.locator('.facts dt:text("Images") + dd').textContent()).toBe('1');
+    // Deleted elsewhere: the page says so at once.
+    await fetch(`${t.url}/api/v1/dataset/${id}`, { method: 'DELETE', headers: auth });
+    await page.locator('text=This dataset was deleted.').waitFor();
+    await page.goBack();
+    await page.waitForURL(/\/datasets\/[^/]+$/);
   }, READY_TIMEOUT_MS);
 
   it('shares a dataset with another user and deletes it', async () => {
@@ -281,11 +318,15 @@ describe('the web UI', () => {
     const [apiKey, apiSecret] = await values.allTextContents();
     const token = makeJwt(apiKey!, apiSecret!);
     expect((await getJson(t.url, '/api/v1/datasets', token)).status).toBe(200);
+    // The new key is listed with the others (never a secret), and revoked from its row.
+    const row = page.getByRole('row').filter({ hasText: apiKey! });
+    await row.waitFor();
+    expect(await page.locator('.key-table').textContent()).not.toContain(apiSecret!);
     await screenshot(page, 'keys-laptop');
     await expectAccessible('keys');
-    await page.getByLabel('API key').fill(apiKey!);
-    await page.getByRole('button', { name: 'Revoke' }).click();
+    await row.getByRole('button', { name: `Revoke ${apiKey}` }).click();
     await page.getByRole('status').filter({ hasText: 'revoked' }).waitFor();
+    await expect.poll(() => page.getByRole('row').filter({ hasText: apiKey! }).count()).toBe(0);
     expect(await page.locator('.secret').count()).toBe(0);
     expect((await getJson(t.url, '/api/v1/datasets', token)).status).toBe(401);
   });
@@ -316,6 +357,14 @@ describe('the web UI', () => {
     await p.getByRole('link', { name: 'Clusters', exact: true }).click();
     await p.locator('.cluster-card').first().waitFor();
     await screenshot(p, 'clusters-phone');
+    await p.getByRole('link', { name: 'Issues', exact: true }).click();
+    await p.locator('.cell').first().waitFor();
+    await screenshot(p, 'issues-phone');
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await p.getByRole('link', { name: 'API keys' }).click();
+    await p.getByRole('row').nth(1).waitFor();
+    await screenshot(p, 'keys-phone');
+    expect(await overflow()).toBeLessThanOrEqual(0);
     await mobile.close();
   });
 });

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { api, UNAUTHORIZED_EVENT } from './api.ts';
+import { client, UNAUTHORIZED_EVENT } from './client.ts';
 import { Link, useNav } from './lib/router.tsx';
 import { hrefOf, parseRoute } from './lib/routes.ts';
 import { DatasetPage } from './pages/dataset.tsx';
@@ -44,7 +44,7 @@ export function App() {
   }
 
   const logout = async () => {
-    await api.logout();
+    await client.logout();
     localStorage.removeItem(USER_KEY);
     setUser(null);
     go({ page: 'login', next: '/' });

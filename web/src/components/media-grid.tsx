@@ -1,20 +1,21 @@
 import { useCallback, type ReactNode } from 'react';
-import type { MediaItem } from '../api.ts';
+import type { Media } from '../client.ts';
 import { countOf } from '../lib/format.ts';
 import { Link, useNav } from '../lib/router.tsx';
 import type { Route } from '../lib/routes.ts';
 import { paintTimed } from '../lib/paint-timing.ts';
 import { usePages } from '../lib/use-pages.ts';
 import { VirtualGrid } from './virtual-grid.tsx';
+import { errorText } from '../lib/error-text.ts';
 
 interface Props {
   /** Changes whenever the query does (another cluster, issue or anchor). */
   queryKey: string;
   pageSize: number;
-  fetchPage(page: number): Promise<{ items: MediaItem[]; total: number }>;
+  fetchPage(page: number): Promise<{ items: Media[]; total: number }>;
   /** A line under the file name: a confidence, a distance. */
-  caption?(item: MediaItem): ReactNode;
-  routeOf(item: MediaItem): Route;
+  caption?(item: Media): ReactNode;
+  routeOf(item: Media): Route;
   label: string;
   empty: string;
 }
@@ -22,7 +23,7 @@ interface Props {
 /** Thumbnails of a paged media query, loaded as they scroll into view. */
 export function MediaGrid({ queryKey, pageSize, fetchPage, caption, routeOf, label, empty }: Props) {
   const { go } = useNav();
-  const pages = usePages<MediaItem>(queryKey, pageSize, fetchPage);
+  const pages = usePages<Media>(queryKey, pageSize, fetchPage);
   const open = useCallback(
     (i: number) => {
       const item = pages.items.get(i);
@@ -30,7 +31,7 @@ export function MediaGrid({ queryKey, pageSize, fetchPage, caption, routeOf, lab
     },
     [pages.items, go, routeOf],
   );
-  if (pages.error) return <p className="error pad">{pages.error.message}</p>;
+  if (pages.error) return <p className="error pad">{errorText(pages.error)}</p>;
   if (pages.total === 0) return <p className="empty pad">{empty}</p>;
   return (
     <>

@@ -1,4 +1,4 @@
-import type { Dataset } from '../api.ts';
+import type { Dataset } from '../client.ts';
 import { formatDuration } from '../lib/format.ts';
 
 const tone: Record<Dataset['status_new'], string> = {

@@ -16,6 +16,10 @@ describe('routes', () => {
       '/datasets/a/clusters/2-17',
       '/datasets/a/issues',
       '/datasets/a/issues?type=outliers&min=0.8',
+      '/datasets/a/issues?type=low_information',
+      '/datasets/a/issues?type=odd_aspect_ratio&min=0.3',
+      '/datasets/a/issues?type=odd_size',
+      '/datasets/a/issues?type=grayscale',
       '/datasets/a/search',
       '/datasets/a/search?anchor=m1',
       '/datasets/a/search?anchor=u1&type=UPLOAD',
@@ -33,6 +37,8 @@ describe('routes', () => {
     expect(parseRoute('/datasets/a/clusters', '?g=7')).toMatchObject({ view: { granularity: 0 } });
     expect(parseRoute('/datasets/a/issues', '?type=nope&min=3')).toMatchObject({ view: { issue: 'blur', min: 0.5 } });
     expect(parseRoute('/datasets/a/issues', '?min=0')).toMatchObject({ view: { min: 0 } });
+    // Duplicates have their own tab.
+    expect(parseRoute('/datasets/a/issues', '?type=duplicates')).toMatchObject({ view: { issue: 'blur' } });
   });
 
   it('never sends a login anywhere but a path of this site', () => {

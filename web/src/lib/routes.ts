@@ -1,10 +1,13 @@
+import { rankedScores, type RankedScore } from '../../../src/client/index.ts';
+
 /**
  * Every view has a URL: the route is read from the location and written back to it, so a view
  * can be shared, reloaded and reached with the back button.
  */
 export const duplicateLevels = [0.96, 0.97, 0.98, 0.985, 0.99, 0.995, 0.999, 1] as const;
-export const issueKinds = ['blur', 'dark', 'bright', 'outliers', 'uniqueness'] as const;
-export type IssueKind = (typeof issueKinds)[number];
+/** What the Issues tab ranks by: the API's list, less duplicates (which have their own tab). */
+export type IssueKind = Exclude<RankedScore, 'duplicates'>;
+export const issueKinds: readonly IssueKind[] = rankedScores.filter((s): s is IssueKind => s !== 'duplicates');
 
 export type View =
   | { tab: 'overview' }

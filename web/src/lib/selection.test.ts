@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { GroupMedia } from '../api.ts';
+import type { GroupMedia } from '../client.ts';
 import { keeperOf, restOf, selectionCsv } from './selection.ts';
 
 const m = (id: string, width: number | null, height: number | null, size: number | null): GroupMedia => ({ media_id: id, file_name: `${id}.jpg`, media_thumb_uri: '', width, height, file_size: size });

@@ -1,4 +1,4 @@
-import type { GroupMedia } from '../api.ts';
+import type { GroupMedia } from '../client.ts';
 
 /**
  * The copy to keep in a duplicate group: the most pixels, then the largest file, then the

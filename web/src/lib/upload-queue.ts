@@ -1,3 +1,4 @@
+import { errorText } from './error-text.ts';
 export interface FileProgress {
   name: string;
   size: number;
@@ -11,10 +12,10 @@ export interface FileProgress {
  * as it changes. A failed file is recorded and the others go on; resolves with the progress
  * of all once every file has finished one way or the other.
  */
-export async function uploadAll(
-  files: readonly File[],
+export async function uploadAll<F extends { name: string; size: number }>(
+  files: readonly F[],
   concurrency: number,
-  send: (file: File, onProgress: (loaded: number) => void) => Promise<void>,
+  send: (file: F, onProgress: (loaded: number) => void) => Promise<void>,
   onChange: (index: number, progress: FileProgress) => void,
 ): Promise<FileProgress[]> {
   const progress: FileProgress[] = files.map((f) => ({ name: f.name, size: f.size, loaded: 0, state: 'waiting' }));
@@ -31,7 +32,7 @@ export async function uploadAll(
         await send(files[i]!, (loaded) => set(i, { loaded: Math.min(loaded, files[i]!.size) }));
         set(i, { state: 'done', loaded: files[i]!.size });
       } catch (err) {
-        set(i, { state: 'failed', error: (err as Error).message });
+        set(i, { state: 'failed', error: errorText(err) });
       }
     }
   };

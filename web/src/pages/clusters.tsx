@@ -1,11 +1,12 @@
 import { useCallback } from 'react';
-import { api, type Cluster, type Dataset } from '../api.ts';
+import { client, type Cluster, type Dataset } from '../client.ts';
 import { MediaGrid } from '../components/media-grid.tsx';
 import { VirtualGrid } from '../components/virtual-grid.tsx';
 import { countOf } from '../lib/format.ts';
 import { Link, useNav } from '../lib/router.tsx';
 import type { Route } from '../lib/routes.ts';
 import { usePages } from '../lib/use-pages.ts';
+import { errorText } from '../lib/error-text.ts';
 
 /** explore answers 100 clusters a page. */
 const CLUSTERS_PER_PAGE = 100;
@@ -19,7 +20,7 @@ const mediaRoute = (id: string, mediaId: string): Route => ({ page: 'dataset', i
 export function ClustersTab({ dataset, granularity }: { dataset: Dataset; granularity: number }) {
   const { go } = useNav();
   const pages = usePages<Cluster>(`${dataset.id}@${granularity}`, CLUSTERS_PER_PAGE, async (page) => {
-    const r = await api.clusters(dataset.id, granularity, page);
+    const r = await client.explore(dataset.id, { threshold: granularity, pageNumber: page });
     return { items: r.clusters, total: r.metadata.total_clusters };
   });
   const open = useCallback(
@@ -43,7 +44,7 @@ export function ClustersTab({ dataset, granularity }: { dataset: Dataset; granul
           {pages.total === null ? 'Loading…' : countOf(pages.total, 'cluster')}
         </span>
       </div>
-      {pages.error && <p className="error pad">{pages.error.message}</p>}
+      {pages.error && <p className="error pad">{errorText(pages.error)}</p>}
       {pages.total === 0 && <p className="empty pad">No clusters{dataset.status_new === 'INDEXING' ? ' yet: the dataset is still being processed' : ''}.</p>}
       <VirtualGrid
         label="Clusters"
@@ -78,7 +79,7 @@ export function ClustersTab({ dataset, granularity }: { dataset: Dataset; granul
 export function ClusterTab({ dataset, clusterId }: { dataset: Dataset; clusterId: string }) {
   const fetchPage = useCallback(
     async (page: number) => {
-      const r = await api.media(dataset.id, { cluster: clusterId }, page, MEMBERS_PER_PAGE);
+      const r = await client.listMedia(dataset.id, { clusterId, pageNumber: page, pageSize: MEMBERS_PER_PAGE });
       return { items: r.media, total: r.total };
     },
     [dataset.id, clusterId],

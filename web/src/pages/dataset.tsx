@@ -1,4 +1,4 @@
-import { api, type Dataset } from '../api.ts';
+import { client, type Dataset } from '../client.ts';
 import { isActive, Progress, StatusBadge } from '../components/status.tsx';
 import { formatCount, formatDuration } from '../lib/format.ts';
 import { Link } from '../lib/router.tsx';
@@ -12,20 +12,22 @@ import { IssuesTab } from './issues.tsx';
 import { ManageDataset } from './manage.tsx';
 import { MediaTab } from './media.tsx';
 import { SearchTab } from './search.tsx';
+import { errorText } from '../lib/error-text.ts';
 
 type DatasetRoute = Extract<Route, { page: 'dataset' }>;
 
 const tabLabels: Record<Tab, string> = { overview: 'Overview', duplicates: 'Duplicates', clusters: 'Clusters', issues: 'Issues', search: 'Search' };
 
 export function DatasetPage({ route }: { route: DatasetRoute }) {
-  const loaded = useAsync(() => api.dataset(route.id), [route.id]);
-  if (loaded.error) return <p className="page error">{loaded.error.message}</p>;
+  const loaded = useAsync(() => client.getDataset(route.id), [route.id]);
+  if (loaded.error) return <p className="page error">{errorText(loaded.error)}</p>;
   if (!loaded.data) return <p className="page muted">Loading…</p>;
   return <LoadedDataset initial={loaded.data} route={route} />;
 }
 
 function LoadedDataset({ initial, route }: { initial: Dataset; route: DatasetRoute }) {
-  const dataset = useLiveDataset(initial, isActive(initial));
+  // Followed whatever its status at load: a draft starts indexing, a ready one is re-indexed.
+  const dataset = useLiveDataset(initial, true);
   if (dataset === null) return <p className="page">This dataset was deleted.</p>;
   const view = route.view;
   const current = tabOf(view);

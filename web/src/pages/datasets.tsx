@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { api, type Dataset } from '../api.ts';
+import { client, type Dataset } from '../client.ts';
 import { isActive, Progress, StatusBadge } from '../components/status.tsx';
 import { countOf } from '../lib/format.ts';
 import { Link, useNav } from '../lib/router.tsx';
@@ -8,9 +8,10 @@ import { useAsync } from '../lib/use-async.ts';
 import { UploadPanel } from './upload.tsx';
 import { useLiveDataset } from '../lib/use-live-dataset.ts';
 import { ErrorNote } from '../components/error-note.tsx';
+import { errorText } from '../lib/error-text.ts';
 
 export function DatasetsPage() {
-  const list = useAsync(() => api.datasets(), []);
+  const list = useAsync(() => client.listDatasets({ sortBy: 'date' }), []);
   return (
     <section className="page">
       <div className="page-head">
@@ -20,7 +21,7 @@ export function DatasetsPage() {
         <CreateFromPath onCreated={list.reload} />
         <UploadPanel />
       </div>
-      {list.error && <p className="error">{list.error.message}</p>}
+      {list.error && <p className="error">{errorText(list.error)}</p>}
       {list.data && list.data.length === 0 && <p className="empty">No datasets yet. Create one from a folder above.</p>}
       {list.data && list.data.length > 0 && (
         <ul className="dataset-list" aria-label="Datasets">
@@ -67,12 +68,12 @@ function CreateFromPath({ onCreated }: { onCreated: () => void }) {
     setBusy(true);
     setError(null);
     try {
-      const created = await api.createDataset(String(data.get('name')), String(data.get('path')));
+      const created = await client.createDataset({ name: String(data.get('name')), bucketPath: String(data.get('path')) });
       form.reset();
       onCreated();
       go(datasetTab(created.dataset_id, 'overview'));
     } catch (err) {
-      setError((err as Error).message);
+      setError(errorText(err));
     } finally {
       setBusy(false);
     }

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { api, type Dataset, type DuplicateGroup, type GroupMedia } from '../api.ts';
+import { client, type Dataset, type DuplicateGroup, type GroupMedia } from '../client.ts';
 import { VirtualList } from '../components/virtual-list.tsx';
 import { countOf, formatBytes, formatCount } from '../lib/format.ts';
 import { Link, useNav } from '../lib/router.tsx';
@@ -7,6 +7,7 @@ import { duplicateLevels } from '../lib/routes.ts';
 import { keeperOf, restOf, selectionCsv } from '../lib/selection.ts';
 import { paintTimed } from '../lib/paint-timing.ts';
 import { usePages } from '../lib/use-pages.ts';
+import { errorText } from '../lib/error-text.ts';
 
 const PAGE_SIZE = 20;
 const ROW_HEIGHT = 236;
@@ -18,7 +19,7 @@ const ROW_HEIGHT = 236;
 export function DuplicatesTab({ dataset, level }: { dataset: Dataset; level: number }) {
   const { go } = useNav();
   const groups = usePages<DuplicateGroup>(`${dataset.id}@${level}`, PAGE_SIZE, async (page) => {
-    const r = await api.duplicates(dataset.id, level, page, PAGE_SIZE);
+    const r = await client.duplicateGroups(dataset.id, { threshold: level, pageNumber: page, pageSize: PAGE_SIZE });
     return { items: r.groups, total: r.total };
   });
   const [selected, setSelected] = useState<Map<string, GroupMedia>>(new Map());
@@ -97,7 +98,7 @@ export function DuplicatesTab({ dataset, level }: { dataset: Dataset; level: num
           Export CSV
         </button>
       </div>
-      {groups.error && <p className="error">{groups.error.message}</p>}
+      {groups.error && <p className="error">{errorText(groups.error)}</p>}
       {groups.total === 0 && <p className="empty">No duplicates at this level{dataset.status_new === 'INDEXING' ? ' yet: the dataset is still being processed' : ''}.</p>}
       <p className="hint small muted">
         <kbd>j</kbd>/<kbd>k</kbd> move between groups · <kbd>x</kbd> keep one, select the rest · <kbd>u</kbd> clear the group
@@ -133,7 +134,7 @@ interface RowProps {
 function GroupRow({ datasetId, group, index, focused, selected, onKeep, onClear, onToggle, onFocus }: RowProps) {
   const keeper = keeperOf(group.media);
   return (
-    <div className={`group${focused ? ' group-focused' : ''}`} role="listitem" aria-label={`Group ${index + 1}, ${group.size} images`} onClick={onFocus}>
+    <div className={`group${focused ? ' group-focused' : ''}`} role="listitem" aria-label={`Group ${index + 1}, ${countOf(group.size, 'image')}`} onClick={onFocus}>
       <div className="group-head">
         <span className="group-title">
           Group {index + 1} <span className="muted">· {countOf(group.size, 'image')}</span>

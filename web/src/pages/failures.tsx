@@ -1,7 +1,8 @@
 import { useState } from 'react';
-import { api, type Dataset } from '../api.ts';
+import { client, type Dataset } from '../client.ts';
 import { formatCount } from '../lib/format.ts';
 import { useAsync } from '../lib/use-async.ts';
+import { errorText } from '../lib/error-text.ts';
 
 const PAGE = 50;
 
@@ -9,10 +10,10 @@ const PAGE = 50;
 export function Failures({ dataset }: { dataset: Dataset }) {
   const [offset, setOffset] = useState(0);
   const failed = dataset.processing?.failed ?? 0;
-  const page = useAsync(() => api.failures(dataset.id, offset, PAGE), [dataset.id, offset, failed]);
-  if (page.error) return <p className="error">{page.error.message}</p>;
+  const page = useAsync(() => client.listErrors(dataset.id, { offset, limit: PAGE }), [dataset.id, offset, failed]);
+  if (page.error) return <p className="error">{errorText(page.error)}</p>;
   if (!page.data || page.data.total === 0) return null;
-  const { items, total } = page.data;
+  const { errors: items, total } = page.data;
   return (
     <section aria-labelledby="failures-title">
       <h3 id="failures-title">

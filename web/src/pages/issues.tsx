@@ -1,14 +1,24 @@
 import { useCallback } from 'react';
-import { api, type Dataset, type MediaItem } from '../api.ts';
+import { client, type Dataset, type Media } from '../client.ts';
 import { MediaGrid } from '../components/media-grid.tsx';
 import { Link, useNav } from '../lib/router.tsx';
 import { issueKinds, type IssueKind } from '../lib/routes.ts';
 
 const PAGE_SIZE = 200;
-const labels: Record<IssueKind, string> = { blur: 'Blurry', dark: 'Dark', bright: 'Bright', outliers: 'Outliers', uniqueness: 'Unique' };
+const labels: Record<IssueKind, string> = {
+  blur: 'Blurry',
+  dark: 'Dark',
+  bright: 'Bright',
+  outliers: 'Outliers',
+  low_information: 'Low information',
+  odd_aspect_ratio: 'Odd aspect ratio',
+  odd_size: 'Odd size',
+  grayscale: 'Grayscale',
+  uniqueness: 'Unique',
+};
 
 /** The score an issue view ranks by: the issue's confidence, or the uniqueness score. */
-function scoreOf(m: MediaItem, issue: IssueKind): number | null {
+function scoreOf(m: Media, issue: IssueKind): number | null {
   if (issue === 'uniqueness') return m.uniqueness_score;
   return m.issues.find((i) => i.issue_type === issue)?.confidence ?? null;
 }
@@ -18,7 +28,7 @@ export function IssuesTab({ dataset, issue, min }: { dataset: Dataset; issue: Is
   const { go } = useNav();
   const fetchPage = useCallback(
     async (page: number) => {
-      const r = await api.media(dataset.id, { issue, min }, page, PAGE_SIZE);
+      const r = await client.listMedia(dataset.id, { issue, minConfidence: min, pageNumber: page, pageSize: PAGE_SIZE });
       return { items: r.media, total: r.total };
     },
     [dataset.id, issue, min],

@@ -1,11 +1,14 @@
-import { useState, type FormEvent } from 'react';
-import { api } from '../api.ts';
+import { useState } from 'react';
+import { client } from '../client.ts';
+import { errorText } from '../lib/error-text.ts';
+import { useAsync } from '../lib/use-async.ts';
 
 /**
- * API key pairs for scripts. The secret is shown once, right after creation: the server keeps
- * it sealed and never shows it again. Revoking takes the key itself.
+ * API key pairs for scripts: the keys that still work, a new pair, revoking one. The secret is
+ * shown once, right after creation: the server keeps it sealed and never shows it again.
  */
 export function KeysPage() {
+  const keys = useAsync(() => client.listApiKeys(), []);
   const [created, setCreated] = useState<{ api_key: string; api_secret: string } | null>(null);
   const [message, setMessage] = useState<{ text: string; error: boolean } | null>(null);
   const [busy, setBusy] = useState(false);
@@ -14,25 +17,23 @@ export function KeysPage() {
     setBusy(true);
     setMessage(null);
     try {
-      setCreated(await api.createApiKey());
+      setCreated(await client.createApiCredentials());
+      keys.reload();
     } catch (err) {
-      setMessage({ text: (err as Error).message, error: true });
+      setMessage({ text: errorText(err), error: true });
     } finally {
       setBusy(false);
     }
   };
 
-  const revoke = async (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const form = e.currentTarget;
-    const key = String(new FormData(form).get('key')).trim();
+  const revoke = async (key: string) => {
     try {
-      await api.revokeApiKey(key);
-      form.reset();
+      await client.revokeApiKey(key);
       if (created?.api_key === key) setCreated(null);
       setMessage({ text: `Key ${key} revoked: tokens signed with it stop working at once.`, error: false });
+      keys.reload();
     } catch (err) {
-      setMessage({ text: (err as Error).message, error: true });
+      setMessage({ text: errorText(err), error: true });
     }
   };
 
@@ -62,18 +63,37 @@ export function KeysPage() {
           </div>
         )}
       </div>
-      <form className="panel" onSubmit={(e) => void revoke(e)}>
-        <h2>Revoke a key</h2>
-        <div className="form-row">
-          <label className="grow">
-            API key
-            <input name="key" required maxLength={200} className="mono" />
-          </label>
-          <button type="submit" className="btn">
-            Revoke
-          </button>
-        </div>
-      </form>
+      <div className="panel">
+        <h2>Your keys</h2>
+        {keys.error && <p className="error">{errorText(keys.error)}</p>}
+        {keys.data?.length === 0 && <p className="muted">No keys yet.</p>}
+        {keys.data && keys.data.length > 0 && (
+          <table className="table key-table">
+            <thead>
+              <tr>
+                <th scope="col">API key</th>
+                <th scope="col">Created (UTC)</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {keys.data.map((k) => (
+                <tr key={k.api_key}>
+                  <td className="mono wrap">{k.api_key}</td>
+                  <td>{k.created_at.slice(0, 16).replace('T', ' ')}</td>
+                  <td>
+                    <button type="button" className="btn btn-small" onClick={() => void revoke(k.api_key)} aria-label={`Revoke ${k.api_key}`}>
+                      Revoke
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </div>
       {message && (
         <p className={message.error ? 'error' : 'ok'} role={message.error ? 'alert' : 'status'}>
           {message.text}

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
-import { api } from '../api.ts';
+import { client } from '../client.ts';
 import { ErrorNote } from '../components/error-note.tsx';
+import { errorText } from '../lib/error-text.ts';
 
 export function LoginPage({ onLoggedIn }: { onLoggedIn: (email: string) => void }) {
   const [error, setError] = useState<string | null>(null);
@@ -12,10 +13,10 @@ export function LoginPage({ onLoggedIn }: { onLoggedIn: (email: string) => void 
     setBusy(true);
     setError(null);
     try {
-      const me = await api.login(String(form.get('email')), String(form.get('password')));
+      const me = await client.login(String(form.get('email')), String(form.get('password')));
       onLoggedIn(me.email);
     } catch (err) {
-      setError((err as Error).message);
+      setError(errorText(err));
     } finally {
       setBusy(false);
     }

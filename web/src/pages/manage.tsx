@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
-import { api, type Dataset } from '../api.ts';
+import { client, type Dataset } from '../client.ts';
 import { useNav } from '../lib/router.tsx';
+import { errorText } from '../lib/error-text.ts';
 
 /** Share with another user by email, or delete the dataset (asked twice). */
 export function ManageDataset({ dataset }: { dataset: Dataset }) {
@@ -13,20 +14,20 @@ export function ManageDataset({ dataset }: { dataset: Dataset }) {
     const form = e.currentTarget;
     const email = String(new FormData(form).get('email')).trim();
     try {
-      await api.shareDataset(dataset.id, email);
+      await client.shareDataset(dataset.id, email);
       form.reset();
       setMessage({ text: `Shared with ${email}.`, error: false });
     } catch (err) {
-      setMessage({ text: (err as Error).message, error: true });
+      setMessage({ text: errorText(err), error: true });
     }
   };
   const remove = async () => {
     try {
-      await api.deleteDataset(dataset.id);
+      await client.deleteDataset(dataset.id);
       go({ page: 'datasets' });
     } catch (err) {
       setConfirming(false);
-      setMessage({ text: (err as Error).message, error: true });
+      setMessage({ text: errorText(err), error: true });
     }
   };
 

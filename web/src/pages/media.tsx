@@ -1,15 +1,16 @@
-import { api, type Dataset, type MediaDetail } from '../api.ts';
+import { client, thumbnailUrl, type Dataset, type MediaDetail } from '../client.ts';
 import { formatBytes } from '../lib/format.ts';
 import { Link } from '../lib/router.tsx';
 import type { Route } from '../lib/routes.ts';
 import { useAsync } from '../lib/use-async.ts';
+import { errorText } from '../lib/error-text.ts';
 
 const NEIGHBOURS = 12;
 
 /** One image: the picture, its metadata, EXIF, scores, issues, duplicates and nearest neighbours. */
 export function MediaTab({ dataset, mediaId }: { dataset: Dataset; mediaId: string }) {
-  const detail = useAsync(() => api.mediaDetail(dataset.id, mediaId), [dataset.id, mediaId]);
-  if (detail.error) return <p className="error pad">{detail.error.message}</p>;
+  const detail = useAsync(() => client.getMedia(dataset.id, mediaId), [dataset.id, mediaId]);
+  if (detail.error) return <p className="error pad">{errorText(detail.error)}</p>;
   if (!detail.data) return <p className="muted pad">Loading…</p>;
   return <MediaView dataset={dataset} media={detail.data} />;
 }
@@ -18,8 +19,8 @@ const mediaRoute = (id: string, mediaId: string): Route => ({ page: 'dataset', i
 
 function MediaView({ dataset, media }: { dataset: Dataset; media: MediaDetail }) {
   const id = dataset.id;
-  const dups = useAsync(() => api.duplicateIds(id, media.media_id, 0.96), [id, media.media_id]);
-  const near = useAsync(() => api.similar(id, media.media_id, 'MEDIA', 0), [id, media.media_id]);
+  const dups = useAsync(() => client.mediaDuplicates(id, media.media_id, { threshold: 0.96 }), [id, media.media_id]);
+  const near = useAsync(() => client.explore(id, { anchorMediaId: media.media_id, anchorType: 'MEDIA' }), [id, media.media_id]);
   const neighbours = (near.data?.clusters ?? []).flatMap((c) => c.previews.slice(0, 1)).filter((m) => m.media_id !== media.media_id).slice(0, NEIGHBOURS);
   const exif = Object.entries(media.exif ?? {}).filter(([, v]) => v !== null && typeof v !== 'object');
 
@@ -45,7 +46,7 @@ function MediaView({ dataset, media }: { dataset: Dataset; media: MediaDetail })
             {dups.data?.map((d) => (
               <li key={d}>
                 <Link to={mediaRoute(id, d)} aria-label={`Duplicate ${d}`}>
-                  <img src={api.thumbUri(id, d)} alt="" loading="lazy" />
+                  <img src={thumbnailUrl(id, d)} alt="" loading="lazy" />
                 </Link>
               </li>
             ))}

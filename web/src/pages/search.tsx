@@ -1,9 +1,10 @@
 import { useCallback, useEffect, useRef, useState, type DragEvent, type PointerEvent } from 'react';
-import { api, type Dataset } from '../api.ts';
+import { client, thumbnailUrl, type Dataset } from '../client.ts';
 import { MediaGrid } from '../components/media-grid.tsx';
 import { boxInPixels, type Point } from '../lib/box.ts';
 import { useNav } from '../lib/router.tsx';
 import { ErrorNote } from '../components/error-note.tsx';
+import { errorText } from '../lib/error-text.ts';
 
 const PAGE_SIZE = 100;
 
@@ -15,7 +16,7 @@ const PAGE_SIZE = 100;
 export function SearchTab({ dataset, anchor, anchorType }: { dataset: Dataset; anchor: string | null; anchorType: 'MEDIA' | 'UPLOAD' }) {
   const fetchPage = useCallback(
     async (page: number) => {
-      const r = await api.similar(dataset.id, anchor!, anchorType, page);
+      const r = await client.explore(dataset.id, { anchorMediaId: anchor!, anchorType, pageNumber: page });
       return { items: r.clusters.flatMap((c) => c.previews.slice(0, 1)), total: r.metadata.total_clusters };
     },
     [dataset.id, anchor, anchorType],
@@ -62,10 +63,10 @@ function QueryImage({ dataset, anchor, anchorType }: { dataset: Dataset; anchor:
     setBusy(true);
     setError(null);
     try {
-      const { anchor_media_id } = await api.searchAnchor(dataset.id, file, box);
+      const { anchor_media_id } = await client.searchImageSimilarity(dataset.id, { name: file.name, data: file }, box === null ? {} : { boundingBox: box });
       go({ page: 'dataset', id: dataset.id, view: { tab: 'search', anchor: anchor_media_id, anchorType: 'UPLOAD' } });
     } catch (err) {
-      setError((err as Error).message);
+      setError(errorText(err));
     } finally {
       setBusy(false);
     }
@@ -84,7 +85,7 @@ function QueryImage({ dataset, anchor, anchorType }: { dataset: Dataset; anchor:
       {file ? (
         <BoxPicker file={file} box={box} onBox={setBox} />
       ) : anchor !== null && anchorType === 'MEDIA' ? (
-        <img className="query-thumb" src={api.thumbUri(dataset.id, anchor)} alt="The image searched with" />
+        <img className="query-thumb" src={thumbnailUrl(dataset.id, anchor)} alt="The image searched with" />
       ) : null}
       <div className="search-actions">
         <p className="small">

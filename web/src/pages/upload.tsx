@@ -1,12 +1,13 @@
 import { useState, type DragEvent, type FormEvent } from 'react';
-import { api } from '../api.ts';
+import { client, uploadingClient } from '../client.ts';
 import { VirtualList } from '../components/virtual-list.tsx';
-import { droppedFiles, pickedFiles } from '../lib/dropped-files.ts';
+import { droppedFiles, pickedFiles, type LocalFile } from '../lib/dropped-files.ts';
 import { countOf, formatBytes } from '../lib/format.ts';
 import { useNav } from '../lib/router.tsx';
 import { datasetTab } from '../lib/routes.ts';
 import { uploadAll, type FileProgress } from '../lib/upload-queue.ts';
 import { ErrorNote } from '../components/error-note.tsx';
+import { errorText } from '../lib/error-text.ts';
 
 const CONCURRENCY = 4;
 
@@ -16,13 +17,13 @@ const CONCURRENCY = 4;
  */
 export function UploadPanel() {
   const { go } = useNav();
-  const [files, setFiles] = useState<File[]>([]);
+  const [files, setFiles] = useState<LocalFile[]>([]);
   const [progress, setProgress] = useState<FileProgress[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [dragging, setDragging] = useState(false);
   const busy = progress !== null && error === null;
 
-  const add = (more: File[]) => {
+  const add = (more: LocalFile[]) => {
     setFiles((f) => [...f, ...more]);
     setProgress(null);
     setError(null);
@@ -40,14 +41,14 @@ export function UploadPanel() {
     setProgress(live);
     setError(null);
     try {
-      const { dataset_id } = await api.newUploadDataset(name);
-      const { trans_id } = await api.openTransaction(dataset_id);
+      const { dataset_id } = await client.newDataset(name);
+      const { trans_id } = await client.openTransaction(dataset_id);
       // Progress events come fast: the list is redrawn from a copy at most once a frame.
       let frame = 0;
       const result = await uploadAll(
         files,
         CONCURRENCY,
-        (file, onProgress) => api.uploadFile(dataset_id, trans_id, file, onProgress),
+        async (f, onProgress) => void (await uploadingClient(onProgress).uploadFiles(dataset_id, trans_id, [{ name: f.name, data: f.file }])),
         (i, p) => {
           live[i] = p;
           frame ||= requestAnimationFrame(() => {
@@ -58,10 +59,10 @@ export function UploadPanel() {
       );
       setProgress(result);
       if (!result.some((p) => p.state === 'done')) throw new Error('No file was accepted: see the reasons above');
-      await api.processFiles(dataset_id, trans_id);
+      await client.processFiles(dataset_id, trans_id);
       go(datasetTab(dataset_id, 'overview'));
     } catch (err) {
-      setError((err as Error).message);
+      setError(errorText(err));
     }
   };
 
