@@ -164,6 +164,16 @@ describe.each(backends)('BlobStore contract: %s', (_name, make) => {
     expect(await b.contents()).toEqual(before);
   });
 
+  it.each([
+    ['fails at its first read', () => new Readable({ read() { this.destroy(new Error('client went away')); } })],
+    ['had failed already', () => new Readable({ read() {} }).destroy(new Error('client went away'))],
+  ] as const)('leaves nothing behind when the source %s', async (_label, source) => {
+    const before = await b.contents();
+    // The put fails while the backend is still opening what it writes to.
+    await expect(b.store.put('ds/failed.bin', source())).rejects.toThrow();
+    expect(await b.contents()).toEqual(before);
+  });
+
   it('keeps the previous blob when a replacement is refused', async () => {
     await b.store.put('ds/keep.bin', Buffer.from('original'));
     await expect(b.store.put('ds/keep.bin', bytesStream(5000).stream, { maxBytes: 100 })).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
