@@ -191,6 +191,13 @@ export const TransactionFiles = Type.Object({
   ),
 });
 export const ProcessingStarted = Type.Object({ dataset_id: Type.String(), trans_id: Type.Integer(), status: Type.String() });
+export const MediaAdditionStarted = Type.Object({
+  dataset_id: Type.String(),
+  task_id: Type.String(),
+  status: Type.Literal('READ ONLY'),
+  files_received: Type.Integer({ description: 'media files received in the request (files or archive source); 0 for s3_uri, whose files are listed by the task' }),
+});
+export const ReindexStarted = Type.Object({ dataset_id: Type.String(), task_id: Type.String(), status: Type.Literal('READ ONLY') });
 
 /** What `GET …/media?issue=` ranks by: an issue's confidence, or the uniqueness score. */
 export const RankedScoreName = Type.Union(rankedScores.map((s) => Type.Literal(s)));

@@ -162,6 +162,25 @@ export class StrataClient {
     return waitForStatus(this, datasetId, options);
   }
 
+  /**
+   * Adds media to a READY or PARTIAL INDEX dataset from exactly one source: `files`, one
+   * `archive` (.zip, .tar, .tar.gz) or `s3Uri` (s3:// or a path under the import roots).
+   * The dataset is READ ONLY until the batch ends, then PARTIAL INDEX (READY with autoReindex).
+   */
+  addMedia(datasetId: string, source: { files: readonly UploadFile[] } | { archive: UploadFile } | { s3Uri: string }, options: { autoReindex?: boolean; signal?: AbortSignal } = {}) {
+    const form = new FormData();
+    if (options.autoReindex) form.append('auto_reindex', 'true');
+    if ('files' in source) for (const file of source.files) form.append('files', file.data, file.name);
+    else if ('archive' in source) form.append('archive', source.archive.data, source.archive.name);
+    else form.append('s3_uri', source.s3Uri);
+    return this.json('addMedia', { params: { dataset_id: datasetId }, body: form, signal: options.signal });
+  }
+
+  /** Recomputes groups, clusters, outliers and uniqueness of a PARTIAL INDEX dataset. */
+  reindex(datasetId: string) {
+    return this.json('reindex', { params: { dataset_id: datasetId } });
+  }
+
   /** Step 1 of an upload: an empty DRAFT dataset. */
   newDataset(name: string) {
     return this.json('newDataset', { query: { dataset_name: name } });

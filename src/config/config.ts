@@ -25,6 +25,8 @@ export interface Config {
   readonly workers: number;
   readonly maxUploadFileBytes: number;
   readonly maxUploadFilesPerRequest: number;
+  /** Archives sent to add_media: their size, entries, and the bytes they may inflate to. */
+  readonly archive: { readonly maxBytes: number; readonly maxEntries: number; readonly maxExpandedBytes: number };
   readonly maxImagePixels: number;
   readonly thumbnailSize: number;
   readonly videoFps: number;
@@ -244,6 +246,11 @@ export function loadConfig(env: Env = process.env): Config {
     workers: int(env, 'STRATA_WORKERS', Math.max(1, cpus().length), 1, 256),
     maxUploadFileBytes: int(env, 'STRATA_MAX_UPLOAD_FILE_BYTES', 2 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
     maxUploadFilesPerRequest: int(env, 'STRATA_MAX_UPLOAD_FILES_PER_REQUEST', 10_000, 1, 1_000_000),
+    archive: {
+      maxBytes: int(env, 'STRATA_MAX_ARCHIVE_BYTES', 20 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
+      maxEntries: int(env, 'STRATA_MAX_ARCHIVE_ENTRIES', 100_000, 1, 10_000_000),
+      maxExpandedBytes: int(env, 'STRATA_MAX_ARCHIVE_EXPANDED_BYTES', 40 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
+    },
     maxImagePixels: int(env, 'STRATA_MAX_IMAGE_PIXELS', 100_000_000, 1, 2 ** 32),
     thumbnailSize: int(env, 'STRATA_THUMBNAIL_SIZE', 256, 16, 2048),
     videoFps: num(env, 'STRATA_VIDEO_FPS', 1, 0.001, 60),

@@ -17,6 +17,7 @@ import { exportRoutes } from './routes/export.routes.ts';
 import { exploreRoutes } from './routes/explore.routes.ts';
 import { mediaRoutes } from './routes/media.routes.ts';
 import { sharingRoutes } from './routes/sharing.routes.ts';
+import { growthRoutes } from './routes/growth.routes.ts';
 import { ingestionRoutes } from './routes/ingestion.routes.ts';
 import { Health, sharedSchemas } from '../api/schemas.ts';
 import { ok } from './schemas.ts';
@@ -88,6 +89,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   datasetRoutes(app, ctx);
   sharingRoutes(app, ctx);
   ingestionRoutes(app, ctx);
+  growthRoutes(app, ctx);
   eventRoutes(app, ctx);
   mediaRoutes(app, ctx);
   exploreRoutes(app, ctx);

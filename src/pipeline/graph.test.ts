@@ -26,7 +26,8 @@ describe('pipeline graph', () => {
   it('orders each operation: listing, items, dataset-level results, then the settling stage', () => {
     expect(taskStagesOf('CREATE')).toEqual(['discover', ITEMS, 'similarity', 'summarize']);
     expect(taskStagesOf('REINDEX')).toEqual(['similarity', 'summarize']);
-    expect(taskStagesOf('ADD_MEDIA')[0]).toBe('discover');
+    expect(taskStagesOf('ADD_MEDIA')).toEqual(['discover', ITEMS, 'extend', 'summarize']);
+    expect(taskStagesOf('ADD_MEDIA', { autoReindex: true })).toEqual(['discover', ITEMS, 'extend', 'similarity', 'summarize']);
     for (const op of ['CREATE', 'ADD_MEDIA', 'REINDEX'] as const) expect(taskStagesOf(op).at(-1)).toBe('summarize');
     expect(nextStage('REINDEX', 'similarity')).toBe('summarize');
     expect(nextStage('REINDEX', 'summarize')).toBeNull();

@@ -1,8 +1,18 @@
-import { statusWhenStarting, type Operation } from '../domain/dataset-status.ts';
+import { statusWhenStarting, type DatasetStatus, type Operation } from '../domain/dataset-status.ts';
 import type { Dataset, Task } from '../domain/types.ts';
 import type { PipelineDeps } from './deps.ts';
 import { ITEMS, pipelineOf, pipelineOptionsOf, taskStagesOf } from './graph.ts';
 import { queueStageWork } from './runner.ts';
+
+/**
+ * The state the dataset would enter if `op` started now, or a CONFLICT naming what blocks it:
+ * what a request checks before it reads a body it would otherwise have to throw away.
+ */
+export async function stateWhenStarting(deps: PipelineDeps, dataset: Dataset, op: Operation): Promise<DatasetStatus> {
+  const running = dataset.lastTaskId ? await deps.store.tasks.get(dataset.lastTaskId) : null;
+  const runningOp = running && (running.status === 'RUNNING' || running.status === 'INITIALIZING') ? running.operation : null;
+  return statusWhenStarting(dataset.status, op, runningOp);
+}
 
 /**
  * Starts an operation on a dataset: checks the state machine, records the task and the
@@ -15,9 +25,7 @@ export async function startOperation(
   userId: string,
   params: Record<string, unknown> = {},
 ): Promise<Task> {
-  const running = dataset.lastTaskId ? await deps.store.tasks.get(dataset.lastTaskId) : null;
-  const runningOp = running && (running.status === 'RUNNING' || running.status === 'INITIALIZING') ? running.operation : null;
-  const next = statusWhenStarting(dataset.status, op, runningOp);
+  const next = await stateWhenStarting(deps, dataset, op);
   const options = pipelineOptionsOf(params);
   const task = await deps.store.tasks.start(
     {

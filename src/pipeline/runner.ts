@@ -3,6 +3,7 @@ import type { JobHandler, JobResult, OutgoingJob } from '../ports/job-queue.ts';
 import { analyzeStage } from './analyze.stage.ts';
 import { OperationFailure, type PipelineDeps } from './deps.ts';
 import { discoverStage } from './discover.stage.ts';
+import { extendStage } from './extend.stage.ts';
 import { ITEMS, isDatasetStage, itemStages, nextStage, pipelineOptionsOf, type DatasetStage } from './graph.ts';
 import { taskOutcome } from './outcome.ts';
 import { similarityStage } from './similarity.stage.ts';
@@ -15,6 +16,7 @@ type DatasetStageFn = (deps: PipelineDeps, dataset: Dataset, task: Task) => Prom
 
 const datasetStageFns: Record<DatasetStage, DatasetStageFn> = {
   discover: discoverStage,
+  extend: extendStage,
   similarity: similarityStage,
   summarize: summarizeStage,
 };

@@ -1,6 +1,3 @@
-import { createReadStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { calibrationFor } from '../domain/similarity/calibration.ts';
 import type { KnnGraph } from '../domain/similarity/knn-graph.ts';
 import { descriptorCosine, packDescriptors } from '../domain/similarity/copy-descriptor.ts';
@@ -9,15 +6,12 @@ import type { Dataset, Task } from '../domain/types.ts';
 import type { EmbeddedItem } from '../ports/store.ts';
 import type { VectorIndex } from '../ports/vector-index.ts';
 import { knnGraph } from '../index/knn-graph.ts';
-import { isoMicros } from '../lib/time.ts';
 import type { PipelineDeps } from './deps.ts';
 import { reembedStale } from './similarity-reembed.ts';
 import { startGraphAnalysisThread } from './graph-analysis.ts';
+import { embeddingPages, loadSavedIndex, saveIndex } from './saved-index.ts';
 import { writeSimilarityResults } from './similarity-results.ts';
-
-const PAGE = 2048;
-
-export const vectorIndexKeyOf = (datasetId: string): string => `datasets/${datasetId}/vectors.usearch`;
+import { stageReporter } from './stage-progress.ts';
 
 /**
  * The dataset-level half of SPEC §5, run once every item is embedded: builds the ANN index over
@@ -42,22 +36,13 @@ export async function similarityStage(deps: PipelineDeps, dataset: Dataset, task
     try {
       const graph = await knnGraphOf(deps, dataset.id, model, built, (rows) => report(0.45 + 0.45 * (rows / items.length)));
       await writeSimilarityResults(deps, dataset.id, items, graph, analysis);
-      await persistIndex(deps, dataset.id, model, index, items.length);
+      await saveIndex(deps, dataset.id, model, index, items.length);
       await report(1);
     } finally {
       await index.close();
     }
   } finally {
     await analysis.close();
-  }
-}
-
-async function* embeddingPages(deps: PipelineDeps, datasetId: string, model: string) {
-  for (let after = 0; ; ) {
-    const page = await deps.store.similarity.embeddingPage(datasetId, model, after, PAGE);
-    if (page.items.length === 0) return;
-    yield page;
-    after = page.items[page.items.length - 1]!.seq;
   }
 }
 
@@ -68,38 +53,38 @@ interface BuiltIndex {
 }
 
 /**
- * Records the stage's share done (0 … 1) on the task, at most once a second and only when the
- * shown percentage moves, so that a long stage shows progress without flooding the store.
+ * The index over every embedding of the dataset: the saved one when it holds exactly them (a
+ * reindex, or a retry after the index was saved), otherwise a new build. The embeddings are
+ * read either way, for the graph's nodes and copy descriptors.
  */
-function stageReporter(deps: PipelineDeps, task: Task): (fraction: number) => Promise<void> {
-  let shown = -1;
-  let at = 0;
-  return async (fraction) => {
-    const percent = Math.floor(100 * Math.min(1, Math.max(0, fraction)));
-    if (percent <= shown || (percent < 100 && Date.now() - at < 1000)) return;
-    shown = percent;
-    at = Date.now();
-    await deps.store.tasks.update(task.id, { progress: percent });
-  };
-}
-
-async function buildIndex(deps: PipelineDeps, datasetId: string, model: string, progress: (added: number) => Promise<void>): Promise<BuiltIndex | null> {
+async function buildIndex(deps: PipelineDeps, datasetId: string, model: string, progress: (added: number) => Promise<void>, reuse = true): Promise<BuiltIndex | null> {
+  const saved = reuse ? await loadSavedIndex(deps, datasetId, model) : null;
   const items: EmbeddedItem[] = [];
   const descriptors: Uint8Array[] = [];
   let index: VectorIndex | null = null;
+  let dimension = 0;
   try {
     for await (const page of embeddingPages(deps, datasetId, model)) {
-      index ??= await deps.vectors.create(page.dimension);
-      await index.add(page.items.map((i) => i.seq), page.vectors);
+      dimension = page.dimension;
+      if (saved === null) {
+        index ??= await deps.vectors.create(page.dimension);
+        await index.add(page.items.map((i) => i.seq), page.vectors);
+      }
       items.push(...page.items);
       descriptors.push(...page.copyDescriptors);
       await progress(items.length);
     }
   } catch (err) {
-    await index?.close();
+    await Promise.all([index?.close(), saved?.close()]);
     throw err;
   }
-  return index === null ? null : { index, items, descriptors };
+  if (saved === null) return index === null ? null : { index, items, descriptors };
+  if (items.length > 0 && saved.dimensions === dimension && (await saved.size()) === items.length) {
+    deps.logger.info({ datasetId, size: items.length }, 'reusing the saved vector index');
+    return { index: saved, items, descriptors };
+  }
+  await saved.close();
+  return buildIndex(deps, datasetId, model, progress, false);
 }
 
 /** Node i of the graph is items[i]; neighbours come back as seqs and are mapped to nodes. */
@@ -149,17 +134,4 @@ function exactCopies(items: readonly EmbeddedItem[]): Int32Array {
     first.set(it.byteHash, i);
     return i;
   });
-}
-
-/** Saves the index where every process can load it for similarity search (SPEC §7, §11). */
-async function persistIndex(deps: PipelineDeps, datasetId: string, model: string, index: VectorIndex, size: number): Promise<void> {
-  const file = join(deps.tmpDir, `vectors-${datasetId}-${Date.now()}.usearch`);
-  try {
-    await index.save(file);
-    const blobKey = vectorIndexKeyOf(datasetId);
-    await deps.blobs.put(blobKey, createReadStream(file));
-    await deps.store.similarity.setVectorIndex({ datasetId, blobKey, model, dimension: index.dimensions, size, builtAt: isoMicros() });
-  } finally {
-    await rm(file, { force: true });
-  }
 }

@@ -313,8 +313,16 @@ export interface SimilarityRepo {
   itemsToEmbed(datasetId: string, model: string, afterId: string, limit: number): Promise<Array<{ id: string; location: string }>>;
   /** Sets the item's vector, replacing one of any other model. */
   replaceEmbedding(itemId: string, datasetId: string, embedding: Embedding): Promise<void>;
-  /** Embedded, indexed items of a dataset with vectors of `model`, in seq order after `afterSeq`. */
-  embeddingPage(datasetId: string, model: string, afterSeq: number, limit: number): Promise<EmbeddingPage>;
+  /** Embedded, indexed items of a dataset (of one task, if given) with vectors of `model`, in seq order after `afterSeq`. */
+  embeddingPage(datasetId: string, model: string, afterSeq: number, limit: number, taskId?: string): Promise<EmbeddingPage>;
+  /** The embedded, indexed items with these seqs (vectors of `model`), in no particular order. */
+  embeddingsOfSeqs(datasetId: string, model: string, seqs: readonly number[]): Promise<EmbeddingPage>;
+  /** Indexed images and frames whose bytes have one of these hashes, in id order. */
+  itemsWithByteHashes(datasetId: string, hashes: readonly string[]): Promise<Array<{ itemId: string; byteHash: string }>>;
+  /** A duplicate group id no group of the dataset uses yet. */
+  nextDuplicateGroupId(datasetId: string): Promise<number>;
+  /** Applies a merge of new edges into the duplicate groups (group-merge.ts), atomically. */
+  mergeDuplicateGroups(datasetId: string, merge: { relabels: ReadonlyArray<{ level: number; from: number; to: number }>; members: readonly DuplicateMember[] }): Promise<void>;
   /** Removes the dataset's scores, duplicate groups and clusters (before writing new ones). */
   clearResults(datasetId: string): Promise<void>;
   insertScores(datasetId: string, rows: readonly ItemScores[]): Promise<void>;

@@ -44,9 +44,11 @@ export function createSourceResolver(deps: SourceResolverDeps): SourceResolver {
     async open(dataset, task) {
       const transId = task.params.transId;
       if (typeof transId === 'number') return uploadSource(deps.uploads, dataset.id, transId);
-      if (dataset.sourceUri === null) throw new DomainError('BAD_REQUEST', 'The dataset has no source to read');
-      if (dataset.sourceUri.startsWith('s3://')) return s3Source(s3(), dataset.sourceUri);
-      const real = await resolveImportPath(dataset.sourceUri, deps.importRoots);
+      // Media added later name their own source; a creation reads the dataset's.
+      const uri = typeof task.params.sourceUri === 'string' ? task.params.sourceUri : dataset.sourceUri;
+      if (uri === null) throw new DomainError('BAD_REQUEST', 'The dataset has no source to read');
+      if (uri.startsWith('s3://')) return s3Source(s3(), uri);
+      const real = await resolveImportPath(uri, deps.importRoots);
       const roots = await realRoots(deps.importRoots);
       return (await stat(real)).isDirectory() ? localFolderSource(real, roots) : manifestSource(real, roots);
     },

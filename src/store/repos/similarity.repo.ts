@@ -1,11 +1,21 @@
 import type { Kysely } from 'kysely';
 import type { ItemKind, Quality } from '../../domain/types.ts';
-import type { SimilarityRepo } from '../../ports/store.ts';
+import type { EmbeddingPage, SimilarityRepo } from '../../ports/store.ts';
 import { chunkRows, type DialectHelpers } from '../dialect.ts';
 import type { DB } from '../schema.ts';
 import { embeddingRow, vectorBytes, vectorOf } from './items.repo.ts';
 
 export function similarityRepo(db: Kysely<DB>, d: DialectHelpers): SimilarityRepo {
+  /** Embedded, indexed items of a dataset with vectors of `model`. */
+  const embeddedItems = (datasetId: string, model: string) =>
+    db
+      .selectFrom('embeddings as e')
+      .innerJoin('items as i', 'i.id', 'e.item_id')
+      .select(['e.seq', 'e.item_id', 'e.vector', 'e.copy_descriptor', 'i.kind', 'i.parent_id', 'i.byte_hash', 'i.phash', 'i.quality', 'i.width', 'i.height'])
+      .where('e.dataset_id', '=', datasetId)
+      .where('e.model', '=', model)
+      .where('i.state', '=', 'done');
+
   return {
     async itemsToEmbed(datasetId, model, afterId, limit) {
       return db
@@ -29,37 +39,54 @@ export function similarityRepo(db: Kysely<DB>, d: DialectHelpers): SimilarityRep
       });
     },
 
-    async embeddingPage(datasetId, model, afterSeq, limit) {
-      const rows = await db
-        .selectFrom('embeddings as e')
-        .innerJoin('items as i', 'i.id', 'e.item_id')
-        .select(['e.seq', 'e.item_id', 'e.vector', 'e.copy_descriptor', 'i.kind', 'i.parent_id', 'i.byte_hash', 'i.phash', 'i.quality', 'i.width', 'i.height'])
-        .where('e.dataset_id', '=', datasetId)
-        .where('e.model', '=', model)
-        .where('e.seq', '>', afterSeq)
-        .where('i.state', '=', 'done')
-        .orderBy('e.seq')
-        .limit(limit)
-        .execute();
-      const dimension = rows.length > 0 ? rows[0]!.vector.byteLength / 4 : 0;
-      const vectors = new Float32Array(rows.length * dimension);
-      rows.forEach((r, i) => vectors.set(vectorOf(r.vector), i * dimension));
-      return {
-        dimension,
-        vectors,
-        copyDescriptors: rows.map((r) => new Uint8Array(r.copy_descriptor)),
-        items: rows.map((r) => ({
-          seq: Number(r.seq),
-          itemId: r.item_id,
-          kind: r.kind as ItemKind,
-          parentId: r.parent_id,
-          byteHash: r.byte_hash,
-          phash: r.phash,
-          quality: r.quality === null ? null : (JSON.parse(r.quality) as Quality),
-          width: r.width,
-          height: r.height,
-        })),
-      };
+    async embeddingPage(datasetId, model, afterSeq, limit, taskId) {
+      let q = embeddedItems(datasetId, model).where('e.seq', '>', afterSeq);
+      if (taskId !== undefined) q = q.where('i.task_id', '=', taskId);
+      return toEmbeddingPage(await q.orderBy('e.seq').limit(limit).execute());
+    },
+
+    async embeddingsOfSeqs(datasetId, model, seqs) {
+      const rows = [];
+      for (let i = 0; i < seqs.length; i += 1000) rows.push(...(await embeddedItems(datasetId, model).where('e.seq', 'in', seqs.slice(i, i + 1000)).execute()));
+      return toEmbeddingPage(rows);
+    },
+
+    async itemsWithByteHashes(datasetId, hashes) {
+      const out: Array<{ itemId: string; byteHash: string }> = [];
+      for (let i = 0; i < hashes.length; i += 1000) {
+        const rows = await db
+          .selectFrom('items')
+          .select(['id', 'byte_hash'])
+          .where('dataset_id', '=', datasetId)
+          .where('state', '=', 'done')
+          .where('kind', 'in', ['image', 'video_frame'])
+          .where('byte_hash', 'in', hashes.slice(i, i + 1000))
+          .orderBy('id')
+          .execute();
+        for (const r of rows) out.push({ itemId: r.id, byteHash: r.byte_hash! });
+      }
+      return out;
+    },
+
+    async nextDuplicateGroupId(datasetId) {
+      const r = await db.selectFrom('duplicate_members').select((eb) => eb.fn.max('group_id').as('max')).where('dataset_id', '=', datasetId).executeTakeFirst();
+      return r?.max === null || r?.max === undefined ? 0 : Number(r.max) + 1;
+    },
+
+    async mergeDuplicateGroups(datasetId, merge) {
+      await db.transaction().execute(async (trx) => {
+        for (const r of merge.relabels) {
+          await trx.updateTable('duplicate_members').set({ group_id: r.to }).where('dataset_id', '=', datasetId).where('level', '=', r.level).where('group_id', '=', r.from).execute();
+        }
+        const values = merge.members.map((m) => ({ dataset_id: datasetId, level: m.level, group_id: m.groupId, item_id: m.itemId }));
+        for (const chunk of chunkRows(d, values)) {
+          await trx
+            .insertInto('duplicate_members')
+            .values(chunk)
+            .onConflict((oc) => oc.columns(['item_id', 'level']).doUpdateSet((eb) => ({ group_id: eb.ref('excluded.group_id') })))
+            .execute();
+        }
+      });
     },
 
     async clearResults(datasetId) {
@@ -176,3 +203,39 @@ export function similarityRepo(db: Kysely<DB>, d: DialectHelpers): SimilarityRep
   };
 }
 
+
+interface EmbeddedRow {
+  seq: number | string | bigint;
+  item_id: string;
+  vector: Uint8Array;
+  copy_descriptor: Uint8Array;
+  kind: string;
+  parent_id: string | null;
+  byte_hash: string | null;
+  phash: string | null;
+  quality: string | null;
+  width: number | null;
+  height: number | null;
+}
+
+function toEmbeddingPage(rows: readonly EmbeddedRow[]): EmbeddingPage {
+  const dimension = rows.length > 0 ? rows[0]!.vector.byteLength / 4 : 0;
+  const vectors = new Float32Array(rows.length * dimension);
+  rows.forEach((r, i) => vectors.set(vectorOf(r.vector), i * dimension));
+  return {
+    dimension,
+    vectors,
+    copyDescriptors: rows.map((r) => new Uint8Array(r.copy_descriptor)),
+    items: rows.map((r) => ({
+      seq: Number(r.seq),
+      itemId: r.item_id,
+      kind: r.kind as ItemKind,
+      parentId: r.parent_id,
+      byteHash: r.byte_hash,
+      phash: r.phash,
+      quality: r.quality === null ? null : (JSON.parse(r.quality) as Quality),
+      width: r.width,
+      height: r.height,
+    })),
+  };
+}

@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { Transform, Writable, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DomainError } from '../domain/errors.ts';
+import type { Dataset, User } from '../domain/types.ts';
+import { archiveEntries } from '../media/archive-entries.ts';
+import { mediaKindOf } from '../media/media-types.ts';
+import { startOperation, stateWhenStarting } from '../pipeline/operations.ts';
+import type { AppContext } from './context.ts';
+import { writableDataset } from './datasets.ts';
+import { storeUpload } from './ingestion.ts';
+
+/** Visual Layer's wording (SPEC §6). */
+export const EXACTLY_ONE_SOURCE = 'Exactly one media source must be provided: files[], s3_uri, or archive';
+const invalidUri = (uri: string, reason: string) => new DomainError('BAD_REQUEST', `Invalid S3 URI or no media files found at ${uri} (${reason})`);
+
+export interface AddMediaStarted {
+  dataset_id: string;
+  task_id: string;
+  status: 'READ ONLY';
+  files_received: number;
+}
+
+/** Checks, before any bytes are read, that the caller may add media to the dataset now. */
+export async function beginAddMedia(ctx: AppContext, user: User, datasetId: string): Promise<Dataset> {
+  const dataset = await writableDataset(ctx, user, datasetId);
+  await stateWhenStarting(ctx.pipeline, dataset, 'ADD_MEDIA');
+  return dataset;
+}
+
+/**
+ * The sources of one add_media request, gathered as its multipart parts arrive (in any order):
+ * files stream into an upload transaction of their own, an archive to a scratch file. start()
+ * checks that exactly one source came, unpacks an archive into the transaction, and starts the
+ * operation; discard() removes whatever a refused request left.
+ */
+export class MediaBatch {
+  readonly #ctx: AppContext;
+  readonly #dataset: Dataset;
+  #transId: number | null = null;
+  #files = 0;
+  #mediaFiles = 0;
+  #archives = 0;
+  #archivePath: string | null = null;
+
+  constructor(ctx: AppContext, dataset: Dataset) {
+    this.#ctx = ctx;
+    this.#dataset = dataset;
+  }
+
+  async #transaction(): Promise<number> {
+    this.#transId ??= await this.#ctx.store.uploads.openTransaction(this.#dataset.id);
+    return this.#transId;
+  }
+
+  /** Stores one file of the `files` source. */
+  async addFile(fileName: string, data: Readable): Promise<void> {
+    this.#files++;
+    if (mediaKindOf(fileName) !== null) this.#mediaFiles++;
+    await storeUpload(this.#ctx, this.#dataset, await this.#transaction(), fileName, data);
+  }
+
+  /** Keeps the `archive` source in a scratch file until start(); a second archive is counted and drained. */
+  async addArchive(data: Readable): Promise<void> {
+    if (++this.#archives > 1) {
+      data.resume();
+      return;
+    }
+    const path = join(this.#ctx.pipeline.tmpDir, `archive-${randomUUID()}`);
+    this.#archivePath = path;
+    const max = this.#ctx.config.archive.maxBytes;
+    let bytes = 0;
+    const capped = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        bytes += chunk.length;
+        cb(bytes > max ? new DomainError('PAYLOAD_TOO_LARGE', `The archive is larger than ${max} bytes`) : null, chunk);
+      },
+    });
+    await pipeline(data, capped, createWriteStream(path));
+  }
+
+  async start(user: User, input: { s3Uri: string | null; autoReindex: boolean }): Promise<AddMediaStarted> {
+    const sources = (this.#files > 0 ? 1 : 0) + this.#archives + (input.s3Uri !== null ? 1 : 0);
+    if (sources !== 1) throw new DomainError('BAD_REQUEST', EXACTLY_ONE_SOURCE);
+    let params: Record<string, unknown>;
+    if (input.s3Uri !== null) {
+      await this.#checkUri(input.s3Uri);
+      params = { sourceUri: input.s3Uri };
+    } else {
+      if (this.#archivePath !== null) await this.#unpackArchive(this.#archivePath);
+      else if (this.#mediaFiles === 0) throw new DomainError('BAD_REQUEST', `No media files among the ${this.#files} uploaded files (see the supported types in the README)`);
+      const transId = await this.#transaction();
+      await this.#ctx.store.uploads.submitTransaction(this.#dataset.id, transId);
+      params = { transId };
+    }
+    const task = await startOperation(this.#ctx.pipeline, this.#dataset, 'ADD_MEDIA', user.id, { ...params, autoReindex: input.autoReindex });
+    await this.#removeArchive();
+    return { dataset_id: this.#dataset.id, task_id: task.id, status: 'READ ONLY', files_received: this.#mediaFiles };
+  }
+
+  /** Removes what a refused request stored: the scratch archive, and the files of its transaction. */
+  async discard(): Promise<void> {
+    await this.#removeArchive();
+    if (this.#transId !== null) {
+      await this.#ctx.store.uploads.submitTransaction(this.#dataset.id, this.#transId);
+      await this.#ctx.blobs.deletePrefix(`datasets/${this.#dataset.id}/uploads/${this.#transId}/`);
+    }
+  }
+
+  async #removeArchive(): Promise<void> {
+    if (this.#archivePath !== null) await rm(this.#archivePath, { force: true });
+    this.#archivePath = null;
+  }
+
+  /**
+   * Stores the archive's media entries in the transaction, under generated keys (the entry's
+   * base name is kept as its file name). Other entries, and the resource forks and hidden files
+   * archivers add, are left out: they are not media of the dataset.
+   */
+  async #unpackArchive(path: string): Promise<void> {
+    const { maxEntries, maxExpandedBytes } = this.#ctx.config.archive;
+    const limits = { maxEntries, maxEntryBytes: this.#ctx.config.maxUploadFileBytes, maxTotalBytes: maxExpandedBytes };
+    for await (const entry of archiveEntries(path, limits)) {
+      const name = basename(entry.path);
+      if (entry.path.split('/').includes('__MACOSX') || name.startsWith('.') || mediaKindOf(name) === null) {
+        await pipeline(entry.stream, devNull());
+        continue;
+      }
+      await this.addFile(name, entry.stream);
+    }
+    if (this.#mediaFiles === 0) throw new DomainError('BAD_REQUEST', 'No media files found in the archive');
+  }
+
+  /** A folder, manifest or S3 prefix must hold at least one media file: listed up to the first one. */
+  async #checkUri(uri: string): Promise<void> {
+    try {
+      await this.#ctx.sources.check(uri);
+      const source = await this.#ctx.sources.open(this.#dataset, { params: { sourceUri: uri } });
+      for await (const entry of source.list()) if (entry.refused === undefined) return;
+    } catch (err) {
+      if (err instanceof DomainError && err.code === 'BAD_REQUEST') throw invalidUri(uri, err.message);
+      throw err;
+    }
+    throw invalidUri(uri, 'no media files there');
+  }
+}
+
+const devNull = () =>
+  new Writable({
+    write(_chunk, _enc, cb) {
+      cb();
+    },
+  });
+
+export async function reindexDataset(ctx: AppContext, user: User, datasetId: string): Promise<{ dataset_id: string; task_id: string; status: 'READ ONLY' }> {
+  const dataset = await writableDataset(ctx, user, datasetId);
+  const task = await startOperation(ctx.pipeline, dataset, 'REINDEX', user.id);
+  return { dataset_id: dataset.id, task_id: task.id, status: 'READ ONLY' };
+}

@@ -1,0 +1,105 @@
+import { calibrationFor } from '../domain/similarity/calibration.ts';
+import { descriptorCosine, packDescriptors } from '../domain/similarity/copy-descriptor.ts';
+import { mergeIntoGroups, type LevelEdge } from '../domain/similarity/group-merge.ts';
+import { similarityLevel } from '../domain/similarity/levels.ts';
+import type { Dataset, Task } from '../domain/types.ts';
+import type { EmbeddingPage } from '../ports/store.ts';
+import type { VectorIndex } from '../ports/vector-index.ts';
+import { knnGraph } from '../index/knn-graph.ts';
+import type { PipelineDeps } from './deps.ts';
+import { embeddingPages, loadSavedIndex, saveIndex } from './saved-index.ts';
+import { similarityStage } from './similarity.stage.ts';
+import { stageReporter } from './stage-progress.ts';
+
+/**
+ * After media were added: the new items join the dataset's saved ANN index (no rebuild) and
+ * are checked against every item for duplicates — their nearest neighbours' calibrated levels
+ * and identical bytes are folded into the existing duplicate groups. Clusters, uniqueness and
+ * outliers stay as they were until a reindex. Re-running converges: adding a key again
+ * replaces it, and merging edges already merged changes nothing.
+ *
+ * Without a saved index of the current model (none yet, or another model's) there is nothing
+ * to extend, and the full similarity stage runs instead.
+ */
+export async function extendStage(deps: PipelineDeps, dataset: Dataset, task: Task): Promise<void> {
+  const model = deps.media.embeddingModel;
+  const index = await loadSavedIndex(deps, dataset.id, model);
+  if (index === null) return similarityStage(deps, dataset, task);
+  const report = stageReporter(deps, task);
+  const expected = Math.max(1, task.done);
+  let indexClosed = false;
+  try {
+    let added = 0;
+    for await (const page of embeddingPages(deps, dataset.id, model, task.id)) {
+      if (page.dimension !== index.dimensions) {
+        await index.close();
+        indexClosed = true;
+        return similarityStage(deps, dataset, task);
+      }
+      await index.add(page.items.map((i) => i.seq), page.vectors);
+      added += page.items.length;
+      await report(0.3 * Math.min(1, added / expected));
+    }
+    let searched = 0;
+    const edges: LevelEdge[] = [];
+    for await (const page of embeddingPages(deps, dataset.id, model, task.id)) {
+      edges.push(...(await neighbourEdges(deps, dataset.id, model, index, page)), ...(await identicalEdges(deps, dataset.id, page)));
+      searched += page.items.length;
+      await report(0.3 + 0.6 * Math.min(1, searched / expected));
+    }
+    const existing = await deps.store.media.groupsOfItems(dataset.id, [...new Set(edges.flatMap((e) => [e.a, e.b]))]);
+    const merge = mergeIntoGroups(edges, existing, await deps.store.similarity.nextDuplicateGroupId(dataset.id));
+    await deps.store.similarity.mergeDuplicateGroups(dataset.id, merge);
+    await saveIndex(deps, dataset.id, model, index, await index.size());
+    deps.logger.info({ datasetId: dataset.id, added, edges: edges.length, groupsMerged: merge.relabels.length }, 'extended the vector index with the added media');
+    await report(1);
+  } finally {
+    if (!indexClosed) await index.close();
+  }
+}
+
+/** Each new item's nearest neighbours (old and new), with their calibrated similarity levels. */
+async function neighbourEdges(deps: PipelineDeps, datasetId: string, model: string, index: VectorIndex, page: EmbeddingPage): Promise<LevelEdge[]> {
+  const k = deps.similarity.neighbours;
+  const rows = [];
+  for await (const row of knnGraph(index, [{ keys: page.items.map((i) => i.seq), vectors: page.vectors }], k)) rows.push(row);
+  const neighbourSeqs = [...new Set(rows.flatMap((r) => r.neighbors.map((n) => Number(n.key))))];
+  const neighbours = await deps.store.similarity.embeddingsOfSeqs(datasetId, model, neighbourSeqs);
+  // Descriptors of the page's items first, then of their neighbours.
+  const packed = packDescriptors([...page.copyDescriptors, ...neighbours.copyDescriptors]);
+  const nodeOfNeighbour = new Map(neighbours.items.map((it, j) => [it.seq, j + page.items.length]));
+  const calibration = calibrationFor(model);
+  const edges: LevelEdge[] = [];
+  rows.forEach((row, i) => {
+    const item = page.items[i]!;
+    for (const nb of row.neighbors) {
+      const j = nodeOfNeighbour.get(Number(nb.key));
+      if (j === undefined) continue;
+      const other = neighbours.items[j - page.items.length]!;
+      const cosine = 1 - nb.distance;
+      const level =
+        item.byteHash !== null && item.byteHash === other.byteHash ? 1 : calibration === null ? 0 : similarityLevel(calibration, cosine, descriptorCosine(packed, i, j));
+      edges.push({ a: item.itemId, b: other.itemId, level });
+    }
+  });
+  return edges;
+}
+
+/**
+ * Identical bytes join at 1.0 whatever the ANN index returned (more than k copies of a file
+ * would push some out of each other's rows): each new item is linked to the first item, in id
+ * order, with its bytes.
+ */
+async function identicalEdges(deps: PipelineDeps, datasetId: string, page: EmbeddingPage): Promise<LevelEdge[]> {
+  const hashes = [...new Set(page.items.flatMap((i) => (i.byteHash === null ? [] : [i.byteHash])))];
+  const firstOf = new Map<string, string[]>();
+  for (const { itemId, byteHash } of await deps.store.similarity.itemsWithByteHashes(datasetId, hashes)) {
+    const ids = firstOf.get(byteHash) ?? [];
+    if (ids.length < 2) firstOf.set(byteHash, [...ids, itemId]);
+  }
+  return page.items.flatMap((item) => {
+    const [first, second] = item.byteHash === null ? [] : (firstOf.get(item.byteHash) ?? []);
+    const other = first === item.itemId ? second : first;
+    return other === undefined ? [] : [{ a: item.itemId, b: other, level: 1 }];
+  });
+}

@@ -1,0 +1,186 @@
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { buffer } from 'node:stream/consumers';
+import { gzipSync } from 'node:zlib';
+import tar from 'tar-stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addUser } from '../../src/app/accounts.ts';
+import type { DatasetStatus } from '../../src/domain/dataset-status.ts';
+import { createDatasetFrom, credentialsFor, getJson, waitForDatasetStatus } from '../helpers/client.ts';
+import { tempDir } from '../helpers/folders.ts';
+import { copySmallPhotos } from '../helpers/test-media.ts';
+import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+
+/**
+ * add_media and reindex over HTTP on real photos: which states allow them, who may call them,
+ * and the error bodies of Visual Layer's contract (SPEC §6) for every kind of bad source.
+ */
+let t: TestServer;
+let root: string;
+let more: string;
+let probe: string;
+
+const post = async (path: string, body: FormData | undefined, token = t.admin.token) => {
+  const res = await fetch(`${t.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body });
+  const text = await res.text();
+  return { status: res.status, body: text === '' ? null : JSON.parse(text) };
+};
+const form = (fields: Record<string, string> = {}, files: Array<[string, string, Buffer]> = []) => {
+  const f = new FormData();
+  for (const [k, v] of Object.entries(fields)) f.append(k, v);
+  for (const [field, name, data] of files) f.append(field, new Blob([new Uint8Array(data)]), name);
+  return f;
+};
+const addMedia = (id: string, body: FormData | undefined, token?: string) => post(`/api/v1/dataset/${id}/add_media`, body, token);
+const reindex = (id: string, token?: string) => post(`/api/v1/dataset/${id}/reindex`, undefined, token);
+const settle = (id: string) => waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'PARTIAL INDEX', 'ERROR'], 300_000);
+
+beforeAll(async () => {
+  root = await tempDir('strata-add-media-');
+  await copySmallPhotos(join(root, 'base'), 4, 400_000);
+  more = join(root, 'more');
+  await copySmallPhotos(more, 2, 400_000);
+  await mkdir(join(root, 'empty'));
+  t = await startTestServer({ STRATA_IMPORT_ROOTS: root });
+  probe = await createDatasetFrom(t.url, t.admin.token, 'probe', join(root, 'base'));
+  expect((await settle(probe)).dataset.status_new).toBe('READY');
+}, 400_000);
+afterAll(async () => t?.close());
+
+describe('which states allow which operation', () => {
+  const states: DatasetStatus[] = ['DRAFT', 'INDEXING', 'READ ONLY', 'PARTIAL INDEX', 'READY', 'ERROR'];
+  const allowed: Record<'add_media' | 'reindex', DatasetStatus[]> = { add_media: ['READY', 'PARTIAL INDEX'], reindex: ['PARTIAL INDEX'] };
+  const cases = states.flatMap((state) => (['add_media', 'reindex'] as const).map((op) => ({ state, op, ok: allowed[op].includes(state) })));
+
+  it.each(cases)('$op from $state: accepted = $ok', async ({ state, op, ok }) => {
+    // The state is set directly: the transient ones (INDEXING, READ ONLY) cannot be caught otherwise without timing.
+    await t.server.ctx.store.datasets.update(probe, { status: state });
+    const res = op === 'add_media' ? await addMedia(probe, form({ s3_uri: more })) : await reindex(probe);
+    if (ok) {
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+      expect(res.body).toMatchObject({ dataset_id: probe, status: 'READ ONLY' });
+      const settled = (await settle(probe)).dataset;
+      expect(settled.status_new).toBe(op === 'add_media' ? 'PARTIAL INDEX' : 'READY');
+    } else {
+      expect(res.status).toBe(409);
+      expect(res.body.detail).toBe(`Operation '${op}' is not allowed while the dataset is ${state}`);
+    }
+    // Put it back where a READY dataset is, for the next case.
+    await t.server.ctx.store.datasets.update(probe, { status: 'READY' });
+  }, 300_000);
+
+  it('names the running operation when one blocks the call', async () => {
+    const res = await addMedia(probe, form({ s3_uri: more }));
+    expect(res.status).toBe(202);
+    const second = await addMedia(probe, form({ s3_uri: more }));
+    const third = await reindex(probe);
+    expect(second).toMatchObject({ status: 409, body: { detail: "Operation 'add_media' is blocked while MEDIA_ADDITION task is running" } });
+    expect(third).toMatchObject({ status: 409, body: { detail: "Operation 'reindex' is blocked while MEDIA_ADDITION task is running" } });
+    expect((await settle(probe)).dataset.status_new).toBe('PARTIAL INDEX');
+  }, 300_000);
+});
+
+describe('who may call them', () => {
+  it('refuses viewers with 403 and hides other users’ datasets with 404', async () => {
+    await addUser(t.server.ctx.accounts, { email: 'viewer@example.com', password: 'viewer-password-1', role: 'viewer' });
+    await addUser(t.server.ctx.accounts, { email: 'other@example.com', password: 'other-password-1', role: 'editor' });
+    const viewer = await credentialsFor(t.url, 'viewer@example.com', 'viewer-password-1');
+    const other = await credentialsFor(t.url, 'other@example.com', 'other-password-1');
+    await t.server.ctx.store.datasets.share(probe, (await t.server.ctx.store.users.findByEmail('viewer@example.com'))!.id);
+    expect((await addMedia(probe, form({ s3_uri: more }), viewer.token)).status).toBe(403);
+    expect((await reindex(probe, viewer.token)).status).toBe(403);
+    expect(await addMedia(probe, form({ s3_uri: more }), other.token)).toMatchObject({ status: 404, body: { detail: 'Dataset not found' } });
+    expect(await reindex(probe, other.token)).toMatchObject({ status: 404, body: { detail: 'Dataset not found' } });
+    expect(await addMedia('no-such-dataset', form({ s3_uri: more }))).toMatchObject({ status: 404, body: { detail: 'Dataset not found' } });
+  });
+});
+
+describe('bad sources', () => {
+  const exactlyOne = { status: 400, body: { detail: 'Exactly one media source must be provided: files[], s3_uri, or archive' } };
+
+  it('refuses zero sources and several sources, storing nothing', async () => {
+    await t.server.ctx.store.datasets.update(probe, { status: 'READY' });
+    const photo = await readFile(join(root, 'base', (await readdir(join(root, 'base')))[0]!));
+    expect(await addMedia(probe, form())).toMatchObject(exactlyOne);
+    expect(await addMedia(probe, form({ auto_reindex: 'true' }))).toMatchObject(exactlyOne);
+    expect(await addMedia(probe, form({ s3_uri: more }, [['files', 'a.jpg', photo]]))).toMatchObject(exactlyOne);
+    expect(await addMedia(probe, form({}, [['files', 'a.jpg', photo], ['archive', 'a.zip', photo]]))).toMatchObject(exactlyOne);
+    expect(await addMedia(probe, form({}, [['archive', 'a.zip', photo], ['archive', 'b.zip', photo]]))).toMatchObject(exactlyOne);
+    const before = (await getJson(t.url, `/api/v1/dataset/${probe}`, t.admin.token)).body;
+    expect(before.status_new).toBe('READY');
+  });
+
+  it('refuses a source with no media, or one that cannot be read', async () => {
+    for (const uri of [join(root, 'empty'), join(root, 'missing'), 's3://', '/etc']) {
+      const res = await addMedia(probe, form({ s3_uri: uri }));
+      expect(res.status, uri).toBe(400);
+      expect(res.body.detail, uri).toMatch(new RegExp(`^Invalid S3 URI or no media files found at ${uri.replace(/[/.]/g, '\\$&')}`));
+    }
+    const notes = await addMedia(probe, form({}, [['files', 'notes.txt', Buffer.from('hello')]]));
+    expect(notes).toMatchObject({ status: 400, body: { detail: 'No media files among the 1 uploaded files (see the supported types in the README)' } });
+    const garbage = await addMedia(probe, form({}, [['archive', 'a.zip', Buffer.from('not an archive at all')]]));
+    expect(garbage).toMatchObject({ status: 400, body: { detail: 'archive must be a .zip, .tar or .tar.gz file' } });
+    expect((await getJson(t.url, `/api/v1/dataset/${probe}`, t.admin.token)).body.status_new).toBe('READY');
+  });
+
+  it('refuses a body that is not multipart', async () => {
+    const res = await fetch(`${t.url}/api/v1/dataset/${probe}/add_media`, { method: 'POST', headers: { authorization: `Bearer ${t.admin.token}`, 'content-type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(400);
+  });
+});
+
+describe('files and auto_reindex', () => {
+  it('adds uploaded files and, with auto_reindex, ends READY with every item scored', async () => {
+    const id = await createDatasetFrom(t.url, t.admin.token, 'files', join(root, 'base'));
+    await settle(id);
+    const names = await copySmallPhotos(join(root, 'upload'), 2, 400_000);
+    const files: Array<[string, string, Buffer]> = [];
+    for (const n of names) files.push(['files', `new-${n}`, await readFile(join(root, 'upload', n))]);
+    const res = await addMedia(id, form({ auto_reindex: 'true' }, files));
+    expect(res).toMatchObject({ status: 202, body: { dataset_id: id, status: 'READ ONLY', files_received: 2 } });
+    const { dataset } = await settle(id);
+    expect(dataset).toMatchObject({ status_new: 'READY', status: 'READY', n_images: 6, progress: 100, processing: { operation: 'ADD_MEDIA', done: 2, total: 2 } });
+    const media = (await getJson(t.url, `/api/v1/dataset/${id}/media?page_size=100`, t.admin.token)).body.media;
+    expect(media).toHaveLength(6);
+    for (const m of media) expect(m.uniqueness_score, m.file_name).not.toBeNull();
+    // The two new files are byte copies of two old ones: found at 1.0.
+    const copy = media.find((m: any) => m.file_name === `new-${names[0]}`);
+    const dups = await getJson(t.url, `/api/v1/dataset/${id}/media/${copy.media_id}/duplicates?threshold=1`, t.admin.token);
+    expect(dups.body).toHaveLength(1);
+  }, 300_000);
+});
+
+describe('archives', () => {
+  async function tarOf(entries: Array<{ name: string; data?: Buffer; type?: 'symlink'; linkname?: string }>): Promise<Buffer> {
+    const pack = tar.pack();
+    const out = buffer(pack);
+    for (const e of entries) pack.entry({ name: e.name, type: e.type ?? 'file', linkname: e.linkname, size: e.data?.length ?? 0 } as tar.Header, e.data ?? Buffer.alloc(0));
+    pack.finalize();
+    return out;
+  }
+
+  it('adds the media of a .tar.gz, leaving other entries out', async () => {
+    const id = await createDatasetFrom(t.url, t.admin.token, 'archive', join(root, 'base'));
+    await settle(id);
+    const names = (await readdir(more)).sort();
+    const entries = [{ name: 'batch/' + names[0], data: await readFile(join(more, names[0]!)) }, { name: names[1]!, data: await readFile(join(more, names[1]!)) }, { name: 'README.txt', data: Buffer.from('notes') }, { name: '__MACOSX/._x.jpg', data: Buffer.from('fork') }];
+    const res = await addMedia(id, form({}, [['archive', 'batch.tar.gz', gzipSync(await tarOf(entries))]]));
+    expect(res).toMatchObject({ status: 202, body: { files_received: 2 } });
+    const { dataset } = await settle(id);
+    expect(dataset).toMatchObject({ status_new: 'PARTIAL INDEX', n_images: 6, processing: { operation: 'ADD_MEDIA', total: 2, done: 2, failed: 0 } });
+    const media = (await getJson(t.url, `/api/v1/dataset/${id}/media?page_size=100`, t.admin.token)).body.media;
+    expect(media.map((m: any) => m.file_name).sort()).toEqual(expect.arrayContaining(names.slice(0, 2)));
+  }, 300_000);
+
+  it('refuses an archive that reaches outside, or holds a link, storing nothing', async () => {
+    const photo = await readFile(join(more, (await readdir(more))[0]!));
+    const before = (await getJson(t.url, `/api/v1/dataset/${probe}`, t.admin.token)).body;
+    const slip = await addMedia(probe, form({}, [['archive', 'slip.tar', await tarOf([{ name: 'ok.jpg', data: photo }, { name: '../../escape.jpg', data: photo }])]]));
+    expect(slip).toMatchObject({ status: 400, body: { detail: 'Archive refused: entry "../../escape.jpg" climbs out of the archive with ".."' } });
+    const link = await addMedia(probe, form({}, [['archive', 'link.tar', await tarOf([{ name: 'passwd.jpg', type: 'symlink', linkname: '/etc/passwd' }])]]));
+    expect(link).toMatchObject({ status: 400, body: { detail: 'Archive refused: entry "passwd.jpg" is a symbolic link' } });
+    const after = (await getJson(t.url, `/api/v1/dataset/${probe}`, t.admin.token)).body;
+    expect(after).toMatchObject({ status_new: before.status_new, n_images: before.n_images });
+    expect(after.processing.task_id ?? after.processing.started_at).toBe(before.processing.task_id ?? before.processing.started_at);
+  });
+});
