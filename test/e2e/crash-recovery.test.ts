@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteStore } from '../../src/store/create-store.ts';
 import { createDatasetFrom, credentialsFor, getJson, waitForDatasetStatus, waitUntilIndexing, type Credentials } from '../helpers/client.ts';
 import { tempDir } from '../helpers/folders.ts';
-import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
+import { startRun, type ServerProcess } from '../helpers/server-process.ts';
 import { copySmallPhotos } from '../helpers/test-media.ts';
 
 /**
@@ -40,16 +40,7 @@ afterAll(async () => {
   if (root) await rm(root, { recursive: true, force: true });
 });
 
-function start(workers: string): Promise<ServerProcess> {
-  return startServerProcess({
-    dataDir,
-    importRoots: [join(root, 'import')],
-    env: { STRATA_WORKERS: workers, STRATA_ADMIN_EMAIL: ADMIN.email, STRATA_ADMIN_PASSWORD: ADMIN.password },
-  }).then((s) => {
-    servers.push(s);
-    return s;
-  });
-}
+const start = (workers: string): Promise<ServerProcess> => startRun(servers, { dataDir, importRoot: join(root, 'import'), admin: ADMIN, workers });
 
 function isAlive(pid: number): boolean {
   try {

@@ -176,3 +176,20 @@ function lines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): v
     buffer = '';
   });
 }
+
+/**
+ * One run of a crash test: a server process on the shared data directory, with `workers` media
+ * workers and the test's admin, added to `servers` so that the test's cleanup stops it.
+ */
+export async function startRun(
+  servers: ServerProcess[],
+  run: { dataDir: string; importRoot: string; admin: { email: string; password: string }; workers: string },
+): Promise<ServerProcess> {
+  const s = await startServerProcess({
+    dataDir: run.dataDir,
+    importRoots: [run.importRoot],
+    env: { STRATA_WORKERS: run.workers, STRATA_ADMIN_EMAIL: run.admin.email, STRATA_ADMIN_PASSWORD: run.admin.password },
+  });
+  servers.push(s);
+  return s;
+}

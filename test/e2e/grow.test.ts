@@ -1,0 +1,167 @@
+import { copyFile, mkdir, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSqliteStore } from '../../src/store/create-store.ts';
+import { createDatasetFrom, credentialsFor, followDatasetEvents, getJson, waitForDatasetStatus, type Credentials } from '../helpers/client.ts';
+import { tempDir } from '../helpers/folders.ts';
+import { startRun, type ServerProcess } from '../helpers/server-process.ts';
+import { copySmallPhotos } from '../helpers/test-media.ts';
+
+/**
+ * A dataset that grows, on real photos, with a kill -9 in each operation: add_media is killed
+ * while its items are being indexed and reindex right after it starts; each restart on the same
+ * data directory finishes the operation with exact counts. The added batch holds a byte copy
+ * and a half-size copy of two old photos: both are found against the old items as soon as the
+ * batch ends (PARTIAL INDEX), and still after the reindex (READY).
+ */
+const ADMIN = { email: 'grow-admin@example.com', password: 'grow-admin-password-1' };
+const BASE = 24;
+const ADDED = 24;
+const MAX_PHOTO_BYTES = 600_000;
+
+let root: string;
+let dataDir: string;
+let base: string;
+let added: string;
+let baseNames: string[];
+const servers: ServerProcess[] = [];
+
+beforeAll(async () => {
+  root = await tempDir('strata-grow-');
+  dataDir = join(root, 'data');
+  const all = join(root, 'import', 'all');
+  const names = await copySmallPhotos(all, BASE + ADDED, MAX_PHOTO_BYTES);
+  base = join(root, 'import', 'base');
+  added = join(root, 'import', 'added');
+  baseNames = names.slice(0, BASE);
+  await mkdir(base);
+  for (const n of baseNames) await copyFile(join(all, n), join(base, n));
+  await mkdir(added);
+  for (const n of names.slice(BASE)) await copyFile(join(all, n), join(added, n));
+  await copyFile(join(all, baseNames[0]!), join(added, 'exact-copy.jpg'));
+  const meta = await sharp(join(all, baseNames[1]!)).metadata();
+  await sharp(join(all, baseNames[1]!)).resize(Math.round(meta.width! / 2)).jpeg({ quality: 85 }).toFile(join(added, 'half-size-copy.jpg'));
+  await rm(all, { recursive: true });
+}, 600_000);
+
+afterAll(async () => {
+  for (const s of servers) await s.stop();
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+const start = (workers: string): Promise<ServerProcess> => startRun(servers, { dataDir, importRoot: join(root, 'import'), admin: ADMIN, workers });
+
+async function post(url: string, token: string, body?: FormData): Promise<{ status: number; body: any }> {
+  const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body });
+  return { status: res.status, body: await res.json() };
+}
+
+describe('add_media and reindex, each interrupted by kill -9', () => {
+  const total = ADDED + 2;
+  let admin: Credentials;
+  let id: string;
+  let server: ServerProcess;
+  const seenBeforeKill: any[] = [];
+  let partial: any;
+  const atPartial: { exact?: string[]; half?: string[]; nearestToOriginal?: string[]; media?: Map<string, any> } = {};
+  let resumedAdd: any;
+  let resumedReindex: any;
+  let ready: any;
+
+  const get = (path: string) => getJson(server.url, path, admin.token);
+  const mediaByName = async () => new Map<string, any>((await get(`/api/v1/dataset/${id}/media?page_size=1000`)).body.media.map((m: any) => [m.file_name, m]));
+
+  beforeAll(async () => {
+    server = await start('2');
+    admin = await credentialsFor(server.url, ADMIN.email, ADMIN.password);
+    id = await createDatasetFrom(server.url, admin.token, 'grows', base);
+    expect((await waitForDatasetStatus(server.url, admin.token, id, ['READY', 'ERROR'], 300_000)).dataset.status_new).toBe('READY');
+    await server.stop();
+
+    // One worker, so the batch is slow enough to be caught with a fifth of it done.
+    server = await start('1');
+    const fd = new FormData();
+    fd.set('s3_uri', added);
+    expect((await post(`${server.url}/api/v1/dataset/${id}/add_media`, admin.token, fd)).status).toBe(202);
+    await followDatasetEvents(server.url, admin.token, id, (ds) => {
+      seenBeforeKill.push(ds);
+      if (ds.status_new !== 'READ ONLY') throw new Error(`add_media ended (${ds.status_new}) before it could be interrupted`);
+      const p = ds.processing;
+      return p.operation === 'ADD_MEDIA' && p.total !== null && p.done >= Math.ceil(0.2 * p.total);
+    });
+    await server.kill('SIGKILL');
+
+    server = await start('2');
+    const afterAdd = await waitForDatasetStatus(server.url, admin.token, id, ['PARTIAL INDEX', 'READY', 'ERROR'], 300_000);
+    resumedAdd = afterAdd.events[0];
+    partial = afterAdd.dataset;
+    const media = await mediaByName();
+    atPartial.media = media;
+    atPartial.exact = (await get(`/api/v1/dataset/${id}/media/${media.get('exact-copy.jpg').media_id}/duplicates?threshold=1`)).body;
+    atPartial.half = (await get(`/api/v1/dataset/${id}/media/${media.get('half-size-copy.jpg').media_id}/duplicates?threshold=0.96`)).body;
+    const search = await get(`/api/v1/explore/${id}?anchor_media_id=${media.get(baseNames[1]!).media_id}&anchor_type=MEDIA`);
+    atPartial.nearestToOriginal = search.body.clusters.slice(0, 3).map((c: any) => c.previews[0].file_name);
+
+    const started = await post(`${server.url}/api/v1/dataset/${id}/reindex`, admin.token);
+    expect(started.status).toBe(202);
+    await server.kill('SIGKILL');
+    server = await start('2');
+    const afterReindex = await waitForDatasetStatus(server.url, admin.token, id, ['READY', 'PARTIAL INDEX', 'ERROR'], 300_000);
+    resumedReindex = afterReindex.events[0];
+    ready = afterReindex.dataset;
+  }, 900_000);
+
+  it('was killed in the middle of the batch, and resumed it after the restart', () => {
+    const last = seenBeforeKill.at(-1)!;
+    expect(last.processing).toMatchObject({ operation: 'ADD_MEDIA', total });
+    expect(resumedAdd.status_new).toBe('READ ONLY');
+    expect(resumedAdd.processing.operation).toBe('ADD_MEDIA');
+    expect(resumedAdd.processing.done).toBeGreaterThanOrEqual(last.processing.done);
+  });
+
+  it('ends the batch PARTIAL INDEX with exact counts', () => {
+    expect(partial).toMatchObject({ status_new: 'PARTIAL INDEX', status: 'READY', progress: 100, n_images: BASE + total, fatal_error_msg: null });
+    expect(partial.processing).toMatchObject({ operation: 'ADD_MEDIA', status: 'COMPLETED', total, done: total, failed: 0 });
+  });
+
+  it('finds the new copies against the old items as soon as the batch ends, before any reindex', () => {
+    const media = atPartial.media!;
+    expect(media.size).toBe(BASE + total);
+    expect(atPartial.exact).toEqual([media.get(baseNames[0]!).media_id]);
+    expect(atPartial.half).toContain(media.get(baseNames[1]!).media_id);
+    // The new items are in the search index: the half-size copy is next to its original.
+    expect(atPartial.nearestToOriginal!.slice(0, 2)).toContain('half-size-copy.jpg');
+  });
+
+  it('was killed during the reindex, which the restart finished: READY, same counts', () => {
+    expect(resumedReindex.status_new).toBe('READ ONLY');
+    expect(resumedReindex.processing.operation).toBe('REINDEX');
+    expect(ready).toMatchObject({ status_new: 'READY', progress: 100, n_images: BASE + total, fatal_error_msg: null });
+    expect(ready.processing).toMatchObject({ operation: 'REINDEX', status: 'COMPLETED' });
+  });
+
+  it('scores every item, old and new, and keeps the copies grouped with their originals', async () => {
+    const media = await mediaByName();
+    expect(media.size).toBe(BASE + total);
+    for (const [name, m] of media) expect(m.uniqueness_score, name).not.toBeNull();
+    const exact = await get(`/api/v1/dataset/${id}/media/${media.get('exact-copy.jpg').media_id}/duplicates?threshold=1`);
+    expect(exact.body).toEqual([media.get(baseNames[0]!).media_id]);
+    const half = await get(`/api/v1/dataset/${id}/media/${media.get('half-size-copy.jpg').media_id}/duplicates?threshold=0.96`);
+    expect(half.body).toContain(media.get(baseNames[1]!).media_id);
+  });
+
+  it('holds one item per source file in the store: nothing added twice by the re-runs', async () => {
+    await servers.at(-1)!.stop();
+    const store = await createSqliteStore(dataDir);
+    try {
+      const items = await store.items.page(id, '', 10_000);
+      expect(items).toHaveLength(BASE + total);
+      expect(items.filter((i) => i.state === 'done')).toHaveLength(BASE + total);
+      const addedNames = items.filter((i) => i.taskId !== items.find((x) => x.fileName === baseNames[0])!.taskId).map((i) => i.fileName).sort();
+      expect(addedNames).toEqual((await readdir(added)).sort());
+    } finally {
+      await store.close();
+    }
+  });
+});
