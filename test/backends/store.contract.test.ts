@@ -486,6 +486,50 @@ describe.each(backends)('Store contract: $name', (backend) => {
     });
   });
 
+  it('finds embeddings by task, seq and byte hash, and folds new members into duplicate groups', async () => {
+    const t1 = await newTask();
+    const model = 'test-model@1';
+    await store.items.insertMany([item(t1, 'a'), item(t1, 'b')]);
+    const [a, b] = (await itemIds(t1.ds.id)) as [string, string];
+    await store.items.completeImage(a, 'analyze', facts(1));
+    await store.items.completeImage(b, 'analyze', facts(2));
+    await store.tasks.finish(t1.task.id, { taskStatus: 'COMPLETED', errorMessage: null, datasetStatus: 'READY', fatalErrorMsg: null });
+    const added = await store.tasks.start({ datasetId: t1.ds.id, operation: 'ADD_MEDIA', stage: 'discover', createdBy: t1.ds.ownerId }, { from: 'READY', to: 'READ ONLY' });
+    await store.items.insertMany([item({ ds: t1.ds, task: added }, 'c')]);
+    const c = (await itemIds(t1.ds.id)).find((id) => id !== a && id !== b)!;
+    await store.items.completeImage(c, 'analyze', facts(1)); // a's bytes again
+
+    expect((await store.similarity.embeddingPage(t1.ds.id, model, 0, 10, added.id)).items.map((i) => i.itemId)).toEqual([c]);
+    const all = await store.similarity.embeddingPage(t1.ds.id, model, 0, 10);
+    expect(all.items).toHaveLength(3);
+    const some = await store.similarity.embeddingsOfSeqs(t1.ds.id, model, [all.items[0]!.seq, all.items[2]!.seq]);
+    expect(some.items.map((i) => i.itemId).sort()).toEqual([all.items[0]!.itemId, all.items[2]!.itemId].sort());
+    expect(some.vectors).toHaveLength(2 * some.dimension);
+    expect(some.copyDescriptors).toHaveLength(2);
+    expect(await store.similarity.itemsWithByteHashes(t1.ds.id, ['hash-1', 'nope'])).toEqual([a, c].sort().map((itemId) => ({ itemId, byteHash: 'hash-1' })));
+
+    expect(await store.similarity.nextDuplicateGroupId(t1.ds.id)).toBe(0);
+    await store.similarity.insertDuplicateMembers(t1.ds.id, [
+      { level: 1, groupId: 5, itemId: a },
+      { level: 1, groupId: 5, itemId: b },
+      { level: 0.96, groupId: 2, itemId: a },
+      { level: 0.96, groupId: 3, itemId: b },
+    ]);
+    expect(await store.similarity.nextDuplicateGroupId(t1.ds.id)).toBe(6);
+    await other.similarity.mergeDuplicateGroups(t1.ds.id, {
+      relabels: [{ level: 0.96, from: 3, to: 2 }],
+      members: [
+        { level: 1, groupId: 5, itemId: c },
+        { level: 0.96, groupId: 2, itemId: c },
+      ],
+    });
+    expect(await store.media.duplicateIds(t1.ds.id, c, 1)).toEqual([a, b].sort());
+    expect(await store.media.duplicateIds(t1.ds.id, c, 0.96)).toEqual([a, b].sort());
+    // A member already recorded at a level moves to the group it is given.
+    await store.similarity.mergeDuplicateGroups(t1.ds.id, { relabels: [], members: [{ level: 1, groupId: 9, itemId: c }] });
+    expect(await store.media.duplicateIds(t1.ds.id, c, 1)).toEqual([]);
+  });
+
   it("keeps each user's newest anchors only, and drops expired ones", async () => {
     const ds = await newDataset();
     const [alice, bob] = [(await newUser('viewer')).id, (await newUser('viewer')).id];
