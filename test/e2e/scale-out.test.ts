@@ -2,8 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { buffer } from 'node:stream/consumers';
+import { gzipSync } from 'node:zlib';
 import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
+import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3Client } from '../../src/media/s3-client.ts';
 import { createPostgresStore } from '../../src/store/create-store.ts';
@@ -333,12 +336,14 @@ describe('an s3:// dataset indexed by two workers, one killed with SIGKILL midwa
   });
 });
 
-describe('the four-step upload flow through the api process', () => {
+describe('the four-step upload flow through the api process, then media added', () => {
+  let id: string;
+  const auth = () => ({ authorization: `Bearer ${admin.token}` });
+
   it('stores the uploads in S3 and is indexed by the worker', async () => {
-    const auth = { authorization: `Bearer ${admin.token}` };
     const created = await getJson(api.url, `/api/v1/ingestion/new_dataset?dataset_name=uploaded`, admin.token);
     expect(created.status).toBe(200);
-    const id: string = created.body.dataset_id;
+    id = created.body.dataset_id;
     const trans = await getJson(api.url, `/api/v1/ingestion/${id}/data_files`, admin.token);
     expect(trans.status).toBe(200);
     const transId: number = trans.body.trans_id;
@@ -352,7 +357,7 @@ describe('the four-step upload flow through the api process', () => {
         const data = name === 'zero.jpg' ? Buffer.alloc(0) : await readFile(join(source, name));
         fd.append('files', new Blob([new Uint8Array(data)]), name);
       }
-      const res = await fetch(`${api.url}/api/v1/ingestion/${id}/data_files/${transId}`, { method: 'POST', headers: auth, body: fd });
+      const res = await fetch(`${api.url}/api/v1/ingestion/${id}/data_files/${transId}`, { method: 'POST', headers: auth(), body: fd });
       expect(res.status, await res.clone().text()).toBe(202);
     }
     // s3rver acknowledges a PUT when the body has been read, before its file is written
@@ -366,7 +371,7 @@ describe('the four-step upload flow through the api process', () => {
     expect(uploaded).toHaveLength(UPLOADS + 1);
 
     const events = watchEvents(id, ['READY', 'ERROR']);
-    const go = await fetch(`${api.url}/api/v1/ingestion/${id}/process_files/${transId}`, { method: 'POST', headers: auth });
+    const go = await fetch(`${api.url}/api/v1/ingestion/${id}/process_files/${transId}`, { method: 'POST', headers: auth() });
     expect(go.status).toBe(202);
     const dataset = await pollUntilStatus(id, ['READY', 'ERROR'], 120_000);
     expect(dataset).toMatchObject({ status_new: 'READY', source_type: 'UPLOAD', n_images: UPLOADS, progress: 100 });
@@ -378,5 +383,36 @@ describe('the four-step upload flow through the api process', () => {
     expect(hasLoadedDecoder(api.pid)).toBe(false);
     const finalEvent = await events.settle(EVENT_GRACE_MS);
     expect(finalEvent, 'no READY event within 5 s of GET showing READY').toMatchObject({ status_new: 'READY', n_images: UPLOADS });
+  }, 150_000);
+
+  it('adds an archive through the api process: extended in S3 by the worker, copies found, then reindexed', async () => {
+    const source = await photosDir();
+    const copy = await readFile(join(source, photoFiles[PHOTOS]!));
+    const fresh = await readFile(join(source, photoFiles[0]!));
+    const pack = tar.pack();
+    const packed = buffer(pack);
+    pack.entry({ name: 'batch/copy.jpg', size: copy.length } as tar.Header, copy);
+    pack.entry({ name: `batch/${photoFiles[0]}`, size: fresh.length } as tar.Header, fresh);
+    pack.finalize();
+    const fd = new FormData();
+    fd.append('archive', new Blob([new Uint8Array(gzipSync(await packed))]), 'batch.tar.gz');
+    const added = await fetch(`${api.url}/api/v1/dataset/${id}/add_media`, { method: 'POST', headers: auth(), body: fd });
+    expect(added.status, await added.clone().text()).toBe(202);
+    const partial = await pollUntilStatus(id, ['PARTIAL INDEX', 'READY', 'ERROR'], 120_000);
+    expect(partial).toMatchObject({ status_new: 'PARTIAL INDEX', n_images: UPLOADS + 2 });
+    expect(partial.processing).toMatchObject({ operation: 'ADD_MEDIA', status: 'COMPLETED', total: 2, done: 2, failed: 0 });
+    const media = (await getJson(api.url, `/api/v1/dataset/${id}/media?page_size=1000`, admin.token)).body.media;
+    const byName = (name: string) => media.find((m: { file_name: string }) => m.file_name === name);
+    const dups = await getJson(api.url, `/api/v1/dataset/${id}/media/${byName('copy.jpg').media_id}/duplicates?threshold=1`, admin.token);
+    expect(dups.body).toEqual([byName(photoFiles[PHOTOS]!).media_id]);
+
+    const reindex = await fetch(`${api.url}/api/v1/dataset/${id}/reindex`, { method: 'POST', headers: auth() });
+    expect(reindex.status).toBe(202);
+    const ready = await pollUntilStatus(id, ['READY', 'ERROR'], 120_000);
+    expect(ready).toMatchObject({ status_new: 'READY', n_images: UPLOADS + 2, processing: { operation: 'REINDEX', status: 'COMPLETED' } });
+    const clusters = (await getJson(api.url, `/api/v1/explore/${id}?threshold=4`, admin.token)).body.clusters;
+    expect(clusters.reduce((n: number, c: { n_images: number }) => n + c.n_images, 0)).toBe(UPLOADS + 2);
+    // Unpacking the archive read no image: still nothing decoded in the API process.
+    expect(hasLoadedDecoder(api.pid)).toBe(false);
   }, 150_000);
 });
