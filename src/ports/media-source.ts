@@ -22,7 +22,11 @@ export interface MediaSource {
 export interface SourceResolver {
   /** Checks a client's `bucket_path` before a dataset is made from it (a clear 400 if unusable). */
   check(uri: string): Promise<void>;
-  /** The source an operation reads: an upload transaction, a folder, a manifest, an S3 prefix. */
+  /**
+   * The source an operation reads: an upload transaction (`params.transId`), or a folder,
+   * manifest or S3 prefix — the operation's own `params.sourceUri` (media added later), else the
+   * dataset's.
+   */
   open(dataset: { id: string; sourceUri: string | null }, task: { params: Record<string, unknown> }): Promise<MediaSource>;
   /** A local file with an item's bytes (`file:`, `blob:` or `s3://` location); release() when done. */
   openLocation(location: string): Promise<{ path: string; release(): Promise<void> }>;

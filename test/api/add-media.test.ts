@@ -150,6 +150,19 @@ describe('files and auto_reindex', () => {
   }, 300_000);
 });
 
+describe('a batch where nothing can be indexed', () => {
+  it('fails the task and puts the dataset back where it was, the old items untouched', async () => {
+    const id = await createDatasetFrom(t.url, t.admin.token, 'broken batch', join(root, 'base'));
+    await settle(id);
+    const res = await addMedia(id, form({}, [['files', 'truncated.jpg', Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3])], ['files', 'empty.png', Buffer.alloc(0)]]));
+    expect(res.status).toBe(202);
+    const { dataset } = await settle(id);
+    expect(dataset).toMatchObject({ status_new: 'READY', n_images: 4, fatal_error_msg: null, processing: { operation: 'ADD_MEDIA', status: 'FAILED', total: 2, done: 0, failed: 2 } });
+    const errors = await getJson(t.url, `/api/v1/dataset/${id}/errors`, t.admin.token);
+    expect(errors.body.map((e: any) => e.file_name).sort()).toEqual(['empty.png', 'truncated.jpg']);
+  }, 300_000);
+});
+
 describe('archives', () => {
   async function tarOf(entries: Array<{ name: string; data?: Buffer; type?: 'symlink'; linkname?: string }>): Promise<Buffer> {
     const pack = tar.pack();
