@@ -10,7 +10,7 @@ const dataset: Dataset = {
 const task: Task = {
   id: 't1', datasetId: 'd1', operation: 'CREATE', status: 'RUNNING', stage: 'items', total: 40, done: 10, failed: 0, progress: 0,
   createdBy: 'u', createdAt: '2025-04-24T07:44:46.136915', startedAt: '2025-04-24T07:44:46.136915', endedAt: null,
-  lastProgressAt: Date.parse('2025-04-24T07:44:56.136Z'), errorMessage: null, params: {},
+  lastProgressAt: Date.parse('2025-04-24T07:44:56.136Z'), errorMessage: null, params: {}, abortRequestedAt: null, abortRequestedBy: null,
 };
 
 describe('dataset view', () => {

@@ -1,28 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { etaSeconds, progressPercent, retryAfterSeconds } from './progress.ts';
-import type { Task } from './types.ts';
+import { taskFixture } from './task-fixture.ts';
 
-function task(over: Partial<Task>): Task {
-  return {
-    id: 't',
-    datasetId: 'd',
-    operation: 'CREATE',
-    status: 'RUNNING',
-    stage: 'items',
-    total: 100,
-    done: 0,
-    failed: 0,
-    progress: 0,
-    createdBy: 'u',
-    createdAt: '',
-    startedAt: null,
-    endedAt: null,
-    lastProgressAt: null,
-    errorMessage: null,
-    params: {},
-    ...over,
-  };
-}
+const task = taskFixture;
 
 /** One dataset-level stage after the items, `done` of them finished. */
 const one = (done: number) => ({ weights: [1], done, current: 0 });

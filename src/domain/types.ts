@@ -62,6 +62,9 @@ export interface Task {
   lastProgressAt: number | null;
   errorMessage: string | null;
   params: Record<string, unknown>;
+  /** When an abort was asked for (the task stays RUNNING until its work has stopped), and by whom. */
+  abortRequestedAt: string | null;
+  abortRequestedBy: string | null;
 }
 
 export const itemKinds = ['image', 'video', 'video_frame'] as const;

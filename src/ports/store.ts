@@ -1,6 +1,7 @@
 import type { DatasetStatus, Operation } from '../domain/dataset-status.ts';
 import type { ExportFormat, ExportTask, MediaSelection } from '../domain/export.ts';
 import type { IssueType, RankedScore } from '../domain/similarity/issues.ts';
+import type { TaskSortField } from '../domain/tasks.ts';
 import type { VqlFilter } from '../domain/vql.ts';
 import type { Dataset, Item, ItemFailure, ItemKind, Quality, Role, SourceType, Task, TaskStatus, User } from '../domain/types.ts';
 import type { AnalyzedImage, Embedding } from './media-processor.ts';
@@ -99,6 +100,35 @@ export interface TaskPatch {
   errorMessage?: string | null;
 }
 
+/** Who is looking: what they may see depends on it. */
+export interface Viewer {
+  id: string;
+  role: Role;
+}
+
+export interface TaskQuery {
+  datasetId?: string;
+  datasetName?: string;
+  operation?: Operation;
+  status?: TaskStatus;
+  createdByEmail?: string;
+  /** Inclusive bounds on the creation time, as stored (isoMicros). */
+  createdFrom?: string;
+  createdTo?: string;
+  sortBy: TaskSortField;
+  sortOrder: 'asc' | 'desc';
+  offset: number;
+  limit: number;
+}
+
+/** A task with what a listing shows of its dataset and creator. */
+export interface TaskListing {
+  task: Task;
+  datasetName: string;
+  datasetStatus: DatasetStatus;
+  createdByEmail: string;
+}
+
 export interface TasksRepo {
   /**
    * Creates the task and moves the dataset from `from` to `to` with it, atomically; a CONFLICT
@@ -108,11 +138,28 @@ export interface TasksRepo {
   start(input: NewTask, transition: { from: DatasetStatus; to: DatasetStatus }): Promise<Task>;
   /**
    * Ends the task and settles the dataset's state, atomically (no reader sees one without the
-   * other); a CONFLICT, changing nothing, when the state machine does not allow the change.
+   * other). Only a running task ends: false, and nothing changed, when it had ended already; a
+   * CONFLICT, changing nothing, when the state machine does not allow the dataset's change.
    */
-  finish(id: string, outcome: { taskStatus: TaskStatus; errorMessage: string | null; datasetStatus: DatasetStatus; fatalErrorMsg: string | null }): Promise<void>;
+  finish(id: string, outcome: { taskStatus: TaskStatus; errorMessage: string | null; datasetStatus: DatasetStatus; fatalErrorMsg: string | null }): Promise<boolean>;
   get(id: string): Promise<Task | null>;
   listRunning(): Promise<Task[]>;
+  /** Tasks of the datasets `viewer` may see, filtered, sorted and paged, with how many match. */
+  list(viewer: Viewer, query: TaskQuery): Promise<{ tasks: TaskListing[]; total: number }>;
+  /** The datasets and creators that occur among the tasks `viewer` may see. */
+  filterValues(viewer: Viewer): Promise<{ datasets: Array<{ id: string; name: string }>; creators: string[] }>;
+  /**
+   * Records an abort request on a running task (a second request keeps the first one's time);
+   * false when the task is not running.
+   */
+  requestAbort(id: string, userId: string): Promise<boolean>;
+  /**
+   * Runs an ended task again from `stage`, moving the dataset from `from` to `to` (a CONFLICT
+   * when it is no longer there, or the task is no longer its latest). Finished items are kept;
+   * items that failed at one of `retriedStages` are pending again at that stage, and other
+   * failures (refused at listing) are dropped, for the listing to judge them again.
+   */
+  restart(id: string, input: { stage: string; retriedStages: readonly string[] }, transition: { from: DatasetStatus; to: DatasetStatus }): Promise<Task>;
   /** Applies the patch and bumps the dataset's revision, in one transaction. */
   update(id: string, patch: TaskPatch): Promise<void>;
   /** Moves the task from `from` to `to` only if it is still at `from`; true when this call moved it. */

@@ -91,6 +91,9 @@ export interface TasksTable {
   last_progress_at: number | null;
   error_message: string | null;
   params: string;
+  /** Set when an abort was asked for and the work has not stopped yet (or had, once ABORTED). */
+  abort_requested_at: string | null;
+  abort_requested_by: string | null;
 }
 
 export interface UploadTransactionsTable {

@@ -353,6 +353,93 @@ describe.each(backends)('Store contract: $name', (backend) => {
     });
   });
 
+  describe('tasks: abort, restart and listing', () => {
+    it('records an abort once, only on a running task; an item finished after it is not counted', async () => {
+      const t = await newTask();
+      await store.items.insertMany([item(t, 'a'), item(t, 'b')]);
+      await store.tasks.update(t.task.id, { total: 2 });
+      const [a, b] = await itemIds(t.ds.id);
+      await store.items.completeImage(a!, 'analyze', facts());
+      const user = await newUser();
+      expect(await store.tasks.requestAbort(t.task.id, user.id)).toBe(true);
+      const first = (await store.tasks.get(t.task.id))!;
+      expect(first).toMatchObject({ status: 'INITIALIZING', abortRequestedBy: user.id, abortRequestedAt: expect.any(String) });
+      expect(await other.tasks.requestAbort(t.task.id, (await newUser()).id)).toBe(true);
+      expect(await store.tasks.get(t.task.id)).toMatchObject({ abortRequestedAt: first.abortRequestedAt, abortRequestedBy: user.id });
+      expect(await other.items.completeImage(b!, 'analyze', facts(2))).toEqual({ applied: false, taskItemsFinished: false });
+      expect(await store.items.fail(b!, 'analyze', 'late')).toEqual({ applied: false, taskItemsFinished: false });
+      expect(await store.items.get(b!)).toMatchObject({ state: 'pending' });
+      expect(await store.tasks.get(t.task.id)).toMatchObject({ done: 1, failed: 0 });
+      const ended = await Promise.all([store, other].map((s) => s.tasks.finish(t.task.id, { taskStatus: 'ABORTED', errorMessage: 'Aborted', datasetStatus: 'ERROR', fatalErrorMsg: 'aborted' })));
+      expect(ended.filter(Boolean)).toHaveLength(1);
+      expect(await store.tasks.finish(t.task.id, { taskStatus: 'COMPLETED', errorMessage: null, datasetStatus: 'READY', fatalErrorMsg: null })).toBe(false);
+      expect(await store.datasets.get(t.ds.id)).toMatchObject({ status: 'ERROR', fatalErrorMsg: 'aborted', nImages: 1 });
+      expect(await store.tasks.requestAbort(t.task.id, user.id)).toBe(false);
+    });
+
+    it('restarts an ended task: keeps what was done, retries item failures, drops listing refusals', async () => {
+      const t = await newTask();
+      await store.items.insertMany([item(t, 'a'), item(t, 'b'), item(t, 'c', { failure: { stage: 'discover', reason: 'symlink out of the import roots' } })]);
+      await store.tasks.update(t.task.id, { total: 3 });
+      const ids = await itemIds(t.ds.id);
+      const byKey = new Map(await Promise.all(ids.map(async (id) => [(await store.items.get(id))!.sourceKey, id] as const)));
+      await store.items.completeImage(byKey.get('a')!, 'analyze', facts());
+      await store.items.fail(byKey.get('b')!, 'analyze', 'truncated');
+      await store.tasks.finish(t.task.id, { taskStatus: 'FAILED', errorMessage: 'x', datasetStatus: 'ERROR', fatalErrorMsg: 'x' });
+      const attempts = await Promise.allSettled([store, other].map((s) => s.tasks.restart(t.task.id, { stage: 'discover', retriedStages: ['analyze'] }, { from: 'ERROR', to: 'INDEXING' })));
+      const won = attempts.filter((r) => r.status === 'fulfilled');
+      expect(won).toHaveLength(1);
+      for (const r of attempts) if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'CONFLICT' });
+      expect(await store.tasks.get(t.task.id)).toMatchObject({ status: 'INITIALIZING', stage: 'discover', total: null, done: 1, failed: 0, errorMessage: null, endedAt: null, abortRequestedAt: null });
+      expect(await store.items.get(byKey.get('a')!)).toMatchObject({ state: 'done' });
+      expect(await store.items.get(byKey.get('b')!)).toMatchObject({ state: 'pending', stage: 'analyze', failStage: null, failReason: null });
+      expect(await store.items.get(byKey.get('c')!)).toBeNull();
+      expect(await store.datasets.get(t.ds.id)).toMatchObject({ status: 'INDEXING', fatalErrorMsg: null, nImages: 1 });
+      // Listed again, the refused file comes back refused; the retried one can finish.
+      await store.items.insertMany([item(t, 'a'), item(t, 'b'), item(t, 'c', { failure: { stage: 'discover', reason: 'symlink out of the import roots' } })]);
+      await store.tasks.update(t.task.id, { total: await store.items.countListed(t.task.id) });
+      expect(await store.items.completeImage(byKey.get('b')!, 'analyze', facts(2))).toEqual({ applied: true, taskItemsFinished: true });
+      expect(await store.tasks.get(t.task.id)).toMatchObject({ total: 3, done: 2, failed: 1 });
+    });
+
+    it('lists the tasks a viewer may see, filtered, sorted and paged', async () => {
+      const alice = await newUser();
+      const bob = await newUser();
+      const admin = await newUser('admin');
+      const started: string[] = [];
+      for (const name of ['t-c', 't-a', 't-b']) {
+        const ds = await newDataset(alice.id, name);
+        started.push((await store.tasks.start({ datasetId: ds.id, operation: 'CREATE', stage: 'discover', createdBy: alice.id }, { from: 'DRAFT', to: 'INDEXING' })).id);
+      }
+      const shared = (await store.tasks.get(started[2]!))!;
+      await store.datasets.share(shared.datasetId, bob.id);
+      await store.tasks.finish(shared.id, { taskStatus: 'COMPLETED', errorMessage: null, datasetStatus: 'READY', fatalErrorMsg: null });
+      const added = await store.tasks.start({ datasetId: shared.datasetId, operation: 'ADD_MEDIA', stage: 'discover', createdBy: bob.id }, { from: 'READY', to: 'READ ONLY' });
+      const base = { sortBy: 'start_time' as const, sortOrder: 'desc' as const, offset: 0, limit: 50 };
+
+      const asAlice = await store.tasks.list(alice, base);
+      expect(asAlice.total).toBe(4);
+      expect(asAlice.tasks.map((x) => x.task.id)).toEqual([added.id, ...[...started].reverse()]);
+      expect(asAlice.tasks[0]).toMatchObject({ datasetName: 't-b', datasetStatus: 'READ ONLY', createdByEmail: (await store.users.findById(bob.id))!.email });
+      expect((await store.tasks.list(bob, base)).tasks.map((x) => x.task.id)).toEqual([added.id, shared.id]);
+      expect((await store.tasks.list(admin, { ...base, datasetId: shared.datasetId })).total).toBe(2);
+      expect((await store.tasks.list(alice, { ...base, operation: 'ADD_MEDIA' })).tasks.map((x) => x.task.id)).toEqual([added.id]);
+      expect((await store.tasks.list(alice, { ...base, status: 'COMPLETED' })).tasks.map((x) => x.task.id)).toEqual([shared.id]);
+      expect((await store.tasks.list(alice, { ...base, datasetName: 't-a' })).tasks.map((x) => x.task.id)).toEqual([started[1]]);
+      const first = (await store.tasks.get(started[0]!))!;
+      expect((await store.tasks.list(alice, { ...base, createdTo: first.createdAt })).tasks.map((x) => x.task.id)).toEqual([started[0]]);
+      expect((await store.tasks.list(alice, { ...base, createdFrom: added.createdAt })).tasks.map((x) => x.task.id)).toEqual([added.id]);
+      // DATASET_CREATION sorts before MEDIA_ADDITION, whatever the operations are called inside.
+      expect((await store.tasks.list(alice, { ...base, sortBy: 'task_type', sortOrder: 'asc' })).tasks.at(-1)!.task.id).toBe(added.id);
+      expect((await store.tasks.list(alice, { ...base, sortBy: 'dataset_name', sortOrder: 'asc' })).tasks.map((x) => x.datasetName)).toEqual(['t-a', 't-b', 't-b', 't-c']);
+      const pages = [0, 2].map((offset) => store.tasks.list(alice, { ...base, offset, limit: 2 }));
+      expect((await Promise.all(pages)).flatMap((p) => p.tasks.map((x) => x.task.id))).toEqual(asAlice.tasks.map((x) => x.task.id));
+      const values = await store.tasks.filterValues(bob);
+      expect(values.datasets).toEqual([{ id: shared.datasetId, name: 't-b' }]);
+      expect(values.creators.sort()).toEqual([alice.email, bob.email].sort());
+    });
+  });
+
   it('keeps upload transactions and pages their uploads in order', async () => {
     const ds = await newDataset();
     const trans = await store.uploads.openTransaction(ds.id);

@@ -84,8 +84,12 @@ async function countUnit(
     .updateTable('tasks')
     .set(outcome.failed ? { failed: sql`failed + 1`, last_progress_at: now } : { done: sql`done + 1`, last_progress_at: now })
     .where('id', '=', item.task_id)
+    // Checked again here, under the task row's lock: an abort that committed since the item was
+    // claimed wins (PostgreSQL re-reads the row), and the whole outcome is rolled back.
+    .where('abort_requested_at', 'is', null)
     .returning(['total', 'done', 'failed'])
-    .executeTakeFirstOrThrow();
+    .executeTakeFirst();
+  if (task === undefined) throw new AbortedMeanwhile();
   await trx
     .updateTable('datasets')
     .set({
@@ -104,8 +108,16 @@ async function countUnit(
 
 const notApplied: ItemOutcome & { datasetId?: string } = { applied: false, taskItemsFinished: false };
 
+/** The item's task was asked to abort while its outcome was being recorded: nothing is recorded. */
+class AbortedMeanwhile extends Error {}
+
 export function itemsRepo(db: Kysely<DB>, d: DialectHelpers, changed: (datasetId: string) => void): ItemsRepo {
-  /** Locks in the item's move out of `pending` at `stage`; undefined when another run got there first. */
+  /**
+   * Locks in the item's move out of `pending` at `stage`; undefined when another run got there
+   * first, or when its task no longer runs or is being aborted: an abort keeps what was finished
+   * when it was asked for, so an item in flight then stays pending (a retry takes it up) and the
+   * counts an aborted task shows never change afterwards.
+   */
   async function claimFinish(trx: Transaction<DB>, itemId: string, stage: string, set: Partial<Selectable<ItemsTable>>) {
     return trx
       .updateTable('items')
@@ -113,13 +125,30 @@ export function itemsRepo(db: Kysely<DB>, d: DialectHelpers, changed: (datasetId
       .where('id', '=', itemId)
       .where('state', '=', 'pending')
       .where('stage', '=', stage)
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('tasks')
+            .select('tasks.id')
+            .whereRef('tasks.id', '=', 'items.task_id')
+            .where('tasks.status', 'in', ['INITIALIZING', 'RUNNING'])
+            .where('tasks.abort_requested_at', 'is', null),
+        ),
+      )
       .returning(['task_id', 'dataset_id', 'kind'])
       .executeTakeFirst();
   }
 
   /** Runs an item's outcome transaction, then tells the change feed once it has committed. */
   async function counted(fn: (trx: Transaction<DB>) => Promise<ItemOutcome & { datasetId?: string }>): Promise<ItemOutcome> {
-    const { datasetId, ...outcome } = await db.transaction().execute(fn);
+    let result;
+    try {
+      result = await db.transaction().execute(fn);
+    } catch (err) {
+      if (err instanceof AbortedMeanwhile) return notApplied;
+      throw err;
+    }
+    const { datasetId, ...outcome } = result;
     if (datasetId !== undefined) changed(datasetId);
     return outcome;
   }

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
 import { assertTransition, type DatasetStatus, type Operation } from '../../domain/dataset-status.ts';
 import type { Task, TaskStatus } from '../../domain/types.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { isoMicros } from '../../lib/time.ts';
 import type { TasksRepo } from '../../ports/store.ts';
 import type { DB, TasksTable } from '../schema.ts';
+import { listTasks, taskFilterValues } from './task-listing.ts';
+
+const LIVE = ['INITIALIZING', 'RUNNING'] as const;
 
 export function toTask(r: Selectable<TasksTable>): Task {
   return {
@@ -25,6 +28,8 @@ export function toTask(r: Selectable<TasksTable>): Task {
     lastProgressAt: r.last_progress_at === null ? null : Number(r.last_progress_at),
     errorMessage: r.error_message,
     params: JSON.parse(r.params) as Record<string, unknown>,
+    abortRequestedAt: r.abort_requested_at,
+    abortRequestedBy: r.abort_requested_by,
   };
 }
 
@@ -60,6 +65,8 @@ export function tasksRepo(db: Kysely<DB>, changed: (datasetId: string) => void):
         last_progress_at: null,
         error_message: null,
         params: JSON.stringify(input.params ?? {}),
+        abort_requested_at: null,
+        abort_requested_by: null,
       };
       await db.transaction().execute(async (trx) => {
         const res = await trx
@@ -80,17 +87,19 @@ export function tasksRepo(db: Kysely<DB>, changed: (datasetId: string) => void):
 
     async finish(id, outcome) {
       const datasetId = await db.transaction().execute(async (trx) => {
+        const ended = await trx
+          .updateTable('tasks')
+          .set({ status: outcome.taskStatus, error_message: outcome.errorMessage, ended_at: isoMicros(), progress: 100 })
+          .where('id', '=', id)
+          .where('status', 'in', LIVE)
+          .executeTakeFirst();
+        if (Number(ended.numUpdatedRows) === 0) return undefined;
         const current = await trx
           .selectFrom('datasets')
           .select('status')
           .where('id', '=', (eb) => eb.selectFrom('tasks').select('dataset_id').where('tasks.id', '=', id))
           .executeTakeFirst();
         if (current !== undefined) assertTransition(current.status as DatasetStatus, outcome.datasetStatus);
-        await trx
-          .updateTable('tasks')
-          .set({ status: outcome.taskStatus, error_message: outcome.errorMessage, ended_at: isoMicros(), progress: 100 })
-          .where('id', '=', id)
-          .execute();
         const ds = await trx
           .updateTable('datasets')
           .set({ status: outcome.datasetStatus, fatal_error_msg: outcome.fatalErrorMsg, revision: sql`revision + 1` })
@@ -100,6 +109,7 @@ export function tasksRepo(db: Kysely<DB>, changed: (datasetId: string) => void):
         return ds?.id;
       });
       if (datasetId !== undefined) changed(datasetId);
+      return datasetId !== undefined;
     },
 
     async get(id) {
@@ -108,8 +118,71 @@ export function tasksRepo(db: Kysely<DB>, changed: (datasetId: string) => void):
     },
 
     async listRunning() {
-      const rows = await db.selectFrom('tasks').selectAll().where('status', 'in', ['INITIALIZING', 'RUNNING']).execute();
+      const rows = await db.selectFrom('tasks').selectAll().where('status', 'in', LIVE).execute();
       return rows.map(toTask);
+    },
+
+    list: (viewer, query) => listTasks(db, viewer, query),
+    filterValues: (viewer) => taskFilterValues(db, viewer),
+
+    async requestAbort(id, userId) {
+      await db
+        .updateTable('tasks')
+        .set({ abort_requested_at: isoMicros(), abort_requested_by: userId })
+        .where('id', '=', id)
+        .where('status', 'in', LIVE)
+        .where('abort_requested_at', 'is', null)
+        .execute();
+      const row = await db.selectFrom('tasks').select('status').where('id', '=', id).executeTakeFirst();
+      return row !== undefined && (LIVE as readonly string[]).includes(row.status);
+    },
+
+    async restart(id, input, transition) {
+      assertTransition(transition.from, transition.to);
+      const datasetId = await db.transaction().execute(async (trx) => {
+        const task = await trx.selectFrom('tasks').select('dataset_id').where('id', '=', id).where('status', 'in', ['FAILED', 'ABORTED']).executeTakeFirst();
+        const moved = task
+          ? await trx
+              .updateTable('datasets')
+              .set({ status: transition.to, fatal_error_msg: null, upload_open: 0, revision: sql`revision + 1` })
+              .where('id', '=', task.dataset_id)
+              .where('status', '=', transition.from)
+              .where('last_task_id', '=', id)
+              .where('deleting', '=', 0)
+              .executeTakeFirst()
+          : undefined;
+        if (!task || Number(moved!.numUpdatedRows) === 0) throw new DomainError('CONFLICT', 'The dataset changed state meanwhile; try again');
+        const failedAtItems = (eb: ExpressionBuilder<DB, 'items'>) => eb('fail_stage', 'in', input.retriedStages);
+        await trx
+          .updateTable('items')
+          .set((eb) => ({ state: 'pending', stage: eb.ref('fail_stage').$castTo<string>(), fail_stage: null, fail_reason: null }))
+          .where('task_id', '=', id)
+          .where('state', '=', 'failed')
+          .where(failedAtItems)
+          .execute();
+        await trx.deleteFrom('items').where('task_id', '=', id).where('state', '=', 'failed').execute();
+        await trx
+          .updateTable('tasks')
+          .set({
+            status: 'INITIALIZING',
+            stage: input.stage,
+            // Listed again before it counts: the source may have changed since.
+            total: null,
+            failed: 0,
+            progress: 0,
+            started_at: null,
+            ended_at: null,
+            last_progress_at: null,
+            error_message: null,
+            abort_requested_at: null,
+            abort_requested_by: null,
+          })
+          .where('id', '=', id)
+          .execute();
+        return task.dataset_id;
+      });
+      changed(datasetId);
+      return toTask(await db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
     },
 
     async update(id, patch) {

@@ -1,0 +1,74 @@
+import { operations, taskTypeOf, type DatasetStatus, type Operation } from './dataset-status.ts';
+import type { Task, TaskStatus } from './types.ts';
+
+/** Task type names as the tasks API shows them, in their listed order. */
+export const taskTypes = operations.map((op) => taskTypeOf[op]);
+
+/** The operation behind a task type name, or null for a name that is not one. */
+export function operationOfTaskType(type: string): Operation | null {
+  return operations.find((op) => taskTypeOf[op] === type) ?? null;
+}
+
+/** What the tasks list may be sorted by (Visual Layer's names). */
+export const taskSortFields = ['start_time', 'status', 'task_type', 'dataset_name', 'dataset_id', 'created_by'] as const;
+export type TaskSortField = (typeof taskSortFields)[number];
+
+export function isLive(task: Task): boolean {
+  return task.status === 'INITIALIZING' || task.status === 'RUNNING';
+}
+
+export function isEnded(status: TaskStatus): boolean {
+  return status === 'COMPLETED' || status === 'FAILED' || status === 'ABORTED';
+}
+
+const stageWords: Readonly<Record<string, string>> = {
+  discover: 'Listing the source',
+  items: 'Indexing media',
+  similarity: 'Computing similarity, duplicates and clusters',
+  summarize: 'Finishing',
+};
+
+/** One line saying where the task is, for people watching a task list. */
+export function statusMessage(task: Task): string {
+  switch (task.status) {
+    case 'COMPLETED':
+      return task.failed > 0 ? `Completed: ${task.done} indexed, ${task.failed} failed` : 'Completed';
+    case 'FAILED':
+      return 'Failed';
+    case 'ABORTED':
+      return 'Aborted';
+    case 'INITIALIZING':
+    case 'RUNNING': {
+      if (task.abortRequestedAt !== null) return 'Aborting: stopping at the next safe point';
+      if (task.status === 'INITIALIZING') return 'Waiting to start';
+      const words = stageWords[task.stage] ?? task.stage;
+      return task.stage === 'items' && task.total !== null ? `${words}: ${task.done + task.failed} of ${task.total}` : words;
+    }
+  }
+}
+
+/**
+ * Where an aborted operation leaves its dataset. A creation ends in ERROR (retry it, or delete
+ * the dataset). An addition keeps the items it finished: they are browsable, and the dataset is
+ * PARTIAL INDEX until a reindex brings them into the dataset-level results; with nothing
+ * finished, it is back where it started. A reindex or enrichment goes back to where it started.
+ */
+export function abortOutcome(task: Task, previous: DatasetStatus | null, abortedBy: string): { datasetStatus: DatasetStatus; fatalErrorMsg: string | null; errorMessage: string } {
+  const errorMessage = `Aborted by ${abortedBy}`;
+  const back: DatasetStatus = previous === 'PARTIAL INDEX' ? 'PARTIAL INDEX' : 'READY';
+  switch (task.operation) {
+    case 'CREATE': {
+      const indexed = task.total === null ? 'before its files were listed' : `after ${task.done} of ${task.total} files were indexed`;
+      return {
+        datasetStatus: 'ERROR',
+        fatalErrorMsg: `Dataset creation was aborted by ${abortedBy} ${indexed}. Retry it (POST /api/v1/tasks/${task.id}/retry) or delete the dataset.`,
+        errorMessage,
+      };
+    }
+    case 'ADD_MEDIA':
+      return { datasetStatus: task.done > 0 ? 'PARTIAL INDEX' : back, fatalErrorMsg: null, errorMessage };
+    case 'REINDEX':
+    case 'ENRICH':
+      return { datasetStatus: back, fatalErrorMsg: null, errorMessage };
+  }
+}
