@@ -46,7 +46,7 @@ export async function createContainer(config: Config, logger: Logger = pino({ le
           retryLimit: config.jobRetryLimit,
           storage,
           maintenanceIntervalSeconds: config.queueMaintenanceSeconds,
-          ...(config.jobExpirySeconds !== null && { expireInSeconds: { 'item-stage': config.jobExpirySeconds, 'dataset-stage': config.jobExpirySeconds, export: config.jobExpirySeconds } }),
+          ...(config.jobExpirySeconds !== null && { expireInSeconds: { 'item-stage': config.jobExpirySeconds, 'dataset-stage': config.jobExpirySeconds, 'task-abort': config.jobExpirySeconds, export: config.jobExpirySeconds } }),
         })
       : createInprocessQueue({ jobs: store.jobs, logger, retryLimit: config.jobRetryLimit, storage });
   const s3 = config.s3 !== null ? createS3Client(config.s3) : null;

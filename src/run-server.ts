@@ -33,6 +33,7 @@ function registerWorkers(ctx: AppContext): void {
   const handlers: { [N in JobName]: JobHandler<N> } = { ...pipelineHandlers(ctx.pipeline), export: exportJobHandler(ctx) };
   ctx.queue.work('item-stage', { concurrency: ctx.config.workers * itemJobsPerWorker }, handlers['item-stage']);
   ctx.queue.work('dataset-stage', { concurrency: 2 }, handlers['dataset-stage']);
+  ctx.queue.work('task-abort', { concurrency: 1 }, handlers['task-abort']);
   ctx.queue.work('export', { concurrency: exportsPerWorker }, handlers.export);
 }
 

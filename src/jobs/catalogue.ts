@@ -7,9 +7,11 @@ export interface JobPayloads {
   'dataset-stage': { datasetId: string; taskId: string; stage: string };
   /** A per-item pipeline stage (analyze, …). */
   'item-stage': { datasetId: string; taskId: string; itemId: string; stage: string };
+  /** Ends an operation whose abort was asked for, once no dataset stage of it runs (pipeline/abort.ts). */
+  'task-abort': { datasetId: string; taskId: string };
   /** Writes an export's zip (SPEC §9). */
   export: { exportId: string };
 }
 
 export type JobName = keyof JobPayloads;
-export const jobNames = ['dataset-stage', 'item-stage', 'export'] as const satisfies readonly JobName[];
+export const jobNames = ['dataset-stage', 'item-stage', 'task-abort', 'export'] as const satisfies readonly JobName[];

@@ -2,6 +2,7 @@ import { DomainError } from '../domain/errors.ts';
 import type { Dataset, Task } from '../domain/types.ts';
 import { isStorageFull } from '../lib/storage-full.ts';
 import type { NewItem } from '../ports/store.ts';
+import { stopIfAborted } from './abort.ts';
 import { OperationFailure, type PipelineDeps } from './deps.ts';
 import { itemStages } from './graph.ts';
 
@@ -39,6 +40,7 @@ export async function discoverStage(deps: PipelineDeps, dataset: Dataset, task: 
       if (batch.length >= BATCH) {
         await deps.store.items.insertMany(batch);
         batch = [];
+        await stopIfAborted(deps, task.id);
       }
     }
   } catch (err) {

@@ -1,7 +1,8 @@
 import { statusWhenStarting, type DatasetStatus, type Operation } from '../domain/dataset-status.ts';
 import type { Dataset, Task } from '../domain/types.ts';
 import type { PipelineDeps } from './deps.ts';
-import { ITEMS, pipelineOf, pipelineOptionsOf, taskStagesOf } from './graph.ts';
+import { resumeAborts } from './abort.ts';
+import { ITEMS, itemStages, pipelineOf, pipelineOptionsOf, taskStagesOf } from './graph.ts';
 import { queueStageWork } from './runner.ts';
 
 /**
@@ -46,8 +47,24 @@ export async function startOperation(
 /** After a restart: puts every unfinished operation's current stage back in the queue. */
 export async function reconcile(deps: PipelineDeps): Promise<number> {
   const tasks = await deps.store.tasks.listRunning();
-  for (const task of tasks) await queueStageWork(deps, await withRecordedTotal(deps, task));
+  for (const task of tasks) {
+    if (task.abortRequestedAt === null) await queueStageWork(deps, await withRecordedTotal(deps, task));
+  }
+  await resumeAborts(deps, tasks);
   return tasks.length;
+}
+
+/**
+ * Runs a FAILED or ABORTED operation again, as the same task: what it finished is kept (and
+ * counted), items that failed are tried again, the source is listed again, and the stages run
+ * from the first. The dataset must still be where the task left it, with this as its last task.
+ */
+export async function retryOperation(deps: PipelineDeps, dataset: Dataset, task: Task): Promise<Task> {
+  const next = statusWhenStarting(dataset.status, task.operation, null);
+  const stage = taskStagesOf(task.operation, pipelineOptionsOf(task.params))[0]!;
+  const restarted = await deps.store.tasks.restart(task.id, { stage, retriedStages: itemStages }, { from: dataset.status, to: next });
+  await queueStageWork(deps, restarted);
+  return restarted;
 }
 
 /**

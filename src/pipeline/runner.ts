@@ -1,5 +1,6 @@
 import type { JobName } from '../jobs/catalogue.ts';
 import type { JobHandler, JobResult, OutgoingJob } from '../ports/job-queue.ts';
+import { abortHandler, finishAbort, isProceeding, OperationAborted } from './abort.ts';
 import { analyzeStage } from './analyze.stage.ts';
 import { OperationFailure, type PipelineDeps } from './deps.ts';
 import { discoverStage } from './discover.stage.ts';
@@ -54,7 +55,8 @@ export async function enqueuePendingItems(deps: PipelineDeps, task: Task): Promi
 /** Moves a task from `from` to the next stage and queues whatever that stage needs. */
 async function advance(deps: PipelineDeps, taskId: string, from: string): Promise<void> {
   const task = await deps.store.tasks.get(taskId);
-  if (!task) return;
+  // An ended or aborting task goes no further (the abort job ends it).
+  if (!task || !isProceeding(task)) return;
   const to = nextStage(task.operation, from, pipelineOptionsOf(task.params));
   if (to === null) return;
   if (!(await deps.store.tasks.advanceStage(taskId, from, to))) return;
@@ -82,7 +84,7 @@ const itemsFinished = (task: Task): boolean => task.total !== null && task.done 
  */
 async function resumeAfter(deps: PipelineDeps, taskId: string): Promise<void> {
   const task = await deps.store.tasks.get(taskId);
-  if (!task || (task.status !== 'RUNNING' && task.status !== 'INITIALIZING')) return;
+  if (!task || !isProceeding(task)) return;
   if (task.stage !== ITEMS) await deps.queue.send([datasetStageJob(task, task.stage)]);
   else if (itemsFinished(task)) await advance(deps, task.id, ITEMS);
 }
@@ -95,6 +97,8 @@ async function failOperation(deps: PipelineDeps, task: Task, message: string): P
 
 export function pipelineHandlers(deps: PipelineDeps): { [N in Exclude<JobName, 'export'>]: JobHandler<N> } {
   return {
+    'task-abort': abortHandler(deps),
+
     'dataset-stage': async ({ taskId, stage }, ctx) => {
       const task = await deps.store.tasks.get(taskId);
       if (!task || task.status === 'COMPLETED' || task.status === 'FAILED' || task.status === 'ABORTED') return skipped('task ended');
@@ -104,10 +108,18 @@ export function pipelineHandlers(deps: PipelineDeps): { [N in Exclude<JobName, '
       }
       const dataset = await deps.store.datasets.get(task.datasetId);
       if (!dataset) return skipped('dataset deleted');
+      if (task.abortRequestedAt !== null) {
+        await finishAbort(deps, task.id);
+        return skipped('task aborted');
+      }
       if (task.status === 'INITIALIZING') await deps.store.tasks.update(task.id, { status: 'RUNNING', startedAt: isoMicros() });
       try {
         await datasetStageFns[stage](deps, dataset, task);
       } catch (err) {
+        if (err instanceof OperationAborted) {
+          await finishAbort(deps, task.id);
+          return skipped('task aborted');
+        }
         if (err instanceof OperationFailure) {
           await failOperation(deps, task, err.message);
           return { status: 'failed', reason: err.message };
@@ -130,6 +142,9 @@ export function pipelineHandlers(deps: PipelineDeps): { [N in Exclude<JobName, '
         await resumeAfter(deps, taskId);
         return skipped('item already processed');
       }
+      // An aborted or aborting task's items stay pending (a retry takes them up again).
+      const task = await deps.store.tasks.get(item.taskId);
+      if (!task || !isProceeding(task)) return skipped('task is not running');
       let outcome;
       try {
         outcome = await analyzeStage(deps, item);

@@ -64,7 +64,7 @@ export interface PgBossQueueDeps {
 }
 
 /** Abandoned jobs come back after this long (plus up to one maintenance interval). */
-const DEFAULT_EXPIRY_SECONDS: Record<JobName, number> = { 'dataset-stage': 180, 'item-stage': 120, export: 180 };
+const DEFAULT_EXPIRY_SECONDS: Record<JobName, number> = { 'dataset-stage': 180, 'item-stage': 120, 'task-abort': 60, export: 180 };
 const HEARTBEATS_PER_EXPIRY = 4;
 /** Longest wait before a job put back by a full storage is tried again. */
 const MAX_SPACE_WAIT_MS = 30_000;
