@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { copyFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatasetFrom, waitForDatasetStatus } from './helpers/client.ts';
 import { fixturesDir, tempDir } from './helpers/folders.ts';
 import { startTestServer, type TestServer } from './helpers/test-server.ts';
 
@@ -190,5 +191,31 @@ describe('strata status --wait', () => {
     expect(tty.code).toBe(0);
     expect(tty.out).toMatch(/(READY|PARTIAL INDEX) \|[█░]+\| 100%/);
     expect(tty.out).toMatch(/\x1b\[/);
+  }, SLOW);
+});
+
+describe('strata tasks, abort and retry', () => {
+  it('lists tasks, refuses to abort a finished one, and retries a creation that ended in ERROR', async () => {
+    const folder = join(work, 'fix-me');
+    await mkdir(folder);
+    await copyFile(join(fixturesDir, 'not-an-image.jpg'), join(folder, 'photo.jpg'));
+    const id = await createDatasetFrom(t.url, t.admin.token, 'cli retry', folder);
+    await waitForDatasetStatus(t.url, t.admin.token, id, ['ERROR']);
+
+    const listed = json(await run(['tasks', '--dataset', id, '--json']));
+    expect(listed).toMatchObject({ total: 1, page: 1, page_size: 20, tasks: [{ dataset_id: id, task_type: 'DATASET_CREATION', status: 'FAILED', failed: 1 }] });
+    const taskId = listed.tasks[0].task_id;
+    expect((await run(['tasks', '--status', 'FAILED'])).stdout).toMatch(new RegExp(`${taskId}\\s+DATASET_CREATION\\s+FAILED\\s+100%`));
+    const bad = await run(['tasks', '--status', 'DONE']);
+    expect(bad.code).toBe(1);
+
+    const abort = await run(['abort', taskId]);
+    expect(abort.code).toBe(1);
+    expect(abort.stderr).toMatch(/has already finished \(FAILED\)/);
+
+    await copyFile(join(fixturesDir, 'scene.jpg'), join(folder, 'photo.jpg'));
+    const retried = await run(['retry', taskId, '--wait', '--json']);
+    expect(retried.code, retried.stderr).toBe(0);
+    expect(json(retried)).toMatchObject({ task_id: taskId, status: 'COMPLETED', dataset_status: 'READY', done: 1, failed: 0, total: 1 });
   }, SLOW);
 });

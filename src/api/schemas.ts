@@ -133,9 +133,6 @@ export const Cluster = Type.Object(
   { $id: 'Cluster' },
 );
 
-/** Schemas the server registers once and the others reference. */
-export const sharedSchemas = [ErrorBody, Dataset, Media, MediaDetail, Cluster] as const;
-
 export const Health = Type.Object({ status: Type.String() });
 export const Message = Type.Object({ message: Type.String() });
 export const LoginResult = Type.Object({ message: Type.String(), email: Type.String(), role: Type.String() });
@@ -242,6 +239,50 @@ export const ExportStatus = Type.Object({
   finished_at: Nullable(Type.String()),
   expires_at: Nullable(Type.String({ description: 'UTC; the zip is deleted then' })),
 });
+
+export const taskTypeNames = ['DATASET_CREATION', 'MEDIA_ADDITION', 'REINDEX', 'ENRICHMENT'] as const;
+export const taskStatusNames = ['INITIALIZING', 'RUNNING', 'COMPLETED', 'FAILED', 'ABORTED'] as const;
+export const taskSortNames = ['start_time', 'status', 'task_type', 'dataset_name', 'dataset_id', 'created_by'] as const;
+
+export const Task = Type.Object(
+  {
+    task_id: Type.String(),
+    dataset_id: Type.String(),
+    dataset_name: Type.String(),
+    dataset_status: Type.Union(datasetStatuses.map((s) => Type.Literal(s)), { description: "The dataset's status_new now" }),
+    created_by: Type.String({ description: 'Email of the user who started the operation' }),
+    task_type: Type.Union(taskTypeNames.map((s) => Type.Literal(s))),
+    status: Type.Union(taskStatusNames.map((s) => Type.Literal(s))),
+    status_message: Type.String({ description: 'Where the task is, in words ("Aborting: …" while an abort is under way)' }),
+    progress_percentage: Type.Integer({ minimum: 0, maximum: 100 }),
+    error_message: Nullable(Type.String()),
+    start_time: Type.String({ description: 'When the task was started (UTC, ISO 8601)' }),
+    end_time: Nullable(Type.String({ description: 'When it ended (UTC, ISO 8601); null while it runs' })),
+    abort_requested: Type.Boolean({ description: 'An abort was asked for; the task stays RUNNING until its work has stopped' }),
+    done: Type.Integer({ description: 'Files indexed (kept across a retry)' }),
+    failed: Type.Integer({ description: 'Files that failed' }),
+    total: Nullable(Type.Integer({ description: 'Files to index; null until the source is listed' })),
+  },
+  { $id: 'Task' },
+);
+
+export const TaskList = Type.Object({
+  tasks: Type.Array(refTo(Task)),
+  total: Type.Integer({ description: 'Tasks matching the filters' }),
+  page: Type.Integer(),
+  page_size: Type.Integer(),
+});
+
+export const TaskFilters = Type.Object({
+  task_types: Type.Array(Type.String()),
+  task_statuses: Type.Array(Type.String()),
+  datasets: Type.Array(Type.Object({ dataset_id: Type.String(), dataset_name: Type.String() }), { description: 'Datasets with tasks the caller may see' }),
+  created_by: Type.Array(Type.String(), { description: 'Emails of the users who started those tasks' }),
+  sort_by: Type.Array(Type.String()),
+});
+
+/** Schemas the server registers once and the others reference. */
+export const sharedSchemas = [ErrorBody, Dataset, Media, MediaDetail, Cluster, Task] as const;
 
 /** Bodies that are not JSON, described by their media types. */
 export const binaryBody = (...types: string[]) => ({

@@ -20,6 +20,17 @@ function isRunning(task: Task | null): task is Task {
   return task !== null && (task.status === 'RUNNING' || task.status === 'INITIALIZING');
 }
 
+/** The share of an operation's work units done, 0 … 100 (100 once it has ended). */
+export function taskProgress(task: Task): number {
+  const options = pipelineOptionsOf(task.params);
+  const atAfterStage = (pipelineOf(task.operation, options).after as readonly string[]).includes(task.stage);
+  return progressPercent(task, {
+    weights: afterStageWeights(task.operation, task.total ?? 0, options),
+    done: afterStagesDone(task.operation, task.stage, options),
+    current: atAfterStage ? task.progress / 100 : 0,
+  });
+}
+
 /**
  * The dataset as the API shows it: Visual Layer's fields in their order, the legacy `status`,
  * and (an addition) the `processing` object of the running or last operation.
@@ -27,16 +38,7 @@ function isRunning(task: Task | null): task is Task {
  */
 export function datasetView(dataset: Dataset, task: Task | null, storageFull = false): DatasetView {
   const running = isRunning(task);
-  let progress = 0;
-  if (task !== null) {
-    const options = pipelineOptionsOf(task.params);
-    const atAfterStage = (pipelineOf(task.operation, options).after as readonly string[]).includes(task.stage);
-    progress = progressPercent(task, {
-      weights: afterStageWeights(task.operation, task.total ?? 0, options),
-      done: afterStagesDone(task.operation, task.stage, options),
-      current: atAfterStage ? task.progress / 100 : 0,
-    });
-  }
+  let progress = task === null ? 0 : taskProgress(task);
   if (dataset.status === 'READY' || dataset.status === 'PARTIAL INDEX') progress = 100;
   const body: Record<string, unknown> = {
     id: dataset.id,

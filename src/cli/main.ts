@@ -11,6 +11,7 @@ import { registerErrors } from './commands/errors.ts';
 import { registerLogin } from './commands/login.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerStatus } from './commands/status.ts';
+import { registerTasks } from './commands/tasks.ts';
 import { registerUpload } from './commands/upload.ts';
 import { registerUser } from './commands/user.ts';
 import { CliError, EXIT } from './exit-codes.ts';
@@ -44,6 +45,7 @@ Server settings come from STRATA_* environment variables (see README).`,
   registerErrors(strata);
   registerDuplicates(strata);
   registerDelete(strata);
+  registerTasks(strata);
   return strata;
 }
 

@@ -3,7 +3,7 @@ import { tokenSource, type StrataAuth } from './auth.ts';
 import { endpoints, type Endpoint, type JsonEndpoint } from './endpoints.ts';
 import { errorFromResponse, StrataApiError } from './errors.ts';
 import { readEvents } from './sse.ts';
-import type { Dataset, RankedScore } from './types.ts';
+import type { Dataset, RankedScore, TaskStatus, TaskType } from './types.ts';
 import { waitForStatus, type WaitOptions } from './wait.ts';
 
 type E = typeof endpoints;
@@ -282,6 +282,40 @@ export class StrataClient {
     return (await this.send(endpoints.exportDownload, { params: { dataset_id: datasetId, export_task_id: exportTaskId } })).blob();
   }
 
+  /** A page of tasks of the datasets you can see, newest first unless `sortBy`/`sortOrder` say otherwise. */
+  listTasks(query: TaskListOptions = {}) {
+    return this.json('listTasks', {
+      query: {
+        dataset_id: query.datasetId,
+        dataset_name: query.datasetName,
+        task_type: query.taskType,
+        task_status: query.taskStatus,
+        created_by: query.createdBy,
+        start_time_from: query.startTimeFrom,
+        start_time_to: query.startTimeTo,
+        sort_by: query.sortBy,
+        sort_order: query.sortOrder,
+        page: query.page,
+        page_size: query.pageSize,
+      },
+    });
+  }
+
+  /** The task types, statuses, datasets and users the task list can be filtered on. */
+  taskFilters() {
+    return this.json('taskFilters');
+  }
+
+  /** Asks a running task to stop (it ends ABORTED once its work has stopped); 409 if it has finished. */
+  abortTask(taskId: string) {
+    return this.json('abortTask', { params: { task_id: taskId } });
+  }
+
+  /** Runs a FAILED or ABORTED dataset creation again, keeping what it finished. */
+  retryTask(taskId: string) {
+    return this.json('retryTask', { params: { task_id: taskId } });
+  }
+
   private async json<K extends keyof E>(name: K, options: CallOptions = {}): Promise<Body<K>> {
     const res = await this.send(endpoints[name], options);
     return (await res.json()) as Body<K>;
@@ -329,6 +363,25 @@ export class StrataClient {
     if (!expected.includes(res.status)) throw await errorFromResponse(res, endpoint.method, path);
     return res;
   }
+}
+
+export interface TaskListOptions {
+  datasetId?: string;
+  /** Exact dataset name. */
+  datasetName?: string;
+  taskType?: TaskType;
+  taskStatus?: TaskStatus;
+  /** Email of the user who started the task. */
+  createdBy?: string;
+  /** ISO 8601 bounds on when the task was started (UTC when no zone is given). */
+  startTimeFrom?: string;
+  startTimeTo?: string;
+  sortBy?: 'start_time' | 'status' | 'task_type' | 'dataset_name' | 'dataset_id' | 'created_by';
+  sortOrder?: 'asc' | 'desc';
+  /** 1-based. */
+  page?: number;
+  /** 5 to 50 (default 20). */
+  pageSize?: number;
 }
 
 export interface ExportOptions {

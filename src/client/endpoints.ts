@@ -25,6 +25,9 @@ import {
   ProcessingStarted,
   refTo,
   ReindexStarted,
+  Task,
+  TaskFilters,
+  TaskList,
   TransactionFiles,
   TransactionOpened,
   UploadAnchor,
@@ -105,6 +108,11 @@ export const endpoints = {
   exportEntities: json('POST', `${DATASET}/export_entities_async`, ExportStarted),
   exportStatus: json('GET', `${DATASET}/export_status`, ExportStatus),
   exportDownload: { kind: 'bytes', method: 'GET', path: `${DATASET}/export_download/{export_task_id}`, status: 200, mediaTypes: ['application/zip'] } as StreamEndpoint,
+
+  listTasks: json('GET', '/api/v1/tasks', TaskList),
+  taskFilters: json('GET', '/api/v1/tasks/filters', TaskFilters),
+  abortTask: json('POST', '/api/v1/tasks/{task_id}/abort', refTo(Task), 202),
+  retryTask: json('POST', '/api/v1/tasks/{task_id}/retry', refTo(Task), 202),
 } as const;
 
 export type EndpointName = keyof typeof endpoints;

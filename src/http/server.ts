@@ -18,6 +18,7 @@ import { exploreRoutes } from './routes/explore.routes.ts';
 import { mediaRoutes } from './routes/media.routes.ts';
 import { sharingRoutes } from './routes/sharing.routes.ts';
 import { growthRoutes } from './routes/growth.routes.ts';
+import { taskRoutes } from './routes/tasks.routes.ts';
 import { ingestionRoutes } from './routes/ingestion.routes.ts';
 import { Health, sharedSchemas } from '../api/schemas.ts';
 import { ok } from './schemas.ts';
@@ -94,6 +95,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   mediaRoutes(app, ctx);
   exploreRoutes(app, ctx);
   exportRoutes(app, ctx);
+  taskRoutes(app, ctx);
   await registerWebUi(app);
   return app;
 }

@@ -1,0 +1,208 @@
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addUser } from '../../src/app/accounts.ts';
+import { StrataClient } from '../../src/client/index.ts';
+import { createDatasetFrom, credentialsFor, getJson, waitForDatasetStatus, type Credentials } from '../helpers/client.ts';
+import { fixturesDir, tempDir } from '../helpers/folders.ts';
+import { abortCreation, creationTask, retryToReady, uploadAndProcess } from '../helpers/tasks.ts';
+import { copySmallPhotos, photosDir } from '../helpers/test-media.ts';
+import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+
+let t: TestServer;
+let root: string;
+let admin: StrataClient;
+let editor: Credentials;
+let viewer: Credentials;
+let outsider: Credentials;
+const PASSWORD = 'tasks-password-1';
+
+const clientOf = (c: Credentials) => new StrataClient({ baseUrl: t.url, auth: { apiKey: c.apiKey, apiSecret: c.apiSecret } });
+const post = (path: string, token: string) => fetch(`${t.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+
+async function share(datasetId: string, email: string): Promise<void> {
+  await admin.shareDataset(datasetId, email);
+}
+
+beforeAll(async () => {
+  root = await tempDir('strata-tasks-');
+  t = await startTestServer({ STRATA_IMPORT_ROOTS: root, STRATA_WORKERS: '1' });
+  admin = new StrataClient({ baseUrl: t.url, auth: { apiKey: t.admin.apiKey, apiSecret: t.admin.apiSecret } });
+  for (const [email, role] of [['editor@example.com', 'editor'], ['viewer@example.com', 'viewer'], ['outsider@example.com', 'editor']] as const) {
+    await addUser(t.server.ctx.accounts, { email, password: PASSWORD, role });
+  }
+  editor = await credentialsFor(t.url, 'editor@example.com', PASSWORD);
+  viewer = await credentialsFor(t.url, 'viewer@example.com', PASSWORD);
+  outsider = await credentialsFor(t.url, 'outsider@example.com', PASSWORD);
+}, 120_000);
+afterAll(async () => {
+  await t?.close();
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+describe('listing tasks', () => {
+  const names = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot'];
+  const ids: Record<string, string> = {};
+  let broken: string;
+
+  beforeAll(async () => {
+    const folder = join(root, 'two-photos');
+    await copySmallPhotos(folder, 2, 300_000);
+    // One after the other, so their start times are in name order.
+    for (const name of names) ids[name] = await createDatasetFrom(t.url, t.admin.token, name, folder);
+    const bad = join(root, 'bad');
+    await mkdir(bad);
+    await copyFile(join(fixturesDir, 'not-an-image.jpg'), join(bad, 'not-an-image.jpg'));
+    broken = await createDatasetFrom(t.url, t.admin.token, 'golf', bad);
+    for (const id of [...Object.values(ids), broken]) await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'ERROR']);
+  }, 180_000);
+
+  it("shows Visual Layer's task fields, newest first, 20 to a page", async () => {
+    const res = await getJson(t.url, '/api/v1/tasks', t.admin.token);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ total: 7, page: 1, page_size: 20 });
+    expect(res.body.tasks.map((x: { dataset_name: string }) => x.dataset_name)).toEqual(['golf', ...[...names].reverse()]);
+    const [golf, foxtrot] = res.body.tasks;
+    expect(Object.keys(foxtrot)).toEqual([
+      'task_id', 'dataset_id', 'dataset_name', 'dataset_status', 'created_by', 'task_type', 'status', 'status_message',
+      'progress_percentage', 'error_message', 'start_time', 'end_time', 'abort_requested', 'done', 'failed', 'total',
+    ]);
+    expect(foxtrot).toMatchObject({
+      dataset_id: ids.foxtrot, dataset_status: 'READY', created_by: 'admin@example.com', task_type: 'DATASET_CREATION', status: 'COMPLETED',
+      status_message: 'Completed', progress_percentage: 100, error_message: null, abort_requested: false, done: 2, failed: 0, total: 2,
+    });
+    expect(foxtrot.start_time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    expect(Date.parse(foxtrot.end_time)).toBeGreaterThanOrEqual(Date.parse(foxtrot.start_time));
+    expect(golf).toMatchObject({ status: 'FAILED', dataset_status: 'ERROR', error_message: expect.stringMatching(/^No valid media/), failed: 1 });
+  });
+
+  it('filters by dataset, type, status, creator and start time', async () => {
+    const only = async (query: string) => (await getJson(t.url, `/api/v1/tasks?${query}`, t.admin.token)).body;
+    expect((await only(`dataset_id=${ids.charlie}`)).tasks.map((x: any) => x.dataset_id)).toEqual([ids.charlie]);
+    expect((await only('dataset_name=delta')).tasks.map((x: any) => x.dataset_id)).toEqual([ids.delta]);
+    expect((await only('task_status=FAILED')).tasks.map((x: any) => x.dataset_id)).toEqual([broken]);
+    expect((await only('task_type=DATASET_CREATION')).total).toBe(7);
+    expect((await only('task_type=MEDIA_ADDITION')).total).toBe(0);
+    expect((await only('created_by=admin@example.com')).total).toBe(7);
+    expect((await only('created_by=editor@example.com')).total).toBe(0);
+    const all = (await only('sort_order=asc')).tasks;
+    const from = all[2].start_time;
+    const to = all[4].start_time;
+    const window = await only(`start_time_from=${encodeURIComponent(from)}&start_time_to=${encodeURIComponent(to)}&sort_order=asc`);
+    expect(window.tasks.map((x: any) => x.dataset_name)).toEqual(['charlie', 'delta', 'echo']);
+    // Without a zone a time is UTC.
+    expect((await only(`start_time_from=${encodeURIComponent(from.slice(0, -1))}`)).total).toBe(5);
+    expect((await only('start_time_from=2000-01-01')).total).toBe(7);
+    expect((await only('start_time_to=2000-01-01')).total).toBe(0);
+  });
+
+  it('sorts by any listed field and pages without overlap', async () => {
+    const byName = await admin.listTasks({ sortBy: 'dataset_name', sortOrder: 'asc' });
+    expect(byName.tasks.map((x) => x.dataset_name)).toEqual([...names, 'golf']);
+    const byStatus = await admin.listTasks({ sortBy: 'status', sortOrder: 'desc' });
+    expect(byStatus.tasks[0]!.status).toBe('FAILED');
+    const byType = await admin.listTasks({ sortBy: 'task_type' });
+    expect(byType.total).toBe(7);
+    const first = await admin.listTasks({ pageSize: 5, sortBy: 'dataset_name', sortOrder: 'asc' });
+    const second = await admin.listTasks({ pageSize: 5, page: 2, sortBy: 'dataset_name', sortOrder: 'asc' });
+    expect(first).toMatchObject({ total: 7, page: 1, page_size: 5 });
+    expect(second).toMatchObject({ total: 7, page: 2, page_size: 5 });
+    expect([...first.tasks, ...second.tasks].map((x) => x.dataset_name)).toEqual([...names, 'golf']);
+    expect((await admin.listTasks({ pageSize: 5, page: 3 })).tasks).toEqual([]);
+  });
+
+  it('refuses bad paging, types, statuses and times with clear errors', async () => {
+    for (const query of ['page_size=4', 'page_size=51', 'page=0', 'task_type=EXPORT_ALL', 'task_status=DONE', 'sort_by=size', 'sort_order=up']) {
+      const res = await getJson(t.url, `/api/v1/tasks?${query}`, t.admin.token);
+      expect(res.status, query).toBe(422);
+      expect(res.body.detail[0].loc[0], query).toBe('querystring');
+    }
+    const res = await getJson(t.url, '/api/v1/tasks?start_time_from=yesterday', t.admin.token);
+    expect(res.status).toBe(400);
+    expect(res.body.detail).toMatch(/start_time_from must be an ISO 8601/);
+  });
+
+  it("shows each caller only the tasks of datasets they may see", async () => {
+    expect((await clientOf(outsider).listTasks()).total).toBe(0);
+    await share(ids.alpha!, 'viewer@example.com');
+    const seen = await clientOf(viewer).listTasks();
+    expect(seen.tasks.map((x) => x.dataset_id)).toEqual([ids.alpha]);
+    expect(await clientOf(viewer).taskFilters()).toEqual({
+      task_types: ['DATASET_CREATION', 'MEDIA_ADDITION', 'REINDEX', 'ENRICHMENT'],
+      task_statuses: ['INITIALIZING', 'RUNNING', 'COMPLETED', 'FAILED', 'ABORTED'],
+      datasets: [{ dataset_id: ids.alpha, dataset_name: 'alpha' }],
+      created_by: ['admin@example.com'],
+      sort_by: ['start_time', 'status', 'task_type', 'dataset_name', 'dataset_id', 'created_by'],
+    });
+    const filters = await admin.taskFilters();
+    expect(filters.datasets.map((d) => d.dataset_name)).toEqual([...names, 'golf']);
+  });
+
+  it('answers 409 to aborting a finished task, and to retrying a completed one', async () => {
+    const done = await creationTask(admin, ids.bravo!);
+    const abort = await post(`/api/v1/tasks/${done.task_id}/abort`, t.admin.token);
+    expect(abort.status).toBe(409);
+    expect((await abort.json()).detail).toBe(`Task ${done.task_id} has already finished (COMPLETED); only a running task can be aborted`);
+    const retry = await post(`/api/v1/tasks/${done.task_id}/retry`, t.admin.token);
+    expect(retry.status).toBe(409);
+    expect((await retry.json()).detail).toBe(`Task ${done.task_id} is COMPLETED; only a FAILED or ABORTED task can be retried`);
+    expect((await post('/api/v1/tasks/00000000-0000-0000-0000-000000000000/abort', t.admin.token)).status).toBe(404);
+  });
+});
+
+describe('aborting a creation while it indexes real photos, then retrying it', () => {
+  const TOTAL = 30;
+  let dir: string;
+  let names: string[];
+
+  beforeAll(async () => {
+    dir = join(root, 'upload-source');
+    names = await copySmallPhotos(dir, TOTAL, 300_000);
+  });
+
+  it('lets only its owner and editors abort or retry: viewers 403, others 404', async () => {
+    const datasetId = await uploadAndProcess(admin, 'to abort', dir, names);
+    await share(datasetId, 'viewer@example.com');
+    await share(datasetId, 'editor@example.com');
+    const task = await creationTask(admin, datasetId);
+    const asViewer = await post(`/api/v1/tasks/${task.task_id}/abort`, viewer.token);
+    expect(asViewer.status).toBe(403);
+    const asOutsider = await post(`/api/v1/tasks/${task.task_id}/abort`, outsider.token);
+    expect(asOutsider.status).toBe(404);
+    expect((await asOutsider.json()).detail).toBe('Task not found');
+
+    // The editor it is shared with aborts; the upload is kept for the retry.
+    const ended = await abortCreation(clientOf(editor), t.url, editor.token, datasetId, TOTAL);
+    expect(ended.error_message).toBe('Aborted by editor@example.com');
+    const again = await post(`/api/v1/tasks/${task.task_id}/abort`, t.admin.token);
+    expect(again.status).toBe(409);
+    expect((await again.json()).detail).toMatch(/already finished \(ABORTED\)/);
+    expect((await post(`/api/v1/tasks/${task.task_id}/retry`, viewer.token)).status).toBe(403);
+    expect((await post(`/api/v1/tasks/${task.task_id}/retry`, outsider.token)).status).toBe(404);
+
+    await retryToReady(admin, t.url, t.admin.token, ended, TOTAL);
+    const media = await admin.listMedia(datasetId, { pageSize: 100 });
+    expect(media.total).toBe(TOTAL);
+    expect(new Set(media.media.map((m) => m.file_name))).toEqual(new Set(names));
+  }, 300_000);
+});
+
+describe('retrying a dataset that ended in ERROR', () => {
+  it('takes up the files that failed, once they are fixed', async () => {
+    const folder = join(root, 'fixable');
+    await mkdir(folder);
+    const photos = await photosDir();
+    const wanted = ['darknet-dog.jpg', 'darknet-eagle.jpg', 'darknet-horses.jpg'];
+    for (const name of wanted) await writeFile(join(folder, name), 'not yet an image');
+    const id = await createDatasetFrom(t.url, t.admin.token, 'fixable', folder);
+    const { dataset } = await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'ERROR']);
+    expect(dataset).toMatchObject({ status_new: 'ERROR', fatal_error_msg: expect.stringMatching(/^No valid media: all 3 files failed/) });
+    const failed = await creationTask(admin, id);
+    expect(failed).toMatchObject({ status: 'FAILED', done: 0, failed: 3, total: 3 });
+
+    for (const name of wanted) await copyFile(join(photos, name), join(folder, name));
+    const completed = await retryToReady(admin, t.url, t.admin.token, failed, 3);
+    expect(completed.task_id).toBe(failed.task_id);
+    expect((await admin.listErrors(id)).total).toBe(0);
+  }, 180_000);
+});
