@@ -36,6 +36,7 @@ const Processing = Type.Object({
   ended_at: Nullable(Type.String()),
   eta_seconds: Nullable(Type.Integer()),
   paused_reason: Nullable(Type.String()),
+  abort_requested: Type.Boolean({ description: 'An abort was asked for (the operation is stopping, or was aborted)' }),
 });
 
 export const Dataset = Type.Object(

@@ -69,6 +69,7 @@ export function datasetView(dataset: Dataset, task: Task | null, storageFull = f
       ended_at: task.endedAt,
       eta_seconds: etaSeconds(task, startedMs(task)),
       paused_reason: running && storageFull ? STORAGE_FULL_PAUSED : null,
+      abort_requested: task.abortRequestedAt !== null,
     };
   }
   const json = JSON.stringify(body);

@@ -8,7 +8,8 @@ export function describeProgress(d: Dataset): string {
   const p = d.processing;
   const stage = p && p.status !== 'COMPLETED' ? `  ${p.stage} ${p.done}/${p.total ?? '?'}${p.failed > 0 ? `, ${p.failed} failed` : ''}` : '';
   const eta = p?.eta_seconds != null ? `  ~${p.eta_seconds}s left` : '';
-  return `${d.status_new} ${d.progress}%${stage}${eta}`;
+  const aborting = p?.abort_requested && (p.status === 'RUNNING' || p.status === 'INITIALIZING') ? '  aborting' : '';
+  return `${d.status_new} ${d.progress}%${stage}${eta}${aborting}`;
 }
 
 /**

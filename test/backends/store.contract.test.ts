@@ -361,11 +361,14 @@ describe.each(backends)('Store contract: $name', (backend) => {
       const [a, b] = await itemIds(t.ds.id);
       await store.items.completeImage(a!, 'analyze', facts());
       const user = await newUser();
+      const revision = (await store.datasets.get(t.ds.id))!.revision;
       expect(await store.tasks.requestAbort(t.task.id, user.id)).toBe(true);
+      expect((await store.datasets.get(t.ds.id))!.revision).toBe(revision + 1);
       const first = (await store.tasks.get(t.task.id))!;
       expect(first).toMatchObject({ status: 'INITIALIZING', abortRequestedBy: user.id, abortRequestedAt: expect.any(String) });
       expect(await other.tasks.requestAbort(t.task.id, (await newUser()).id)).toBe(true);
       expect(await store.tasks.get(t.task.id)).toMatchObject({ abortRequestedAt: first.abortRequestedAt, abortRequestedBy: user.id });
+      expect((await store.datasets.get(t.ds.id))!.revision).toBe(revision + 1);
       expect(await other.items.completeImage(b!, 'analyze', facts(2))).toEqual({ applied: false, taskItemsFinished: false });
       expect(await store.items.fail(b!, 'analyze', 'late')).toEqual({ applied: false, taskItemsFinished: false });
       expect(await store.items.get(b!)).toMatchObject({ state: 'pending' });

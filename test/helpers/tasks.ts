@@ -35,6 +35,7 @@ export async function abortCreation(client: StrataClient, url: string, token: st
   expect(requested).toMatchObject({ task_id: task.task_id, abort_requested: true, end_time: null });
   expect(['INITIALIZING', 'RUNNING']).toContain(requested.status);
   expect(requested.status_message).toMatch(/^Aborting/);
+  expect((await client.getDataset(datasetId)).processing).toMatchObject({ abort_requested: true });
 
   const { dataset } = await waitForDatasetStatus(url, token, datasetId, ['READY', 'ERROR']);
   const ended = await creationTask(client, datasetId);
@@ -53,10 +54,19 @@ export async function abortCreation(client: StrataClient, url: string, token: st
  * counted from the start and the counts and progress never go back while it runs.
  */
 export async function retryToReady(client: StrataClient, url: string, token: string, ended: Task, total: number): Promise<Task> {
+  // Following the events from before the retry, so a quick one cannot end unseen.
+  const seen: any[] = [];
+  let connected!: () => void;
+  const following = new Promise<void>((r) => (connected = r));
+  const followed = followDatasetEvents(url, token, ended.dataset_id, (d) => {
+    connected();
+    seen.push(d);
+    return d.status_new === 'READY' || (d.status_new === 'ERROR' && seen.length > 1);
+  });
+  await following;
   const restarted = await client.retryTask(ended.task_id);
   expect(restarted).toMatchObject({ task_id: ended.task_id, status: 'INITIALIZING', abort_requested: false, error_message: null, end_time: null, done: ended.done, failed: 0 });
-  const seen: any[] = [];
-  await followDatasetEvents(url, token, ended.dataset_id, (d) => seen.push(d) > 0 && (d.status_new === 'READY' || d.status_new === 'ERROR'));
+  await followed;
   const running = seen.filter((d) => d.status_new === 'INDEXING');
   expect(running.length).toBeGreaterThan(0);
   for (let i = 1; i < running.length; i++) {

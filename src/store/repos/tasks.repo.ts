@@ -126,13 +126,18 @@ export function tasksRepo(db: Kysely<DB>, changed: (datasetId: string) => void):
     filterValues: (viewer) => taskFilterValues(db, viewer),
 
     async requestAbort(id, userId) {
-      await db
-        .updateTable('tasks')
-        .set({ abort_requested_at: isoMicros(), abort_requested_by: userId })
-        .where('id', '=', id)
-        .where('status', 'in', LIVE)
-        .where('abort_requested_at', 'is', null)
-        .execute();
+      const datasetId = await db.transaction().execute(async (trx) => {
+        const res = await trx
+          .updateTable('tasks')
+          .set({ abort_requested_at: isoMicros(), abort_requested_by: userId })
+          .where('id', '=', id)
+          .where('status', 'in', LIVE)
+          .where('abort_requested_at', 'is', null)
+          .executeTakeFirst();
+        // The dataset's status shows the request (processing.abort_requested).
+        return Number(res.numUpdatedRows) > 0 ? bumpDataset(trx, id) : undefined;
+      });
+      if (datasetId !== undefined) changed(datasetId);
       const row = await db.selectFrom('tasks').select('status').where('id', '=', id).executeTakeFirst();
       return row !== undefined && (LIVE as readonly string[]).includes(row.status);
     },
