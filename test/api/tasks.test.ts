@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUser } from '../../src/app/accounts.ts';
 import { StrataClient } from '../../src/client/index.ts';
-import { createDatasetFrom, credentialsFor, getJson, waitForDatasetStatus, type Credentials } from '../helpers/client.ts';
+import { createDatasetFrom, credentialsFor, followDatasetEvents, getJson, waitForDatasetStatus, type Credentials } from '../helpers/client.ts';
 import { fixturesDir, tempDir } from '../helpers/folders.ts';
 import { abortCreation, creationTask, retryToReady, uploadAndProcess } from '../helpers/tasks.ts';
 import { copySmallPhotos, photosDir } from '../helpers/test-media.ts';
@@ -205,4 +205,39 @@ describe('retrying a dataset that ended in ERROR', () => {
     expect(completed.task_id).toBe(failed.task_id);
     expect((await admin.listErrors(id)).total).toBe(0);
   }, 180_000);
+});
+
+describe('aborting an addition of media', () => {
+  it('keeps the files it finished, browsable, and leaves the dataset PARTIAL INDEX for a reindex', async () => {
+    const base = join(root, 'grow-base');
+    await copySmallPhotos(base, 2, 300_000);
+    const added = join(root, 'grow-more');
+    await copySmallPhotos(added, 30, 300_000);
+    const id = await createDatasetFrom(t.url, t.admin.token, 'grows', base);
+    expect((await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'ERROR'])).dataset.status_new).toBe('READY');
+
+    await admin.addMedia(id, { s3Uri: added });
+    await followDatasetEvents(t.url, t.admin.token, id, (d) => {
+      if (d.status_new !== 'READ ONLY') throw new Error(`the addition ended (${d.status_new}) before it could be aborted`);
+      return d.processing?.operation === 'ADD_MEDIA' && d.processing.done >= 2;
+    });
+    const { tasks } = await admin.listTasks({ datasetId: id, taskType: 'MEDIA_ADDITION' });
+    expect(tasks).toHaveLength(1);
+    expect((await admin.abortTask(tasks[0]!.task_id)).abort_requested).toBe(true);
+
+    const { dataset } = await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'PARTIAL INDEX', 'ERROR']);
+    const [ended] = (await admin.listTasks({ datasetId: id, taskType: 'MEDIA_ADDITION' })).tasks;
+    expect(ended).toMatchObject({ status: 'ABORTED', error_message: 'Aborted by admin@example.com', dataset_status: 'PARTIAL INDEX', total: 30 });
+    expect(ended!.done).toBeGreaterThanOrEqual(2);
+    expect(ended!.done).toBeLessThan(30);
+    expect(dataset).toMatchObject({ status_new: 'PARTIAL INDEX', fatal_error_msg: null, n_images: 2 + ended!.done });
+    expect((await admin.listMedia(id, { pageSize: 100 })).total).toBe(2 + ended!.done);
+
+    const retry = await post(`/api/v1/tasks/${ended!.task_id}/retry`, t.admin.token);
+    expect(retry.status).toBe(409);
+    expect((await retry.json()).detail).toBe('A MEDIA_ADDITION task cannot be retried: start the operation again instead');
+    await admin.reindex(id);
+    const reindexed = (await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'PARTIAL INDEX', 'ERROR'])).dataset;
+    expect(reindexed).toMatchObject({ status_new: 'READY', n_images: 2 + ended!.done });
+  }, 300_000);
 });
