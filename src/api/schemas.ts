@@ -114,22 +114,40 @@ export const MediaDetail = Type.Object(
   { $id: 'MediaDetail' },
 );
 
+/** A media item inside an explore cluster, with the fields Visual Layer's previews carry. */
+export const Preview = Type.Object(
+  {
+    ...mediaFields,
+    labels: Nullable(Type.Array(Type.Unknown({ description: 'null when the item has none' }))),
+    image_id: Type.String({ description: 'media_id, under its older name' }),
+    image_uri: Type.String({ description: 'media_uri, under its older name' }),
+    caption: Nullable(Type.String()),
+    bounding_box: Nullable(Type.Object({ x: Type.Number(), y: Type.Number(), width: Type.Number(), height: Type.Number() }, { description: "An object's box; null for images" })),
+    relevance_score_type: Nullable(Type.String({ description: 'cosine_distance when relevance_score is given' })),
+    user_tags: Nullable(Type.Array(Type.Unknown())),
+  },
+  { $id: 'Preview' },
+);
+
 export const Cluster = Type.Object(
   {
     type: Type.String(),
     n_objects: Type.Integer(),
     similarity_threshold: Type.String(),
-    labels: Type.Array(Type.Unknown()),
-    user_tags: Type.Array(Type.Unknown()),
-    captions: Type.Array(Type.Unknown()),
+    labels: Nullable(Type.Array(Type.Unknown())),
+    user_tags: Nullable(Type.Array(Type.Unknown())),
+    captions: Nullable(Type.Array(Type.Unknown())),
     cluster_id: Type.String(),
     n_images: Type.Integer(),
     n_videos: Type.Integer(),
     n_frames: Type.Integer(),
+    size_display_value: Type.String({ description: 'The members\' files, in units of 1024 ("0B", "12MB")' }),
     relevance_score: Nullable(Type.Number()),
     relevance_score_type: Nullable(Type.String()),
-    formed_by: Type.Union([Type.Literal('EMBEDDINGS'), Type.Literal('SIMILARITY_SEARCH')]),
-    previews: Type.Array(refTo(Media)),
+    formed_by: Type.Union([Type.Literal('connected_components'), Type.Literal('similarity_search')], {
+      description: 'connected_components: a cluster of the similarity graph; similarity_search: one result of an anchor search',
+    }),
+    previews: Type.Array(refTo(Preview)),
   },
   { $id: 'Cluster' },
 );
@@ -283,7 +301,7 @@ export const TaskFilters = Type.Object({
 });
 
 /** Schemas the server registers once and the others reference. */
-export const sharedSchemas = [ErrorBody, Dataset, Media, MediaDetail, Cluster, Task] as const;
+export const sharedSchemas = [ErrorBody, Dataset, Media, MediaDetail, Preview, Cluster, Task] as const;
 
 /** Bodies that are not JSON, described by their media types. */
 export const binaryBody = (...types: string[]) => ({

@@ -1,5 +1,6 @@
+import { isBrowsable } from '../domain/dataset-status.ts';
 import { DomainError } from '../domain/errors.ts';
-import type { User } from '../domain/types.ts';
+import type { Dataset, User } from '../domain/types.ts';
 import { parseVql, type VqlFilter } from '../domain/vql.ts';
 import type { MediaRecord } from '../ports/store.ts';
 import type { AppContext } from './context.ts';
@@ -28,7 +29,7 @@ export interface ExploreQuery {
  * cosine distance. VQL filters (and `labels`) narrow both.
  */
 export async function explore(ctx: AppContext, user: User, datasetId: string, q: ExploreQuery) {
-  await visibleDataset(ctx, user, datasetId);
+  requireBrowsable(await visibleDataset(ctx, user, datasetId));
   const filters = filtersOf(q);
   if (filters.some((f) => f.kind === 'text' && f.op === 'semantic') || q.caption !== undefined) {
     throw new DomainError('UNPROCESSABLE', 'Text-to-image search needs a MULTIMODEL_IMAGE_ENCODING model, and none is configured');
@@ -40,7 +41,11 @@ export async function explore(ctx: AppContext, user: User, datasetId: string, q:
   if (q.anchorType !== undefined) throw new DomainError('UNPROCESSABLE', 'anchor_type needs anchor_media_id');
 
   const { clusters, total } = await ctx.store.media.clusters(datasetId, q.threshold, filters, q.pageNumber * CLUSTERS_PER_PAGE, CLUSTERS_PER_PAGE);
-  const previews = await ctx.store.media.clusterPreviews(datasetId, q.threshold, clusters.map((c) => c.clusterId), filters, PREVIEWS_PER_CLUSTER);
+  const ids = clusters.map((c) => c.clusterId);
+  const [previews, bytes] = await Promise.all([
+    ctx.store.media.clusterPreviews(datasetId, q.threshold, ids, filters, PREVIEWS_PER_CLUSTER),
+    ctx.store.media.clusterBytes(datasetId, q.threshold, ids, filters),
+  ]);
   return {
     clusters: clusters.map((c) =>
       clusterJson(q.threshold, {
@@ -48,19 +53,62 @@ export async function explore(ctx: AppContext, user: User, datasetId: string, q:
         n_images: c.nImages,
         n_videos: c.nVideos,
         n_frames: c.nFrames,
+        size_display_value: sizeDisplayValue(bytes.get(c.clusterId) ?? 0),
         relevance_score: null,
         relevance_score_type: null,
-        formed_by: 'EMBEDDINGS',
-        previews: (previews.get(c.clusterId) ?? []).map((m) => mediaJson(datasetId, m)),
+        formed_by: 'connected_components',
+        previews: (previews.get(c.clusterId) ?? []).map((m) => previewJson(mediaJson(datasetId, m))),
       }),
     ),
     metadata: { ...metadata, total_clusters: total },
   };
 }
 
-/** A cluster as explore shows it: `fields` plus what no cluster has yet (objects, labels, tags, captions). */
+/**
+ * A cluster as explore shows it: `fields` plus what no cluster has yet (objects, labels, tags,
+ * captions), null as in Visual Layer's responses.
+ */
 function clusterJson(threshold: number, fields: Record<string, unknown>): Record<string, unknown> {
-  return { type: 'IMAGES', n_objects: 0, similarity_threshold: String(threshold), labels: [], user_tags: [], captions: [], ...fields };
+  return { type: 'IMAGES', n_objects: 0, similarity_threshold: String(threshold), labels: null, user_tags: null, captions: null, ...fields };
+}
+
+/**
+ * A preview as Visual Layer's explore gives it: the media fields, the older names of two of
+ * them (image_id, image_uri), and caption, bounding_box (objects only), relevance_score_type
+ * and user_tags; lists with nothing in them are null there.
+ */
+function previewJson(media: Record<string, unknown>): Record<string, unknown> {
+  const labels = media.labels as unknown[];
+  const captions = media.captions as unknown[];
+  return {
+    ...media,
+    labels: labels.length > 0 ? labels : null,
+    image_id: media.media_id,
+    image_uri: media.media_uri,
+    caption: captions.length > 0 ? captions[0] : null,
+    bounding_box: null,
+    relevance_score_type: media.relevance_score === undefined ? null : 'cosine_distance',
+    user_tags: null,
+  };
+}
+
+/** A cluster's bytes as Visual Layer writes them: whole units of 1024, no space ("0B", "12MB"). */
+export function sizeDisplayValue(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
+  let value = bytes;
+  let unit = 0;
+  while (Math.round(value) >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${Math.round(value)}${units[unit]}`;
+}
+
+/** Explore and search read the indexed content: none before indexing ends (409, as Visual Layer answers). */
+export function requireBrowsable(dataset: Dataset): void {
+  if (!isBrowsable(dataset.status)) {
+    throw new DomainError('CONFLICT', `Dataset is ${dataset.status}: it can be explored and searched once indexed (READY, PARTIAL INDEX, READ ONLY or ERROR)`);
+  }
 }
 
 function filtersOf(q: ExploreQuery): VqlFilter[] {
@@ -110,10 +158,11 @@ async function similar(ctx: AppContext, user: User, datasetId: string, q: Explor
         n_images: r.item.kind === 'image' ? 1 : 0,
         n_videos: 0,
         n_frames: r.item.kind === 'video_frame' ? 1 : 0,
+        size_display_value: sizeDisplayValue(r.item.sizeBytes ?? 0),
         relevance_score: relevance,
         relevance_score_type: 'cosine_distance',
-        formed_by: 'SIMILARITY_SEARCH',
-        previews: [mediaJson(datasetId, r, { relevance_score: relevance })],
+        formed_by: 'similarity_search',
+        previews: [previewJson(mediaJson(datasetId, r, { relevance_score: relevance }))],
       }),
     ];
   });

@@ -5,6 +5,7 @@ import { isoMicros } from '../lib/time.ts';
 import { MediaFailure, type BoundingBox } from '../ports/media-processor.ts';
 import type { AppContext } from './context.ts';
 import { visibleDataset } from './datasets.ts';
+import { requireBrowsable } from './explore.ts';
 
 /**
  * `bounding_box` as scripts send it: a JSON object {x, y, width, height} (or left/top, w/h),
@@ -70,7 +71,7 @@ export async function createUploadAnchor(
   upload: { path: string; fileName: string },
   box: BoundingBox | null,
 ): Promise<{ anchor_media_id: string; anchor_type: 'UPLOAD' }> {
-  await visibleDataset(ctx, user, datasetId);
+  requireBrowsable(await visibleDataset(ctx, user, datasetId));
   let vector: Float32Array;
   let model: string;
   try {

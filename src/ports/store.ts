@@ -412,6 +412,8 @@ export interface MediaRepo {
   clusters(datasetId: string, granularity: number, filters: readonly VqlFilter[], offset: number, limit: number): Promise<{ clusters: ClusterRow[]; total: number }>;
   /** Up to `perCluster` matching members of each cluster, in the stable media order. */
   clusterPreviews(datasetId: string, granularity: number, clusterIds: readonly number[], filters: readonly VqlFilter[], perCluster: number): Promise<Map<number, MediaRecord[]>>;
+  /** The bytes of the matching members of each cluster (their files' sizes summed). */
+  clusterBytes(datasetId: string, granularity: number, clusterIds: readonly number[], filters: readonly VqlFilter[]): Promise<Map<number, number>>;
   /** Of `ids`, those matching the filters. */
   matching(datasetId: string, ids: readonly string[], filters: readonly VqlFilter[]): Promise<Set<string>>;
   /** The selected media (all of them for null) in id order, `limit` after `afterId`: how exports walk a dataset. */

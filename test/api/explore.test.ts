@@ -199,6 +199,28 @@ describe('explore', () => {
     expect((await explore('threshold=0&page_number=1')).body.clusters).toEqual([]);
   });
 
+  it("gives clusters and previews the fields of Visual Layer's explore response", async () => {
+    // As in VL's docs: cluster_id, type, n_images…, size_display_value, similarity_threshold,
+    // previews of {type, media_id, media_uri, media_thumb_uri, caption, image_id, image_uri,
+    // bounding_box, file_name, original_uri, labels, user_tags, relevance_score_type}, and
+    // labels, user_tags, captions null where there are none.
+    const { clusters } = (await explore('threshold=0&entity_type=IMAGES&page_number=0')).body;
+    const sizeOf = new Map(media.map((m) => [m.media_id, m.file_size as number]));
+    for (const c of clusters) {
+      expect(c).toMatchObject({ type: 'IMAGES', similarity_threshold: '0', formed_by: 'connected_components', labels: null, user_tags: null, captions: null, relevance_score_type: null });
+      for (const p of c.previews) {
+        expect(p).toMatchObject({ type: 'IMAGE', image_id: p.media_id, image_uri: p.media_uri, caption: null, bounding_box: null, labels: null, user_tags: null, relevance_score_type: null });
+        expect(typeof p.media_thumb_uri).toBe('string');
+        expect(typeof p.original_uri).toBe('string');
+      }
+    }
+    // size_display_value: the members' bytes, in whole units of 1024.
+    const [biggest] = clusters;
+    const members = (await get(`/api/v1/dataset/${id}/media?cluster_id=${biggest.cluster_id}&page_size=1000`)).body.media;
+    const bytes = members.reduce((sum: number, m: any) => sum + sizeOf.get(m.media_id)!, 0);
+    expect(biggest.size_display_value).toBe(bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)}MB` : `${Math.round(bytes / 1024)}KB`);
+  });
+
   /** Each media item's cluster ids, fetched once: asking again per cluster made hundreds of requests. */
   let clustersOfMedia: Map<string, string[]> | null = null;
   /** Every member of a cluster, through the media detail (previews hold at most 10). */
@@ -249,7 +271,8 @@ describe('explore', () => {
     expect(scores[0]).toBeCloseTo(0, 4);
     expect(scores).toEqual([...scores].sort((a: number, b: number) => a - b));
     expect(res.body.clusters).toHaveLength(PHOTOS + OTHERS);
-    expect(res.body.clusters[0]).toMatchObject({ relevance_score_type: 'cosine_distance', formed_by: 'SIMILARITY_SEARCH' });
+    expect(res.body.clusters[0]).toMatchObject({ relevance_score_type: 'cosine_distance', formed_by: 'similarity_search' });
+    expect(res.body.clusters[0].previews[0]).toMatchObject({ relevance_score: scores[0], relevance_score_type: 'cosine_distance' });
     const nearest = res.body.clusters.slice(1, 3).map((c: any) => c.previews[0].file_name).sort();
     expect(nearest).toEqual(['edit-bright-bar.jpg', 'edit-half.jpg']);
     expect((await explore('anchor_media_id=nope&anchor_type=MEDIA')).status).toBe(404);
@@ -314,6 +337,19 @@ describe('explore', () => {
     });
     expect(cutOff.status).toBe(400);
     expect((await cutOff.json()).detail).toMatch(/^Malformed multipart body/);
+  });
+});
+
+describe('a dataset that is not indexed yet', () => {
+  it('answers explore and search-image-similarity with 409, not an empty page', async () => {
+    const draft = (await get('/api/v1/ingestion/new_dataset?dataset_name=not-yet')).body.dataset_id;
+    const res = await get(`/api/v1/explore/${draft}?threshold=0&entity_type=IMAGES&page_number=0`);
+    expect(res.status).toBe(409);
+    expect(res.body.detail).toMatch(/DRAFT/);
+    const fd = new FormData();
+    fd.set('file', new Blob([new Uint8Array(await readFile(join(root, names[0]!)))]), 'query.jpg');
+    const search = await fetch(`${t.url}/api/v1/dataset/${draft}/search-image-similarity?entity_type=IMAGES`, { method: 'POST', headers: { authorization: `Bearer ${t.admin.token}` }, body: fd });
+    expect(search.status).toBe(409);
   });
 });
 

@@ -271,6 +271,17 @@ export function mediaRepo(db: Kysely<DB>): MediaRepo {
       return out;
     },
 
+    async clusterBytes(datasetId, granularity, clusterIds, filters) {
+      if (clusterIds.length === 0) return new Map();
+      const col = clusterColumn(granularity);
+      const rows = await withFilters(datasetId, filters)
+        .where(col, 'in', clusterIds)
+        .select([`${col} as cluster_id`, (eb) => eb.fn.sum<number>(eb.fn.coalesce('i.size_bytes', sql<number>`0`)).as('bytes')])
+        .groupBy(col)
+        .execute();
+      return new Map(rows.map((r) => [Number(r.cluster_id), Number(r.bytes)]));
+    },
+
     async matching(datasetId, ids, filters) {
       if (ids.length === 0) return new Set();
       const rows = await withFilters(datasetId, filters).select('i.id').where('i.id', 'in', ids).execute();
