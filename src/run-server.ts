@@ -1,4 +1,4 @@
-import { ensureAdmin } from './app/accounts.ts';
+import { ensureAdmin, ensureLocalUser } from './app/accounts.ts';
 import { resumeDeletions } from './app/datasets.ts';
 import type { AppContext } from './app/context.ts';
 import { exportJobHandler, resumeExports, startExportSweeper } from './app/export/export-job.ts';
@@ -47,6 +47,10 @@ export async function runServer(config: Config, options: { listen?: boolean } = 
   const ctx = await createContainer(config);
   if (config.adminEmail !== null && config.adminPassword !== null && config.role !== 'worker') {
     await ensureAdmin(ctx.accounts, config.adminEmail, config.adminPassword);
+  }
+  if (config.auth === 'none' && config.role !== 'worker') {
+    const user = await ensureLocalUser(ctx.accounts, config.adminEmail);
+    ctx.logger.warn({ user: user.email, host: config.host }, 'STRATA_AUTH=none: requests without credentials are served as this admin');
   }
   // Every role finishes interrupted deletes: an API process killed mid-delete has no worker
   // to rely on, and a second process finishing the same delete does no harm.

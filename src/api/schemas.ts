@@ -18,6 +18,8 @@ export const ErrorBody = Type.Object(
   {
     detail: Type.Unknown({ description: 'A message, or for schema and VQL errors a list of problems' }),
     request_id: Type.Optional(Type.String()),
+    status: Type.Optional(Type.Literal('error', { description: "On Visual Layer's on-prem routes (/api/v1/process): always error" })),
+    message: Type.Optional(Type.String({ description: 'On the on-prem routes: detail again, under the name they use' })),
   },
   { $id: 'Error' },
 );
@@ -161,6 +163,8 @@ export const ApiKeyList = Type.Array(Type.Object({ api_key: Type.String(), creat
 export const DatasetList = Type.Array(refTo(Dataset));
 export const CreationStatus = Type.Object({ status: Type.String(), progress: Type.Integer() });
 export const DatasetCreated = Type.Object({ dataset_id: Type.String() });
+/** GET /api/v1/process, as Visual Layer's on-prem installs answer it. */
+export const ProcessStarted = Type.Object({ status: Type.Literal('success'), message: Type.String(), dataset_id: Type.String(), name: Type.String() });
 export const DatasetDeleted = Type.Object({ dataset_id: Type.String(), deleted: Type.Boolean() });
 /**
  * The JSON `null` some Visual Layer routes answer with. Written as a nullable empty object:

@@ -54,6 +54,20 @@ export async function ensureAdmin(deps: AccountDeps, email: string, password: st
   return deps.store.users.upsert({ email: normaliseEmail(email), passwordHash: await hashPassword(password), role: 'admin' });
 }
 
+/** Who STRATA_AUTH=none serves when no admin is configured: an admin nobody can log in as. */
+export const LOCAL_USER_EMAIL = 'local@localhost';
+
+/**
+ * The one user of STRATA_AUTH=none, made at start: the configured admin (STRATA_ADMIN_EMAIL),
+ * or LOCAL_USER_EMAIL with a random password nobody is told.
+ */
+export async function ensureLocalUser(deps: AccountDeps, adminEmail: string | null): Promise<User> {
+  const email = adminEmail === null ? LOCAL_USER_EMAIL : normaliseEmail(adminEmail);
+  const existing = await deps.store.users.findByEmail(email);
+  if (existing) return existing;
+  return deps.store.users.upsert({ email, passwordHash: await hashPassword(randomBytes(32).toString('base64url')), role: 'admin' });
+}
+
 /** Checks a password and opens a session; the returned token goes in the SESSION cookie. */
 export async function login(deps: AccountDeps, username: string, password: string): Promise<{ token: string; user: User; maxAgeSeconds: number }> {
   const user = await deps.store.users.findByEmail(username.trim().toLowerCase());

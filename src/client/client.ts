@@ -113,6 +113,11 @@ export class StrataClient {
     return this.json('createDataset', { body, headers: { 'content-type': 'application/json' } });
   }
 
+  /** The same from Visual Layer's on-prem route: a folder path and a name, in the query. */
+  processFolder(path: string, name: string) {
+    return this.json('processFolder', { query: { path, name } });
+  }
+
   deleteDataset(datasetId: string) {
     return this.json('deleteDataset', { params: { dataset_id: datasetId } });
   }

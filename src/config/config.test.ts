@@ -36,6 +36,15 @@ describe('configuration', () => {
     }
   });
 
+  it('serves requests without credentials (STRATA_AUTH=none) only on a loopback address', () => {
+    expect(loadConfig({}).auth).toBe('jwt');
+    for (const host of ['127.0.0.1', '127.0.1.1', '::1', 'localhost']) expect(loadConfig({ STRATA_AUTH: 'none', STRATA_HOST: host }).auth, host).toBe('none');
+    for (const host of ['0.0.0.0', '::', '192.168.1.20', 'strata.example.com']) {
+      expect(() => loadConfig({ STRATA_AUTH: 'none', STRATA_HOST: host }), host).toThrow(/STRATA_AUTH=none .* STRATA_HOST to be a loopback address/);
+    }
+    expect(() => loadConfig({ STRATA_AUTH: 'off' })).toThrow(/STRATA_AUTH/);
+  });
+
   it('runs the bundled embedder unless an ONNX model is configured, with ImageNet preprocessing by default', () => {
     expect(loadConfig({ STRATA_DATA_DIR: '/srv/strata' }).embedder).toEqual({ kind: 'mobilenet', cacheDir: '/srv/strata/cache' });
     expect(loadConfig({ STRATA_DATA_DIR: '/srv/strata', STRATA_CACHE_DIR: '/var/cache/strata' }).embedder).toEqual({ kind: 'mobilenet', cacheDir: '/var/cache/strata' });

@@ -9,6 +9,12 @@ import { join, resolve } from 'node:path';
 export interface Config {
   readonly host: string;
   readonly port: number;
+  /**
+   * `jwt`: every request needs credentials. `none`: requests without any are served as one
+   * local admin (Visual Layer's on-prem mode, for scripts that send no Authorization header);
+   * only on a loopback address.
+   */
+  readonly auth: 'jwt' | 'none';
   readonly dataDir: string;
   readonly importRoots: readonly string[];
   readonly adminEmail: string | null;
@@ -202,6 +208,11 @@ function s3Config(env: Env): S3Config | null {
   };
 }
 
+/** Whether only this machine can reach an address: 127.0.0.0/8, ::1 or localhost. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const databaseUrl = optional(env, 'STRATA_DATABASE_URL');
   if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -228,8 +239,16 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('STRATA_ROLE=api needs STRATA_SECRET_KEY: every API process must decrypt the same API secrets');
   }
   const dataDir = resolve(str(env, 'STRATA_DATA_DIR', './data'));
+  const host = str(env, 'STRATA_HOST', '127.0.0.1');
+  const auth = oneOf(env, 'STRATA_AUTH', ['jwt', 'none'] as const, 'jwt');
+  if (auth === 'none' && !isLoopback(host)) {
+    throw new ConfigError(
+      `STRATA_AUTH=none serves every request that carries no credentials as an admin, so it needs STRATA_HOST to be a loopback address (127.0.0.1, ::1 or localhost); got "${host}"`,
+    );
+  }
   const config: Config = {
-    host: str(env, 'STRATA_HOST', '127.0.0.1'),
+    host,
+    auth,
     port: int(env, 'STRATA_PORT', 2080, 0, 65535),
     dataDir,
     importRoots,

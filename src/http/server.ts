@@ -19,6 +19,7 @@ import { mediaRoutes } from './routes/media.routes.ts';
 import { sharingRoutes } from './routes/sharing.routes.ts';
 import { growthRoutes } from './routes/growth.routes.ts';
 import { taskRoutes } from './routes/tasks.routes.ts';
+import { onPremRoutes } from './routes/onprem.routes.ts';
 import { ingestionRoutes } from './routes/ingestion.routes.ts';
 import { Health, sharedSchemas } from '../api/schemas.ts';
 import { ok } from './schemas.ts';
@@ -89,6 +90,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   authRoutes(app, ctx);
   datasetRoutes(app, ctx);
   sharingRoutes(app, ctx);
+  onPremRoutes(app, ctx);
   ingestionRoutes(app, ctx);
   growthRoutes(app, ctx);
   eventRoutes(app, ctx);

@@ -37,7 +37,8 @@ export async function followDatasetEvents(baseUrl: string, token: string, datase
   const ac = new AbortController();
   const timer = setTimeout(() => ac.abort(), timeoutMs);
   try {
-    const res = await fetch(`${baseUrl}/api/v1/dataset/${datasetId}/events`, { headers: { authorization: `Bearer ${token}` }, signal: ac.signal });
+    // No token: a server in STRATA_AUTH=none mode, asked as a script for an on-prem install would.
+    const res = await fetch(`${baseUrl}/api/v1/dataset/${datasetId}/events`, { headers: token === '' ? {} : { authorization: `Bearer ${token}` }, signal: ac.signal });
     if (res.status !== 200) throw new Error(`events: ${res.status} ${await res.text()}`);
     const decoder = new TextDecoder();
     let buffer = '';
