@@ -3,6 +3,7 @@ import { copyFile, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { credentialsFor, getJson, type Credentials } from '../helpers/client.ts';
 import { tempDir } from '../helpers/folders.ts';
@@ -13,7 +14,8 @@ import { photosDir } from '../helpers/test-media.ts';
  * A Python script written like Visual Layer's documentation examples (requests + PyJWT) runs the
  * whole flow against the server, unchanged but for the base URL: JWT, the four-step upload,
  * polling until READY, creation-status, creation from a bucket path (form-urlencoded and
- * multipart), listing. The Debian packages python3-requests and python3-jwt are required; CI
+ * multipart), listing (with include_hidden), visual search (with VL's fractional bounding box),
+ * the explore fields it reads, sharing (user_email, manage/invite, manage/share) and a 422. The Debian packages python3-requests and python3-jwt are required; CI
  * installs them, so their absence is a failure, not a skip.
  */
 
@@ -22,6 +24,7 @@ const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'vl_client.py');
 const ADMIN = { email: 'python-admin@example.com', password: 'python-admin-password-1' };
 const UPLOADS = 5;
 const BUCKET_PHOTOS = 6;
+const COLLEAGUE = 'colleague@example.com';
 
 const run = promisify(execFile);
 
@@ -30,6 +33,8 @@ let server: ServerProcess | undefined;
 let admin: Credentials;
 let uploadPaths: string[];
 let bucketDir: string;
+let queryImage: string;
+let queriedName: string;
 
 async function pythonPrerequisites(): Promise<void> {
   try {
@@ -64,6 +69,10 @@ beforeAll(async () => {
   const rest = small.filter((n) => !jpegs.slice(0, UPLOADS).includes(n));
   const bucketNames = [...rest.filter((n) => n.endsWith('.png')).slice(0, BUCKET_PHOTOS / 2), ...rest.filter((n) => n.endsWith('.jpg')).slice(0, BUCKET_PHOTOS / 2)];
   for (const name of bucketNames) await copyFile(join(source, name), join(bucketDir, name));
+  // The query image: one of the bucket's photos, re-encoded smaller.
+  queryImage = join(root, 'query.jpg');
+  queriedName = bucketNames.at(-1)!;
+  await sharp(join(bucketDir, queriedName)).resize(320).jpeg({ quality: 75 }).toFile(queryImage);
   expect(uploadPaths).toHaveLength(UPLOADS);
   expect(bucketNames).toHaveLength(BUCKET_PHOTOS);
 
@@ -74,6 +83,11 @@ beforeAll(async () => {
   });
   // Key pair made as a user would: log in, then ask for API credentials with the session cookie.
   admin = await credentialsFor(server.url, ADMIN.email, ADMIN.password);
+  // A colleague to share with, registered with the CLI as an operator would.
+  await run(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), '../../bin/strata.mjs'), 'user', 'add', '--email', COLLEAGUE, '--password', 'colleague-password-1', '--role', 'viewer'], {
+    env: { ...process.env, STRATA_DATA_DIR: join(root, 'data'), STRATA_LOG_LEVEL: 'warn' },
+    timeout: 300_000,
+  });
 }, 600_000);
 
 afterAll(async () => {
@@ -86,7 +100,7 @@ describe('a Python client written from Visual Layer’s docs', () => {
     await pythonPrerequisites();
   });
 
-  it('runs the whole flow: upload, poll, creation-status, bucket (form and multipart), list', async () => {
+  it('runs the whole flow: upload, poll, creation-status, bucket (form and multipart), list, search, share, errors', async () => {
     await pythonPrerequisites();
     let stdout: string;
     try {
@@ -103,6 +117,8 @@ describe('a Python client written from Visual Layer’s docs', () => {
           VL_BUCKET_PATH: bucketDir,
           VL_POLL_SECONDS: '0.3',
           VL_POLL_TIMEOUT_SECONDS: '180',
+          VL_QUERY_IMAGE: queryImage,
+          VL_SHARE_EMAIL: COLLEAGUE,
         },
       }));
     } catch (err) {
@@ -156,6 +172,24 @@ describe('a Python client written from Visual Layer’s docs', () => {
       expect(progress.at(-1), key).toBe(100);
       for (let i = 1; i < progress.length; i++) expect(progress[i], `${key}: ${progress.join(', ')}`).toBeGreaterThanOrEqual(progress[i - 1]!);
     }
+
+    // Visual search as the docs write it, the whole image and VL's fractional box; the query
+    // is a smaller copy of one of the bucket's photos, found first.
+    for (const key of ['visual_search', 'visual_search_box']) {
+      expect(summary[key], key).toMatchObject({ anchor_type: 'UPLOAD', n_clusters: BUCKET_PHOTOS, top_relevance_score_type: 'cosine_distance' });
+      expect(summary[key].top_image_uri, key).toMatch(/^\/api\/v1\/dataset\/.+\/image$/);
+    }
+    expect(summary.visual_search.top_file_name).toBe(queriedName);
+    expect(summary.visual_search.top_relevance_score).toBeLessThan(0.1);
+    expect(summary.browse).toMatchObject({ formed_by: 'connected_components', labels: null, preview: { caption: null, bounding_box: null, user_tags: null, labels: null } });
+    expect(summary.browse.size_display_value).toMatch(/^\d+(B|KB|MB)$/);
+    expect(summary.browse.preview.image_id).toBe(summary.browse.preview.media_id);
+    expect(summary.browse.preview.image_uri).toBe(summary.browse.preview.media_uri);
+
+    // Shared with the form field user_email, then the newer invite; the member list shows both.
+    expect(summary.share).toEqual({ share_http_status: 200, invite_body: null, members: [{ email: ADMIN.email, role: 'owner' }, { email: COLLEAGUE, role: 'viewer' }] });
+    // A 422 in FastAPI's shape, read as the docs' error handler reads it.
+    expect(summary.validation_error).toEqual({ status: 422, detail: [{ type: 'missing', loc: ['query', 'dataset_name'], msg: 'Field required', input: null }] });
 
     // What the script saw is what the server holds.
     for (const id of ids) {
