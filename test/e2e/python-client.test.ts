@@ -15,8 +15,9 @@ import { photosDir } from '../helpers/test-media.ts';
  * whole flow against the server, unchanged but for the base URL: JWT, the four-step upload,
  * polling until READY, creation-status, creation from a bucket path (form-urlencoded and
  * multipart), listing (with include_hidden), visual search (with VL's fractional bounding box),
- * the explore fields it reads, sharing (user_email, manage/invite, manage/share) and a 422. The Debian packages python3-requests and python3-jwt are required; CI
- * installs them, so their absence is a failure, not a skip.
+ * the explore fields it reads, sharing (user_email, manage/invite, manage/share) and a 422.
+ * The Debian packages python3-requests and python3-jwt are required; CI installs them, so their
+ * absence is a failure, not a skip.
  */
 
 const PYTHON = '/usr/bin/python3';
