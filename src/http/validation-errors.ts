@@ -57,7 +57,7 @@ export function validationProblems(err: FastifyError, req: FastifyRequest): Vali
     if (literals !== undefined) {
       if (seen.has(e.instancePath)) continue;
       seen.add(e.instancePath);
-      problems.push({ type: 'literal_error', loc, msg: `Input should be ${orList(literals.map((v) => `'${String(v)}'`))}`, input });
+      problems.push({ type: 'literal_error', loc, msg: `Input should be ${orList(literals.map((v) => `'${String(v)}'`))}`, input: input ?? null });
       continue;
     }
     if (e.keyword === 'anyOf' || e.keyword === 'oneOf') continue;
