@@ -73,9 +73,9 @@ function clusterJson(threshold: number, fields: Record<string, unknown>): Record
 }
 
 /**
- * A preview as Visual Layer's explore gives it: the media fields, the older names of two of
- * them (image_id, image_uri), and caption, bounding_box (objects only), relevance_score_type
- * and user_tags; lists with nothing in them are null there.
+ * A preview as Visual Layer's explore gives it: the media fields, image_id and image_uri (the
+ * image itself, or the one an object was found in), caption, bounding_box (objects only),
+ * relevance_score_type and user_tags; lists with nothing in them are null there.
  */
 function previewJson(media: Record<string, unknown>): Record<string, unknown> {
   const labels = media.labels as unknown[];
@@ -83,10 +83,10 @@ function previewJson(media: Record<string, unknown>): Record<string, unknown> {
   return {
     ...media,
     labels: labels.length > 0 ? labels : null,
-    image_id: media.media_id,
+    image_id: media.image_id ?? media.media_id,
     image_uri: media.media_uri,
     caption: captions.length > 0 ? captions[0] : null,
-    bounding_box: null,
+    bounding_box: media.bounding_box ?? null,
     relevance_score_type: media.relevance_score === undefined ? null : 'cosine_distance',
     user_tags: null,
   };
