@@ -7,6 +7,7 @@
 # Cache dir: $1, else $STRATA_TEST_MEDIA_DIR, else <repo>/.cache/test-media. Result:
 #   <cache>/photos/   flat folder of real JPG/PNG photos (>= 200 px on both sides)
 #   <cache>/videos/   AVI clips from opencv-doc
+# and runs scripts/fetch-neardup-media.sh (pictures of other kinds, in their own cache).
 # Idempotent: a finished cache (marked by <cache>/.complete) is left alone; an interrupted run
 # resumes, re-using the .deb files it already downloaded. Needs apt-get and dpkg-deb (any
 # Debian), and the project's node_modules (sharp reads image sizes): run `npm ci` first.
@@ -16,6 +17,9 @@ repo_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cache_dir="${1:-${STRATA_TEST_MEDIA_DIR:-$repo_dir/.cache/test-media}}"
 packages=(opencv-doc plasma-workspace-wallpapers darknet python3-skimage mate-backgrounds)
 min_side=200
+
+# The packages of the broad near-duplicate set (bench/neardup/broad-set.ts), in their own cache.
+bash "$repo_dir/scripts/fetch-neardup-media.sh" >/dev/null
 
 if [[ -f "$cache_dir/.complete" ]]; then
   echo "$cache_dir"

@@ -90,3 +90,33 @@ function ordered(a: string, b: string): Pair {
 function key([a, b]: Pair): string {
   return `${a}\0${b}`;
 }
+
+export interface PartScores {
+  precision: number;
+  recall: number;
+  tp: number;
+  fp: number;
+  fn: number;
+}
+
+/**
+ * Precision and recall per part of the set (e.g. per kind of picture): a predicted pair counts
+ * for the part of each of its two files, so a false pair across two parts counts against both.
+ */
+export function evaluateByPart(set: LabelledSet, predicted: Iterable<readonly [string, string]>, partOf: (file: string) => string): Map<string, PartScores> {
+  const groupOf = new Map(set.files.map((f) => [f.file, f.group]));
+  const counts = new Map<string, { tp: number; fp: number; truth: number }>();
+  const at = (part: string) => counts.get(part) ?? counts.set(part, { tp: 0, fp: 0, truth: 0 }).get(part)!;
+  for (const [a] of truePairs(set)) at(partOf(a)).truth++;
+  const seen = new Set<string>();
+  for (const [a, b] of predicted) {
+    const k = key(ordered(a, b));
+    if (a === b || seen.has(k)) continue;
+    seen.add(k);
+    const same = groupOf.get(a) !== undefined && groupOf.get(a) === groupOf.get(b);
+    for (const part of new Set([partOf(a), partOf(b)])) at(part)[same ? 'tp' : 'fp']++;
+  }
+  return new Map(
+    [...counts].map(([part, { tp, fp, truth }]) => [part, { precision: tp + fp === 0 ? NaN : tp / (tp + fp), recall: truth === 0 ? NaN : tp / truth, tp, fp, fn: truth - tp }]),
+  );
+}

@@ -79,7 +79,7 @@ export interface LabelledSetOptions {
 }
 
 const VERSION = 'v1';
-const MAX_SIDE = 1600;
+export const MAX_SIDE = 1600;
 const NATURAL_ONLY_GROUPS = 10;
 
 /** Photos left out of the originals (see the header for why). */
@@ -233,14 +233,14 @@ function normalised(path: string): Sharp {
     .resize(MAX_SIDE, MAX_SIDE, { fit: 'inside', withoutEnlargement: true });
 }
 
-function encode(image: Sharp, ext: string, jpegQuality: number): Promise<Buffer> {
+export function encode(image: Sharp, ext: string, jpegQuality: number): Promise<Buffer> {
   return (ext === 'png' ? image.png() : image.jpeg({ quality: jpegQuality })).toBuffer();
 }
 
 // ---------------------------------------------------------------------------------------------
 // the edits
 
-const EDITS = [
+export const EDITS = [
   'identical',
   'resize50',
   'resize25',
@@ -258,14 +258,15 @@ const EDITS = [
   'combined',
 ] as const;
 
-type Edit = (typeof EDITS)[number];
+export type Edit = (typeof EDITS)[number];
 
-/** Pixel edits keep the original's format (JPEG q90 or PNG), so only the edit differs. */
-async function applyEdit(edit: Edit, original: Buffer, ext: string, rng: () => number): Promise<{ data: Buffer; ext: string }> {
+/** Pixel edits keep the original's format (JPEG q90 or PNG, transparency included), so only the edit differs. */
+export async function applyEdit(edit: Edit, original: Buffer, ext: string, rng: () => number): Promise<{ data: Buffer; ext: string }> {
   const img = sharp(original);
   const { width = 0, height = 0 } = await img.metadata();
   const same = async (image: Sharp) => ({ data: await encode(image, ext, 90), ext });
-  const jpeg = async (image: Sharp, quality: number) => ({ data: await image.jpeg({ quality }).toBuffer(), ext: 'jpg' });
+  // JPEG has no alpha: a transparent original is saved on white, as most editors and converters do.
+  const jpeg = async (image: Sharp, quality: number) => ({ data: await image.flatten({ background: '#ffffff' }).jpeg({ quality }).toBuffer(), ext: 'jpg' });
   switch (edit) {
     case 'identical':
       return { data: original, ext };
@@ -355,7 +356,7 @@ function watermark(width: number, height: number, rng: () => number): Buffer {
 // determinism
 
 /** seededRandom (mulberry32) seeded by a string hash (FNV-1a): one independent stream per group. */
-function prng(seed: string): () => number {
+export function prng(seed: string): () => number {
   let s = 0x811c9dc5;
   for (const ch of `${VERSION}:${seed}`) s = Math.imul(s ^ ch.charCodeAt(0), 0x01000193);
   return seededRandom(s);
@@ -365,7 +366,7 @@ function pick<T>(items: readonly T[], rng: () => number): T {
   return items[Math.floor(rng() * items.length)]!;
 }
 
-function shuffle<T>(items: readonly T[], rng: () => number): T[] {
+export function shuffle<T>(items: readonly T[], rng: () => number): T[] {
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(rng() * (i + 1));

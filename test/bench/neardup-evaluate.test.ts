@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluatePairs, truePairs } from '../../bench/neardup/evaluate.ts';
+import { evaluateByPart, evaluatePairs, truePairs } from '../../bench/neardup/evaluate.ts';
 import type { LabelledSet } from '../../bench/neardup/labelled-set.ts';
 
 // Two edited groups and one natural-only group (no original), as the real set has.
@@ -57,5 +57,12 @@ describe('neardup evaluate', () => {
 
   it('rejects names that are not in the set', () => {
     expect(() => evaluatePairs(set, [['/nowhere/a.jpg', 'b.jpg']])).toThrow(/not in the set/);
+  });
+
+  it('scores each part, a false pair across two parts against both', () => {
+    const part = (f: string) => (f.startsWith('n') ? 'natural' : 'edited');
+    const scores = evaluateByPart(set, [['a.jpg', 'a-crop.jpg'], ['a-crop.jpg', 'a.jpg'], ['b.jpg', 'n-big.jpg'], ['n-big.jpg', 'n-small.jpg']], part);
+    expect(scores.get('edited')).toEqual({ precision: 0.5, recall: 0.25, tp: 1, fp: 1, fn: 3 });
+    expect(scores.get('natural')).toEqual({ precision: 0.5, recall: 1, tp: 1, fp: 1, fn: 0 });
   });
 });
