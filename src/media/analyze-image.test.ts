@@ -139,6 +139,17 @@ describe('analyzeImageFile on fixtures', () => {
     expect(a.quality.blur).toBeLessThan(0.3);
   });
 
+  it('lays transparency on white for the copy descriptor, so an icon and its JPEG copy agree', async () => {
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="200"><circle cx="120" cy="90" r="60" fill="#204080"/><rect x="180" y="40" width="60" height="120" fill="#c03020"/></svg>';
+    const png = await sharp(Buffer.from(svg)).png().toBuffer();
+    expect((await sharp(png).metadata()).hasAlpha).toBe(true);
+    writeFileSync(join(tmp, 'icon.png'), png);
+    writeFileSync(join(tmp, 'icon.jpg'), await sharp(png).flatten({ background: '#ffffff' }).jpeg({ quality: 90 }).toBuffer());
+    const [icon, copy] = await Promise.all(['icon.png', 'icon.jpg'].map((n) => analyzeImageFile(join(tmp, n), opts)));
+    expect(descriptorCosine(packDescriptors([icon!.copyDescriptor, copy!.copyDescriptor]), 0, 1)).toBeGreaterThan(0.99);
+    expect(Math.abs(icon!.copyDescriptor[257]! - copy!.copyDescriptor[257]!)).toBeLessThanOrEqual(2); // the white backdrop
+  });
+
   it('gives the same results whether a file is read whole or streamed', async () => {
     for (const name of ['scene.jpg', 'orientation-6.jpg', 'transparent.png', 'scene.webp', 'scene.bmp', 'scene.heic', 'scene-cmyk.jpg']) {
       const whole = await analyzeImageFile(fixture(name), opts);
@@ -313,15 +324,25 @@ describe('copyDescriptorOf', () => {
   const scene = (x: number, y: number) => 120 + 60 * Math.sin(x / 23) * Math.cos(y / 17) + 40 * Math.sin((x + 2 * y) / 41);
   const correlation = (a: Uint8Array, b: Uint8Array) => descriptorCosine(packDescriptors([a, b]), 0, 1);
 
-  it('is 16 × 16 levels stretched over the full 8 bits', () => {
+  it('is 16 × 16 levels stretched over the full 8 bits, then the darkest and brightest level', () => {
     const d = copyDescriptorOf(gray(400, 300, scene));
-    expect(d).toHaveLength(256);
-    expect(Math.min(...d)).toBe(0);
-    expect(Math.max(...d)).toBe(255);
+    expect(d).toHaveLength(258);
+    const pattern = d.subarray(0, 256);
+    expect(Math.min(...pattern)).toBe(0);
+    expect(Math.max(...pattern)).toBe(255);
+    expect(d[256]).toBeGreaterThan(20);
+    expect(d[257]).toBeLessThan(230);
+    expect(d[257]! - d[256]!).toBeGreaterThan(100);
   });
 
-  it('is all zeros for a flat image (which then matches nothing)', () => {
-    expect([...copyDescriptorOf(gray(64, 48, () => 77))]).toEqual(new Array(256).fill(0));
+  it('is a zero pattern and the level for a flat image', () => {
+    expect([...copyDescriptorOf(gray(64, 48, () => 77))]).toEqual([...new Array(256).fill(0), 77, 77]);
+  });
+
+  it('tells two near-uniform images apart by their levels, not their stretched noise', () => {
+    const soft = (base: number) => copyDescriptorOf(gray(400, 300, (x) => base + x / 80));
+    expect(correlation(soft(200), soft(200))).toBe(1);
+    expect(correlation(soft(200), soft(120))).toBe(-1);
   });
 
   it('ignores brightness, contrast and scale, and tells different layouts apart', () => {

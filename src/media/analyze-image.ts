@@ -7,6 +7,7 @@ import type { BoundingBox } from '../ports/media-processor.ts';
 import { decodeImage, type DecodedImage } from './image-decode.ts';
 import { MediaError, unreadable } from './media-error.ts';
 import { areaResize, toBytes } from './area-resize.ts';
+import { descriptorLength, patternLength } from '../domain/similarity/copy-descriptor.ts';
 import { chromaOf, dctPhash, phashInputSize, qualityMetrics, toGray, type GrayImage, type QualityMetrics } from './image-metrics.ts';
 
 export interface ImageAnalysisOptions {
@@ -39,7 +40,7 @@ export interface ImageAnalysis {
   thumbnail: { data: Buffer; width: number; height: number; format: 'jpeg' | 'webp' };
   /** embedInputSize² RGB pixels (alpha flattened onto white), or null when not asked. */
   embedInput: Buffer | null;
-  /** 16 × 16 gray levels of the central part, contrast-stretched: the copy-detection signal (see copyDescriptorOf). */
+  /** 16 × 16 gray levels of the central part, contrast-stretched, then its darkest and brightest level: the copy-detection signal (see copyDescriptorOf). */
   copyDescriptor: Uint8Array;
 }
 
@@ -99,7 +100,7 @@ export async function analyzeImageFile(path: string, opts: ImageAnalysisOptions)
   const analysisGray = analysisGrayOf(working);
   const phash = dctPhash(areaResize(analysisGray.data, analysisGray.width, analysisGray.height, 1, phashInputSize, phashInputSize));
   const quality = qualityMetrics(analysisGray, chromaOf(pixels.data, pixels.channels));
-  const copyDescriptor = copyDescriptorOf(working);
+  const copyDescriptor = copyDescriptorOf(copyGrayOf(pixels, working));
   const [thumbnail, embedInput] = await resized;
   return {
     format: decoded.format,
@@ -132,7 +133,7 @@ export async function embeddingInputsOfFile(
 ): Promise<{ embedInput: Buffer; copyDescriptor: Uint8Array }> {
   const { pixels } = await decodeFile(path, readWhole(path, opts.inMemoryLimit), opts);
   const embedInput = embedInputOf(pixels, opts.embedInputSize);
-  const copyDescriptor = copyDescriptorOf(toGray(pixels.data, pixels.width, pixels.height, pixels.channels));
+  const copyDescriptor = copyDescriptorOf(copyGrayOf(pixels, toGray(pixels.data, pixels.width, pixels.height, pixels.channels)));
   return { embedInput: await embedInput, copyDescriptor };
 }
 
@@ -159,7 +160,8 @@ export function embedInputOf(pixels: DecodedImage['pixels'], size: number): Prom
 }
 
 /**
- * The central 80 % of the image averaged down to 16 × 16 gray levels, contrast-stretched:
+ * The central 80 % of the image averaged down to 16 × 16 gray levels, contrast-stretched (then
+ * the darkest and brightest of those levels, unstretched):
  * a copy keeps this pattern under resizing, re-encoding, format changes, brightness and contrast
  * changes and most overlays, where a CNN embedding — built to see what is in a picture, not
  * which picture it is — moves much more. Leaving out the border keeps a caption bar, a rotated
@@ -181,7 +183,22 @@ export function copyDescriptorOf(gray: GrayImage): Uint8Array {
     hi = Math.max(hi, v);
   }
   const gain = hi > lo ? 255 / (hi - lo) : 0;
-  return Uint8Array.from(means, (v) => Math.round((v - lo) * gain));
+  const out = new Uint8Array(descriptorLength);
+  means.forEach((v, k) => (out[k] = Math.round((v - lo) * gain)));
+  // The levels before stretching: a near-uniform picture is compared by them (copy-descriptor.ts).
+  out[patternLength] = Math.round(lo);
+  out[patternLength + 1] = Math.round(hi);
+  return out;
+}
+
+/**
+ * The gray image the copy descriptor is taken from: transparent pixels laid on white, as the
+ * embedder sees them (embedInputOf) and as a JPEG copy of the picture shows them — converters
+ * and editors flatten transparency onto white — so that an icon and its JPEG copy have one
+ * layout. (The quality measures lay them on mid grey instead: see alphaBackdrop.)
+ */
+function copyGrayOf(pixels: DecodedImage['pixels'], working: GrayImage): GrayImage {
+  return pixels.channels === 4 ? toGray(pixels.data, pixels.width, pixels.height, 4, 255) : working;
 }
 
 export const copyDescriptorSide = 16;

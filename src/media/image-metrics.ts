@@ -30,8 +30,9 @@ export const alphaBackdrop = 128;
 /**
  * Rec. 601 luma of interleaved RGB or RGBA, the weighting JPEG and most blur literature use,
  * rounded; in integers (per mille weights), since this runs over every pixel of every image.
+ * Transparent pixels are laid over `backdrop` (mid grey unless said otherwise).
  */
-export function toGray(pixels: Uint8Array, width: number, height: number, channels: 3 | 4): GrayImage {
+export function toGray(pixels: Uint8Array, width: number, height: number, channels: 3 | 4, backdrop = alphaBackdrop): GrayImage {
   const data = new Uint8Array(width * height);
   if (channels === 3) {
     for (let i = 0, p = 0; i < data.length; i++, p += 3) {
@@ -42,7 +43,7 @@ export function toGray(pixels: Uint8Array, width: number, height: number, channe
     for (let i = 0, p = 0; i < data.length; i++, p += 4) {
       const a = pixels[p + 3]!;
       const luma = 299 * pixels[p]! + 587 * pixels[p + 1]! + 114 * pixels[p + 2]!;
-      data[i] = ((luma * a + alphaBackdrop * 1000 * (255 - a) + 127_500) / 255_000) | 0;
+      data[i] = ((luma * a + backdrop * 1000 * (255 - a) + 127_500) / 255_000) | 0;
     }
   }
   return { data, width, height };

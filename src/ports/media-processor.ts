@@ -45,8 +45,9 @@ export interface Embedding {
   /** L2-normalised. */
   vector: Float32Array;
   /**
-   * 256 gray levels (16 × 16, contrast-stretched): compared between candidate pairs to tell a
-   * copy from a look-alike (calibrated levels, SPEC §7).
+   * 256 gray levels (16 × 16, contrast-stretched), then the darkest and brightest of them before
+   * stretching: compared between candidate pairs to tell a copy from a look-alike (calibrated
+   * levels, SPEC §7; domain/similarity/copy-descriptor.ts).
    */
   copyDescriptor: Uint8Array;
 }

@@ -1,26 +1,37 @@
 import { describe, expect, it } from 'vitest';
-import { descriptorCosine, descriptorLength, packDescriptors } from './copy-descriptor.ts';
+import { descriptorCosine, descriptorLength, lowInformationSpread, packDescriptors, patternLength } from './copy-descriptor.ts';
 import { seededRandom as rng } from '../../lib/seeded-random.ts';
 
 
+/** A pattern followed by the levels it was stretched from (by default the full 8 bits: not near-uniform). */
+function withLevels(pattern: ArrayLike<number>, low = 0, high = 255): Uint8Array {
+  const d = new Uint8Array(descriptorLength);
+  d.set(Array.from(pattern).slice(0, patternLength));
+  d[patternLength] = low;
+  d[patternLength + 1] = high;
+  return d;
+}
+
 function randomDescriptor(rand: () => number, lo = 0, hi = 255): Uint8Array {
-  return Uint8Array.from({ length: descriptorLength }, () => lo + Math.floor(rand() * (hi - lo + 1)));
+  return withLevels(Array.from({ length: patternLength }, () => lo + Math.floor(rand() * (hi - lo + 1))));
 }
 
 /** A smooth 16 × 16 gray-level layout, like a downscaled photo. */
 function smoothDescriptor(seed: number): Uint8Array {
   const rand = rng(seed);
   const [a, b, c, d] = [rand(), rand(), rand(), rand()];
-  return Uint8Array.from({ length: descriptorLength }, (_, i) => {
-    const x = (i % 16) / 15;
-    const y = Math.floor(i / 16) / 15;
-    return Math.round(127.5 + 127.5 * Math.sin(6 * a * x + 4 * b * y + c) * Math.cos(3 * d * y - 2 * c * x));
-  });
+  return withLevels(
+    Array.from({ length: patternLength }, (_, i) => {
+      const x = (i % 16) / 15;
+      const y = Math.floor(i / 16) / 15;
+      return Math.round(127.5 + 127.5 * Math.sin(6 * a * x + 4 * b * y + c) * Math.cos(3 * d * y - 2 * c * x));
+    }),
+  );
 }
 
 /** The Pearson correlation, the textbook way, in doubles. */
 function pearson(x: Uint8Array, y: Uint8Array): number {
-  const n = x.length;
+  const n = patternLength;
   let mx = 0;
   let my = 0;
   for (let i = 0; i < n; i++) {
@@ -40,24 +51,28 @@ function pearson(x: Uint8Array, y: Uint8Array): number {
   return sxy / Math.sqrt(sxx * syy);
 }
 
-const affine = (d: Uint8Array, a: number, b: number): Uint8Array => Uint8Array.from(d, (v) => Math.min(255, Math.max(0, Math.round(a * v + b))));
+const affine = (d: Uint8Array, a: number, b: number): Uint8Array =>
+  withLevels(Array.from(d.subarray(0, patternLength), (v) => Math.min(255, Math.max(0, Math.round(a * v + b)))));
+const flat = (level: number) => withLevels(new Array(patternLength).fill(0), level, level);
 
 describe('packDescriptors', () => {
   it('packs the descriptors back to back with their mean and inverse centred norm', () => {
     const rand = rng(1);
-    const ds = [randomDescriptor(rand), randomDescriptor(rand), new Uint8Array(descriptorLength).fill(9)];
+    const ds = [randomDescriptor(rand), randomDescriptor(rand), withLevels(new Array(patternLength).fill(9), 40, 40)];
     const p = packDescriptors(ds);
     expect(p.length).toBe(3);
     expect(p.data.length).toBe(3 * descriptorLength);
     ds.forEach((d, i) => {
       expect(Array.from(p.data.subarray(i * descriptorLength, (i + 1) * descriptorLength))).toEqual(Array.from(d));
-      const mu = d.reduce((s, v) => s + v, 0) / descriptorLength;
+      const pattern = d.subarray(0, patternLength);
+      const mu = pattern.reduce((s, v) => s + v, 0) / patternLength;
       expect(p.mean[i]).toBeCloseTo(mu, 4);
-      const norm = Math.sqrt(d.reduce((s, v) => s + (v - mu) ** 2, 0));
+      const norm = Math.sqrt(pattern.reduce((s, v) => s + (v - mu) ** 2, 0));
       if (norm > 0) expect(p.invNorm[i]).toBeCloseTo(1 / norm, 8);
     });
     expect(p.invNorm[2]).toBe(0); // flat
     expect(p.mean[2]).toBe(9);
+    expect([p.low[0], p.spread[0], p.low[2], p.spread[2]]).toEqual([0, 255, 40, 0]);
   });
 
   it('handles no descriptors', () => {
@@ -71,7 +86,7 @@ describe('packDescriptors', () => {
     for (const len of [0, 1, descriptorLength - 1, descriptorLength + 1, 1024]) {
       expect(() => packDescriptors([ok, new Uint8Array(len)])).toThrow(RangeError);
     }
-    expect(() => packDescriptors([ok, new Uint8Array(255)])).toThrow(/descriptor 1 has 255 values, expected 256/);
+    expect(() => packDescriptors([ok, new Uint8Array(256)])).toThrow(/descriptor 1 has 256 values, expected 258/);
   });
 });
 
@@ -133,14 +148,35 @@ describe('descriptorCosine', () => {
     expect(descriptorCosine(p, 2, 3)).toBeLessThan(-0.99);
   });
 
-  it('is 0 when either descriptor is flat (a flat image matches nothing, itself included)', () => {
+  it('compares near-uniform pictures by their actual levels: alike only where the pixels agree', () => {
     const rand = rng(10);
-    const p = packDescriptors([new Uint8Array(descriptorLength).fill(128), randomDescriptor(rand), new Uint8Array(descriptorLength), new Uint8Array(descriptorLength).fill(255)]);
-    expect(descriptorCosine(p, 0, 1)).toBe(0);
-    expect(descriptorCosine(p, 1, 0)).toBe(0);
-    expect(descriptorCosine(p, 0, 0)).toBe(0);
-    expect(descriptorCosine(p, 0, 2)).toBe(0);
-    expect(descriptorCosine(p, 2, 3)).toBe(0);
+    const gradient = Array.from({ length: patternLength }, (_, k) => Math.round((255 * (k % 16)) / 15));
+    const p = packDescriptors([
+      withLevels(gradient, 200, 210), // a soft light gradient
+      withLevels(gradient, 120, 130), // the same gradient, much darker: another picture
+      withLevels(gradient, 201, 211), // a copy of the first (re-encoded)
+      flat(200),
+      flat(200),
+      randomDescriptor(rand), // a picture with structure
+      withLevels(gradient, 0, 255), // the gradient at full contrast
+    ]);
+    expect(descriptorCosine(p, 0, 1)).toBe(-1); // stretched, these two patterns are identical
+    expect(descriptorCosine(p, 0, 2)).toBeGreaterThan(0.9);
+    expect(descriptorCosine(p, 2, 0)).toBeCloseTo(descriptorCosine(p, 0, 2), 12);
+    expect(descriptorCosine(p, 3, 4)).toBe(1); // two flat pictures of one level: the same pixels
+    expect(descriptorCosine(p, 0, 3)).toBeGreaterThan(0.5);
+    expect(descriptorCosine(p, 1, 3)).toBe(-1);
+    expect(descriptorCosine(p, 3, 5)).toBeLessThan(0); // structure against flat
+    expect(descriptorCosine(p, 0, 6)).toBeLessThan(0); // the same layout, at another contrast
+    expect(descriptorCosine(p, 6, 6)).toBeCloseTo(1, 6);
+  });
+
+  it(`uses the correlation only when both spread over at least ${lowInformationSpread} levels`, () => {
+    const s = smoothDescriptor(11);
+    const pattern = s.subarray(0, patternLength);
+    const p = packDescriptors([withLevels(pattern, 100, 100 + lowInformationSpread), withLevels(pattern, 10, 250), withLevels(pattern, 100, 100 + lowInformationSpread - 1)]);
+    expect(descriptorCosine(p, 0, 1)).toBeCloseTo(1, 6);
+    expect(descriptorCosine(p, 2, 1)).toBeLessThan(0);
   });
 
   it('is near 0 for unrelated random patterns', () => {

@@ -1,50 +1,97 @@
 /**
- * The copy descriptors of a dataset (16 × 16 contrast-stretched gray levels per item, see
- * media/analyze-image.ts) in one flat buffer, with what their comparison needs precomputed:
- * n × 256 bytes in all, so a million items fit in 256 MB.
+ * The copy descriptors of a dataset (see media/analyze-image.ts copyDescriptorOf: 16 × 16
+ * contrast-stretched gray levels per item, then the darkest and the brightest of the 16 × 16
+ * block means before stretching) in one flat buffer, with what their comparison needs
+ * precomputed: n × 258 bytes in all, so a million items fit in 260 MB.
  */
 export interface PackedDescriptors {
   length: number;
   data: Uint8Array;
+  /** Mean of the stretched pattern. */
   mean: Float32Array;
-  /** 1 / ‖descriptor − mean‖, 0 for a flat image (which then matches nothing). */
+  /** 1 / ‖pattern − mean‖, 0 for a flat pattern. */
   invNorm: Float32Array;
+  /** The darkest block mean and the spread (brightest − darkest), in gray levels. */
+  low: Float32Array;
+  spread: Float32Array;
 }
 
-export const descriptorLength = 256;
+/** 16 × 16 stretched levels. */
+export const patternLength = 256;
+/** The pattern, then the darkest and the brightest block mean. */
+export const descriptorLength = patternLength + 2;
+
+/**
+ * A picture whose 16 × 16 block means span fewer gray levels than this is near-uniform (a
+ * blank page, a flat or gently graded wallpaper, a texture seen from afar): stretched, its
+ * pattern is mostly noise or a gradient that any other such picture shares, so it is compared
+ * by its actual levels instead (see levelAgreement).
+ */
+export const lowInformationSpread = 16;
+/** RMS difference of the actual block levels, in gray levels, at which the agreement falls to 0. */
+const levelTolerance = 16;
 
 /**
  * How descriptors are computed (media/analyze-image.ts copyDescriptorOf); part of the label
  * vectors are stored under (ml/embedders.ts modelIdOf), so that descriptors computed another
  * way are recomputed, never compared with these. v2: area averages, min–max stretched (v1 was
- * libvips' percentile normalise and Lanczos resize).
+ * libvips' percentile normalise and Lanczos resize). v3: the levels before stretching are kept
+ * (the low-information guard), and transparent pixels are laid on white, as the embedder and a
+ * JPEG copy of the picture see them.
  */
-export const copyDescriptorVersion = 'copy-v2';
+export const copyDescriptorVersion = 'copy-v3';
 
 export function packDescriptors(descriptors: readonly Uint8Array[]): PackedDescriptors {
   const n = descriptors.length;
   const data = new Uint8Array(n * descriptorLength);
   const mean = new Float32Array(n);
   const invNorm = new Float32Array(n);
+  const low = new Float32Array(n);
+  const spread = new Float32Array(n);
   descriptors.forEach((d, i) => {
     if (d.length !== descriptorLength) throw new RangeError(`copy descriptor ${i} has ${d.length} values, expected ${descriptorLength}`);
     data.set(d, i * descriptorLength);
     let sum = 0;
-    for (const v of d) sum += v;
-    const mu = sum / descriptorLength;
+    for (let k = 0; k < patternLength; k++) sum += d[k]!;
+    const mu = sum / patternLength;
     let sq = 0;
-    for (const v of d) sq += (v - mu) * (v - mu);
+    for (let k = 0; k < patternLength; k++) sq += (d[k]! - mu) * (d[k]! - mu);
     mean[i] = mu;
     invNorm[i] = sq > 0 ? 1 / Math.sqrt(sq) : 0;
+    low[i] = d[patternLength]!;
+    spread[i] = Math.max(0, d[patternLength + 1]! - d[patternLength]!);
   });
-  return { length: n, data, mean, invNorm };
+  return { length: n, data, mean, invNorm, low, spread };
 }
 
-/** Pearson correlation of descriptors i and j: the cosine of their mean-free patterns. */
+/**
+ * How alike the layouts of items i and j are, in [−1, 1]: the Pearson correlation of their
+ * patterns (the cosine of their mean-free parts, blind to brightness and contrast), or, when
+ * either is near-uniform, how closely their actual levels agree.
+ */
 export function descriptorCosine(p: PackedDescriptors, i: number, j: number): number {
+  if (p.spread[i]! < lowInformationSpread || p.spread[j]! < lowInformationSpread) return levelAgreement(p, i, j);
   const a = i * descriptorLength;
   const b = j * descriptorLength;
   let dot = 0;
-  for (let k = 0; k < descriptorLength; k++) dot += p.data[a + k]! * p.data[b + k]!;
-  return (dot - descriptorLength * p.mean[i]! * p.mean[j]!) * p.invNorm[i]! * p.invNorm[j]!;
+  for (let k = 0; k < patternLength; k++) dot += p.data[a + k]! * p.data[b + k]!;
+  return (dot - patternLength * p.mean[i]! * p.mean[j]!) * p.invNorm[i]! * p.invNorm[j]!;
+}
+
+/**
+ * 1 − RMS(level difference) / levelTolerance, at least −1: a near-uniform picture is a copy of
+ * another only where their pixels agree, not because both are nearly flat (after stretching,
+ * two blank pages or two soft gradients correlate perfectly).
+ */
+function levelAgreement(p: PackedDescriptors, i: number, j: number): number {
+  const a = i * descriptorLength;
+  const b = j * descriptorLength;
+  const [si, sj] = [p.spread[i]! / 255, p.spread[j]! / 255];
+  const [li, lj] = [p.low[i]!, p.low[j]!];
+  let sq = 0;
+  for (let k = 0; k < patternLength; k++) {
+    const d = li + p.data[a + k]! * si - (lj + p.data[b + k]! * sj);
+    sq += d * d;
+  }
+  return Math.max(-1, 1 - Math.sqrt(sq / patternLength) / levelTolerance);
 }
