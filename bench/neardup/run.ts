@@ -309,14 +309,14 @@ async function printAnalysisCost(files: string[]): Promise<void> {
   }
 }
 
-type WarmStrata = Strata & { warmup: Awaited<ReturnType<typeof indexFolder>> };
+export type WarmStrata = Strata & { warmup: Awaited<ReturnType<typeof indexFolder>> };
 
 /**
  * Starts Strata on `dataDir` (import roots: `dir`'s parent) and indexes a first, small dataset
  * of `dir`'s first files, untimed by the callers: it starts the media workers (and, on a fresh
  * data directory, they export the embedding model to ONNX).
  */
-async function startWarmStrata(dataDir: string, dir: string): Promise<WarmStrata> {
+export async function startWarmStrata(dataDir: string, dir: string): Promise<WarmStrata> {
   const warmupDir = await tempDir('strata-bench-neardup-warmup-');
   const strata = await startStrata({ dataDir, importRoots: [dirname(dir), warmupDir], env: process.env.STRATA_WORKERS ? { STRATA_WORKERS: process.env.STRATA_WORKERS } : {} });
   try {
