@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
-import { copyFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { parquetReadObjects } from 'hyparquet';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatasetFrom, waitForDatasetStatus } from './helpers/client.ts';
 import { fixturesDir, tempDir } from './helpers/folders.ts';
-import { startTestServer, type TestServer } from './helpers/test-server.ts';
+import { getJson } from './helpers/client.ts';
+import { ADMIN, startTestServer, type TestServer } from './helpers/test-server.ts';
 
 /**
  * The `strata` command as a user runs it: a separate process against a running server,
@@ -98,6 +100,24 @@ describe('strata login', () => {
     await rm(file);
     expect((await run(['datasets'], { env: noEnv })).code).toBe(3);
   }, SLOW);
+
+  it('logs in with email and password, keeping a new key pair made for this machine', async () => {
+    const noEnv = { STRATA_URL: '', STRATA_API_KEY: '', STRATA_API_SECRET: '' };
+    const refused = await run(['--url', t.url, 'login', '--email', ADMIN.email], { env: noEnv, input: 'wrong password\n' });
+    expect(refused.code).toBe(3);
+    const file = join(home, '.config/strata/credentials.json');
+    await expect(stat(file)).rejects.toThrow();
+    expect((await run(['--url', t.url, 'login'], { env: noEnv })).code).toBe(2);
+
+    const ok = await run(['--url', t.url, 'login', '--email', ADMIN.email, '--json'], { env: noEnv, input: `${ADMIN.password}\n` });
+    expect(ok.code, ok.stderr).toBe(0);
+    const saved = JSON.parse(await readFile(file, 'utf8'));
+    expect(saved).toMatchObject({ url: t.url, apiKey: json(ok).api_key });
+    expect(saved.apiKey).not.toBe(t.admin.apiKey);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect((await run(['datasets', '--json'], { env: noEnv })).code).toBe(0);
+    await rm(file);
+  }, SLOW);
 });
 
 describe('strata upload, status, errors, duplicates, delete', () => {
@@ -128,6 +148,34 @@ describe('strata upload, status, errors, duplicates, delete', () => {
     datasetId = result.dataset_id;
   }, SLOW);
 
+  it('resumes an upload cut off mid-way from what the server holds, with exact counts', async () => {
+    const folder = join(work, 'cut');
+    await mkdir(folder);
+    const sources = ['scene.jpg', 'scene.png', 'scene.webp', 'scene.gif', 'scene.jpg', 'scene.png'];
+    for (const [i, name] of sources.entries()) await copyFile(join(fixturesDir, name), join(folder, `${i}-${name}`));
+    const args = ['upload', 'cli cut', folder, '--batch-files', '1', '--parallel', '1'];
+    const first = await run(args, { interruptWhen: (err) => err.includes('uploaded 2/6 files') });
+    expect(first.code).toBe(130);
+
+    // A kill right after the server stored a batch, before the command noted anything: the
+    // saved state names only the dataset and transaction, and the server says what it has.
+    const stateDir = join(home, '.local/state/strata/uploads');
+    const states = await Promise.all((await readdir(stateDir)).map(async (f) => ({ f, s: JSON.parse(await readFile(join(stateDir, f), 'utf8')) })));
+    const { f: stateFile, s: state } = states.find((x) => x.s.name === 'cli cut')!;
+    await writeFile(join(stateDir, stateFile), JSON.stringify({ url: state.url, name: state.name, datasetId: state.datasetId, transId: state.transId }));
+    const listing = async () => (await getJson(t.url, `/api/v1/ingestion/${state.datasetId}/data_files/${state.transId}`, t.admin.token)).body.files as unknown[];
+    const stored = (await listing()).length;
+    expect(stored).toBeGreaterThanOrEqual(2);
+
+    const second = await run([...args, '--json', '--wait']);
+    expect(second.code, second.stderr).toBe(0);
+    const result = json(second);
+    expect(result).toMatchObject({ dataset_id: state.datasetId, files: 6, resumed: stored, uploaded: 6 - stored, refused: [] });
+    expect(await listing()).toHaveLength(6);
+    expect(result.dataset).toMatchObject({ n_images: 6 });
+    await run(['delete', state.datasetId]);
+  }, SLOW);
+
   it('reports status, failures and duplicate groups, as JSON and as text', async () => {
     const status = await run(['status', datasetId, '--json']);
     expect(json(status)).toMatchObject({ id: datasetId, display_name: 'cli upload', n_images: 5 });
@@ -147,6 +195,33 @@ describe('strata upload, status, errors, duplicates, delete', () => {
     expect(await groups('1')).toEqual([['scene-copy.jpg', 'scene.jpg']]);
     expect((await run(['duplicates', datasetId, '--level', '1'])).stdout).toMatch(/group 1 \(2 files\)\n\s+scene(-copy)?\.jpg/);
     expect((await run(['datasets'])).stdout).toMatch(new RegExp(`${datasetId}\\s+(READY|PARTIAL INDEX)\\s+100%`));
+  }, SLOW);
+
+  it('exports the metadata as JSON, parquet and CSV with the counts and issues the API gives', async () => {
+    const media = (await getJson(t.url, `/api/v1/dataset/${datasetId}/media?page_size=1000`, t.admin.token)).body.media as Array<{ media_id: string; issues: Array<{ issue_type: string }> }>;
+    const issueCount = media.reduce((n, m) => n + m.issues.length, 0);
+
+    const asJson = await run(['export', datasetId, '--format', 'json', '--out', join(work, 'out.json'), '--json']);
+    expect(asJson.code, asJson.stderr).toBe(0);
+    expect(json(asJson)).toMatchObject({ format: 'json', out: join(work, 'out.json') });
+    const metadata = JSON.parse(await readFile(join(work, 'out.json'), 'utf8'));
+    expect(metadata.media_items.map((m: { media_id: string }) => m.media_id).sort()).toEqual(media.map((m) => m.media_id).sort());
+    const issuesOf = (m: { metadata_items: Array<{ type: string }> }) => m.metadata_items.filter((i) => i.type === 'issue').length;
+    expect(metadata.media_items.reduce((n: number, m: Parameters<typeof issuesOf>[0]) => n + issuesOf(m), 0)).toBe(issueCount);
+
+    expect((await run(['export', datasetId, '--format', 'parquet', '--out', join(work, 'out.parquet')])).code).toBe(0);
+    const bytes = await readFile(join(work, 'out.parquet'));
+    const rows = (await parquetReadObjects({ file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer })) as Array<{ media_id: string }>;
+    expect(rows.map((r) => r.media_id).sort()).toEqual(media.map((m) => m.media_id).sort());
+
+    const text = await run(['export', datasetId, '--format', 'csv', '--out', join(work, 'out.csv')]);
+    expect(text.stdout).toMatch(/Exported 5 media items: .*out\.csv/);
+    const lines = (await readFile(join(work, 'out.csv'), 'utf8')).trim().split('\r\n');
+    expect(lines[0]).toMatch(/^media_id,media_type,file_name,/);
+    expect(lines.slice(1).map((l) => l.split(',')[0]).sort()).toEqual(media.map((m) => m.media_id).sort());
+
+    expect((await run(['export', datasetId, '--format', 'xml', '--out', join(work, 'out.xml')])).code).toBe(2);
+    expect((await readdir(work)).filter((f) => f.includes('.tmp'))).toEqual([]);
   }, SLOW);
 
   it('deletes; a missing dataset exits 4 and an unreachable server 5', async () => {

@@ -8,6 +8,7 @@ import { registerDatasets } from './commands/datasets.ts';
 import { registerDelete } from './commands/delete.ts';
 import { registerDuplicates } from './commands/duplicates.ts';
 import { registerErrors } from './commands/errors.ts';
+import { registerExport } from './commands/export.ts';
 import { registerLogin } from './commands/login.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerStatus } from './commands/status.ts';
@@ -44,6 +45,7 @@ Server settings come from STRATA_* environment variables (see README).`,
   registerStatus(strata);
   registerErrors(strata);
   registerDuplicates(strata);
+  registerExport(strata);
   registerDelete(strata);
   registerTasks(strata);
   return strata;

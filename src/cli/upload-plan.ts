@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CliError, EXIT } from './exit-codes.ts';
@@ -43,19 +44,20 @@ export function batches(files: readonly LocalFile[], maxFiles: number, maxBytes:
   return out;
 }
 
-/** What an interrupted upload left: its dataset, transaction and the files the server has. */
+/**
+ * What an interrupted upload left: its dataset and transaction. Which files are there is the
+ * server's to say (it lists a transaction's files), not a local record a kill can leave behind.
+ */
 export interface UploadState {
   url: string;
   name: string;
   datasetId: string;
   transId: number;
-  done: string[];
 }
 
 /**
  * The saved state of one upload, keyed by server, dataset name and file list, so running the
- * same command again resumes it. Rewritten whole after each batch (rename), so a kill at any
- * moment leaves the last good state.
+ * same command again resumes it. Written whole (rename), so a kill never leaves half a file.
  */
 export function uploadStateStore(dir: string, key: { url: string; name: string; files: readonly LocalFile[] }) {
   const id = createHash('sha256')
@@ -83,4 +85,25 @@ export function uploadStateStore(dir: string, key: { url: string; name: string; 
       await rm(file, { force: true });
     },
   };
+}
+
+/** How a stored file is matched to a local one: the name it was sent under, its size and digest. */
+export const storedKey = (name: string, size: number, sha256: string) => `${name}\0${size}\0${sha256}`;
+
+/** The local files the server already holds (same upload name, size and SHA-256), read only when name and size match. */
+export async function alreadyStored(files: readonly LocalFile[], nameOf: (f: LocalFile) => string, stored: ReadonlySet<string>): Promise<Set<string>> {
+  const candidates = new Set([...stored].map((key) => key.slice(0, key.lastIndexOf('\0'))));
+  const found = new Set<string>();
+  for (const f of files) {
+    const name = nameOf(f);
+    if (!candidates.has(`${name}\0${f.size}`)) continue;
+    if (stored.has(storedKey(name, f.size, await sha256Of(f.path)))) found.add(f.path);
+  }
+  return found;
+}
+
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }

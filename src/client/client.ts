@@ -321,6 +321,12 @@ export class StrataClient {
     return this.json('retryTask', { params: { task_id: taskId } });
   }
 
+  /** The finished export's zip as a stream, for writing to disk without holding it whole. */
+  async exportDownloadStream(datasetId: string, exportTaskId: string, options: { signal?: AbortSignal } = {}): Promise<ReadableStream<Uint8Array>> {
+    const res = await this.send(endpoints.exportDownload, { params: { dataset_id: datasetId, export_task_id: exportTaskId }, signal: options.signal });
+    return res.body ?? new Blob([]).stream();
+  }
+
   private async json<K extends keyof E>(name: K, options: CallOptions = {}): Promise<Body<K>> {
     const res = await this.send(endpoints[name], options);
     return (await res.json()) as Body<K>;
@@ -390,7 +396,7 @@ export interface TaskListOptions {
 }
 
 export interface ExportOptions {
-  format?: 'json' | 'parquet';
+  format?: 'json' | 'parquet' | 'csv';
   includeImages?: boolean;
   fileName?: string;
 }

@@ -4,7 +4,7 @@ import type { VqlFilter } from './vql.ts';
 export const exportStatuses = ['INIT', 'IN_PROGRESS', 'COMPLETED', 'FAILED'] as const;
 export type ExportStatus = (typeof exportStatuses)[number];
 
-export const exportFormats = ['json', 'parquet'] as const;
+export const exportFormats = ['json', 'parquet', 'csv'] as const;
 export type ExportFormat = (typeof exportFormats)[number];
 
 /** Members of one cluster, narrowed by VQL filters, less the media the user unticked. */

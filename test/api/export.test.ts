@@ -11,6 +11,8 @@ import { createDatasetFrom, credentialsFor, getJson, waitForDatasetStatus } from
 import { tempDir } from '../helpers/folders.ts';
 import { photosDir, videosDir } from '../helpers/test-media.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { flatColumns } from '../../src/app/export/flat-row.ts';
+import { csvFields } from '../../src/media/sources/manifest-source.ts';
 import { readZip } from '../helpers/zip.ts';
 import { issueTypes } from '../../src/domain/similarity/issues.ts';
 
@@ -176,6 +178,23 @@ describe('export_context_async', () => {
     const items = rows.map((r) => ({ id: r.media_id, groups: new Map(duplicateLevels.flatMap((l) => (r[`duplicate_group_${String(l).replace('.', '_')}`] === null ? [] : [[l, r[`duplicate_group_${String(l).replace('.', '_')}`]]]))) }));
     for (const { id: mediaId } of items) {
       for (const level of duplicateLevels) expect(groupMates(items as any, mediaId, level)).toEqual([...truth.get(mediaId)!.duplicates.get(level)!].sort());
+    }
+  });
+});
+
+describe('export_format=csv', () => {
+  it('writes metadata.csv: the parquet columns, one row per item, with the issues the API gives', async () => {
+    const csv = await exportZip('export_format=csv');
+    expect([...csv.files.keys()]).toEqual(['metadata.csv']);
+    const [header, ...rows] = csv.files.get('metadata.csv')!.toString('utf8').trimEnd().split('\r\n').map(csvFields);
+    expect(header).toEqual(flatColumns.map((c) => c.name));
+    expect(rows.map((r) => r[0]).sort()).toEqual(media.map((m) => m.media_id).sort());
+    for (const row of rows) {
+      const value = (name: string) => row[header!.indexOf(name)]!;
+      const { detail } = truth.get(value('media_id'))!;
+      const issues = issueTypes.filter((t) => t !== 'mislabels').flatMap((type) => (value(`issue_${type}`) === '' ? [] : [{ issue_type: type, confidence: Number(value(`issue_${type}`)) }]));
+      expect(issuePairs(issues), value('file_name')).toEqual(issuePairs(detail.issues));
+      expect([value('file_name'), value('cluster_0')]).toEqual([detail.file_name, detail.clusters[0]]);
     }
   });
 });

@@ -8,7 +8,7 @@ import type { ExportFormat, MediaSelection } from '../../domain/export.ts';
 import type { AppContext } from '../context.ts';
 import { openOriginal } from '../media.ts';
 import { exportPages, type ExportItem } from './export-items.ts';
-import { jsonMetadataFile, parquetMetadataFile } from './metadata-files.ts';
+import { csvMetadataFile, jsonMetadataFile, parquetMetadataFile, type MetadataFile } from './metadata-files.ts';
 import type { ExportInfo } from './metadata.ts';
 
 export interface ExportContent {
@@ -48,9 +48,14 @@ export async function writeExportZip(
   const storeFailed = new Promise<never>((_, reject) => void stored.catch(reject));
   storeFailed.catch(() => {});
   try {
-    const name = content.format === 'json' ? 'metadata.json' : 'metadata.parquet';
+    const name = `metadata.${content.format}`;
     const path = join(work, name);
-    const metadata = content.format === 'json' ? jsonMetadataFile(path, content.info) : parquetMetadataFile(path, content.info);
+    const writers: Record<ExportFormat, () => MetadataFile> = {
+      json: () => jsonMetadataFile(path, content.info),
+      parquet: () => parquetMetadataFile(path, content.info),
+      csv: () => csvMetadataFile(path),
+    };
+    const metadata = writers[content.format]();
     let done = 0;
     let missingImages = 0;
     for await (const page of exportPages(ctx.store, content.datasetId, content.selection)) {

@@ -7,7 +7,7 @@ import { clientAction, type ClientContext } from '../client-action.ts';
 import { stateDir } from '../connection.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import type { Output } from '../output.ts';
-import { batches, listFiles, uploadStateStore, type LocalFile, type UploadState } from '../upload-plan.ts';
+import { alreadyStored, batches, listFiles, storedKey, uploadStateStore, type LocalFile, type UploadState } from '../upload-plan.ts';
 import { settledOrThrow, summary } from '../dataset-progress.ts';
 import { waitWithProgress } from './status.ts';
 
@@ -26,22 +26,34 @@ function positiveInt(value: string, flag: string): number {
 }
 
 /** The saved upload if its dataset is still a draft waiting for files; a new dataset otherwise. */
-async function startOrResume(client: StrataClient, out: Output, saved: UploadState | null, base: { url: string; name: string }): Promise<UploadState> {
+async function startOrResume(client: StrataClient, out: Output, saved: UploadState | null, base: { url: string; name: string }): Promise<{ state: UploadState; resumed: boolean }> {
   if (saved !== null) {
     const dataset = await client.getDataset(saved.datasetId).catch((err: unknown) => {
       if (err instanceof StrataApiError && err.status === 404) return null;
       throw err;
     });
-    if (dataset?.status_new === 'DRAFT') {
-      out.note(`Resuming the upload into ${saved.datasetId}: ${saved.done.length} file(s) already there.`);
-      return saved;
-    }
+    if (dataset?.status_new === 'DRAFT') return { state: saved, resumed: true };
     out.note(`The saved upload's dataset ${saved.datasetId} is gone or no longer a draft; starting again.`);
   }
   const { dataset_id } = await client.newDataset(base.name);
   const { trans_id } = await client.openTransaction(dataset_id);
-  return { ...base, datasetId: dataset_id, transId: trans_id, done: [] };
+  return { state: { ...base, datasetId: dataset_id, transId: trans_id }, resumed: false };
 }
+
+/** Every file the transaction holds, as storedKey()s, paged through in upload order. */
+async function storedFiles(client: StrataClient, state: UploadState): Promise<Set<string>> {
+  const keys = new Set<string>();
+  for (let after = 0; ; ) {
+    const { files } = await client.listTransactionFiles(state.datasetId, state.transId, { after });
+    if (files.length === 0) return keys;
+    // Files stored before digests were kept have none: those are sent again.
+    for (const f of files) if (f.sha256 !== null) keys.add(storedKey(f.file_name, f.size_bytes, f.sha256));
+    after = files.at(-1)!.id;
+  }
+}
+
+/** The name a file is uploaded under. */
+const uploadName = (f: LocalFile) => basename(f.path);
 
 /** Bytes sent so far: a bar on a terminal, a line per batch otherwise, nothing with --json. */
 function uploadProgress(out: Output, files: number, bytes: number) {
@@ -70,18 +82,21 @@ async function upload({ client, connection, out, signal }: ClientContext, name: 
   if (files.length === 0) throw new CliError('no files to upload', EXIT.USAGE);
 
   const store = uploadStateStore(stateDir(), { url: connection.url, name, files });
-  const state = await startOrResume(client, out, options.fresh ? null : await store.load(), { url: connection.url, name });
+  const { state, resumed } = await startOrResume(client, out, options.fresh ? null : await store.load(), { url: connection.url, name });
   await store.save(state);
-  const already = new Set(state.done);
+  // What the server holds is the truth: a request cut off after the server stored its files,
+  // or a kill before anything was noted here, still counts them as sent.
+  const already = resumed ? await alreadyStored(files, uploadName, await storedFiles(client, state)) : new Set<string>();
+  if (resumed) out.note(`Resuming the upload into ${state.datasetId}: ${already.size} of ${files.length} file(s) already there.`);
   const todo = batches(files.filter((f) => !already.has(f.path)), maxFiles, maxBytes);
+  let sent = 0;
 
   const refused: string[] = [];
   const failed: Array<{ files: number; reason: string }> = [];
   const progress = uploadProgress(out, files.length - already.size, todo.flat().reduce((n, f) => n + f.size, 0));
-  let saving = Promise.resolve();
   async function send(batch: LocalFile[]): Promise<void> {
     try {
-      const parts = await Promise.all(batch.map(async (f) => ({ name: basename(f.path), data: await openAsBlob(f.path) })));
+      const parts = await Promise.all(batch.map(async (f) => ({ name: uploadName(f), data: await openAsBlob(f.path) })));
       await client.uploadFiles(state.datasetId, state.transId, parts, { signal });
     } catch (err) {
       if (signal.aborted) throw err;
@@ -89,10 +104,8 @@ async function upload({ client, connection, out, signal }: ClientContext, name: 
       if (!(err instanceof StrataApiError) || err.status !== 400) return void failed.push({ files: batch.length, reason: err instanceof Error ? err.message : String(err) });
       refused.push(err.message);
     }
-    state.done.push(...batch.map((f) => f.path));
+    sent += batch.length;
     progress.add(batch);
-    saving = saving.then(() => store.save(state));
-    await saving;
   }
   try {
     const queue = [...todo];
@@ -100,7 +113,7 @@ async function upload({ client, connection, out, signal }: ClientContext, name: 
       for (let batch = queue.shift(); batch !== undefined; batch = queue.shift()) await send(batch);
     }));
   } catch (err) {
-    if (signal.aborted) out.note(`\nInterrupted: ${state.done.length} of ${files.length} files are uploaded; run the same command again to resume.`);
+    if (signal.aborted) out.note(`\nInterrupted: ${already.size + sent} of ${files.length} files are uploaded; run the same command again to resume.`);
     throw err;
   } finally {
     progress.stop();
@@ -113,7 +126,7 @@ async function upload({ client, connection, out, signal }: ClientContext, name: 
 
   await client.processFiles(state.datasetId, state.transId);
   await store.remove();
-  const result = { dataset_id: state.datasetId, trans_id: state.transId, files: files.length, uploaded: files.length - already.size, resumed: already.size, refused };
+  const result = { dataset_id: state.datasetId, trans_id: state.transId, files: files.length, uploaded: sent, resumed: already.size, refused };
   if (options.wait) {
     out.note(`Uploaded ${result.uploaded} file(s) to ${state.datasetId}; indexing…`);
     const dataset = await waitWithProgress(client, out, state.datasetId, signal);

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
 import { exportDataset, exportDownload, exportEntities, exportStatus, MAX_SELECTED_IDS, type ExportOptions, type SelectionEntry } from '../../app/exports.ts';
-import type { ExportFormat } from '../../domain/export.ts';
+import { exportFormats, type ExportFormat } from '../../domain/export.ts';
 import { binaryBody, ExportStarted, ExportStatus } from '../../api/schemas.ts';
 import { callerOf } from '../auth.ts';
 import { DatasetIdParams, ok } from '../schemas.ts';
@@ -10,7 +10,7 @@ import { DatasetIdParams, ok } from '../schemas.ts';
 const MediaId = Type.String({ minLength: 1, maxLength: 64 });
 
 const ExportQuery = Type.Object({
-  export_format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('parquet')], { description: 'metadata.json (default) or metadata.parquet' })),
+  export_format: Type.Optional(Type.Union(exportFormats.map((f) => Type.Literal(f)), { description: 'metadata.json (default), metadata.parquet, or metadata.csv (the parquet columns as CSV)' })),
   // Python clients send booleans as "True"/"False".
   include_images: Type.Optional(Type.String({ pattern: '^(true|false|True|False|1|0)$', description: 'Boolean: add the media files under images/ (default false)' })),
   file_name: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Name of the zip offered for download' })),

@@ -10,8 +10,8 @@ import { isInside } from './import-roots.ts';
 
 const PATH_COLUMNS = ['path', 'file', 'filename', 'file_name', 'uri', 'url'];
 
-/** Splits one CSV line, honouring double quotes. */
-function csvFields(line: string): string[] {
+/** Splits one CSV line, honouring double quotes; fields are trimmed. */
+export function csvFields(line: string): string[] {
   const out: string[] = [];
   let cur = '';
   let quoted = false;
