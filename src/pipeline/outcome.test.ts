@@ -13,6 +13,8 @@ const task = (operation: Task['operation'], params: Record<string, unknown>): Ta
   failed: 3,
   progress: 0,
   createdBy: 'u',
+  abortRequestedAt: null,
+  abortRequestedBy: null,
   createdAt: '',
   startedAt: null,
   endedAt: null,
