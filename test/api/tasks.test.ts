@@ -115,7 +115,7 @@ describe('listing tasks', () => {
     for (const query of ['page_size=4', 'page_size=51', 'page=0', 'task_type=EXPORT_ALL', 'task_status=DONE', 'sort_by=size', 'sort_order=up']) {
       const res = await getJson(t.url, `/api/v1/tasks?${query}`, t.admin.token);
       expect(res.status, query).toBe(422);
-      expect(res.body.detail[0].loc[0], query).toBe('querystring');
+      expect(res.body.detail[0].loc[0], query).toBe('query');
     }
     const res = await getJson(t.url, '/api/v1/tasks?start_time_from=yesterday', t.admin.token);
     expect(res.status).toBe(400);
