@@ -1,27 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { taskFixture } from '../domain/task-fixture.ts';
 import type { Task } from '../domain/types.ts';
 import { taskOutcome } from './outcome.ts';
 
-const task = (operation: Task['operation'], params: Record<string, unknown>): Task => ({
-  id: 't',
-  datasetId: 'd',
-  operation,
-  status: 'RUNNING',
-  stage: 'summarize',
-  total: 3,
-  done: 0,
-  failed: 3,
-  progress: 0,
-  createdBy: 'u',
-  abortRequestedAt: null,
-  abortRequestedBy: null,
-  createdAt: '',
-  startedAt: null,
-  endedAt: null,
-  lastProgressAt: null,
-  errorMessage: null,
-  params,
-});
+const task = (operation: Task['operation'], params: Record<string, unknown>): Task => taskFixture({ operation, params, stage: 'summarize', total: 3, failed: 3 });
 
 describe('taskOutcome', () => {
   it('ends a failed creation in ERROR with the message', () => {
