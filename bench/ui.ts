@@ -1,8 +1,9 @@
 /**
  * Web UI benchmark (npm run bench:ui [-- N]).
  *
- * Indexes N images (default 10,000: the cached real photos repeated under new names, so every
- * photo has ~N/150 byte-identical copies) with the real server in its own process, then drives
+ * Indexes N images (default 10,000: variations of the cached real photos at most 480 px on a
+ * side, cropped, mirrored and brightened a little, so every photo has ~N/150 near-duplicates;
+ * see varied-folder.ts) with the real server in its own process, then drives
  * Debian's Chromium (playwright-core) through the web UI and prints:
  *
  * 1. Time from clicking the Duplicates tab (app already loaded on the dataset page) to the first
@@ -18,7 +19,8 @@
 import { join } from 'node:path';
 import type { CDPSession, Page } from 'playwright-core';
 import { launchBrowser, laptop } from '../test/helpers/browser.ts';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, buildFolder, createDataset, fmt, machineLine, photoFiles, removeDirs, startStrata, table, tempDir, waitDone } from './lib.ts';
+import { buildVariedFolder } from './varied-folder.ts';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, createDataset, fmt, machineLine, photoFiles, removeDirs, startStrata, table, tempDir, waitDone } from './lib.ts';
 
 const N = Number(process.argv[2] ?? 10_000);
 const SCROLL_ITEMS = 5_000;
@@ -51,13 +53,15 @@ async function main(): Promise<void> {
   const root = await tempDir('strata-bench-ui-');
   const dataDir = await tempDir('strata-bench-ui-data-');
   const folder = join(root, 'photos');
-  await buildFolder(folder, await photoFiles(), N);
+  const built = performance.now();
+  await buildVariedFolder(folder, await photoFiles(), N);
+  console.log(`made ${N} images in ${fmt((performance.now() - built) / 1000)} s`);
   const strata = await startStrata({ dataDir, importRoots: [root] });
   const browser = await launchBrowser();
   try {
     const token = strata.credentials.token;
     const { id, postedAt } = await createDataset(strata.url, token, 'bench-ui', folder);
-    const { dataset, doneAt } = await waitDone(strata.url, token, id);
+    const { dataset, doneAt } = await waitDone(strata.url, token, id, 60 * 60_000);
     console.log(`indexed ${dataset.n_images} images in ${fmt((doneAt - postedAt) / 1000)} s (${dataset.status_new})`);
 
     const context = await browser.newContext({ viewport: laptop });
@@ -84,33 +88,7 @@ async function main(): Promise<void> {
       cold.push(await firstThumbnailPaint(page, 0));
     }
     const groups = await page.getByRole('listitem', { name: /^Group 1,/ }).getAttribute('aria-label');
-
-    // 2. Scroll a grid of every image through SCROLL_ITEMS images.
-    await page.goto(`${strata.url}/datasets/${id}/issues?type=uniqueness&min=0`);
-    await page.locator('.grid-scroller img').first().waitFor();
-    const before = await metrics(cdp);
-    const scrolled = await page.evaluate(
-      async ({ items, total }) => {
-        const scroller = document.querySelector('.grid-scroller') as HTMLElement;
-        // Images above the bottom edge of the view: the grid is `total` images tall.
-        const seen = () => Math.min(total, Math.round(((scroller.scrollTop + scroller.clientHeight) / scroller.scrollHeight) * total));
-        while (seen() < items && scroller.scrollTop + scroller.clientHeight < scroller.scrollHeight) {
-          scroller.scrollTop += scroller.clientHeight;
-          // Wait until the thumbnails on screen have loaded (or failed) before the next step.
-          for (;;) {
-            await new Promise((r) => requestAnimationFrame(r));
-            const imgs = [...scroller.querySelectorAll('img')] as HTMLImageElement[];
-            if (imgs.length > 0 && imgs.every((img) => img.complete)) break;
-          }
-        }
-        return seen();
-      },
-      { items: SCROLL_ITEMS, total: dataset.n_images as number },
-    );
-    const after = await metrics(cdp);
-    const resources = await page.evaluate(() => performance.getEntriesByType('resource').filter((e) => e.name.includes('/thumbnail')).length);
-
-    const mib = (b: number | undefined) => fmt((b ?? 0) / 1024 / 1024);
+    // Printed at once, so a failure further on does not lose them.
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     console.log(`\nduplicates tab (${groups}, ${REPEATS} runs each; ms to the first thumbnail painted)`);
     console.log(
@@ -120,6 +98,34 @@ async function main(): Promise<void> {
         ['cold page load of the tab URL', fmt(median(cold), 0), fmt(Math.min(...cold), 0), fmt(Math.max(...cold), 0)],
       ]),
     );
+
+    // 2. Scroll a grid of every image through SCROLL_ITEMS images.
+    await page.goto(`${strata.url}/datasets/${id}/issues?type=uniqueness&min=0`);
+    await page.locator('.grid-scroller img').first().waitFor();
+    const before = await metrics(cdp);
+    const scrolled = await page.evaluate(
+      async ({ items, total }) => {
+        // No named functions in here: tsx would wrap them in a helper the page does not have.
+        const scroller = document.querySelector('.grid-scroller') as HTMLElement;
+        for (;;) {
+          // Images above the bottom edge of the view: the grid is `total` images tall.
+          const seen = Math.min(total, Math.round(((scroller.scrollTop + scroller.clientHeight) / scroller.scrollHeight) * total));
+          if (seen >= items || scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight) return seen;
+          scroller.scrollTop += scroller.clientHeight;
+          // Wait until the thumbnails on screen have loaded (or failed) before the next step.
+          for (;;) {
+            await new Promise((r) => requestAnimationFrame(r));
+            const imgs = [...scroller.querySelectorAll('img')] as HTMLImageElement[];
+            if (imgs.length > 0 && imgs.every((img) => img.complete)) break;
+          }
+        }
+      },
+      { items: SCROLL_ITEMS, total: dataset.n_images as number },
+    );
+    const after = await metrics(cdp);
+    const resources = await page.evaluate(() => performance.getEntriesByType('resource').filter((e) => e.name.includes('/thumbnail')).length);
+
+    const mib = (b: number | undefined) => fmt((b ?? 0) / 1024 / 1024);
     console.log(`\npage memory, scrolling the all-images grid through ${scrolled} of ${dataset.n_images} images (${resources} thumbnails fetched)`);
     console.log(
       table([
