@@ -8,22 +8,25 @@ import { usePages } from '../lib/use-pages.ts';
 import { VirtualGrid } from './virtual-grid.tsx';
 import { errorText } from '../lib/error-text.ts';
 
-interface Props {
+/** What a cell shows: a listed media item, or an explore preview. */
+type GridItem = Pick<Media, 'media_id' | 'file_name' | 'media_thumb_uri'>;
+
+interface Props<T extends GridItem> {
   /** Changes whenever the query does (another cluster, issue or anchor). */
   queryKey: string;
   pageSize: number;
-  fetchPage(page: number): Promise<{ items: Media[]; total: number }>;
+  fetchPage(page: number): Promise<{ items: T[]; total: number }>;
   /** A line under the file name: a confidence, a distance. */
-  caption?(item: Media): ReactNode;
-  routeOf(item: Media): Route;
+  caption?(item: T): ReactNode;
+  routeOf(item: T): Route;
   label: string;
   empty: string;
 }
 
 /** Thumbnails of a paged media query, loaded as they scroll into view. */
-export function MediaGrid({ queryKey, pageSize, fetchPage, caption, routeOf, label, empty }: Props) {
+export function MediaGrid<T extends GridItem>({ queryKey, pageSize, fetchPage, caption, routeOf, label, empty }: Props<T>) {
   const { go } = useNav();
-  const pages = usePages<Media>(queryKey, pageSize, fetchPage);
+  const pages = usePages<T>(queryKey, pageSize, fetchPage);
   const open = useCallback(
     (i: number) => {
       const item = pages.items.get(i);
