@@ -58,11 +58,14 @@ export function taskBody(listing: TaskListing) {
 }
 
 /** An ISO 8601 instant as stored (isoMicros); without a zone it is UTC. */
-function instant(value: string, name: string): string {
+export function instant(value: string, name: string): string {
   const zoned = /T\d\d:\d\d(:\d\d(\.\d+)?)?$/.test(value) ? `${value}Z` : value;
   const ms = /^\d{4}-\d\d-\d\d/.test(value) ? Date.parse(zoned) : Number.NaN;
   if (Number.isNaN(ms)) throw new DomainError('BAD_REQUEST', `${name} must be an ISO 8601 date or date-time, e.g. 2026-03-01T14:30:00Z`);
-  return `${new Date(ms).toISOString().slice(0, 23)}000`;
+  // Stored times carry microseconds (a tie-breaker within one millisecond): a time given with
+  // them, such as a listed start_time, must keep them to match itself.
+  const micros = /:\d\d\.\d{3}(\d{1,3})/.exec(value)?.[1]?.padEnd(3, '0') ?? '000';
+  return `${new Date(ms).toISOString().slice(0, 23)}${micros}`;
 }
 
 export async function listTasks(ctx: AppContext, user: User, q: TaskListQuery) {

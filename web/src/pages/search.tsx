@@ -17,8 +17,7 @@ export function SearchTab({ dataset, anchor, anchorType }: { dataset: Dataset; a
   const fetchPage = useCallback(
     async (page: number) => {
       const r = await client.explore(dataset.id, { anchorMediaId: anchor!, anchorType, pageNumber: page });
-      // A preview's labels are null when it has none, as in Visual Layer; the grid's media always have a list.
-      return { items: r.clusters.flatMap((c) => c.previews.slice(0, 1)).map((p) => ({ ...p, labels: p.labels ?? [] })), total: r.metadata.total_clusters };
+      return { items: r.clusters.flatMap((c) => c.previews.slice(0, 1)), total: r.metadata.total_clusters };
     },
     [dataset.id, anchor, anchorType],
   );
