@@ -5,10 +5,15 @@ import { createEmbedder, modelIdOf } from '../ml/embedders.ts';
 import { analyzeImageFile, embeddingInputsOfFile } from './analyze-image.ts';
 import type { BoundingBox } from '../ports/media-processor.ts';
 import { MediaError } from './media-error.ts';
+import { detectionInputsOfFile, objectCropInputs } from './detect-objects.ts';
+import type { ObjectDetector } from '../ml/centernet-detector.ts';
 
 export interface AnalyzeTask {
-  /** `embed`: the embedding alone (a search anchor, a re-embedding), no thumbnail or quality. */
-  kind: 'analyze' | 'embed';
+  /**
+   * `embed`: the embedding alone (a search anchor, a re-embedding), no thumbnail or quality.
+   * `detect`: the image's COCO objects, each with the embedding of its crop.
+   */
+  kind: 'analyze' | 'embed' | 'detect';
   path: string;
   maxPixels: number;
   thumbnailSize: number;
@@ -23,6 +28,10 @@ sharp.concurrency(1);
 
 // One embedder per worker thread (each runs single-threaded); its model loads on first use.
 const embedderReady = createEmbedder((workerData as { embedder: EmbedderConfig }).embedder);
+// The detector loads on the first detection only: indexing alone never pays for it.
+let detectorReady: Promise<ObjectDetector> | null = null;
+const detector = (): Promise<ObjectDetector> =>
+  (detectorReady ??= import('../ml/centernet-detector.ts').then((m) => m.createCenterNetDetector()));
 
 /**
  * Runs in a worker thread: decode once, measure, thumbnail and embed. File-level failures come
@@ -37,6 +46,20 @@ export default async function analyze(task: AnalyzeTask) {
       const [vector] = await embedder.embed([{ data: input, width: size, height: size, channels: 3 }]);
       return { model: modelIdOf(embedder.model), vector: vector!, copyDescriptor };
     };
+    if (task.kind === 'detect') {
+      const { centerNetInputSize } = await import('../ml/centernet-detector.ts');
+      const inputs = await detectionInputsOfFile(task.path, { ...task, detectorSize: centerNetInputSize });
+      const detections = await (await detector()).detect(
+        { data: inputs.detectorInput, width: centerNetInputSize, height: centerNetInputSize, channels: 3 },
+        { width: inputs.width, height: inputs.height },
+      );
+      const objects = [];
+      for (const d of detections) {
+        const { embedInput, copyDescriptor } = await objectCropInputs(inputs, d.box, size);
+        objects.push({ ...d, embedding: await embed(embedInput, copyDescriptor) });
+      }
+      return { ok: true as const, result: { width: inputs.width, height: inputs.height, objects } };
+    }
     if (task.kind === 'embed') {
       const { embedInput, copyDescriptor } = await embeddingInputsOfFile(task.path, { ...task, embedInputSize: size });
       return { ok: true as const, result: { embedding: await embed(embedInput, copyDescriptor) } };

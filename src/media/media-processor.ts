@@ -2,7 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { Piscina } from 'piscina';
 import type { Config } from '../config/config.ts';
 import { embedderModelOf, modelIdOf } from '../ml/embedders.ts';
-import { MediaFailure, type AnalyzedImage, type Embedding, type MediaProcessor } from '../ports/media-processor.ts';
+import { MediaFailure, type AnalyzedImage, type DetectedObject, type Embedding, type MediaProcessor } from '../ports/media-processor.ts';
 import type { AnalyzeTask } from './analyze.worker.ts';
 import { MediaError } from './media-error.ts';
 import { extractFrames, probeVideo } from './video.ts';
@@ -77,6 +77,11 @@ export function createMediaProcessor(config: Config): MediaProcessor {
 
     async embedImage(path, options) {
       return embeddingOf((await run<{ embedding: Embedding }>({ ...task('embed', path), ...(options?.region && { region: options.region }) })).embedding);
+    },
+
+    async detectObjects(path) {
+      const { objects } = await run<{ objects: DetectedObject[] }>(task('detect', path));
+      return objects.map((o) => ({ ...o, embedding: embeddingOf(o.embedding) }));
     },
 
     probeVideo: (path) => video(async () => ({ ...(await probeVideo(path, { ffprobePath: config.ffprobePath })) })),

@@ -1,3 +1,4 @@
+import type { Detection } from '../domain/detection/detections.ts';
 import type { Quality } from '../domain/types.ts';
 
 export interface AnalyzedImage {
@@ -52,6 +53,11 @@ export interface Embedding {
   copyDescriptor: Uint8Array;
 }
 
+/** An object found in an image, with the embedding of its crop (objects get similarity too). */
+export interface DetectedObject extends Detection {
+  embedding: Embedding;
+}
+
 export interface VideoFrameFile {
   path: string;
   index: number;
@@ -71,6 +77,8 @@ export interface MediaProcessor {
    * hash, quality or thumbnail). With `region`, of that rectangle of the upright image only.
    */
   embedImage(path: string, options?: { region?: BoundingBox }): Promise<Embedding>;
+  /** The image's COCO objects (boxes in displayed pixels), most confident first. */
+  detectObjects(path: string): Promise<DetectedObject[]>;
   probeVideo(path: string): Promise<Record<string, unknown>>;
   extractFrames(path: string, outDir: string): Promise<VideoFrameFile[]>;
   close(): Promise<void>;
