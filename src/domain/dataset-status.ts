@@ -80,7 +80,8 @@ export function statusWhenFinished(
   outcome: 'succeeded' | 'failed',
   options: { autoReindex?: boolean; previous?: DatasetStatus } = {},
 ): DatasetStatus {
-  if (op === 'CREATE') return outcome === 'succeeded' ? 'READY' : 'ERROR';
+  // A new dataset (made by CREATE, or an enrichment copy) has no earlier state to go back to.
+  if (op === 'CREATE' || op === 'ENRICH') return outcome === 'succeeded' ? 'READY' : 'ERROR';
   if (outcome === 'failed') {
     // A failed update leaves what was indexed before browsable: back to where it started.
     return options.previous === 'PARTIAL INDEX' ? 'PARTIAL INDEX' : 'READY';

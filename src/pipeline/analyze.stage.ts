@@ -75,7 +75,7 @@ async function analyzeVideo(deps: PipelineDeps, item: Item): Promise<ItemOutcome
   }
 }
 
-async function openOrFail(deps: PipelineDeps, location: string): Promise<{ path: string; release(): Promise<void> }> {
+export async function openOrFail(deps: PipelineDeps, location: string): Promise<{ path: string; release(): Promise<void> }> {
   try {
     return await deps.sources.openLocation(location);
   } catch (err) {

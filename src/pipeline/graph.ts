@@ -19,7 +19,9 @@ export const ITEMS = 'items';
  */
 export const stageRegistry = {
   discover: { level: 'dataset', weight: () => 0 },
+  copy: { level: 'dataset', weight: () => 0 },
   analyze: { level: 'item', weight: () => 0 },
+  detect: { level: 'item', weight: () => 0 },
   extend: { level: 'dataset', weight: (items: number) => Math.max(1, Math.ceil(items / 20)) },
   similarity: { level: 'dataset', weight: (items: number) => Math.max(1, Math.ceil(items / 20)) },
   summarize: { level: 'dataset', weight: () => 1 },
@@ -32,7 +34,7 @@ export type ItemStage = StageOfLevel<'item'>;
 /** Where a task can be: a dataset stage, or the items phase. */
 export type TaskStage = DatasetStage | typeof ITEMS;
 
-export const itemStages = ['analyze'] as const satisfies readonly ItemStage[];
+export const itemStages = ['analyze', 'detect'] as const satisfies readonly ItemStage[];
 
 interface OperationPipeline {
   before: readonly DatasetStage[];
@@ -60,7 +62,8 @@ function pipelineFor(op: Operation, options: PipelineOptions): OperationPipeline
     case 'REINDEX':
       return { before: [], items: false, after: ['similarity', 'summarize'] };
     case 'ENRICH':
-      return null;
+      // An enrichment copy: the source's rows, then detection per image, then its own similarity.
+      return { before: ['copy'], items: true, after: ['similarity', 'summarize'] };
   }
 }
 

@@ -73,7 +73,8 @@ export async function retryOperation(deps: PipelineDeps, dataset: Dataset, task:
  * forever: the total becomes what is there to finish.
  */
 async function withRecordedTotal(deps: PipelineDeps, task: Task): Promise<Task> {
-  if (task.stage !== ITEMS || task.total === null) return task;
+  // An enrichment's total is set once its copy is complete, exact from then on.
+  if (task.stage !== ITEMS || task.total === null || task.operation === 'ENRICH') return task;
   const recorded = await deps.store.items.countListed(task.id);
   if (recorded >= task.total) return task;
   await deps.store.tasks.update(task.id, { total: recorded });

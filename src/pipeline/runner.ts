@@ -2,6 +2,8 @@ import type { JobName } from '../jobs/catalogue.ts';
 import type { JobHandler, JobResult, OutgoingJob } from '../ports/job-queue.ts';
 import { abortHandler, finishAbort, isProceeding, OperationAborted } from './abort.ts';
 import { analyzeStage } from './analyze.stage.ts';
+import { copyStage } from './copy.stage.ts';
+import { detectStage, enrichmentOutputsOf } from './detect.stage.ts';
 import { OperationFailure, type PipelineDeps } from './deps.ts';
 import { discoverStage } from './discover.stage.ts';
 import { extendStage } from './extend.stage.ts';
@@ -17,6 +19,7 @@ type DatasetStageFn = (deps: PipelineDeps, dataset: Dataset, task: Task) => Prom
 
 const datasetStageFns: Record<DatasetStage, DatasetStageFn> = {
   discover: discoverStage,
+  copy: copyStage,
   extend: extendStage,
   similarity: similarityStage,
   summarize: summarizeStage,
@@ -147,12 +150,12 @@ export function pipelineHandlers(deps: PipelineDeps): { [N in Exclude<JobName, '
       if (!task || !isProceeding(task)) return skipped('task is not running');
       let outcome;
       try {
-        outcome = await analyzeStage(deps, item);
+        outcome = stage === 'detect' ? await detectStage(deps, item, enrichmentOutputsOf((await deps.store.tasks.get(taskId))?.params ?? {})) : await analyzeStage(deps, item);
       } catch (err) {
         // A full storage is waited out by the queue, never the item's failure.
         if (!ctx.isLastAttempt || isStorageFull(err)) throw err;
         const reason = `internal error: ${err instanceof Error ? err.message : String(err)}`;
-        outcome = await deps.store.items.fail(itemId, stage, reason);
+        outcome = stage === 'detect' ? await deps.store.enrichment.failDetection(itemId, stage, reason) : await deps.store.items.fail(itemId, stage, reason);
       }
       if (outcome.taskItemsFinished) await advance(deps, item.taskId, ITEMS);
       return outcome.applied ? done : skipped('item already processed');

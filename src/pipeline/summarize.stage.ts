@@ -9,7 +9,8 @@ import { taskOutcome } from './outcome.ts';
  */
 export async function summarizeStage(deps: PipelineDeps, dataset: Dataset, task: Task): Promise<void> {
   let fatal: string | null = null;
-  if (pipelineOf(task.operation).items && task.done === 0) {
+  // An enrichment copy holds the source's indexed media whatever its detections did.
+  if (pipelineOf(task.operation).items && task.done === 0 && task.operation !== 'ENRICH') {
     const source = task.operation === 'CREATE' ? dataset.sourceUri : typeof task.params.sourceUri === 'string' ? task.params.sourceUri : null;
     fatal =
       task.total === 0

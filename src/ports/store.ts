@@ -4,7 +4,8 @@ import type { IssueType, RankedScore } from '../domain/similarity/issues.ts';
 import type { TaskSortField } from '../domain/tasks.ts';
 import type { VqlFilter } from '../domain/vql.ts';
 import type { Dataset, Item, ItemFailure, ItemKind, Quality, Role, SourceType, Task, TaskStatus, User } from '../domain/types.ts';
-import type { AnalyzedImage, Embedding } from './media-processor.ts';
+import type { AnalyzedImage, DetectedObject, Embedding } from './media-processor.ts';
+import type { Detection } from '../domain/detection/detections.ts';
 
 /** Metadata storage. One implementation over Kysely serves SQLite and PostgreSQL. */
 export interface Store {
@@ -17,6 +18,7 @@ export interface Store {
   readonly similarity: SimilarityRepo;
   readonly media: MediaRepo;
   readonly exports: ExportsRepo;
+  readonly enrichment: EnrichmentRepo;
   /** Calls `listener` after each committed write that changes what a dataset's status shows. */
   onDatasetChange(listener: (datasetId: string) => void): () => void;
   close(): Promise<void>;
@@ -90,6 +92,16 @@ export interface NewTask {
   total?: number;
 }
 
+/**
+ * Another dataset the task holds in a state while it runs (an enrichment's source, READ ONLY):
+ * moved with the task's start, and back to READY when the task finishes, however it ends.
+ */
+export interface DatasetLock {
+  datasetId: string;
+  from: DatasetStatus;
+  to: DatasetStatus;
+}
+
 export interface TaskPatch {
   status?: TaskStatus;
   stage?: string;
@@ -135,7 +147,7 @@ export interface TasksRepo {
    * when the dataset is no longer at `from` (two clients starting operations at once) or when
    * the state machine does not allow `from → to`.
    */
-  start(input: NewTask, transition: { from: DatasetStatus; to: DatasetStatus }): Promise<Task>;
+  start(input: NewTask, transition: { from: DatasetStatus; to: DatasetStatus }, lock?: DatasetLock): Promise<Task>;
   /**
    * Ends the task and settles the dataset's state, atomically (no reader sees one without the
    * other). Only a running task ends: false, and nothing changed, when it had ended already; a
@@ -444,4 +456,37 @@ export interface ExportsRepo {
   /** Up to `limit` exports whose file expired at or before `now` (unix ms). */
   expired(now: number, limit: number): Promise<ExportTask[]>;
   delete(id: string): Promise<void>;
+}
+
+/** A stored object: a detection on an image of the dataset. */
+export interface StoredObject extends Detection {
+  id: string;
+  itemId: string;
+}
+
+export interface ImageLabel {
+  label: string;
+  confidence: number;
+}
+
+/** What an enrichment copy (SPEC §8) reads and writes. */
+export interface EnrichmentRepo {
+  /**
+   * Copies up to `limit` indexed items of `sourceId` after `afterId` (source ids, in id order)
+   * into `targetId` under the task: rows and embeddings only, every location and thumbnail
+   * key kept, so the copy shares the source's files. Images and frames wait at `stage`.
+   * Copy ids derive from the source's, so a repeated call copies nothing twice.
+   * Returns the last source id read, null when there was nothing left.
+   */
+  copyItems(input: { sourceId: string; targetId: string; taskId: string; stage: string }, afterId: string, limit: number): Promise<string | null>;
+  /** Sets the copy's counts from its items, and the task's total to the items left at `stage`. */
+  settleCopy(targetId: string, taskId: string, stage: string): Promise<number>;
+  /** Records an image's objects and labels and counts it done, atomically. */
+  completeDetection(itemId: string, stage: string, result: { objects: readonly DetectedObject[]; labels: readonly ImageLabel[] }): Promise<ItemOutcome>;
+  /** Counts a failed detection; the item stays indexed (it was, in the source) with the reason. */
+  failDetection(itemId: string, stage: string, reason: string): Promise<ItemOutcome>;
+  objectsOfItems(datasetId: string, itemIds: readonly string[]): Promise<Map<string, StoredObject[]>>;
+  labelsOfItems(datasetId: string, itemIds: readonly string[]): Promise<Map<string, ImageLabel[]>>;
+  /** Enrichment copies made from the dataset (and not being deleted). */
+  copiesOf(datasetId: string): Promise<string[]>;
 }

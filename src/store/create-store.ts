@@ -7,6 +7,7 @@ import { pgHelpers, sqliteHelpers, type DialectHelpers } from './dialect.ts';
 import { migrateToLatest } from './migrate.ts';
 import { openPostgres, type PostgresOptions } from './postgres/open-postgres.ts';
 import { datasetsRepo } from './repos/datasets.repo.ts';
+import { enrichmentRepo } from './repos/enrichment.repo.ts';
 import { exportsRepo } from './repos/exports.repo.ts';
 import { itemsRepo } from './repos/items.repo.ts';
 import { jobsRepo } from './repos/jobs.repo.ts';
@@ -50,6 +51,7 @@ async function storeOver(db: Kysely<DB>, dialect: DialectHelpers): Promise<Store
     similarity: similarityRepo(db, dialect),
     media: mediaRepo(db),
     exports: exportsRepo(db),
+    enrichment: enrichmentRepo(db, dialect, feed.emit),
     onDatasetChange: feed.subscribe,
     close: () => db.destroy(),
   };

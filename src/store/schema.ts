@@ -22,6 +22,8 @@ export interface DB {
   vector_indexes: VectorIndexesTable;
   anchors: AnchorsTable;
   exports: ExportsTable;
+  objects: ObjectsTable;
+  image_labels: ImageLabelsTable;
 }
 
 export interface UsersTable {
@@ -249,4 +251,27 @@ export interface ExportsTable {
   ended_at: string | null;
   /** Unix ms after which the file is gone; set when the export completes. */
   expires_at: number | null;
+}
+
+export interface ObjectsTable {
+  id: string;
+  dataset_id: string;
+  item_id: string;
+  label: string;
+  confidence: number;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  model: string;
+  /** Float32 little-endian: the embedding of the object's crop. */
+  vector: Uint8Array;
+  copy_descriptor: Uint8Array;
+}
+
+export interface ImageLabelsTable {
+  item_id: string;
+  dataset_id: string;
+  label: string;
+  confidence: number;
 }

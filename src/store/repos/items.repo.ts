@@ -74,7 +74,7 @@ export function embeddingRow(itemId: string, datasetId: string, e: Embedding) {
  * revision, and tells whether the task has no unfinished items left. Runs inside the same
  * transaction that changed the item, so a unit is counted exactly once.
  */
-async function countUnit(
+export async function countUnit(
   trx: Transaction<DB>,
   item: { task_id: string; dataset_id: string },
   outcome: { failed: true } | { failed: false; images: number; videos: number; frames: number },
@@ -106,52 +106,58 @@ async function countUnit(
   return { applied: true, taskItemsFinished: finished, datasetId: item.dataset_id };
 }
 
-const notApplied: ItemOutcome & { datasetId?: string } = { applied: false, taskItemsFinished: false };
+export const notApplied: ItemOutcome & { datasetId?: string } = { applied: false, taskItemsFinished: false };
+
+/**
+ * Locks in the item's move out of `pending` at `stage`; undefined when another run got there
+ * first, or when its task no longer runs or is being aborted: an abort keeps what was finished
+ * when it was asked for, so an item in flight then stays pending (a retry takes it up) and the
+ * counts an aborted task shows never change afterwards.
+ */
+export async function claimFinish(trx: Transaction<DB>, itemId: string, stage: string, set: Partial<Selectable<ItemsTable>>) {
+  return trx
+    .updateTable('items')
+    .set(set)
+    .where('id', '=', itemId)
+    .where('state', '=', 'pending')
+    .where('stage', '=', stage)
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('tasks')
+          .select('tasks.id')
+          .whereRef('tasks.id', '=', 'items.task_id')
+          .where('tasks.status', 'in', ['INITIALIZING', 'RUNNING'])
+          .where('tasks.abort_requested_at', 'is', null),
+      ),
+    )
+    .returning(['task_id', 'dataset_id', 'kind'])
+    .executeTakeFirst();
+}
 
 /** The item's task was asked to abort while its outcome was being recorded: nothing is recorded. */
 class AbortedMeanwhile extends Error {}
 
-export function itemsRepo(db: Kysely<DB>, d: DialectHelpers, changed: (datasetId: string) => void): ItemsRepo {
-  /**
-   * Locks in the item's move out of `pending` at `stage`; undefined when another run got there
-   * first, or when its task no longer runs or is being aborted: an abort keeps what was finished
-   * when it was asked for, so an item in flight then stays pending (a retry takes it up) and the
-   * counts an aborted task shows never change afterwards.
-   */
-  async function claimFinish(trx: Transaction<DB>, itemId: string, stage: string, set: Partial<Selectable<ItemsTable>>) {
-    return trx
-      .updateTable('items')
-      .set(set)
-      .where('id', '=', itemId)
-      .where('state', '=', 'pending')
-      .where('stage', '=', stage)
-      .where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('tasks')
-            .select('tasks.id')
-            .whereRef('tasks.id', '=', 'items.task_id')
-            .where('tasks.status', 'in', ['INITIALIZING', 'RUNNING'])
-            .where('tasks.abort_requested_at', 'is', null),
-        ),
-      )
-      .returning(['task_id', 'dataset_id', 'kind'])
-      .executeTakeFirst();
+/** Runs an item's outcome transaction, then tells the change feed once it has committed. */
+export async function countedOutcome(
+  db: Kysely<DB>,
+  changed: (datasetId: string) => void,
+  fn: (trx: Transaction<DB>) => Promise<ItemOutcome & { datasetId?: string }>,
+): Promise<ItemOutcome> {
+  let result;
+  try {
+    result = await db.transaction().execute(fn);
+  } catch (err) {
+    if (err instanceof AbortedMeanwhile) return notApplied;
+    throw err;
   }
+  const { datasetId, ...outcome } = result;
+  if (datasetId !== undefined) changed(datasetId);
+  return outcome;
+}
 
-  /** Runs an item's outcome transaction, then tells the change feed once it has committed. */
-  async function counted(fn: (trx: Transaction<DB>) => Promise<ItemOutcome & { datasetId?: string }>): Promise<ItemOutcome> {
-    let result;
-    try {
-      result = await db.transaction().execute(fn);
-    } catch (err) {
-      if (err instanceof AbortedMeanwhile) return notApplied;
-      throw err;
-    }
-    const { datasetId, ...outcome } = result;
-    if (datasetId !== undefined) changed(datasetId);
-    return outcome;
-  }
+export function itemsRepo(db: Kysely<DB>, d: DialectHelpers, changed: (datasetId: string) => void): ItemsRepo {
+  const counted = (fn: (trx: Transaction<DB>) => Promise<ItemOutcome & { datasetId?: string }>) => countedOutcome(db, changed, fn);
 
   return {
     async insertMany(items) {
@@ -302,7 +308,7 @@ export function itemsRepo(db: Kysely<DB>, d: DialectHelpers, changed: (datasetId
         .selectFrom('items')
         .select(['file_name', 'original_uri', 'fail_stage', 'fail_reason'])
         .where('dataset_id', '=', datasetId)
-        .where('state', '=', 'failed')
+        .where('fail_reason', 'is not', null)
         .orderBy('created_at')
         .orderBy('id')
         .offset(offset)
@@ -312,7 +318,7 @@ export function itemsRepo(db: Kysely<DB>, d: DialectHelpers, changed: (datasetId
     },
 
     async countFailures(datasetId) {
-      const r = await db.selectFrom('items').select((eb) => eb.fn.countAll<number>().as('n')).where('dataset_id', '=', datasetId).where('state', '=', 'failed').executeTakeFirstOrThrow();
+      const r = await db.selectFrom('items').select((eb) => eb.fn.countAll<number>().as('n')).where('dataset_id', '=', datasetId).where('fail_reason', 'is not', null).executeTakeFirstOrThrow();
       return Number(r.n);
     },
   };

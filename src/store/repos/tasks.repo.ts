@@ -33,6 +33,12 @@ export function toTask(r: Selectable<TasksTable>): Task {
   };
 }
 
+function lockedDatasetOf(params: string | undefined): string | undefined {
+  if (params === undefined) return undefined;
+  const id = (JSON.parse(params) as { lockedDatasetId?: unknown }).lockedDatasetId;
+  return typeof id === 'string' ? id : undefined;
+}
+
 export function tasksRepo(db: Kysely<DB>, changed: (datasetId: string) => void): TasksRepo {
   /** Bumps the revision of the task's dataset; returns the dataset id for the change feed. */
   async function bumpDataset(trx: Kysely<DB>, taskId: string): Promise<string | undefined> {
@@ -46,8 +52,9 @@ export function tasksRepo(db: Kysely<DB>, changed: (datasetId: string) => void):
   }
 
   return {
-    async start(input, transition) {
+    async start(input, transition, lock) {
       assertTransition(transition.from, transition.to);
+      if (lock !== undefined) assertTransition(lock.from, lock.to);
       const row: Selectable<TasksTable> = {
         id: randomUUID(),
         dataset_id: input.datasetId,
@@ -79,36 +86,62 @@ export function tasksRepo(db: Kysely<DB>, changed: (datasetId: string) => void):
         if (Number(res.numUpdatedRows) === 0) {
           throw new DomainError('CONFLICT', 'The dataset changed state meanwhile; try again');
         }
+        if (lock !== undefined) {
+          const locked = await trx
+            .updateTable('datasets')
+            .set({ status: lock.to, last_task_id: row.id, revision: sql`revision + 1` })
+            .where('id', '=', lock.datasetId)
+            .where('status', '=', lock.from)
+            .where('deleting', '=', 0)
+            .executeTakeFirst();
+          if (Number(locked.numUpdatedRows) === 0) {
+            throw new DomainError('CONFLICT', 'The source dataset changed state meanwhile; try again');
+          }
+          row.params = JSON.stringify({ ...(input.params ?? {}), lockedDatasetId: lock.datasetId });
+        }
         await trx.insertInto('tasks').values(row).execute();
       });
       changed(input.datasetId);
+      if (lock !== undefined) changed(lock.datasetId);
       return toTask(row);
     },
 
     async finish(id, outcome) {
-      const datasetId = await db.transaction().execute(async (trx) => {
-        const ended = await trx
+      const [datasetId, lockedId] = await db.transaction().execute(async (trx) => {
+        const task = await trx
           .updateTable('tasks')
           .set({ status: outcome.taskStatus, error_message: outcome.errorMessage, ended_at: isoMicros(), progress: 100 })
           .where('id', '=', id)
           .where('status', 'in', LIVE)
+          .returning('params')
           .executeTakeFirst();
-        if (Number(ended.numUpdatedRows) === 0) return undefined;
+        if (task === undefined) return [undefined, undefined] as const;
         const current = await trx
           .selectFrom('datasets')
           .select('status')
           .where('id', '=', (eb) => eb.selectFrom('tasks').select('dataset_id').where('tasks.id', '=', id))
           .executeTakeFirst();
         if (current !== undefined) assertTransition(current.status as DatasetStatus, outcome.datasetStatus);
+        const lockedId = lockedDatasetOf(task.params);
+        if (lockedId !== undefined) {
+          await trx
+            .updateTable('datasets')
+            .set({ status: 'READY', revision: sql`revision + 1` })
+            .where('id', '=', lockedId)
+            .where('last_task_id', '=', id)
+            .where('status', '=', 'READ ONLY')
+            .execute();
+        }
         const ds = await trx
           .updateTable('datasets')
           .set({ status: outcome.datasetStatus, fatal_error_msg: outcome.fatalErrorMsg, revision: sql`revision + 1` })
           .where('id', '=', (eb) => eb.selectFrom('tasks').select('dataset_id').where('tasks.id', '=', id))
           .returning('id')
           .executeTakeFirst();
-        return ds?.id;
+        return [ds?.id, lockedId] as const;
       });
       if (datasetId !== undefined) changed(datasetId);
+      if (lockedId !== undefined) changed(lockedId);
       return datasetId !== undefined;
     },
 

@@ -1,0 +1,39 @@
+import type { Kysely } from 'kysely';
+import type { DialectHelpers } from '../dialect.ts';
+
+/**
+ * What enrichment adds to a dataset (SPEC §8): detected objects, each with its box, label,
+ * confidence and the embedding of its crop (objects get similarity like images), and labels
+ * per image (IMAGE_TAGGING). Boxes are in the image's displayed pixels.
+ */
+export async function up(db: Kysely<any>, d: DialectHelpers): Promise<void> {
+  await db.schema
+    .createTable('objects')
+    .addColumn('id', d.text, (c) => c.primaryKey())
+    .addColumn('dataset_id', d.text, (c) => c.notNull().references('datasets.id').onDelete('cascade'))
+    .addColumn('item_id', d.text, (c) => c.notNull().references('items.id').onDelete('cascade'))
+    .addColumn('label', d.text, (c) => c.notNull())
+    .addColumn('confidence', 'double precision', (c) => c.notNull())
+    .addColumn('x', 'integer', (c) => c.notNull())
+    .addColumn('y', 'integer', (c) => c.notNull())
+    .addColumn('width', 'integer', (c) => c.notNull())
+    .addColumn('height', 'integer', (c) => c.notNull())
+    .addColumn('model', d.text, (c) => c.notNull())
+    .addColumn('vector', d.blob, (c) => c.notNull())
+    .addColumn('copy_descriptor', d.blob, (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('objects_item').on('objects').columns(['item_id']).execute();
+  await db.schema.createIndex('objects_dataset_label').on('objects').columns(['dataset_id', 'label']).execute();
+
+  await db.schema
+    .createTable('image_labels')
+    .addColumn('item_id', d.text, (c) => c.notNull().references('items.id').onDelete('cascade'))
+    .addColumn('dataset_id', d.text, (c) => c.notNull().references('datasets.id').onDelete('cascade'))
+    .addColumn('label', d.text, (c) => c.notNull())
+    .addColumn('confidence', 'double precision', (c) => c.notNull())
+    .addPrimaryKeyConstraint('image_labels_pk', ['item_id', 'label'])
+    .execute();
+  await db.schema.createIndex('image_labels_dataset_label').on('image_labels').columns(['dataset_id', 'label']).execute();
+  // Enrichment copies are looked up by their source (a source with copies keeps its files).
+  await db.schema.createIndex('datasets_source').on('datasets').column('source_dataset_id').execute();
+}

@@ -1,0 +1,157 @@
+import { createHash } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import type { EnrichmentRepo, ImageLabel, StoredObject } from '../../ports/store.ts';
+import { chunkRows, type DialectHelpers } from '../dialect.ts';
+import type { DB } from '../schema.ts';
+import { claimFinish, countedOutcome, countUnit, notApplied, vectorBytes } from './items.repo.ts';
+
+/** The copy's id of a source item: the same in every run of the copy, unique across copies. */
+function copyIdOf(targetId: string, sourceItemId: string): string {
+  const h = createHash('sha256').update(`${targetId}/${sourceItemId}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** Rows grouped by their item, each list in row order. */
+function byItem<R extends { item_id: string }, T>(rows: readonly R[], map: (row: R) => T): Map<string, T[]> {
+  const grouped = new Map<string, T[]>();
+  for (const r of rows) {
+    const list = grouped.get(r.item_id) ?? [];
+    list.push(map(r));
+    grouped.set(r.item_id, list);
+  }
+  return grouped;
+}
+
+export function enrichmentRepo(db: Kysely<DB>, d: DialectHelpers, changed: (datasetId: string) => void): EnrichmentRepo {
+  return {
+    async copyItems({ sourceId, targetId, taskId, stage }, afterId, limit) {
+      const rows = await db
+        .selectFrom('items')
+        .selectAll()
+        .where('dataset_id', '=', sourceId)
+        .where('state', '=', 'done')
+        .where('id', '>', afterId)
+        .orderBy('id')
+        .limit(limit)
+        .execute();
+      if (rows.length === 0) return null;
+      const copies = rows.map((r) => ({
+        ...r,
+        id: copyIdOf(targetId, r.id),
+        dataset_id: targetId,
+        task_id: taskId,
+        // Unique within the copy's one task, where the source's keys are unique per task only.
+        source_key: `copy:${r.id}`,
+        parent_id: r.parent_id === null ? null : copyIdOf(targetId, r.parent_id),
+        // A video itself has no pixels to detect in: its frames do.
+        state: r.kind === 'video' ? 'done' : 'pending',
+        stage: r.kind === 'video' ? r.stage : stage,
+        fail_stage: null,
+        fail_reason: null,
+      }));
+      const vectors = await db.selectFrom('embeddings').selectAll().where('item_id', 'in', rows.map((r) => r.id)).execute();
+      await db.transaction().execute(async (trx) => {
+        for (const chunk of chunkRows(d, copies)) await trx.insertInto('items').values(chunk).onConflict((oc) => oc.column('id').doNothing()).execute();
+        const copiedVectors = vectors.map(({ seq: _seq, ...v }) => ({ ...v, item_id: copyIdOf(targetId, v.item_id), dataset_id: targetId }));
+        for (const chunk of chunkRows(d, copiedVectors)) {
+          await trx.insertInto('embeddings').values(chunk).onConflict((oc) => oc.column('item_id').doNothing()).execute();
+        }
+      });
+      return rows[rows.length - 1]!.id;
+    },
+
+    async settleCopy(targetId, taskId, stage) {
+      const counts = await db
+        .selectFrom('items')
+        .select(['kind', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('dataset_id', '=', targetId)
+        .groupBy('kind')
+        .execute();
+      const n = (kind: string) => Number(counts.find((c) => c.kind === kind)?.n ?? 0);
+      const pending = await db
+        .selectFrom('items')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('task_id', '=', taskId)
+        .where('stage', '=', stage)
+        .executeTakeFirstOrThrow();
+      const total = Number(pending.n);
+      await db.transaction().execute(async (trx) => {
+        await trx.updateTable('tasks').set({ total }).where('id', '=', taskId).execute();
+        await trx
+          .updateTable('datasets')
+          .set({ n_images: n('image'), n_videos: n('video'), n_frames: n('video_frame'), revision: sql`revision + 1` })
+          .where('id', '=', targetId)
+          .execute();
+      });
+      changed(targetId);
+      return total;
+    },
+
+    completeDetection(itemId, stage, { objects, labels }) {
+      return countedOutcome(db, changed, async (trx) => {
+        const row = await claimFinish(trx, itemId, stage, { state: 'done' });
+        if (!row) return notApplied;
+        const objectRows = objects.map((o, i) => ({
+          id: copyIdOf(itemId, `object-${i}`),
+          dataset_id: row.dataset_id,
+          item_id: itemId,
+          label: o.label,
+          confidence: o.confidence,
+          x: o.box.x,
+          y: o.box.y,
+          width: o.box.width,
+          height: o.box.height,
+          model: o.embedding.model,
+          vector: vectorBytes(o.embedding.vector),
+          copy_descriptor: Buffer.from(o.embedding.copyDescriptor),
+        }));
+        for (const chunk of chunkRows(d, objectRows)) await trx.insertInto('objects').values(chunk).execute();
+        const labelRows = labels.map((l) => ({ item_id: itemId, dataset_id: row.dataset_id, label: l.label, confidence: l.confidence }));
+        if (labelRows.length > 0) await trx.insertInto('image_labels').values(labelRows).execute();
+        if (objects.length > 0) {
+          await trx.updateTable('datasets').set({ n_objects: sql`n_objects + ${objects.length}` }).where('id', '=', row.dataset_id).execute();
+        }
+        return countUnit(trx, row, { failed: false, images: 0, videos: 0, frames: 0 });
+      });
+    },
+
+    failDetection(itemId, stage, reason) {
+      return countedOutcome(db, changed, async (trx) => {
+        const row = await claimFinish(trx, itemId, stage, { state: 'done', fail_stage: stage, fail_reason: reason });
+        if (!row) return notApplied;
+        return countUnit(trx, row, { failed: true });
+      });
+    },
+
+    async objectsOfItems(datasetId, itemIds) {
+      if (itemIds.length === 0) return new Map();
+      const rows = await db
+        .selectFrom('objects')
+        .select(['id', 'item_id', 'label', 'confidence', 'x', 'y', 'width', 'height'])
+        .where('dataset_id', '=', datasetId)
+        .where('item_id', 'in', itemIds)
+        .orderBy('item_id')
+        .orderBy('confidence', 'desc')
+        .execute();
+      return byItem(rows, (r): StoredObject => ({ id: r.id, itemId: r.item_id, label: r.label, confidence: Number(r.confidence), box: { x: r.x, y: r.y, width: r.width, height: r.height } }));
+    },
+
+    async labelsOfItems(datasetId, itemIds) {
+      if (itemIds.length === 0) return new Map();
+      const rows = await db
+        .selectFrom('image_labels')
+        .select(['item_id', 'label', 'confidence'])
+        .where('dataset_id', '=', datasetId)
+        .where('item_id', 'in', itemIds)
+        .orderBy('item_id')
+        .orderBy('confidence', 'desc')
+        .execute();
+      return byItem(rows, (r): ImageLabel => ({ label: r.label, confidence: Number(r.confidence) }));
+    },
+
+    async copiesOf(datasetId) {
+      const rows = await db.selectFrom('datasets').select('id').where('source_dataset_id', '=', datasetId).where('deleting', '=', 0).execute();
+      return rows.map((r) => r.id);
+    },
+  };
+}
