@@ -108,6 +108,15 @@ export const MediaDetail = Type.Object(
       grayscale: Nullable(Type.Number()),
     }),
     clusters: Nullable(Type.Array(Type.String())),
+    objects: Type.Array(
+      Type.Object({
+        object_id: Type.String(),
+        label: Type.String(),
+        confidence: Type.Number(),
+        bounding_box: Type.Object({ x: Type.Integer(), y: Type.Integer(), width: Type.Integer(), height: Type.Integer() }, { description: 'In the image\'s displayed pixels' }),
+      }),
+      { description: 'Objects found by OBJECT_DETECTION, most confident first' },
+    ),
     byte_hash: Nullable(Type.String()),
     phash: Nullable(Type.String()),
     exif: Nullable(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]))),
@@ -315,3 +324,29 @@ export const eventStreamBody = {
   description: 'text/event-stream: `status` events carrying a Dataset, `deleted` when it is gone',
   content: { 'text/event-stream': { schema: { type: 'string' } } },
 };
+
+const enrichmentTypeSchema = Type.String({ description: 'OBJECT_DETECTION, IMAGE_TAGGING, CAPTION_IMAGES or MULTIMODEL_IMAGE_ENCODING' });
+
+export const EnrichmentModels = Type.Array(
+  Type.Object({
+    id: Type.String({ description: 'The id to name the model by in enrich_dataset' }),
+    name: Type.String(),
+    type: enrichmentTypeSchema,
+    status: Type.Union([Type.Literal('Active'), Type.Literal('Coming Soon')], { description: 'Only Active models can be applied' }),
+    vendor: Type.String(),
+    description: Type.String(),
+    dependencies: Nullable(Type.Array(Type.String())),
+  }),
+);
+
+export const EnrichmentContext = Type.Object({
+  dataset_id: Type.String(),
+  source_dataset_id: Nullable(Type.String()),
+  status: Type.Union(['NEW', 'IN_PROGRESS', 'COMPLETED', 'FAILED'].map((s) => Type.Literal(s)), { description: 'NEW: no enrichment applied' }),
+  dataset_enrichment_models: Nullable(Type.Object({ enrichment_models: Type.Record(Type.String(), Type.String()) })),
+  n_objects: Type.Integer(),
+});
+
+export const EnrichRequest = Type.Object({
+  enrichment_models: Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 128 }), { description: 'Enrichment type → model id from list_models' }),
+});

@@ -76,6 +76,9 @@ export async function deleteDataset(ctx: AppContext, user: User, id: string): Pr
   if (task && (task.status === 'RUNNING' || task.status === 'INITIALIZING')) {
     throw new DomainError('CONFLICT', `Dataset cannot be deleted while ${task.operation === 'CREATE' ? 'DATASET_CREATION' : task.operation} task is running`);
   }
+  // Enrichment copies read the source's files in place (SPEC §8): those files must outlive them.
+  const copies = await ctx.store.enrichment.copiesOf(id);
+  if (copies.length > 0) throw new DomainError('CONFLICT', `Dataset cannot be deleted while enrichment copies use its media (${copies.join(', ')}): delete them first`);
   if (!(await ctx.store.datasets.markDeleting(id))) throw new DomainError('CONFLICT', 'The dataset changed state meanwhile; try again');
   await purgeDataset(ctx, id);
 }

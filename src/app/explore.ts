@@ -5,7 +5,7 @@ import { parseVql, type VqlFilter } from '../domain/vql.ts';
 import type { MediaRecord } from '../ports/store.ts';
 import type { AppContext } from './context.ts';
 import { visibleDataset } from './datasets.ts';
-import { clusterIdOf, mediaJson } from './media.ts';
+import { clusterIdOf, labelsOf, mediaJson } from './media.ts';
 
 export const CLUSTERS_PER_PAGE = 100;
 const PREVIEWS_PER_CLUSTER = 10;
@@ -46,6 +46,7 @@ export async function explore(ctx: AppContext, user: User, datasetId: string, q:
     ctx.store.media.clusterPreviews(datasetId, q.threshold, ids, filters, PREVIEWS_PER_CLUSTER),
     ctx.store.media.clusterBytes(datasetId, q.threshold, ids, filters),
   ]);
+  const labels = await labelsOf(ctx, datasetId, [...previews.values()].flat());
   return {
     clusters: clusters.map((c) =>
       clusterJson(q.threshold, {
@@ -57,7 +58,7 @@ export async function explore(ctx: AppContext, user: User, datasetId: string, q:
         relevance_score: null,
         relevance_score_type: null,
         formed_by: 'connected_components',
-        previews: (previews.get(c.clusterId) ?? []).map((m) => previewJson(mediaJson(datasetId, m))),
+        previews: (previews.get(c.clusterId) ?? []).map((m) => previewJson(mediaJson(datasetId, m, labels(m)))),
       }),
     ),
     metadata: { ...metadata, total_clusters: total },
@@ -147,7 +148,9 @@ async function similar(ctx: AppContext, user: User, datasetId: string, q: Explor
   const keep = filters.length > 0 ? await ctx.store.media.matching(datasetId, hits.map((h) => h.itemId), filters) : null;
   const ranked = keep === null ? hits : hits.filter((h) => keep.has(h.itemId));
   const page = ranked.slice(q.pageNumber * CLUSTERS_PER_PAGE, (q.pageNumber + 1) * CLUSTERS_PER_PAGE);
-  const records = new Map((await ctx.store.media.byIds(datasetId, page.map((h) => h.itemId))).map((r): [string, MediaRecord] => [r.item.id, r]));
+  const found = await ctx.store.media.byIds(datasetId, page.map((h) => h.itemId));
+  const records = new Map(found.map((r): [string, MediaRecord] => [r.item.id, r]));
+  const labels = await labelsOf(ctx, datasetId, found);
   const clusters = page.flatMap((h) => {
     const r = records.get(h.itemId);
     if (r === undefined) return [];
@@ -162,7 +165,7 @@ async function similar(ctx: AppContext, user: User, datasetId: string, q: Explor
         relevance_score: relevance,
         relevance_score_type: 'cosine_distance',
         formed_by: 'similarity_search',
-        previews: [previewJson(mediaJson(datasetId, r, { relevance_score: relevance }))],
+        previews: [previewJson(mediaJson(datasetId, r, { ...labels(r), relevance_score: relevance }))],
       }),
     ];
   });

@@ -327,6 +327,22 @@ export class StrataClient {
     return res.body ?? new Blob([]).stream();
   }
 
+  /** The enrichment models, Active or Coming Soon. */
+  listEnrichmentModels(datasetId: string) {
+    return this.json('listEnrichmentModels', { params: { dataset_id: datasetId } });
+  }
+
+  /** Which models made this dataset (an enrichment copy), and how far it got; status NEW for none. */
+  enrichmentContext(datasetId: string) {
+    return this.json('enrichmentContext', { params: { dataset_id: datasetId } });
+  }
+
+  /** Starts enriching a copy of the dataset: `{OBJECT_DETECTION: modelId, …}`. Returns the copy's id. */
+  enrichDataset(datasetId: string, enrichmentModels: Readonly<Record<string, string>>) {
+    const body = JSON.stringify({ enrichment_models: enrichmentModels });
+    return this.json('enrichDataset', { params: { dataset_id: datasetId }, body, headers: { 'content-type': 'application/json' } });
+  }
+
   private async json<K extends keyof E>(name: K, options: CallOptions = {}): Promise<Body<K>> {
     const res = await this.send(endpoints[name], options);
     return (await res.json()) as Body<K>;

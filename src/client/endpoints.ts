@@ -10,6 +10,8 @@ import {
   DatasetMembers,
   DuplicateGroups,
   DuplicateIds,
+  EnrichmentContext,
+  EnrichmentModels,
   ExportStarted,
   ExportStatus,
   ExploreResult,
@@ -115,6 +117,9 @@ export const endpoints = {
   taskFilters: json('GET', '/api/v1/tasks/filters', TaskFilters),
   abortTask: json('POST', '/api/v1/tasks/{task_id}/abort', refTo(Task), 202),
   retryTask: json('POST', '/api/v1/tasks/{task_id}/retry', refTo(Task), 202),
+  listEnrichmentModels: json('GET', '/api/v1/enrichment/{dataset_id}/list_models', EnrichmentModels),
+  enrichmentContext: json('GET', '/api/v1/enrichment/{dataset_id}/context', EnrichmentContext),
+  enrichDataset: json('POST', `${DATASET}/enrich_dataset`, DatasetCreated),
 } as const;
 
 export type EndpointName = keyof typeof endpoints;

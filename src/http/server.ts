@@ -13,6 +13,7 @@ import { schemaError } from './validation-errors.ts';
 import { authRoutes } from './routes/auth.routes.ts';
 import { datasetRoutes } from './routes/datasets.routes.ts';
 import { eventRoutes } from './routes/events.routes.ts';
+import { enrichmentRoutes } from './routes/enrichment.routes.ts';
 import { exportRoutes } from './routes/export.routes.ts';
 import { exploreRoutes } from './routes/explore.routes.ts';
 import { mediaRoutes } from './routes/media.routes.ts';
@@ -98,6 +99,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   exploreRoutes(app, ctx);
   exportRoutes(app, ctx);
   taskRoutes(app, ctx);
+  enrichmentRoutes(app, ctx);
   await registerWebUi(app);
   return app;
 }

@@ -44,6 +44,30 @@ export async function startOperation(
   return task;
 }
 
+/**
+ * Starts an enrichment: the copy (a new DRAFT dataset whose source is `source`) runs the ENRICH
+ * operation, and the source is held READ ONLY until it ends. Checked against the source's
+ * state as if the operation ran on it, with the same wording for what blocks it.
+ */
+export async function startEnrichment(
+  deps: PipelineDeps,
+  source: Dataset,
+  copy: Dataset,
+  userId: string,
+  params: Record<string, unknown>,
+): Promise<Task> {
+  const running = source.lastTaskId ? await deps.store.tasks.get(source.lastTaskId) : null;
+  const runningOp = running && (running.status === 'RUNNING' || running.status === 'INITIALIZING') ? running.operation : null;
+  const locked = statusWhenStarting(source.status, 'ENRICH', runningOp);
+  const task = await deps.store.tasks.start(
+    { datasetId: copy.id, operation: 'ENRICH', stage: taskStagesOf('ENRICH')[0]!, createdBy: userId, params: { ...params, previousStatus: copy.status } },
+    { from: copy.status, to: 'INDEXING' },
+    { datasetId: source.id, from: source.status, to: locked },
+  );
+  await queueStageWork(deps, task);
+  return task;
+}
+
 /** After a restart: puts every unfinished operation's current stage back in the queue. */
 export async function reconcile(deps: PipelineDeps): Promise<number> {
   const tasks = await deps.store.tasks.listRunning();

@@ -84,8 +84,11 @@ function condition(eb: EB, f: VqlFilter): Expression<SqlBool> {
     case 'uniqueness':
       return eb('s.uniqueness', f.mode === 'gte' ? '>=' : '<=', f.value);
     case 'labels':
-      // No labels exist until enrichment lands: a label filter matches nothing.
-      return sql<SqlBool>`1 = 0`;
+      // An image has a label when it was tagged with it, or holds an object of that class.
+      return eb.or([
+        eb.exists(eb.selectFrom('image_labels as l').select('l.item_id').whereRef('l.item_id', '=', 'i.id').where('l.label', 'in', f.labels)),
+        eb.exists(eb.selectFrom('objects as o').select('o.item_id').whereRef('o.item_id', '=', 'i.id').where('o.label', 'in', f.labels)),
+      ]);
     case 'text': {
       const words = f.value.split(/\s+/).filter((w) => w !== '');
       return eb.and(words.map((w) => sql<SqlBool>`lower(${eb.ref('i.file_name')}) like ${likeWord(w)} escape '\\'`));
