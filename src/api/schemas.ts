@@ -70,7 +70,7 @@ const Issue = Type.Object({
 
 const mediaFields = {
   media_id: Type.String(),
-  type: Type.Union([Type.Literal('IMAGE'), Type.Literal('VIDEO_FRAME')]),
+  type: Type.Union([Type.Literal('IMAGE'), Type.Literal('VIDEO_FRAME'), Type.Literal('OBJECT')]),
   file_name: Type.String(),
   original_uri: Type.String(),
   media_uri: Type.String(),
@@ -89,6 +89,9 @@ const mediaFields = {
   frame_index: Type.Optional(Nullable(Type.Integer())),
   frame_timestamp: Type.Optional(Nullable(Type.Number())),
   relevance_score: Type.Optional(Type.Number()),
+  image_id: Type.Optional(Type.String({ description: 'For an object: the image it was found in' })),
+  bounding_box: Type.Optional(Type.Object({ x: Type.Integer(), y: Type.Integer(), width: Type.Integer(), height: Type.Integer() }, { description: 'For an object: its box in the image\'s displayed pixels' })),
+  confidence: Type.Optional(Type.Number({ description: 'For an object: the detector\'s confidence' })),
 };
 
 /** An indexed image or video frame, as the media and explore APIs show it. */

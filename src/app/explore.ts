@@ -1,5 +1,6 @@
 import { isBrowsable } from '../domain/dataset-status.ts';
 import { DomainError } from '../domain/errors.ts';
+import type { EntityType } from '../domain/entities.ts';
 import type { Dataset, User } from '../domain/types.ts';
 import { parseVql, type VqlFilter } from '../domain/vql.ts';
 import type { MediaRecord } from '../ports/store.ts';
@@ -35,30 +36,30 @@ export async function explore(ctx: AppContext, user: User, datasetId: string, q:
     throw new DomainError('UNPROCESSABLE', 'Text-to-image search needs a MULTIMODEL_IMAGE_ENCODING model, and none is configured');
   }
   const metadata = { dataset_id: datasetId, entity_type: q.entityType, threshold: q.threshold, page_number: q.pageNumber, page_size: CLUSTERS_PER_PAGE };
-  // Objects come with object detection (enrichment); a dataset without it has none.
-  if (q.entityType === 'OBJECTS') return { clusters: [], metadata: { ...metadata, total_clusters: 0 } };
   if (q.anchorMediaId !== undefined) return similar(ctx, user, datasetId, q, filters, metadata);
   if (q.anchorType !== undefined) throw new DomainError('UNPROCESSABLE', 'anchor_type needs anchor_media_id');
 
-  const { clusters, total } = await ctx.store.media.clusters(datasetId, q.threshold, filters, q.pageNumber * CLUSTERS_PER_PAGE, CLUSTERS_PER_PAGE);
+  // Objects (from enrichment) are clustered apart from images; a dataset without any has none.
+  const entity = q.entityType;
+  const { clusters, total } = await ctx.store.media.clusters(datasetId, q.threshold, filters, q.pageNumber * CLUSTERS_PER_PAGE, CLUSTERS_PER_PAGE, entity);
   const ids = clusters.map((c) => c.clusterId);
   const [previews, bytes] = await Promise.all([
-    ctx.store.media.clusterPreviews(datasetId, q.threshold, ids, filters, PREVIEWS_PER_CLUSTER),
+    ctx.store.media.clusterPreviews(datasetId, q.threshold, ids, filters, PREVIEWS_PER_CLUSTER, entity),
     ctx.store.media.clusterBytes(datasetId, q.threshold, ids, filters),
   ]);
-  const labels = await labelsOf(ctx, datasetId, [...previews.values()].flat());
+  const preview = await previewsOf(ctx, datasetId, entity, [...previews.values()].flat());
   return {
     clusters: clusters.map((c) =>
-      clusterJson(q.threshold, {
+      clusterJson(q.threshold, entity, {
         cluster_id: clusterIdOf(q.threshold, c.clusterId),
-        n_images: c.nImages,
+        ...(entity === 'OBJECTS' ? { n_images: 0, n_objects: c.size } : { n_images: c.nImages }),
         n_videos: c.nVideos,
         n_frames: c.nFrames,
         size_display_value: sizeDisplayValue(bytes.get(c.clusterId) ?? 0),
         relevance_score: null,
         relevance_score_type: null,
         formed_by: 'connected_components',
-        previews: (previews.get(c.clusterId) ?? []).map((m) => previewJson(mediaJson(datasetId, m, labels(m)))),
+        previews: (previews.get(c.clusterId) ?? []).map((m) => previewJson(preview(m))),
       }),
     ),
     metadata: { ...metadata, total_clusters: total },
@@ -69,8 +70,8 @@ export async function explore(ctx: AppContext, user: User, datasetId: string, q:
  * A cluster as explore shows it: `fields` plus what no cluster has yet (objects, labels, tags,
  * captions), null as in Visual Layer's responses.
  */
-function clusterJson(threshold: number, fields: Record<string, unknown>): Record<string, unknown> {
-  return { type: 'IMAGES', n_objects: 0, similarity_threshold: String(threshold), labels: null, user_tags: null, captions: null, ...fields };
+function clusterJson(threshold: number, entity: EntityType, fields: Record<string, unknown>): Record<string, unknown> {
+  return { type: entity, n_objects: 0, similarity_threshold: String(threshold), labels: null, user_tags: null, captions: null, ...fields };
 }
 
 /**
@@ -112,6 +113,31 @@ export function requireBrowsable(dataset: Dataset): void {
   }
 }
 
+/**
+ * How explore shows each record: an image or frame with its labels; an object with its box,
+ * label and confidence, its bytes and thumbnail those of the image it was found in.
+ */
+async function previewsOf(ctx: AppContext, datasetId: string, entity: EntityType, records: readonly MediaRecord[]): Promise<(r: MediaRecord, extra?: Record<string, unknown>) => Record<string, unknown>> {
+  if (entity === 'IMAGES') {
+    const labels = await labelsOf(ctx, datasetId, records);
+    return (r, extra = {}) => mediaJson(datasetId, r, { ...labels(r), ...extra });
+  }
+  const objects = await ctx.store.enrichment.objectsByIds(datasetId, records.map((r) => r.item.id));
+  return (r, extra = {}) => {
+    const o = objects.get(r.item.id);
+    const image = `/api/v1/dataset/${datasetId}/media/${r.item.parentId}`;
+    return mediaJson(datasetId, r, {
+      type: 'OBJECT',
+      media_uri: `${image}/image`,
+      media_thumb_uri: `${image}/thumbnail`,
+      image_id: r.item.parentId,
+      labels: o ? [o.label] : [],
+      ...(o && { bounding_box: o.box, confidence: o.confidence }),
+      ...extra,
+    });
+  };
+}
+
 function filtersOf(q: ExploreQuery): VqlFilter[] {
   const filters = parseVql(q.vql, 'vql');
   if (q.labels !== undefined && q.labels.trim() !== '') {
@@ -134,7 +160,8 @@ async function anchorVector(ctx: AppContext, user: User, datasetId: string, q: E
     if (anchor === null || anchor.datasetId !== datasetId || anchor.createdBy !== user.id) throw missing();
     return anchor;
   }
-  const media = await ctx.store.media.get(datasetId, q.anchorMediaId!);
+  // An image, frame or object of the dataset: any of them can anchor a search of either entity.
+  const media = (await ctx.store.media.get(datasetId, q.anchorMediaId!)) ?? (await ctx.store.media.get(datasetId, q.anchorMediaId!, 'OBJECTS'));
   const embedding = media === null ? null : await ctx.store.similarity.embeddingOf(media.item.id);
   if (embedding === null) throw missing();
   return embedding;
@@ -144,28 +171,30 @@ async function similar(ctx: AppContext, user: User, datasetId: string, q: Explor
   const { vector, model } = await anchorVector(ctx, user, datasetId, q);
   const want = Math.min(MAX_SIMILAR, (q.pageNumber + 1) * CLUSTERS_PER_PAGE);
   // Filters drop some hits: look deeper than the page so that it still fills when they do.
-  const hits = await ctx.vectorSearch.nearest(datasetId, model, vector, filters.length > 0 ? MAX_SIMILAR : want);
-  const keep = filters.length > 0 ? await ctx.store.media.matching(datasetId, hits.map((h) => h.itemId), filters) : null;
+  const entity = q.entityType;
+  const hits = await ctx.vectorSearch.nearest(datasetId, model, vector, filters.length > 0 ? MAX_SIMILAR : want, entity);
+  const keep = filters.length > 0 ? await ctx.store.media.matching(datasetId, hits.map((h) => h.itemId), filters, entity) : null;
   const ranked = keep === null ? hits : hits.filter((h) => keep.has(h.itemId));
   const page = ranked.slice(q.pageNumber * CLUSTERS_PER_PAGE, (q.pageNumber + 1) * CLUSTERS_PER_PAGE);
-  const found = await ctx.store.media.byIds(datasetId, page.map((h) => h.itemId));
+  const found = await ctx.store.media.byIds(datasetId, page.map((h) => h.itemId), entity);
   const records = new Map(found.map((r): [string, MediaRecord] => [r.item.id, r]));
-  const labels = await labelsOf(ctx, datasetId, found);
+  const preview = await previewsOf(ctx, datasetId, entity, found);
   const clusters = page.flatMap((h) => {
     const r = records.get(h.itemId);
     if (r === undefined) return [];
     const relevance = Math.round(h.distance * 1e6) / 1e6;
     return [
-      clusterJson(q.threshold, {
+      clusterJson(q.threshold, entity, {
         cluster_id: `similar-${h.itemId}`,
         n_images: r.item.kind === 'image' ? 1 : 0,
+        n_objects: r.item.kind === 'object' ? 1 : 0,
         n_videos: 0,
         n_frames: r.item.kind === 'video_frame' ? 1 : 0,
         size_display_value: sizeDisplayValue(r.item.sizeBytes ?? 0),
         relevance_score: relevance,
         relevance_score_type: 'cosine_distance',
         formed_by: 'similarity_search',
-        previews: [previewJson(mediaJson(datasetId, r, { ...labels(r), relevance_score: relevance }))],
+        previews: [previewJson(preview(r, { relevance_score: relevance }))],
       }),
     ];
   });

@@ -1,3 +1,4 @@
+import type { EntityType } from '../domain/entities.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { Store } from '../ports/store.ts';
@@ -11,11 +12,12 @@ export interface VectorHit {
 
 export interface VectorSearch {
   /**
-   * The `k` items nearest to `vector` (embedded by `model`) in the dataset's index, nearest
+   * The `k` items nearest to `vector` (embedded by `model`) in the dataset's index (of its
+   * images, or with `entity` OBJECTS of its objects), nearest
    * first; [] before the dataset has an index. A CONFLICT when the index holds another model's
    * vectors: distances between two models' vectors mean nothing.
    */
-  nearest(datasetId: string, model: string, vector: Float32Array, k: number): Promise<VectorHit[]>;
+  nearest(datasetId: string, model: string, vector: Float32Array, k: number, entity?: EntityType): Promise<VectorHit[]>;
   close(): Promise<void>;
 }
 
@@ -37,17 +39,17 @@ export function createVectorSearch(deps: { store: Store; blobs: BlobStore; vecto
 
   const release = (entry: Open): Promise<void> => entry.index.then((i) => i.close()).catch(() => {});
 
-  async function indexOf(datasetId: string, builtAt: string, blobKey: string): Promise<VectorIndex> {
-    const cached = open.get(datasetId);
+  async function indexOf(key: string, builtAt: string, blobKey: string): Promise<VectorIndex> {
+    const cached = open.get(key);
     if (cached && cached.builtAt === builtAt) {
-      open.delete(datasetId);
-      open.set(datasetId, cached); // most recently used last
+      open.delete(key);
+      open.set(key, cached); // most recently used last
       return cached.index;
     }
     if (cached) void release(cached);
     const entry: Open = { builtAt, index: load(blobKey) };
-    open.set(datasetId, entry);
-    entry.index.catch(() => open.get(datasetId) === entry && open.delete(datasetId));
+    open.set(key, entry);
+    entry.index.catch(() => open.get(key) === entry && open.delete(key));
     while (open.size > maxOpen) {
       const [oldest, value] = open.entries().next().value as [string, Open];
       open.delete(oldest);
@@ -66,13 +68,13 @@ export function createVectorSearch(deps: { store: Store; blobs: BlobStore; vecto
   }
 
   return {
-    async nearest(datasetId, model, vector, k) {
-      const record = await deps.store.similarity.vectorIndex(datasetId);
+    async nearest(datasetId, model, vector, k, entity = 'IMAGES') {
+      const record = await deps.store.similarity.vectorIndex(datasetId, entity);
       if (record === null) return [];
       if (record.model !== model || record.dimension !== vector.length) {
         throw new DomainError('CONFLICT', `The dataset was indexed with the embedding model ${record.model}, the query with ${model}: reindex the dataset (or upload the query again) to search it`);
       }
-      const index = await indexOf(datasetId, record.builtAt, record.blobKey);
+      const index = await indexOf(`${datasetId}/${entity}`, record.builtAt, record.blobKey);
       const hits = await index.search(vector, Math.min(k, record.size));
       const seqs = Array.from(hits.keys, Number);
       const ids = await deps.store.similarity.itemIdsOfSeqs(datasetId, seqs);

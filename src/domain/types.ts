@@ -67,7 +67,8 @@ export interface Task {
   abortRequestedBy: string | null;
 }
 
-export const itemKinds = ['image', 'video', 'video_frame'] as const;
+/** An `object` is a detected object: its parent is its image, its embedding that of its crop. */
+export const itemKinds = ['image', 'video', 'video_frame', 'object'] as const;
 export type ItemKind = (typeof itemKinds)[number];
 
 export type ItemState = 'pending' | 'done' | 'failed';

@@ -30,7 +30,7 @@ export async function extendStage(deps: PipelineDeps, dataset: Dataset, task: Ta
   let indexClosed = false;
   try {
     let added = 0;
-    for await (const page of embeddingPages(deps, dataset.id, model, task.id)) {
+    for await (const page of embeddingPages(deps, dataset.id, model, 'IMAGES', task.id)) {
       if (page.dimension !== index.dimensions) {
         await index.close();
         indexClosed = true;
@@ -42,7 +42,7 @@ export async function extendStage(deps: PipelineDeps, dataset: Dataset, task: Ta
     }
     let searched = 0;
     const edges: LevelEdge[] = [];
-    for await (const page of embeddingPages(deps, dataset.id, model, task.id)) {
+    for await (const page of embeddingPages(deps, dataset.id, model, 'IMAGES', task.id)) {
       edges.push(...(await neighbourEdges(deps, dataset.id, model, index, page)), ...(await identicalEdges(deps, dataset.id, page)));
       searched += page.items.length;
       await report(0.3 + 0.6 * Math.min(1, searched / expected));

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { EntityType } from '../domain/entities.ts';
 import type { EmbeddingPage } from '../ports/store.ts';
 import type { VectorIndex } from '../ports/vector-index.ts';
 import { isoMicros } from '../lib/time.ts';
@@ -8,12 +9,16 @@ import type { PipelineDeps } from './deps.ts';
 
 const PAGE = 2048;
 
-export const vectorIndexKeyOf = (datasetId: string): string => `datasets/${datasetId}/vectors.usearch`;
+export const vectorIndexKeyOf = (datasetId: string, entity: EntityType = 'IMAGES'): string =>
+  `datasets/${datasetId}/${entity === 'IMAGES' ? 'vectors' : 'objects'}.usearch`;
 
-/** The dataset's embeddings of `model` (only those of one task, if given), a page at a time in seq order. */
-export async function* embeddingPages(deps: PipelineDeps, datasetId: string, model: string, taskId?: string): AsyncGenerator<EmbeddingPage> {
+/**
+ * The dataset's embeddings of `model` of one entity (images and frames, or objects; only those
+ * of one task, if given), a page at a time in seq order.
+ */
+export async function* embeddingPages(deps: PipelineDeps, datasetId: string, model: string, entity: EntityType, taskId?: string): AsyncGenerator<EmbeddingPage> {
   for (let after = 0; ; ) {
-    const page = await deps.store.similarity.embeddingPage(datasetId, model, after, PAGE, taskId);
+    const page = await deps.store.similarity.embeddingPage(datasetId, model, after, PAGE, entity, taskId);
     if (page.items.length === 0) return;
     yield page;
     after = page.items[page.items.length - 1]!.seq;
@@ -24,8 +29,8 @@ export async function* embeddingPages(deps: PipelineDeps, datasetId: string, mod
  * The dataset's saved index, when it holds vectors of `model`: what adding media extends and a
  * reindex searches again, instead of building a new one. Null when there is none to reuse.
  */
-export async function loadSavedIndex(deps: PipelineDeps, datasetId: string, model: string): Promise<VectorIndex | null> {
-  const record = await deps.store.similarity.vectorIndex(datasetId);
+export async function loadSavedIndex(deps: PipelineDeps, datasetId: string, model: string, entity: EntityType = 'IMAGES'): Promise<VectorIndex | null> {
+  const record = await deps.store.similarity.vectorIndex(datasetId, entity);
   if (record === null || record.model !== model) return null;
   const file = await deps.blobs.localFile(record.blobKey);
   try {
@@ -36,13 +41,13 @@ export async function loadSavedIndex(deps: PipelineDeps, datasetId: string, mode
 }
 
 /** Saves the index where every process can load it for similarity search (SPEC §7, §11). */
-export async function saveIndex(deps: PipelineDeps, datasetId: string, model: string, index: VectorIndex, size: number): Promise<void> {
-  const file = join(deps.tmpDir, `vectors-${datasetId}-${Date.now()}.usearch`);
+export async function saveIndex(deps: PipelineDeps, datasetId: string, model: string, index: VectorIndex, size: number, entity: EntityType = 'IMAGES'): Promise<void> {
+  const file = join(deps.tmpDir, `vectors-${datasetId}-${entity}-${Date.now()}.usearch`);
   try {
     await index.save(file);
-    const blobKey = vectorIndexKeyOf(datasetId);
+    const blobKey = vectorIndexKeyOf(datasetId, entity);
     await deps.blobs.put(blobKey, createReadStream(file));
-    await deps.store.similarity.setVectorIndex({ datasetId, blobKey, model, dimension: index.dimensions, size, builtAt: isoMicros() });
+    await deps.store.similarity.setVectorIndex({ datasetId, blobKey, model, dimension: index.dimensions, size, builtAt: isoMicros() }, entity);
   } finally {
     await rm(file, { force: true });
   }

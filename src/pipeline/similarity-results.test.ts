@@ -53,9 +53,10 @@ describe('writeSimilarityResults', () => {
       close: async () => {},
     };
 
-    await writeSimilarityResults(deps, 'd', items, {} as KnnGraph, thread);
+    await writeSimilarityResults(deps, 'd', items, {} as KnnGraph, thread, 'IMAGES');
 
-    expect(written.cleared).toBe(1);
+    // Clearing is the stage's, once before both entities are written.
+    expect(written.cleared).toBe(0);
     for (const batches of [written.scores, written.members, written.clusters]) {
       expect(Math.max(...batches.map((b) => b.length))).toBeLessThanOrEqual(5000);
       expect(batches.every((b) => b.length > 0)).toBe(true);

@@ -3,6 +3,7 @@ import { oddAspectRatioScore, oddSizeScores } from '../domain/similarity/size-is
 import type { KnnGraph } from '../domain/similarity/knn-graph.ts';
 import { duplicateLevels } from '../domain/similarity/levels.ts';
 import type { ClusterRow, DuplicateMember, EmbeddedItem, ItemScores } from '../ports/store.ts';
+import { objectIdBase, type EntityType } from '../domain/entities.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { GraphAnalysisThread } from './graph-analysis.ts';
 
@@ -18,7 +19,14 @@ const outlierNeighbours = 5;
  * edges and clusters of a million items would stall the event loop for seconds) and replaces
  * the stored ones.
  */
-export async function writeSimilarityResults(deps: PipelineDeps, datasetId: string, items: readonly EmbeddedItem[], g: KnnGraph, thread: GraphAnalysisThread): Promise<void> {
+export async function writeSimilarityResults(
+  deps: PipelineDeps,
+  datasetId: string,
+  items: readonly EmbeddedItem[],
+  g: KnnGraph,
+  thread: GraphAnalysisThread,
+  entity: EntityType,
+): Promise<void> {
   const cfg = deps.similarity;
   const { groups, clusters, clusterTables, scores } = await thread.analyze(
     g,
@@ -29,12 +37,13 @@ export async function writeSimilarityResults(deps: PipelineDeps, datasetId: stri
   const oddSize = oddSizeOf(items);
 
   const store = deps.store.similarity;
-  await store.clearResults(datasetId);
+  // Objects' cluster and group ids are shifted past any image's (the stage cleared both before).
+  const base = entity === 'OBJECTS' ? objectIdBase : 0;
   // Rows are made one batch at a time, between writes: at a million items, whole tables of
   // row objects would hold hundreds of MB and stall the event loop while they were built.
   await writeInBatches(scoreRows(), (rows) => store.insertScores(datasetId, rows));
   await writeInBatches(memberRows(), (rows) => store.insertDuplicateMembers(datasetId, rows));
-  await writeInBatches(clusterRows(), (rows) => store.insertClusters(datasetId, rows));
+  await writeInBatches(clusterRows(), (rows) => store.insertClusters(datasetId, rows, entity));
 
   function* scoreRows(): Generator<ItemScores> {
     for (let i = 0; i < items.length; i++) {
@@ -60,8 +69,8 @@ export async function writeSimilarityResults(deps: PipelineDeps, datasetId: stri
           odd_aspect_ratio: width && height ? issue(oddAspectRatioScore(width, height)) : null,
           odd_size: oddSize[i] === null ? null : issue(oddSize[i]!),
         },
-        dupGroup: group >= 0 ? group : null,
-        clusters: [clusters[0]![i]!, clusters[1]![i]!, clusters[2]![i]!, clusters[3]![i]!, clusters[4]![i]!],
+        dupGroup: group >= 0 ? base + group : null,
+        clusters: [base + clusters[0]![i]!, base + clusters[1]![i]!, base + clusters[2]![i]!, base + clusters[3]![i]!, base + clusters[4]![i]!],
       };
     }
   }
@@ -69,14 +78,14 @@ export async function writeSimilarityResults(deps: PipelineDeps, datasetId: stri
   function* memberRows(): Generator<DuplicateMember> {
     for (const [l, level] of duplicateLevels.entries()) {
       const ids = groups[l]!;
-      for (let i = 0; i < ids.length; i++) if (ids[i]! >= 0) yield { level, groupId: ids[i]!, itemId: items[i]!.itemId };
+      for (let i = 0; i < ids.length; i++) if (ids[i]! >= 0) yield { level, groupId: base + ids[i]!, itemId: items[i]!.itemId };
     }
   }
 
   function* clusterRows(): Generator<ClusterRow> {
     for (const [granularity, t] of clusterTables.entries()) {
       for (let rank = 0; rank < t.clusterId.length; rank++) {
-        yield { granularity, clusterId: t.clusterId[rank]!, rank, size: t.size[rank]!, nImages: t.nImages[rank]!, nFrames: t.nFrames[rank]!, nVideos: t.nVideos[rank]! };
+        yield { granularity, clusterId: base + t.clusterId[rank]!, rank, size: t.size[rank]!, nImages: t.nImages[rank]!, nFrames: t.nFrames[rank]!, nVideos: t.nVideos[rank]! };
       }
     }
   }

@@ -2,6 +2,7 @@ import { calibrationFor } from '../domain/similarity/calibration.ts';
 import type { KnnGraph } from '../domain/similarity/knn-graph.ts';
 import { descriptorCosine, packDescriptors } from '../domain/similarity/copy-descriptor.ts';
 import { similarityLevel } from '../domain/similarity/levels.ts';
+import type { EntityType } from '../domain/entities.ts';
 import type { Dataset, Task } from '../domain/types.ts';
 import type { EmbeddedItem } from '../ports/store.ts';
 import type { VectorIndex } from '../ports/vector-index.ts';
@@ -16,28 +17,33 @@ import { stageReporter } from './stage-progress.ts';
 /**
  * The dataset-level half of SPEC §5, run once every item is embedded: builds the ANN index over
  * the embeddings, streams the kNN graph out of it (never an N×N matrix), and derives duplicate
- * groups, clusters, uniqueness, outliers and issues from that graph. Re-running it replaces
- * every result, so a retried or repeated run converges to the same state.
+ * groups, clusters, uniqueness, outliers and issues from that graph. Images (with frames) and
+ * detected objects each get their own index and graph. Re-running it replaces every result, so
+ * a retried or repeated run converges to the same state.
  */
 export async function similarityStage(deps: PipelineDeps, dataset: Dataset, task: Task): Promise<void> {
   const model = deps.media.embeddingModel;
-  // Building the index and searching every item take about the same time; writing is quick.
   const report = stageReporter(deps, task);
-  const expected = Math.max(1, dataset.nImages + dataset.nFrames);
+  const images = Math.max(1, dataset.nImages + dataset.nFrames);
+  const share = images / (images + dataset.nObjects);
+  await reembedStale(deps, dataset.id, model);
+  await deps.store.similarity.clearResults(dataset.id);
+  await entitySimilarity(deps, dataset.id, model, 'IMAGES', images, (f) => report(share * f));
+  if (dataset.nObjects > 0) await entitySimilarity(deps, dataset.id, model, 'OBJECTS', dataset.nObjects, (f) => report(share + (1 - share) * f));
+  await report(1);
+}
+
+async function entitySimilarity(deps: PipelineDeps, datasetId: string, model: string, entity: EntityType, expected: number, report: (fraction: number) => Promise<void>): Promise<void> {
   const analysis = startGraphAnalysisThread();
   try {
-    await reembedStale(deps, dataset.id, model);
-    const built = await buildIndex(deps, dataset.id, model, (n) => report(0.45 * (n / expected)));
-    if (built === null) {
-      await deps.store.similarity.clearResults(dataset.id);
-      return;
-    }
+    // Building the index and searching every item take about the same time; writing is quick.
+    const built = await buildIndex(deps, datasetId, model, entity, (n) => report(0.45 * (n / expected)));
+    if (built === null) return;
     const { index, items } = built;
     try {
-      const graph = await knnGraphOf(deps, dataset.id, model, built, (rows) => report(0.45 + 0.45 * (rows / items.length)));
-      await writeSimilarityResults(deps, dataset.id, items, graph, analysis);
-      await saveIndex(deps, dataset.id, model, index, items.length);
-      await report(1);
+      const graph = await knnGraphOf(deps, datasetId, model, entity, built, (rows) => report(0.45 + 0.45 * (rows / items.length)));
+      await writeSimilarityResults(deps, datasetId, items, graph, analysis, entity);
+      await saveIndex(deps, datasetId, model, index, items.length, entity);
     } finally {
       await index.close();
     }
@@ -57,14 +63,14 @@ interface BuiltIndex {
  * reindex, or a retry after the index was saved), otherwise a new build. The embeddings are
  * read either way, for the graph's nodes and copy descriptors.
  */
-async function buildIndex(deps: PipelineDeps, datasetId: string, model: string, progress: (added: number) => Promise<void>, reuse = true): Promise<BuiltIndex | null> {
-  const saved = reuse ? await loadSavedIndex(deps, datasetId, model) : null;
+async function buildIndex(deps: PipelineDeps, datasetId: string, model: string, entity: EntityType, progress: (added: number) => Promise<void>, reuse = true): Promise<BuiltIndex | null> {
+  const saved = reuse ? await loadSavedIndex(deps, datasetId, model, entity) : null;
   const items: EmbeddedItem[] = [];
   const descriptors: Uint8Array[] = [];
   let index: VectorIndex | null = null;
   let dimension = 0;
   try {
-    for await (const page of embeddingPages(deps, datasetId, model)) {
+    for await (const page of embeddingPages(deps, datasetId, model, entity)) {
       dimension = page.dimension;
       if (saved === null) {
         index ??= await deps.vectors.create(page.dimension);
@@ -84,7 +90,7 @@ async function buildIndex(deps: PipelineDeps, datasetId: string, model: string, 
     return { index: saved, items, descriptors };
   }
   await saved.close();
-  return buildIndex(deps, datasetId, model, progress, false);
+  return buildIndex(deps, datasetId, model, entity, progress, false);
 }
 
 /** Node i of the graph is items[i]; neighbours come back as seqs and are mapped to nodes. */
@@ -92,6 +98,7 @@ async function knnGraphOf(
   deps: PipelineDeps,
   datasetId: string,
   model: string,
+  entity: EntityType,
   { index, items, descriptors }: BuiltIndex,
   progress: (rows: number) => Promise<void>,
 ): Promise<KnnGraph> {
@@ -104,7 +111,7 @@ async function knnGraphOf(
   const calibration = calibrationFor(model);
   const g: KnnGraph = { n, k, neighbors: new Int32Array(n * k).fill(-1), cosine: new Float32Array(n * k), level: new Float32Array(n * k), exactOf };
   const source = (async function* () {
-    for await (const page of embeddingPages(deps, datasetId, model)) yield { keys: page.items.map((i) => i.seq), vectors: page.vectors };
+    for await (const page of embeddingPages(deps, datasetId, model, entity)) yield { keys: page.items.map((i) => i.seq), vectors: page.vectors };
   })();
   let rows = 0;
   for await (const row of knnGraph(index, source, k)) {

@@ -6,6 +6,7 @@ import type { VqlFilter } from '../domain/vql.ts';
 import type { Dataset, Item, ItemFailure, ItemKind, Quality, Role, SourceType, Task, TaskStatus, User } from '../domain/types.ts';
 import type { AnalyzedImage, DetectedObject, Embedding } from './media-processor.ts';
 import type { Detection } from '../domain/detection/detections.ts';
+import type { EntityType } from '../domain/entities.ts';
 
 /** Metadata storage. One implementation over Kysely serves SQLite and PostgreSQL. */
 export interface Store {
@@ -372,8 +373,11 @@ export interface SimilarityRepo {
   itemsToEmbed(datasetId: string, model: string, afterId: string, limit: number): Promise<Array<{ id: string; location: string }>>;
   /** Sets the item's vector, replacing one of any other model. */
   replaceEmbedding(itemId: string, datasetId: string, embedding: Embedding): Promise<void>;
-  /** Embedded, indexed items of a dataset (of one task, if given) with vectors of `model`, in seq order after `afterSeq`. */
-  embeddingPage(datasetId: string, model: string, afterSeq: number, limit: number, taskId?: string): Promise<EmbeddingPage>;
+  /**
+   * Embedded, indexed items of the entity (images and frames, or objects; of one task, if given)
+   * with vectors of `model`, in seq order after `afterSeq`.
+   */
+  embeddingPage(datasetId: string, model: string, afterSeq: number, limit: number, entity: EntityType, taskId?: string): Promise<EmbeddingPage>;
   /** The embedded, indexed items with these seqs (vectors of `model`), in no particular order. */
   embeddingsOfSeqs(datasetId: string, model: string, seqs: readonly number[]): Promise<EmbeddingPage>;
   /** Indexed images and frames whose bytes have one of these hashes, in id order. */
@@ -386,9 +390,10 @@ export interface SimilarityRepo {
   clearResults(datasetId: string): Promise<void>;
   insertScores(datasetId: string, rows: readonly ItemScores[]): Promise<void>;
   insertDuplicateMembers(datasetId: string, rows: readonly DuplicateMember[]): Promise<void>;
-  insertClusters(datasetId: string, rows: readonly ClusterRow[]): Promise<void>;
-  setVectorIndex(record: VectorIndexRecord): Promise<void>;
-  vectorIndex(datasetId: string): Promise<VectorIndexRecord | null>;
+  insertClusters(datasetId: string, rows: readonly ClusterRow[], entity: EntityType): Promise<void>;
+  /** The saved vector index of the dataset's images (and frames), or of its objects. */
+  setVectorIndex(record: VectorIndexRecord, entity: EntityType): Promise<void>;
+  vectorIndex(datasetId: string, entity: EntityType): Promise<VectorIndexRecord | null>;
   /** Item ids of index keys (embedding seqs); unknown keys are left out. */
   itemIdsOfSeqs(datasetId: string, seqs: readonly number[]): Promise<Map<number, string>>;
   embeddingOf(itemId: string): Promise<{ model: string; vector: Float32Array } | null>;
@@ -413,21 +418,22 @@ export interface MediaRepo {
    * cluster in that order; or those scoring at least `min`, highest score first.
    */
   page(datasetId: string, offset: number, limit: number, listing?: MediaListing): Promise<{ media: MediaRecord[]; total: number }>;
-  get(datasetId: string, itemId: string): Promise<MediaRecord | null>;
-  /** In `ids` order; unknown ids are left out. */
-  byIds(datasetId: string, ids: readonly string[]): Promise<MediaRecord[]>;
+  /** An image or frame; with `entity` OBJECTS, a detected object. */
+  get(datasetId: string, itemId: string, entity?: EntityType): Promise<MediaRecord | null>;
+  /** In `ids` order; unknown ids (and items of the other entity) are left out. */
+  byIds(datasetId: string, ids: readonly string[], entity?: EntityType): Promise<MediaRecord[]>;
   /** The other members of the item's duplicate group at `level` (identical files included). */
   duplicateIds(datasetId: string, itemId: string, level: number): Promise<string[]>;
-  /** Duplicate groups at `level`, largest first (then by id), each with up to `perGroup` members in id order. */
+  /** Duplicate groups of images and frames at `level`, largest first (then by id), each with up to `perGroup` members in id order. */
   duplicateGroups(datasetId: string, level: number, offset: number, limit: number, perGroup: number): Promise<{ groups: DuplicateGroup[]; total: number }>;
   /** Clusters at a granularity, biggest first; with filters, counts only matching members. */
-  clusters(datasetId: string, granularity: number, filters: readonly VqlFilter[], offset: number, limit: number): Promise<{ clusters: ClusterRow[]; total: number }>;
+  clusters(datasetId: string, granularity: number, filters: readonly VqlFilter[], offset: number, limit: number, entity?: EntityType): Promise<{ clusters: ClusterRow[]; total: number }>;
   /** Up to `perCluster` matching members of each cluster, in the stable media order. */
-  clusterPreviews(datasetId: string, granularity: number, clusterIds: readonly number[], filters: readonly VqlFilter[], perCluster: number): Promise<Map<number, MediaRecord[]>>;
+  clusterPreviews(datasetId: string, granularity: number, clusterIds: readonly number[], filters: readonly VqlFilter[], perCluster: number, entity?: EntityType): Promise<Map<number, MediaRecord[]>>;
   /** The bytes of the matching members of each cluster (their files' sizes summed). */
   clusterBytes(datasetId: string, granularity: number, clusterIds: readonly number[], filters: readonly VqlFilter[]): Promise<Map<number, number>>;
   /** Of `ids`, those matching the filters. */
-  matching(datasetId: string, ids: readonly string[], filters: readonly VqlFilter[]): Promise<Set<string>>;
+  matching(datasetId: string, ids: readonly string[], filters: readonly VqlFilter[], entity?: EntityType): Promise<Set<string>>;
   /** The selected media (all of them for null) in id order, `limit` after `afterId`: how exports walk a dataset. */
   selected(datasetId: string, selection: MediaSelection | null, afterId: string, limit: number): Promise<MediaRecord[]>;
   countSelected(datasetId: string, selection: MediaSelection | null): Promise<number>;
@@ -485,7 +491,10 @@ export interface EnrichmentRepo {
   completeDetection(itemId: string, stage: string, result: { objects: readonly DetectedObject[]; labels: readonly ImageLabel[] }): Promise<ItemOutcome>;
   /** Counts a failed detection; the item stays indexed (it was, in the source) with the reason. */
   failDetection(itemId: string, stage: string, reason: string): Promise<ItemOutcome>;
+  /** The objects of each image, most confident first. */
   objectsOfItems(datasetId: string, itemIds: readonly string[]): Promise<Map<string, StoredObject[]>>;
+  /** Objects by their own ids. */
+  objectsByIds(datasetId: string, objectIds: readonly string[]): Promise<Map<string, StoredObject>>;
   labelsOfItems(datasetId: string, itemIds: readonly string[]): Promise<Map<string, ImageLabel[]>>;
   /** Enrichment copies made from the dataset (and not being deleted). */
   copiesOf(datasetId: string): Promise<string[]>;

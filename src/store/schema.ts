@@ -24,6 +24,7 @@ export interface DB {
   exports: ExportsTable;
   objects: ObjectsTable;
   image_labels: ImageLabelsTable;
+  object_vector_indexes: VectorIndexesTable;
 }
 
 export interface UsersTable {
@@ -212,6 +213,8 @@ export interface ClustersTable {
   n_images: number;
   n_frames: number;
   n_videos: number;
+  /** IMAGES (images and frames) or OBJECTS: the two are clustered apart. */
+  entity_type: Generated<string>;
 }
 
 export interface VectorIndexesTable {
@@ -253,6 +256,7 @@ export interface ExportsTable {
   expires_at: number | null;
 }
 
+/** A detected object; `id` is its item's (kind `object`), `item_id` its image's. */
 export interface ObjectsTable {
   id: string;
   dataset_id: string;
@@ -263,10 +267,6 @@ export interface ObjectsTable {
   y: number;
   width: number;
   height: number;
-  model: string;
-  /** Float32 little-endian: the embedding of the object's crop. */
-  vector: Uint8Array;
-  copy_descriptor: Uint8Array;
 }
 
 export interface ImageLabelsTable {

@@ -1,5 +1,6 @@
 import { copyFile, readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MediaProcessor } from '../../src/ports/media-processor.ts';
 import { createDatasetFrom, getJson, waitForDatasetStatus } from '../helpers/client.ts';
@@ -37,6 +38,8 @@ beforeAll(async () => {
   const root = await tempDir('strata-enrich-');
   const darknet = join(await testMediaDir(), 'root/usr/share/darknet/data');
   for (const name of PHOTOS) await copyFile(join(darknet, name), join(root, name));
+  // A copy of a photo: its objects duplicate the original's.
+  await copyFile(join(darknet, 'dog.jpg'), join(root, 'dog-copy.jpg'));
   t = await startTestServer({ STRATA_IMPORT_ROOTS: root });
   sourceId = await createDatasetFrom(t.url, t.admin.token, 'darknet', root);
   await waitForDatasetStatus(t.url, t.admin.token, sourceId, ['READY', 'ERROR'], 300_000);
@@ -104,7 +107,7 @@ describe('an enrichment copy', () => {
   }, 400_000);
 
   it('is a new READY dataset of source_type ENRICHMENT, with the source\'s media and its objects', () => {
-    expect(copy).toMatchObject({ status_new: 'READY', source_type: 'ENRICHMENT', source_dataset_id: sourceId, n_images: PHOTOS.length, n_videos: 0, progress: 100 });
+    expect(copy).toMatchObject({ status_new: 'READY', source_type: 'ENRICHMENT', source_dataset_id: sourceId, n_images: PHOTOS.length + 1, n_videos: 0, progress: 100 });
     expect(copy.n_objects).toBeGreaterThan(20);
     const progress = copyEvents.map((e) => e.progress);
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
@@ -120,10 +123,11 @@ describe('an enrichment copy', () => {
   it('leaves the source as it was, and stores no byte twice', async () => {
     expect((await get(`/api/v1/dataset/${sourceId}/media?page_size=100`)).body.media).toEqual(sourceMedia);
     const added = (await filesUnder(join(t.dataDir, 'blobs'))).filter((f) => !blobsBefore.includes(f));
-    // Only the copy's own vector index is new: thumbnails and files are the source's.
-    expect(added).toEqual([`datasets/${copyId}/vectors.usearch`]);
-    const sourceItems = await t.server.ctx.store.items.page(sourceId, '', 100);
-    const copyItems = await t.server.ctx.store.items.page(copyId, '', 100);
+    // Only the copy's own vector indexes (of its images, of its objects) are new: thumbnails
+    // and files are the source's.
+    expect(added).toEqual([`datasets/${copyId}/objects.usearch`, `datasets/${copyId}/vectors.usearch`]);
+    const sourceItems = await t.server.ctx.store.items.page(sourceId, '', 1000);
+    const copyItems = (await t.server.ctx.store.items.page(copyId, '', 1000)).filter((i) => i.kind !== 'object');
     const key = (i: { location: string; thumbKey: string | null; byteHash: string | null }) => `${i.location} ${i.thumbKey} ${i.byteHash}`;
     expect(copyItems.map(key).sort()).toEqual(sourceItems.map(key).sort());
     const copyMedia = (await get(`/api/v1/dataset/${copyId}/media?page_size=100`)).body.media;
@@ -173,5 +177,64 @@ describe('an enrichment copy', () => {
     const res = await fetch(`${t.url}/api/v1/dataset/${sourceId}`, { method: 'DELETE', headers: { authorization: `Bearer ${t.admin.token}` } });
     expect(res.status).toBe(409);
     expect(((await res.json()) as any).detail).toMatch(/enrichment copies/);
+  });
+
+  it('clusters its objects apart from its images (entity_type=OBJECTS)', async () => {
+    const images = (await get(`/api/v1/explore/${copyId}?threshold=0`)).body;
+    expect(images.clusters.reduce((n: number, c: any) => n + c.n_images, 0)).toBe(PHOTOS.length + 1);
+    expect(images.clusters.flatMap((c: any) => c.previews).every((p: any) => p.type === 'IMAGE')).toBe(true);
+
+    const { status, body } = await get(`/api/v1/explore/${copyId}?threshold=0&entity_type=OBJECTS`);
+    expect(status).toBe(200);
+    expect(body.metadata.entity_type).toBe('OBJECTS');
+    expect(body.clusters.every((c: any) => c.type === 'OBJECTS' && c.n_images === 0)).toBe(true);
+    expect(body.clusters.reduce((n: number, c: any) => n + c.n_objects, 0)).toBe(copy.n_objects);
+    const previews = body.clusters.flatMap((c: any) => c.previews);
+    const imageIds = new Set((await get(`/api/v1/dataset/${copyId}/media?page_size=100`)).body.media.map((m: any) => m.media_id));
+    for (const p of previews) {
+      expect(p.type).toBe('OBJECT');
+      expect(imageIds.has(p.image_id)).toBe(true);
+      expect(p.media_thumb_uri).toBe(`/api/v1/dataset/${copyId}/media/${p.image_id}/thumbnail`);
+      expect(p.labels).toHaveLength(1);
+      expect(p.bounding_box.width).toBeGreaterThan(0);
+      expect(p.confidence).toBeGreaterThanOrEqual(0.3);
+    }
+    // The source has no objects.
+    expect((await get(`/api/v1/explore/${sourceId}?threshold=0&entity_type=OBJECTS`)).body.clusters).toEqual([]);
+  });
+
+  it('filters objects by label, and finds the objects that duplicate each other', async () => {
+    const kites = (await get(`/api/v1/explore/${copyId}?threshold=0&entity_type=OBJECTS&labels=${encodeURIComponent('["kite"]')}`)).body;
+    const kitePreviews = kites.clusters.flatMap((c: any) => c.previews);
+    expect(kitePreviews.length).toBeGreaterThan(2);
+    expect(kitePreviews.every((p: any) => p.labels[0] === 'kite')).toBe(true);
+    const vql = encodeURIComponent(JSON.stringify([{ duplicates: { op: 'duplicates', value: 0.96 } }]));
+    const dups = (await get(`/api/v1/explore/${copyId}?threshold=0&entity_type=OBJECTS&vql=${vql}`)).body;
+    const dupPreviews = dups.clusters.flatMap((c: any) => c.previews);
+    // The objects of dog.jpg and of its copy, and nothing else.
+    const media = (await get(`/api/v1/dataset/${copyId}/media?page_size=100`)).body.media;
+    const dogs = new Set(media.filter((m: any) => m.file_name.startsWith('dog')).map((m: any) => m.media_id));
+    expect(dupPreviews.length).toBeGreaterThanOrEqual(6);
+    expect(dupPreviews.every((p: any) => dogs.has(p.image_id))).toBe(true);
+  });
+
+  it('searches objects by similarity, from an object or an uploaded crop', async () => {
+    const media = (await get(`/api/v1/dataset/${copyId}/media?page_size=100`)).body.media;
+    const eagle = media.find((m: any) => m.file_name === 'eagle.jpg');
+    const bird = (await get(`/api/v1/dataset/${copyId}/media/${eagle.media_id}`)).body.objects[0];
+    expect(bird.label).toBe('bird');
+    const fromObject = (await get(`/api/v1/explore/${copyId}?entity_type=OBJECTS&anchor_media_id=${bird.object_id}&anchor_type=MEDIA`)).body;
+    expect(fromObject.clusters[0].previews[0]).toMatchObject({ media_id: bird.object_id, type: 'OBJECT', labels: ['bird'] });
+    expect(fromObject.clusters[0].relevance_score).toBeLessThan(0.01);
+    expect(fromObject.clusters.every((c: any) => c.previews[0].type === 'OBJECT')).toBe(true);
+
+    const { x, y, width, height } = bird.bounding_box;
+    const crop = await sharp(join(await testMediaDir(), 'root/usr/share/darknet/data/eagle.jpg')).extract({ left: x, top: y, width, height }).png().toBuffer();
+    const form = new FormData();
+    form.set('file', new Blob([new Uint8Array(crop)], { type: 'image/png' }), 'bird.png');
+    const res = await fetch(`${t.url}/api/v1/dataset/${copyId}/search-image-similarity?entity_type=OBJECTS`, { method: 'POST', headers: { authorization: `Bearer ${t.admin.token}` }, body: form });
+    const anchor = (await res.json()) as any;
+    const fromUpload = (await get(`/api/v1/explore/${copyId}?entity_type=OBJECTS&anchor_media_id=${anchor.anchor_media_id}&anchor_type=UPLOAD`)).body;
+    expect(fromUpload.clusters[0].previews[0].media_id).toBe(bird.object_id);
   });
 });

@@ -589,8 +589,8 @@ describe.each(backends)('Store contract: $name', (backend) => {
     const c = (await itemIds(t1.ds.id)).find((id) => id !== a && id !== b)!;
     await store.items.completeImage(c, 'analyze', facts(1)); // a's bytes again
 
-    expect((await store.similarity.embeddingPage(t1.ds.id, model, 0, 10, added.id)).items.map((i) => i.itemId)).toEqual([c]);
-    const all = await store.similarity.embeddingPage(t1.ds.id, model, 0, 10);
+    expect((await store.similarity.embeddingPage(t1.ds.id, model, 0, 10, 'IMAGES', added.id)).items.map((i) => i.itemId)).toEqual([c]);
+    const all = await store.similarity.embeddingPage(t1.ds.id, model, 0, 10, 'IMAGES');
     expect(all.items).toHaveLength(3);
     const some = await store.similarity.embeddingsOfSeqs(t1.ds.id, model, [all.items[0]!.seq, all.items[2]!.seq]);
     expect(some.items.map((i) => i.itemId).sort()).toEqual([all.items[0]!.itemId, all.items[2]!.itemId].sort());

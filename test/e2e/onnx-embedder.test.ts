@@ -29,7 +29,7 @@ afterAll(async () => t?.close());
 
 describe('an operator-supplied ONNX embedder', () => {
   it('embeds every image in the media workers, labelled with the model', async () => {
-    const index = await t.server.ctx.store.similarity.vectorIndex(id);
+    const index = await t.server.ctx.store.similarity.vectorIndex(id, 'IMAGES');
     expect(index).toMatchObject({ dimension: 576, size: PHOTOS + 1 });
     expect(index!.model).toMatch(/^onnx:encoder\.onnx@[0-9a-f]{12}\/160px\/nhwc\//);
   });
@@ -70,7 +70,7 @@ describe('changing the embedder', () => {
     const task = (await ctx.store.tasks.get(dataset.lastTaskId!))!;
     await similarityStage(ctx.pipeline, dataset, task);
     expect(await ctx.store.similarity.itemsToEmbed(id, current, '', 100)).toEqual([]);
-    expect((await ctx.store.similarity.vectorIndex(id))!.model).toBe(current);
+    expect((await ctx.store.similarity.vectorIndex(id, 'IMAGES'))!.model).toBe(current);
     const found = await getJson(t.url, `/api/v1/explore/${id}?anchor_media_id=${anchor.anchor_media_id}&anchor_type=UPLOAD`, t.admin.token);
     expect(found.status).toBe(200);
     expect(found.body.clusters[0].previews[0].file_name).toBe(names[3]);

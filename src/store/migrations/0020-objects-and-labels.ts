@@ -2,14 +2,17 @@ import type { Kysely } from 'kysely';
 import type { DialectHelpers } from '../dialect.ts';
 
 /**
- * What enrichment adds to a dataset (SPEC §8): detected objects, each with its box, label,
- * confidence and the embedding of its crop (objects get similarity like images), and labels
- * per image (IMAGE_TAGGING). Boxes are in the image's displayed pixels.
+ * What enrichment adds to a dataset (SPEC §8). A detected object is an item of kind `object`
+ * whose parent is its image (so it gets an embedding, scores, clusters and duplicate groups
+ * like any item), plus a row here with its box (in the image's displayed pixels), label and
+ * confidence. Labels per image (IMAGE_TAGGING) have their own table. Objects are clustered and
+ * indexed apart from the images: clusters say which entity they group, and objects have their
+ * own vector index.
  */
 export async function up(db: Kysely<any>, d: DialectHelpers): Promise<void> {
   await db.schema
     .createTable('objects')
-    .addColumn('id', d.text, (c) => c.primaryKey())
+    .addColumn('id', d.text, (c) => c.primaryKey().references('items.id').onDelete('cascade'))
     .addColumn('dataset_id', d.text, (c) => c.notNull().references('datasets.id').onDelete('cascade'))
     .addColumn('item_id', d.text, (c) => c.notNull().references('items.id').onDelete('cascade'))
     .addColumn('label', d.text, (c) => c.notNull())
@@ -18,12 +21,20 @@ export async function up(db: Kysely<any>, d: DialectHelpers): Promise<void> {
     .addColumn('y', 'integer', (c) => c.notNull())
     .addColumn('width', 'integer', (c) => c.notNull())
     .addColumn('height', 'integer', (c) => c.notNull())
-    .addColumn('model', d.text, (c) => c.notNull())
-    .addColumn('vector', d.blob, (c) => c.notNull())
-    .addColumn('copy_descriptor', d.blob, (c) => c.notNull())
     .execute();
   await db.schema.createIndex('objects_item').on('objects').columns(['item_id']).execute();
   await db.schema.createIndex('objects_dataset_label').on('objects').columns(['dataset_id', 'label']).execute();
+
+  await db.schema.alterTable('clusters').addColumn('entity_type', d.text, (c) => c.notNull().defaultTo('IMAGES')).execute();
+  await db.schema
+    .createTable('object_vector_indexes')
+    .addColumn('dataset_id', d.text, (c) => c.primaryKey().references('datasets.id').onDelete('cascade'))
+    .addColumn('blob_key', d.text, (c) => c.notNull())
+    .addColumn('model', d.text, (c) => c.notNull())
+    .addColumn('dimension', 'integer', (c) => c.notNull())
+    .addColumn('size', 'integer', (c) => c.notNull())
+    .addColumn('built_at', d.text, (c) => c.notNull())
+    .execute();
 
   await db.schema
     .createTable('image_labels')

@@ -1,15 +1,23 @@
 import { createHash } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { EnrichmentRepo, ImageLabel, StoredObject } from '../../ports/store.ts';
 import { chunkRows, type DialectHelpers } from '../dialect.ts';
-import type { DB } from '../schema.ts';
-import { claimFinish, countedOutcome, countUnit, notApplied, vectorBytes } from './items.repo.ts';
+import type { DB, ObjectsTable } from '../schema.ts';
+import { claimFinish, countedOutcome, countUnit, embeddingRow, notApplied } from './items.repo.ts';
 
 /** The copy's id of a source item: the same in every run of the copy, unique across copies. */
 function copyIdOf(targetId: string, sourceItemId: string): string {
   const h = createHash('sha256').update(`${targetId}/${sourceItemId}`).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
+
+const toObject = (r: Selectable<ObjectsTable>): StoredObject => ({
+  id: r.id,
+  itemId: r.item_id,
+  label: r.label,
+  confidence: Number(r.confidence),
+  box: { x: r.x, y: r.y, width: r.width, height: r.height },
+});
 
 /** Rows grouped by their item, each list in row order. */
 function byItem<R extends { item_id: string }, T>(rows: readonly R[], map: (row: R) => T): Map<string, T[]> {
@@ -30,6 +38,8 @@ export function enrichmentRepo(db: Kysely<DB>, d: DialectHelpers, changed: (data
         .selectAll()
         .where('dataset_id', '=', sourceId)
         .where('state', '=', 'done')
+        // Objects of an earlier enrichment are not copied: this one detects its own.
+        .where('kind', '!=', 'object')
         .where('id', '>', afterId)
         .orderBy('id')
         .limit(limit)
@@ -91,8 +101,25 @@ export function enrichmentRepo(db: Kysely<DB>, d: DialectHelpers, changed: (data
       return countedOutcome(db, changed, async (trx) => {
         const row = await claimFinish(trx, itemId, stage, { state: 'done' });
         if (!row) return notApplied;
-        const objectRows = objects.map((o, i) => ({
+        const image = await trx.selectFrom('items').selectAll().where('id', '=', itemId).executeTakeFirstOrThrow();
+        // Each object is an item of its own (kind object, parent its image): it gets a vector,
+        // scores, clusters and duplicates like an image. Its bytes are its image's.
+        const objectItems = objects.map((o, i) => ({
+          ...image,
           id: copyIdOf(itemId, `object-${i}`),
+          kind: 'object',
+          parent_id: itemId,
+          source_key: `${itemId}#object-${i}`,
+          stage,
+          width: o.box.width,
+          height: o.box.height,
+          quality: null,
+          phash: null,
+          byte_hash: null,
+          exif: null,
+        }));
+        const objectRows = objects.map((o, i) => ({
+          id: objectItems[i]!.id,
           dataset_id: row.dataset_id,
           item_id: itemId,
           label: o.label,
@@ -101,11 +128,11 @@ export function enrichmentRepo(db: Kysely<DB>, d: DialectHelpers, changed: (data
           y: o.box.y,
           width: o.box.width,
           height: o.box.height,
-          model: o.embedding.model,
-          vector: vectorBytes(o.embedding.vector),
-          copy_descriptor: Buffer.from(o.embedding.copyDescriptor),
         }));
+        const vectors = objects.map((o, i) => embeddingRow(objectItems[i]!.id, row.dataset_id, o.embedding));
+        for (const chunk of chunkRows(d, objectItems)) await trx.insertInto('items').values(chunk).execute();
         for (const chunk of chunkRows(d, objectRows)) await trx.insertInto('objects').values(chunk).execute();
+        for (const chunk of chunkRows(d, vectors)) await trx.insertInto('embeddings').values(chunk).execute();
         const labelRows = labels.map((l) => ({ item_id: itemId, dataset_id: row.dataset_id, label: l.label, confidence: l.confidence }));
         if (labelRows.length > 0) await trx.insertInto('image_labels').values(labelRows).execute();
         if (objects.length > 0) {
@@ -125,15 +152,14 @@ export function enrichmentRepo(db: Kysely<DB>, d: DialectHelpers, changed: (data
 
     async objectsOfItems(datasetId, itemIds) {
       if (itemIds.length === 0) return new Map();
-      const rows = await db
-        .selectFrom('objects')
-        .select(['id', 'item_id', 'label', 'confidence', 'x', 'y', 'width', 'height'])
-        .where('dataset_id', '=', datasetId)
-        .where('item_id', 'in', itemIds)
-        .orderBy('item_id')
-        .orderBy('confidence', 'desc')
-        .execute();
-      return byItem(rows, (r): StoredObject => ({ id: r.id, itemId: r.item_id, label: r.label, confidence: Number(r.confidence), box: { x: r.x, y: r.y, width: r.width, height: r.height } }));
+      const rows = await db.selectFrom('objects').selectAll().where('dataset_id', '=', datasetId).where('item_id', 'in', itemIds).orderBy('item_id').orderBy('confidence', 'desc').execute();
+      return byItem(rows, toObject);
+    },
+
+    async objectsByIds(datasetId, objectIds) {
+      if (objectIds.length === 0) return new Map();
+      const rows = await db.selectFrom('objects').selectAll().where('dataset_id', '=', datasetId).where('id', 'in', objectIds).execute();
+      return new Map(rows.map((r) => [r.id, toObject(r)]));
     },
 
     async labelsOfItems(datasetId, itemIds) {

@@ -1,4 +1,5 @@
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool } from 'kysely';
+import { entityKinds, objectIdBase, type EntityType } from '../../domain/entities.ts';
 import type { MediaSelection } from '../../domain/export.ts';
 import type { IssueType, RankedScore } from '../../domain/similarity/issues.ts';
 import type { VqlFilter } from '../../domain/vql.ts';
@@ -9,7 +10,6 @@ import { toItem } from './items.repo.ts';
 type Row = Selectable<ItemsTable> & { [K in keyof ItemScoresTable as `s_${K}`]: ItemScoresTable[K] | null };
 type EB = ExpressionBuilder<DB & { i: ItemsTable; s: ItemScoresTable }, 'i' | 's'>;
 
-const mediaKinds = ['image', 'video_frame'];
 const issueColumns: Partial<Record<IssueType, `s.issue_${Exclude<IssueType, 'mislabels'>}`>> = {
   duplicates: 's.issue_duplicates',
   outliers: 's.issue_outliers',
@@ -85,9 +85,11 @@ function condition(eb: EB, f: VqlFilter): Expression<SqlBool> {
       return eb('s.uniqueness', f.mode === 'gte' ? '>=' : '<=', f.value);
     case 'labels':
       // An image has a label when it was tagged with it, or holds an object of that class.
+      // (An object has its own class as its label.)
       return eb.or([
         eb.exists(eb.selectFrom('image_labels as l').select('l.item_id').whereRef('l.item_id', '=', 'i.id').where('l.label', 'in', f.labels)),
         eb.exists(eb.selectFrom('objects as o').select('o.item_id').whereRef('o.item_id', '=', 'i.id').where('o.label', 'in', f.labels)),
+        eb.exists(eb.selectFrom('objects as o').select('o.id').whereRef('o.id', '=', 'i.id').where('o.label', 'in', f.labels)),
       ]);
     case 'text': {
       const words = f.value.split(/\s+/).filter((w) => w !== '');
@@ -109,22 +111,22 @@ function selectionCondition(eb: EB, selection: MediaSelection): Expression<SqlBo
 }
 
 export function mediaRepo(db: Kysely<DB>): MediaRepo {
-  const base = (datasetId: string) =>
+  const base = (datasetId: string, entity: EntityType = 'IMAGES') =>
     db
       .selectFrom('items as i')
       .leftJoin('item_scores as s', 's.item_id', 'i.id')
       .where('i.dataset_id', '=', datasetId)
       .where('i.state', '=', 'done')
-      .where('i.kind', 'in', mediaKinds);
+      .where('i.kind', 'in', entityKinds[entity]);
 
-  const withFilters = (datasetId: string, filters: readonly VqlFilter[]) =>
-    base(datasetId).where((eb) => eb.and(filters.map((f) => condition(eb as unknown as EB, f))));
+  const withFilters = (datasetId: string, filters: readonly VqlFilter[], entity?: EntityType) =>
+    base(datasetId, entity).where((eb) => eb.and(filters.map((f) => condition(eb as unknown as EB, f))));
 
-  const selectedIn = (datasetId: string, selection: MediaSelection | null) =>
-    selection === null ? base(datasetId) : base(datasetId).where((eb) => selectionCondition(eb as unknown as EB, selection));
+  const selectedIn = (datasetId: string, selection: MediaSelection | null, entity?: EntityType) =>
+    selection === null ? base(datasetId, entity) : base(datasetId, entity).where((eb) => selectionCondition(eb as unknown as EB, selection));
 
-  const records = (datasetId: string, selection: MediaSelection | null = null) =>
-    selectedIn(datasetId, selection)
+  const records = (datasetId: string, selection: MediaSelection | null = null, entity?: EntityType) =>
+    selectedIn(datasetId, selection, entity)
       .selectAll('i')
       .select([
         's.item_id as s_item_id', 's.uniqueness as s_uniqueness', 's.max_similarity as s_max_similarity', 's.nn_cosine as s_nn_cosine',
@@ -153,14 +155,14 @@ export function mediaRepo(db: Kysely<DB>): MediaRepo {
       return { media: rows.map((r) => toRecord(r as Row)), total: Number(total.n) };
     },
 
-    async get(datasetId, itemId) {
-      const r = await records(datasetId).where('i.id', '=', itemId).executeTakeFirst();
+    async get(datasetId, itemId, entity) {
+      const r = await records(datasetId, null, entity).where('i.id', '=', itemId).executeTakeFirst();
       return r ? toRecord(r as Row) : null;
     },
 
-    async byIds(datasetId, ids) {
+    async byIds(datasetId, ids, entity) {
       if (ids.length === 0) return [];
-      const rows = await records(datasetId).where('i.id', 'in', ids).execute();
+      const rows = await records(datasetId, null, entity).where('i.id', 'in', ids).execute();
       const byId = new Map(rows.map((r) => [r.id, toRecord(r as Row)]));
       return ids.flatMap((id) => byId.get(id) ?? []);
     },
@@ -182,7 +184,7 @@ export function mediaRepo(db: Kysely<DB>): MediaRepo {
     },
 
     async duplicateGroups(datasetId, level, offset, limit, perGroup) {
-      const atLevel = db.selectFrom('duplicate_members').where('dataset_id', '=', datasetId).where('level', '=', level);
+      const atLevel = db.selectFrom('duplicate_members').where('dataset_id', '=', datasetId).where('level', '=', level).where('group_id', '<', objectIdBase);
       const rows = await atLevel
         .select(['group_id', (eb) => eb.fn.countAll<number>().as('size')])
         .groupBy('group_id')
@@ -204,13 +206,14 @@ export function mediaRepo(db: Kysely<DB>): MediaRepo {
       return { total: Number(total.n), groups: rows.map((r) => ({ groupId: r.group_id, size: Number(r.size), members: members.get(r.group_id)! })) };
     },
 
-    async clusters(datasetId, granularity, filters, offset, limit) {
+    async clusters(datasetId, granularity, filters, offset, limit, entity = 'IMAGES') {
       if (filters.length === 0) {
         const rows = await db
           .selectFrom('clusters')
           .selectAll()
           .where('dataset_id', '=', datasetId)
           .where('granularity', '=', granularity)
+          .where('entity_type', '=', entity)
           .orderBy('rank')
           .offset(offset)
           .limit(limit)
@@ -220,6 +223,7 @@ export function mediaRepo(db: Kysely<DB>): MediaRepo {
           .select((eb) => eb.fn.countAll<number>().as('n'))
           .where('dataset_id', '=', datasetId)
           .where('granularity', '=', granularity)
+          .where('entity_type', '=', entity)
           .executeTakeFirstOrThrow();
         return {
           total: Number(total.n),
@@ -227,7 +231,7 @@ export function mediaRepo(db: Kysely<DB>): MediaRepo {
         };
       }
       const col = clusterColumn(granularity);
-      const grouped = withFilters(datasetId, filters)
+      const grouped = withFilters(datasetId, filters, entity)
         .where(col, 'is not', null)
         .select([`${col} as cluster_id`, (eb) => eb.fn.countAll<number>().as('size'), (eb) => eb.fn.sum<number>(sql`case when i.kind = 'video_frame' then 1 else 0 end`).as('frames'), (eb) => eb.fn.count<number>('i.parent_id').distinct().as('videos')])
         .groupBy(col);
@@ -254,16 +258,16 @@ export function mediaRepo(db: Kysely<DB>): MediaRepo {
       };
     },
 
-    async clusterPreviews(datasetId, granularity, clusterIds, filters, perCluster) {
+    async clusterPreviews(datasetId, granularity, clusterIds, filters, perCluster, entity) {
       const out = new Map<number, MediaRecord[]>();
       if (clusterIds.length === 0) return out;
       const col = clusterColumn(granularity);
-      const ranked = withFilters(datasetId, filters)
+      const ranked = withFilters(datasetId, filters, entity)
         .where(col, 'in', clusterIds)
         .select(['i.id as id', `${col} as cluster_id`, sql<number>`row_number() over (partition by ${sql.ref(col)} order by i.created_at, i.id)`.as('rn')]);
       // In (cluster, media order) order; byIds keeps the order it is given.
       const picked = await db.selectFrom(ranked.as('r')).select(['r.id', 'r.cluster_id']).where('r.rn', '<=', perCluster).orderBy('r.cluster_id').orderBy('r.rn').execute();
-      const records = await this.byIds(datasetId, picked.map((p) => p.id));
+      const records = await this.byIds(datasetId, picked.map((p) => p.id), entity);
       const clusterOf = new Map(picked.map((p) => [p.id, Number(p.cluster_id)]));
       for (const r of records) {
         const c = clusterOf.get(r.item.id)!;
@@ -285,9 +289,9 @@ export function mediaRepo(db: Kysely<DB>): MediaRepo {
       return new Map(rows.map((r) => [Number(r.cluster_id), Number(r.bytes)]));
     },
 
-    async matching(datasetId, ids, filters) {
+    async matching(datasetId, ids, filters, entity) {
       if (ids.length === 0) return new Set();
-      const rows = await withFilters(datasetId, filters).select('i.id').where('i.id', 'in', ids).execute();
+      const rows = await withFilters(datasetId, filters, entity).select('i.id').where('i.id', 'in', ids).execute();
       return new Set(rows.map((r) => r.id));
     },
 

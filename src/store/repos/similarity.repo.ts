@@ -1,9 +1,12 @@
 import type { Kysely } from 'kysely';
+import { entityKinds, objectIdBase } from '../../domain/entities.ts';
 import type { ItemKind, Quality } from '../../domain/types.ts';
 import type { EmbeddingPage, SimilarityRepo } from '../../ports/store.ts';
 import { chunkRows, type DialectHelpers } from '../dialect.ts';
 import type { DB } from '../schema.ts';
 import { embeddingRow, vectorBytes, vectorOf } from './items.repo.ts';
+
+const indexTable = { IMAGES: 'vector_indexes', OBJECTS: 'object_vector_indexes' } as const;
 
 export function similarityRepo(db: Kysely<DB>, d: DialectHelpers): SimilarityRepo {
   /** Embedded, indexed items of a dataset with vectors of `model`. */
@@ -39,8 +42,8 @@ export function similarityRepo(db: Kysely<DB>, d: DialectHelpers): SimilarityRep
       });
     },
 
-    async embeddingPage(datasetId, model, afterSeq, limit, taskId) {
-      let q = embeddedItems(datasetId, model).where('e.seq', '>', afterSeq);
+    async embeddingPage(datasetId, model, afterSeq, limit, entity, taskId) {
+      let q = embeddedItems(datasetId, model).where('e.seq', '>', afterSeq).where('i.kind', 'in', entityKinds[entity]);
       if (taskId !== undefined) q = q.where('i.task_id', '=', taskId);
       return toEmbeddingPage(await q.orderBy('e.seq').limit(limit).execute());
     },
@@ -69,7 +72,8 @@ export function similarityRepo(db: Kysely<DB>, d: DialectHelpers): SimilarityRep
     },
 
     async nextDuplicateGroupId(datasetId) {
-      const r = await db.selectFrom('duplicate_members').select((eb) => eb.fn.max('group_id').as('max')).where('dataset_id', '=', datasetId).executeTakeFirst();
+      // Below the objects' ids: the groups merged here are images'.
+      const r = await db.selectFrom('duplicate_members').select((eb) => eb.fn.max('group_id').as('max')).where('dataset_id', '=', datasetId).where('group_id', '<', objectIdBase).executeTakeFirst();
       return r?.max === null || r?.max === undefined ? 0 : Number(r.max) + 1;
     },
 
@@ -133,9 +137,10 @@ export function similarityRepo(db: Kysely<DB>, d: DialectHelpers): SimilarityRep
       });
     },
 
-    async insertClusters(datasetId, rows) {
+    async insertClusters(datasetId, rows, entity) {
       const values = rows.map((r) => ({
         dataset_id: datasetId,
+        entity_type: entity,
         granularity: r.granularity,
         cluster_id: r.clusterId,
         rank: r.rank,
@@ -149,17 +154,17 @@ export function similarityRepo(db: Kysely<DB>, d: DialectHelpers): SimilarityRep
       });
     },
 
-    async setVectorIndex(r) {
+    async setVectorIndex(r, entity) {
       const row = { dataset_id: r.datasetId, blob_key: r.blobKey, model: r.model, dimension: r.dimension, size: r.size, built_at: r.builtAt };
       await db
-        .insertInto('vector_indexes')
+        .insertInto(indexTable[entity])
         .values(row)
         .onConflict((oc) => oc.column('dataset_id').doUpdateSet({ blob_key: row.blob_key, model: row.model, dimension: row.dimension, size: row.size, built_at: row.built_at }))
         .execute();
     },
 
-    async vectorIndex(datasetId) {
-      const r = await db.selectFrom('vector_indexes').selectAll().where('dataset_id', '=', datasetId).executeTakeFirst();
+    async vectorIndex(datasetId, entity) {
+      const r = await db.selectFrom(indexTable[entity]).selectAll().where('dataset_id', '=', datasetId).executeTakeFirst();
       return r ? { datasetId: r.dataset_id, blobKey: r.blob_key, model: r.model, dimension: Number(r.dimension), size: Number(r.size), builtAt: r.built_at } : null;
     },
 
