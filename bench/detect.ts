@@ -57,6 +57,9 @@ async function endToEnd(n: number) {
     const { dataset, doneAt } = await waitDone(strata.url, token, copyId);
     const peak = await rss.stop();
     if (dataset.status_new !== 'READY') throw new Error(`copy ended ${dataset.status_new}: ${dataset.fatal_error_msg}`);
+    const errors = await fetch(`${strata.url}/api/v1/dataset/${copyId}/errors?limit=3`, { headers: { authorization: `Bearer ${token}` } });
+    const failed = Number(errors.headers.get('x-total-count'));
+    if (failed > 0) console.log(`${failed} detections failed, e.g. ${await errors.text()}`);
     return {
       images: dataset.n_images as number,
       objects: dataset.n_objects as number,

@@ -23,7 +23,7 @@ export function issuesOf(r: MediaRecord): Array<{ issue_type: IssueType; confide
     blur: { blur_score: q?.blur ?? null, sharpness: q?.sharpness == null ? null : round(q.sharpness), laplacian_variance: q ? round(q.blurVariance) : null },
     dark: { dark_score: q?.dark ?? null, mean_brightness: q ? round(q.brightnessMean) : null, dark_fraction: q ? round(q.darkFraction) : null },
     bright: { bright_score: q?.bright ?? null, mean_brightness: q ? round(q.brightnessMean) : null, bright_fraction: q ? round(q.brightFraction) : null },
-    mislabels: {},
+    mislabels: { disagreeing_neighbours: s.issues.mislabels === null ? null : round(s.issues.mislabels) },
     low_information: { low_information_score: q?.lowInformation ?? null, entropy_bits: q?.entropy === undefined ? null : round(q.entropy) },
     odd_aspect_ratio: { aspect_ratio: r.item.width && r.item.height ? round(aspectRatioOf(r.item.width, r.item.height)) : null, width: r.item.width, height: r.item.height },
     odd_size: { width: r.item.width, height: r.item.height },

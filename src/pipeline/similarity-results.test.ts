@@ -46,6 +46,7 @@ describe('writeSimilarityResults', () => {
           insertDuplicateMembers: async (_: string, rows: DuplicateMember[]) => void written.members.push(rows),
           insertClusters: async (_: string, rows: ClusterRow[]) => void written.clusters.push(rows),
         },
+        enrichment: { labelsOfDataset: async () => new Map() },
       },
     } as unknown as PipelineDeps;
     const thread: GraphAnalysisThread = {

@@ -1,4 +1,5 @@
 import { qualityIssue } from '../domain/similarity/issues.ts';
+import { mislabelScores } from '../domain/similarity/mislabels.ts';
 import { oddAspectRatioScore, oddSizeScores } from '../domain/similarity/size-issues.ts';
 import type { KnnGraph } from '../domain/similarity/knn-graph.ts';
 import { duplicateLevels } from '../domain/similarity/levels.ts';
@@ -28,6 +29,8 @@ export async function writeSimilarityResults(
   entity: EntityType,
 ): Promise<void> {
   const cfg = deps.similarity;
+  // Read before the graph is handed to the analysis thread.
+  const mislabels = entity === 'IMAGES' ? await mislabelsOf(deps, datasetId, items, g) : null;
   const { groups, clusters, clusterTables, scores } = await thread.analyze(
     g,
     { clusterThresholds: cfg.clusterThresholds, scores: { outlierNeighbours, outlierZ: cfg.outlierZ, outlierMinItems } },
@@ -63,7 +66,7 @@ export async function writeSimilarityResults(
           blur: issue(q?.blur),
           dark: issue(q?.dark),
           bright: issue(q?.bright),
-          mislabels: null,
+          mislabels: mislabels !== null && mislabels[i]! >= 0 ? mislabels[i]! : null,
           low_information: issue(q?.lowInformation),
           grayscale: issue(q?.grayscale),
           odd_aspect_ratio: width && height ? issue(oddAspectRatioScore(width, height)) : null,
@@ -89,6 +92,13 @@ export async function writeSimilarityResults(
       }
     }
   }
+}
+
+/** Label-based mislabel candidates of the images, when the dataset has labels (null otherwise). */
+async function mislabelsOf(deps: PipelineDeps, datasetId: string, items: readonly EmbeddedItem[], g: KnnGraph): Promise<Float32Array | null> {
+  const labelled = await deps.store.enrichment.labelsOfDataset(datasetId);
+  if (labelled.size === 0) return null;
+  return mislabelScores(g, items.map((it) => labelled.get(it.itemId) ?? []));
 }
 
 /** Writes `rows` in batches of WRITE_BATCH, taking each batch from the generator only when it is due. */

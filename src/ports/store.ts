@@ -493,6 +493,8 @@ export interface EnrichmentRepo {
   failDetection(itemId: string, stage: string, reason: string): Promise<ItemOutcome>;
   /** The objects of each image, most confident first. */
   objectsOfItems(datasetId: string, itemIds: readonly string[]): Promise<Map<string, StoredObject[]>>;
+  /** Every labelled item of the dataset with its label names (for mislabel candidates). */
+  labelsOfDataset(datasetId: string): Promise<Map<string, string[]>>;
   /** Objects by their own ids. */
   objectsByIds(datasetId: string, objectIds: readonly string[]): Promise<Map<string, StoredObject>>;
   labelsOfItems(datasetId: string, itemIds: readonly string[]): Promise<Map<string, ImageLabel[]>>;

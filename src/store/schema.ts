@@ -187,6 +187,7 @@ export interface ItemScoresTable {
   issue_odd_aspect_ratio: number | null;
   issue_odd_size: number | null;
   issue_grayscale: number | null;
+  issue_mislabels: number | null;
   issue_dark: number | null;
   issue_bright: number | null;
   dup_group: number | null;

@@ -162,6 +162,17 @@ describe('an enrichment copy', () => {
     expect(names((await get(`/api/v1/explore/${sourceId}?threshold=0&vql=${vql}`)).body)).toEqual([]);
   });
 
+  it('flags an image whose labels none of its labelled neighbours share as a mislabel candidate', async () => {
+    const vql = encodeURIComponent(JSON.stringify([{ issues: { op: 'issue', value: 'mislabels', mode: 'in' } }]));
+    const flagged = (await get(`/api/v1/explore/${copyId}?threshold=0&vql=${vql}`)).body.clusters.flatMap((c: any) => c.previews);
+    // The eagle is the only "bird": every labelled neighbour disagrees.
+    const eagle = flagged.find((p: any) => p.file_name === 'eagle.jpg');
+    expect(eagle.issues.find((i: any) => i.issue_type === 'mislabels')).toEqual({ issue_type: 'mislabels', confidence: 1, reason: { disagreeing_neighbours: 1 } });
+    // An image with no label is never judged, and the source has no labels at all.
+    expect(flagged.map((p: any) => p.file_name)).not.toContain('scream.jpg');
+    expect((await get(`/api/v1/explore/${sourceId}?threshold=0&vql=${vql}`)).body.clusters).toEqual([]);
+  });
+
   it('tells which models made it', async () => {
     const { body } = await get(`/api/v1/enrichment/${copyId}/context`);
     expect(body).toEqual({

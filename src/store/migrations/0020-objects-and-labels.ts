@@ -25,6 +25,7 @@ export async function up(db: Kysely<any>, d: DialectHelpers): Promise<void> {
   await db.schema.createIndex('objects_item').on('objects').columns(['item_id']).execute();
   await db.schema.createIndex('objects_dataset_label').on('objects').columns(['dataset_id', 'label']).execute();
 
+  await db.schema.alterTable('item_scores').addColumn('issue_mislabels', 'double precision').execute();
   await db.schema.alterTable('clusters').addColumn('entity_type', d.text, (c) => c.notNull().defaultTo('IMAGES')).execute();
   await db.schema
     .createTable('object_vector_indexes')

@@ -156,6 +156,11 @@ export function enrichmentRepo(db: Kysely<DB>, d: DialectHelpers, changed: (data
       return byItem(rows, toObject);
     },
 
+    async labelsOfDataset(datasetId) {
+      const rows = await db.selectFrom('image_labels').select(['item_id', 'label']).where('dataset_id', '=', datasetId).execute();
+      return byItem(rows, (r) => r.label);
+    },
+
     async objectsByIds(datasetId, objectIds) {
       if (objectIds.length === 0) return new Map();
       const rows = await db.selectFrom('objects').selectAll().where('dataset_id', '=', datasetId).where('id', 'in', objectIds).execute();

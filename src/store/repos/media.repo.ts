@@ -10,7 +10,7 @@ import { toItem } from './items.repo.ts';
 type Row = Selectable<ItemsTable> & { [K in keyof ItemScoresTable as `s_${K}`]: ItemScoresTable[K] | null };
 type EB = ExpressionBuilder<DB & { i: ItemsTable; s: ItemScoresTable }, 'i' | 's'>;
 
-const issueColumns: Partial<Record<IssueType, `s.issue_${Exclude<IssueType, 'mislabels'>}`>> = {
+const issueColumns: Record<IssueType, `s.issue_${IssueType}`> = {
   duplicates: 's.issue_duplicates',
   outliers: 's.issue_outliers',
   blur: 's.issue_blur',
@@ -20,6 +20,7 @@ const issueColumns: Partial<Record<IssueType, `s.issue_${Exclude<IssueType, 'mis
   odd_aspect_ratio: 's.issue_odd_aspect_ratio',
   odd_size: 's.issue_odd_size',
   grayscale: 's.issue_grayscale',
+  mislabels: 's.issue_mislabels',
 };
 const rankedColumns: Record<RankedScore, 's.uniqueness' | `s.issue_${Exclude<RankedScore, 'uniqueness'>}`> = {
   blur: 's.issue_blur',
@@ -51,7 +52,7 @@ function toRecord(r: Row): MediaRecord {
         blur: r.s_issue_blur,
         dark: r.s_issue_dark,
         bright: r.s_issue_bright,
-        mislabels: null,
+        mislabels: r.s_issue_mislabels,
         low_information: r.s_issue_low_information,
         odd_aspect_ratio: r.s_issue_odd_aspect_ratio,
         odd_size: r.s_issue_odd_size,
@@ -133,7 +134,7 @@ export function mediaRepo(db: Kysely<DB>): MediaRepo {
         's.outlier_score as s_outlier_score', 's.issue_duplicates as s_issue_duplicates', 's.issue_outliers as s_issue_outliers',
         's.issue_blur as s_issue_blur', 's.issue_dark as s_issue_dark', 's.issue_bright as s_issue_bright', 's.dup_group as s_dup_group',
         's.issue_low_information as s_issue_low_information', 's.issue_odd_aspect_ratio as s_issue_odd_aspect_ratio',
-        's.issue_odd_size as s_issue_odd_size', 's.issue_grayscale as s_issue_grayscale',
+        's.issue_odd_size as s_issue_odd_size', 's.issue_grayscale as s_issue_grayscale', 's.issue_mislabels as s_issue_mislabels',
         's.cluster_0 as s_cluster_0', 's.cluster_1 as s_cluster_1', 's.cluster_2 as s_cluster_2', 's.cluster_3 as s_cluster_3', 's.cluster_4 as s_cluster_4',
       ]);
 

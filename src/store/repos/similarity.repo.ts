@@ -118,6 +118,7 @@ export function similarityRepo(db: Kysely<DB>, d: DialectHelpers): SimilarityRep
         issue_odd_aspect_ratio: r.issues.odd_aspect_ratio,
         issue_odd_size: r.issues.odd_size,
         issue_grayscale: r.issues.grayscale,
+        issue_mislabels: r.issues.mislabels,
         dup_group: r.dupGroup,
         cluster_0: r.clusters[0],
         cluster_1: r.clusters[1],
