@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MediaProcessor } from '../../src/ports/media-processor.ts';
 import { createDatasetFrom, getJson, waitForDatasetStatus } from '../helpers/client.ts';
 import { tempDir } from '../helpers/folders.ts';
+import { readZip } from '../helpers/zip.ts';
 import { testMediaDir, videosDir } from '../helpers/test-media.ts';
 import { startPostgres } from '../helpers/postgres.ts';
 import { startS3Server } from '../helpers/s3-server.ts';
@@ -225,6 +226,27 @@ describe.each(backends)('enrichment ($name)', (backend) => {
       // An image with no label is never judged, and the source has no labels at all.
       expect(flagged.map((p: any) => p.file_name)).not.toContain('scream.jpg');
       expect((await get(`/api/v1/explore/${sourceId}?threshold=0&vql=${vql}`)).body.clusters).toEqual([]);
+    });
+
+    it('exports each image\'s labels and objects in metadata.json', async () => {
+      const started = (await get(`/api/v1/dataset/${copyId}/export_context_async?export_format=json`)).body;
+      const poll = async () => (await get(`/api/v1/dataset/${copyId}/export_status?export_task_id=${started.id}`)).body;
+      // Polled as a client does, until the export ends.
+      let status = await poll();
+      while (status.status !== 'COMPLETED' && status.status !== 'FAILED') {
+        await new Promise((r) => setTimeout(r, 50));
+        status = await poll();
+      }
+      expect(status.status).toBe('COMPLETED');
+      const zip = Buffer.from(await (await fetch(`${t.url}${status.download_uri}`, { headers: { authorization: `Bearer ${t.admin.token}` } })).arrayBuffer());
+      const metadata = JSON.parse((await readZip(zip)).get('metadata.json')!.toString());
+      const dog = metadata.media_items.find((m: any) => m.file_name === 'dog.jpg');
+      const labels = dog.metadata_items.filter((i: any) => i.type === 'image_label').map((i: any) => i.properties.category_name);
+      expect(labels).toEqual(expect.arrayContaining(['dog', 'bicycle', 'car']));
+      const dogObject = dog.metadata_items.find((i: any) => i.type === 'object_label' && i.properties.category_name === 'dog');
+      expect(dogObject.properties).toMatchObject({ source: 'OBJECT_DETECTION', confidence: expect.any(Number), bbox: [expect.any(Number), expect.any(Number), expect.any(Number), expect.any(Number)] });
+      // Objects are part of their image's record, never items of their own.
+      expect(metadata.media_items.every((m: any) => m.media_type !== 'object')).toBe(true);
     });
 
     it('tells which models made it', async () => {

@@ -1,5 +1,5 @@
 import type { MediaSelection } from '../../domain/export.ts';
-import type { MediaRecord, Store } from '../../ports/store.ts';
+import type { ImageLabel, MediaRecord, Store, StoredObject } from '../../ports/store.ts';
 
 /** An item as exports see it: its record, its duplicate group at each level, and where its bytes went in the zip. */
 export interface ExportItem {
@@ -8,6 +8,9 @@ export interface ExportItem {
   duplicateGroups: Array<{ level: number; groupId: number }>;
   /** Path of the item's file inside the export zip; null when images are not included (or the file is gone). */
   imagePath: string | null;
+  /** From enrichment: the image's labels and objects, most confident first. */
+  labels: ImageLabel[];
+  objects: StoredObject[];
 }
 
 /** Items read per query: the export's memory stays this many items, whatever the dataset's size. */
@@ -19,12 +22,19 @@ export async function* exportPages(store: Store, datasetId: string, selection: M
   for (;;) {
     const records = await store.media.selected(datasetId, selection, after, EXPORT_PAGE_SIZE);
     if (records.length === 0) return;
-    const groups = await store.media.groupsOfItems(datasetId, records.map((r) => r.item.id));
+    const ids = records.map((r) => r.item.id);
+    const [groups, labels, objects] = await Promise.all([
+      store.media.groupsOfItems(datasetId, ids),
+      store.enrichment.labelsOfItems(datasetId, ids),
+      store.enrichment.objectsOfItems(datasetId, ids),
+    ]);
     // Levels are stored as doubles; rounded so 0.985 reads as 0.985 and matches the level list.
     yield records.map((record) => ({
       record,
       duplicateGroups: (groups.get(record.item.id) ?? []).map((g) => ({ level: Math.round(g.level * 1000) / 1000, groupId: g.groupId })),
       imagePath: null,
+      labels: labels.get(record.item.id) ?? [],
+      objects: objects.get(record.item.id) ?? [],
     }));
     after = records[records.length - 1]!.item.id;
   }

@@ -33,6 +33,11 @@ export function metadataItemJson(x: ExportItem): Record<string, unknown> {
     item.kind === 'video_frame'
       ? [{ type: 'video_info', properties: { video_id: item.parentId, video_file_name: item.fileName, frame_index: item.frameIndex, frame_timestamp: item.frameTimestamp } }]
       : [];
+  const labels = x.labels.map((l) => ({ type: 'image_label', properties: { category_name: l.label, confidence: l.confidence, source: 'IMAGE_TAGGING' } }));
+  const objects = x.objects.map((o) => ({
+    type: 'object_label',
+    properties: { object_id: o.id, category_name: o.label, confidence: o.confidence, bbox: [o.box.x, o.box.y, o.box.width, o.box.height], source: 'OBJECT_DETECTION' },
+  }));
   return {
     media_id: item.id,
     media_type: item.kind,
@@ -44,7 +49,7 @@ export function metadataItemJson(x: ExportItem): Record<string, unknown> {
     url: `${mediaUrl(item.datasetId, item.id)}/image`,
     cluster_id: scores ? clusterIdOf(0, scores.clusters[0]) : null,
     uniqueness_score: scores ? round(scores.uniqueness) : null,
-    metadata_items: [...issues, ...video],
+    metadata_items: [...issues, ...labels, ...objects, ...video],
     thumbnail_url: `${mediaUrl(item.datasetId, item.id)}/thumbnail`,
     format: item.format,
     image_path: x.imagePath,
