@@ -77,7 +77,9 @@ describe('dataset state machine', () => {
     expect(statusWhenFinished('ADD_MEDIA', 'succeeded', { autoReindex: true })).toBe('READY');
     expect(statusWhenFinished('REINDEX', 'succeeded')).toBe('READY');
     expect(statusWhenFinished('ADD_MEDIA', 'failed', { previous: 'PARTIAL INDEX' })).toBe('PARTIAL INDEX');
-    expect(statusWhenFinished('ENRICH', 'failed', { previous: 'READY' })).toBe('READY');
+    // ENRICH runs on the enrichment copy, a new dataset: it has no earlier state to go back to.
+    expect(statusWhenFinished('ENRICH', 'succeeded', { previous: 'DRAFT' })).toBe('READY');
+    expect(statusWhenFinished('ENRICH', 'failed', { previous: 'DRAFT' })).toBe('ERROR');
   });
 
   it('derives the legacy status field', () => {
