@@ -16,6 +16,7 @@ import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.ts';
 import { startServerProcess, type ServerProcess, type WorkerProcess } from '../helpers/server-process.ts';
 import { photosDir } from '../helpers/test-media.ts';
+import { readZip } from '../helpers/zip.ts';
 import { itemJobsPerWorker } from '../../src/run-server.ts';
 
 /**
@@ -321,6 +322,23 @@ describe('an s3:// dataset indexed by two workers, one killed with SIGKILL midwa
     expect(thumb.status).toBe(200);
     expect(thumb.headers.get('content-type')).toBe('image/jpeg');
     expect([...new Uint8Array(await thumb.arrayBuffer()).subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
+  });
+
+  it('exports through a worker into S3 and downloads through the API process', async () => {
+    const started = await getJson(api.url, `/api/v1/dataset/${id}/export_context_async?export_format=json`, admin.token);
+    expect(started.status).toBe(200);
+    let status: any;
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    do {
+      await new Promise((r) => setTimeout(r, 200));
+      status = (await getJson(api.url, `/api/v1/dataset/${id}/export_status?export_task_id=${started.body.id}`, admin.token)).body;
+    } while (status.status !== 'COMPLETED' && status.status !== 'FAILED' && Date.now() < deadline);
+    expect(status.status, status.result_message).toBe('COMPLETED');
+    expect(await listKeys(`datasets/${id}/exports/`)).toEqual([`datasets/${id}/exports/${started.body.id}.zip`]);
+    const zip = await fetch(`${api.url}${status.download_uri}`, { headers: { authorization: `Bearer ${admin.token}` } });
+    expect(zip.status).toBe(200);
+    const metadata = JSON.parse((await readZip(Buffer.from(await zip.arrayBuffer()))).get('metadata.json')!.toString());
+    expect(metadata.media_items).toHaveLength(PHOTOS);
   });
 
   it('left all the decoding to the workers: the API process never loaded the decoder', () => {
