@@ -12,6 +12,8 @@
 set -euo pipefail
 
 repo_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/debian-packages.sh
+source "$repo_dir/scripts/lib/debian-packages.sh"
 cache_dir="${1:-${STRATA_NEARDUP_MEDIA_DIR:-$repo_dir/.cache/neardup-media}}"
 # Keep in step with the sources of bench/neardup/broad-set.ts.
 packages=(
@@ -29,30 +31,7 @@ if [[ -f "$cache_dir/.complete" ]]; then
 fi
 mkdir -p "$cache_dir/debs" "$cache_dir/root"
 
-# Downloaded into a scratch folder and moved once apt-get has verified them all, so an
-# interrupted download never leaves a truncated .deb that looks finished.
-download_debs() {
-  local scratch
-  scratch="$(mktemp -d "$cache_dir/download.XXXXXX")"
-  if (cd "$scratch" && apt-get download "$@"); then
-    mv "$scratch"/*.deb "$cache_dir/debs"/
-    rm -rf "$scratch"
-  else
-    rm -rf "$scratch"
-    return 1
-  fi
-}
-
-missing=()
-for pkg in "${packages[@]}"; do
-  compgen -G "$cache_dir/debs/${pkg}_*.deb" >/dev/null || missing+=("$pkg")
-done
-if ((${#missing[@]} > 0)); then
-  if ! download_debs "${missing[@]}" >&2; then
-    apt-get update >&2
-    download_debs "${missing[@]}" >&2
-  fi
-fi
+fetch_debs "$cache_dir/debs" "${packages[@]}"
 
 for pkg in "${packages[@]}"; do
   if [[ ! -f "$cache_dir/root/.extracted-$pkg" ]]; then

@@ -14,6 +14,8 @@
 set -euo pipefail
 
 repo_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/debian-packages.sh
+source "$repo_dir/scripts/lib/debian-packages.sh"
 cache_dir="${1:-${STRATA_TEST_MEDIA_DIR:-$repo_dir/.cache/test-media}}"
 packages=(opencv-doc plasma-workspace-wallpapers darknet python3-skimage mate-backgrounds)
 min_side=200
@@ -30,32 +32,7 @@ debs_dir="$cache_dir/debs"
 root_dir="$cache_dir/root"
 mkdir -p "$debs_dir" "$root_dir"
 
-# Downloads into a scratch folder and moves the files only once apt-get has verified them all,
-# so an interrupted download never leaves a truncated .deb that looks finished.
-download_debs() {
-  local scratch
-  scratch="$(mktemp -d "$cache_dir/download.XXXXXX")"
-  if (cd "$scratch" && apt-get download "$@"); then
-    mv "$scratch"/*.deb "$debs_dir"/
-    rm -rf "$scratch"
-  else
-    rm -rf "$scratch"
-    return 1
-  fi
-}
-
-missing=()
-for pkg in "${packages[@]}"; do
-  compgen -G "$debs_dir/${pkg}_*.deb" >/dev/null || missing+=("$pkg")
-done
-if ((${#missing[@]} > 0)); then
-  # A clean machine may have no package lists yet; refresh them only when needed, since an
-  # update costs time and a warm machine usually does not need it.
-  if ! download_debs "${missing[@]}" >&2; then
-    apt-get update >&2
-    download_debs "${missing[@]}" >&2
-  fi
-fi
+fetch_debs "$debs_dir" "${packages[@]}"
 
 for deb in "$debs_dir"/*.deb; do
   stamp="$root_dir/.extracted-$(basename "$deb")"
