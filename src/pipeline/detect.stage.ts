@@ -1,6 +1,7 @@
 import type { Item } from '../domain/types.ts';
 import { MediaFailure, type DetectedObject } from '../ports/media-processor.ts';
-import type { ImageLabel, ItemOutcome } from '../ports/store.ts';
+import type { ImageLabel } from '../ports/enrichment-repo.ts';
+import type { ItemOutcome } from '../ports/store.ts';
 import type { PipelineDeps } from './deps.ts';
 import { DETECT } from './copy.stage.ts';
 import { openOrFail } from './analyze.stage.ts';

@@ -1,11 +1,12 @@
 import type { DatasetStatus, Operation } from '../domain/dataset-status.ts';
-import type { ExportFormat, ExportTask, MediaSelection } from '../domain/export.ts';
+import type { MediaSelection } from '../domain/export.ts';
 import type { IssueType, RankedScore } from '../domain/similarity/issues.ts';
 import type { TaskSortField } from '../domain/tasks.ts';
 import type { VqlFilter } from '../domain/vql.ts';
 import type { Dataset, Item, ItemFailure, ItemKind, Quality, Role, SourceType, Task, TaskStatus, User } from '../domain/types.ts';
-import type { AnalyzedImage, DetectedObject, Embedding } from './media-processor.ts';
-import type { Detection } from '../domain/detection/detections.ts';
+import type { AnalyzedImage, Embedding } from './media-processor.ts';
+import type { EnrichmentRepo } from './enrichment-repo.ts';
+import type { ExportsRepo } from './exports-repo.ts';
 import type { EntityType } from '../domain/entities.ts';
 
 /** Metadata storage. One implementation over Kysely serves SQLite and PostgreSQL. */
@@ -439,65 +440,4 @@ export interface MediaRepo {
   countSelected(datasetId: string, selection: MediaSelection | null): Promise<number>;
   /** Each item's duplicate group at every level where it has one, levels ascending. */
   groupsOfItems(datasetId: string, itemIds: readonly string[]): Promise<Map<string, Array<{ level: number; groupId: number }>>>;
-}
-
-export interface NewExport {
-  datasetId: string;
-  createdBy: string;
-  format: ExportFormat;
-  includeImages: boolean;
-  fileName: string;
-  selection: MediaSelection | null;
-}
-
-export interface ExportsRepo {
-  create(input: NewExport): Promise<ExportTask>;
-  get(id: string): Promise<ExportTask | null>;
-  /** Marks the export running at `progress` percent (a finished one stays as it is). */
-  setProgress(id: string, progress: number): Promise<void>;
-  complete(id: string, result: { blobKey: string; sizeBytes: number; message: string; expiresAt: number }): Promise<void>;
-  fail(id: string, message: string): Promise<void>;
-  /** Ids of exports not yet COMPLETED or FAILED, oldest first (resumed after a restart). */
-  unfinished(): Promise<string[]>;
-  /** Up to `limit` exports whose file expired at or before `now` (unix ms). */
-  expired(now: number, limit: number): Promise<ExportTask[]>;
-  delete(id: string): Promise<void>;
-}
-
-/** A stored object: a detection on an image of the dataset. */
-export interface StoredObject extends Detection {
-  id: string;
-  itemId: string;
-}
-
-export interface ImageLabel {
-  label: string;
-  confidence: number;
-}
-
-/** What an enrichment copy (SPEC §8) reads and writes. */
-export interface EnrichmentRepo {
-  /**
-   * Copies up to `limit` indexed items of `sourceId` after `afterId` (source ids, in id order)
-   * into `targetId` under the task: rows and embeddings only, every location and thumbnail
-   * key kept, so the copy shares the source's files. Images and frames wait at `stage`.
-   * Copy ids derive from the source's, so a repeated call copies nothing twice.
-   * Returns the last source id read, null when there was nothing left.
-   */
-  copyItems(input: { sourceId: string; targetId: string; taskId: string; stage: string }, afterId: string, limit: number): Promise<string | null>;
-  /** Sets the copy's counts from its items, and the task's total to the items left at `stage`. */
-  settleCopy(targetId: string, taskId: string, stage: string): Promise<number>;
-  /** Records an image's objects and labels and counts it done, atomically. */
-  completeDetection(itemId: string, stage: string, result: { objects: readonly DetectedObject[]; labels: readonly ImageLabel[] }): Promise<ItemOutcome>;
-  /** Counts a failed detection; the item stays indexed (it was, in the source) with the reason. */
-  failDetection(itemId: string, stage: string, reason: string): Promise<ItemOutcome>;
-  /** The objects of each image, most confident first. */
-  objectsOfItems(datasetId: string, itemIds: readonly string[]): Promise<Map<string, StoredObject[]>>;
-  /** Every labelled item of the dataset with its label names (for mislabel candidates). */
-  labelsOfDataset(datasetId: string): Promise<Map<string, string[]>>;
-  /** Objects by their own ids. */
-  objectsByIds(datasetId: string, objectIds: readonly string[]): Promise<Map<string, StoredObject>>;
-  labelsOfItems(datasetId: string, itemIds: readonly string[]): Promise<Map<string, ImageLabel[]>>;
-  /** Enrichment copies made from the dataset (and not being deleted). */
-  copiesOf(datasetId: string): Promise<string[]>;
 }

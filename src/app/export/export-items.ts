@@ -1,5 +1,6 @@
 import type { MediaSelection } from '../../domain/export.ts';
-import type { ImageLabel, MediaRecord, Store, StoredObject } from '../../ports/store.ts';
+import type { ImageLabel, StoredObject } from '../../ports/enrichment-repo.ts';
+import type { MediaRecord, Store } from '../../ports/store.ts';
 
 /** An item as exports see it: its record, its duplicate group at each level, and where its bytes went in the zip. */
 export interface ExportItem {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { EnrichmentRepo, ImageLabel, StoredObject } from '../../ports/store.ts';
+import type { EnrichmentRepo, ImageLabel, StoredObject } from '../../ports/enrichment-repo.ts';
 import { chunkRows, type DialectHelpers } from '../dialect.ts';
 import type { DB, ObjectsTable } from '../schema.ts';
 import { claimFinish, countedOutcome, countUnit, embeddingRow, notApplied } from './items.repo.ts';

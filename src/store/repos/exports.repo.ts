@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { ExportFormat, ExportStatus, ExportTask, MediaSelection } from '../../domain/export.ts';
 import { isoMicros } from '../../lib/time.ts';
-import type { ExportsRepo } from '../../ports/store.ts';
+import type { ExportsRepo } from '../../ports/exports-repo.ts';
 import type { DB, ExportsTable } from '../schema.ts';
 
 function toExport(r: Selectable<ExportsTable>): ExportTask {
