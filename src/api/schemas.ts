@@ -177,6 +177,7 @@ export const CreationStatus = Type.Object({ status: Type.String(), progress: Typ
 export const DatasetCreated = Type.Object({ dataset_id: Type.String() });
 /** GET /api/v1/process, as Visual Layer's on-prem installs answer it. */
 export const ProcessStarted = Type.Object({ status: Type.Literal('success'), message: Type.String(), dataset_id: Type.String(), name: Type.String() });
+export const ProcessAddMediaStarted = Type.Object({ status: Type.Literal('success'), message: Type.String(), dataset_id: Type.String(), task_id: Type.String() });
 export const DatasetDeleted = Type.Object({ dataset_id: Type.String(), deleted: Type.Boolean() });
 /**
  * The JSON `null` some Visual Layer routes answer with. Written as a nullable empty object:

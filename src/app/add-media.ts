@@ -1,3 +1,4 @@
+import { isAnnotationFileName } from '../domain/annotations.ts';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -116,8 +117,8 @@ export class MediaBatch {
   }
 
   /**
-   * Stores the archive's media entries in the transaction, under generated keys (the entry's
-   * base name is kept as its file name). Other entries, and the resource forks and hidden files
+   * Stores the archive's media entries and annotation files in the transaction, under generated
+   * keys (the entry's base name is kept as its file name). Other entries, and the resource forks and hidden files
    * archivers add, are left out: they are not media of the dataset.
    */
   async #unpackArchive(path: string): Promise<void> {
@@ -125,7 +126,7 @@ export class MediaBatch {
     const limits = { maxEntries, maxEntryBytes: this.#ctx.config.maxUploadFileBytes, maxTotalBytes: maxExpandedBytes };
     for await (const entry of archiveEntries(path, limits)) {
       const name = basename(entry.path);
-      if (entry.path.split('/').includes('__MACOSX') || name.startsWith('.') || mediaKindOf(name) === null) {
+      if (entry.path.split('/').includes('__MACOSX') || name.startsWith('.') || (mediaKindOf(name) === null && !isAnnotationFileName(name))) {
         await pipeline(entry.stream, devNull());
         continue;
       }
@@ -154,6 +155,12 @@ const devNull = () =>
       cb();
     },
   });
+
+/** Adds the media of one folder, manifest or S3 prefix (the on-prem API's form of add_media). */
+export async function addMediaFrom(ctx: AppContext, user: User, datasetId: string, input: { uri: string; autoReindex: boolean }): Promise<AddMediaStarted> {
+  const dataset = await beginAddMedia(ctx, user, datasetId);
+  return new MediaBatch(ctx, dataset).start(user, { s3Uri: input.uri, autoReindex: input.autoReindex });
+}
 
 export async function reindexDataset(ctx: AppContext, user: User, datasetId: string): Promise<{ dataset_id: string; task_id: string; status: 'READ ONLY' }> {
   const dataset = await writableDataset(ctx, user, datasetId);

@@ -53,7 +53,7 @@ export function mediaJson(datasetId: string, r: MediaRecord, extra: Record<strin
     format: item.format,
     file_size: item.sizeBytes,
     labels: [],
-    captions: [],
+    captions: item.caption === null ? [] : [item.caption],
     uniqueness_score: scores ? round(scores.uniqueness) : null,
     cluster_id: scores ? clusterIdOf(0, scores.clusters[0]) : null,
     duplicate_group_id: scores?.dupGroup ?? null,

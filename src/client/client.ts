@@ -118,6 +118,11 @@ export class StrataClient {
     return this.json('processFolder', { query: { path, name } });
   }
 
+  /** Adds a local folder's media to a dataset (the on-prem form of add_media). */
+  processAddMedia(datasetId: string, path: string, options: { autoReindex?: boolean } = {}) {
+    return this.json('processAddMedia', { query: { dataset_id: datasetId, path, ...(options.autoReindex !== undefined && { auto_reindex: String(options.autoReindex) }) } });
+  }
+
   deleteDataset(datasetId: string) {
     return this.json('deleteDataset', { params: { dataset_id: datasetId } });
   }

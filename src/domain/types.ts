@@ -1,3 +1,4 @@
+import type { ItemAnnotations } from './annotations.ts';
 import type { DatasetStatus, Operation } from './dataset-status.ts';
 
 export const roles = ['admin', 'editor', 'viewer'] as const;
@@ -123,6 +124,9 @@ export interface Item {
   frameIndex: number | null;
   frameTimestamp: number | null;
   video: Record<string, unknown> | null;
+  /** What the source's annotation files say of the image, until it is decoded (SPEC §4). */
+  annotations: ItemAnnotations | null;
+  caption: string | null;
   createdAt: string;
 }
 

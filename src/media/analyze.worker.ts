@@ -7,11 +7,13 @@ import type { BoundingBox } from '../ports/media-processor.ts';
 import { MediaError } from './media-error.ts';
 import { detectionInputsOfFile, objectCropInputs } from './detect-objects.ts';
 import type { ObjectDetector } from '../ml/centernet-detector.ts';
+import type { Detection } from '../domain/detection/detections.ts';
 
 export interface AnalyzeTask {
   /**
    * `embed`: the embedding alone (a search anchor, a re-embedding), no thumbnail or quality.
-   * `detect`: the image's COCO objects, each with the embedding of its crop.
+   * `detect`: the image's COCO objects, each with the embedding of its crop; with `objects`,
+   * those (imported) objects instead of the detector's.
    */
   kind: 'analyze' | 'embed' | 'detect';
   path: string;
@@ -21,6 +23,7 @@ export interface AnalyzeTask {
   heifConvertPath: string;
   /** Embed only this part of the (upright) image: a similarity search's bounding box. */
   region?: BoundingBox;
+  objects?: Detection[];
 }
 
 // One libvips thread per worker: the pool already runs one worker per core.
@@ -49,10 +52,12 @@ export default async function analyze(task: AnalyzeTask) {
     if (task.kind === 'detect') {
       const { centerNetInputSize } = await import('../ml/centernet-detector.ts');
       const inputs = await detectionInputsOfFile(task.path, { ...task, detectorSize: centerNetInputSize });
-      const detections = await (await detector()).detect(
-        { data: inputs.detectorInput, width: centerNetInputSize, height: centerNetInputSize, channels: 3 },
-        { width: inputs.width, height: inputs.height },
-      );
+      const detections =
+        task.objects ??
+        (await (await detector()).detect(
+          { data: inputs.detectorInput, width: centerNetInputSize, height: centerNetInputSize, channels: 3 },
+          { width: inputs.width, height: inputs.height },
+        ));
       const objects = [];
       for (const d of detections) {
         const { embedInput, copyDescriptor } = await objectCropInputs(inputs, d.box, size);

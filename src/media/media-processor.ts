@@ -84,6 +84,11 @@ export function createMediaProcessor(config: Config): MediaProcessor {
       return objects.map((o) => ({ ...o, embedding: embeddingOf(o.embedding) }));
     },
 
+    async embedObjects(path, known) {
+      const { objects } = await run<{ objects: DetectedObject[] }>({ ...task('detect', path), objects: [...known] });
+      return objects.map((o) => ({ ...o, embedding: embeddingOf(o.embedding) }));
+    },
+
     probeVideo: (path) => video(async () => ({ ...(await probeVideo(path, { ffprobePath: config.ffprobePath })) })),
 
     extractFrames: (path, outDir) =>

@@ -3,7 +3,9 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Item } from '../domain/types.ts';
 import { MediaFailure, type Thumbnail } from '../ports/media-processor.ts';
-import type { ItemOutcome, NewFrame } from '../ports/store.ts';
+import type { ImportedAnnotations, ItemOutcome, NewFrame } from '../ports/store.ts';
+import { boxOutside, pixelBox, rowName, type ItemAnnotations } from '../domain/annotations.ts';
+import type { Detection } from '../domain/detection/detections.ts';
 import type { PipelineDeps } from './deps.ts';
 
 const STAGE = 'analyze';
@@ -30,12 +32,29 @@ async function analyzeImage(deps: PipelineDeps, item: Item): Promise<ItemOutcome
   const file = await openOrFail(deps, item.location);
   try {
     const { thumbnail, ...facts } = await deps.media.analyzeImage(file.path);
+    const imported = item.annotations && (await importedAnnotations(deps, file.path, item.annotations, facts));
     const thumbKey = thumbKeyOf(item.datasetId, item.id, thumbnail);
     await deps.blobs.put(thumbKey, thumbnail.data);
-    return await deps.store.items.completeImage(item.id, STAGE, { ...facts, thumbKey });
+    return await deps.store.items.completeImage(item.id, STAGE, { ...facts, thumbKey }, imported ?? undefined);
   } finally {
     await file.release();
   }
+}
+
+/**
+ * An image's imported annotations, now that its size is known: boxes outside it are reported by
+ * their file and row, the others cropped and embedded as detected objects are (confidence 1).
+ */
+async function importedAnnotations(deps: PipelineDeps, path: string, a: ItemAnnotations, size: { width: number; height: number }): Promise<ImportedAnnotations> {
+  const problems: string[] = [];
+  const boxes: Detection[] = [];
+  for (const b of a.boxes) {
+    const outside = boxOutside(b, size.width, size.height);
+    if (outside === null) boxes.push({ label: b.label, confidence: 1, box: pixelBox(b, size.width, size.height) });
+    else problems.push(`${rowName(b.ref)}: ${outside}`);
+  }
+  const objects = boxes.length > 0 ? await deps.media.embedObjects(path, boxes) : [];
+  return { labels: a.labels, caption: a.caption, objects, problems };
 }
 
 async function analyzeVideo(deps: PipelineDeps, item: Item): Promise<ItemOutcome> {

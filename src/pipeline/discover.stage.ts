@@ -5,12 +5,13 @@ import type { NewItem } from '../ports/store.ts';
 import { stopIfAborted } from './abort.ts';
 import { OperationFailure, type PipelineDeps } from './deps.ts';
 import { itemStages } from './graph.ts';
+import { importAnnotations } from './import-annotations.ts';
 
 const BATCH = 500;
 
 /**
  * Lists the source and records one item per media file, so the total is known before any
- * work starts. Re-running after a crash re-lists: items already recorded are kept as they are.
+ * work starts; then reads the annotation files beside the media. Re-running after a crash re-lists: items already recorded are kept as they are.
  * The total is what was recorded, not what was listed: should two entries ever share a key,
  * the second is not stored, and counting it would hold the task short of its total forever.
  */
@@ -50,6 +51,7 @@ export async function discoverStage(deps: PipelineDeps, dataset: Dataset, task: 
     throw err;
   }
   await deps.store.items.insertMany(batch);
+  await importAnnotations(deps, dataset, task, source);
   await deps.store.tasks.update(task.id, { total: await deps.store.items.countListed(task.id) });
 }
 

@@ -79,6 +79,8 @@ export interface MediaProcessor {
   embedImage(path: string, options?: { region?: BoundingBox }): Promise<Embedding>;
   /** The image's COCO objects (boxes in displayed pixels), most confident first. */
   detectObjects(path: string): Promise<DetectedObject[]>;
+  /** Objects known beforehand (imported boxes in displayed pixels), cropped and embedded as detected ones are. */
+  embedObjects(path: string, objects: readonly Detection[]): Promise<DetectedObject[]>;
   probeVideo(path: string): Promise<Record<string, unknown>>;
   extractFrames(path: string, outDir: string): Promise<VideoFrameFile[]>;
   close(): Promise<void>;

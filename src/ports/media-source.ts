@@ -1,3 +1,5 @@
+import type { AnnotationRow } from '../domain/annotations.ts';
+
 /** One file found in a source, before any processing. */
 export interface SourceEntry {
   /** Stable identity within the source (listing twice yields the same keys). */
@@ -12,10 +14,12 @@ export interface SourceEntry {
   refused?: string;
 }
 
-/** Where a dataset's media come from: a folder, a manifest, an upload transaction, later S3. */
+/** Where a dataset's media come from: a folder, a manifest, an upload transaction, an S3 prefix. */
 export interface MediaSource {
   /** Media entries (by extension) in a stable order. Throws DomainError when the source itself is unusable. */
   list(): AsyncIterable<SourceEntry>;
+  /** The rows of the annotation files beside the media (SPEC §4), in file order; none when there are none. */
+  annotationRows(): Promise<AnnotationRow[]>;
 }
 
 /** Finds the source of an operation and the bytes of an item, whatever backend holds them. */

@@ -4,7 +4,8 @@ import type { IssueType, RankedScore } from '../domain/similarity/issues.ts';
 import type { TaskSortField } from '../domain/tasks.ts';
 import type { VqlFilter } from '../domain/vql.ts';
 import type { Dataset, Item, ItemFailure, ItemKind, Quality, Role, SourceType, Task, TaskStatus, User } from '../domain/types.ts';
-import type { AnalyzedImage, Embedding } from './media-processor.ts';
+import type { AnalyzedImage, DetectedObject, Embedding } from './media-processor.ts';
+import type { ItemAnnotations } from '../domain/annotations.ts';
 import type { EnrichmentRepo } from './enrichment-repo.ts';
 import type { ExportsRepo } from './exports-repo.ts';
 import type { EntityType } from '../domain/entities.ts';
@@ -218,6 +219,17 @@ export interface NewItem {
 }
 
 /** What an image's analysis leaves in the store: the measurements, and where its thumbnail went. */
+/**
+ * An image's imported annotations once it is decoded: its labels, caption and objects (boxes
+ * checked and embedded), and the rows that could not be used (recorded on the item).
+ */
+export interface ImportedAnnotations {
+  labels: readonly string[];
+  caption: string | null;
+  objects: readonly DetectedObject[];
+  problems: readonly string[];
+}
+
 export type ImageFacts = Omit<AnalyzedImage, 'thumbnail'> & { thumbKey: string; sizeBytes?: number };
 
 export interface NewFrame extends ImageFacts {
@@ -243,7 +255,11 @@ export interface ItemsRepo {
   /** Pending items of a task at a stage, in id order, `limit` after `afterId`. */
   pendingIds(taskId: string, stage: string, afterId: string, limit: number): Promise<string[]>;
   /** Records an image's facts and counts it done. */
-  completeImage(itemId: string, stage: string, facts: ImageFacts): Promise<ItemOutcome>;
+  completeImage(itemId: string, stage: string, facts: ImageFacts, imported?: ImportedAnnotations): Promise<ItemOutcome>;
+  /** The images and videos a task listed (not failed), for matching annotation rows to them. */
+  listedNames(taskId: string): Promise<Array<{ id: string; fileName: string; kind: string }>>;
+  /** Keeps each pending item's annotations until it is decoded. */
+  setAnnotations(annotations: ReadonlyMap<string, ItemAnnotations>): Promise<void>;
   /** Records a video's probe and frames and counts it done, frames included, atomically. */
   completeVideo(itemId: string, stage: string, video: Record<string, unknown>, frames: readonly NewFrame[]): Promise<ItemOutcome>;
   /** Records a per-item failure and counts it. */

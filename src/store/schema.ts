@@ -144,6 +144,9 @@ export interface ItemsTable {
   frame_index: number | null;
   frame_timestamp: number | null;
   video: string | null;
+  /** JSON ItemAnnotations from the source's annotation files, until the item is decoded. */
+  annotations: string | null;
+  caption: string | null;
   created_at: string;
 }
 

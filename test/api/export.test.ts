@@ -12,7 +12,7 @@ import { tempDir } from '../helpers/folders.ts';
 import { photosDir, videosDir } from '../helpers/test-media.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { flatColumns } from '../../src/app/export/flat-row.ts';
-import { csvFields } from '../../src/media/sources/manifest-source.ts';
+import { csvFields } from '../../src/media/sources/csv-fields.ts';
 import { readZip } from '../helpers/zip.ts';
 import { issueTypes } from '../../src/domain/similarity/issues.ts';
 

@@ -44,6 +44,7 @@ export function metadataItemJson(x: ExportItem): Record<string, unknown> {
     file_name: item.fileName,
     file_path: item.originalUri,
     file_size: item.sizeBytes,
+    caption: item.caption,
     height: item.height,
     width: item.width,
     url: `${mediaUrl(item.datasetId, item.id)}/image`,

@@ -4,6 +4,7 @@ import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import type { MediaSource, SourceEntry } from '../../ports/media-source.ts';
 import { mediaKindOf } from '../media-types.ts';
+import { localAnnotationRows } from './annotation-files.ts';
 import { isInside } from './import-roots.ts';
 
 const slash = Buffer.from('/');
@@ -13,7 +14,8 @@ const slash = Buffer.from('/');
  * resumable). Names are read as bytes, since a file name need not be valid UTF-8. Symlinked
  * files are followed only when their target stays inside the import roots; symlinked folders
  * are not followed, which also rules out cycles. A media-named entry that cannot be read as a
- * file (a FIFO, a socket, a device, a name that is not UTF-8) is a per-item failure.
+ * file (a FIFO, a socket, a device, a name that is not UTF-8) is a per-item failure. Annotation
+ * files are read from the folder itself.
  */
 export function localFolderSource(folder: string, realImportRoots: readonly string[]): MediaSource {
   const root = Buffer.from(folder);
@@ -54,7 +56,7 @@ export function localFolderSource(folder: string, realImportRoots: readonly stri
     return { ...base, sizeBytes: (await lstat(path)).size };
   }
 
-  return { list: () => walk(root) };
+  return { list: () => walk(root), annotationRows: () => localAnnotationRows(folder, realImportRoots) };
 }
 
 /**

@@ -6,32 +6,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DomainError } from '../../domain/errors.ts';
 import type { MediaSource, SourceEntry } from '../../ports/media-source.ts';
 import { mediaKindOf } from '../media-types.ts';
+import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
+import { localAnnotationRows } from './annotation-files.ts';
+import { csvFields } from './csv-fields.ts';
 import { isInside } from './import-roots.ts';
 
 const PATH_COLUMNS = ['path', 'file', 'filename', 'file_name', 'uri', 'url'];
-
-/** Splits one CSV line, honouring double quotes; fields are trimmed. */
-export function csvFields(line: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cur += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      out.push(cur);
-      cur = '';
-    } else cur += c;
-  }
-  out.push(cur);
-  return out.map((f) => f.trim());
-}
 
 /**
  * The file references in a manifest's lines: every non-blank, non-`#` line of a .txt, or the
@@ -61,17 +41,35 @@ export async function* manifestRefs(lines: AsyncIterable<string>, isCsv: boolean
   }
 }
 
-export function isManifestPath(path: string): boolean {
-  return /\.(txt|csv)$/i.test(path);
+/**
+ * The file references of a .parquet manifest: its path column (by name, else the first string
+ * column), one per row, numbered from 1.
+ */
+export async function* parquetManifestRefs(path: string): AsyncGenerator<{ ref: string; lineNo: number }> {
+  const rows = (await parquetReadObjects({ file: await asyncBufferFromFile(path) })) as Array<Record<string, unknown>>;
+  const names = Object.keys(rows[0] ?? {});
+  const column = PATH_COLUMNS.map((c) => names.find((n) => n.toLowerCase() === c)).find((n) => n !== undefined) ?? names.find((n) => typeof rows[0]![n] === 'string');
+  if (column === undefined) return;
+  for (const [i, row] of rows.entries()) {
+    const ref = typeof row[column] === 'string' ? row[column].trim() : '';
+    if (ref !== '') yield { ref, lineNo: i + 1 };
+  }
 }
 
+export function isManifestPath(path: string): boolean {
+  return /\.(txt|csv|parquet)$/i.test(path);
+}
+
+export const isParquetPath = (path: string): boolean => /\.parquet$/i.test(path);
+
 /**
- * A .txt (one path or file:// URI per line) or .csv (a path column, else the first column)
- * listing media files. Relative paths are relative to the manifest's folder; every file must
+ * A .txt (one path or file:// URI per line), .csv (a path column, else the first column) or
+ * .parquet (a path column, else the first string column) listing media files. Relative paths are relative to the manifest's folder; every file must
  * resolve inside the import roots, or it is a per-item failure.
  */
 export function manifestSource(manifestPath: string, realImportRoots: readonly string[]): MediaSource {
   const isCsv = /\.csv$/i.test(manifestPath);
+  const refs = () => (isParquetPath(manifestPath) ? parquetManifestRefs(manifestPath) : manifestRefs(createInterface({ input: createReadStream(manifestPath), crlfDelay: Infinity }), isCsv));
   const baseDir = dirname(manifestPath);
 
   async function entryFor(ref: string, lineNo: number): Promise<SourceEntry | null> {
@@ -98,17 +96,16 @@ export function manifestSource(manifestPath: string, realImportRoots: readonly s
 
   return {
     async *list() {
-      const lines = createInterface({ input: createReadStream(manifestPath), crlfDelay: Infinity });
-      for await (const { ref, lineNo } of manifestRefs(lines, isCsv)) {
-        const entry = await entryFor(ref, lineNo);
-        if (entry) yield entry;
+      try {
+        for await (const { ref, lineNo } of refs()) {
+          const entry = await entryFor(ref, lineNo);
+          if (entry) yield entry;
+        }
+      } catch (err) {
+        if (err instanceof Error && (err as NodeJS.ErrnoException).code === undefined) throw new DomainError('BAD_REQUEST', `The manifest cannot be read: ${err.message}`);
+        throw err;
       }
     },
+    annotationRows: () => localAnnotationRows(baseDir, realImportRoots),
   };
-}
-
-export function assertManifestSupported(path: string): void {
-  if (/\.parquet$/i.test(path)) {
-    throw new DomainError('BAD_REQUEST', 'Parquet manifests are not supported yet: use a .txt or .csv manifest');
-  }
 }

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startS3Server, type S3rverMiddleware, type S3TestServer } from '../../../test/helpers/s3-server.ts';
 import { DomainError } from '../../domain/errors.ts';
@@ -46,7 +47,7 @@ const manifestTxt = [
   '../../escape.txt',
 ].join('\n');
 
-async function put(key: string, body: string): Promise<void> {
+async function put(key: string, body: string | Uint8Array): Promise<void> {
   await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
 }
 
@@ -127,7 +128,7 @@ describe('parseS3Uri', () => {
 
 describe('s3FolderSource', () => {
   it('lists media under the prefix, nested keys included, across listing pages, in key order', async () => {
-    const entries = await listAll(s3FolderSource({ client }, `s3://${BUCKET}/photos/`));
+    const entries = await listAll(s3FolderSource({ client, tmpDir: tmp }, `s3://${BUCKET}/photos/`));
     expect(entries).toEqual([
       { sourceKey: 'a.jpg', fileName: 'a.jpg', originalUri: `s3://${BUCKET}/photos/a.jpg`, location: `s3://${BUCKET}/photos/a.jpg`, sizeBytes: 10, kind: 'image' },
       { sourceKey: 'b.PNG', fileName: 'b.PNG', originalUri: `s3://${BUCKET}/photos/b.PNG`, location: `s3://${BUCKET}/photos/b.PNG`, sizeBytes: 10, kind: 'image' },
@@ -143,14 +144,14 @@ describe('s3FolderSource', () => {
   });
 
   it('treats a prefix without a trailing slash as a folder (not photos2/) and lists stably', async () => {
-    const a = await listAll(s3FolderSource({ client }, `s3://${BUCKET}/photos`));
-    const b = await listAll(s3FolderSource({ client }, `s3://${BUCKET}/photos/`));
+    const a = await listAll(s3FolderSource({ client, tmpDir: tmp }, `s3://${BUCKET}/photos`));
+    const b = await listAll(s3FolderSource({ client, tmpDir: tmp }, `s3://${BUCKET}/photos/`));
     expect(a).toEqual(b);
     expect(a.map((e) => e.sourceKey)).not.toContain('x.jpg');
   });
 
   it('lists a whole bucket with keys as sourceKeys', async () => {
-    const keys = (await listAll(s3FolderSource({ client }, `s3://${BUCKET}`))).map((e) => e.sourceKey);
+    const keys = (await listAll(s3FolderSource({ client, tmpDir: tmp }, `s3://${BUCKET}`))).map((e) => e.sourceKey);
     expect(keys).toContain('photos2/x.jpg');
     expect(keys).toContain('top.webp');
     expect(keys).toHaveLength(3 + 1 + 1 + 40);
@@ -159,17 +160,17 @@ describe('s3FolderSource', () => {
 
   it('refuses a bucket that does not exist with a 400 when listed', async () => {
     const uri = 's3://no-such-bucket-here/photos/';
-    await expect(listAll(s3FolderSource({ client }, uri))).rejects.toMatchObject(badRequest(uri));
+    await expect(listAll(s3FolderSource({ client, tmpDir: tmp }, uri))).rejects.toMatchObject(badRequest(uri));
   });
 
   it('refuses a bad URI when built', () => {
-    expect(() => s3FolderSource({ client }, 'http://x/y')).toThrow(expect.objectContaining(badRequest('http://x/y')));
+    expect(() => s3FolderSource({ client, tmpDir: tmp }, 'http://x/y')).toThrow(expect.objectContaining(badRequest('http://x/y')));
   });
 });
 
 describe('s3ManifestSource', () => {
   it('reads a .txt manifest: relative keys, s3:// URIs, per-item refusals, non-media skipped', async () => {
-    const entries = await listAll(s3ManifestSource({ client }, `s3://${BUCKET}/photos/list.txt`));
+    const entries = await listAll(s3ManifestSource({ client, tmpDir: tmp }, `s3://${BUCKET}/photos/list.txt`));
     const summary = entries.map((e) => [e.sourceKey, e.location, e.sizeBytes, e.kind, e.refused ?? null]);
     expect(summary).toEqual([
       ['line:3', `s3://${BUCKET}/photos/a.jpg`, 10, 'image', null],
@@ -188,17 +189,17 @@ describe('s3ManifestSource', () => {
   });
 
   it('reads a .csv manifest by its path column, else its first column', async () => {
-    const byColumn = await listAll(s3ManifestSource({ client }, `s3://${BUCKET}/lists/by-column.csv`));
+    const byColumn = await listAll(s3ManifestSource({ client, tmpDir: tmp }, `s3://${BUCKET}/lists/by-column.csv`));
     expect(byColumn.map((e) => [e.sourceKey, e.location, e.refused])).toEqual([
       ['line:2', `s3://${BUCKET}/photos/a.jpg`, undefined],
       ['line:3', `s3://${BUCKET}/photos/b.PNG`, undefined],
     ]);
-    const first = await listAll(s3ManifestSource({ client }, `s3://${BUCKET}/lists/first-column.csv`));
+    const first = await listAll(s3ManifestSource({ client, tmpDir: tmp }, `s3://${BUCKET}/lists/first-column.csv`));
     expect(first.map((e) => e.location)).toEqual([`s3://${BUCKET}/photos/a.jpg`]);
   });
 
   it('keeps line order with more lines than HEAD requests in flight (CRLF lines)', async () => {
-    const entries = await listAll(s3ManifestSource({ client }, `s3://${BUCKET}/many/list.txt`));
+    const entries = await listAll(s3ManifestSource({ client, tmpDir: tmp }, `s3://${BUCKET}/many/list.txt`));
     expect(entries).toHaveLength(40);
     expect(entries.map((e) => e.location)).toEqual(Array.from({ length: 40 }, (_, i) => `s3://${BUCKET}/many/${String(39 - i).padStart(2, '0')}.jpg`));
     expect(entries.every((e) => e.refused === undefined && e.sizeBytes === 11)).toBe(true);
@@ -206,40 +207,54 @@ describe('s3ManifestSource', () => {
 
   it('refuses a manifest object that does not exist with a 400', async () => {
     const uri = `s3://${BUCKET}/lists/nope.txt`;
-    await expect(listAll(s3ManifestSource({ client }, uri))).rejects.toMatchObject(badRequest(uri));
+    await expect(listAll(s3ManifestSource({ client, tmpDir: tmp }, uri))).rejects.toMatchObject(badRequest(uri));
   });
 });
 
 describe('s3Source and checkS3Source', () => {
   it('picks a manifest for .txt/.csv objects and a folder otherwise', async () => {
-    const manifest = await listAll(s3Source({ client }, `s3://${BUCKET}/lists/first-column.csv`));
+    const manifest = await listAll(s3Source({ client, tmpDir: tmp }, `s3://${BUCKET}/lists/first-column.csv`));
     expect(manifest.map((e) => e.sourceKey)).toEqual(['line:1']);
-    const folder = await listAll(s3Source({ client }, `s3://${BUCKET}/photos2`));
+    const folder = await listAll(s3Source({ client, tmpDir: tmp }, `s3://${BUCKET}/photos2`));
     expect(folder.map((e) => e.sourceKey)).toEqual(['x.jpg']);
   });
 
-  it('refuses parquet manifests clearly', () => {
-    expect(() => s3Source({ client }, `s3://${BUCKET}/lists/files.parquet`)).toThrow(/Parquet manifests are not supported/);
+  it('reads a .parquet manifest by its path column, and annotation files beside it', async () => {
+    const manifest = parquetWriteBuffer({ columnData: [{ name: 'n', data: [1, 2, 3] }, { name: 'file_name', data: ['a.jpg', 'missing.jpg', 'notes.txt'] }] });
+    await put('photos/list.parquet', new Uint8Array(manifest));
+    await put('photos/image_annotations.csv', 'filename,label\na.jpg,cat\n');
+    const source = s3Source({ client, tmpDir: tmp }, `s3://${BUCKET}/photos/list.parquet`);
+    const entries = await listAll(source);
+    expect(entries.map((e) => [e.sourceKey, e.location, e.refused ?? null])).toEqual([
+      ['line:1', `s3://${BUCKET}/photos/a.jpg`, null],
+      ['line:2', `s3://${BUCKET}/photos/missing.jpg`, 'object not found'],
+    ]);
+    expect(await source.annotationRows()).toEqual([{ kind: 'image', target: 'a.jpg', label: 'cat', caption: null, ref: { file: 'image_annotations.csv', row: 2 } }]);
+  });
+
+  it('refuses a parquet manifest that is not parquet with a 400', async () => {
+    await put('lists/broken.parquet', 'not parquet at all');
+    await expect(listAll(s3Source({ client, tmpDir: tmp }, `s3://${BUCKET}/lists/broken.parquet`))).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('The manifest cannot be read') });
   });
 
   it('accepts a prefix with objects and an existing manifest', async () => {
-    await checkS3Source({ client }, `s3://${BUCKET}/photos/`);
-    await checkS3Source({ client }, `s3://${BUCKET}/photos`);
-    await checkS3Source({ client }, `s3://${BUCKET}`);
-    await checkS3Source({ client }, `s3://${BUCKET}/lists/by-column.csv`);
+    await checkS3Source({ client, tmpDir: tmp }, `s3://${BUCKET}/photos/`);
+    await checkS3Source({ client, tmpDir: tmp }, `s3://${BUCKET}/photos`);
+    await checkS3Source({ client, tmpDir: tmp }, `s3://${BUCKET}`);
+    await checkS3Source({ client, tmpDir: tmp }, `s3://${BUCKET}/lists/by-column.csv`);
   });
 
   it.each([`s3://${BUCKET}/nothing-here/`, `s3://${BUCKET}/phot`, `s3://${BUCKET}/lists/nope.csv`, 's3://no-such-bucket-here/x/', 's3://x'])(
     'refuses %j with a 400',
     async (uri) => {
-      await expect(checkS3Source({ client }, uri)).rejects.toMatchObject(badRequest(uri));
+      await expect(checkS3Source({ client, tmpDir: tmp }, uri)).rejects.toMatchObject(badRequest(uri));
     },
   );
 });
 
 describe('openS3Location', () => {
   it('downloads the object to a temp file that release() removes', async () => {
-    const file = await openS3Location({ client }, `s3://${BUCKET}/photos/nested/deeper/c.mp4`, tmp);
+    const file = await openS3Location({ client, tmpDir: tmp }, `s3://${BUCKET}/photos/nested/deeper/c.mp4`);
     expect(file.path.startsWith(tmp)).toBe(true);
     expect(file.path.endsWith('.mp4')).toBe(true);
     expect(await readFile(file.path, 'utf8')).toBe('video bytes here');
@@ -250,7 +265,7 @@ describe('openS3Location', () => {
   it.each([`s3://${BUCKET}/photos/missing.jpg`, 's3://no-such-bucket-here/a.jpg', `s3://${BUCKET}/photos/`, 'file:/etc/passwd', 's3://bucket/a/../b.jpg'])(
     'fails %j as a per-item MediaFailure',
     async (location) => {
-      await expect(openS3Location({ client }, location, tmp)).rejects.toBeInstanceOf(MediaFailure);
+      await expect(openS3Location({ client, tmpDir: tmp }, location)).rejects.toBeInstanceOf(MediaFailure);
     },
   );
 });

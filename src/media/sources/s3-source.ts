@@ -7,10 +7,13 @@ import { MediaFailure } from '../../ports/media-processor.ts';
 import type { MediaSource, SourceEntry } from '../../ports/media-source.ts';
 import { mediaKindOf } from '../media-types.ts';
 import { downloadToTemp, isS3NotFound, s3ErrorName } from '../s3-client.ts';
-import { assertManifestSupported, isManifestPath, manifestRefs } from './manifest-source.ts';
+import { readAnnotationRows } from './annotation-files.ts';
+import { isManifestPath, isParquetPath, manifestRefs, parquetManifestRefs } from './manifest-source.ts';
 
 export interface S3SourceDeps {
   client: S3Client;
+  /** Where objects read whole (annotation files, parquet manifests) are downloaded. */
+  tmpDir: string;
 }
 
 // Lenient on purpose (S3-compatible servers differ); S3 itself rejects what it does not accept.
@@ -40,10 +43,9 @@ export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
   return { bucket, prefix };
 }
 
-/** A folder (prefix) or, for a `.txt`/`.csv` object, a manifest listing objects. */
+/** A folder (prefix) or, for a `.txt`/`.csv`/`.parquet` object, a manifest listing objects. */
 export function s3Source(deps: S3SourceDeps, uri: string): MediaSource {
   const { prefix } = parseS3Uri(uri);
-  assertManifestSupported(prefix);
   return isManifestPath(prefix) ? s3ManifestSource(deps, uri) : s3FolderSource(deps, uri);
 }
 
@@ -54,7 +56,6 @@ export function s3Source(deps: S3SourceDeps, uri: string): MediaSource {
  */
 export async function checkS3Source(deps: S3SourceDeps, uri: string): Promise<void> {
   const { bucket, prefix } = parseS3Uri(uri);
-  assertManifestSupported(prefix);
   try {
     if (isManifestPath(prefix)) {
       await deps.client.send(new HeadObjectCommand({ Bucket: bucket, Key: prefix }));
@@ -91,17 +92,22 @@ export function s3FolderSource(deps: S3SourceDeps, uri: string): MediaSource {
         ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (ContinuationToken !== undefined);
     },
+    annotationRows: () => s3AnnotationRows(deps, bucket, prefix),
   };
 }
 
+/** The annotation files under `folderKey` (a key prefix ending in "/", or empty). */
+function s3AnnotationRows(deps: S3SourceDeps, bucket: string, folderKey: string) {
+  return readAnnotationRows((name) => downloadToTemp(deps.client, bucket, `${folderKey}${name}`, deps.tmpDir));
+}
+
 /**
- * A `.txt`/`.csv` object listing media: `s3://` URIs, or keys relative to the manifest's folder.
+ * A `.txt`/`.csv`/`.parquet` object listing media: `s3://` URIs, or keys relative to the manifest's folder.
  * Local paths and other schemes are per-item failures (an S3 manifest must not reach the server's
  * disk); so are objects that do not exist.
  */
 export function s3ManifestSource(deps: S3SourceDeps, uri: string): MediaSource {
   const { bucket, prefix: manifestKey } = parseS3Uri(uri);
-  const isCsv = /\.csv$/i.test(manifestKey);
   const baseDir = posix.dirname(manifestKey);
 
   async function entryFor(ref: string, lineNo: number): Promise<SourceEntry | null> {
@@ -128,33 +134,58 @@ export function s3ManifestSource(deps: S3SourceDeps, uri: string): MediaSource {
 
   return {
     async *list() {
-      let body: Readable;
-      try {
-        body = (await deps.client.send(new GetObjectCommand({ Bucket: bucket, Key: manifestKey }))).Body as Readable;
-      } catch (err) {
-        throw sourceError(err, uri);
-      }
       const batch: { ref: string; lineNo: number }[] = [];
       const flush = async () => (await Promise.all(batch.splice(0).map((r) => entryFor(r.ref, r.lineNo)))).filter((e) => e !== null);
-      try {
-        for await (const ref of manifestRefs(createInterface({ input: body, crlfDelay: Infinity }), isCsv)) {
-          batch.push(ref);
-          if (batch.length >= HEAD_CONCURRENCY) yield* await flush();
-        }
-        yield* await flush();
-      } finally {
-        // A consumer that stops early must not leave the object's connection open.
-        body.destroy();
+      for await (const ref of manifestObjectRefs(deps, uri)) {
+        batch.push(ref);
+        if (batch.length >= HEAD_CONCURRENCY) yield* await flush();
       }
+      yield* await flush();
     },
+    annotationRows: () => s3AnnotationRows(deps, bucket, baseDir === '.' ? '' : `${baseDir}/`),
   };
+}
+
+/** A manifest object's references: streamed for text, downloaded whole for parquet (read from its end). */
+async function* manifestObjectRefs(deps: S3SourceDeps, uri: string): AsyncGenerator<{ ref: string; lineNo: number }> {
+  const { bucket, prefix: key } = parseS3Uri(uri);
+  if (isParquetPath(key)) {
+    let file;
+    try {
+      file = await downloadToTemp(deps.client, bucket, key, deps.tmpDir);
+    } catch (err) {
+      throw sourceError(err, uri);
+    }
+    if (file === null) throw invalid(uri);
+    try {
+      yield* parquetManifestRefs(file.path);
+    } catch (err) {
+      if (err instanceof Error && (err as NodeJS.ErrnoException).code === undefined) throw new DomainError('BAD_REQUEST', `The manifest cannot be read: ${err.message}`);
+      throw err;
+    } finally {
+      await file.release();
+    }
+    return;
+  }
+  let body: Readable;
+  try {
+    body = (await deps.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body as Readable;
+  } catch (err) {
+    throw sourceError(err, uri);
+  }
+  try {
+    yield* manifestRefs(createInterface({ input: body, crlfDelay: Infinity }), /\.csv$/i.test(key));
+  } finally {
+    // A consumer that stops early must not leave the object's connection open.
+    body.destroy();
+  }
 }
 
 /**
  * Downloads the object behind an item location `s3://bucket/key` to a temp file for the
  * decoders; release() deletes it. A missing object is a per-item failure.
  */
-export async function openS3Location(deps: S3SourceDeps, location: string, tmpDir: string): Promise<{ path: string; release(): Promise<void> }> {
+export async function openS3Location(deps: S3SourceDeps, location: string): Promise<{ path: string; release(): Promise<void> }> {
   let parsed;
   try {
     parsed = parseS3Uri(location);
@@ -162,7 +193,7 @@ export async function openS3Location(deps: S3SourceDeps, location: string, tmpDi
     throw new MediaFailure(`invalid S3 location: ${location}`);
   }
   if (parsed.prefix === '' || parsed.prefix.endsWith('/')) throw new MediaFailure(`invalid S3 location: ${location}`);
-  const file = await downloadToTemp(deps.client, parsed.bucket, parsed.prefix, tmpDir);
+  const file = await downloadToTemp(deps.client, parsed.bucket, parsed.prefix, deps.tmpDir);
   if (file === null) throw new MediaFailure(`object not found: ${location}`);
   return file;
 }

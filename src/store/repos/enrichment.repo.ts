@@ -1,15 +1,9 @@
-import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { EnrichmentRepo, ImageLabel, StoredObject } from '../../ports/enrichment-repo.ts';
 import { chunkRows, type DialectHelpers } from '../dialect.ts';
 import type { DB, ObjectsTable } from '../schema.ts';
-import { claimFinish, countedOutcome, countUnit, embeddingRow, notApplied } from './items.repo.ts';
-
-/** The copy's id of a source item: the same in every run of the copy, unique across copies. */
-function copyIdOf(targetId: string, sourceItemId: string): string {
-  const h = createHash('sha256').update(`${targetId}/${sourceItemId}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
+import { claimFinish, countedOutcome, countUnit, notApplied } from './items.repo.ts';
+import { derivedId as copyIdOf, insertObjectsAndLabels } from './object-rows.ts';
 
 const toObject = (r: Selectable<ObjectsTable>): StoredObject => ({
   id: r.id,
@@ -102,42 +96,7 @@ export function enrichmentRepo(db: Kysely<DB>, d: DialectHelpers, changed: (data
         const row = await claimFinish(trx, itemId, stage, { state: 'done' });
         if (!row) return notApplied;
         const image = await trx.selectFrom('items').selectAll().where('id', '=', itemId).executeTakeFirstOrThrow();
-        // Each object is an item of its own (kind object, parent its image): it gets a vector,
-        // scores, clusters and duplicates like an image. Its bytes are its image's.
-        const objectItems = objects.map((o, i) => ({
-          ...image,
-          id: copyIdOf(itemId, `object-${i}`),
-          kind: 'object',
-          parent_id: itemId,
-          source_key: `${itemId}#object-${i}`,
-          stage,
-          width: o.box.width,
-          height: o.box.height,
-          quality: null,
-          phash: null,
-          byte_hash: null,
-          exif: null,
-        }));
-        const objectRows = objects.map((o, i) => ({
-          id: objectItems[i]!.id,
-          dataset_id: row.dataset_id,
-          item_id: itemId,
-          label: o.label,
-          confidence: o.confidence,
-          x: o.box.x,
-          y: o.box.y,
-          width: o.box.width,
-          height: o.box.height,
-        }));
-        const vectors = objects.map((o, i) => embeddingRow(objectItems[i]!.id, row.dataset_id, o.embedding));
-        for (const chunk of chunkRows(d, objectItems)) await trx.insertInto('items').values(chunk).execute();
-        for (const chunk of chunkRows(d, objectRows)) await trx.insertInto('objects').values(chunk).execute();
-        for (const chunk of chunkRows(d, vectors)) await trx.insertInto('embeddings').values(chunk).execute();
-        const labelRows = labels.map((l) => ({ item_id: itemId, dataset_id: row.dataset_id, label: l.label, confidence: l.confidence }));
-        if (labelRows.length > 0) await trx.insertInto('image_labels').values(labelRows).execute();
-        if (objects.length > 0) {
-          await trx.updateTable('datasets').set({ n_objects: sql`n_objects + ${objects.length}` }).where('id', '=', row.dataset_id).execute();
-        }
+        await insertObjectsAndLabels(trx, d, image, stage, { objects, labels });
         return countUnit(trx, row, { failed: false, images: 0, videos: 0, frames: 0 });
       });
     },

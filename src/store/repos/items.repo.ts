@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { ItemAnnotations } from '../../domain/annotations.ts';
 import type { Item, ItemKind, ItemState, Quality } from '../../domain/types.ts';
 import { isoMicros } from '../../lib/time.ts';
 import type { Embedding } from '../../ports/media-processor.ts';
-import type { ImageFacts, ItemOutcome, ItemsRepo } from '../../ports/store.ts';
+import type { ImageFacts, ImportedAnnotations, ItemOutcome, ItemsRepo } from '../../ports/store.ts';
 import { chunkRows, type DialectHelpers } from '../dialect.ts';
 import type { DB, ItemsTable } from '../schema.ts';
+import { insertObjectsAndLabels } from './object-rows.ts';
 
 function parse<T>(text: string | null): T | null {
   return text === null ? null : (JSON.parse(text) as T);
@@ -38,6 +40,8 @@ export function toItem(r: Selectable<ItemsTable>): Item {
     frameIndex: r.frame_index,
     frameTimestamp: r.frame_timestamp,
     video: parse(r.video),
+    annotations: parse<ItemAnnotations>(r.annotations),
+    caption: r.caption,
     createdAt: r.created_at,
   };
 }
@@ -53,6 +57,18 @@ function factColumns(f: ImageFacts) {
     quality: JSON.stringify(f.quality),
     thumb_key: f.thumbKey,
     ...(f.sizeBytes !== undefined && { size_bytes: f.sizeBytes }),
+  };
+}
+
+/**
+ * An image's imported caption, and the annotation rows it could not use as its failure reason:
+ * the image itself is indexed, so it stays done (as a failed detection leaves it).
+ */
+function annotationColumns(imported: ImportedAnnotations) {
+  return {
+    annotations: null,
+    caption: imported.caption,
+    ...(imported.problems.length > 0 && { fail_stage: 'annotations', fail_reason: imported.problems.join('; ') }),
   };
 }
 
@@ -242,13 +258,39 @@ export function itemsRepo(db: Kysely<DB>, d: DialectHelpers, changed: (datasetId
       return rows.map((r) => r.id);
     },
 
-    async completeImage(itemId, stage, facts) {
+    async completeImage(itemId, stage, facts, imported) {
       return counted(async (trx) => {
-        const row = await claimFinish(trx, itemId, stage, { state: 'done', ...factColumns(facts) });
+        const row = await claimFinish(trx, itemId, stage, { state: 'done', ...factColumns(facts), ...(imported && annotationColumns(imported)) });
         if (!row) return notApplied;
         await trx.insertInto('embeddings').values(embeddingRow(itemId, row.dataset_id, facts.embedding)).execute();
+        if (imported) {
+          const image = await trx.selectFrom('items').selectAll().where('id', '=', itemId).executeTakeFirstOrThrow();
+          await insertObjectsAndLabels(trx, d, image, stage, { objects: imported.objects, labels: imported.labels.map((label) => ({ label, confidence: 1 })) });
+        }
         return countUnit(trx, row, { failed: false, images: 1, videos: 0, frames: 0 });
       });
+    },
+
+    async listedNames(taskId) {
+      return db
+        .selectFrom('items')
+        .select(['id', 'file_name as fileName', 'kind'])
+        .where('task_id', '=', taskId)
+        .where('parent_id', 'is', null)
+        .where('state', '!=', 'failed')
+        .orderBy('id')
+        .execute();
+    },
+
+    async setAnnotations(annotations) {
+      const entries = [...annotations];
+      for (let i = 0; i < entries.length; i += 500) {
+        await db.transaction().execute(async (trx) => {
+          for (const [id, a] of entries.slice(i, i + 500)) {
+            await trx.updateTable('items').set({ annotations: JSON.stringify(a) }).where('id', '=', id).where('state', '=', 'pending').execute();
+          }
+        });
+      }
     },
 
     async completeVideo(itemId, stage, video, frames) {

@@ -1,0 +1,13 @@
+import type { Kysely } from 'kysely';
+import type { DialectHelpers } from '../dialect.ts';
+
+/**
+ * Annotations imported with a dataset's files (SPEC §4). What the annotation files say of an
+ * image is kept on its item (JSON) from listing until the image is decoded, when its boxes can
+ * be checked against its size and cropped; its caption stays on the item for previews and
+ * exports.
+ */
+export async function up(db: Kysely<any>, d: DialectHelpers): Promise<void> {
+  await db.schema.alterTable('items').addColumn('annotations', d.text).execute();
+  await db.schema.alterTable('items').addColumn('caption', d.text).execute();
+}

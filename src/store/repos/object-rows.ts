@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+import { sql, type Selectable, type Transaction } from 'kysely';
+import type { ImageLabel } from '../../ports/enrichment-repo.ts';
+import type { DetectedObject } from '../../ports/media-processor.ts';
+import { chunkRows, type DialectHelpers } from '../dialect.ts';
+import type { DB, ItemsTable } from '../schema.ts';
+import { embeddingRow } from './items.repo.ts';
+
+/** A uuid derived from a parent id and a name: the same in every run, unique across parents. */
+export function derivedId(parentId: string, name: string): string {
+  const h = createHash('sha256').update(`${parentId}/${name}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/**
+ * Records an image's objects and labels, whether detected or imported. Each object is an item
+ * of its own (kind object, parent its image): it gets a vector, scores, clusters and duplicates
+ * like an image. Its bytes are its image's.
+ */
+export async function insertObjectsAndLabels(
+  trx: Transaction<DB>,
+  d: DialectHelpers,
+  image: Selectable<ItemsTable>,
+  stage: string,
+  { objects, labels }: { objects: readonly DetectedObject[]; labels: readonly ImageLabel[] },
+): Promise<void> {
+  const objectItems = objects.map((o, i) => ({
+    ...image,
+    id: derivedId(image.id, `object-${i}`),
+    kind: 'object',
+    parent_id: image.id,
+    source_key: `${image.id}#object-${i}`,
+    stage,
+    width: o.box.width,
+    height: o.box.height,
+    quality: null,
+    phash: null,
+    byte_hash: null,
+    exif: null,
+    annotations: null,
+    caption: null,
+  }));
+  const objectRows = objects.map((o, i) => ({
+    id: objectItems[i]!.id,
+    dataset_id: image.dataset_id,
+    item_id: image.id,
+    label: o.label,
+    confidence: o.confidence,
+    x: o.box.x,
+    y: o.box.y,
+    width: o.box.width,
+    height: o.box.height,
+  }));
+  const vectors = objects.map((o, i) => embeddingRow(objectItems[i]!.id, image.dataset_id, o.embedding));
+  for (const chunk of chunkRows(d, objectItems)) await trx.insertInto('items').values(chunk).execute();
+  for (const chunk of chunkRows(d, objectRows)) await trx.insertInto('objects').values(chunk).execute();
+  for (const chunk of chunkRows(d, vectors)) await trx.insertInto('embeddings').values(chunk).execute();
+  const labelRows = labels.map((l) => ({ item_id: image.id, dataset_id: image.dataset_id, label: l.label, confidence: l.confidence }));
+  if (labelRows.length > 0) await trx.insertInto('image_labels').values(labelRows).execute();
+  if (objects.length > 0) {
+    await trx.updateTable('datasets').set({ n_objects: sql`n_objects + ${objects.length}` }).where('id', '=', image.dataset_id).execute();
+  }
+}
