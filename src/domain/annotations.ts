@@ -23,13 +23,14 @@ export interface Box {
   height: number;
 }
 
-/** Where a row was read: the annotation file and the row (CSV: line number; else 1-based). */
+/** Where a row was read: the annotation file and the row (CSV: line number; else 1-based; 0: the whole file). */
 export interface RowRef {
   file: string;
   row: number;
 }
 
-export const rowName = (ref: RowRef): string => `${ref.file} row ${ref.row}`;
+/** How a failure names its row; row 0 is the file as a whole (it could not be read). */
+export const rowName = (ref: RowRef): string => (ref.row === 0 ? ref.file : `${ref.file} row ${ref.row}`);
 
 /** One row of an annotation file, checked: a label (and caption) of an image, an object, or why not. */
 export type AnnotationRow =

@@ -60,6 +60,11 @@ export function isManifestPath(path: string): boolean {
   return /\.(txt|csv|parquet)$/i.test(path);
 }
 
+/** A manifest that is not what its name says (a broken parquet file) is the client's 400; a fault of the disk stays as it is. */
+export function manifestReadError(err: unknown): unknown {
+  return err instanceof Error && (err as NodeJS.ErrnoException).code === undefined ? new DomainError('BAD_REQUEST', `The manifest cannot be read: ${err.message}`) : err;
+}
+
 export const isParquetPath = (path: string): boolean => /\.parquet$/i.test(path);
 
 /**
@@ -102,8 +107,7 @@ export function manifestSource(manifestPath: string, realImportRoots: readonly s
           if (entry) yield entry;
         }
       } catch (err) {
-        if (err instanceof Error && (err as NodeJS.ErrnoException).code === undefined) throw new DomainError('BAD_REQUEST', `The manifest cannot be read: ${err.message}`);
-        throw err;
+        throw manifestReadError(err);
       }
     },
     annotationRows: () => localAnnotationRows(baseDir, realImportRoots),

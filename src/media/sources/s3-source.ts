@@ -8,7 +8,7 @@ import type { MediaSource, SourceEntry } from '../../ports/media-source.ts';
 import { mediaKindOf } from '../media-types.ts';
 import { downloadToTemp, isS3NotFound, s3ErrorName } from '../s3-client.ts';
 import { readAnnotationRows } from './annotation-files.ts';
-import { isManifestPath, isParquetPath, manifestRefs, parquetManifestRefs } from './manifest-source.ts';
+import { isManifestPath, isParquetPath, manifestReadError, manifestRefs, parquetManifestRefs } from './manifest-source.ts';
 
 export interface S3SourceDeps {
   client: S3Client;
@@ -160,8 +160,7 @@ async function* manifestObjectRefs(deps: S3SourceDeps, uri: string): AsyncGenera
     try {
       yield* parquetManifestRefs(file.path);
     } catch (err) {
-      if (err instanceof Error && (err as NodeJS.ErrnoException).code === undefined) throw new DomainError('BAD_REQUEST', `The manifest cannot be read: ${err.message}`);
-      throw err;
+      throw manifestReadError(err);
     } finally {
       await file.release();
     }

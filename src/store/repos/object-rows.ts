@@ -39,6 +39,8 @@ export async function insertObjectsAndLabels(
     exif: null,
     annotations: null,
     caption: null,
+    fail_stage: null,
+    fail_reason: null,
   }));
   const objectRows = objects.map((o, i) => ({
     id: objectItems[i]!.id,

@@ -1,0 +1,266 @@
+import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatasetFrom, getJson, waitForDatasetStatus } from '../helpers/client.ts';
+import { tempDir } from '../helpers/folders.ts';
+import { startPostgres } from '../helpers/postgres.ts';
+import { startS3Server } from '../helpers/s3-server.ts';
+import { testMediaDir } from '../helpers/test-media.ts';
+import { readZip } from '../helpers/zip.ts';
+import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+
+/**
+ * Annotations imported at creation (SPEC §4) over darknet's sample photos: labels, captions and
+ * boxes become the images' labels, captions and objects; every bad row is a failure of its own
+ * with its file and row; an export's labels and objects, imported again, give the same ones.
+ */
+const PHOTOS = ['dog.jpg', 'horses.jpg', 'person.jpg', 'kite.jpg', 'eagle.jpg', 'giraffe.jpg'];
+const BUCKET = 'media';
+
+const backends = [
+  { name: 'SQLite, in-process queue', start: async () => ({ env: {}, stop: async () => {} }) },
+  {
+    name: 'PostgreSQL, pg-boss, S3 blobs',
+    start: async () => {
+      const [postgres, s3] = await Promise.all([startPostgres(), startS3Server({ buckets: [BUCKET] })]);
+      return { env: { STRATA_DATABASE_URL: postgres.url, ...s3.strataEnv(BUCKET) }, stop: () => Promise.all([postgres.stop(), s3.stop()]).then(() => {}) };
+    },
+  },
+];
+
+let root: string;
+let sizes: Map<string, { width: number; height: number }>;
+
+beforeAll(async () => {
+  root = await tempDir('strata-annotations-');
+  const darknet = join(await testMediaDir(), 'root/usr/share/darknet/data');
+  const folder = join(root, 'photos');
+  await mkdir(folder);
+  sizes = new Map();
+  for (const name of PHOTOS) {
+    await copyFile(join(darknet, name), join(folder, name));
+    const m = await sharp(join(darknet, name)).metadata();
+    sizes.set(name, { width: m.width!, height: m.height! });
+  }
+  const dog = sizes.get('dog.jpg')!;
+  // Image labels as parquet, one label a row, a caption on the dog.
+  const images = [
+    ['dog.jpg', 'dog', 'A dog beside a bicycle'],
+    ['dog.jpg', 'bicycle', null],
+    ['horses.jpg', 'horse', null],
+    ['person.jpg', 'person', null],
+    ['kite.jpg', 'person', null],
+    ['eagle.jpg', 'bird', null],
+    ['giraffe.jpg', 'giraffe', null],
+    ['cat.jpg', 'cat', null],
+    ['horses.jpg', null, null],
+  ];
+  await writeFile(
+    join(folder, 'image_annotations.parquet'),
+    new Uint8Array(
+      parquetWriteBuffer({
+        columnData: [
+          { name: 'filename', data: images.map((r) => r[0]) },
+          { name: 'label', data: images.map((r) => r[1]) },
+          { name: 'caption', data: images.map((r) => r[2]) },
+        ],
+      }),
+    ),
+  );
+  // Object boxes as CSV: two good ones, then one of each kind of bad row.
+  await writeFile(
+    join(folder, 'object_annotations.csv'),
+    [
+      'filename,col_x,row_y,width,height,label',
+      'dog.jpg,120,200,200,330,dog',
+      'dog.jpg,100,100,470,300,bicycle',
+      `dog.jpg,${dog.width - 50},10,200,100,car`,
+      'dog.jpg,10,ten,20,20,dog',
+      'dog.jpg,10,10,20,20,',
+      'missing.jpg,1,1,5,5,dog',
+      'horses.jpg,0,0,300,200,horse',
+    ].join('\n'),
+  );
+  // A manifest in parquet, beside a copy of two photos.
+  const listed = join(root, 'listed');
+  await mkdir(listed);
+  for (const name of ['dog.jpg', 'eagle.jpg']) await copyFile(join(darknet, name), join(listed, name));
+  await writeFile(join(listed, 'annotations.json'), '{"images": [');
+  await writeFile(join(listed, 'files.parquet'), new Uint8Array(parquetWriteBuffer({ columnData: [{ name: 'file_name', data: ['dog.jpg', 'eagle.jpg', 'gone.jpg'] }] })));
+  // Media added later through the on-prem route, with labels of their own.
+  const more = join(root, 'more');
+  await mkdir(more);
+  await copyFile(join(darknet, 'scream.jpg'), join(more, 'scream.jpg'));
+  await writeFile(join(more, 'image_annotations.csv'), 'filename,label,caption\nscream.jpg,painting,"A figure on a bridge, screaming"\n');
+}, 120_000);
+
+describe.each(backends)('annotation import ($name)', (backend) => {
+  let t: TestServer;
+  let stopBackend: () => Promise<void>;
+  let id: string;
+  let dataset: any;
+  let media: any[];
+  const get = (path: string) => getJson(t.url, path, t.admin.token);
+  const byName = (name: string) => media.find((m) => m.file_name === name);
+
+  beforeAll(async () => {
+    const started = await backend.start();
+    stopBackend = started.stop;
+    t = await startTestServer({ STRATA_IMPORT_ROOTS: root, ...started.env });
+    id = await createDatasetFrom(t.url, t.admin.token, 'annotated', join(root, 'photos'));
+    ({ dataset } = await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'ERROR'], 300_000));
+    media = (await get(`/api/v1/dataset/${id}/media?page_size=100`)).body.media;
+  }, 400_000);
+  afterAll(async () => {
+    await t?.close();
+    await stopBackend?.();
+  });
+
+  it('indexes every photo, with the imported objects counted, and the bad rows as failures', () => {
+    expect(dataset).toMatchObject({ status_new: 'READY', n_images: PHOTOS.length, n_objects: 3 });
+  });
+
+  it('gives each image its imported labels and caption', () => {
+    expect(byName('dog.jpg').labels.sort()).toEqual(['bicycle', 'dog']);
+    expect(byName('dog.jpg').captions).toEqual(['A dog beside a bicycle']);
+    expect(byName('eagle.jpg').labels).toEqual(['bird']);
+    expect(byName('horses.jpg').captions).toEqual([]);
+  });
+
+  it('makes each good box an object with its box and label, searchable as OBJECTS', async () => {
+    const detail = (await get(`/api/v1/dataset/${id}/media/${byName('dog.jpg').media_id}`)).body;
+    const boxes = detail.objects.map((o: any) => [o.label, o.confidence, o.bounding_box]).sort((a: any, b: any) => a[0].localeCompare(b[0]));
+    expect(boxes).toEqual([
+      ['bicycle', 1, { x: 100, y: 100, width: 470, height: 300 }],
+      ['dog', 1, { x: 120, y: 200, width: 200, height: 330 }],
+    ]);
+    const explore = (await get(`/api/v1/explore/${id}?entity_type=OBJECTS&threshold=0`)).body;
+    const previews = explore.clusters.flatMap((c: any) => c.previews);
+    expect(previews).toHaveLength(3);
+    expect(previews.map((p: any) => p.labels?.[0] ?? p.label).sort()).toEqual(['bicycle', 'dog', 'horse']);
+  });
+
+  it('reports each bad row with its file and row, and keeps the good ones', async () => {
+    const errors = (await get(`/api/v1/dataset/${id}/errors`)).body;
+    const reasons = errors.map((e: any) => `${e.file_name} | ${e.reason}`).sort();
+    expect(reasons).toEqual([
+      expect.stringMatching(/^dog\.jpg \| object_annotations\.csv row 4: the box .* is outside the 768×576 image$/),
+      'image_annotations.parquet | image_annotations.parquet row 8: unknown file "cat.jpg": no such image in the dataset\'s files',
+      'image_annotations.parquet | image_annotations.parquet row 9: missing label',
+      'object_annotations.csv | object_annotations.csv row 5: y is not a number: "ten"',
+      'object_annotations.csv | object_annotations.csv row 6: missing label',
+      'object_annotations.csv | object_annotations.csv row 7: unknown file "missing.jpg": no such image in the dataset\'s files',
+    ]);
+  });
+
+  it('filters by imported labels with VQL, and flags the only bird among its neighbours as a mislabel candidate', async () => {
+    const names = (body: any) => body.clusters.flatMap((c: any) => c.previews.map((p: any) => p.file_name)).sort();
+    const vql = encodeURIComponent(JSON.stringify([{ labels: { op: 'one_of', value: ['giraffe', 'bird'] } }]));
+    expect(names((await get(`/api/v1/explore/${id}?threshold=0&vql=${vql}`)).body)).toEqual(['eagle.jpg', 'giraffe.jpg']);
+    const mislabels = encodeURIComponent(JSON.stringify([{ issues: { op: 'issue', value: 'mislabels', mode: 'in' } }]));
+    expect(names((await get(`/api/v1/explore/${id}?threshold=0&vql=${mislabels}`)).body)).toContain('eagle.jpg');
+  });
+
+  it('carries the caption into explore previews', async () => {
+    const previews = (await get(`/api/v1/explore/${id}?threshold=0`)).body.clusters.flatMap((c: any) => c.previews);
+    expect(previews.find((p: any) => p.file_name === 'dog.jpg').caption).toBe('A dog beside a bicycle');
+  });
+
+  it('round trip: the export\'s labels and objects, imported as COCO, give the same labels and objects', async () => {
+    const zip = await exportJson(t, id);
+    const exported = JSON.parse((await readZip(zip)).get('metadata.json')!.toString()).media_items as any[];
+    const { coco, annotationsOf } = cocoOf(exported);
+    expect(annotationsOf(exported)['dog.jpg']).toEqual({ labels: ['bicycle', 'dog'], objects: ['bicycle 100,100,470,300', 'dog 120,200,200,330'] });
+    const again = await mkdtemp(join(root, 'again-'));
+    for (const m of exported) await copyFile(join(root, 'photos', m.file_name), join(again, m.file_name));
+    await writeFile(join(again, 'annotations.json'), JSON.stringify(coco));
+    const againId = await createDatasetFrom(t.url, t.admin.token, 'reimported', again);
+    const { dataset: reimported } = await waitForDatasetStatus(t.url, t.admin.token, againId, ['READY', 'ERROR'], 300_000);
+    expect(reimported).toMatchObject({ status_new: 'READY', n_images: PHOTOS.length, n_objects: 3 });
+    const zip2 = await exportJson(t, againId);
+    const reexported = JSON.parse((await readZip(zip2)).get('metadata.json')!.toString()).media_items as any[];
+    expect(annotationsOf(reexported)).toEqual(annotationsOf(exported));
+    expect(reexported.find((m) => m.file_name === 'dog.jpg').caption).toBe('A dog beside a bicycle');
+  });
+
+  it('reads a parquet manifest; a listed file that is not there is a per-item failure', async () => {
+    const listId = await createDatasetFrom(t.url, t.admin.token, 'from parquet', join(root, 'listed', 'files.parquet'));
+    const { dataset: listed } = await waitForDatasetStatus(t.url, t.admin.token, listId, ['READY', 'ERROR'], 300_000);
+    expect(listed).toMatchObject({ status_new: 'READY', n_images: 2 });
+    const errors = (await get(`/api/v1/dataset/${listId}/errors`)).body;
+    expect(errors.map((e: any) => [e.file_name, e.reason])).toEqual([
+      ['gone.jpg', 'file not found'],
+      ['annotations.json', expect.stringMatching(/^annotations\.json: the file cannot be read as JSON: /)],
+    ]);
+  });
+
+  it('reads annotation files uploaded with the images (four-step upload)', async () => {
+    const ds = (await get('/api/v1/ingestion/new_dataset?dataset_name=uploaded')).body.dataset_id;
+    const trans = (await get(`/api/v1/ingestion/${ds}/data_files`)).body.trans_id;
+    const fd = new FormData();
+    for (const name of ['dog.jpg', 'eagle.jpg']) fd.append('files', new Blob([new Uint8Array(await readFile(join(root, 'photos', name)))]), `shots/${name}`);
+    fd.append('files', new Blob(['filename,label,caption\ndog.jpg,dog,A dog\neagle.jpg,bird,\n']), 'shots/image_annotations.csv');
+    fd.append('files', new Blob(['filename,col_x,row_y,width,height,label\nshots/eagle.jpg,100,50,300,300,bird\n']), 'shots/object_annotations.csv');
+    const auth = { authorization: `Bearer ${t.admin.token}` };
+    expect((await fetch(`${t.url}/api/v1/ingestion/${ds}/data_files/${trans}`, { method: 'POST', headers: auth, body: fd })).status).toBe(202);
+    expect((await fetch(`${t.url}/api/v1/ingestion/${ds}/process_files/${trans}`, { method: 'POST', headers: auth })).status).toBe(202);
+    const { dataset: uploaded } = await waitForDatasetStatus(t.url, t.admin.token, ds, ['READY', 'ERROR'], 300_000);
+    // The annotation files are not media: neither items nor failures.
+    expect(uploaded).toMatchObject({ status_new: 'READY', n_images: 2, n_objects: 1 });
+    expect((await get(`/api/v1/dataset/${ds}/errors`)).body).toEqual([]);
+    const listed = (await get(`/api/v1/dataset/${ds}/media?page_size=100`)).body.media;
+    expect(Object.fromEntries(listed.map((m: any) => [m.file_name, [m.labels, m.captions]]))).toEqual({ 'shots/dog.jpg': [['dog'], ['A dog']], 'shots/eagle.jpg': [['bird'], []] });
+  });
+
+  it('adds a folder through /api/v1/process/add_media, annotations included', async () => {
+    const res = await fetch(`${t.url}/api/v1/process/add_media?dataset_id=${id}&path=${encodeURIComponent(join(root, 'more'))}&auto_reindex=true`, {
+      headers: { authorization: `Bearer ${t.admin.token}` },
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as any;
+    expect(body).toEqual({ status: 'success', message: 'Media addition started', dataset_id: id, task_id: expect.any(String) });
+    const { dataset: grown } = await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'ERROR'], 300_000);
+    expect(grown).toMatchObject({ status_new: 'READY', n_images: PHOTOS.length + 1 });
+    const scream = (await get(`/api/v1/dataset/${id}/media?page_size=100`)).body.media.find((m: any) => m.file_name === 'scream.jpg');
+    expect(scream).toMatchObject({ labels: ['painting'], captions: ['A figure on a bridge, screaming'] });
+    const outside = await fetch(`${t.url}/api/v1/process/add_media?dataset_id=${id}&path=${encodeURIComponent('/etc')}`, { headers: { authorization: `Bearer ${t.admin.token}` } });
+    expect(outside.status).toBe(400);
+    expect(await outside.json()).toMatchObject({ status: 'error', message: expect.any(String), detail: expect.any(String) });
+    const unknown = await fetch(`${t.url}/api/v1/process/add_media?dataset_id=no-such&path=${encodeURIComponent(join(root, 'more'))}`, { headers: { authorization: `Bearer ${t.admin.token}` } });
+    expect(unknown.status).toBe(404);
+  });
+});
+
+async function exportJson(t: TestServer, datasetId: string): Promise<Buffer> {
+  const get = (path: string) => getJson(t.url, path, t.admin.token);
+  const started = (await get(`/api/v1/dataset/${datasetId}/export_context_async?export_format=json`)).body;
+  let status = (await get(`/api/v1/dataset/${datasetId}/export_status?export_task_id=${started.id}`)).body;
+  while (status.status !== 'COMPLETED' && status.status !== 'FAILED') {
+    await new Promise((r) => setTimeout(r, 50));
+    status = (await get(`/api/v1/dataset/${datasetId}/export_status?export_task_id=${started.id}`)).body;
+  }
+  return Buffer.from(await (await fetch(`${t.url}${status.download_uri}`, { headers: { authorization: `Bearer ${t.admin.token}` } })).arrayBuffer());
+}
+
+/** metadata.json's labels, objects and captions as a COCO file, and a comparable summary of them. */
+function cocoOf(items: any[]) {
+  const meta = (m: any, type: string) => m.metadata_items.filter((i: any) => i.type === type).map((i: any) => i.properties);
+  const names = [...new Set(items.flatMap((m) => [...meta(m, 'image_label'), ...meta(m, 'object_label')].map((p: any) => p.category_name)))].sort();
+  const categories = names.map((name, i) => ({ id: i + 1, name }));
+  const catId = (name: string) => names.indexOf(name) + 1;
+  const annotations = items.flatMap((m, i) => [
+    ...meta(m, 'image_label').map((p: any) => ({ image_id: i + 1, category_id: catId(p.category_name) })),
+    ...meta(m, 'object_label').map((p: any) => ({ image_id: i + 1, category_id: catId(p.category_name), bbox: p.bbox })),
+    ...(m.caption ? [{ image_id: i + 1, caption: m.caption }] : []),
+  ]);
+  const coco = { images: items.map((m, i) => ({ id: i + 1, file_name: m.file_name, width: m.width, height: m.height })), annotations, categories };
+  const annotationsOf = (list: any[]) =>
+    Object.fromEntries(
+      list
+        .map((m) => [m.file_name, { labels: meta(m, 'image_label').map((p: any) => p.category_name).sort(), objects: meta(m, 'object_label').map((p: any) => `${p.category_name} ${p.bbox.join(',')}`).sort() }])
+        .sort(),
+    );
+  return { coco, annotationsOf };
+}
