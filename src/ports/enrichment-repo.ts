@@ -6,11 +6,19 @@ import type { ItemOutcome } from './store.ts';
 export interface StoredObject extends Detection {
   id: string;
   itemId: string;
+  source: LabelSource;
 }
 
 export interface ImageLabel {
   label: string;
   confidence: number;
+}
+
+/** Where a label or object came from: enrichment's models, or the dataset's annotation files. */
+export type LabelSource = 'IMAGE_TAGGING' | 'OBJECT_DETECTION' | 'ANNOTATIONS';
+
+export interface StoredLabel extends ImageLabel {
+  source: LabelSource;
 }
 
 /** What an enrichment copy (SPEC §8) reads and writes. */
@@ -35,7 +43,7 @@ export interface EnrichmentRepo {
   labelsOfDataset(datasetId: string): Promise<Map<string, string[]>>;
   /** Objects by their own ids. */
   objectsByIds(datasetId: string, objectIds: readonly string[]): Promise<Map<string, StoredObject>>;
-  labelsOfItems(datasetId: string, itemIds: readonly string[]): Promise<Map<string, ImageLabel[]>>;
+  labelsOfItems(datasetId: string, itemIds: readonly string[]): Promise<Map<string, StoredLabel[]>>;
   /** Enrichment copies made from the dataset (and not being deleted). */
   copiesOf(datasetId: string): Promise<string[]>;
 }

@@ -271,6 +271,7 @@ export interface ObjectsTable {
   y: number;
   width: number;
   height: number;
+  source: Generated<string>;
 }
 
 export interface ImageLabelsTable {
@@ -278,4 +279,6 @@ export interface ImageLabelsTable {
   dataset_id: string;
   label: string;
   confidence: number;
+  /** IMAGE_TAGGING (enrichment) or ANNOTATIONS (imported with the dataset); objects likewise OBJECT_DETECTION or ANNOTATIONS. */
+  source: Generated<string>;
 }

@@ -172,6 +172,8 @@ describe.each(backends)('annotation import ($name)', (backend) => {
     const zip = await exportJson(t, id);
     const exported = JSON.parse((await readZip(zip)).get('metadata.json')!.toString()).media_items as any[];
     const { coco, annotationsOf } = cocoOf(exported);
+    const dogItems = exported.find((m) => m.file_name === 'dog.jpg').metadata_items;
+    expect(dogItems.filter((i: any) => i.type !== 'issue').map((i: any) => i.properties.source)).toEqual(['ANNOTATIONS', 'ANNOTATIONS', 'ANNOTATIONS', 'ANNOTATIONS']);
     expect(annotationsOf(exported)['dog.jpg']).toEqual({ labels: ['bicycle', 'dog'], objects: ['bicycle 100,100,470,300', 'dog 120,200,200,330'] });
     const again = await mkdtemp(join(root, 'again-'));
     for (const m of exported) await copyFile(join(root, 'photos', m.file_name), join(again, m.file_name));

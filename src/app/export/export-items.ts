@@ -1,5 +1,5 @@
 import type { MediaSelection } from '../../domain/export.ts';
-import type { ImageLabel, StoredObject } from '../../ports/enrichment-repo.ts';
+import type { StoredLabel, StoredObject } from '../../ports/enrichment-repo.ts';
 import type { MediaRecord, Store } from '../../ports/store.ts';
 
 /** An item as exports see it: its record, its duplicate group at each level, and where its bytes went in the zip. */
@@ -9,8 +9,8 @@ export interface ExportItem {
   duplicateGroups: Array<{ level: number; groupId: number }>;
   /** Path of the item's file inside the export zip; null when images are not included (or the file is gone). */
   imagePath: string | null;
-  /** From enrichment: the image's labels and objects, most confident first. */
-  labels: ImageLabel[];
+  /** From enrichment or the annotation files: the image's labels and objects, most confident first. */
+  labels: StoredLabel[];
   objects: StoredObject[];
 }
 

@@ -33,10 +33,10 @@ export function metadataItemJson(x: ExportItem): Record<string, unknown> {
     item.kind === 'video_frame'
       ? [{ type: 'video_info', properties: { video_id: item.parentId, video_file_name: item.fileName, frame_index: item.frameIndex, frame_timestamp: item.frameTimestamp } }]
       : [];
-  const labels = x.labels.map((l) => ({ type: 'image_label', properties: { category_name: l.label, confidence: l.confidence, source: 'IMAGE_TAGGING' } }));
+  const labels = x.labels.map((l) => ({ type: 'image_label', properties: { category_name: l.label, confidence: l.confidence, source: l.source } }));
   const objects = x.objects.map((o) => ({
     type: 'object_label',
-    properties: { object_id: o.id, category_name: o.label, confidence: o.confidence, bbox: [o.box.x, o.box.y, o.box.width, o.box.height], source: 'OBJECT_DETECTION' },
+    properties: { object_id: o.id, category_name: o.label, confidence: o.confidence, bbox: [o.box.x, o.box.y, o.box.width, o.box.height], source: o.source },
   }));
   return {
     media_id: item.id,

@@ -229,7 +229,10 @@ describe('s3Source and checkS3Source', () => {
       ['line:1', `s3://${BUCKET}/photos/a.jpg`, null],
       ['line:2', `s3://${BUCKET}/photos/missing.jpg`, 'object not found'],
     ]);
-    expect(await source.annotationRows()).toEqual([{ kind: 'image', target: 'a.jpg', label: 'cat', caption: null, ref: { file: 'image_annotations.csv', row: 2 } }]);
+    const rows = [{ kind: 'image', target: 'a.jpg', label: 'cat', caption: null, ref: { file: 'image_annotations.csv', row: 2 } }];
+    expect(await source.annotationRows()).toEqual(rows);
+    expect(await s3FolderSource({ client, tmpDir: tmp }, `s3://${BUCKET}/photos`).annotationRows()).toEqual(rows);
+    expect(await s3FolderSource({ client, tmpDir: tmp }, `s3://${BUCKET}/photos2/`).annotationRows()).toEqual([]);
   });
 
   it('refuses a parquet manifest that is not parquet with a 400', async () => {

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { EnrichmentRepo, ImageLabel, StoredObject } from '../../ports/enrichment-repo.ts';
+import type { EnrichmentRepo, LabelSource, StoredLabel, StoredObject } from '../../ports/enrichment-repo.ts';
 import { chunkRows, type DialectHelpers } from '../dialect.ts';
 import type { DB, ObjectsTable } from '../schema.ts';
 import { claimFinish, countedOutcome, countUnit, notApplied } from './items.repo.ts';
@@ -11,6 +11,7 @@ const toObject = (r: Selectable<ObjectsTable>): StoredObject => ({
   label: r.label,
   confidence: Number(r.confidence),
   box: { x: r.x, y: r.y, width: r.width, height: r.height },
+  source: r.source as LabelSource,
 });
 
 /** Rows grouped by their item, each list in row order. */
@@ -96,7 +97,7 @@ export function enrichmentRepo(db: Kysely<DB>, d: DialectHelpers, changed: (data
         const row = await claimFinish(trx, itemId, stage, { state: 'done' });
         if (!row) return notApplied;
         const image = await trx.selectFrom('items').selectAll().where('id', '=', itemId).executeTakeFirstOrThrow();
-        await insertObjectsAndLabels(trx, d, image, stage, { objects, labels });
+        await insertObjectsAndLabels(trx, d, image, stage, { objects, labels, imported: false });
         return countUnit(trx, row, { failed: false, images: 0, videos: 0, frames: 0 });
       });
     },
@@ -130,13 +131,13 @@ export function enrichmentRepo(db: Kysely<DB>, d: DialectHelpers, changed: (data
       if (itemIds.length === 0) return new Map();
       const rows = await db
         .selectFrom('image_labels')
-        .select(['item_id', 'label', 'confidence'])
+        .select(['item_id', 'label', 'confidence', 'source'])
         .where('dataset_id', '=', datasetId)
         .where('item_id', 'in', itemIds)
         .orderBy('item_id')
         .orderBy('confidence', 'desc')
         .execute();
-      return byItem(rows, (r): ImageLabel => ({ label: r.label, confidence: Number(r.confidence) }));
+      return byItem(rows, (r): StoredLabel => ({ label: r.label, confidence: Number(r.confidence), source: r.source as LabelSource }));
     },
 
     async copiesOf(datasetId) {

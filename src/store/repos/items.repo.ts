@@ -265,7 +265,7 @@ export function itemsRepo(db: Kysely<DB>, d: DialectHelpers, changed: (datasetId
         await trx.insertInto('embeddings').values(embeddingRow(itemId, row.dataset_id, facts.embedding)).execute();
         if (imported) {
           const image = await trx.selectFrom('items').selectAll().where('id', '=', itemId).executeTakeFirstOrThrow();
-          await insertObjectsAndLabels(trx, d, image, stage, { objects: imported.objects, labels: imported.labels.map((label) => ({ label, confidence: 1 })) });
+          await insertObjectsAndLabels(trx, d, image, stage, { objects: imported.objects, labels: imported.labels.map((label) => ({ label, confidence: 1 })), imported: true });
         }
         return countUnit(trx, row, { failed: false, images: 1, videos: 0, frames: 0 });
       });

@@ -13,7 +13,7 @@ export function derivedId(parentId: string, name: string): string {
 }
 
 /**
- * Records an image's objects and labels, whether detected or imported. Each object is an item
+ * Records an image's objects and labels, detected or `imported` (their source says which). Each object is an item
  * of its own (kind object, parent its image): it gets a vector, scores, clusters and duplicates
  * like an image. Its bytes are its image's.
  */
@@ -22,7 +22,7 @@ export async function insertObjectsAndLabels(
   d: DialectHelpers,
   image: Selectable<ItemsTable>,
   stage: string,
-  { objects, labels }: { objects: readonly DetectedObject[]; labels: readonly ImageLabel[] },
+  { objects, labels, imported }: { objects: readonly DetectedObject[]; labels: readonly ImageLabel[]; imported: boolean },
 ): Promise<void> {
   const objectItems = objects.map((o, i) => ({
     ...image,
@@ -52,12 +52,13 @@ export async function insertObjectsAndLabels(
     y: o.box.y,
     width: o.box.width,
     height: o.box.height,
+    source: imported ? 'ANNOTATIONS' : 'OBJECT_DETECTION',
   }));
   const vectors = objects.map((o, i) => embeddingRow(objectItems[i]!.id, image.dataset_id, o.embedding));
   for (const chunk of chunkRows(d, objectItems)) await trx.insertInto('items').values(chunk).execute();
   for (const chunk of chunkRows(d, objectRows)) await trx.insertInto('objects').values(chunk).execute();
   for (const chunk of chunkRows(d, vectors)) await trx.insertInto('embeddings').values(chunk).execute();
-  const labelRows = labels.map((l) => ({ item_id: image.id, dataset_id: image.dataset_id, label: l.label, confidence: l.confidence }));
+  const labelRows = labels.map((l) => ({ item_id: image.id, dataset_id: image.dataset_id, label: l.label, confidence: l.confidence, source: imported ? 'ANNOTATIONS' : 'IMAGE_TAGGING' }));
   if (labelRows.length > 0) await trx.insertInto('image_labels').values(labelRows).execute();
   if (objects.length > 0) {
     await trx.updateTable('datasets').set({ n_objects: sql`n_objects + ${objects.length}` }).where('id', '=', image.dataset_id).execute();
