@@ -19,6 +19,7 @@ let open: TestServer;
 let closed: TestServer;
 let root: string;
 let folder: string;
+let datasetId: string;
 
 beforeAll(async () => {
   root = await tempDir('strata-onprem-');
@@ -43,6 +44,31 @@ describe('an on-prem script that sends no credentials', () => {
     expect(dataset).toMatchObject({ status_new: 'READY', n_images: 3, display_name: 'visual_analysis_01', owned_by: ADMIN.email });
     const list = await (await plain(open, '/api/v1/datasets')).json();
     expect(list.map((d: { id: string }) => d.id)).toContain(body.dataset_id);
+    datasetId = body.dataset_id;
+  });
+
+  it('adds a folder to that dataset with GET /api/v1/process/add_media, as add_media does', async () => {
+    const more = join(root, 'more');
+    await copySmallPhotos(more, 5, 400_000);
+    // The first three are the dataset's own photos again: identical bytes, found as duplicates at 1.0.
+    const res = await plain(open, `/api/v1/process/add_media?dataset_id=${datasetId}&path=${encodeURIComponent(more)}`);
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body).toEqual({ status: 'success', message: 'Media addition started', dataset_id: datasetId, task_id: expect.any(String) });
+    const { dataset } = await waitForDatasetStatus(open.url, '', datasetId, ['PARTIAL INDEX', 'ERROR']);
+    expect(dataset).toMatchObject({ status_new: 'PARTIAL INDEX', n_images: 8 });
+    const tasks = await (await plain(open, `/api/v1/tasks?dataset_id=${datasetId}&task_type=MEDIA_ADDITION`)).json();
+    expect(tasks.tasks.map((t: { task_id: string; status: string }) => [t.task_id, t.status])).toEqual([[body.task_id, 'COMPLETED']]);
+    // A missing dataset, a path outside the import roots or no path at all: VL-shaped errors.
+    const missing = await plain(open, `/api/v1/process/add_media?dataset_id=no-such-dataset&path=${encodeURIComponent(more)}`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ status: 'error', message: 'Dataset not found', detail: 'Dataset not found' });
+    const outside = await plain(open, `/api/v1/process/add_media?dataset_id=${datasetId}&path=${encodeURIComponent('/usr/share')}`);
+    expect(outside.status).toBe(400);
+    expect((await outside.json()).detail).toMatch(/import roots/);
+    const noPath = await plain(open, `/api/v1/process/add_media?dataset_id=${datasetId}`);
+    expect(noPath.status).toBe(422);
+    expect((await noPath.json()).detail).toEqual([{ type: 'missing', loc: ['query', 'path'], msg: 'Field required', input: null }]);
   });
 
   it('gets the error in both shapes for a bad path, and a FastAPI 422 for a missing name', async () => {
