@@ -5,8 +5,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DomainError } from '../../domain/errors.ts';
 import type { MediaSource, SourceEntry } from '../../ports/media-source.ts';
-import { mediaKindOf } from '../media-types.ts';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
+import { mediaKindOf } from '../media-types.ts';
 import { localAnnotationRows } from './annotation-files.ts';
 import { csvFields } from './csv-fields.ts';
 import { isInside } from './import-roots.ts';
@@ -46,7 +46,12 @@ export async function* manifestRefs(lines: AsyncIterable<string>, isCsv: boolean
  * column), one per row, numbered from 1.
  */
 export async function* parquetManifestRefs(path: string): AsyncGenerator<{ ref: string; lineNo: number }> {
-  const rows = (await parquetReadObjects({ file: await asyncBufferFromFile(path) })) as Array<Record<string, unknown>>;
+  let rows: Array<Record<string, unknown>>;
+  try {
+    rows = (await parquetReadObjects({ file: await asyncBufferFromFile(path) })) as Array<Record<string, unknown>>;
+  } catch (err) {
+    throw manifestReadError(err);
+  }
   const names = Object.keys(rows[0] ?? {});
   const column = PATH_COLUMNS.map((c) => names.find((n) => n.toLowerCase() === c)).find((n) => n !== undefined) ?? names.find((n) => typeof rows[0]![n] === 'string');
   if (column === undefined) return;
@@ -61,7 +66,7 @@ export function isManifestPath(path: string): boolean {
 }
 
 /** A manifest that is not what its name says (a broken parquet file) is the client's 400; a fault of the disk stays as it is. */
-export function manifestReadError(err: unknown): unknown {
+function manifestReadError(err: unknown): unknown {
   return err instanceof Error && (err as NodeJS.ErrnoException).code === undefined ? new DomainError('BAD_REQUEST', `The manifest cannot be read: ${err.message}`) : err;
 }
 
@@ -69,8 +74,9 @@ export const isParquetPath = (path: string): boolean => /\.parquet$/i.test(path)
 
 /**
  * A .txt (one path or file:// URI per line), .csv (a path column, else the first column) or
- * .parquet (a path column, else the first string column) listing media files. Relative paths are relative to the manifest's folder; every file must
- * resolve inside the import roots, or it is a per-item failure.
+ * .parquet (a path column, else the first string column) listing media files. Relative paths
+ * are relative to the manifest's folder; every file must resolve inside the import roots, or it
+ * is a per-item failure. Annotation files are read from the manifest's folder.
  */
 export function manifestSource(manifestPath: string, realImportRoots: readonly string[]): MediaSource {
   const isCsv = /\.csv$/i.test(manifestPath);
@@ -101,13 +107,9 @@ export function manifestSource(manifestPath: string, realImportRoots: readonly s
 
   return {
     async *list() {
-      try {
-        for await (const { ref, lineNo } of refs()) {
-          const entry = await entryFor(ref, lineNo);
-          if (entry) yield entry;
-        }
-      } catch (err) {
-        throw manifestReadError(err);
+      for await (const { ref, lineNo } of refs()) {
+        const entry = await entryFor(ref, lineNo);
+        if (entry) yield entry;
       }
     },
     annotationRows: () => localAnnotationRows(baseDir, realImportRoots),

@@ -8,7 +8,7 @@ import type { MediaSource, SourceEntry } from '../../ports/media-source.ts';
 import { mediaKindOf } from '../media-types.ts';
 import { downloadToTemp, isS3NotFound, s3ErrorName } from '../s3-client.ts';
 import { readAnnotationRows } from './annotation-files.ts';
-import { isManifestPath, isParquetPath, manifestReadError, manifestRefs, parquetManifestRefs } from './manifest-source.ts';
+import { isManifestPath, isParquetPath, manifestRefs, parquetManifestRefs } from './manifest-source.ts';
 
 export interface S3SourceDeps {
   client: S3Client;
@@ -159,8 +159,6 @@ async function* manifestObjectRefs(deps: S3SourceDeps, uri: string): AsyncGenera
     if (file === null) throw invalid(uri);
     try {
       yield* parquetManifestRefs(file.path);
-    } catch (err) {
-      throw manifestReadError(err);
     } finally {
       await file.release();
     }
