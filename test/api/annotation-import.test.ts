@@ -88,6 +88,7 @@ beforeAll(async () => {
   await mkdir(listed);
   for (const name of ['dog.jpg', 'eagle.jpg']) await copyFile(join(darknet, name), join(listed, name));
   await writeFile(join(listed, 'annotations.json'), '{"images": [');
+  await writeFile(join(listed, 'broken.parquet'), 'PAR1 but not really parquet');
   await writeFile(join(listed, 'files.parquet'), new Uint8Array(parquetWriteBuffer({ columnData: [{ name: 'file_name', data: ['dog.jpg', 'eagle.jpg', 'gone.jpg'] }] })));
   // Media added later through the on-prem route, with labels of their own.
   const more = join(root, 'more');
@@ -196,6 +197,15 @@ describe.each(backends)('annotation import ($name)', (backend) => {
       ['gone.jpg', 'file not found'],
       ['annotations.json', expect.stringMatching(/^annotations\.json: the file cannot be read as JSON: /)],
     ]);
+  });
+
+  it('refuses a .parquet manifest that is not parquet with a 400', async () => {
+    const form = new FormData();
+    form.set('dataset_name', 'broken');
+    form.set('bucket_path', join(root, 'listed', 'broken.parquet'));
+    const res = await fetch(`${t.url}/api/v1/dataset`, { method: 'POST', headers: { authorization: `Bearer ${t.admin.token}` }, body: form });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as any).detail).toMatch(/^The manifest cannot be read: /);
   });
 
   it('reads annotation files uploaded with the images (four-step upload)', async () => {

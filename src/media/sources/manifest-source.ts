@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DomainError } from '../../domain/errors.ts';
 import type { MediaSource, SourceEntry } from '../../ports/media-source.ts';
-import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { mediaKindOf } from '../media-types.ts';
 import { localAnnotationRows } from './annotation-files.ts';
 import { csvFields } from './csv-fields.ts';
@@ -58,6 +58,15 @@ export async function* parquetManifestRefs(path: string): AsyncGenerator<{ ref: 
   for (const [i, row] of rows.entries()) {
     const ref = typeof row[column] === 'string' ? row[column].trim() : '';
     if (ref !== '') yield { ref, lineNo: i + 1 };
+  }
+}
+
+/** Refuses, before a dataset is made from it, a .parquet manifest whose footer cannot be read. */
+export async function checkParquetManifest(path: string): Promise<void> {
+  try {
+    await parquetMetadataAsync(await asyncBufferFromFile(path));
+  } catch (err) {
+    throw manifestReadError(err);
   }
 }
 

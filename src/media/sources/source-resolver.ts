@@ -7,7 +7,7 @@ import type { SourceResolver } from '../../ports/media-source.ts';
 import type { UploadsRepo } from '../../ports/store.ts';
 import { importRootsCheck, realRoots, resolveImportPath } from './import-roots.ts';
 import { localFolderSource } from './local-folder-source.ts';
-import { isManifestPath, manifestSource } from './manifest-source.ts';
+import { checkParquetManifest, isManifestPath, isParquetPath, manifestSource } from './manifest-source.ts';
 import { checkS3Source, openS3Location, s3Source } from './s3-source.ts';
 import { uploadSource } from './upload-source.ts';
 
@@ -38,6 +38,7 @@ export function createSourceResolver(deps: SourceResolverDeps): SourceResolver {
       if (!s.isDirectory() && !(s.isFile() && isManifestPath(real))) {
         throw new DomainError('BAD_REQUEST', `bucket_path must be a folder or a .txt/.csv/.parquet manifest: ${uri}`);
       }
+      if (s.isFile() && isParquetPath(real)) await checkParquetManifest(real);
     },
 
     async open(dataset, task) {
