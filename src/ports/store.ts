@@ -171,7 +171,8 @@ export interface TasksRepo {
    * Runs an ended task again from `stage`, moving the dataset from `from` to `to` (a CONFLICT
    * when it is no longer there, or the task is no longer its latest). Finished items are kept;
    * items that failed at one of `retriedStages` are pending again at that stage, and other
-   * failures (refused at listing) are dropped, for the listing to judge them again.
+   * failures (refused at listing) are dropped, for the listing to judge them again. `from`
+   * becomes the task's previous status: where a failed or aborted retry goes back to.
    */
   restart(id: string, input: { stage: string; retriedStages: readonly string[] }, transition: { from: DatasetStatus; to: DatasetStatus }): Promise<Task>;
   /** Applies the patch and bumps the dataset's revision, in one transaction. */
