@@ -116,8 +116,9 @@ export class MediaBatch {
   }
 
   /**
-   * Stores the archive's media entries in the transaction, under generated keys (the entry's
-   * base name is kept as its file name). Other entries, and the resource forks and hidden files
+   * Stores the archive's media entries in the transaction, under generated keys; the entry's
+   * path inside the archive ("trip/day 1/a.jpg", without "." segments) is its file name, only
+   * metadata, as for an uploaded folder. Other entries, and the resource forks and hidden files
    * archivers add, are left out: they are not media of the dataset.
    */
   async #unpackArchive(path: string): Promise<void> {
@@ -129,7 +130,7 @@ export class MediaBatch {
         await pipeline(entry.stream, devNull());
         continue;
       }
-      await this.addFile(name, entry.stream);
+      await this.addFile(entry.path.split('/').filter((s) => s !== '' && s !== '.').join('/'), entry.stream);
     }
     if (this.#mediaFiles === 0) throw new DomainError('BAD_REQUEST', 'No media files found in the archive');
   }
