@@ -182,8 +182,16 @@ export interface TasksRepo {
 }
 
 export interface UploadsRepo {
-  openTransaction(datasetId: string): Promise<number>;
+  /** With `leaseMs`, the transaction of one add_media request: reclaimable once its lease runs out. */
+  openTransaction(datasetId: string, leaseMs?: number): Promise<number>;
+  /** Extends an open transaction's lease to `leaseMs` from now. */
+  renewLease(datasetId: string, transId: number, leaseMs: number): Promise<void>;
+  /** Open transactions whose lease ran out: their request's process died before it ended. */
+  expiredLeases(): Promise<Array<{ datasetId: string; transId: number }>>;
+  /** Removes a transaction whose lease ran out, and its rows of uploads; false when it was renewed or submitted meanwhile. */
+  dropExpired(datasetId: string, transId: number): Promise<boolean>;
   getTransaction(datasetId: string, transId: number): Promise<{ id: number; state: 'open' | 'submitted' } | null>;
+  /** Closes the transaction (and ends its lease, if it has one). */
   submitTransaction(datasetId: string, transId: number): Promise<void>;
   /**
    * Records an uploaded file, only while its transaction is open: 'closed' when it was submitted
