@@ -1,4 +1,5 @@
 import { ensureAdmin, ensureLocalUser } from './app/accounts.ts';
+import { startBatchReclaimer } from './app/add-media.ts';
 import { resumeDeletions } from './app/datasets.ts';
 import type { AppContext } from './app/context.ts';
 import { exportJobHandler, resumeExports, startExportSweeper } from './app/export/export-job.ts';
@@ -56,6 +57,9 @@ export async function runServer(config: Config, options: { listen?: boolean } = 
   // to rely on, and a second process finishing the same delete does no harm.
   const deletions = await resumeDeletions(ctx);
   if (deletions > 0) ctx.logger.info({ datasets: deletions }, 'finished interrupted dataset deletes');
+  // Every role, like deletes: the files of an add_media request cut off by a crash are
+  // reclaimed by whichever process sees its lease run out.
+  const stopReclaimer = startBatchReclaimer(ctx);
   if (config.role !== 'api') registerWorkers(ctx);
   await ctx.queue.start();
   let stopSweeper = async () => {};
@@ -74,6 +78,7 @@ export async function runServer(config: Config, options: { listen?: boolean } = 
     async stop() {
       await app?.close();
       await stopSweeper();
+      await stopReclaimer();
       ctx.statusHub.close();
       ctx.viewCache.close();
       await ctx.vectorSearch.close();

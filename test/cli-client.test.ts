@@ -1,10 +1,15 @@
 import { spawn } from 'node:child_process';
 import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { parquetReadObjects } from 'hyparquet';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { buffer } from 'node:stream/consumers';
+import { gzipSync } from 'node:zlib';
+import sharp from 'sharp';
+import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatasetFrom, waitForDatasetStatus } from './helpers/client.ts';
 import { fixturesDir, tempDir } from './helpers/folders.ts';
+import { photosDir } from './helpers/test-media.ts';
 import { getJson } from './helpers/client.ts';
 import { ADMIN, startTestServer, type TestServer } from './helpers/test-server.ts';
 
@@ -292,5 +297,64 @@ describe('strata tasks, abort and retry', () => {
     const retried = await run(['retry', taskId, '--wait', '--json']);
     expect(retried.code, retried.stderr).toBe(0);
     expect(json(retried)).toMatchObject({ task_id: taskId, status: 'COMPLETED', dataset_status: 'READY', done: 1, failed: 0, total: 1 });
+  }, SLOW);
+});
+
+describe('strata add-media and reindex', () => {
+  /** Real photos, made small enough for this server's 32 KiB upload limit. */
+  async function smallPhotos(dir: string, names: readonly string[], from: number): Promise<void> {
+    const source = await photosDir();
+    const photos = (await readdir(source)).filter((n) => /\.jpe?g$/i.test(n)).sort();
+    for (const [i, name] of names.entries()) {
+      await mkdir(dirname(join(dir, name)), { recursive: true });
+      await sharp(join(source, photos[from + i]!)).resize(240).jpeg({ quality: 80 }).toFile(join(dir, name));
+    }
+  }
+  const fileNames = async (id: string) => (await getJson(t.url, `/api/v1/dataset/${id}/media?page_size=100`, t.admin.token)).body.media.map((m: { file_name: string }) => m.file_name).sort();
+
+  it('adds folders (named by their relative paths), an archive and a server path, and reindexes, following each to its end', async () => {
+    const base = join(work, 'grow-base');
+    await smallPhotos(base, ['one.jpg', 'two.jpg'], 0);
+    const id = await createDatasetFrom(t.url, t.admin.token, 'cli grows', base);
+    expect((await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'ERROR'])).dataset.status_new).toBe('READY');
+
+    const none = await run(['add-media', id]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/exactly one source/);
+    const two = await run(['add-media', id, base, '--s3-uri', base]);
+    expect(two.code).toBe(2);
+    const early = await run(['reindex', id]);
+    expect(early.code).toBe(1);
+    expect(early.stderr).toMatch(/Operation 'reindex' is not allowed while the dataset is READY/);
+
+    const batch = join(work, 'batch');
+    await smallPhotos(batch, ['a.jpg', 'sub/b.jpg'], 2);
+    const added = await run(['add-media', id, batch, '--wait']);
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stderr).toMatch(/Sending 2 file\(s\)/);
+    expect(added.stderr).toMatch(/READ ONLY \d+%/);
+    expect(added.stdout).toMatch(/status {4}PARTIAL INDEX/);
+    expect(await fileNames(id)).toEqual(['batch/a.jpg', 'batch/sub/b.jpg', 'one.jpg', 'two.jpg']);
+
+    const reindexed = json(await run(['reindex', id, '--wait', '--json']));
+    expect(reindexed).toMatchObject({ dataset_id: id, dataset: { status_new: 'READY', n_images: 4, processing: { operation: 'REINDEX', status: 'COMPLETED' } } });
+
+    const packed = join(work, 'packed');
+    await smallPhotos(packed, ['c/d.jpg'], 4);
+    const pack = tar.pack();
+    const archive = buffer(pack);
+    pack.entry({ name: 'c/d.jpg' }, await readFile(join(packed, 'c/d.jpg')));
+    pack.finalize();
+    await writeFile(join(work, 'more.tar.gz'), gzipSync(await archive));
+    const fromArchive = json(await run(['add-media', id, '--archive', join(work, 'more.tar.gz'), '--auto-reindex', '--wait', '--json']));
+    expect(fromArchive).toMatchObject({ files_received: 1, dataset: { status_new: 'READY', n_images: 5, processing: { operation: 'ADD_MEDIA', status: 'COMPLETED', done: 1 } } });
+    expect(await fileNames(id)).toContain('c/d.jpg');
+
+    const onServer = join(work, 'on-server');
+    await smallPhotos(onServer, ['e.jpg'], 5);
+    const started = json(await run(['add-media', id, '--s3-uri', onServer, '--json']));
+    expect(started).toMatchObject({ dataset_id: id, status: 'READ ONLY', task_id: expect.any(String) });
+    const { dataset } = await waitForDatasetStatus(t.url, t.admin.token, id, ['PARTIAL INDEX', 'READY', 'ERROR']);
+    expect(dataset).toMatchObject({ status_new: 'PARTIAL INDEX', n_images: 6 });
   }, SLOW);
 });

@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { DomainError } from '../domain/errors.ts';
 import type { Dataset, User } from '../domain/types.ts';
 import { archiveEntries } from '../media/archive-entries.ts';
+import { startSweeper } from '../lib/sweeper.ts';
 import { mediaKindOf } from '../media/media-types.ts';
 import { startOperation, stateWhenStarting } from '../pipeline/operations.ts';
 import type { AppContext } from './context.ts';
@@ -17,6 +18,13 @@ import { storeUpload } from './ingestion.ts';
 /** Visual Layer's wording (SPEC §6). */
 export const EXACTLY_ONE_SOURCE = 'Exactly one media source must be provided: files[], s3_uri, or archive';
 const invalidUri = (uri: string, reason: string) => new DomainError('BAD_REQUEST', `Invalid S3 URI or no media files found at ${uri} (${reason})`);
+
+/**
+ * How long an add_media request's upload transaction outlives the last sign that the request
+ * is alive. The request renews it three times as often; a process killed mid-request stops
+ * renewing, and its stored files are reclaimed once the lease has run out (reclaimAbandonedBatches).
+ */
+export const BATCH_LEASE_MS = 60_000;
 
 export interface AddMediaStarted {
   dataset_id: string;
@@ -46,6 +54,7 @@ export class MediaBatch {
   #mediaFiles = 0;
   #archives = 0;
   #archivePath: string | null = null;
+  #renewing: NodeJS.Timeout | null = null;
 
   constructor(ctx: AppContext, dataset: Dataset) {
     this.#ctx = ctx;
@@ -53,8 +62,19 @@ export class MediaBatch {
   }
 
   async #transaction(): Promise<number> {
-    this.#transId ??= await this.#ctx.store.uploads.openTransaction(this.#dataset.id);
+    if (this.#transId === null) {
+      const transId = await this.#ctx.store.uploads.openTransaction(this.#dataset.id, BATCH_LEASE_MS);
+      this.#transId = transId;
+      const renew = () => this.#ctx.store.uploads.renewLease(this.#dataset.id, transId, BATCH_LEASE_MS).catch((err: unknown) => this.#ctx.logger.warn({ err, transId }, 'could not renew an add_media lease'));
+      this.#renewing = setInterval(renew, BATCH_LEASE_MS / 3);
+      this.#renewing.unref();
+    }
     return this.#transId;
+  }
+
+  #stopRenewing(): void {
+    if (this.#renewing !== null) clearInterval(this.#renewing);
+    this.#renewing = null;
   }
 
   /** Stores one file of the `files` source. */
@@ -84,6 +104,14 @@ export class MediaBatch {
   }
 
   async start(user: User, input: { s3Uri: string | null; autoReindex: boolean }): Promise<AddMediaStarted> {
+    try {
+      return await this.#start(user, input);
+    } finally {
+      this.#stopRenewing();
+    }
+  }
+
+  async #start(user: User, input: { s3Uri: string | null; autoReindex: boolean }): Promise<AddMediaStarted> {
     const sources = (this.#files > 0 ? 1 : 0) + this.#archives + (input.s3Uri !== null ? 1 : 0);
     if (sources !== 1) throw new DomainError('BAD_REQUEST', EXACTLY_ONE_SOURCE);
     let params: Record<string, unknown>;
@@ -104,6 +132,7 @@ export class MediaBatch {
 
   /** Removes what a refused request stored: the scratch archive, and the files of its transaction. */
   async discard(): Promise<void> {
+    this.#stopRenewing();
     await this.#removeArchive();
     if (this.#transId !== null) {
       await this.#ctx.store.uploads.submitTransaction(this.#dataset.id, this.#transId);
@@ -118,7 +147,8 @@ export class MediaBatch {
 
   /**
    * Stores the archive's media entries and annotation files in the transaction, under generated
-   * keys (the entry's base name is kept as its file name). Other entries, and the resource forks and hidden files
+   * keys; the entry's path inside the archive ("trip/day 1/a.jpg", without "." segments) is its
+   * file name, only metadata, as for an uploaded folder. Other entries, and the resource forks and hidden files
    * archivers add, are left out: they are not media of the dataset.
    */
   async #unpackArchive(path: string): Promise<void> {
@@ -130,7 +160,7 @@ export class MediaBatch {
         await pipeline(entry.stream, devNull());
         continue;
       }
-      await this.addFile(name, entry.stream);
+      await this.addFile(entry.path.split('/').filter((s) => s !== '' && s !== '.').join('/'), entry.stream);
     }
     if (this.#mediaFiles === 0) throw new DomainError('BAD_REQUEST', 'No media files found in the archive');
   }
@@ -147,6 +177,32 @@ export class MediaBatch {
     }
     throw invalidUri(uri, 'no media files there');
   }
+}
+
+/**
+ * Removes the upload transactions of add_media requests whose process died while their files
+ * streamed in (the lease ran out): their rows and stored files. The dataset never left its
+ * state — the operation starts only once the request has all its files — so nothing else is
+ * left to undo. Returns how many were reclaimed.
+ */
+export async function reclaimAbandonedBatches(ctx: AppContext): Promise<number> {
+  let reclaimed = 0;
+  for (const { datasetId, transId } of await ctx.store.uploads.expiredLeases()) {
+    if (!(await ctx.store.uploads.dropExpired(datasetId, transId))) continue;
+    await ctx.blobs.deletePrefix(`datasets/${datasetId}/uploads/${transId}/`);
+    reclaimed++;
+  }
+  return reclaimed;
+}
+
+/** Runs reclaimAbandonedBatches now and every half lease; stop() waits for a sweep under way. */
+export function startBatchReclaimer(ctx: AppContext): () => Promise<void> {
+  const sweep = () =>
+    reclaimAbandonedBatches(ctx).then(
+      (n) => n > 0 && ctx.logger.info({ transactions: n }, 'reclaimed the files of add_media requests cut off by a crash'),
+      (err: unknown) => ctx.logger.warn({ err }, 'could not reclaim abandoned add_media uploads'),
+    );
+  return startSweeper(sweep, BATCH_LEASE_MS / 2);
 }
 
 const devNull = () =>

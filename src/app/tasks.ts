@@ -13,7 +13,7 @@ import { taskProgress } from './dataset-view.ts';
  * The tasks API (SPEC §6): every operation on a dataset is a task. Listing follows Visual
  * Layer's Task Manager (filters, sort, 1-based pages of 5–50); abort is cooperative (the task
  * stays RUNNING, "Aborting", until its work has stopped); retry runs a failed or aborted
- * creation again as the same task, keeping what it finished.
+ * creation, addition or reindex again as the same task, keeping what it finished.
  */
 
 export const TASK_NOT_FOUND = 'Task not found';
@@ -143,14 +143,17 @@ export async function abortTask(ctx: AppContext, user: User, taskId: string) {
   return taskBody(await listingOf(ctx, task.id, dataset));
 }
 
-/** Runs a FAILED or ABORTED creation again (the dataset in ERROR); uploaded media and finished items are kept. */
+/**
+ * Runs a FAILED or ABORTED creation, addition or reindex again, as the same task (see
+ * retryOperation); uploaded media and finished items are kept.
+ */
 export async function retryTask(ctx: AppContext, user: User, taskId: string) {
   const { task, dataset } = await actionableTask(ctx, user, taskId);
   if (task.status !== 'FAILED' && task.status !== 'ABORTED') {
     throw new DomainError('CONFLICT', `Task ${task.id} is ${task.status}; only a FAILED or ABORTED task can be retried`);
   }
-  if (task.operation !== 'CREATE') {
-    throw new DomainError('CONFLICT', `A ${taskTypeOf[task.operation]} task cannot be retried: start the operation again instead`);
+  if (task.operation === 'ENRICH') {
+    throw new DomainError('CONFLICT', `A ${taskTypeOf[task.operation]} task cannot be retried: delete the copy and enrich again instead`);
   }
   if (dataset.lastTaskId !== task.id) throw new DomainError('CONFLICT', `A newer task has run on dataset ${dataset.id} since task ${task.id}`);
   await retryOperation(ctx.pipeline, dataset, task);

@@ -9,6 +9,7 @@ import { registerDelete } from './commands/delete.ts';
 import { registerDuplicates } from './commands/duplicates.ts';
 import { registerErrors } from './commands/errors.ts';
 import { registerExport } from './commands/export.ts';
+import { registerGrow } from './commands/grow.ts';
 import { registerLogin } from './commands/login.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerStatus } from './commands/status.ts';
@@ -42,6 +43,7 @@ Server settings come from STRATA_* environment variables (see README).`,
   registerDatasets(strata);
   registerCreate(strata);
   registerUpload(strata);
+  registerGrow(strata);
   registerStatus(strata);
   registerErrors(strata);
   registerDuplicates(strata);

@@ -1,28 +1,34 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { CliError, EXIT } from './exit-codes.ts';
 
 export interface LocalFile {
   path: string;
   size: number;
+  /**
+   * Its path relative to the folder named on the command line, that folder's name first
+   * ("trip/day 1/a.jpg", as a folder uploaded from the web UI is named); a file named on the
+   * command line by itself is its base name.
+   */
+  relativeName: string;
 }
 
 /** The files named on the command line, folders walked recursively; hidden entries skipped. */
 export async function listFiles(paths: readonly string[]): Promise<LocalFile[]> {
   const files = new Map<string, LocalFile>();
-  async function visit(path: string): Promise<void> {
+  async function visit(path: string, relativeName: string): Promise<void> {
     const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
       throw new CliError(`cannot read ${path}: ${err.code ?? err.message}`, EXIT.USAGE);
     });
     if (info.isDirectory()) {
-      for (const entry of (await readdir(path)).sort()) if (!entry.startsWith('.')) await visit(join(path, entry));
+      for (const entry of (await readdir(path)).sort()) if (!entry.startsWith('.')) await visit(join(path, entry), `${relativeName}/${entry}`);
     } else if (info.isFile()) {
-      files.set(path, { path, size: info.size });
+      files.set(path, { path, size: info.size, relativeName });
     }
   }
-  for (const p of paths) await visit(resolve(p));
+  for (const p of paths) await visit(resolve(p), basename(resolve(p)));
   return [...files.values()];
 }
 

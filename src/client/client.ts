@@ -321,7 +321,7 @@ export class StrataClient {
     return this.json('abortTask', { params: { task_id: taskId } });
   }
 
-  /** Runs a FAILED or ABORTED dataset creation again, keeping what it finished. */
+  /** Runs a FAILED or ABORTED creation, addition or reindex again, keeping what it finished. */
   retryTask(taskId: string) {
     return this.json('retryTask', { params: { task_id: taskId } });
   }

@@ -81,7 +81,10 @@ export async function reconcile(deps: PipelineDeps): Promise<number> {
 /**
  * Runs a FAILED or ABORTED operation again, as the same task: what it finished is kept (and
  * counted), items that failed are tried again, the source is listed again, and the stages run
- * from the first. The dataset must still be where the task left it, with this as its last task.
+ * from the first. The dataset must still be where the task left it, with this as its last task,
+ * and the state machine must let the operation start from there: a creation from ERROR, an
+ * addition from READY or PARTIAL INDEX (it ends PARTIAL INDEX, or READY with its
+ * auto_reindex), a reindex from PARTIAL INDEX.
  */
 export async function retryOperation(deps: PipelineDeps, dataset: Dataset, task: Task): Promise<Task> {
   const next = statusWhenStarting(dataset.status, task.operation, null);

@@ -172,7 +172,8 @@ export interface TasksRepo {
    * Runs an ended task again from `stage`, moving the dataset from `from` to `to` (a CONFLICT
    * when it is no longer there, or the task is no longer its latest). Finished items are kept;
    * items that failed at one of `retriedStages` are pending again at that stage, and other
-   * failures (refused at listing) are dropped, for the listing to judge them again.
+   * failures (refused at listing) are dropped, for the listing to judge them again. `from`
+   * becomes the task's previous status: where a failed or aborted retry goes back to.
    */
   restart(id: string, input: { stage: string; retriedStages: readonly string[] }, transition: { from: DatasetStatus; to: DatasetStatus }): Promise<Task>;
   /** Applies the patch and bumps the dataset's revision, in one transaction. */
@@ -182,8 +183,16 @@ export interface TasksRepo {
 }
 
 export interface UploadsRepo {
-  openTransaction(datasetId: string): Promise<number>;
+  /** With `leaseMs`, the transaction of one add_media request: reclaimable once its lease runs out. */
+  openTransaction(datasetId: string, leaseMs?: number): Promise<number>;
+  /** Extends an open transaction's lease to `leaseMs` from now. */
+  renewLease(datasetId: string, transId: number, leaseMs: number): Promise<void>;
+  /** Open transactions whose lease ran out: their request's process died before it ended. */
+  expiredLeases(): Promise<Array<{ datasetId: string; transId: number }>>;
+  /** Removes a transaction whose lease ran out, and its rows of uploads; false when it was renewed or submitted meanwhile. */
+  dropExpired(datasetId: string, transId: number): Promise<boolean>;
   getTransaction(datasetId: string, transId: number): Promise<{ id: number; state: 'open' | 'submitted' } | null>;
+  /** Closes the transaction (and ends its lease, if it has one). */
   submitTransaction(datasetId: string, transId: number): Promise<void>;
   /**
    * Records an uploaded file, only while its transaction is open: 'closed' when it was submitted

@@ -11,6 +11,7 @@ import * as moreIssueTypes from './migrations/0008-more-issue-types.ts';
 import * as exportsTable from './migrations/0009-exports.ts';
 import * as taskAbort from './migrations/0019-task-abort.ts';
 import * as objectsAndLabels from './migrations/0020-objects-and-labels.ts';
+import * as addMediaLease from './migrations/0021-add-media-lease.ts';
 import * as importedAnnotations from './migrations/0023-imported-annotations.ts';
 import * as labelSource from './migrations/0024-label-source.ts';
 
@@ -27,6 +28,7 @@ const migrations: Record<string, { up(db: Kysely<any>, d: DialectHelpers): Promi
   '0009-exports': exportsTable,
   '0019-task-abort': taskAbort,
   '0020-objects-and-labels': objectsAndLabels,
+  '0021-add-media-lease': addMediaLease,
   '0023-imported-annotations': importedAnnotations,
   '0024-label-source': labelSource,
 };

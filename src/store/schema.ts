@@ -104,6 +104,8 @@ export interface UploadTransactionsTable {
   dataset_id: string;
   state: string;
   created_at: string;
+  /** Until when an add_media request holding the transaction is known alive; null otherwise. */
+  lease_until: string | null;
 }
 
 export interface UploadsTable {

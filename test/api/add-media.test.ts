@@ -172,17 +172,24 @@ describe('archives', () => {
     return out;
   }
 
-  it('adds the media of a .tar.gz, leaving other entries out', async () => {
+  it('adds the media of a .tar.gz named by their paths in it, leaving other entries out', async () => {
     const id = await createDatasetFrom(t.url, t.admin.token, 'archive', join(root, 'base'));
     await settle(id);
     const names = (await readdir(more)).sort();
-    const entries = [{ name: 'batch/' + names[0], data: await readFile(join(more, names[0]!)) }, { name: names[1]!, data: await readFile(join(more, names[1]!)) }, { name: 'README.txt', data: Buffer.from('notes') }, { name: '__MACOSX/._x.jpg', data: Buffer.from('fork') }];
+    const entries = [
+      { name: 'a/b/c.jpg', data: await readFile(join(more, names[0]!)) },
+      { name: `./${names[1]}`, data: await readFile(join(more, names[1]!)) },
+      { name: 'README.txt', data: Buffer.from('notes') },
+      { name: '__MACOSX/._x.jpg', data: Buffer.from('fork') },
+    ];
     const res = await addMedia(id, form({}, [['archive', 'batch.tar.gz', gzipSync(await tarOf(entries))]]));
     expect(res).toMatchObject({ status: 202, body: { files_received: 2 } });
     const { dataset } = await settle(id);
     expect(dataset).toMatchObject({ status_new: 'PARTIAL INDEX', n_images: 6, processing: { operation: 'ADD_MEDIA', total: 2, done: 2, failed: 0 } });
     const media = (await getJson(t.url, `/api/v1/dataset/${id}/media?page_size=100`, t.admin.token)).body.media;
-    expect(media.map((m: any) => m.file_name).sort()).toEqual(expect.arrayContaining(names.slice(0, 2)));
+    expect(media.map((m: any) => m.file_name)).toEqual(expect.arrayContaining(['a/b/c.jpg', names[1]]));
+    // The name is only metadata: nothing in the data dir is named after the entry's path.
+    expect((await readdir(t.dataDir, { recursive: true })).filter((f) => f.split('/').includes('c.jpg') || /(^|\/)a\/b(\/|$)/.test(f))).toEqual([]);
   }, 300_000);
 
   it('refuses an archive that reaches outside, or holds a link, storing nothing', async () => {

@@ -1,8 +1,9 @@
-import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUser } from '../../src/app/accounts.ts';
 import { StrataClient } from '../../src/client/index.ts';
+import { vectorIndexKeyOf } from '../../src/pipeline/saved-index.ts';
 import { createDatasetFrom, credentialsFor, followDatasetEvents, getJson, waitForDatasetStatus, type Credentials } from '../helpers/client.ts';
 import { fixturesDir, tempDir } from '../helpers/folders.ts';
 import { abortCreation, creationTask, retryToReady, uploadAndProcess } from '../helpers/tasks.ts';
@@ -207,16 +208,16 @@ describe('retrying a dataset that ended in ERROR', () => {
   }, 180_000);
 });
 
-describe('aborting an addition of media', () => {
-  it('keeps the files it finished, browsable, and leaves the dataset PARTIAL INDEX for a reindex', async () => {
+describe('aborting an addition of media, then retrying it', () => {
+  it('keeps the files it finished, and the retry finishes the rest of the batch, then auto-reindexes', async () => {
     const base = join(root, 'grow-base');
     await copySmallPhotos(base, 2, 300_000);
     const added = join(root, 'grow-more');
-    await copySmallPhotos(added, 30, 300_000);
+    const addedNames = await copySmallPhotos(added, 30, 300_000);
     const id = await createDatasetFrom(t.url, t.admin.token, 'grows', base);
     expect((await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'ERROR'])).dataset.status_new).toBe('READY');
 
-    await admin.addMedia(id, { s3Uri: added });
+    await admin.addMedia(id, { s3Uri: added }, { autoReindex: true });
     await followDatasetEvents(t.url, t.admin.token, id, (d) => {
       if (d.status_new !== 'READ ONLY') throw new Error(`the addition ended (${d.status_new}) before it could be aborted`);
       return d.processing?.operation === 'ADD_MEDIA' && d.processing.done >= 2;
@@ -233,11 +234,49 @@ describe('aborting an addition of media', () => {
     expect(dataset).toMatchObject({ status_new: 'PARTIAL INDEX', fatal_error_msg: null, n_images: 2 + ended!.done });
     expect((await admin.listMedia(id, { pageSize: 100 })).total).toBe(2 + ended!.done);
 
-    const retry = await post(`/api/v1/tasks/${ended!.task_id}/retry`, t.admin.token);
-    expect(retry.status).toBe(409);
-    expect((await retry.json()).detail).toBe('A MEDIA_ADDITION task cannot be retried: start the operation again instead');
-    await admin.reindex(id);
-    const reindexed = (await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'PARTIAL INDEX', 'ERROR'])).dataset;
-    expect(reindexed).toMatchObject({ status_new: 'READY', n_images: 2 + ended!.done });
+    // The retry is the same task: the files it finished count from the start and are not
+    // indexed again; the rest are, and the batch's auto_reindex brings the dataset to READY.
+    const restarted = await admin.retryTask(ended!.task_id);
+    expect(restarted).toMatchObject({ task_id: ended!.task_id, task_type: 'MEDIA_ADDITION', status: 'INITIALIZING', done: ended!.done, failed: 0, error_message: null });
+    const settled = (await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'PARTIAL INDEX', 'ERROR'])).dataset;
+    expect(settled).toMatchObject({ status_new: 'READY', n_images: 32, fatal_error_msg: null });
+    const [completed] = (await admin.listTasks({ datasetId: id, taskType: 'MEDIA_ADDITION' })).tasks;
+    expect(completed).toMatchObject({ task_id: ended!.task_id, status: 'COMPLETED', done: 30, failed: 0, total: 30, dataset_status: 'READY' });
+    const media = await admin.listMedia(id, { pageSize: 100 });
+    expect(media.total).toBe(32);
+    expect(new Set(media.media.map((m) => m.file_name))).toEqual(new Set([...(await readdir(base)), ...addedNames]));
+    const again = await post(`/api/v1/tasks/${ended!.task_id}/retry`, t.admin.token);
+    expect(again.status).toBe(409);
+    expect((await again.json()).detail).toBe(`Task ${ended!.task_id} is COMPLETED; only a FAILED or ABORTED task can be retried`);
   }, 300_000);
+});
+
+describe('retrying a reindex that failed', () => {
+  it('goes back to PARTIAL INDEX with the error on the task, and the retry reruns it to READY', async () => {
+    const base = join(root, 'reindex-base');
+    await copySmallPhotos(base, 3, 300_000);
+    const more = join(root, 'reindex-more');
+    await copySmallPhotos(more, 2, 300_000);
+    const id = await createDatasetFrom(t.url, t.admin.token, 'reindexed', base);
+    expect((await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'ERROR'])).dataset.status_new).toBe('READY');
+    await admin.addMedia(id, { s3Uri: more });
+    expect((await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'PARTIAL INDEX', 'ERROR'])).dataset.status_new).toBe('PARTIAL INDEX');
+
+    // The saved ANN index made unreadable: every attempt of the similarity stage fails.
+    const saved = join(t.dataDir, 'blobs', vectorIndexKeyOf(id));
+    await rename(saved, `${saved}.kept`);
+    await mkdir(saved);
+    const { task_id } = await admin.reindex(id);
+    const failed = (await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'PARTIAL INDEX', 'ERROR'])).dataset;
+    expect(failed).toMatchObject({ status_new: 'PARTIAL INDEX', n_images: 5 });
+    const [ended] = (await admin.listTasks({ datasetId: id, taskType: 'REINDEX' })).tasks;
+    expect(ended).toMatchObject({ task_id, status: 'FAILED', error_message: expect.stringMatching(/^Internal error during similarity/), dataset_status: 'PARTIAL INDEX' });
+
+    await rm(saved, { recursive: true });
+    await rename(`${saved}.kept`, saved);
+    expect(await admin.retryTask(task_id)).toMatchObject({ task_id, task_type: 'REINDEX', status: 'INITIALIZING', error_message: null });
+    const settled = (await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'PARTIAL INDEX', 'ERROR'])).dataset;
+    expect(settled).toMatchObject({ status_new: 'READY', n_images: 5 });
+    expect((await admin.listTasks({ datasetId: id, taskType: 'REINDEX' })).tasks).toMatchObject([{ task_id, status: 'COMPLETED', error_message: null }]);
+  }, 180_000);
 });

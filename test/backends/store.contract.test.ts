@@ -255,6 +255,30 @@ describe.each(backends)('Store contract: $name', (backend) => {
     });
   });
 
+  describe('uploads: add_media leases', () => {
+    it('lists and drops only open transactions whose lease ran out, with their uploads, once', async () => {
+      const ds = await newDataset();
+      const plain = await store.uploads.openTransaction(ds.id);
+      const alive = await store.uploads.openTransaction(ds.id, 60_000);
+      const dead = await store.uploads.openTransaction(ds.id, -1_000);
+      const submitted = await store.uploads.openTransaction(ds.id, -1_000);
+      await store.uploads.submitTransaction(ds.id, submitted);
+      const renewed = await store.uploads.openTransaction(ds.id, -1_000);
+      await store.uploads.renewLease(ds.id, renewed, 60_000);
+      for (const trans of [plain, alive, dead]) expect(await store.uploads.add({ datasetId: ds.id, transId: trans, fileName: 'a.jpg', blobKey: `k${trans}`, sizeBytes: 1, sha256: 'h' })).toBe('added');
+
+      const expired = (await store.uploads.expiredLeases()).filter((e) => e.datasetId === ds.id);
+      expect(expired).toEqual([{ datasetId: ds.id, transId: dead }]);
+      const drops = await Promise.all([store, other].map((s) => s.uploads.dropExpired(ds.id, dead)));
+      expect(drops.filter(Boolean)).toHaveLength(1);
+      expect(await store.uploads.getTransaction(ds.id, dead)).toBeNull();
+      expect(await store.uploads.page(ds.id, dead, 0, 10)).toEqual([]);
+      expect(await store.uploads.dropExpired(ds.id, alive)).toBe(false);
+      expect(await store.uploads.page(ds.id, plain, 0, 10)).toHaveLength(1);
+      expect(await store.uploads.page(ds.id, alive, 0, 10)).toHaveLength(1);
+    });
+  });
+
   describe('exports', () => {
     it('records an export from start to completion, finds it expired by its time, and deletes it', async () => {
       const ds = await newDataset();

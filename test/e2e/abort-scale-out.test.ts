@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { openAsBlob } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StrataClient } from '../../src/client/index.ts';
-import { credentialsFor, waitForDatasetStatus, waitUntilIndexing, type Credentials } from '../helpers/client.ts';
+import { credentialsFor, followDatasetEvents, waitForDatasetStatus, waitUntilIndexing, type Credentials } from '../helpers/client.ts';
 import { tempDir } from '../helpers/folders.ts';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { startServerProcess, type ServerProcess, type WorkerProcess } from '../helpers/server-process.ts';
@@ -65,6 +66,28 @@ describe('abort and retry with pg-boss and two workers', () => {
     const id = await uploadAndProcess(client, 'abort on postgres', photos, names);
     const ended = await abortCreation(client, api.url, admin.token, id, TOTAL);
     await retryToReady(client, api.url, admin.token, ended, TOTAL);
+  }, 300_000);
+
+  it('aborts an addition sent to the api process, and a retry on the workers finishes it from the kept uploads', async () => {
+    const id = await uploadAndProcess(client, 'grow on postgres', photos, names.slice(0, 2));
+    expect((await waitForDatasetStatus(api.url, admin.token, id, ['READY', 'ERROR'])).dataset.status_new).toBe('READY');
+    const files = await Promise.all(names.map(async (name) => ({ name: `batch/${name}`, data: await openAsBlob(join(photos, name)) })));
+    const { task_id } = await client.addMedia(id, { files });
+    await followDatasetEvents(api.url, admin.token, id, (d) => {
+      if (d.status_new !== 'READ ONLY') throw new Error(`the addition ended (${d.status_new}) before it could be aborted`);
+      return d.processing?.operation === 'ADD_MEDIA' && d.processing.done >= 2;
+    });
+    await client.abortTask(task_id);
+    expect((await waitForDatasetStatus(api.url, admin.token, id, ['READY', 'PARTIAL INDEX', 'ERROR'])).dataset.status_new).toBe('PARTIAL INDEX');
+    const [ended] = (await client.listTasks({ datasetId: id, taskType: 'MEDIA_ADDITION' })).tasks;
+    expect(ended).toMatchObject({ task_id, status: 'ABORTED', total: TOTAL });
+    expect(ended!.done).toBeLessThan(TOTAL);
+
+    expect(await client.retryTask(task_id)).toMatchObject({ task_id, status: 'INITIALIZING', done: ended!.done });
+    const { dataset } = await waitForDatasetStatus(api.url, admin.token, id, ['READY', 'PARTIAL INDEX', 'ERROR']);
+    expect(dataset).toMatchObject({ status_new: 'PARTIAL INDEX', n_images: 2 + TOTAL, processing: { operation: 'ADD_MEDIA', status: 'COMPLETED', done: TOTAL, failed: 0, total: TOTAL } });
+    const media = await client.listMedia(id, { pageSize: 100 });
+    expect(media.media.filter((m) => m.file_name.startsWith('batch/'))).toHaveLength(TOTAL);
   }, 300_000);
 
   it('finishes an abort left pending by a worker killed with SIGKILL, once another worker starts', async () => {

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -164,4 +164,85 @@ describe('add_media and reindex, each interrupted by kill -9', () => {
       await store.close();
     }
   });
+});
+
+describe('add_media killed with -9 while its files stream in', () => {
+  const STORED = 3;
+  let server: ServerProcess;
+  let admin: Credentials;
+  let id: string;
+  let uploadsDir: string;
+  let transId: string;
+  let orphansAfterKill: string[];
+  let photos: string[];
+
+  const uploadsOf = async () => (await readdir(uploadsDir, { recursive: true }).catch(() => [] as string[])).filter((f) => f.includes('/'));
+
+  beforeAll(async () => {
+    const small = join(root, 'import', 'small');
+    await mkdir(small);
+    for (const n of baseNames.slice(0, 3)) await copyFile(join(base, n), join(small, n));
+    photos = (await readdir(added)).filter((n) => n.endsWith('.jpg')).slice(0, STORED + 1);
+    const streamDataDir = join(root, 'stream-data');
+    const startHere = (workers: string) => startRun(servers, { dataDir: streamDataDir, importRoot: join(root, 'import'), admin: ADMIN, workers });
+    server = await startHere('1');
+    admin = await credentialsFor(server.url, ADMIN.email, ADMIN.password);
+    id = await createDatasetFrom(server.url, admin.token, 'streamed into', small);
+    expect((await waitForDatasetStatus(server.url, admin.token, id, ['READY', 'ERROR'], 300_000)).dataset.status_new).toBe('READY');
+    uploadsDir = join(streamDataDir, 'blobs', 'datasets', id, 'uploads');
+
+    // A multipart body sent as it is made: STORED whole photos, then half of one more, then nothing.
+    const boundary = 'strata-kill-test';
+    const head = (name: string) => Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="${name}"\r\nContent-Type: image/jpeg\r\n\r\n`);
+    let send!: ReadableStreamDefaultController<Uint8Array>;
+    const body = new ReadableStream<Uint8Array>({ start: (c) => void (send = c) });
+    const request = fetch(`${server.url}/api/v1/dataset/${id}/add_media`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin.token}`, 'content-type': `multipart/form-data; boundary=${boundary}` },
+      body,
+      duplex: 'half',
+    } as RequestInit).catch((err: unknown) => err);
+    for (const name of photos.slice(0, STORED)) {
+      send.enqueue(head(name));
+      send.enqueue(await readFile(join(added, name)));
+      send.enqueue(Buffer.from('\r\n'));
+    }
+    const last = await readFile(join(added, photos[STORED]!));
+    send.enqueue(head(photos[STORED]!));
+    send.enqueue(last.subarray(0, last.length >> 1));
+    for (let i = 0; (await uploadsOf()).length < STORED; i++) {
+      if (i > 600) throw new Error(`the server stored ${(await uploadsOf()).length} of ${STORED} files in 60 s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await server.kill('SIGKILL');
+    await request;
+    orphansAfterKill = await uploadsOf();
+    transId = orphansAfterKill[0]!.split('/')[0]!;
+
+    server = await startHere('1');
+  }, 600_000);
+
+  it('left the stored files of the cut request behind when it was killed', () => {
+    expect(orphansAfterKill).toHaveLength(STORED);
+  });
+
+  it('reclaims them once the request is known dead: no file, no row, the dataset as it was', async () => {
+    const deadline = Date.now() + 150_000;
+    while ((await uploadsOf()).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
+    expect(await uploadsOf()).toEqual([]);
+    const { body } = await getJson(server.url, `/api/v1/dataset/${id}`, admin.token);
+    expect(body).toMatchObject({ status_new: 'READY', n_images: 3 });
+    expect((await getJson(server.url, `/api/v1/dataset/${id}/media?page_size=100`, admin.token)).body.total).toBe(3);
+    const files = await getJson(server.url, `/api/v1/ingestion/${id}/data_files/${transId}`, admin.token);
+    expect(files.status).toBe(404);
+  }, 200_000);
+
+  it('takes the same files again in a new request, counted once', async () => {
+    const fd = new FormData();
+    for (const name of photos) fd.append('files', new Blob([new Uint8Array(await readFile(join(added, name)))]), name);
+    expect((await post(`${server.url}/api/v1/dataset/${id}/add_media`, admin.token, fd)).status).toBe(202);
+    const { dataset } = await waitForDatasetStatus(server.url, admin.token, id, ['PARTIAL INDEX', 'READY', 'ERROR'], 300_000);
+    expect(dataset).toMatchObject({ status_new: 'PARTIAL INDEX', n_images: 3 + STORED + 1 });
+    expect(await uploadsOf()).toHaveLength(STORED + 1);
+  }, 300_000);
 });

@@ -421,7 +421,7 @@ describe('the four-step upload flow through the api process, then media added', 
     expect(partial.processing).toMatchObject({ operation: 'ADD_MEDIA', status: 'COMPLETED', total: 2, done: 2, failed: 0 });
     const media = (await getJson(api.url, `/api/v1/dataset/${id}/media?page_size=1000`, admin.token)).body.media;
     const byName = (name: string) => media.find((m: { file_name: string }) => m.file_name === name);
-    const dups = await getJson(api.url, `/api/v1/dataset/${id}/media/${byName('copy.jpg').media_id}/duplicates?threshold=1`, admin.token);
+    const dups = await getJson(api.url, `/api/v1/dataset/${id}/media/${byName('batch/copy.jpg').media_id}/duplicates?threshold=1`, admin.token);
     expect(dups.body).toEqual([byName(photoFiles[PHOTOS]!).media_id]);
 
     const reindex = await fetch(`${api.url}/api/v1/dataset/${id}/reindex`, { method: 'POST', headers: auth() });

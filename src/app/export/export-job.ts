@@ -5,6 +5,7 @@ import type { JobHandler, OutgoingJob } from '../../ports/job-queue.ts';
 import type { AppContext } from '../context.ts';
 import { METADATA_SCHEMA_VERSION, type ExportInfo } from './metadata.ts';
 import { writeExportZip } from './write-export-zip.ts';
+import { startSweeper } from '../../lib/sweeper.ts';
 
 /** Where an export's zip lives: under its dataset, so deleting the dataset deletes it too. */
 export const exportKeyOf = (task: ExportTask): string => `datasets/${task.datasetId}/exports/${task.id}.zip`;
@@ -88,15 +89,5 @@ export async function purgeExpiredExports(ctx: AppContext, now: number = Date.no
 
 /** Purges expired exports now and then every `everyMs`; the returned stop() waits for a purge under way. */
 export function startExportSweeper(ctx: AppContext, everyMs: number): () => Promise<void> {
-  let running: Promise<unknown> = Promise.resolve();
-  const sweep = () => {
-    running = purgeExpiredExports(ctx).catch((err: unknown) => ctx.logger.warn({ err }, 'purging expired exports failed'));
-  };
-  sweep();
-  const timer = setInterval(sweep, everyMs);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await running;
-  };
+  return startSweeper(() => purgeExpiredExports(ctx).catch((err: unknown) => ctx.logger.warn({ err }, 'purging expired exports failed')), everyMs);
 }

@@ -82,7 +82,7 @@ export function registerTasks(program: Command): void {
 
   program
     .command('retry')
-    .description('run a FAILED or ABORTED dataset creation again, keeping uploaded media and finished files')
+    .description('run a FAILED or ABORTED creation, addition or reindex again, keeping uploaded media and finished files')
     .argument('<task>', 'task id (see `strata tasks`)')
     .option('--wait', 'wait until the dataset settles, showing progress (exit 1 if it ends in ERROR again)')
     .action(

@@ -39,7 +39,7 @@ export function taskRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   const actions = [
     { name: 'abort', run: abortTask, summary: 'Ask a running task to stop; it ends ABORTED once its work has stopped (409 if it has finished)' },
-    { name: 'retry', run: retryTask, summary: 'Run a FAILED or ABORTED dataset creation again, keeping uploaded media and finished items' },
+    { name: 'retry', run: retryTask, summary: 'Run a FAILED or ABORTED creation, addition or reindex again, keeping uploaded media and finished items' },
   ];
   for (const action of actions) {
     app.post(

@@ -178,7 +178,7 @@ export function tasksRepo(db: Kysely<DB>, changed: (datasetId: string) => void):
     async restart(id, input, transition) {
       assertTransition(transition.from, transition.to);
       const datasetId = await db.transaction().execute(async (trx) => {
-        const task = await trx.selectFrom('tasks').select('dataset_id').where('id', '=', id).where('status', 'in', ['FAILED', 'ABORTED']).executeTakeFirst();
+        const task = await trx.selectFrom('tasks').select(['dataset_id', 'params']).where('id', '=', id).where('status', 'in', ['FAILED', 'ABORTED']).executeTakeFirst();
         const moved = task
           ? await trx
               .updateTable('datasets')
@@ -214,6 +214,8 @@ export function tasksRepo(db: Kysely<DB>, changed: (datasetId: string) => void):
             error_message: null,
             abort_requested_at: null,
             abort_requested_by: null,
+            // A retry that fails or is aborted goes back to where the retry started.
+            params: JSON.stringify({ ...(JSON.parse(task.params) as Record<string, unknown>), previousStatus: transition.from }),
           })
           .where('id', '=', id)
           .execute();

@@ -4,15 +4,57 @@ import type { UploadsRepo } from '../../ports/store.ts';
 import type { DialectHelpers } from '../dialect.ts';
 import type { DB } from '../schema.ts';
 
+/** A future time in isoMicros' format (isoMicros itself must only see the present: it keeps its clock monotonic). */
+const leaseEnd = (ms: number): string => `${new Date(Date.now() + ms).toISOString().slice(0, 23)}000`;
+
 export function uploadsRepo(db: Kysely<DB>, d: DialectHelpers): UploadsRepo {
   return {
-    async openTransaction(datasetId) {
+    async openTransaction(datasetId, leaseMs) {
       const r = await db
         .insertInto('upload_transactions')
-        .values({ dataset_id: datasetId, state: 'open', created_at: isoMicros() })
+        .values({ dataset_id: datasetId, state: 'open', created_at: isoMicros(), lease_until: leaseMs === undefined ? null : leaseEnd(leaseMs) })
         .returning('id')
         .executeTakeFirstOrThrow();
       return Number(r.id);
+    },
+
+    async renewLease(datasetId, transId, leaseMs) {
+      await db
+        .updateTable('upload_transactions')
+        .set({ lease_until: leaseEnd(leaseMs) })
+        .where('dataset_id', '=', datasetId)
+        .where('id', '=', transId)
+        .where('state', '=', 'open')
+        .where('lease_until', 'is not', null)
+        .execute();
+    },
+
+    async expiredLeases() {
+      const rows = await db
+        .selectFrom('upload_transactions')
+        .select(['dataset_id', 'id'])
+        .where('state', '=', 'open')
+        .where('lease_until', '<', isoMicros())
+        .execute();
+      return rows.map((r) => ({ datasetId: r.dataset_id, transId: Number(r.id) }));
+    },
+
+    async dropExpired(datasetId, transId) {
+      return db.transaction().execute(async (trx) => {
+        // Closed first, holding the row: a request renewing or adding a file meanwhile finds it gone.
+        const res = await trx
+          .updateTable('upload_transactions')
+          .set({ state: 'submitted' })
+          .where('dataset_id', '=', datasetId)
+          .where('id', '=', transId)
+          .where('state', '=', 'open')
+          .where('lease_until', '<', isoMicros())
+          .executeTakeFirst();
+        if (Number(res.numUpdatedRows) === 0) return false;
+        await trx.deleteFrom('uploads').where('dataset_id', '=', datasetId).where('trans_id', '=', transId).execute();
+        await trx.deleteFrom('upload_transactions').where('dataset_id', '=', datasetId).where('id', '=', transId).execute();
+        return true;
+      });
     },
 
     async getTransaction(datasetId, transId) {
@@ -26,7 +68,7 @@ export function uploadsRepo(db: Kysely<DB>, d: DialectHelpers): UploadsRepo {
     },
 
     async submitTransaction(datasetId, transId) {
-      await db.updateTable('upload_transactions').set({ state: 'submitted' }).where('dataset_id', '=', datasetId).where('id', '=', transId).execute();
+      await db.updateTable('upload_transactions').set({ state: 'submitted', lease_until: null }).where('dataset_id', '=', datasetId).where('id', '=', transId).execute();
     },
 
     async add(input) {
