@@ -355,7 +355,11 @@ describe('the web UI', () => {
     await screenshot(p, 'media-phone');
     expect(await overflow()).toBeLessThanOrEqual(0);
     await p.getByRole('link', { name: 'Clusters', exact: true }).click();
-    await p.locator('.cluster-card').first().waitFor();
+    await p.locator('.cluster-card').nth(1).waitFor();
+    // At least two clusters a row: the first two cards side by side.
+    const [a, b] = await Promise.all([0, 1].map((i) => p.locator('.cluster-card').nth(i).boundingBox()));
+    expect(b!.y).toBe(a!.y);
+    expect(b!.x).toBeGreaterThan(a!.x);
     await screenshot(p, 'clusters-phone');
     await p.getByRole('link', { name: 'Issues', exact: true }).click();
     await p.locator('.cell').first().waitFor();
