@@ -172,7 +172,14 @@ export const Health = Type.Object({ status: Type.String() });
 export const Message = Type.Object({ message: Type.String() });
 export const LoginResult = Type.Object({ message: Type.String(), email: Type.String(), role: Type.String() });
 export const ApiCredentials = Type.Object({ api_key: Type.String(), api_secret: Type.String(), message: Type.String() });
-export const ApiKeyList = Type.Array(Type.Object({ api_key: Type.String(), created_at: Type.String({ description: 'UTC' }) }), { description: "The caller's keys not revoked, oldest first; never their secrets" });
+export const ApiKeyList = Type.Array(
+  Type.Object({
+    api_key: Type.String(),
+    created_at: Type.String({ description: 'UTC' }),
+    last_used_at: Nullable(Type.String({ description: 'UTC, to the minute: when the key last authenticated a request; null if never' })),
+  }),
+  { description: "The caller's keys not revoked, oldest first; never their secrets" },
+);
 
 export const DatasetList = Type.Array(refTo(Dataset));
 export const CreationStatus = Type.Object({ status: Type.String(), progress: Type.Integer() });

@@ -322,6 +322,10 @@ describe('the web UI', () => {
     const row = page.getByRole('row').filter({ hasText: apiKey! });
     await row.waitFor();
     expect(await page.locator('.key-table').textContent()).not.toContain(apiSecret!);
+    // Used above: after a reload (the secret is gone for good) the row says when, to the minute.
+    await page.reload();
+    await row.waitFor();
+    expect(await row.getByRole('cell').nth(2).textContent()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d$/);
     await screenshot(page, 'keys-laptop');
     await expectAccessible('keys');
     await row.getByRole('button', { name: `Revoke ${apiKey}` }).click();
