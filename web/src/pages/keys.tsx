@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { client } from '../client.ts';
+import { OutcomeNote, type Outcome } from '../components/error-note.tsx';
 import { errorText } from '../lib/error-text.ts';
 import { useAsync } from '../lib/use-async.ts';
 
@@ -13,7 +14,7 @@ const minuteOf = (iso: string) => iso.slice(0, 16).replace('T', ' ');
 export function KeysPage() {
   const keys = useAsync(() => client.listApiKeys(), []);
   const [created, setCreated] = useState<{ api_key: string; api_secret: string } | null>(null);
-  const [message, setMessage] = useState<{ text: string; error: boolean } | null>(null);
+  const [message, setMessage] = useState<Outcome>(null);
   const [busy, setBusy] = useState(false);
 
   const create = async () => {
@@ -99,11 +100,7 @@ export function KeysPage() {
           </table>
         )}
       </div>
-      {message && (
-        <p className={message.error ? 'error' : 'ok'} role={message.error ? 'alert' : 'status'}>
-          {message.text}
-        </p>
-      )}
+      <OutcomeNote outcome={message} />
     </section>
   );
 }
