@@ -11,7 +11,7 @@ import * as moreIssueTypes from './migrations/0008-more-issue-types.ts';
 import * as exportsTable from './migrations/0009-exports.ts';
 import * as taskAbort from './migrations/0019-task-abort.ts';
 import * as objectsAndLabels from './migrations/0020-objects-and-labels.ts';
-import * as apiKeyLastUsed from './migrations/0025-api-key-last-used.ts';
+import * as keyUseAndListingOrder from './migrations/0025-key-use-and-listing-order.ts';
 
 /** Migrations in order; a migration's name never changes once released. */
 const migrations: Record<string, { up(db: Kysely<any>, d: DialectHelpers): Promise<void> }> = {
@@ -26,7 +26,7 @@ const migrations: Record<string, { up(db: Kysely<any>, d: DialectHelpers): Promi
   '0009-exports': exportsTable,
   '0019-task-abort': taskAbort,
   '0020-objects-and-labels': objectsAndLabels,
-  '0025-api-key-last-used': apiKeyLastUsed,
+  '0025-key-use-and-listing-order': keyUseAndListingOrder,
 };
 
 export async function migrateToLatest(db: Kysely<any>, dialect: DialectHelpers): Promise<void> {
