@@ -13,7 +13,7 @@ const IDLE_MS = 15_000;
 
 const running = (t: Task) => t.status === 'INITIALIZING' || t.status === 'RUNNING';
 const typeLabels: Record<Task['task_type'], string> = { DATASET_CREATION: 'Creation', MEDIA_ADDITION: 'Media addition', REINDEX: 'Reindex', ENRICHMENT: 'Enrichment' };
-const minuteOf = (iso: string | null) => (iso === null ? '—' : iso.slice(0, 19).replace('T', ' '));
+const secondOf = (iso: string | null) => (iso === null ? '—' : iso.slice(0, 19).replace('T', ' '));
 
 /**
  * Tasks, newest first: every dataset's, or one dataset's. Their status is kept current while
@@ -98,8 +98,8 @@ export function TasksPage({ datasetId }: { datasetId: string | null }) {
                       {t.total !== null && ` / ${t.total}`} files{t.failed > 0 && `, ${t.failed} failed`}
                     </div>
                   </td>
-                  <td>{minuteOf(t.start_time)}</td>
-                  <td>{minuteOf(t.end_time)}</td>
+                  <td>{secondOf(t.start_time)}</td>
+                  <td>{secondOf(t.end_time)}</td>
                   <td className="actions">
                     {running(t) && (
                       <button type="button" className="btn btn-small btn-danger-outline" disabled={t.abort_requested} onClick={() => void act('abort', t)}>
