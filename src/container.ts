@@ -88,5 +88,5 @@ function storeFor(config: Config): Promise<Store> {
 
 function accountDepsOf(config: Config, store: Store): AccountDeps {
   const secretBox = createSecretBox(config.secretKey !== null ? parseKey(config.secretKey) : loadOrCreateKey(join(config.dataDir, 'secret.key')));
-  return { store, secretBox, jwtMaxLifetimeSeconds: config.jwtMaxLifetimeSeconds, sessionTtlSeconds: config.sessionTtlSeconds, verifiedTokens: new Map() };
+  return { store, secretBox, jwtMaxLifetimeSeconds: config.jwtMaxLifetimeSeconds, sessionTtlSeconds: config.sessionTtlSeconds, verifiedTokens: new Map(), keyUseNoted: new Map() };
 }

@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
 import { rankedScores } from '../domain/similarity/issues.ts';
 
 /**
@@ -6,13 +6,15 @@ import { rankedScores } from '../domain/similarity/issues.ts';
  * OpenAPI) and the typed client (its types are `Static` of these), so the two cannot drift.
  * Schemas with an `$id` are registered once on the server and referenced with `Type.Ref`;
  * the id is also their name in the OpenAPI document. Imports nothing but TypeBox and the
- * domain's list of issue types (itself import-free): the client that uses it runs in browsers too.
+ * domain's list of issue types (itself import-free). The typed client reads only their types,
+ * so TypeBox stays out of the browser bundle.
  */
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 /** A reference to a schema registered by its `$id`, typed as that schema. */
-export const refTo = <T extends TSchema>(schema: T) => Type.Unsafe<Static<T>>(Type.Ref(schema.$id!));
+export const refTo = <T extends TSchema>(schema: T): RefTo<T> => Type.Unsafe<Static<T>>(Type.Ref(schema.$id!));
+export type RefTo<T extends TSchema> = TUnsafe<Static<T>>;
 
 export const ErrorBody = Type.Object(
   {
@@ -170,7 +172,14 @@ export const Health = Type.Object({ status: Type.String() });
 export const Message = Type.Object({ message: Type.String() });
 export const LoginResult = Type.Object({ message: Type.String(), email: Type.String(), role: Type.String() });
 export const ApiCredentials = Type.Object({ api_key: Type.String(), api_secret: Type.String(), message: Type.String() });
-export const ApiKeyList = Type.Array(Type.Object({ api_key: Type.String(), created_at: Type.String({ description: 'UTC' }) }), { description: "The caller's keys not revoked, oldest first; never their secrets" });
+export const ApiKeyList = Type.Array(
+  Type.Object({
+    api_key: Type.String(),
+    created_at: Type.String({ description: 'UTC' }),
+    last_used_at: Nullable(Type.String({ description: 'UTC, to the minute: when the key last authenticated a request; null if never' })),
+  }),
+  { description: "The caller's keys not revoked, oldest first; never their secrets" },
+);
 
 export const DatasetList = Type.Array(refTo(Dataset));
 export const CreationStatus = Type.Object({ status: Type.String(), progress: Type.Integer() });

@@ -14,6 +14,8 @@ export interface AccountDeps {
   sessionTtlSeconds: number;
   /** Tokens verified recently (see userFromJwt); created by the container, one per process. */
   verifiedTokens: Map<string, { user: User; apiKey: string; until: number }>;
+  /** When this process last recorded each key's use (see noteKeyUse); one per process. */
+  keyUseNoted: Map<string, number>;
 }
 
 /**
@@ -23,6 +25,8 @@ export interface AccountDeps {
  */
 const VERIFIED_TOKEN_MS = 1000;
 const MAX_VERIFIED_TOKENS = 10_000;
+/** A key's "last used" is written at most this often, so requests do not each cost a write. */
+export const KEY_USE_RESOLUTION_MS = 60_000;
 
 export const API_KEY_MESSAGE = "API key created. Write down the secret – it's only shown once!";
 
@@ -99,13 +103,30 @@ export async function userFromSession(deps: AccountDeps, token: string): Promise
 export async function userFromJwt(deps: AccountDeps, token: string): Promise<User> {
   const now = Date.now();
   const known = deps.verifiedTokens.get(token);
-  if (known && known.until > now) return known.user;
+  if (known && known.until > now) {
+    await noteKeyUse(deps, known.apiKey, now);
+    return known.user;
+  }
   const { userId, apiKey, exp } = await verifyJwtWithStore(deps, token);
   const user = await deps.store.users.findById(userId);
   if (!user) throw new DomainError('UNAUTHORIZED', 'Invalid token');
   if (deps.verifiedTokens.size >= MAX_VERIFIED_TOKENS) deps.verifiedTokens.clear();
   deps.verifiedTokens.set(token, { user, apiKey, until: Math.min(now + VERIFIED_TOKEN_MS, exp * 1000) });
+  await noteKeyUse(deps, apiKey, now);
   return user;
+}
+
+/**
+ * Records a key's use: a map lookup for most requests, and an update at most once a
+ * KEY_USE_RESOLUTION_MS per key and process (the update itself skips keys another process
+ * recorded within that time).
+ */
+async function noteKeyUse(deps: AccountDeps, apiKey: string, now: number): Promise<void> {
+  const noted = deps.keyUseNoted.get(apiKey);
+  if (noted !== undefined && now - noted < KEY_USE_RESOLUTION_MS) return;
+  if (deps.keyUseNoted.size >= MAX_VERIFIED_TOKENS) deps.keyUseNoted.clear();
+  deps.keyUseNoted.set(apiKey, now);
+  await deps.store.users.noteApiKeyUse(apiKey, new Date(now), KEY_USE_RESOLUTION_MS);
 }
 
 function verifyJwtWithStore(deps: AccountDeps, token: string): Promise<{ userId: string; apiKey: string; exp: number }> {
@@ -126,10 +147,10 @@ export async function createApiCredentials(deps: AccountDeps, userId: string): P
   return { api_key: apiKey, api_secret: apiSecret, message: API_KEY_MESSAGE };
 }
 
-/** The user's keys that still work, oldest first: ids and creation times, never the secrets. */
-export async function listApiKeys(deps: AccountDeps, user: User): Promise<Array<{ api_key: string; created_at: string }>> {
+/** The user's keys that still work, oldest first: ids, creation and last-use times, never the secrets. */
+export async function listApiKeys(deps: AccountDeps, user: User): Promise<Array<{ api_key: string; created_at: string; last_used_at: string | null }>> {
   const keys = await deps.store.users.listApiKeys(user.id);
-  return keys.filter((k) => !k.revoked).map((k) => ({ api_key: k.apiKey, created_at: k.createdAt }));
+  return keys.filter((k) => !k.revoked).map((k) => ({ api_key: k.apiKey, created_at: k.createdAt, last_used_at: k.lastUsedAt }));
 }
 
 export async function createApiCredentialsFor(deps: AccountDeps, email: string) {

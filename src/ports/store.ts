@@ -36,7 +36,9 @@ export interface UsersRepo {
   addApiKey(input: { apiKey: string; userId: string; secretSealed: string }): Promise<void>;
   findApiKey(apiKey: string): Promise<{ userId: string; secretSealed: string; revoked: boolean } | null>;
   revokeApiKey(apiKey: string): Promise<boolean>;
-  listApiKeys(userId: string): Promise<Array<{ apiKey: string; createdAt: string; revoked: boolean }>>;
+  listApiKeys(userId: string): Promise<Array<{ apiKey: string; createdAt: string; revoked: boolean; lastUsedAt: string | null }>>;
+  /** Records that the key authenticated at `at`, unless it was recorded less than `minGapMs` before. */
+  noteApiKeyUse(apiKey: string, at: Date, minGapMs: number): Promise<void>;
   addSession(input: { tokenHash: string; userId: string; expiresAt: number }): Promise<void>;
   findSession(tokenHash: string): Promise<{ userId: string; expiresAt: number } | null>;
   deleteSession(tokenHash: string): Promise<void>;

@@ -14,6 +14,7 @@ import * as objectsAndLabels from './migrations/0020-objects-and-labels.ts';
 import * as addMediaLease from './migrations/0021-add-media-lease.ts';
 import * as importedAnnotations from './migrations/0023-imported-annotations.ts';
 import * as labelSource from './migrations/0024-label-source.ts';
+import * as keyUseAndListingOrder from './migrations/0025-key-use-and-listing-order.ts';
 
 /** Migrations in order; a migration's name never changes once released. */
 const migrations: Record<string, { up(db: Kysely<any>, d: DialectHelpers): Promise<void> }> = {
@@ -31,6 +32,7 @@ const migrations: Record<string, { up(db: Kysely<any>, d: DialectHelpers): Promi
   '0021-add-media-lease': addMediaLease,
   '0023-imported-annotations': importedAnnotations,
   '0024-label-source': labelSource,
+  '0025-key-use-and-listing-order': keyUseAndListingOrder,
 };
 
 export async function migrateToLatest(db: Kysely<any>, dialect: DialectHelpers): Promise<void> {

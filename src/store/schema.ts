@@ -41,6 +41,7 @@ export interface ApiKeysTable {
   secret_sealed: string;
   created_at: string;
   revoked_at: string | null;
+  last_used_at: string | null;
 }
 
 export interface SessionsTable {

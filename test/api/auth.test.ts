@@ -108,7 +108,13 @@ describe('JWT verification over HTTP', () => {
     const listed = await getJson(t.url, '/api/v1/api_keys', mine.token);
     expect(listed.status).toBe(200);
     expect(listed.body.map((k: { api_key: string }) => k.api_key)).toEqual([mine.apiKey, second.apiKey]);
-    for (const key of listed.body) expect(Object.keys(key).sort()).toEqual(['api_key', 'created_at']);
+    for (const key of listed.body) expect(Object.keys(key).sort()).toEqual(['api_key', 'created_at', 'last_used_at']);
+    // `mine` has authenticated the listing; `second` has not been used.
+    const used = listed.body[0].last_used_at as string;
+    expect(Date.now() - Date.parse(`${used}Z`)).toBeLessThan(60_000);
+    expect(listed.body[1].last_used_at).toBeNull();
+    // Used again within the minute: the recorded time stays (no write per request).
+    expect((await getJson(t.url, '/api/v1/api_keys', mine.token)).body[0].last_used_at).toBe(used);
     expect(JSON.stringify(listed.body)).not.toContain(mine.apiSecret);
     await fetch(`${t.url}/api/v1/api_credentials/${second.apiKey}`, { method: 'DELETE', headers: { authorization: `Bearer ${mine.token}` } });
     expect((await getJson(t.url, '/api/v1/api_keys', mine.token)).body.map((k: { api_key: string }) => k.api_key)).toEqual([mine.apiKey]);

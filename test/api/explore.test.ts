@@ -56,6 +56,11 @@ describe('media', () => {
     const first = await get(`/api/v1/dataset/${id}/media?page_number=0&page_size=10`);
     const second = await get(`/api/v1/dataset/${id}/media?page_number=1&page_size=10`);
     expect([...first.body.media, ...second.body.media].map((m: any) => m.media_id)).toEqual(media.slice(0, 20).map((m) => m.media_id));
+    const lastPage = Math.ceil(media.length / 3) - 1;
+    const last = await get(`/api/v1/dataset/${id}/media?page_number=${lastPage}&page_size=3`);
+    expect(last.body).toMatchObject({ total: media.length });
+    expect(last.body.media.map((m: any) => m.media_id)).toEqual(media.slice(lastPage * 3).map((m) => m.media_id));
+    expect((await get(`/api/v1/dataset/${id}/media?page_number=${lastPage + 1}&page_size=3`)).body.media).toEqual([]);
     expect((await get(`/api/v1/dataset/${id}/media?page_size=5000`)).status).toBe(422);
   });
 

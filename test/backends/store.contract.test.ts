@@ -157,6 +157,23 @@ describe.each(backends)('Store contract: $name', (backend) => {
       await store.users.deleteSession('tok-' + u.id);
       expect(await store.users.findSession('tok-' + u.id)).toBeNull();
     });
+
+    it("records a key's last use at most once a gap, whichever process records it", async () => {
+      const u = await newUser();
+      const key = unique('key');
+      await store.users.addApiKey({ apiKey: key, userId: u.id, secretSealed: 's' });
+      const lastUsed = async () => (await store.users.listApiKeys(u.id))[0]!.lastUsedAt;
+      expect(await lastUsed()).toBeNull();
+      const t0 = new Date('2026-03-01T10:00:00Z');
+      await store.users.noteApiKeyUse(key, t0, 60_000);
+      expect(await lastUsed()).toBe('2026-03-01T10:00:00.000000');
+      // Within the minute, from either process: unchanged.
+      await other.users.noteApiKeyUse(key, new Date(t0.getTime() + 59_000), 60_000);
+      await store.users.noteApiKeyUse(key, new Date(t0.getTime() + 30_000), 60_000);
+      expect(await lastUsed()).toBe('2026-03-01T10:00:00.000000');
+      await other.users.noteApiKeyUse(key, new Date(t0.getTime() + 61_000), 60_000);
+      expect(await lastUsed()).toBe('2026-03-01T10:01:01.000000');
+    });
   });
 
   describe('datasets', () => {

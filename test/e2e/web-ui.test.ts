@@ -322,6 +322,10 @@ describe('the web UI', () => {
     const row = page.getByRole('row').filter({ hasText: apiKey! });
     await row.waitFor();
     expect(await page.locator('.key-table').textContent()).not.toContain(apiSecret!);
+    // Used above: after a reload (the secret is gone for good) the row says when, to the minute.
+    await page.reload();
+    await row.waitFor();
+    expect(await row.getByRole('cell').nth(2).textContent()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d$/);
     await screenshot(page, 'keys-laptop');
     await expectAccessible('keys');
     await row.getByRole('button', { name: `Revoke ${apiKey}` }).click();
@@ -355,7 +359,11 @@ describe('the web UI', () => {
     await screenshot(p, 'media-phone');
     expect(await overflow()).toBeLessThanOrEqual(0);
     await p.getByRole('link', { name: 'Clusters', exact: true }).click();
-    await p.locator('.cluster-card').first().waitFor();
+    await p.locator('.cluster-card').nth(1).waitFor();
+    // At least two clusters a row: the first two cards side by side.
+    const [a, b] = await Promise.all([0, 1].map((i) => p.locator('.cluster-card').nth(i).boundingBox()));
+    expect(b!.y).toBe(a!.y);
+    expect(b!.x).toBeGreaterThan(a!.x);
     await screenshot(p, 'clusters-phone');
     await p.getByRole('link', { name: 'Issues', exact: true }).click();
     await p.locator('.cell').first().waitFor();

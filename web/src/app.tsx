@@ -5,6 +5,7 @@ import { hrefOf, parseRoute } from './lib/routes.ts';
 import { DatasetPage } from './pages/dataset.tsx';
 import { DatasetsPage } from './pages/datasets.tsx';
 import { KeysPage } from './pages/keys.tsx';
+import { TasksPage } from './pages/tasks.tsx';
 import { LoginPage } from './pages/login.tsx';
 
 const USER_KEY = 'strata.user';
@@ -26,7 +27,7 @@ export function App() {
   }, [go]);
 
   useEffect(() => {
-    const names: Record<string, string> = { login: 'Log in', dataset: 'Dataset', keys: 'API keys', datasets: 'Datasets', 'not-found': 'Not found' };
+    const names: Record<string, string> = { login: 'Log in', dataset: 'Dataset', keys: 'API keys', tasks: 'Tasks', datasets: 'Datasets', 'not-found': 'Not found' };
     const name = names[route.page];
     document.title = `${name} · Strata`;
   }, [route]);
@@ -55,11 +56,14 @@ export function App() {
       <header className="topbar">
         <Link to={{ page: 'datasets' }} className="brand" aria-label="Strata: all datasets">
           <span className="brand-mark" aria-hidden="true" />
-          Strata
+          <span className="brand-name">Strata</span>
         </Link>
         <nav className="topnav" aria-label="Main">
           <Link to={{ page: 'datasets' }} aria-current={route.page === 'datasets' ? 'page' : undefined}>
             Datasets
+          </Link>
+          <Link to={{ page: 'tasks', datasetId: null }} aria-current={route.page === 'tasks' ? 'page' : undefined}>
+            Tasks
           </Link>
           <Link to={{ page: 'keys' }} aria-current={route.page === 'keys' ? 'page' : undefined}>
             API keys
@@ -76,6 +80,7 @@ export function App() {
         {route.page === 'datasets' && <DatasetsPage />}
         {route.page === 'dataset' && <DatasetPage route={route} />}
         {route.page === 'keys' && <KeysPage />}
+        {route.page === 'tasks' && <TasksPage key={route.datasetId ?? ''} datasetId={route.datasetId} />}
         {route.page === 'not-found' && (
           <section className="page">
             <h1>Page not found</h1>

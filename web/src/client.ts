@@ -56,5 +56,5 @@ function fetchWithUploadProgress(onProgress: (loaded: number) => void): typeof f
 /** Where a thumbnail is served: an <img> sends the session cookie with it. */
 export const thumbnailUrl = (datasetId: string, mediaId: string) => client.urlOf('mediaThumbnail', { dataset_id: datasetId, media_id: mediaId });
 
-export type { Cluster, Dataset, DuplicateGroup, ItemFailure, Media, MediaDetail, RankedScore } from '../../src/client/index.ts';
+export type { Cluster, Dataset, DuplicateGroup, ItemFailure, Media, MediaDetail, RankedScore, Task } from '../../src/client/index.ts';
 export type GroupMedia = import('../../src/client/index.ts').DuplicateGroup['media'][number];

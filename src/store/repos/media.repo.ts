@@ -148,10 +148,17 @@ export function mediaRepo(db: Kysely<DB>): MediaRepo {
         const where = <Q extends ReturnType<typeof base>>(q: Q) => q.where(col, '>=', listing.min - 1e-6) as Q;
         rows = await where(records(datasetId)).orderBy(col, 'desc').orderBy('i.id').offset(offset).limit(limit).execute();
         total = await where(base(datasetId)).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-      } else {
-        const where = <Q extends ReturnType<typeof base>>(q: Q) => (listing ? (q.where(clusterColumn(listing.granularity), '=', listing.clusterId) as Q) : q);
+      } else if (listing) {
+        const where = <Q extends ReturnType<typeof base>>(q: Q) => q.where(clusterColumn(listing.granularity), '=', listing.clusterId) as Q;
         rows = await where(records(datasetId)).orderBy('i.created_at').orderBy('i.id').offset(offset).limit(limit).execute();
         total = await where(base(datasetId)).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      } else {
+        // The whole dataset in order: ids are read and skipped off the items_listing index
+        // alone (no scores joined, no sort), then only the page's records are read.
+        const items = db.selectFrom('items as i').where('i.dataset_id', '=', datasetId).where('i.state', '=', 'done').where('i.kind', 'in', entityKinds.IMAGES);
+        const ids = await items.select('i.id').orderBy('i.created_at').orderBy('i.id').offset(offset).limit(limit).execute();
+        total = await items.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+        return { media: await this.byIds(datasetId, ids.map((r) => r.id)), total: Number(total.n) };
       }
       return { media: rows.map((r) => toRecord(r as Row)), total: Number(total.n) };
     },

@@ -43,7 +43,7 @@ export function usersRepo(db: Kysely<DB>): UsersRepo {
     async addApiKey({ apiKey, userId, secretSealed }) {
       await db
         .insertInto('api_keys')
-        .values({ api_key: apiKey, user_id: userId, secret_sealed: secretSealed, created_at: isoMicros(), revoked_at: null })
+        .values({ api_key: apiKey, user_id: userId, secret_sealed: secretSealed, created_at: isoMicros(), revoked_at: null, last_used_at: null })
         .execute();
     },
 
@@ -64,7 +64,18 @@ export function usersRepo(db: Kysely<DB>): UsersRepo {
 
     async listApiKeys(userId) {
       const rows = await db.selectFrom('api_keys').selectAll().where('user_id', '=', userId).orderBy('created_at').execute();
-      return rows.map((r) => ({ apiKey: r.api_key, createdAt: r.created_at, revoked: r.revoked_at !== null }));
+      return rows.map((r) => ({ apiKey: r.api_key, createdAt: r.created_at, revoked: r.revoked_at !== null, lastUsedAt: r.last_used_at }));
+    },
+
+    async noteApiKeyUse(apiKey, at, minGapMs) {
+      // ISO strings of one format compare as times; the condition keeps several processes to one write a gap.
+      const before = isoMicros(new Date(at.getTime() - minGapMs));
+      await db
+        .updateTable('api_keys')
+        .set({ last_used_at: isoMicros(at) })
+        .where('api_key', '=', apiKey)
+        .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', before)]))
+        .execute();
     },
 
     async addSession({ tokenHash, userId, expiresAt }) {

@@ -7,3 +7,15 @@ export function ErrorNote({ message }: { message: string | null }) {
     </p>
   );
 }
+
+/** The outcome of an action: a success as a status, a failure as an alert. */
+export type Outcome = { text: string; error: boolean } | null;
+
+export function OutcomeNote({ outcome }: { outcome: Outcome }) {
+  if (!outcome) return null;
+  return (
+    <p className={outcome.error ? 'error' : 'ok'} role={outcome.error ? 'alert' : 'status'}>
+      {outcome.text}
+    </p>
+  );
+}

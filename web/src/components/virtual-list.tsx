@@ -1,6 +1,6 @@
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useEffect, useMemo, useRef, type ReactNode } from 'react';
 import { useScrollIntoView, useScrollView } from '../lib/use-scroll-view.ts';
-import { visibleRows } from '../lib/virtual.ts';
+import { scrollMap, visibleRows } from '../lib/virtual.ts';
 
 interface Props {
   count: number;
@@ -17,21 +17,23 @@ interface Props {
 export function VirtualList({ count, rowHeight, onRange, renderRow, scrollTo, label }: Props) {
   const ref = useRef<HTMLDivElement>(null);
   const view = useScrollView(ref);
-  const { first, last } = visibleRows(view.top, view.height, rowHeight, count);
+  const map = useMemo(() => scrollMap(count * rowHeight, view.height), [count, rowHeight, view.height]);
+  const contentTop = map.contentTop(view.top);
+  const { first, last } = visibleRows(contentTop, view.height, rowHeight, count);
   useEffect(() => onRange?.(first, last), [first, last, onRange]);
-  useScrollIntoView(ref, scrollTo, rowHeight);
+  useScrollIntoView(ref, scrollTo, rowHeight, map);
 
   const rows: ReactNode[] = [];
   for (let i = first; i <= last; i++) {
     rows.push(
-      <div key={i} className="vrow" style={{ top: i * rowHeight, height: rowHeight }}>
+      <div key={i} className="vrow" style={{ top: view.top + i * rowHeight - contentTop, height: rowHeight }}>
         {renderRow(i)}
       </div>,
     );
   }
   return (
     <div ref={ref} className="scroller" role="list" aria-label={label} tabIndex={0}>
-      <div className="vspace" style={{ height: count * rowHeight }}>
+      <div className="vspace" style={{ height: map.height }}>
         {rows}
       </div>
     </div>

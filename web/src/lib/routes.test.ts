@@ -8,6 +8,8 @@ describe('routes', () => {
       '/login',
       '/login?next=%2Fdatasets%2Fa%2Fduplicates',
       '/keys',
+      '/tasks',
+      '/tasks?dataset=a',
       '/datasets/a',
       '/datasets/a/duplicates',
       '/datasets/a/duplicates?level=0.985',

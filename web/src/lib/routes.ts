@@ -20,7 +20,14 @@ export type View =
 
 export type Tab = 'overview' | 'duplicates' | 'clusters' | 'issues' | 'search';
 
-export type Route = { page: 'login'; next: string } | { page: 'datasets' } | { page: 'keys' } | { page: 'dataset'; id: string; view: View } | { page: 'not-found' };
+export type Route =
+  | { page: 'login'; next: string }
+  | { page: 'datasets' }
+  | { page: 'keys' }
+  /** Every task, or one dataset's (`/tasks?dataset=…`). */
+  | { page: 'tasks'; datasetId: string | null }
+  | { page: 'dataset'; id: string; view: View }
+  | { page: 'not-found' };
 
 const DEFAULT_LEVEL = 0.96;
 const DEFAULT_MIN = 0.5;
@@ -81,6 +88,7 @@ export function parseRoute(pathname: string, search: string): Route {
     return { page: 'login', next: next !== null && next.startsWith('/') && !next.startsWith('//') ? next : '/' };
   }
   if (parts[0] === 'keys' && parts.length === 1) return { page: 'keys' };
+  if (parts[0] === 'tasks' && parts.length === 1) return { page: 'tasks', datasetId: q.get('dataset') || null };
   if (parts[0] === 'datasets' && parts.length >= 2) {
     const view = viewOf(parts.slice(2), q);
     return view === null ? { page: 'not-found' } : { page: 'dataset', id: parts[1]!, view };
@@ -122,6 +130,8 @@ export function hrefOf(route: Route): string {
       return '/';
     case 'keys':
       return '/keys';
+    case 'tasks':
+      return `/tasks${query({ dataset: route.datasetId })}`;
     case 'dataset':
       return `/datasets/${encodeURIComponent(route.id)}${viewPath(route.view)}`;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { uploadAll, type FileProgress } from './upload-queue.ts';
+import { batchProgress, uploadAll, type FileProgress } from './upload-queue.ts';
 
 const file = (name: string, size: number) => new File([new Uint8Array(size)], name);
 
@@ -38,5 +38,24 @@ describe('uploading many files', () => {
     );
     expect(result.map((p) => p.state)).toEqual(['done', 'failed', 'done']);
     expect(result[1]!.error).toBe('refused');
+  });
+});
+
+describe('files sent in one request', () => {
+  const files = [
+    { name: 'a.jpg', size: 100 },
+    { name: 'empty.txt', size: 0 },
+    { name: 'b.jpg', size: 50 },
+  ];
+  const view = (loaded: number) => batchProgress(files, loaded).map((p) => `${p.name} ${p.loaded} ${p.state}`);
+
+  it('lays the bytes sent over the files in order', () => {
+    expect(view(0)).toEqual(['a.jpg 0 waiting', 'empty.txt 0 uploading', 'b.jpg 0 waiting']);
+    expect(view(60)).toEqual(['a.jpg 60 uploading', 'empty.txt 0 uploading', 'b.jpg 0 waiting']);
+    expect(view(120)).toEqual(['a.jpg 100 uploading', 'empty.txt 0 uploading', 'b.jpg 20 uploading']);
+  });
+
+  it('caps each file at its size when the count includes the request around them', () => {
+    expect(batchProgress(files, 10_000).map((p) => p.loaded)).toEqual([100, 0, 50]);
   });
 });

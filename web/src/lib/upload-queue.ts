@@ -39,3 +39,16 @@ export async function uploadAll<F extends { name: string; size: number }>(
   await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
   return progress;
 }
+
+/**
+ * Each file's progress while a single request carries them all, one after the other: the
+ * bytes sent so far are laid over the files in order, by their sizes.
+ */
+export function batchProgress(files: ReadonlyArray<{ name: string; size: number }>, loaded: number): FileProgress[] {
+  let before = 0;
+  return files.map((f) => {
+    const mine = Math.max(0, Math.min(f.size, loaded - before));
+    before += f.size;
+    return { name: f.name, size: f.size, loaded: mine, state: mine === 0 && f.size > 0 ? 'waiting' : 'uploading' };
+  });
+}

@@ -1,4 +1,5 @@
 import { useEffect, useState, type RefObject } from 'react';
+import type { ScrollMap } from './virtual.ts';
 
 /** The scroll position and size of a scrolling element, updated as it scrolls or resizes. */
 export function useScrollView(ref: RefObject<HTMLElement | null>): { top: number; height: number; width: number } {
@@ -19,12 +20,13 @@ export function useScrollView(ref: RefObject<HTMLElement | null>): { top: number
 }
 
 /** Scrolls `ref` just enough to show the row at `index` (keyboard focus). */
-export function useScrollIntoView(ref: RefObject<HTMLElement | null>, index: number | undefined, rowHeight: number): void {
+export function useScrollIntoView(ref: RefObject<HTMLElement | null>, index: number | undefined, rowHeight: number, map: ScrollMap): void {
   useEffect(() => {
     const el = ref.current;
     if (!el || index === undefined || index < 0) return;
     const top = index * rowHeight;
-    if (top < el.scrollTop) el.scrollTop = top;
-    else if (top + rowHeight > el.scrollTop + el.clientHeight) el.scrollTop = top + rowHeight - el.clientHeight;
-  }, [ref, index, rowHeight]);
+    const shown = map.contentTop(el.scrollTop);
+    if (top < shown) el.scrollTop = map.scrollTop(top);
+    else if (top + rowHeight > shown + el.clientHeight) el.scrollTop = map.scrollTop(top + rowHeight - el.clientHeight);
+  }, [ref, index, rowHeight, map]);
 }

@@ -6,6 +6,27 @@ export function visibleRows(scrollTop: number, viewportHeight: number, rowHeight
   return { first, last: Math.max(first - 1, last) };
 }
 
+/**
+ * Browsers cap an element's height (Chromium near 33.5 M px, a million images at five a row
+ * pass it), so content taller than this scrolls through a space this tall, scaled.
+ */
+export const MAX_SCROLL_HEIGHT = 8_000_000;
+
+/** How a scroll position maps to a position in the content, and back. */
+export interface ScrollMap {
+  /** Height of the scrolled space. */
+  height: number;
+  contentTop(scrollTop: number): number;
+  scrollTop(contentTop: number): number;
+}
+
+/** Identity up to `max`; past it, linear so that the last scroll position shows the content's end. */
+export function scrollMap(contentHeight: number, viewportHeight: number, max = MAX_SCROLL_HEIGHT): ScrollMap {
+  if (contentHeight <= max) return { height: contentHeight, contentTop: (t) => t, scrollTop: (c) => c };
+  const ratio = (contentHeight - viewportHeight) / (max - viewportHeight);
+  return { height: max, contentTop: (t) => t * ratio, scrollTop: (c) => c / ratio };
+}
+
 /** Server pages holding the items `first` … `last` (inclusive). */
 export function pagesOf(first: number, last: number, pageSize: number): number[] {
   if (last < first) return [];
@@ -18,6 +39,18 @@ export function pagesOf(first: number, last: number, pageSize: number): number[]
 /** How many cells of `cellWidth` (with `gap` between them) fit across `width`; at least one. */
 export function columnsFor(width: number, cellWidth: number, gap: number): number {
   return Math.max(1, Math.floor((width + gap) / (cellWidth + gap)));
+}
+
+/**
+ * Columns and cell size of a grid `width` wide: as many `cellWidth` columns as fit, but at least
+ * `minColumns`, with cells narrowed to fit them. A narrowed cell loses as much height as width,
+ * as its picture is square-ish and its caption keeps its height.
+ */
+export function gridLayout(width: number, cellWidth: number, cellHeight: number, gap: number, minColumns: number): { columns: number; cellWidth: number; cellHeight: number } {
+  const columns = Math.max(minColumns, columnsFor(width, cellWidth, gap));
+  const fitted = Math.min(cellWidth, Math.floor((width - gap * (columns - 1)) / columns));
+  if (fitted <= 0) return { columns, cellWidth, cellHeight };
+  return { columns, cellWidth: fitted, cellHeight: cellHeight - (cellWidth - fitted) };
 }
 
 /** The cell that an arrow key moves focus to in a grid of `columns`, kept inside `count`. */

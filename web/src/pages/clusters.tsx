@@ -51,6 +51,7 @@ export function ClustersTab({ dataset, granularity }: { dataset: Dataset; granul
         count={pages.total ?? 0}
         cellWidth={220}
         cellHeight={214}
+        minColumns={2}
         onRange={pages.want}
         onOpen={open}
         renderCell={(i, focused) => {

@@ -10,6 +10,7 @@ import { DuplicatesTab } from './duplicates.tsx';
 import { Failures } from './failures.tsx';
 import { IssuesTab } from './issues.tsx';
 import { ManageDataset } from './manage.tsx';
+import { AddMedia, Reindex } from './add-media.tsx';
 import { MediaTab } from './media.tsx';
 import { SearchTab } from './search.tsx';
 import { errorText } from '../lib/error-text.ts';
@@ -102,6 +103,12 @@ function Overview({ dataset }: { dataset: Dataset }) {
         </div>
       </dl>
       {dataset.fatal_error_msg && <p className="error">{dataset.fatal_error_msg}</p>}
+      <p>
+        <Link to={{ page: 'tasks', datasetId: dataset.id }}>Tasks of this dataset</Link>
+      </p>
+      {dataset.status_new === 'PARTIAL INDEX' && <Reindex dataset={dataset} />}
+      {/* Kept while the batch it sent runs (READ ONLY), so its outcome stays on screen. */}
+      {(dataset.status_new === 'READY' || dataset.status_new === 'PARTIAL INDEX' || dataset.status_new === 'READ ONLY') && <AddMedia dataset={dataset} />}
       <Failures dataset={dataset} />
       <ManageDataset dataset={dataset} />
     </div>

@@ -1,7 +1,11 @@
 import { useState } from 'react';
 import { client } from '../client.ts';
+import { OutcomeNote, type Outcome } from '../components/error-note.tsx';
 import { errorText } from '../lib/error-text.ts';
 import { useAsync } from '../lib/use-async.ts';
+
+/** A UTC timestamp to the minute, as "2026-03-01 10:00". */
+const minuteOf = (iso: string) => iso.slice(0, 16).replace('T', ' ');
 
 /**
  * API key pairs for scripts: the keys that still work, a new pair, revoking one. The secret is
@@ -10,7 +14,7 @@ import { useAsync } from '../lib/use-async.ts';
 export function KeysPage() {
   const keys = useAsync(() => client.listApiKeys(), []);
   const [created, setCreated] = useState<{ api_key: string; api_secret: string } | null>(null);
-  const [message, setMessage] = useState<{ text: string; error: boolean } | null>(null);
+  const [message, setMessage] = useState<Outcome>(null);
   const [busy, setBusy] = useState(false);
 
   const create = async () => {
@@ -73,6 +77,7 @@ export function KeysPage() {
               <tr>
                 <th scope="col">API key</th>
                 <th scope="col">Created (UTC)</th>
+                <th scope="col">Last used (UTC)</th>
                 <th scope="col">
                   <span className="visually-hidden">Actions</span>
                 </th>
@@ -82,7 +87,8 @@ export function KeysPage() {
               {keys.data.map((k) => (
                 <tr key={k.api_key}>
                   <td className="mono wrap">{k.api_key}</td>
-                  <td>{k.created_at.slice(0, 16).replace('T', ' ')}</td>
+                  <td>{minuteOf(k.created_at)}</td>
+                  <td>{k.last_used_at === null ? <span className="muted">never</span> : minuteOf(k.last_used_at)}</td>
                   <td>
                     <button type="button" className="btn btn-small" onClick={() => void revoke(k.api_key)} aria-label={`Revoke ${k.api_key}`}>
                       Revoke
@@ -94,11 +100,7 @@ export function KeysPage() {
           </table>
         )}
       </div>
-      {message && (
-        <p className={message.error ? 'error' : 'ok'} role={message.error ? 'alert' : 'status'}>
-          {message.text}
-        </p>
-      )}
+      <OutcomeNote outcome={message} />
     </section>
   );
 }

@@ -1,12 +1,13 @@
 import { useState, type FormEvent } from 'react';
 import { client, type Dataset } from '../client.ts';
+import { OutcomeNote, type Outcome } from '../components/error-note.tsx';
 import { useNav } from '../lib/router.tsx';
 import { errorText } from '../lib/error-text.ts';
 
 /** Share with another user by email, or delete the dataset (asked twice). */
 export function ManageDataset({ dataset }: { dataset: Dataset }) {
   const { go } = useNav();
-  const [message, setMessage] = useState<{ text: string; error: boolean } | null>(null);
+  const [message, setMessage] = useState<Outcome>(null);
   const [confirming, setConfirming] = useState(false);
 
   const share = async (e: FormEvent<HTMLFormElement>) => {
@@ -62,11 +63,7 @@ export function ManageDataset({ dataset }: { dataset: Dataset }) {
           )}
         </div>
       </div>
-      {message && (
-        <p className={message.error ? 'error' : 'ok'} role={message.error ? 'alert' : 'status'}>
-          {message.text}
-        </p>
-      )}
+      <OutcomeNote outcome={message} />
     </section>
   );
 }

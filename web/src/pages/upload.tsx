@@ -1,8 +1,8 @@
-import { useState, type DragEvent, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { client, uploadingClient } from '../client.ts';
-import { VirtualList } from '../components/virtual-list.tsx';
-import { droppedFiles, pickedFiles, type LocalFile } from '../lib/dropped-files.ts';
-import { countOf, formatBytes } from '../lib/format.ts';
+import { DropZone, FileProgressList } from '../components/file-drop.tsx';
+import type { LocalFile } from '../lib/dropped-files.ts';
+import { countOf } from '../lib/format.ts';
 import { useNav } from '../lib/router.tsx';
 import { datasetTab } from '../lib/routes.ts';
 import { uploadAll, type FileProgress } from '../lib/upload-queue.ts';
@@ -20,18 +20,12 @@ export function UploadPanel() {
   const [files, setFiles] = useState<LocalFile[]>([]);
   const [progress, setProgress] = useState<FileProgress[] | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [dragging, setDragging] = useState(false);
   const busy = progress !== null && error === null;
 
   const add = (more: LocalFile[]) => {
     setFiles((f) => [...f, ...more]);
     setProgress(null);
     setError(null);
-  };
-  const onDrop = async (e: DragEvent) => {
-    e.preventDefault();
-    setDragging(false);
-    add(await droppedFiles(e.dataTransfer));
   };
 
   const submit = async (e: FormEvent<HTMLFormElement>) => {
@@ -66,35 +60,11 @@ export function UploadPanel() {
     }
   };
 
-  const totalBytes = files.reduce((n, f) => n + f.size, 0);
-  const sent = progress?.reduce((n, p) => n + p.loaded, 0) ?? 0;
-  const failed = progress?.filter((p) => p.state === 'failed').length ?? 0;
 
   return (
     <form className="panel upload" onSubmit={(e) => void submit(e)} aria-label="New dataset from files on this computer">
       <h2>New dataset from files on this computer</h2>
-      <div
-        className={`dropzone${dragging ? ' is-dragging' : ''}`}
-        onDragOver={(e) => {
-          e.preventDefault();
-          setDragging(true);
-        }}
-        onDragLeave={() => setDragging(false)}
-        onDrop={(e) => void onDrop(e)}
-        data-testid="dropzone"
-      >
-        <p>Drop images, videos or whole folders here</p>
-        <div className="form-row">
-          <label className="btn file-btn">
-            Choose files…
-            <input type="file" multiple className="visually-hidden" onChange={(e) => add(pickedFiles(e.target.files))} />
-          </label>
-          <label className="btn file-btn">
-            Choose a folder…
-            <input type="file" className="visually-hidden" onChange={(e) => add(pickedFiles(e.target.files))} {...{ webkitdirectory: '' }} />
-          </label>
-        </div>
-      </div>
+      <DropZone prompt="Drop images, videos or whole folders here" onFiles={add} />
       {files.length > 0 && (
         <>
           <div className="form-row">
@@ -109,35 +79,7 @@ export function UploadPanel() {
               Clear
             </button>
           </div>
-          <p className="small muted" aria-live="polite">
-            {countOf(files.length, 'file')} · {formatBytes(totalBytes)}
-            {progress && ` · ${formatBytes(sent)} sent`}
-            {failed > 0 && ` · ${failed} refused`}
-          </p>
-          <div className="file-list">
-            <VirtualList
-              label="Files to upload"
-              count={files.length}
-              rowHeight={30}
-              renderRow={(i) => {
-                const p = progress?.[i];
-                const f = files[i]!;
-                return (
-                  <div className="file-row" role="listitem" data-state={p?.state ?? 'waiting'}>
-                    <span className="file-name" title={f.name}>
-                      {f.name}
-                    </span>
-                    <span className="file-bar" aria-hidden="true">
-                      <span style={{ width: `${p && f.size > 0 ? (100 * p.loaded) / f.size : p?.state === 'done' ? 100 : 0}%` }} />
-                    </span>
-                    <span className={`file-state small${p?.state === 'failed' ? ' error' : ' muted'}`} title={p?.error}>
-                      {p?.state === 'failed' ? p.error : p?.state === 'done' ? 'sent' : formatBytes(f.size)}
-                    </span>
-                  </div>
-                );
-              }}
-            />
-          </div>
+          <FileProgressList files={files} progress={progress} />
         </>
       )}
       <ErrorNote message={error} />
