@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { EmbedderConfig } from '../config/config.ts';
+import type { OnnxImageModelConfig } from '../config/config.ts';
 import type { Embedder, EmbedderModel, RgbImage } from '../ports/embedder.ts';
 import { l2Normalize } from './vectors.ts';
 
 /**
  * An operator-supplied image encoder in ONNX format (a CLIP image tower, a DINOv2, a fine-tuned
  * ResNet…), run by ONNX Runtime on the CPU. The operator states how the model wants its input
- * (see EmbedderConfig); the pooled output (or the named output) is the embedding, L2-normalised.
+ * (see OnnxImageModelConfig); the pooled output (or the named output) is the embedding, L2-normalised.
  */
-export type OnnxEmbedderOptions = Omit<Extract<EmbedderConfig, { kind: 'onnx' }>, 'kind'> & {
+export type OnnxEmbedderOptions = OnnxImageModelConfig & {
   /** Images per run; larger calls are split. */
   maxBatch?: number;
 };
