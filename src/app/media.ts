@@ -63,6 +63,9 @@ export function mediaJson(datasetId: string, r: MediaRecord, extra: Record<strin
   };
 }
 
+/** A caption as a `metadata_items` entry, in media details and exports (SPEC §9). */
+export const captionItem = (caption: string) => ({ type: 'caption', properties: { caption, source: 'CAPTION_IMAGES' } });
+
 /** Cluster ids are unique across granularities, so a client can never mix two levels up. */
 export const clusterIdOf = (granularity: number, clusterId: number): string => `${granularity}-${clusterId}`;
 
@@ -74,19 +77,24 @@ export function parseClusterId(raw: string): { granularity: number; clusterId: n
 }
 
 /**
- * The labels of each record's item (IMAGE_TAGGING), most confident first, in one query: for
- * mediaJson's `labels`, which lists label names (the values a `labels` filter takes).
+ * What enrichment wrote about each record's item, in one query each: its labels (IMAGE_TAGGING),
+ * most confident first, for mediaJson's `labels`, which lists label names (the values a
+ * `labels` filter takes); and its caption (CAPTION_IMAGES), for `captions`.
  */
-export async function labelsOf(ctx: AppContext, datasetId: string, records: readonly MediaRecord[]): Promise<(r: MediaRecord) => { labels: string[] }> {
-  const byItem = await ctx.store.enrichment.labelsOfItems(datasetId, records.map((r) => r.item.id));
-  return (r) => ({ labels: (byItem.get(r.item.id) ?? []).map((l) => l.label) });
+export async function annotationsOf(ctx: AppContext, datasetId: string, records: readonly MediaRecord[]): Promise<(r: MediaRecord) => { labels: string[]; captions: string[] }> {
+  const ids = records.map((r) => r.item.id);
+  const [labels, captions] = await Promise.all([ctx.store.enrichment.labelsOfItems(datasetId, ids), ctx.store.enrichment.captionsOfItems(datasetId, ids)]);
+  return (r) => {
+    const caption = captions.get(r.item.id);
+    return { labels: (labels.get(r.item.id) ?? []).map((l) => l.label), captions: caption === undefined ? [] : [caption] };
+  };
 }
 
 export async function listMedia(ctx: AppContext, user: User, datasetId: string, page: { number: number; size: number }, listing?: MediaListing) {
   await visibleDataset(ctx, user, datasetId);
   const { media, total } = await ctx.store.media.page(datasetId, page.number * page.size, page.size, listing);
-  const labels = await labelsOf(ctx, datasetId, media);
-  return { media: media.map((m) => mediaJson(datasetId, m, labels(m))), total };
+  const annotations = await annotationsOf(ctx, datasetId, media);
+  return { media: media.map((m) => mediaJson(datasetId, m, annotations(m))), total };
 }
 
 async function visibleMedia(ctx: AppContext, user: User, datasetId: string, mediaId: string): Promise<MediaRecord> {
@@ -113,9 +121,11 @@ export function scoresJson({ item, scores }: MediaRecord) {
 export async function getMedia(ctx: AppContext, user: User, datasetId: string, mediaId: string) {
   const record = await visibleMedia(ctx, user, datasetId, mediaId);
   const { item, scores } = record;
-  const [labels, objects] = await Promise.all([labelsOf(ctx, datasetId, [record]), ctx.store.enrichment.objectsOfItems(datasetId, [item.id])]);
+  const [annotations, objects] = await Promise.all([annotationsOf(ctx, datasetId, [record]), ctx.store.enrichment.objectsOfItems(datasetId, [item.id])]);
+  const annotated = annotations(record);
   return {
-    ...mediaJson(datasetId, record, labels(record)),
+    ...mediaJson(datasetId, record, annotated),
+    metadata_items: annotated.captions.map((caption) => captionItem(caption)),
     objects: (objects.get(item.id) ?? []).map((o) => ({ object_id: o.id, label: o.label, confidence: o.confidence, bounding_box: o.box })),
     scores: scoresJson(record),
     clusters: scores ? scores.clusters.map((c, g) => clusterIdOf(g, c)) : null,

@@ -11,6 +11,7 @@ import * as moreIssueTypes from './migrations/0008-more-issue-types.ts';
 import * as exportsTable from './migrations/0009-exports.ts';
 import * as taskAbort from './migrations/0019-task-abort.ts';
 import * as objectsAndLabels from './migrations/0020-objects-and-labels.ts';
+import * as captionsAndTextVectors from './migrations/0026-captions-and-text-vectors.ts';
 
 /** Migrations in order; a migration's name never changes once released. */
 const migrations: Record<string, { up(db: Kysely<any>, d: DialectHelpers): Promise<void> }> = {
@@ -25,6 +26,7 @@ const migrations: Record<string, { up(db: Kysely<any>, d: DialectHelpers): Promi
   '0009-exports': exportsTable,
   '0019-task-abort': taskAbort,
   '0020-objects-and-labels': objectsAndLabels,
+  '0026-captions-and-text-vectors': captionsAndTextVectors,
 };
 
 export async function migrateToLatest(db: Kysely<any>, dialect: DialectHelpers): Promise<void> {

@@ -25,6 +25,10 @@ export interface DB {
   objects: ObjectsTable;
   image_labels: ImageLabelsTable;
   object_vector_indexes: VectorIndexesTable;
+  captions: CaptionsTable;
+  text_embeddings: TextEmbeddingsTable;
+  text_vector_indexes: VectorIndexesTable;
+  text_object_vector_indexes: VectorIndexesTable;
 }
 
 export interface UsersTable {
@@ -275,4 +279,19 @@ export interface ImageLabelsTable {
   dataset_id: string;
   label: string;
   confidence: number;
+}
+
+export interface CaptionsTable {
+  item_id: string;
+  dataset_id: string;
+  caption: string;
+  model: string;
+}
+
+export interface TextEmbeddingsTable {
+  item_id: string;
+  dataset_id: string;
+  model: string;
+  /** Float32 little-endian, L2-normalised. */
+  vector: Uint8Array;
 }

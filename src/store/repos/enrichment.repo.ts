@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Selectable } from 'kysely';
+import { entityKinds } from '../../domain/entities.ts';
 import type { EnrichmentRepo, ImageLabel, StoredObject } from '../../ports/enrichment-repo.ts';
 import { chunkRows, type DialectHelpers } from '../dialect.ts';
 import type { DB, ObjectsTable } from '../schema.ts';
-import { claimFinish, countedOutcome, countUnit, embeddingRow, notApplied } from './items.repo.ts';
+import { claimFinish, countedOutcome, countUnit, embeddingRow, notApplied, vectorBytes, vectorOf } from './items.repo.ts';
 
 /** The copy's id of a source item: the same in every run of the copy, unique across copies. */
 function copyIdOf(targetId: string, sourceItemId: string): string {
@@ -97,7 +98,7 @@ export function enrichmentRepo(db: Kysely<DB>, d: DialectHelpers, changed: (data
       return total;
     },
 
-    completeDetection(itemId, stage, { objects, labels }) {
+    completeDetection(itemId, stage, { objects, labels, caption, textVectors }) {
       return countedOutcome(db, changed, async (trx) => {
         const row = await claimFinish(trx, itemId, stage, { state: 'done' });
         if (!row) return notApplied;
@@ -135,6 +136,16 @@ export function enrichmentRepo(db: Kysely<DB>, d: DialectHelpers, changed: (data
         for (const chunk of chunkRows(d, vectors)) await trx.insertInto('embeddings').values(chunk).execute();
         const labelRows = labels.map((l) => ({ item_id: itemId, dataset_id: row.dataset_id, label: l.label, confidence: l.confidence }));
         if (labelRows.length > 0) await trx.insertInto('image_labels').values(labelRows).execute();
+        if (caption !== null) await trx.insertInto('captions').values({ item_id: itemId, dataset_id: row.dataset_id, caption: caption.text, model: caption.model }).execute();
+        if (textVectors !== null) {
+          const textRows = [itemId, ...objectItems.map((o) => o.id)].map((id, i) => ({
+            item_id: id,
+            dataset_id: row.dataset_id,
+            model: textVectors.model,
+            vector: vectorBytes(i === 0 ? textVectors.image : textVectors.objects[i - 1]!),
+          }));
+          for (const chunk of chunkRows(d, textRows)) await trx.insertInto('text_embeddings').values(chunk).execute();
+        }
         if (objects.length > 0) {
           await trx.updateTable('datasets').set({ n_objects: sql`n_objects + ${objects.length}` }).where('id', '=', row.dataset_id).execute();
         }
@@ -178,6 +189,32 @@ export function enrichmentRepo(db: Kysely<DB>, d: DialectHelpers, changed: (data
         .orderBy('confidence', 'desc')
         .execute();
       return byItem(rows, (r): ImageLabel => ({ label: r.label, confidence: Number(r.confidence) }));
+    },
+
+    async captionsOfItems(datasetId, itemIds) {
+      if (itemIds.length === 0) return new Map();
+      const rows = await db.selectFrom('captions').select(['item_id', 'caption']).where('dataset_id', '=', datasetId).where('item_id', 'in', itemIds).execute();
+      return new Map(rows.map((r) => [r.item_id, r.caption]));
+    },
+
+    async textVectorPage(datasetId, entity, afterSeq, limit) {
+      const rows = await db
+        .selectFrom('text_embeddings as t')
+        .innerJoin('embeddings as e', 'e.item_id', 't.item_id')
+        .innerJoin('items as i', 'i.id', 't.item_id')
+        .select(['e.seq', 't.model', 't.vector'])
+        .where('t.dataset_id', '=', datasetId)
+        .where('i.state', '=', 'done')
+        .where('i.kind', 'in', entityKinds[entity])
+        .where('e.seq', '>', afterSeq)
+        .orderBy('e.seq')
+        .limit(limit)
+        .execute();
+      if (rows.length === 0) return null;
+      const dimension = rows[0]!.vector.byteLength / 4;
+      const vectors = new Float32Array(rows.length * dimension);
+      rows.forEach((r, i) => vectors.set(vectorOf(r.vector), i * dimension));
+      return { model: rows[0]!.model, dimension, seqs: rows.map((r) => Number(r.seq)), vectors };
     },
 
     async copiesOf(datasetId) {
