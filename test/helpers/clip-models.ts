@@ -72,7 +72,7 @@ function textTower(vocab: ReadonlyMap<string, number>, length: number): Uint8Arr
 /** Writes the pair and its tokenizer files into `dir`; returns the environment that configures them. */
 export async function writeColourClip(dir: string): Promise<{ env: Record<string, string>; vocab: ReadonlyMap<string, number> }> {
   const size = 32;
-  const length = 16;
+  const length = 77;
   const vocab = vocabularyOfMerges(merges);
   await writeFile(join(dir, 'clip-image.onnx'), imageTower(size));
   await writeFile(join(dir, 'clip-text.onnx'), textTower(vocab, length));
@@ -87,7 +87,6 @@ export async function writeColourClip(dir: string): Promise<{ env: Record<string
       STRATA_CLIP_IMAGE_MEAN: '0,0,0',
       STRATA_CLIP_IMAGE_STD: '1,1,1',
       STRATA_CLIP_TEXT_ONNX: join(dir, 'clip-text.onnx'),
-      STRATA_CLIP_CONTEXT_LENGTH: String(length),
       STRATA_CLIP_VOCAB: join(dir, 'vocab.json'),
       STRATA_CLIP_MERGES: join(dir, 'merges.txt'),
     },
