@@ -2,6 +2,7 @@ import { copyFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StrataClient } from '../../src/client/index.ts';
 import { startCaptionServer } from '../helpers/caption-server.ts';
 import { centred, writeColourClip } from '../helpers/clip-models.ts';
 import { createDatasetFrom, getJson, waitForDatasetStatus } from '../helpers/client.ts';
@@ -182,9 +183,10 @@ describe.each(backends)('captions and text search ($name)', (backend) => {
   });
 
   it('keeps only the results as similar as textual_similarity_threshold, and reads VQL semantic text as a caption', async () => {
-    const close = await search(copyId, 'caption=red&textual_similarity_threshold=0.95');
-    expect(names(close.body).sort()).toEqual(['red-a.jpg', 'red-b.png']);
-    for (const c of close.body.clusters) expect(c.relevance_score).toBeLessThanOrEqual(0.05 + 1e-6);
+    const client = new StrataClient({ baseUrl: t.url, auth: { apiKey: t.admin.apiKey, apiSecret: t.admin.apiSecret } });
+    const close = await client.explore(copyId, { caption: 'red', textualSimilarityThreshold: 0.95 });
+    expect(names(close).sort()).toEqual(['red-a.jpg', 'red-b.png']);
+    for (const c of close.clusters) expect(c.relevance_score).toBeLessThanOrEqual(0.05 + 1e-6);
     const vql = encodeURIComponent(JSON.stringify([{ text: { op: 'semantic', value: 'blue' } }]));
     expect(names((await search(copyId, `vql=${vql}`)).body).slice(0, 2).sort()).toEqual(['blue-a.jpg', 'blue-b.png']);
   });

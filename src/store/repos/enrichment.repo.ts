@@ -146,10 +146,13 @@ export function enrichmentRepo(db: Kysely<DB>, d: DialectHelpers, changed: (data
           }));
           for (const chunk of chunkRows(d, textRows)) await trx.insertInto('text_embeddings').values(chunk).execute();
         }
+        // Counted first: the task row is locked before the dataset row, as every other finishing
+        // item does, or two items finishing together deadlock on PostgreSQL.
+        const outcome = await countUnit(trx, row, { failed: false, images: 0, videos: 0, frames: 0 });
         if (objects.length > 0) {
           await trx.updateTable('datasets').set({ n_objects: sql`n_objects + ${objects.length}` }).where('id', '=', row.dataset_id).execute();
         }
-        return countUnit(trx, row, { failed: false, images: 0, videos: 0, frames: 0 });
+        return outcome;
       });
     },
 
