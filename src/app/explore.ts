@@ -29,8 +29,9 @@ export interface ExploreQuery {
 
 /**
  * GET /api/v1/explore/{id} (SPEC §7): the dataset's clusters at a granularity, biggest first,
- * each with previews; or, with an anchor, the media nearest to it, one per result, ranked by
- * cosine distance. VQL filters (and `labels`) narrow both.
+ * each with previews; or, with an anchor or a text (`caption`, or a semantic VQL text), the
+ * media nearest to it, one per result, ranked by cosine distance. VQL filters (and `labels`)
+ * narrow all of them.
  */
 export async function explore(ctx: AppContext, user: User, datasetId: string, q: ExploreQuery) {
   requireBrowsable(await visibleDataset(ctx, user, datasetId));
