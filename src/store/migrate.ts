@@ -13,6 +13,7 @@ import * as taskAbort from './migrations/0019-task-abort.ts';
 import * as objectsAndLabels from './migrations/0020-objects-and-labels.ts';
 import * as importedAnnotations from './migrations/0023-imported-annotations.ts';
 import * as labelSource from './migrations/0024-label-source.ts';
+import * as captionsAndTextVectors from './migrations/0026-captions-and-text-vectors.ts';
 
 /** Migrations in order; a migration's name never changes once released. */
 const migrations: Record<string, { up(db: Kysely<any>, d: DialectHelpers): Promise<void> }> = {
@@ -29,6 +30,7 @@ const migrations: Record<string, { up(db: Kysely<any>, d: DialectHelpers): Promi
   '0020-objects-and-labels': objectsAndLabels,
   '0023-imported-annotations': importedAnnotations,
   '0024-label-source': labelSource,
+  '0026-captions-and-text-vectors': captionsAndTextVectors,
 };
 
 export async function migrateToLatest(db: Kysely<any>, dialect: DialectHelpers): Promise<void> {
