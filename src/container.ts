@@ -18,6 +18,8 @@ import { createMediaProcessor } from './media/media-processor.ts';
 import { createS3Client } from './media/s3-client.ts';
 import { createSourceResolver } from './media/sources/source-resolver.ts';
 import type { PipelineDeps } from './pipeline/deps.ts';
+import { createEndpointCaptioner } from './ml/caption-endpoint.ts';
+import { createClipTextEncoder } from './ml/clip-text-encoder.ts';
 import type { BlobStore } from './ports/blob-store.ts';
 import type { JobQueue } from './ports/job-queue.ts';
 import type { Store } from './ports/store.ts';
@@ -55,7 +57,8 @@ export async function createContainer(config: Config, logger: Logger = pino({ le
   const sources = createSourceResolver({ importRoots: config.importRoots, uploads: store.uploads, blobs, s3, tmpDir });
 
   const vectors = usearchBackend();
-  const pipeline: PipelineDeps = { store, queue, blobs, media: createMediaProcessor(config), logger, sources, tmpDir, vectors, similarity: config.similarity };
+  const captioner = config.multimodal.captions === null ? null : createEndpointCaptioner(config.multimodal.captions);
+  const pipeline: PipelineDeps = { store, queue, blobs, media: createMediaProcessor(config), logger, sources, tmpDir, vectors, similarity: config.similarity, captioner };
   return {
     config,
     logger,
@@ -68,6 +71,7 @@ export async function createContainer(config: Config, logger: Logger = pino({ le
     statusHub: createStatusHub(store.datasets, storage),
     viewCache: createDatasetViewCache(store, storage),
     vectorSearch: createVectorSearch({ store, blobs, vectors }),
+    textEncoder: config.multimodal.clip === null ? null : createClipTextEncoder(config.multimodal.clip),
     storage,
   };
 }

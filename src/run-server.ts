@@ -82,6 +82,7 @@ export async function runServer(config: Config, options: { listen?: boolean } = 
       ctx.statusHub.close();
       ctx.viewCache.close();
       await ctx.vectorSearch.close();
+      await ctx.textEncoder?.close();
       await ctx.queue.stop();
       await ctx.pipeline.media.close();
       await ctx.store.close();

@@ -82,7 +82,7 @@ const mediaFields = {
   format: Nullable(Type.String()),
   file_size: Nullable(Type.Integer()),
   labels: Type.Array(Type.Unknown()),
-  captions: Type.Array(Type.Unknown()),
+  captions: Type.Array(Type.String(), { description: 'The image\'s caption, imported with the dataset or written by CAPTION_IMAGES, if any' }),
   uniqueness_score: Nullable(Type.Number()),
   cluster_id: Nullable(Type.String()),
   duplicate_group_id: Nullable(Type.Integer()),
@@ -121,6 +121,10 @@ export const MediaDetail = Type.Object(
         bounding_box: Type.Object({ x: Type.Integer(), y: Type.Integer(), width: Type.Integer(), height: Type.Integer() }, { description: 'In the image\'s displayed pixels' }),
       }),
       { description: 'Objects found by OBJECT_DETECTION, most confident first' },
+    ),
+    metadata_items: Type.Array(
+      Type.Object({ type: Type.Literal('caption'), properties: Type.Object({ caption: Type.String(), source: Type.Union([Type.Literal('CAPTION_IMAGES'), Type.Literal('ANNOTATIONS')]) }) }),
+      { description: 'The caption, written by CAPTION_IMAGES or imported with the dataset (ANNOTATIONS), as exports give it' },
     ),
     byte_hash: Nullable(Type.String()),
     phash: Nullable(Type.String()),
@@ -209,6 +213,8 @@ export const ExploreResult = Type.Object({
     total_clusters: Type.Integer(),
     anchor_media_id: Type.Optional(Type.String()),
     anchor_type: Type.Optional(Type.String()),
+    caption: Type.Optional(Type.String({ description: 'The text of a text-to-image search' })),
+    textual_similarity_threshold: Type.Optional(Nullable(Type.Number())),
   }),
 });
 export const UploadAnchor = Type.Object({ anchor_media_id: Type.String(), anchor_type: Type.Literal('UPLOAD') });
@@ -358,6 +364,9 @@ export const EnrichmentContext = Type.Object({
   status: Type.Union(['NEW', 'IN_PROGRESS', 'COMPLETED', 'FAILED'].map((s) => Type.Literal(s)), { description: 'NEW: no enrichment applied' }),
   dataset_enrichment_models: Nullable(Type.Object({ enrichment_models: Type.Record(Type.String(), Type.String()) })),
   n_objects: Type.Integer(),
+  available_models: Type.Record(Type.String(), Type.Object({ id: Type.String(), status: Type.Union([Type.Literal('Active'), Type.Literal('Coming Soon')]), description: Type.String() }), {
+    description: 'Enrichment type → the model this installation offers for it; Coming Soon until the operator configures one (the description says what)',
+  }),
 });
 
 export const EnrichRequest = Type.Object({

@@ -10,6 +10,7 @@ import type { AccountDeps } from './accounts.ts';
 import type { DatasetViewCache } from './dataset-view-cache.ts';
 import type { StatusHub } from './status-hub.ts';
 import type { VectorSearch } from './vector-search.ts';
+import type { ClipTextEncoder } from '../ml/clip-text-encoder.ts';
 
 /** What the use cases need, built once by the container. */
 export interface AppContext {
@@ -24,6 +25,8 @@ export interface AppContext {
   statusHub: StatusHub;
   viewCache: DatasetViewCache;
   vectorSearch: VectorSearch;
+  /** The configured CLIP pair's text tower (text-to-image search); null without one. */
+  textEncoder: ClipTextEncoder | null;
   /** Whether this process's processing waits for storage space. */
   storage: StorageState;
 }

@@ -3,10 +3,10 @@ import { DomainError } from '../domain/errors.ts';
 import type { EntityType } from '../domain/entities.ts';
 import type { Dataset, User } from '../domain/types.ts';
 import { parseVql, type VqlFilter } from '../domain/vql.ts';
-import type { MediaRecord } from '../ports/store.ts';
+import type { MediaRecord, VectorSpace } from '../ports/store.ts';
 import type { AppContext } from './context.ts';
 import { visibleDataset } from './datasets.ts';
-import { clusterIdOf, labelsOf, mediaJson } from './media.ts';
+import { annotationFields, annotationsOf, clusterIdOf, mediaJson } from './media.ts';
 
 export const CLUSTERS_PER_PAGE = 100;
 const PREVIEWS_PER_CLUSTER = 10;
@@ -21,22 +21,36 @@ export interface ExploreQuery {
   anchorType?: 'MEDIA' | 'UPLOAD';
   vql?: string;
   labels?: string;
+  /** Text-to-image search: rank by similarity to this text (MULTIMODEL_IMAGE_ENCODING). */
   caption?: string;
+  /** With `caption`: keep only results at least this cosine-similar to the text. */
+  textualSimilarityThreshold?: number;
 }
 
 /**
  * GET /api/v1/explore/{id} (SPEC §7): the dataset's clusters at a granularity, biggest first,
- * each with previews; or, with an anchor, the media nearest to it, one per result, ranked by
- * cosine distance. VQL filters (and `labels`) narrow both.
+ * each with previews; or, with an anchor or a text (`caption`, or a semantic VQL text), the
+ * media nearest to it, one per result, ranked by cosine distance. VQL filters (and `labels`)
+ * narrow all of them.
  */
 export async function explore(ctx: AppContext, user: User, datasetId: string, q: ExploreQuery) {
   requireBrowsable(await visibleDataset(ctx, user, datasetId));
-  const filters = filtersOf(q);
-  if (filters.some((f) => f.kind === 'text' && f.op === 'semantic') || q.caption !== undefined) {
-    throw new DomainError('UNPROCESSABLE', 'Text-to-image search needs a MULTIMODEL_IMAGE_ENCODING model, and none is configured');
-  }
+  const all = filtersOf(q);
+  // A semantic VQL text filter is a text search, as `caption` is; the other filters narrow it.
+  const semantic = all.filter((f) => f.kind === 'text' && f.op === 'semantic').map((f) => (f as { value: string }).value);
+  const filters = all.filter((f) => !(f.kind === 'text' && f.op === 'semantic'));
+  const texts = [...(q.caption === undefined ? [] : [q.caption]), ...semantic];
   const metadata = { dataset_id: datasetId, entity_type: q.entityType, threshold: q.threshold, page_number: q.pageNumber, page_size: CLUSTERS_PER_PAGE };
-  if (q.anchorMediaId !== undefined) return similar(ctx, user, datasetId, q, filters, metadata);
+  if (texts.length > 0) {
+    if (texts.length > 1 || q.anchorMediaId !== undefined) throw new DomainError('UNPROCESSABLE', 'Search by one thing at a time: a caption, a semantic VQL text, or an anchor');
+    return textSearch(ctx, datasetId, q, texts[0]!, filters, metadata);
+  }
+  if (q.textualSimilarityThreshold !== undefined) throw new DomainError('UNPROCESSABLE', 'textual_similarity_threshold needs caption');
+  if (q.anchorMediaId !== undefined) {
+    const { vector, model } = await anchorVector(ctx, user, datasetId, q);
+    const anchor = { anchor_media_id: q.anchorMediaId, anchor_type: q.anchorType ?? 'MEDIA' };
+    return rankedResults(ctx, datasetId, q, filters, { ...metadata, ...anchor }, { vector, model, space: 'visual', minSimilarity: null });
+  }
   if (q.anchorType !== undefined) throw new DomainError('UNPROCESSABLE', 'anchor_type needs anchor_media_id');
 
   // Objects (from enrichment) are clustered apart from images; a dataset without any has none.
@@ -119,8 +133,8 @@ export function requireBrowsable(dataset: Dataset): void {
  */
 async function previewsOf(ctx: AppContext, datasetId: string, entity: EntityType, records: readonly MediaRecord[]): Promise<(r: MediaRecord, extra?: Record<string, unknown>) => Record<string, unknown>> {
   if (entity === 'IMAGES') {
-    const labels = await labelsOf(ctx, datasetId, records);
-    return (r, extra = {}) => mediaJson(datasetId, r, { ...labels(r), ...extra });
+    const annotations = await annotationsOf(ctx, datasetId, records);
+    return (r, extra = {}) => mediaJson(datasetId, r, { ...annotationFields(annotations(r)), ...extra });
   }
   const objects = await ctx.store.enrichment.objectsByIds(datasetId, records.map((r) => r.item.id));
   return (r, extra = {}) => {
@@ -167,18 +181,48 @@ async function anchorVector(ctx: AppContext, user: User, datasetId: string, q: E
   return embedding;
 }
 
-async function similar(ctx: AppContext, user: User, datasetId: string, q: ExploreQuery, filters: VqlFilter[], metadata: Record<string, unknown>) {
-  const { vector, model } = await anchorVector(ctx, user, datasetId, q);
+/**
+ * Text-to-image search: the text through the configured CLIP text tower, ranked against the
+ * dataset's text-aligned index (made by enrichment with MULTIMODEL_IMAGE_ENCODING).
+ */
+async function textSearch(ctx: AppContext, datasetId: string, q: ExploreQuery, text: string, filters: VqlFilter[], metadata: Record<string, unknown>) {
+  const encoder = ctx.textEncoder;
+  if (encoder === null) {
+    throw new DomainError(
+      'UNPROCESSABLE',
+      'Text-to-image search needs a MULTIMODEL_IMAGE_ENCODING model, and none is configured (the operator sets STRATA_CLIP_IMAGE_ONNX, STRATA_CLIP_TEXT_ONNX and the tokenizer files)',
+    );
+  }
+  if ((await ctx.store.similarity.vectorIndex(datasetId, q.entityType, 'text')) === null) {
+    throw new DomainError('CONFLICT', `The dataset has no text-aligned index of its ${q.entityType.toLowerCase()}: enrich it with MULTIMODEL_IMAGE_ENCODING (strata_multimodal_encoder_v00) to search it by text`);
+  }
+  const [vector] = await encoder.encode([text]);
+  const search = { vector: vector!, model: encoder.model, space: 'text' as const, minSimilarity: q.textualSimilarityThreshold ?? null };
+  return rankedResults(ctx, datasetId, q, filters, { ...metadata, caption: text, textual_similarity_threshold: search.minSimilarity }, search);
+}
+
+/** The media nearest to a vector, one result per item, ranked by cosine distance (filters and a minimum similarity narrow them). */
+async function rankedResults(
+  ctx: AppContext,
+  datasetId: string,
+  q: ExploreQuery,
+  filters: VqlFilter[],
+  metadata: Record<string, unknown>,
+  search: { vector: Float32Array; model: string; space: VectorSpace; minSimilarity: number | null },
+) {
+  const { vector, model } = search;
   const want = Math.min(MAX_SIMILAR, (q.pageNumber + 1) * CLUSTERS_PER_PAGE);
   // Filters drop some hits: look deeper than the page so that it still fills when they do.
   const entity = q.entityType;
-  const hits = await ctx.vectorSearch.nearest(datasetId, model, vector, filters.length > 0 ? MAX_SIMILAR : want, entity);
+  const narrowed = filters.length > 0 || search.minSimilarity !== null;
+  const found = await ctx.vectorSearch.nearest(datasetId, model, vector, narrowed ? MAX_SIMILAR : want, entity, search.space);
+  const hits = search.minSimilarity === null ? found : found.filter((h) => 1 - h.distance >= search.minSimilarity! - 1e-6);
   const keep = filters.length > 0 ? await ctx.store.media.matching(datasetId, hits.map((h) => h.itemId), filters, entity) : null;
   const ranked = keep === null ? hits : hits.filter((h) => keep.has(h.itemId));
   const page = ranked.slice(q.pageNumber * CLUSTERS_PER_PAGE, (q.pageNumber + 1) * CLUSTERS_PER_PAGE);
-  const found = await ctx.store.media.byIds(datasetId, page.map((h) => h.itemId), entity);
-  const records = new Map(found.map((r): [string, MediaRecord] => [r.item.id, r]));
-  const preview = await previewsOf(ctx, datasetId, entity, found);
+  const pageRecords = await ctx.store.media.byIds(datasetId, page.map((h) => h.itemId), entity);
+  const records = new Map(pageRecords.map((r): [string, MediaRecord] => [r.item.id, r]));
+  const preview = await previewsOf(ctx, datasetId, entity, pageRecords);
   const clusters = page.flatMap((h) => {
     const r = records.get(h.itemId);
     if (r === undefined) return [];
@@ -200,6 +244,6 @@ async function similar(ctx: AppContext, user: User, datasetId: string, q: Explor
   });
   return {
     clusters,
-    metadata: { ...metadata, anchor_media_id: q.anchorMediaId, anchor_type: q.anchorType ?? 'MEDIA', total_clusters: ranked.length },
+    metadata: { ...metadata, total_clusters: ranked.length },
   };
 }

@@ -6,6 +6,7 @@ import { issueTypes, type IssueType } from '../domain/similarity/issues.ts';
 import { aspectRatioOf } from '../domain/similarity/size-issues.ts';
 import type { Item, User } from '../domain/types.ts';
 import { snapDuplicateLevel } from '../domain/vql.ts';
+import type { StoredCaption } from '../ports/enrichment-repo.ts';
 import type { MediaListing, MediaRecord } from '../ports/store.ts';
 import type { AppContext } from './context.ts';
 import { visibleDataset } from './datasets.ts';
@@ -53,7 +54,7 @@ export function mediaJson(datasetId: string, r: MediaRecord, extra: Record<strin
     format: item.format,
     file_size: item.sizeBytes,
     labels: [],
-    captions: item.caption === null ? [] : [item.caption],
+    captions: [],
     uniqueness_score: scores ? round(scores.uniqueness) : null,
     cluster_id: scores ? clusterIdOf(0, scores.clusters[0]) : null,
     duplicate_group_id: scores?.dupGroup ?? null,
@@ -62,6 +63,9 @@ export function mediaJson(datasetId: string, r: MediaRecord, extra: Record<strin
     ...extra,
   };
 }
+
+/** A caption as a `metadata_items` entry, in media details and exports (SPEC §9), saying where it came from. */
+export const captionItem = (c: StoredCaption) => ({ type: 'caption', properties: { caption: c.text, source: c.source } });
 
 /** Cluster ids are unique across granularities, so a client can never mix two levels up. */
 export const clusterIdOf = (granularity: number, clusterId: number): string => `${granularity}-${clusterId}`;
@@ -73,20 +77,33 @@ export function parseClusterId(raw: string): { granularity: number; clusterId: n
   return { granularity: Number(match[1]), clusterId: Number(match[2]) };
 }
 
-/**
- * The labels of each record's item (IMAGE_TAGGING), most confident first, in one query: for
- * mediaJson's `labels`, which lists label names (the values a `labels` filter takes).
- */
-export async function labelsOf(ctx: AppContext, datasetId: string, records: readonly MediaRecord[]): Promise<(r: MediaRecord) => { labels: string[] }> {
-  const byItem = await ctx.store.enrichment.labelsOfItems(datasetId, records.map((r) => r.item.id));
-  return (r) => ({ labels: (byItem.get(r.item.id) ?? []).map((l) => l.label) });
+interface Annotations {
+  labels: string[];
+  captions: StoredCaption[];
 }
+
+/**
+ * What enrichment or the annotation files say of each record's item, in one query each: its
+ * labels, most confident first, as label names (the values a `labels` filter takes); and its
+ * caption.
+ */
+export async function annotationsOf(ctx: AppContext, datasetId: string, records: readonly MediaRecord[]): Promise<(r: MediaRecord) => Annotations> {
+  const ids = records.map((r) => r.item.id);
+  const [labels, captions] = await Promise.all([ctx.store.enrichment.labelsOfItems(datasetId, ids), ctx.store.enrichment.captionsOfItems(datasetId, ids)]);
+  return (r) => {
+    const caption = captions.get(r.item.id);
+    return { labels: (labels.get(r.item.id) ?? []).map((l) => l.label), captions: caption === undefined ? [] : [caption] };
+  };
+}
+
+/** Annotations as mediaJson's `labels` and `captions` (texts). */
+export const annotationFields = (a: Annotations) => ({ labels: a.labels, captions: a.captions.map((c) => c.text) });
 
 export async function listMedia(ctx: AppContext, user: User, datasetId: string, page: { number: number; size: number }, listing?: MediaListing) {
   await visibleDataset(ctx, user, datasetId);
   const { media, total } = await ctx.store.media.page(datasetId, page.number * page.size, page.size, listing);
-  const labels = await labelsOf(ctx, datasetId, media);
-  return { media: media.map((m) => mediaJson(datasetId, m, labels(m))), total };
+  const annotations = await annotationsOf(ctx, datasetId, media);
+  return { media: media.map((m) => mediaJson(datasetId, m, annotationFields(annotations(m)))), total };
 }
 
 async function visibleMedia(ctx: AppContext, user: User, datasetId: string, mediaId: string): Promise<MediaRecord> {
@@ -113,9 +130,11 @@ export function scoresJson({ item, scores }: MediaRecord) {
 export async function getMedia(ctx: AppContext, user: User, datasetId: string, mediaId: string) {
   const record = await visibleMedia(ctx, user, datasetId, mediaId);
   const { item, scores } = record;
-  const [labels, objects] = await Promise.all([labelsOf(ctx, datasetId, [record]), ctx.store.enrichment.objectsOfItems(datasetId, [item.id])]);
+  const [annotations, objects] = await Promise.all([annotationsOf(ctx, datasetId, [record]), ctx.store.enrichment.objectsOfItems(datasetId, [item.id])]);
+  const annotated = annotations(record);
   return {
-    ...mediaJson(datasetId, record, labels(record)),
+    ...mediaJson(datasetId, record, annotationFields(annotated)),
+    metadata_items: annotated.captions.map(captionItem),
     objects: (objects.get(item.id) ?? []).map((o) => ({ object_id: o.id, label: o.label, confidence: o.confidence, bounding_box: o.box })),
     scores: scoresJson(record),
     clusters: scores ? scores.clusters.map((c, g) => clusterIdOf(g, c)) : null,

@@ -1,7 +1,7 @@
 import type { EntityType } from '../domain/entities.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
-import type { Store } from '../ports/store.ts';
+import type { Store, VectorSpace } from '../ports/store.ts';
 import type { VectorIndex, VectorIndexBackend } from '../ports/vector-index.ts';
 
 export interface VectorHit {
@@ -13,11 +13,11 @@ export interface VectorHit {
 export interface VectorSearch {
   /**
    * The `k` items nearest to `vector` (embedded by `model`) in the dataset's index (of its
-   * images, or with `entity` OBJECTS of its objects), nearest
-   * first; [] before the dataset has an index. A CONFLICT when the index holds another model's
-   * vectors: distances between two models' vectors mean nothing.
+   * images, or with `entity` OBJECTS of its objects; of their text-aligned vectors with `space`
+   * text), nearest first; [] before the dataset has an index. A CONFLICT when the index holds
+   * another model's vectors: distances between two models' vectors mean nothing.
    */
-  nearest(datasetId: string, model: string, vector: Float32Array, k: number, entity?: EntityType): Promise<VectorHit[]>;
+  nearest(datasetId: string, model: string, vector: Float32Array, k: number, entity?: EntityType, space?: VectorSpace): Promise<VectorHit[]>;
   close(): Promise<void>;
 }
 
@@ -68,13 +68,13 @@ export function createVectorSearch(deps: { store: Store; blobs: BlobStore; vecto
   }
 
   return {
-    async nearest(datasetId, model, vector, k, entity = 'IMAGES') {
-      const record = await deps.store.similarity.vectorIndex(datasetId, entity);
+    async nearest(datasetId, model, vector, k, entity = 'IMAGES', space = 'visual') {
+      const record = await deps.store.similarity.vectorIndex(datasetId, entity, space);
       if (record === null) return [];
       if (record.model !== model || record.dimension !== vector.length) {
         throw new DomainError('CONFLICT', `The dataset was indexed with the embedding model ${record.model}, the query with ${model}: reindex the dataset (or upload the query again) to search it`);
       }
-      const index = await indexOf(`${datasetId}/${entity}`, record.builtAt, record.blobKey);
+      const index = await indexOf(`${datasetId}/${entity}/${space}`, record.builtAt, record.blobKey);
       const hits = await index.search(vector, Math.min(k, record.size));
       const seqs = Array.from(hits.keys, Number);
       const ids = await deps.store.similarity.itemIdsOfSeqs(datasetId, seqs);

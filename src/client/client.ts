@@ -248,7 +248,18 @@ export class StrataClient {
 
   explore(
     datasetId: string,
-    query: { entityType?: 'IMAGES' | 'OBJECTS'; threshold?: number; pageNumber?: number; anchorMediaId?: string; anchorType?: 'MEDIA' | 'UPLOAD'; vql?: string; labels?: string } = {},
+    query: {
+      entityType?: 'IMAGES' | 'OBJECTS';
+      threshold?: number;
+      pageNumber?: number;
+      anchorMediaId?: string;
+      anchorType?: 'MEDIA' | 'UPLOAD';
+      vql?: string;
+      labels?: string;
+      /** Text-to-image search (needs a dataset enriched with MULTIMODEL_IMAGE_ENCODING). */
+      caption?: string;
+      textualSimilarityThreshold?: number;
+    } = {},
   ) {
     return this.json('explore', {
       params: { dataset_id: datasetId },
@@ -260,6 +271,8 @@ export class StrataClient {
         anchor_type: query.anchorType,
         vql: query.vql,
         labels: query.labels,
+        caption: query.caption,
+        textual_similarity_threshold: query.textualSimilarityThreshold,
       },
     });
   }

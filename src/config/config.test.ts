@@ -59,6 +59,35 @@ describe('configuration', () => {
     });
   });
 
+  it('configures a CLIP pair and a caption endpoint only together with what each needs', () => {
+    expect(loadConfig({}).multimodal).toEqual({ clip: null, captions: null });
+    const pair = { STRATA_CLIP_IMAGE_ONNX: '/dev/null', STRATA_CLIP_IMAGE_DIMENSION: '512', STRATA_CLIP_TEXT_ONNX: '/dev/null' };
+    expect(loadConfig({ ...pair, STRATA_CLIP_TOKENIZER: '/dev/null' }).multimodal.clip).toEqual({
+      image: { modelPath: '/dev/null', inputSize: 224, mean: [0.48145466, 0.4578275, 0.40821073], std: [0.26862954, 0.26130258, 0.27577711], layout: 'nchw', dimension: 512 },
+      text: { modelPath: '/dev/null', contextLength: 77 },
+      tokenizer: { kind: 'tokenizer.json', path: '/dev/null' },
+    });
+    expect(loadConfig({ ...pair, STRATA_CLIP_VOCAB: '/dev/null', STRATA_CLIP_MERGES: '/dev/null' }).multimodal.clip?.tokenizer).toEqual({ kind: 'vocab+merges', vocabPath: '/dev/null', mergesPath: '/dev/null' });
+    const bad: Array<[Record<string, string>, RegExp]> = [
+      [{ STRATA_CLIP_TEXT_ONNX: '/dev/null', STRATA_CLIP_TOKENIZER: '/dev/null' }, /STRATA_CLIP_IMAGE_ONNX and STRATA_CLIP_TEXT_ONNX/],
+      [{ STRATA_CLIP_IMAGE_ONNX: '/dev/null', STRATA_CLIP_TEXT_ONNX: '/dev/null' }, /STRATA_CLIP_IMAGE_DIMENSION/],
+      [pair, /tokenizer/],
+      [{ ...pair, STRATA_CLIP_VOCAB: '/dev/null' }, /STRATA_CLIP_MERGES/],
+      [{ ...pair, STRATA_CLIP_TOKENIZER: '/no/such/tokenizer.json' }, /STRATA_CLIP_TOKENIZER: no file/],
+      [{ STRATA_CAPTION_URL: 'ftp://host' }, /STRATA_CAPTION_URL/],
+      [{ STRATA_CAPTION_URL: 'http://127.0.0.1:8000/v1' }, /STRATA_CAPTION_MODEL/],
+      [{ STRATA_CAPTION_MODEL: 'gpt-4o-mini' }, /STRATA_CAPTION_URL/],
+    ];
+    for (const [env, message] of bad) expect(() => loadConfig(env), JSON.stringify(env)).toThrow(message);
+    expect(loadConfig({ STRATA_CAPTION_URL: 'http://127.0.0.1:8000/v1/', STRATA_CAPTION_MODEL: 'm', STRATA_CAPTION_API_KEY: 'k' }).multimodal.captions).toEqual({
+      baseUrl: 'http://127.0.0.1:8000/v1',
+      model: 'm',
+      apiKey: 'k',
+      prompt: 'Describe this image in one short sentence.',
+      maxSide: 768,
+    });
+  });
+
   it('switches to the scale-out backends by configuration', () => {
     const c = loadConfig({ STRATA_DATABASE_URL: 'postgres://u@h/db', STRATA_ROLE: 'worker', STRATA_S3_BUCKET: 'media', STRATA_S3_ENDPOINT: 'http://127.0.0.1:9000' });
     expect(c).toMatchObject({ databaseUrl: 'postgres://u@h/db', queue: 'pgboss', role: 'worker' });

@@ -49,6 +49,55 @@ export interface Config {
   readonly exportTtlSeconds: number;
   readonly similarity: SimilarityConfig;
   readonly embedder: EmbedderConfig;
+  /** Captions and text-to-image search: what the operator configured (README "Captions and text search"). */
+  readonly multimodal: MultimodalConfig;
+}
+
+/** An operator-supplied image encoder in ONNX format, with the preprocessing it expects. */
+export interface OnnxImageModelConfig {
+  modelPath: string;
+  /** Square input side the model expects. */
+  inputSize: number;
+  /** Per-channel RGB normalisation applied to x / 255: (x / 255 − mean) / std. */
+  mean: readonly [number, number, number];
+  std: readonly [number, number, number];
+  /** Tensor layout of the model's input: NCHW (PyTorch exports) or NHWC (TensorFlow ones). */
+  layout: 'nchw' | 'nhwc';
+  /** Length of the embedding; checked against the model's output on first use. */
+  dimension: number;
+  /** Output to read; default the model's first output. */
+  output?: string;
+}
+
+/**
+ * A CLIP pair: an image tower and a text tower whose outputs share one space, and CLIP's BPE
+ * tokenizer files. Either or both of it and a captioning endpoint may be configured.
+ */
+export interface ClipConfig {
+  image: OnnxImageModelConfig;
+  text: {
+    modelPath: string;
+    /** Tokens per text, markers included (77 for every released CLIP). */
+    contextLength: number;
+    output?: string;
+  };
+  tokenizer: { kind: 'tokenizer.json'; path: string } | { kind: 'vocab+merges'; vocabPath: string; mergesPath: string };
+}
+
+/** An OpenAI-compatible chat-completions endpoint that captions an image sent as a data URL. */
+export interface CaptionEndpointConfig {
+  /** Base URL up to the API version, e.g. https://api.openai.com/v1; `/chat/completions` is appended. */
+  baseUrl: string;
+  model: string;
+  apiKey: string | null;
+  prompt: string;
+  /** The image is sent as a JPEG no larger than this on its longest side. */
+  maxSide: number;
+}
+
+export interface MultimodalConfig {
+  clip: ClipConfig | null;
+  captions: CaptionEndpointConfig | null;
 }
 
 /**
@@ -61,21 +110,7 @@ export type EmbedderConfig =
       /** Where the media workers keep the model's ONNX export between starts (STRATA_CACHE_DIR). */
       cacheDir: string;
     }
-  | {
-      kind: 'onnx';
-      modelPath: string;
-      /** Square input side the model expects. */
-      inputSize: number;
-      /** Per-channel RGB normalisation applied to x / 255: (x / 255 − mean) / std. */
-      mean: readonly [number, number, number];
-      std: readonly [number, number, number];
-      /** Tensor layout of the model's input: NCHW (PyTorch exports) or NHWC (TensorFlow ones). */
-      layout: 'nchw' | 'nhwc';
-      /** Length of the embedding; checked against the model's output on first use. */
-      dimension: number;
-      /** Output to read; default the model's first output. */
-      output?: string;
-    };
+  | ({ kind: 'onnx' } & OnnxImageModelConfig);
 
 /** Dataset-level results (SPEC §5); defaults documented in the README's configuration table. */
 export interface SimilarityConfig {
@@ -154,21 +189,76 @@ function rgbTriple(env: Env, name: string, fallback: readonly [number, number, n
   return [v[0]!, v[1]!, v[2]!];
 }
 
-function embedderConfig(env: Env, dataDir: string): EmbedderConfig {
-  const modelPath = optional(env, 'STRATA_EMBEDDER_ONNX');
-  if (modelPath === null) return { kind: 'mobilenet', cacheDir: resolve(str(env, 'STRATA_CACHE_DIR', join(dataDir, 'cache'))) };
-  if (!existsSync(modelPath)) throw new ConfigError(`STRATA_EMBEDDER_ONNX: no file at ${modelPath}`);
-  if (optional(env, 'STRATA_EMBEDDER_DIMENSION') === null) throw new ConfigError('STRATA_EMBEDDER_ONNX needs STRATA_EMBEDDER_DIMENSION (the length of the model\'s output vector)');
-  const output = optional(env, 'STRATA_EMBEDDER_OUTPUT');
+/**
+ * An ONNX image model from the variables `${prefix}_ONNX`, `_DIMENSION`, `_INPUT_SIZE`, `_MEAN`,
+ * `_STD`, `_LAYOUT` and `_OUTPUT`; null when `${prefix}_ONNX` is unset.
+ */
+function onnxImageModel(env: Env, prefix: string, defaults: { mean: readonly [number, number, number]; std: readonly [number, number, number] }): OnnxImageModelConfig | null {
+  const modelPath = optional(env, `${prefix}_ONNX`);
+  if (modelPath === null) return null;
+  if (!existsSync(modelPath)) throw new ConfigError(`${prefix}_ONNX: no file at ${modelPath}`);
+  if (optional(env, `${prefix}_DIMENSION`) === null) throw new ConfigError(`${prefix}_ONNX needs ${prefix}_DIMENSION (the length of the model's output vector)`);
+  const output = optional(env, `${prefix}_OUTPUT`);
   return {
-    kind: 'onnx',
     modelPath: resolve(modelPath),
-    inputSize: int(env, 'STRATA_EMBEDDER_INPUT_SIZE', 224, 16, 4096),
-    mean: rgbTriple(env, 'STRATA_EMBEDDER_MEAN', [0.485, 0.456, 0.406], false),
-    std: rgbTriple(env, 'STRATA_EMBEDDER_STD', [0.229, 0.224, 0.225], true),
-    layout: oneOf(env, 'STRATA_EMBEDDER_LAYOUT', ['nchw', 'nhwc'] as const, 'nchw'),
-    dimension: int(env, 'STRATA_EMBEDDER_DIMENSION', 0, 1, 65_536),
+    inputSize: int(env, `${prefix}_INPUT_SIZE`, 224, 16, 4096),
+    mean: rgbTriple(env, `${prefix}_MEAN`, defaults.mean, false),
+    std: rgbTriple(env, `${prefix}_STD`, defaults.std, true),
+    layout: oneOf(env, `${prefix}_LAYOUT`, ['nchw', 'nhwc'] as const, 'nchw'),
+    dimension: int(env, `${prefix}_DIMENSION`, 0, 1, 65_536),
     ...(output !== null && { output }),
+  };
+}
+
+function embedderConfig(env: Env, dataDir: string): EmbedderConfig {
+  const onnx = onnxImageModel(env, 'STRATA_EMBEDDER', { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] });
+  return onnx === null ? { kind: 'mobilenet', cacheDir: resolve(str(env, 'STRATA_CACHE_DIR', join(dataDir, 'cache'))) } : { kind: 'onnx', ...onnx };
+}
+
+function existingFile(env: Env, name: string): string | null {
+  const path = optional(env, name);
+  if (path !== null && !existsSync(path)) throw new ConfigError(`${name}: no file at ${path}`);
+  return path === null ? null : resolve(path);
+}
+
+/** The CLIP pair: both towers and the tokenizer files, or none of them. */
+function clipConfig(env: Env): ClipConfig | null {
+  // CLIP's own normalisation, which every released CLIP image tower expects.
+  const image = onnxImageModel(env, 'STRATA_CLIP_IMAGE', { mean: [0.48145466, 0.4578275, 0.40821073], std: [0.26862954, 0.26130258, 0.27577711] });
+  const textPath = existingFile(env, 'STRATA_CLIP_TEXT_ONNX');
+  const tokenizerJson = existingFile(env, 'STRATA_CLIP_TOKENIZER');
+  const vocab = existingFile(env, 'STRATA_CLIP_VOCAB');
+  const merges = existingFile(env, 'STRATA_CLIP_MERGES');
+  const any = image !== null || textPath !== null || tokenizerJson !== null || vocab !== null || merges !== null;
+  if (!any) return null;
+  if (image === null || textPath === null) throw new ConfigError('A CLIP pair needs both STRATA_CLIP_IMAGE_ONNX and STRATA_CLIP_TEXT_ONNX (with STRATA_CLIP_IMAGE_DIMENSION)');
+  if ((vocab === null) !== (merges === null)) throw new ConfigError('STRATA_CLIP_VOCAB and STRATA_CLIP_MERGES must be set together');
+  if ((tokenizerJson === null) === (vocab === null)) {
+    throw new ConfigError('A CLIP pair needs its tokenizer: either STRATA_CLIP_TOKENIZER (tokenizer.json) or STRATA_CLIP_VOCAB with STRATA_CLIP_MERGES, not both');
+  }
+  const output = optional(env, 'STRATA_CLIP_TEXT_OUTPUT');
+  return {
+    image,
+    text: { modelPath: textPath, contextLength: int(env, 'STRATA_CLIP_CONTEXT_LENGTH', 77, 2, 4096), ...(output !== null && { output }) },
+    tokenizer: tokenizerJson !== null ? { kind: 'tokenizer.json', path: tokenizerJson } : { kind: 'vocab+merges', vocabPath: vocab!, mergesPath: merges! },
+  };
+}
+
+function captionEndpointConfig(env: Env): CaptionEndpointConfig | null {
+  const baseUrl = optional(env, 'STRATA_CAPTION_URL');
+  const model = optional(env, 'STRATA_CAPTION_MODEL');
+  if (baseUrl === null) {
+    if (model !== null) throw new ConfigError('STRATA_CAPTION_MODEL is set but STRATA_CAPTION_URL is not: name the endpoint');
+    return null;
+  }
+  if (!/^https?:\/\//.test(baseUrl)) throw new ConfigError('STRATA_CAPTION_URL must be an http(s):// URL (the API base, e.g. https://api.openai.com/v1)');
+  if (model === null) throw new ConfigError('STRATA_CAPTION_URL needs STRATA_CAPTION_MODEL (the vision model to ask)');
+  return {
+    baseUrl: baseUrl.replace(/\/+$/, ''),
+    model,
+    apiKey: optional(env, 'STRATA_CAPTION_API_KEY'),
+    prompt: str(env, 'STRATA_CAPTION_PROMPT', 'Describe this image in one short sentence.'),
+    maxSide: int(env, 'STRATA_CAPTION_MAX_SIDE', 768, 64, 4096),
   };
 }
 
@@ -282,6 +372,7 @@ export function loadConfig(env: Env = process.env): Config {
     queueMaintenanceSeconds: int(env, 'STRATA_QUEUE_MAINTENANCE_SECONDS', 60, 1, 3600),
     exportTtlSeconds: int(env, 'STRATA_EXPORT_TTL_SECONDS', 86_400, 60, 365 * 86_400),
     embedder: embedderConfig(env, dataDir),
+    multimodal: { clip: clipConfig(env), captions: captionEndpointConfig(env) },
     similarity: {
       neighbours: int(env, 'STRATA_KNN_NEIGHBOURS', 10, 2, 100),
       clusterThresholds: clusterThresholds(env),

@@ -126,7 +126,6 @@ export interface Item {
   video: Record<string, unknown> | null;
   /** What the source's annotation files say of the image, until it is decoded (SPEC §4). */
   annotations: ItemAnnotations | null;
-  caption: string | null;
   createdAt: string;
 }
 

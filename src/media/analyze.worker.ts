@@ -1,21 +1,24 @@
 import sharp from 'sharp';
 import { workerData } from 'piscina';
-import type { EmbedderConfig } from '../config/config.ts';
+import type { EmbedderConfig, OnnxImageModelConfig } from '../config/config.ts';
+import type { Detection } from '../domain/detection/detections.ts';
+import type { Embedder } from '../ports/embedder.ts';
 import { createEmbedder, modelIdOf } from '../ml/embedders.ts';
-import { analyzeImageFile, embeddingInputsOfFile } from './analyze-image.ts';
+import { analyzeImageFile, embedInputOf, embeddingInputsOfFile } from './analyze-image.ts';
 import type { BoundingBox } from '../ports/media-processor.ts';
 import { MediaError } from './media-error.ts';
-import { detectionInputsOfFile, objectCropInputs } from './detect-objects.ts';
+import { croppableImageOfFile, cropOf, detectionInputsOfFile, objectCropInputs } from './detect-objects.ts';
 import type { ObjectDetector } from '../ml/centernet-detector.ts';
-import type { Detection } from '../domain/detection/detections.ts';
 
 export interface AnalyzeTask {
   /**
    * `embed`: the embedding alone (a search anchor, a re-embedding), no thumbnail or quality.
    * `detect`: the image's COCO objects, each with the embedding of its crop; with `objects`,
    * those (imported) objects instead of the detector's.
+   * `align`: the CLIP image tower's vectors of the image and of each of `boxes`.
+   * `jpeg`: the upright image as a JPEG at most `maxSide` pixels (what a caption endpoint is sent).
    */
-  kind: 'analyze' | 'embed' | 'detect';
+  kind: 'analyze' | 'embed' | 'detect' | 'align' | 'jpeg';
   path: string;
   maxPixels: number;
   thumbnailSize: number;
@@ -24,13 +27,23 @@ export interface AnalyzeTask {
   /** Embed only this part of the (upright) image: a similarity search's bounding box. */
   region?: BoundingBox;
   objects?: Detection[];
+  boxes?: Array<Detection['box']>;
+  maxSide?: number;
 }
 
 // One libvips thread per worker: the pool already runs one worker per core.
 sharp.concurrency(1);
 
+const config = workerData as { embedder: EmbedderConfig; clipImage: OnnxImageModelConfig | null };
 // One embedder per worker thread (each runs single-threaded); its model loads on first use.
-const embedderReady = createEmbedder((workerData as { embedder: EmbedderConfig }).embedder);
+const embedderReady = createEmbedder(config.embedder);
+// The CLIP image tower, when configured, loads on the first text-aligned encoding only.
+let clipImageReady: Promise<Embedder> | null = null;
+const clipImage = (): Promise<Embedder> => {
+  if (config.clipImage === null) throw new Error('no CLIP image tower is configured');
+  const clip = config.clipImage;
+  return (clipImageReady ??= import('../ml/onnx-embedder.ts').then((m) => m.createOnnxEmbedder(clip)));
+};
 // The detector loads on the first detection only: indexing alone never pays for it.
 let detectorReady: Promise<ObjectDetector> | null = null;
 const detector = (): Promise<ObjectDetector> =>
@@ -64,6 +77,25 @@ export default async function analyze(task: AnalyzeTask) {
         objects.push({ ...d, embedding: await embed(embedInput, copyDescriptor) });
       }
       return { ok: true as const, result: { width: inputs.width, height: inputs.height, objects } };
+    }
+    if (task.kind === 'align') {
+      const clip = await clipImage();
+      const side = clip.model.inputSize;
+      const image = await croppableImageOfFile(task.path, task);
+      const inputs = [await embedInputOf(image.pixels, side)];
+      for (const box of task.boxes ?? []) inputs.push(await embedInputOf(await cropOf(image, box), side));
+      const vectors = await clip.embed(inputs.map((data) => ({ data, width: side, height: side, channels: 3 })));
+      return { ok: true as const, result: { image: vectors[0]!, objects: vectors.slice(1) } };
+    }
+    if (task.kind === 'jpeg') {
+      const { pixels } = await croppableImageOfFile(task.path, task);
+      const max = task.maxSide ?? 768;
+      const jpeg = await sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels } })
+        .flatten({ background: '#ffffff' })
+        .resize(max, max, { fit: 'inside', withoutEnlargement: true })
+        .jpeg({ quality: 85 })
+        .toBuffer();
+      return { ok: true as const, result: { jpeg } };
     }
     if (task.kind === 'embed') {
       const { embedInput, copyDescriptor } = await embeddingInputsOfFile(task.path, { ...task, embedInputSize: size });

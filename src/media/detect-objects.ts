@@ -10,28 +10,45 @@ import { toGray } from './image-metrics.ts';
  */
 const workingSize = 1024;
 
-export interface DetectionInputs {
+/** An image decoded once for its objects' crops. */
+export interface CroppableImage {
   /** Displayed size of the image (after EXIF orientation): the boxes' frame. */
   width: number;
   height: number;
-  /** The whole image stretched to detectorSize² RGB. */
-  detectorInput: Buffer;
   pixels: DecodedImage['pixels'];
 }
 
-/** One decode of the file serves the detector and every object's crop. */
-export async function detectionInputsOfFile(path: string, opts: ImageAnalysisOptions & { detectorSize: number }): Promise<DetectionInputs> {
+export interface DetectionInputs extends CroppableImage {
+  /** The whole image stretched to detectorSize² RGB. */
+  detectorInput: Buffer;
+}
+
+/** The upright image at the working size, from which objects are cropped. */
+export async function croppableImageOfFile(path: string, opts: ImageAnalysisOptions): Promise<CroppableImage> {
   const decoded = await decodeImage(path, {
     maxPixels: opts.maxPixels,
     workingSize,
     ...(opts.ffmpegPath !== undefined && { ffmpegPath: opts.ffmpegPath }),
     ...(opts.heifConvertPath !== undefined && { heifConvertPath: opts.heifConvertPath }),
   });
-  return { width: decoded.width, height: decoded.height, detectorInput: await embedInputOf(decoded.pixels, opts.detectorSize), pixels: decoded.pixels };
+  return { width: decoded.width, height: decoded.height, pixels: decoded.pixels };
+}
+
+/** One decode of the file serves the detector and every object's crop. */
+export async function detectionInputsOfFile(path: string, opts: ImageAnalysisOptions & { detectorSize: number }): Promise<DetectionInputs> {
+  const image = await croppableImageOfFile(path, opts);
+  return { ...image, detectorInput: await embedInputOf(image.pixels, opts.detectorSize) };
 }
 
 /** The embedder's input and the copy descriptor of one object's box (in displayed pixels). */
-export async function objectCropInputs(inputs: DetectionInputs, box: Detection['box'], embedSize: number): Promise<{ embedInput: Buffer; copyDescriptor: Uint8Array }> {
+export async function objectCropInputs(inputs: CroppableImage, box: Detection['box'], embedSize: number): Promise<{ embedInput: Buffer; copyDescriptor: Uint8Array }> {
+  const crop = await cropOf(inputs, box);
+  const [embedInput, copyDescriptor] = [embedInputOf(crop, embedSize), copyDescriptorOf(toGray(crop.data, crop.width, crop.height, crop.channels))];
+  return { embedInput: await embedInput, copyDescriptor };
+}
+
+/** The pixels of one object's box (in displayed pixels), at the working size. */
+export async function cropOf(inputs: CroppableImage, box: Detection['box']): Promise<DecodedImage['pixels']> {
   const { pixels } = inputs;
   const sx = pixels.width / inputs.width;
   const sy = pixels.height / inputs.height;
@@ -43,7 +60,5 @@ export async function objectCropInputs(inputs: DetectionInputs, box: Detection['
     .extract({ left, top, width, height })
     .raw()
     .toBuffer({ resolveWithObject: true });
-  const crop = { data, width: info.width, height: info.height, channels: pixels.channels };
-  const [embedInput, copyDescriptor] = [embedInputOf(crop, embedSize), copyDescriptorOf(toGray(crop.data, crop.width, crop.height, crop.channels))];
-  return { embedInput: await embedInput, copyDescriptor };
+  return { data, width: info.width, height: info.height, channels: pixels.channels };
 }

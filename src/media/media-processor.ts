@@ -1,6 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { Piscina } from 'piscina';
 import type { Config } from '../config/config.ts';
+import { clipModelIdOf } from '../ml/clip-text-encoder.ts';
 import { embedderModelOf, modelIdOf } from '../ml/embedders.ts';
 import { MediaFailure, type AnalyzedImage, type DetectedObject, type Embedding, type MediaProcessor } from '../ports/media-processor.ts';
 import type { AnalyzeTask } from './analyze.worker.ts';
@@ -35,7 +36,7 @@ export function createMediaProcessor(config: Config): MediaProcessor {
         maxThreads: config.workers,
         concurrentTasksPerWorker: 2,
         idleTimeout: 60_000,
-        workerData: { embedder: config.embedder },
+        workerData: { embedder: config.embedder, clipImage: config.multimodal.clip?.image ?? null },
       });
     }
     return pool;
@@ -87,6 +88,17 @@ export function createMediaProcessor(config: Config): MediaProcessor {
     async embedObjects(path, known) {
       const { objects } = await run<{ objects: DetectedObject[] }>({ ...task('detect', path), objects: [...known] });
       return objects.map((o) => ({ ...o, embedding: embeddingOf(o.embedding) }));
+    },
+
+    textAlignedModel: config.multimodal.clip === null ? null : clipModelIdOf(config.multimodal.clip),
+
+    async textAlignedVectors(path, boxes) {
+      const { image, objects } = await run<{ image: Float32Array; objects: Float32Array[] }>({ ...task('align', path), boxes: [...boxes] });
+      return { image: new Float32Array(image), objects: objects.map((v) => new Float32Array(v)) };
+    },
+
+    async jpegOf(path, maxSide) {
+      return Buffer.from((await run<{ jpeg: Uint8Array }>({ ...task('jpeg', path), maxSide })).jpeg);
     },
 
     probeVideo: (path) => video(async () => ({ ...(await probeVideo(path, { ffprobePath: config.ffprobePath })) })),

@@ -1,16 +1,17 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { EmbedderConfig } from '../config/config.ts';
+import type { OnnxImageModelConfig } from '../config/config.ts';
 import type { Embedder, EmbedderModel, RgbImage } from '../ports/embedder.ts';
+import { lazyOnnxSession } from './onnx-session.ts';
 import { l2Normalize } from './vectors.ts';
 
 /**
  * An operator-supplied image encoder in ONNX format (a CLIP image tower, a DINOv2, a fine-tuned
  * ResNet…), run by ONNX Runtime on the CPU. The operator states how the model wants its input
- * (see EmbedderConfig); the pooled output (or the named output) is the embedding, L2-normalised.
+ * (see OnnxImageModelConfig); the pooled output (or the named output) is the embedding, L2-normalised.
  */
-export type OnnxEmbedderOptions = Omit<Extract<EmbedderConfig, { kind: 'onnx' }>, 'kind'> & {
+export type OnnxEmbedderOptions = OnnxImageModelConfig & {
   /** Images per run; larger calls are split. */
   maxBatch?: number;
 };
@@ -25,33 +26,19 @@ export function onnxModel(o: OnnxEmbedderOptions): EmbedderModel {
   return { name: `onnx:${basename(o.modelPath)}`, version: `${digest}/${prep}`, dimension: o.dimension, inputSize: o.inputSize, fit: 'fill' };
 }
 
-type Ort = typeof import('onnxruntime-node');
-type Session = import('onnxruntime-node').InferenceSession;
-
 export function createOnnxEmbedder(options: OnnxEmbedderOptions): Embedder {
   const model = onnxModel(options);
   const maxBatch = options.maxBatch ?? 16;
-  let loading: Promise<{ ort: Ort; session: Session }> | null = null;
+  const session = lazyOnnxSession(options.modelPath);
   let closed = false;
 
-  const load = () =>
-    (loading ??= (async () => {
-      const ort = await import('onnxruntime-node');
-      // One thread per session: the media pool already runs one worker per core.
-      const session = await ort.InferenceSession.create(options.modelPath, { intraOpNumThreads: 1, interOpNumThreads: 1 });
-      return { ort, session };
-    })().catch((error: unknown) => {
-      loading = null;
-      throw error;
-    }));
-
   async function run(images: readonly RgbImage[]): Promise<Float32Array[]> {
-    const { ort, session } = await load();
+    const { ort, session: loaded } = await session.get();
     const size = options.inputSize;
     const input = toInput(images, options);
     const dims = options.layout === 'nchw' ? [images.length, 3, size, size] : [images.length, size, size, 3];
-    const outputs = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', input, dims) });
-    const out = outputs[options.output ?? session.outputNames[0]!];
+    const outputs = await loaded.run({ [loaded.inputNames[0]!]: new ort.Tensor('float32', input, dims) });
+    const out = outputs[options.output ?? loaded.outputNames[0]!];
     if (out === undefined) throw new Error(`the ONNX model has no output ${options.output}`);
     const data = out.data as Float32Array;
     const dim = data.length / images.length;
@@ -74,9 +61,7 @@ export function createOnnxEmbedder(options: OnnxEmbedderOptions): Embedder {
     },
     async close() {
       closed = true;
-      const session = await loading?.then((l) => l.session).catch(() => null);
-      loading = null;
-      await session?.release();
+      await session.release();
     },
   };
 }

@@ -243,17 +243,18 @@ function featureChannels(steps: readonly Step[], output: number): number {
   throw new Error('no convolution in the network');
 }
 
-function valueInfo(name: string, dims: Array<number | string>): ProtoMessage {
+/** A graph input or output: its name, shape and element type (TensorProto.DataType; 1 float, 7 int64). */
+export function valueInfo(name: string, dims: Array<number | string>, elemType = 1): ProtoMessage {
   const shape = new ProtoMessage();
   for (const d of dims) {
     shape.message(1, typeof d === 'number' ? new ProtoMessage().int(1, d) : new ProtoMessage().string(2, d));
   }
-  const tensor = new ProtoMessage().int(1, 1).message(2, shape);
+  const tensor = new ProtoMessage().int(1, elemType).message(2, shape);
   return new ProtoMessage().string(1, name).message(2, new ProtoMessage().message(1, tensor));
 }
 
 // AttributeProto: name 1, f 2, i 3, s 4, ints 8, type 20 (INT 2, STRING 3, INTS 7).
-function int(name: string, value: number): ProtoMessage {
+export function int(name: string, value: number): ProtoMessage {
   return new ProtoMessage().string(1, name).int(3, value).int(20, 2);
 }
 

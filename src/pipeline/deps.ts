@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { SimilarityConfig } from '../config/config.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
+import type { Captioner } from '../ports/captioner.ts';
 import type { JobQueue } from '../ports/job-queue.ts';
 import type { MediaProcessor } from '../ports/media-processor.ts';
 import type { SourceResolver } from '../ports/media-source.ts';
@@ -18,6 +19,8 @@ export interface PipelineDeps {
   /** ANN indexes over the embeddings (the similarity stage builds one per dataset). */
   vectors: VectorIndexBackend;
   similarity: SimilarityConfig;
+  /** CAPTION_IMAGES' captioner, when the operator configured one. */
+  captioner: Captioner | null;
   /** Scratch space for video frames and index files. */
   tmpDir: string;
 }

@@ -1,6 +1,6 @@
 import type { Item } from '../domain/types.ts';
 import { MediaFailure, type DetectedObject } from '../ports/media-processor.ts';
-import type { ImageLabel } from '../ports/enrichment-repo.ts';
+import type { EnrichmentResult, ImageLabel } from '../ports/enrichment-repo.ts';
 import type { ItemOutcome } from '../ports/store.ts';
 import type { PipelineDeps } from './deps.ts';
 import { DETECT } from './copy.stage.ts';
@@ -10,11 +10,13 @@ import { openOrFail } from './analyze.stage.ts';
 export interface EnrichmentOutputs {
   objects: boolean;
   tags: boolean;
+  captions: boolean;
+  textVectors: boolean;
 }
 
 export function enrichmentOutputsOf(params: Record<string, unknown>): EnrichmentOutputs {
   const models = (params.enrichmentModels ?? {}) as Record<string, unknown>;
-  return { objects: 'OBJECT_DETECTION' in models, tags: 'IMAGE_TAGGING' in models };
+  return { objects: 'OBJECT_DETECTION' in models, tags: 'IMAGE_TAGGING' in models, captions: 'CAPTION_IMAGES' in models, textVectors: 'MULTIMODEL_IMAGE_ENCODING' in models };
 }
 
 /**
@@ -28,16 +30,18 @@ export function tagsOf(objects: readonly DetectedObject[]): ImageLabel[] {
 }
 
 /**
- * Runs the detector on one image or frame of an enrichment copy (in the media workers) and
- * keeps what the chosen models ask for: objects with their crops' embeddings, labels, or both.
- * A file that can no longer be read is a per-item failure; the item stays in the copy.
+ * Enriches one image or frame of an enrichment copy with the chosen models: the detector's
+ * objects (with their crops' embeddings) and labels; the CLIP image tower's text-aligned
+ * vectors of the image and of each kept object's crop; a caption from the configured endpoint.
+ * A file that can no longer be read, or a model this process has not been configured with, is
+ * a per-item failure; the item stays in the copy. An endpoint that fails is retried by the queue.
  */
 export async function detectStage(deps: PipelineDeps, item: Item, outputs: EnrichmentOutputs): Promise<ItemOutcome> {
-  let objects: DetectedObject[];
+  let result: EnrichmentResult;
   try {
     const file = await openOrFail(deps, item.location);
     try {
-      objects = await deps.media.detectObjects(file.path);
+      result = await enrichFile(deps, file.path, outputs);
     } finally {
       await file.release();
     }
@@ -45,8 +49,23 @@ export async function detectStage(deps: PipelineDeps, item: Item, outputs: Enric
     if (err instanceof MediaFailure) return deps.store.enrichment.failDetection(item.id, DETECT, err.message);
     throw err;
   }
-  return deps.store.enrichment.completeDetection(item.id, DETECT, {
-    objects: outputs.objects ? objects : [],
-    labels: outputs.tags ? tagsOf(objects) : [],
-  });
+  return deps.store.enrichment.completeDetection(item.id, DETECT, result);
+}
+
+async function enrichFile(deps: PipelineDeps, path: string, outputs: EnrichmentOutputs): Promise<EnrichmentResult> {
+  const found = outputs.objects || outputs.tags ? await deps.media.detectObjects(path) : [];
+  const objects = outputs.objects ? found : [];
+  let textVectors: EnrichmentResult['textVectors'] = null;
+  if (outputs.textVectors) {
+    const model = deps.media.textAlignedModel;
+    if (model === null) throw new MediaFailure('MULTIMODEL_IMAGE_ENCODING needs a CLIP pair, and none is configured where this item was processed');
+    textVectors = { model, ...(await deps.media.textAlignedVectors(path, objects.map((o) => o.box))) };
+  }
+  let caption: EnrichmentResult['caption'] = null;
+  if (outputs.captions) {
+    const captioner = deps.captioner;
+    if (captioner === null) throw new MediaFailure('CAPTION_IMAGES needs a caption endpoint, and none is configured where this item was processed');
+    caption = { text: await captioner.caption(await deps.media.jpegOf(path, captioner.maxSide)), model: captioner.model };
+  }
+  return { objects, labels: outputs.tags ? tagsOf(found) : [], caption, textVectors };
 }

@@ -2,15 +2,15 @@ import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EntityType } from '../domain/entities.ts';
-import type { EmbeddingPage } from '../ports/store.ts';
+import type { EmbeddingPage, VectorSpace } from '../ports/store.ts';
 import type { VectorIndex } from '../ports/vector-index.ts';
 import { isoMicros } from '../lib/time.ts';
 import type { PipelineDeps } from './deps.ts';
 
 const PAGE = 2048;
 
-export const vectorIndexKeyOf = (datasetId: string, entity: EntityType = 'IMAGES'): string =>
-  `datasets/${datasetId}/${entity === 'IMAGES' ? 'vectors' : 'objects'}.usearch`;
+export const vectorIndexKeyOf = (datasetId: string, entity: EntityType = 'IMAGES', space: VectorSpace = 'visual'): string =>
+  `datasets/${datasetId}/${space === 'text' ? 'text-' : ''}${entity === 'IMAGES' ? 'vectors' : 'objects'}.usearch`;
 
 /**
  * The dataset's embeddings of `model` of one entity (images and frames, or objects; only those
@@ -41,13 +41,13 @@ export async function loadSavedIndex(deps: PipelineDeps, datasetId: string, mode
 }
 
 /** Saves the index where every process can load it for similarity search (SPEC §7, §11). */
-export async function saveIndex(deps: PipelineDeps, datasetId: string, model: string, index: VectorIndex, size: number, entity: EntityType = 'IMAGES'): Promise<void> {
-  const file = join(deps.tmpDir, `vectors-${datasetId}-${entity}-${Date.now()}.usearch`);
+export async function saveIndex(deps: PipelineDeps, datasetId: string, model: string, index: VectorIndex, size: number, entity: EntityType = 'IMAGES', space: VectorSpace = 'visual'): Promise<void> {
+  const file = join(deps.tmpDir, `vectors-${datasetId}-${entity}-${space}-${Date.now()}.usearch`);
   try {
     await index.save(file);
-    const blobKey = vectorIndexKeyOf(datasetId, entity);
+    const blobKey = vectorIndexKeyOf(datasetId, entity, space);
     await deps.blobs.put(blobKey, createReadStream(file));
-    await deps.store.similarity.setVectorIndex({ datasetId, blobKey, model, dimension: index.dimensions, size, builtAt: isoMicros() }, entity);
+    await deps.store.similarity.setVectorIndex({ datasetId, blobKey, model, dimension: index.dimensions, size, builtAt: isoMicros() }, entity, space);
   } finally {
     await rm(file, { force: true });
   }

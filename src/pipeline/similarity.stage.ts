@@ -13,12 +13,14 @@ import { startGraphAnalysisThread } from './graph-analysis.ts';
 import { embeddingPages, loadSavedIndex, saveIndex } from './saved-index.ts';
 import { writeSimilarityResults } from './similarity-results.ts';
 import { stageReporter } from './stage-progress.ts';
+import { buildTextIndexes } from './text-index.ts';
 
 /**
  * The dataset-level half of SPEC §5, run once every item is embedded: builds the ANN index over
  * the embeddings, streams the kNN graph out of it (never an N×N matrix), and derives duplicate
  * groups, clusters, uniqueness, outliers and issues from that graph. Images (with frames) and
- * detected objects each get their own index and graph. Re-running it replaces every result, so
+ * detected objects each get their own index and graph, and their text-aligned vectors (from
+ * enrichment) an index of their own. Re-running it replaces every result, so
  * a retried or repeated run converges to the same state.
  */
 export async function similarityStage(deps: PipelineDeps, dataset: Dataset, task: Task): Promise<void> {
@@ -30,6 +32,7 @@ export async function similarityStage(deps: PipelineDeps, dataset: Dataset, task
   await deps.store.similarity.clearResults(dataset.id);
   await entitySimilarity(deps, dataset.id, model, 'IMAGES', images, (f) => report(share * f));
   if (dataset.nObjects > 0) await entitySimilarity(deps, dataset.id, model, 'OBJECTS', dataset.nObjects, (f) => report(share + (1 - share) * f));
+  await buildTextIndexes(deps, dataset.id);
   await report(1);
 }
 

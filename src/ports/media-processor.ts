@@ -81,6 +81,15 @@ export interface MediaProcessor {
   detectObjects(path: string): Promise<DetectedObject[]>;
   /** Objects known beforehand (imported boxes in displayed pixels), cropped and embedded as detected ones are. */
   embedObjects(path: string, objects: readonly Detection[]): Promise<DetectedObject[]>;
+  /** clipModelIdOf the configured CLIP pair; null when there is none. */
+  readonly textAlignedModel: string | null;
+  /**
+   * The configured CLIP image tower's vectors (L2-normalised) of the whole image and of each box
+   * (in displayed pixels): what a text's vector is compared with.
+   */
+  textAlignedVectors(path: string, boxes: ReadonlyArray<Detection['box']>): Promise<{ image: Float32Array; objects: Float32Array[] }>;
+  /** The upright image as a JPEG no larger than maxSide on its longest side. */
+  jpegOf(path: string, maxSide: number): Promise<Buffer>;
   probeVideo(path: string): Promise<Record<string, unknown>>;
   extractFrames(path: string, outDir: string): Promise<VideoFrameFile[]>;
   close(): Promise<void>;

@@ -229,7 +229,6 @@ export interface NewItem {
   failure?: { stage: string; reason: string };
 }
 
-/** What an image's analysis leaves in the store: the measurements, and where its thumbnail went. */
 /**
  * An image's imported annotations once it is decoded: its labels, caption and objects (boxes
  * checked and embedded), and the rows that could not be used (recorded on the item).
@@ -241,6 +240,7 @@ export interface ImportedAnnotations {
   problems: readonly string[];
 }
 
+/** What an image's analysis leaves in the store: the measurements, and where its thumbnail went. */
 export type ImageFacts = Omit<AnalyzedImage, 'thumbnail'> & { thumbKey: string; sizeBytes?: number };
 
 export interface NewFrame extends ImageFacts {
@@ -376,6 +376,12 @@ export interface ClusterRow {
   nVideos: number;
 }
 
+/**
+ * Which vectors an index holds: the embedder's (`visual`, what similarity, duplicates and
+ * clusters use) or a CLIP image tower's (`text`, comparable with a text's vector).
+ */
+export type VectorSpace = 'visual' | 'text';
+
 export interface VectorIndexRecord {
   datasetId: string;
   blobKey: string;
@@ -419,9 +425,12 @@ export interface SimilarityRepo {
   insertScores(datasetId: string, rows: readonly ItemScores[]): Promise<void>;
   insertDuplicateMembers(datasetId: string, rows: readonly DuplicateMember[]): Promise<void>;
   insertClusters(datasetId: string, rows: readonly ClusterRow[], entity: EntityType): Promise<void>;
-  /** The saved vector index of the dataset's images (and frames), or of its objects. */
-  setVectorIndex(record: VectorIndexRecord, entity: EntityType): Promise<void>;
-  vectorIndex(datasetId: string, entity: EntityType): Promise<VectorIndexRecord | null>;
+  /**
+   * The saved vector index of the dataset's images (and frames), or of its objects: of their
+   * visual embeddings, or (`text`) of their text-aligned ones.
+   */
+  setVectorIndex(record: VectorIndexRecord, entity: EntityType, space?: VectorSpace): Promise<void>;
+  vectorIndex(datasetId: string, entity: EntityType, space?: VectorSpace): Promise<VectorIndexRecord | null>;
   /** Item ids of index keys (embedding seqs); unknown keys are left out. */
   itemIdsOfSeqs(datasetId: string, seqs: readonly number[]): Promise<Map<number, string>>;
   embeddingOf(itemId: string): Promise<{ model: string; vector: Float32Array } | null>;

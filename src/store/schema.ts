@@ -25,6 +25,10 @@ export interface DB {
   objects: ObjectsTable;
   image_labels: ImageLabelsTable;
   object_vector_indexes: VectorIndexesTable;
+  captions: CaptionsTable;
+  text_embeddings: TextEmbeddingsTable;
+  text_vector_indexes: VectorIndexesTable;
+  text_object_vector_indexes: VectorIndexesTable;
 }
 
 export interface UsersTable {
@@ -149,7 +153,6 @@ export interface ItemsTable {
   video: string | null;
   /** JSON ItemAnnotations from the source's annotation files, until the item is decoded. */
   annotations: string | null;
-  caption: string | null;
   created_at: string;
 }
 
@@ -284,4 +287,22 @@ export interface ImageLabelsTable {
   confidence: number;
   /** IMAGE_TAGGING (enrichment) or ANNOTATIONS (imported with the dataset); objects likewise OBJECT_DETECTION or ANNOTATIONS. */
   source: Generated<string>;
+}
+
+export interface CaptionsTable {
+  item_id: string;
+  dataset_id: string;
+  caption: string;
+  /** CAPTION_IMAGES (enrichment) or ANNOTATIONS (imported with the dataset). */
+  source: string;
+  /** The captioning model; null for an imported caption. */
+  model: string | null;
+}
+
+export interface TextEmbeddingsTable {
+  item_id: string;
+  dataset_id: string;
+  model: string;
+  /** Float32 little-endian, L2-normalised. */
+  vector: Uint8Array;
 }

@@ -164,17 +164,28 @@ describe.each(backends)('annotation import ($name)', (backend) => {
     expect(names((await get(`/api/v1/explore/${id}?threshold=0&vql=${mislabels}`)).body)).toContain('eagle.jpg');
   });
 
-  it('carries the caption into explore previews', async () => {
+  it('carries the caption into explore previews, media details and VQL fts as a generated one', async () => {
     const previews = (await get(`/api/v1/explore/${id}?threshold=0`)).body.clusters.flatMap((c: any) => c.previews);
     expect(previews.find((p: any) => p.file_name === 'dog.jpg').caption).toBe('A dog beside a bicycle');
+    const detail = (await get(`/api/v1/dataset/${id}/media/${byName('dog.jpg').media_id}`)).body;
+    expect(detail.metadata_items).toEqual([{ type: 'caption', properties: { caption: 'A dog beside a bicycle', source: 'ANNOTATIONS' } }]);
+    const vql = encodeURIComponent(JSON.stringify([{ text: { op: 'fts', value: 'bicycle beside' } }]));
+    const found = (await get(`/api/v1/explore/${id}?threshold=0&vql=${vql}`)).body.clusters.flatMap((c: any) => c.previews.map((p: any) => p.file_name));
+    expect(found).toEqual(['dog.jpg']);
   });
 
   it('round trip: the export\'s labels and objects, imported as COCO, give the same labels and objects', async () => {
-    const zip = await exportJson(t, id);
+    const zip = await exportZip(t, id);
     const exported = JSON.parse((await readZip(zip)).get('metadata.json')!.toString()).media_items as any[];
     const { coco, annotationsOf } = cocoOf(exported);
     const dogItems = exported.find((m) => m.file_name === 'dog.jpg').metadata_items;
-    expect(dogItems.filter((i: any) => i.type !== 'issue').map((i: any) => i.properties.source)).toEqual(['ANNOTATIONS', 'ANNOTATIONS', 'ANNOTATIONS', 'ANNOTATIONS']);
+    expect(dogItems.filter((i: any) => i.type !== 'issue').map((i: any) => [i.type, i.properties.source])).toEqual([
+      ['image_label', 'ANNOTATIONS'],
+      ['image_label', 'ANNOTATIONS'],
+      ['object_label', 'ANNOTATIONS'],
+      ['object_label', 'ANNOTATIONS'],
+      ['caption', 'ANNOTATIONS'],
+    ]);
     expect(annotationsOf(exported)['dog.jpg']).toEqual({ labels: ['bicycle', 'dog'], objects: ['bicycle 100,100,470,300', 'dog 120,200,200,330'] });
     const again = await mkdtemp(join(root, 'again-'));
     for (const m of exported) await copyFile(join(root, 'photos', m.file_name), join(again, m.file_name));
@@ -182,10 +193,13 @@ describe.each(backends)('annotation import ($name)', (backend) => {
     const againId = await createDatasetFrom(t.url, t.admin.token, 'reimported', again);
     const { dataset: reimported } = await waitForDatasetStatus(t.url, t.admin.token, againId, ['READY', 'ERROR'], 300_000);
     expect(reimported).toMatchObject({ status_new: 'READY', n_images: PHOTOS.length, n_objects: 3 });
-    const zip2 = await exportJson(t, againId);
+    const zip2 = await exportZip(t, againId);
     const reexported = JSON.parse((await readZip(zip2)).get('metadata.json')!.toString()).media_items as any[];
     expect(annotationsOf(reexported)).toEqual(annotationsOf(exported));
     expect(reexported.find((m) => m.file_name === 'dog.jpg').caption).toBe('A dog beside a bicycle');
+    const csv = (await readZip(await exportZip(t, againId, 'csv'))).get('metadata.csv')!.toString().trim().split(/\r?\n/);
+    expect(csv[0]!.split(',').at(-1)).toBe('caption');
+    expect(csv.find((line) => line.includes('dog.jpg'))).toMatch(/,A dog beside a bicycle$/);
   });
 
   it('reads a parquet manifest; a listed file that is not there is a per-item failure', async () => {
@@ -245,9 +259,9 @@ describe.each(backends)('annotation import ($name)', (backend) => {
   });
 });
 
-async function exportJson(t: TestServer, datasetId: string): Promise<Buffer> {
+async function exportZip(t: TestServer, datasetId: string, format = 'json'): Promise<Buffer> {
   const get = (path: string) => getJson(t.url, path, t.admin.token);
-  const started = (await get(`/api/v1/dataset/${datasetId}/export_context_async?export_format=json`)).body;
+  const started = (await get(`/api/v1/dataset/${datasetId}/export_context_async?export_format=${format}`)).body;
   let status = (await get(`/api/v1/dataset/${datasetId}/export_status?export_task_id=${started.id}`)).body;
   while (status.status !== 'COMPLETED' && status.status !== 'FAILED') {
     await new Promise((r) => setTimeout(r, 50));

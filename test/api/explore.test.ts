@@ -265,6 +265,10 @@ describe('explore', () => {
     expect(notJson.status).toBe(422);
     expect(notJson.body.detail[0].type).toBe('json_invalid');
     expect((await vql([{ text: { op: 'semantic', value: 'a dog' } }])).status).toBe(422);
+    // Text search without a configured text-image model: a clear refusal, never an empty page.
+    const caption = await explore('caption=a%20dog');
+    expect(caption.status).toBe(422);
+    expect(caption.body.detail).toMatch(/needs a MULTIMODEL_IMAGE_ENCODING model.*STRATA_CLIP_IMAGE_ONNX/);
   });
 
   it('finds the media nearest to a dataset image, itself first at distance 0, ranked by cosine distance', async () => {

@@ -1,5 +1,5 @@
 import type { MediaSelection } from '../../domain/export.ts';
-import type { StoredLabel, StoredObject } from '../../ports/enrichment-repo.ts';
+import type { StoredCaption, StoredLabel, StoredObject } from '../../ports/enrichment-repo.ts';
 import type { MediaRecord, Store } from '../../ports/store.ts';
 
 /** An item as exports see it: its record, its duplicate group at each level, and where its bytes went in the zip. */
@@ -12,6 +12,7 @@ export interface ExportItem {
   /** From enrichment or the annotation files: the image's labels and objects, most confident first. */
   labels: StoredLabel[];
   objects: StoredObject[];
+  caption: StoredCaption | null;
 }
 
 /** Items read per query: the export's memory stays this many items, whatever the dataset's size. */
@@ -24,10 +25,11 @@ export async function* exportPages(store: Store, datasetId: string, selection: M
     const records = await store.media.selected(datasetId, selection, after, EXPORT_PAGE_SIZE);
     if (records.length === 0) return;
     const ids = records.map((r) => r.item.id);
-    const [groups, labels, objects] = await Promise.all([
+    const [groups, labels, objects, captions] = await Promise.all([
       store.media.groupsOfItems(datasetId, ids),
       store.enrichment.labelsOfItems(datasetId, ids),
       store.enrichment.objectsOfItems(datasetId, ids),
+      store.enrichment.captionsOfItems(datasetId, ids),
     ]);
     // Levels are stored as doubles; rounded so 0.985 reads as 0.985 and matches the level list.
     yield records.map((record) => ({
@@ -36,6 +38,7 @@ export async function* exportPages(store: Store, datasetId: string, selection: M
       imagePath: null,
       labels: labels.get(record.item.id) ?? [],
       objects: objects.get(record.item.id) ?? [],
+      caption: captions.get(record.item.id) ?? null,
     }));
     after = records[records.length - 1]!.item.id;
   }

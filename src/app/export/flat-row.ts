@@ -36,6 +36,7 @@ export const flatColumns: ReadonlyArray<{ name: string; type: FlatType }> = [
   { name: 'video_id', type: 'STRING' },
   { name: 'frame_index', type: 'INT32' },
   { name: 'frame_timestamp', type: 'DOUBLE' },
+  { name: 'caption', type: 'STRING' },
 ];
 
 export type FlatRow = Record<string, string | number | bigint | null>;
@@ -71,5 +72,6 @@ export function flatRowOf(x: ExportItem): FlatRow {
     video_id: item.kind === 'video_frame' ? item.parentId : null,
     frame_index: item.frameIndex,
     frame_timestamp: item.frameTimestamp,
+    caption: x.caption?.text ?? null,
   };
 }

@@ -1,5 +1,5 @@
 import type { ExportItem } from './export-items.ts';
-import { clusterIdOf, issuesOf, round, scoresJson } from '../media.ts';
+import { captionItem, clusterIdOf, issuesOf, round, scoresJson } from '../media.ts';
 
 export const METADATA_SCHEMA_VERSION = '1.1';
 
@@ -44,13 +44,13 @@ export function metadataItemJson(x: ExportItem): Record<string, unknown> {
     file_name: item.fileName,
     file_path: item.originalUri,
     file_size: item.sizeBytes,
-    caption: item.caption,
+    caption: x.caption?.text ?? null,
     height: item.height,
     width: item.width,
     url: `${mediaUrl(item.datasetId, item.id)}/image`,
     cluster_id: scores ? clusterIdOf(0, scores.clusters[0]) : null,
     uniqueness_score: scores ? round(scores.uniqueness) : null,
-    metadata_items: [...issues, ...labels, ...objects, ...video],
+    metadata_items: [...issues, ...labels, ...objects, ...(x.caption === null ? [] : [captionItem(x.caption)]), ...video],
     thumbnail_url: `${mediaUrl(item.datasetId, item.id)}/thumbnail`,
     format: item.format,
     image_path: x.imagePath,

@@ -27,7 +27,7 @@ const ExploreQuerystring = Type.Object({
   vql: Type.Optional(Type.String({ maxLength: 20_000 })),
   labels: Type.Optional(Type.String({ maxLength: 20_000 })),
   caption: Type.Optional(Type.String({ maxLength: 1000 })),
-  textual_similarity_threshold: Type.Optional(Type.Number()),
+  textual_similarity_threshold: Type.Optional(Type.Number({ minimum: -1, maximum: 1, description: 'With caption: the least cosine similarity a result keeps to the text' })),
 });
 
 /** The multipart `file` written to a temp file (size-capped) and the `bounding_box` field. */
@@ -88,6 +88,7 @@ export function exploreRoutes(app: FastifyInstance, ctx: AppContext): void {
         ...(q.vql !== undefined && { vql: q.vql as string }),
         ...(q.labels !== undefined && { labels: q.labels as string }),
         ...(q.caption !== undefined && q.caption !== '' && { caption: q.caption as string }),
+        ...(q.textual_similarity_threshold !== undefined && { textualSimilarityThreshold: q.textual_similarity_threshold as number }),
       };
       return explore(ctx, callerOf(req), dataset_id, query);
     },

@@ -1,9 +1,10 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { EnrichmentRepo, LabelSource, StoredLabel, StoredObject } from '../../ports/enrichment-repo.ts';
+import { entityKinds } from '../../domain/entities.ts';
+import type { CaptionSource, EnrichmentRepo, LabelSource, StoredLabel, StoredObject } from '../../ports/enrichment-repo.ts';
 import { chunkRows, type DialectHelpers } from '../dialect.ts';
 import type { DB, ObjectsTable } from '../schema.ts';
-import { claimFinish, countedOutcome, countUnit, notApplied } from './items.repo.ts';
-import { derivedId as copyIdOf, insertObjectsAndLabels } from './object-rows.ts';
+import { claimFinish, countedOutcome, countUnit, notApplied, vectorBytes, vectorOf } from './items.repo.ts';
+import { derivedId as copyIdOf, insertCaption, insertObjectsAndLabels } from './object-rows.ts';
 
 const toObject = (r: Selectable<ObjectsTable>): StoredObject => ({
   id: r.id,
@@ -92,13 +93,23 @@ export function enrichmentRepo(db: Kysely<DB>, d: DialectHelpers, changed: (data
       return total;
     },
 
-    completeDetection(itemId, stage, { objects, labels }) {
+    completeDetection(itemId, stage, { objects, labels, caption, textVectors }) {
       return countedOutcome(db, changed, async (trx) => {
         const row = await claimFinish(trx, itemId, stage, { state: 'done' });
         if (!row) return notApplied;
         const image = await trx.selectFrom('items').selectAll().where('id', '=', itemId).executeTakeFirstOrThrow();
-        await insertObjectsAndLabels(trx, d, image, stage, { objects, labels, imported: false });
-        return countUnit(trx, row, { failed: false, images: 0, videos: 0, frames: 0 });
+        const objectIds = await insertObjectsAndLabels(trx, d, image, stage, { objects, labels, imported: false });
+        if (caption !== null) await insertCaption(trx, image, { text: caption.text, source: 'CAPTION_IMAGES', model: caption.model });
+        if (textVectors !== null) {
+          const textRows = [itemId, ...objectIds].map((id, i) => ({
+            item_id: id,
+            dataset_id: row.dataset_id,
+            model: textVectors.model,
+            vector: vectorBytes(i === 0 ? textVectors.image : textVectors.objects[i - 1]!),
+          }));
+          for (const chunk of chunkRows(d, textRows)) await trx.insertInto('text_embeddings').values(chunk).execute();
+        }
+        return countUnit(trx, row, { failed: false, images: 0, videos: 0, frames: 0, objects: objects.length });
       });
     },
 
@@ -138,6 +149,32 @@ export function enrichmentRepo(db: Kysely<DB>, d: DialectHelpers, changed: (data
         .orderBy('confidence', 'desc')
         .execute();
       return byItem(rows, (r): StoredLabel => ({ label: r.label, confidence: Number(r.confidence), source: r.source as LabelSource }));
+    },
+
+    async captionsOfItems(datasetId, itemIds) {
+      if (itemIds.length === 0) return new Map();
+      const rows = await db.selectFrom('captions').select(['item_id', 'caption', 'source']).where('dataset_id', '=', datasetId).where('item_id', 'in', itemIds).execute();
+      return new Map(rows.map((r) => [r.item_id, { text: r.caption, source: r.source as CaptionSource }]));
+    },
+
+    async textVectorPage(datasetId, entity, afterSeq, limit) {
+      const rows = await db
+        .selectFrom('text_embeddings as t')
+        .innerJoin('embeddings as e', 'e.item_id', 't.item_id')
+        .innerJoin('items as i', 'i.id', 't.item_id')
+        .select(['e.seq', 't.model', 't.vector'])
+        .where('t.dataset_id', '=', datasetId)
+        .where('i.state', '=', 'done')
+        .where('i.kind', 'in', entityKinds[entity])
+        .where('e.seq', '>', afterSeq)
+        .orderBy('e.seq')
+        .limit(limit)
+        .execute();
+      if (rows.length === 0) return null;
+      const dimension = rows[0]!.vector.byteLength / 4;
+      const vectors = new Float32Array(rows.length * dimension);
+      rows.forEach((r, i) => vectors.set(vectorOf(r.vector), i * dimension));
+      return { model: rows[0]!.model, dimension, seqs: rows.map((r) => Number(r.seq)), vectors };
     },
 
     async copiesOf(datasetId) {

@@ -7,7 +7,7 @@ import type { Embedding } from '../../ports/media-processor.ts';
 import type { ImageFacts, ImportedAnnotations, ItemOutcome, ItemsRepo } from '../../ports/store.ts';
 import { chunkRows, type DialectHelpers } from '../dialect.ts';
 import type { DB, ItemsTable } from '../schema.ts';
-import { insertObjectsAndLabels } from './object-rows.ts';
+import { insertCaption, insertObjectsAndLabels } from './object-rows.ts';
 
 function parse<T>(text: string | null): T | null {
   return text === null ? null : (JSON.parse(text) as T);
@@ -41,7 +41,6 @@ export function toItem(r: Selectable<ItemsTable>): Item {
     frameTimestamp: r.frame_timestamp,
     video: parse(r.video),
     annotations: parse<ItemAnnotations>(r.annotations),
-    caption: r.caption,
     createdAt: r.created_at,
   };
 }
@@ -61,13 +60,12 @@ function factColumns(f: ImageFacts) {
 }
 
 /**
- * An image's imported caption, and the annotation rows it could not use as its failure reason:
- * the image itself is indexed, so it stays done (as a failed detection leaves it).
+ * The annotation rows an image could not use, as its failure reason: the image itself is
+ * indexed, so it stays done (as a failed detection leaves it).
  */
 function annotationColumns(imported: ImportedAnnotations) {
   return {
     annotations: null,
-    caption: imported.caption,
     ...(imported.problems.length > 0 && { fail_stage: 'annotations', fail_reason: imported.problems.join('; ') }),
   };
 }
@@ -86,14 +84,16 @@ export function embeddingRow(itemId: string, datasetId: string, e: Embedding) {
 }
 
 /**
- * Counts one finished unit on the task (and, for successes, on the dataset), bumps the dataset
- * revision, and tells whether the task has no unfinished items left. Runs inside the same
- * transaction that changed the item, so a unit is counted exactly once.
+ * Counts one finished unit on the task (and, for successes, its images, videos, frames and
+ * objects on the dataset), bumps the dataset revision, and tells whether the task has no
+ * unfinished items left. Runs inside the same transaction that changed the item, so a unit is
+ * counted exactly once. The task row is locked before the dataset row, always: two items
+ * finishing together in the other order would deadlock on PostgreSQL.
  */
 export async function countUnit(
   trx: Transaction<DB>,
   item: { task_id: string; dataset_id: string },
-  outcome: { failed: true } | { failed: false; images: number; videos: number; frames: number },
+  outcome: { failed: true } | { failed: false; images: number; videos: number; frames: number; objects: number },
 ): Promise<ItemOutcome & { datasetId?: string }> {
   const now = Date.now();
   const task = await trx
@@ -114,6 +114,7 @@ export async function countUnit(
         n_images: sql`n_images + ${outcome.images}`,
         n_videos: sql`n_videos + ${outcome.videos}`,
         n_frames: sql`n_frames + ${outcome.frames}`,
+        n_objects: sql`n_objects + ${outcome.objects}`,
       }),
     })
     .where('id', '=', item.dataset_id)
@@ -266,8 +267,9 @@ export function itemsRepo(db: Kysely<DB>, d: DialectHelpers, changed: (datasetId
         if (imported) {
           const image = await trx.selectFrom('items').selectAll().where('id', '=', itemId).executeTakeFirstOrThrow();
           await insertObjectsAndLabels(trx, d, image, stage, { objects: imported.objects, labels: imported.labels.map((label) => ({ label, confidence: 1 })), imported: true });
+          if (imported.caption !== null) await insertCaption(trx, image, { text: imported.caption, source: 'ANNOTATIONS', model: null });
         }
-        return countUnit(trx, row, { failed: false, images: 1, videos: 0, frames: 0 });
+        return countUnit(trx, row, { failed: false, images: 1, videos: 0, frames: 0, objects: imported?.objects.length ?? 0 });
       });
     },
 
@@ -323,7 +325,7 @@ export function itemsRepo(db: Kysely<DB>, d: DialectHelpers, changed: (datasetId
         for (const chunk of chunkRows(d, rows)) await trx.insertInto('items').values(chunk).execute();
         const vectors = frames.map((f) => embeddingRow(f.id, row.dataset_id, f.embedding));
         for (const chunk of chunkRows(d, vectors)) await trx.insertInto('embeddings').values(chunk).execute();
-        return countUnit(trx, row, { failed: false, images: 0, videos: 1, frames: frames.length });
+        return countUnit(trx, row, { failed: false, images: 0, videos: 1, frames: frames.length, objects: 0 });
       });
     },
 

@@ -94,7 +94,15 @@ function condition(eb: EB, f: VqlFilter): Expression<SqlBool> {
       ]);
     case 'text': {
       const words = f.value.split(/\s+/).filter((w) => w !== '');
-      return eb.and(words.map((w) => sql<SqlBool>`lower(${eb.ref('i.file_name')}) like ${likeWord(w)} escape '\\'`));
+      // Each word within the file name or the caption (imported or from CAPTION_IMAGES).
+      return eb.and(
+        words.map((w) =>
+          eb.or([
+            sql<SqlBool>`lower(${eb.ref('i.file_name')}) like ${likeWord(w)} escape '\\'`,
+            eb.exists(eb.selectFrom('captions as c').select('c.item_id').whereRef('c.item_id', '=', 'i.id').where(sql<SqlBool>`lower(c.caption) like ${likeWord(w)} escape '\\'`)),
+          ]),
+        ),
+      );
     }
   }
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { sql, type Selectable, type Transaction } from 'kysely';
-import type { ImageLabel } from '../../ports/enrichment-repo.ts';
+import type { Selectable, Transaction } from 'kysely';
+import type { CaptionSource, ImageLabel } from '../../ports/enrichment-repo.ts';
 import type { DetectedObject } from '../../ports/media-processor.ts';
 import { chunkRows, type DialectHelpers } from '../dialect.ts';
 import type { DB, ItemsTable } from '../schema.ts';
@@ -13,9 +13,11 @@ export function derivedId(parentId: string, name: string): string {
 }
 
 /**
- * Records an image's objects and labels, detected or `imported` (their source says which). Each object is an item
- * of its own (kind object, parent its image): it gets a vector, scores, clusters and duplicates
- * like an image. Its bytes are its image's.
+ * Records an image's objects and labels, detected or `imported` (their source says which), and
+ * returns the objects' item ids in `objects` order. Each object is an item of its own (kind
+ * object, parent its image): it gets a vector, scores, clusters and duplicates like an image.
+ * Its bytes are its image's. The dataset's n_objects is counted by countUnit, after the task row
+ * is locked.
  */
 export async function insertObjectsAndLabels(
   trx: Transaction<DB>,
@@ -23,7 +25,7 @@ export async function insertObjectsAndLabels(
   image: Selectable<ItemsTable>,
   stage: string,
   { objects, labels, imported }: { objects: readonly DetectedObject[]; labels: readonly ImageLabel[]; imported: boolean },
-): Promise<void> {
+): Promise<string[]> {
   const objectItems = objects.map((o, i) => ({
     ...image,
     id: derivedId(image.id, `object-${i}`),
@@ -38,7 +40,6 @@ export async function insertObjectsAndLabels(
     byte_hash: null,
     exif: null,
     annotations: null,
-    caption: null,
     fail_stage: null,
     fail_reason: null,
   }));
@@ -60,7 +61,14 @@ export async function insertObjectsAndLabels(
   for (const chunk of chunkRows(d, vectors)) await trx.insertInto('embeddings').values(chunk).execute();
   const labelRows = labels.map((l) => ({ item_id: image.id, dataset_id: image.dataset_id, label: l.label, confidence: l.confidence, source: imported ? 'ANNOTATIONS' : 'IMAGE_TAGGING' }));
   if (labelRows.length > 0) await trx.insertInto('image_labels').values(labelRows).execute();
-  if (objects.length > 0) {
-    await trx.updateTable('datasets').set({ n_objects: sql`n_objects + ${objects.length}` }).where('id', '=', image.dataset_id).execute();
-  }
+  return objectItems.map((o) => o.id);
+}
+
+/** Records an image's caption, imported (no model) or written by CAPTION_IMAGES' model. */
+export async function insertCaption(
+  trx: Transaction<DB>,
+  image: Selectable<ItemsTable>,
+  caption: { text: string; source: CaptionSource; model: string | null },
+): Promise<void> {
+  await trx.insertInto('captions').values({ item_id: image.id, dataset_id: image.dataset_id, caption: caption.text, source: caption.source, model: caption.model }).execute();
 }

@@ -6,7 +6,10 @@ import { chunkRows, type DialectHelpers } from '../dialect.ts';
 import type { DB } from '../schema.ts';
 import { embeddingRow, vectorBytes, vectorOf } from './items.repo.ts';
 
-const indexTable = { IMAGES: 'vector_indexes', OBJECTS: 'object_vector_indexes' } as const;
+const indexTable = {
+  visual: { IMAGES: 'vector_indexes', OBJECTS: 'object_vector_indexes' },
+  text: { IMAGES: 'text_vector_indexes', OBJECTS: 'text_object_vector_indexes' },
+} as const;
 
 export function similarityRepo(db: Kysely<DB>, d: DialectHelpers): SimilarityRepo {
   /** Embedded, indexed items of a dataset with vectors of `model`. */
@@ -155,17 +158,17 @@ export function similarityRepo(db: Kysely<DB>, d: DialectHelpers): SimilarityRep
       });
     },
 
-    async setVectorIndex(r, entity) {
+    async setVectorIndex(r, entity, space = 'visual') {
       const row = { dataset_id: r.datasetId, blob_key: r.blobKey, model: r.model, dimension: r.dimension, size: r.size, built_at: r.builtAt };
       await db
-        .insertInto(indexTable[entity])
+        .insertInto(indexTable[space][entity])
         .values(row)
         .onConflict((oc) => oc.column('dataset_id').doUpdateSet({ blob_key: row.blob_key, model: row.model, dimension: row.dimension, size: row.size, built_at: row.built_at }))
         .execute();
     },
 
-    async vectorIndex(datasetId, entity) {
-      const r = await db.selectFrom(indexTable[entity]).selectAll().where('dataset_id', '=', datasetId).executeTakeFirst();
+    async vectorIndex(datasetId, entity, space = 'visual') {
+      const r = await db.selectFrom(indexTable[space][entity]).selectAll().where('dataset_id', '=', datasetId).executeTakeFirst();
       return r ? { datasetId: r.dataset_id, blobKey: r.blob_key, model: r.model, dimension: Number(r.dimension), size: Number(r.size), builtAt: r.built_at } : null;
     },
 
