@@ -14,17 +14,29 @@
  *    heap after a forced GC, DOM nodes and image resources, from Chromium's Performance
  *    domain (CDP), against the same figures before scrolling.
  *
+ * Past SYNTHETIC_FROM images (e.g. `npm run bench:ui -- 1000000`) the dataset is not indexed
+ * whole: SEED_IMAGES real variations are, then the server is stopped and the store grown to N
+ * items with synthetic rows (see synthetic-rows.ts), and the server started again. Such runs
+ * also print the API's latency on the first and the last page of the listing, the duplicate
+ * groups and the clusters, and scroll the Clusters grid far: through SCROLL_ITEMS clusters, then to
+ * a quarter, half, three quarters and the end of it.
+ *
  * Only prints figures; nothing fails on a slow result. BENCH_KEEP=1 keeps the temp dirs.
  */
 import { join } from 'node:path';
 import type { CDPSession, Page } from 'playwright-core';
 import { launchBrowser, laptop } from '../test/helpers/browser.ts';
+import { deepPaging } from './deep-paging.ts';
+import { growWithSyntheticRows } from './synthetic-rows.ts';
 import { buildVariedFolder } from './varied-folder.ts';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, createDataset, fmt, machineLine, photoFiles, removeDirs, startStrata, table, tempDir, waitDone } from './lib.ts';
 
 const N = Number(process.argv[2] ?? 10_000);
+const SYNTHETIC_FROM = 50_000;
+const SEED_IMAGES = 300;
 const SCROLL_ITEMS = 5_000;
 const REPEATS = 5;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Milliseconds from `since` (performance.now() in the page) to the first thumbnail painted. */
 async function firstThumbnailPaint(page: Page, since: number): Promise<number> {
@@ -53,16 +65,29 @@ async function main(): Promise<void> {
   const root = await tempDir('strata-bench-ui-');
   const dataDir = await tempDir('strata-bench-ui-data-');
   const folder = join(root, 'photos');
+  const synthetic = N >= SYNTHETIC_FROM;
+  const indexed = synthetic ? SEED_IMAGES : N;
   const built = performance.now();
-  await buildVariedFolder(folder, await photoFiles(), N);
-  console.log(`made ${N} images in ${fmt((performance.now() - built) / 1000)} s`);
-  const strata = await startStrata({ dataDir, importRoots: [root] });
+  await buildVariedFolder(folder, await photoFiles(), indexed);
+  console.log(`made ${indexed} images in ${fmt((performance.now() - built) / 1000)} s`);
+  let strata = await startStrata({ dataDir, importRoots: [root] });
   const browser = await launchBrowser();
   try {
-    const token = strata.credentials.token;
-    const { id, postedAt } = await createDataset(strata.url, token, 'bench-ui', folder);
-    const { dataset, doneAt } = await waitDone(strata.url, token, id, 60 * 60_000);
+    const { id, postedAt } = await createDataset(strata.url, strata.credentials.token, 'bench-ui', folder);
+    let { dataset, doneAt } = await waitDone(strata.url, strata.credentials.token, id, 60 * 60_000);
     console.log(`indexed ${dataset.n_images} images in ${fmt((doneAt - postedAt) / 1000)} s (${dataset.status_new})`);
+    let sizes = { groups: 0, clusters: 0 };
+    if (synthetic) {
+      await strata.stop();
+      const grown = performance.now();
+      const made = growWithSyntheticRows(dataDir, id, N);
+      console.log(`grew the store to ${N} items with synthetic rows in ${fmt((performance.now() - grown) / 1000)} s (${made.groups} duplicate groups, ${made.clusters.join('/')} clusters at granularity 0…4)`);
+      sizes = { groups: made.groups, clusters: made.clusters[0]! };
+      strata = await startStrata({ dataDir, importRoots: [root] });
+      dataset = (await waitDone(strata.url, strata.credentials.token, id)).dataset;
+    }
+    const token = strata.credentials.token;
+    if (synthetic) await deepPaging(strata.url, token, id, N, sizes.groups, sizes.clusters);
 
     const context = await browser.newContext({ viewport: laptop });
     const login = await context.request.post(`${strata.url}/api/v1/auth`, { data: { username: ADMIN_EMAIL, password: ADMIN_PASSWORD } });
@@ -89,7 +114,6 @@ async function main(): Promise<void> {
     }
     const groups = await page.getByRole('listitem', { name: /^Group 1,/ }).getAttribute('aria-label');
     // Printed at once, so a failure further on does not lose them.
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     console.log(`\nduplicates tab (${groups}, ${REPEATS} runs each; ms to the first thumbnail painted)`);
     console.log(
       table([
@@ -99,8 +123,10 @@ async function main(): Promise<void> {
       ]),
     );
 
-    // 2. Scroll a grid of every image through SCROLL_ITEMS images.
-    await page.goto(`${strata.url}/datasets/${id}/issues?type=uniqueness&min=0`);
+    // 2. Scroll a grid of every image through SCROLL_ITEMS images; with synthetic rows the grid of
+    // the finest clusters (one card each ten images), as ranking a million scores takes seconds a page.
+    const grid = synthetic ? { path: 'clusters', total: sizes.clusters, of: 'clusters' } : { path: 'issues?type=uniqueness&min=0', total: dataset.n_images as number, of: 'images' };
+    await page.goto(`${strata.url}/datasets/${id}/${grid.path}`);
     await page.locator('.grid-scroller img').first().waitFor();
     const before = await metrics(cdp);
     const scrolled = await page.evaluate(
@@ -120,13 +146,33 @@ async function main(): Promise<void> {
           }
         }
       },
-      { items: SCROLL_ITEMS, total: dataset.n_images as number },
+      { items: SCROLL_ITEMS, total: grid.total },
     );
+    // Then far: a quarter, half, three quarters and the end of the grid, each until its thumbnails are in.
+    const jumps = !synthetic
+      ? []
+      : await page.evaluate(async () => {
+          const scroller = document.querySelector('.grid-scroller') as HTMLElement;
+          const times: number[] = [];
+          for (const share of [0.25, 0.5, 0.75, 1]) {
+            const t0 = performance.now();
+            scroller.scrollTop = share * (scroller.scrollHeight - scroller.clientHeight);
+            for (;;) {
+              await new Promise((r) => requestAnimationFrame(r));
+              const imgs = [...scroller.querySelectorAll('img')] as HTMLImageElement[];
+              if (scroller.querySelector('.cell-loading') === null && imgs.length > 0 && imgs.every((img) => img.complete)) break;
+            }
+            times.push(performance.now() - t0);
+          }
+          return times;
+        });
     const after = await metrics(cdp);
     const resources = await page.evaluate(() => performance.getEntriesByType('resource').filter((e) => e.name.includes('/thumbnail')).length);
 
     const mib = (b: number | undefined) => fmt((b ?? 0) / 1024 / 1024);
-    console.log(`\npage memory, scrolling the all-images grid through ${scrolled} of ${dataset.n_images} images (${resources} thumbnails fetched)`);
+    if (synthetic) console.log(`\njumps to 1/4, 1/2, 3/4 and the end of the grid, ms until their thumbnails are in: ${jumps.map((t) => fmt(t, 0)).join(', ')}`);
+    const far = synthetic ? ', then to a quarter, half, three quarters and the end' : '';
+    console.log(`\npage memory, scrolling the grid through ${scrolled} of ${grid.total} ${grid.of}${far} (${resources} thumbnails fetched)`);
     console.log(
       table([
         ['metric', 'before', 'after'],
