@@ -8,8 +8,8 @@ import type { LevelCalibration } from './levels.ts';
 const calibrations: readonly LevelCalibration[] = [
   {
     // The default: the network quantised to 8 bits, copy descriptor v4 (with the local check).
-    // bench/neardup/calibrate.ts: 1961 files (120 photos × 15 edits, natural copies), k = 10,
-    // with the local check's alignment search always run. At 0.96: precision 1.000, recall 0.929.
+    // bench/neardup/calibrate.ts: 1961 files (120 photos × 15 edits, natural copies), k = 10.
+    // At 0.96: precision 1.000, recall 0.929.
     // On packages it was not fitted on, per kind: bench/neardup/held-out.ts and bench/README.md.
     model: 'nsfwjs-mobilenet-v2@nsfwjs@4.3.0/block_13_expand_relu/avg/160px/signed/int8-eafe3ac3/l2-centred-e98e9774+copy-v4',
     weights: { cosine: 0.4761, descriptor: 0.5239 },

@@ -93,7 +93,7 @@ export function descriptorCosine(p: PackedDescriptors, i: number, j: number): nu
   if (coarse < verifiedFrom) return coarse;
   const a = i * descriptorLength + fineOffset;
   const b = j * descriptorLength + fineOffset;
-  const local = localDifference(p.data.subarray(a, a + fineSide * fineSide), p.data.subarray(b, b + fineSide * fineSide), maxLocalDifference);
+  const local = localDifference(p.data.subarray(a, a + fineSide * fineSide), p.data.subarray(b, b + fineSide * fineSide));
   return local > maxLocalDifference ? 0 : coarse;
 }
 

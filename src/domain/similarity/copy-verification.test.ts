@@ -24,28 +24,28 @@ describe('localDifference', () => {
   const original = grid(picture);
 
   it('is 0 for the same grid and for a flat one', () => {
-    expect(localDifference(original, original, lookAlike)).toBeCloseTo(0, 6);
-    expect(localDifference(original, new Uint8Array(fineSide * fineSide).fill(200), lookAlike)).toBe(0);
+    expect(localDifference(original, original)).toBeCloseTo(0, 6);
+    expect(localDifference(original, new Uint8Array(fineSide * fineSide).fill(200))).toBe(0);
   });
 
   it('ignores brightness and contrast edits', () => {
     const edited = grid((x, y) => 0.8 * picture(x, y) + 20);
-    expect(localDifference(original, edited, lookAlike)).toBeLessThan(0.05);
+    expect(localDifference(original, edited)).toBeLessThan(0.05);
   });
 
-  it('finds a crop inside the original, either way round, when unaligned it differs too much', () => {
+  it('finds a crop inside the original, either way round', () => {
     const crop = grid(picture, 0.06, 0.03, 0.9, 0.9);
-    expect(localDifference(original, crop, 0)).toBeLessThan(lookAlike / 2);
-    expect(localDifference(crop, original, 0)).toBeLessThan(lookAlike / 2);
+    expect(localDifference(original, crop)).toBeLessThan(lookAlike / 2);
+    expect(localDifference(crop, original)).toBeLessThan(lookAlike / 2);
   });
 
   it('tells a picture that differs in one region (another mouth, another panel)', () => {
     const mouth = (x: number, y: number) => picture(x, y) + (Math.abs(x - 0.5) < 0.12 && Math.abs(y - 0.8) < 0.05 ? -120 : 0);
-    expect(localDifference(original, grid(mouth), lookAlike)).toBeGreaterThan(lookAlike);
+    expect(localDifference(original, grid(mouth))).toBeGreaterThan(lookAlike);
   });
 
   it('is symmetric in its arguments for an uncropped pair', () => {
     const other = grid((x, y) => picture(x, y) + 30 * Math.sin(20 * x));
-    expect(localDifference(original, other, lookAlike)).toBeCloseTo(localDifference(other, original, lookAlike), 1);
+    expect(localDifference(original, other)).toBeCloseTo(localDifference(other, original), 1);
   });
 });

@@ -7,8 +7,7 @@
  * open — agrees almost everywhere and differs a lot in one region. The 16 × 16 pattern and
  * the embedding both average that region away; here it is looked for directly.
  *
- * Steps (after comparing the grids as they are, which most copies pass): find where one grid
- * sits inside the other (a crop keeps a sub-rectangle, so both
+ * Steps: find where one grid sits inside the other (a crop keeps a sub-rectangle, so both
  * directions and a few crop sizes are tried, at 16 × 16), resample there at full resolution,
  * standardise both (so brightness and contrast edits do not count), and take each cell's
  * difference to the closest of the other grid's 3 × 3 cells around it (so the misalignment
@@ -25,22 +24,17 @@ const cropScales = [1, 0.95, 0.9, 0.85];
 const window = 4;
 
 /**
- * The largest windowed mean squared difference of the standardised grids a and b (each
- * fineCells values), as they are or, when that is above `enough`, aligned one inside the other
- * (the smaller of the two); 0 when either is flat (nothing to compare: the coarse descriptor
- * decides alone). Most copies pass unaligned, so only crops and look-alikes pay for the search.
+ * The largest windowed mean squared difference of the standardised, aligned grids a and b
+ * (each fineCells values), or 0 when either is flat (nothing to compare: the coarse
+ * descriptor decides alone).
  */
-export function localDifference(a: Uint8Array, b: Uint8Array, enough: number): number {
+export function localDifference(a: Uint8Array, b: Uint8Array): number {
   if (isFlat(a) || isFlat(b)) return 0;
-  const sa = standardised(Float32Array.from(a));
-  const sb = standardised(Float32Array.from(b));
-  // Either way round, so that the pair's score does not depend on which is first.
-  const unaligned = Math.max(windowedDifference(sa, sb), windowedDifference(sb, sa));
-  if (unaligned <= enough) return unaligned;
   const ab = alignInside(a, b);
   const ba = alignInside(b, a);
-  const aligned = ab.correlation >= ba.correlation ? windowedDifference(ab.resampled, sb) : windowedDifference(ba.resampled, sa);
-  return Math.min(unaligned, aligned);
+  return ab.correlation >= ba.correlation
+    ? windowedDifference(ab.resampled, standardised(Float32Array.from(b)))
+    : windowedDifference(ba.resampled, standardised(Float32Array.from(a)));
 }
 
 function isFlat(g: Uint8Array): boolean {
