@@ -324,9 +324,12 @@ describe('copyDescriptorOf', () => {
   const scene = (x: number, y: number) => 120 + 60 * Math.sin(x / 23) * Math.cos(y / 17) + 40 * Math.sin((x + 2 * y) / 41);
   const correlation = (a: Uint8Array, b: Uint8Array) => descriptorCosine(packDescriptors([a, b]), 0, 1);
 
-  it('is 16 × 16 levels stretched over the full 8 bits, then the darkest and brightest level', () => {
+  it('is 16 × 16 levels stretched over the full 8 bits, the darkest and brightest level, then 32 × 32 stretched', () => {
     const d = copyDescriptorOf(gray(400, 300, scene));
-    expect(d).toHaveLength(258);
+    expect(d).toHaveLength(258 + 32 * 32);
+    const fine = d.subarray(258);
+    expect(Math.min(...fine)).toBe(0);
+    expect(Math.max(...fine)).toBe(255);
     const pattern = d.subarray(0, 256);
     expect(Math.min(...pattern)).toBe(0);
     expect(Math.max(...pattern)).toBe(255);
@@ -336,7 +339,7 @@ describe('copyDescriptorOf', () => {
   });
 
   it('is a zero pattern and the level for a flat image', () => {
-    expect([...copyDescriptorOf(gray(64, 48, () => 77))]).toEqual([...new Array(256).fill(0), 77, 77]);
+    expect([...copyDescriptorOf(gray(64, 48, () => 77))]).toEqual([...new Array(256).fill(0), 77, 77, ...new Array(1024).fill(0)]);
   });
 
   it('tells two near-uniform images apart by their levels, not their stretched noise', () => {
@@ -350,6 +353,13 @@ describe('copyDescriptorOf', () => {
     expect(correlation(d, copyDescriptorOf(gray(400, 300, (x, y) => 30 + 0.6 * scene(x, y))))).toBeGreaterThan(0.99);
     expect(correlation(d, copyDescriptorOf(gray(200, 150, (x, y) => scene(2 * x + 0.5, 2 * y + 0.5))))).toBeGreaterThan(0.98);
     expect(correlation(d, copyDescriptorOf(gray(400, 300, (x, y) => scene(y, x))))).toBeLessThan(0.5);
+  });
+
+  it('calls a picture that differs in one region a look-alike, not a copy', () => {
+    const d = copyDescriptorOf(gray(400, 300, scene));
+    const patched = copyDescriptorOf(gray(400, 300, (x, y) => (Math.abs(x - 200) < 40 && Math.abs(y - 170) < 15 ? 10 : scene(x, y))));
+    expect(d.subarray(0, 256)).not.toEqual(patched.subarray(0, 256));
+    expect(correlation(d, patched)).toBe(0);
   });
 
   it('leaves out the border, where captions and crops change a copy', () => {

@@ -8,8 +8,9 @@
  * Floors, a little under the figures measured when the calibration was fitted (bench/README.md
  * "Near duplicates on packages nobody tuned for"), so that a descriptor or calibration change
  * that loses ground on any kind fails here. They are NOT the target of precision ≥ 0.98 and
- * recall ≥ 0.90 per kind: clipart, screenshots and textures miss it (look-alikes that differ in
- * a small detail — a mouth, a panel, the grain of a paper — agree at 16 × 16).
+ * recall ≥ 0.90 per kind: clipart, screenshots and textures still miss it (the local check of
+ * the copy descriptor, v4, removes part of their look-alikes; papers that differ only in their
+ * grain, and screenshots that differ in small text, agree even at 32 × 32).
  * The same measurement with findimagedupes and sharp-phash: node --import tsx bench/neardup/broad.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,11 +23,11 @@ import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
 /** [precision, recall] floors at 0.96, per kind of held-out picture. */
 const FLOORS: Record<string, [number, number]> = {
-  photo: [0.97, 0.95],
-  wallpaper: [0.97, 0.92],
-  clipart: [0.62, 0.88],
-  screenshot: [0.57, 0.93],
-  texture: [0.64, 0.55],
+  photo: [0.98, 0.96],
+  wallpaper: [0.98, 0.92],
+  clipart: [0.85, 0.88],
+  screenshot: [0.58, 0.94],
+  texture: [0.7, 0.56],
 };
 
 let t: TestServer | undefined;

@@ -1,8 +1,11 @@
+import { fineSide, localDifference } from './copy-verification.ts';
+
 /**
  * The copy descriptors of a dataset (see media/analyze-image.ts copyDescriptorOf: 16 × 16
  * contrast-stretched gray levels per item, then the darkest and the brightest of the 16 × 16
- * block means before stretching) in one flat buffer, with what their comparison needs
- * precomputed: n × 258 bytes in all, so a million items fit in 260 MB.
+ * block means before stretching, then the same central part at 32 × 32, stretched) in one flat
+ * buffer, with what their comparison needs precomputed: n × 1282 bytes in all, 1.3 GB for a
+ * million items.
  */
 export interface PackedDescriptors {
   length: number;
@@ -18,8 +21,9 @@ export interface PackedDescriptors {
 
 /** 16 × 16 stretched levels. */
 export const patternLength = 256;
-/** The pattern, then the darkest and the brightest block mean. */
-export const descriptorLength = patternLength + 2;
+/** The pattern, then the darkest and the brightest block mean, then the fine grid. */
+export const fineOffset = patternLength + 2;
+export const descriptorLength = fineOffset + fineSide * fineSide;
 
 /**
  * A picture whose 16 × 16 block means span fewer gray levels than this is near-uniform (a
@@ -37,9 +41,22 @@ const levelTolerance = 16;
  * way are recomputed, never compared with these. v2: area averages, min–max stretched (v1 was
  * libvips' percentile normalise and Lanczos resize). v3: the levels before stretching are kept
  * (the low-information guard), and transparent pixels are laid on white, as the embedder and a
- * JPEG copy of the picture see them.
+ * JPEG copy of the picture see them. v4: the 32 × 32 fine grid, for the local check of
+ * copy-verification.ts.
  */
-export const copyDescriptorVersion = 'copy-v3';
+export const copyDescriptorVersion = 'copy-v4';
+
+/**
+ * Pairs whose coarse layouts agree at least this well are checked locally: below it the pair
+ * is no copy by its layout anyway, and the check is skipped.
+ */
+const verifiedFrom = 0.5;
+/**
+ * The local difference (copy-verification.ts, in units of the pictures' own contrast squared)
+ * above which a pair is a look-alike, not a copy: chosen on the fit packages of the broad set
+ * and the first labelled set (bench/neardup/held-out.ts).
+ */
+const maxLocalDifference = 1;
 
 export function packDescriptors(descriptors: readonly Uint8Array[]): PackedDescriptors {
   const n = descriptors.length;
@@ -67,9 +84,20 @@ export function packDescriptors(descriptors: readonly Uint8Array[]): PackedDescr
 /**
  * How alike the layouts of items i and j are, in [−1, 1]: the Pearson correlation of their
  * patterns (the cosine of their mean-free parts, blind to brightness and contrast), or, when
- * either is near-uniform, how closely their actual levels agree.
+ * either is near-uniform, how closely their actual levels agree — and 0 when the layouts
+ * agree overall but differ in one region (a look-alike: copy-verification.ts), which leaves
+ * the embedding alone to place the pair, well below the duplicate levels.
  */
 export function descriptorCosine(p: PackedDescriptors, i: number, j: number): number {
+  const coarse = coarseAgreement(p, i, j);
+  if (coarse < verifiedFrom) return coarse;
+  const a = i * descriptorLength + fineOffset;
+  const b = j * descriptorLength + fineOffset;
+  const local = localDifference(p.data.subarray(a, a + fineSide * fineSide), p.data.subarray(b, b + fineSide * fineSide));
+  return local > maxLocalDifference ? 0 : coarse;
+}
+
+function coarseAgreement(p: PackedDescriptors, i: number, j: number): number {
   if (p.spread[i]! < lowInformationSpread || p.spread[j]! < lowInformationSpread) return levelAgreement(p, i, j);
   const a = i * descriptorLength;
   const b = j * descriptorLength;
