@@ -12,6 +12,7 @@ import * as exportsTable from './migrations/0009-exports.ts';
 import * as taskAbort from './migrations/0019-task-abort.ts';
 import * as objectsAndLabels from './migrations/0020-objects-and-labels.ts';
 import * as addMediaLease from './migrations/0021-add-media-lease.ts';
+import * as vectorIndexDigest from './migrations/0022-vector-index-digest.ts';
 
 /** Migrations in order; a migration's name never changes once released. */
 const migrations: Record<string, { up(db: Kysely<any>, d: DialectHelpers): Promise<void> }> = {
@@ -27,6 +28,7 @@ const migrations: Record<string, { up(db: Kysely<any>, d: DialectHelpers): Promi
   '0019-task-abort': taskAbort,
   '0020-objects-and-labels': objectsAndLabels,
   '0021-add-media-lease': addMediaLease,
+  '0022-vector-index-digest': vectorIndexDigest,
 };
 
 export async function migrateToLatest(db: Kysely<any>, dialect: DialectHelpers): Promise<void> {
