@@ -70,7 +70,7 @@ export async function createContainer(config: Config, logger: Logger = pino({ le
     accounts: accountDepsOf(config, store),
     statusHub: createStatusHub(store.datasets, storage),
     viewCache: createDatasetViewCache(store, storage),
-    vectorSearch: createVectorSearch({ store, blobs, vectors }),
+    vectorSearch: createVectorSearch({ store, blobs, vectors, logger }),
     textEncoder: config.multimodal.clip === null ? null : createClipTextEncoder(config.multimodal.clip),
     storage,
   };

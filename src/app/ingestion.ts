@@ -1,7 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { pipeline, Transform, type Readable } from 'node:stream';
+import { randomUUID } from 'node:crypto';
+import { pipeline, type Readable } from 'node:stream';
 import { DomainError } from '../domain/errors.ts';
 import type { Dataset, User } from '../domain/types.ts';
+import { sha256Passthrough } from '../lib/sha256.ts';
 import { startOperation } from '../pipeline/operations.ts';
 import type { AppContext } from './context.ts';
 import { visibleDataset, writableDataset } from './datasets.ts';
@@ -65,18 +66,12 @@ export async function beginUpload(ctx: AppContext, user: User, datasetId: string
 export async function storeUpload(ctx: AppContext, dataset: Dataset, transId: number, fileName: string, data: Readable): Promise<{ bytes: number; alreadyUploaded: boolean }> {
   const name = checkUploadName(fileName);
   const key = `datasets/${dataset.id}/uploads/${transId}/${randomUUID()}`;
-  const digest = createHash('sha256');
+  const hashing = sha256Passthrough();
   // pipeline() destroys the source with the hashing stream, whichever side fails.
-  const hashing = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      digest.update(chunk);
-      cb(null, chunk);
-    },
-  });
-  const hashed = pipeline(data, hashing, () => {});
+  const hashed = pipeline(data, hashing.stream, () => {});
   try {
     const bytes = await ctx.blobs.put(key, hashed, { maxBytes: ctx.config.maxUploadFileBytes });
-    const outcome = await ctx.store.uploads.add({ datasetId: dataset.id, transId, fileName: name, blobKey: key, sizeBytes: bytes, sha256: digest.digest('hex') });
+    const outcome = await ctx.store.uploads.add({ datasetId: dataset.id, transId, fileName: name, blobKey: key, sizeBytes: bytes, sha256: hashing.digest() });
     if (outcome !== 'added') await ctx.blobs.deletePrefix(key);
     if (outcome !== 'closed') return { bytes, alreadyUploaded: outcome === 'duplicate' };
     throw new DomainError('CONFLICT', `Upload transaction ${transId} was submitted for processing while "${name}" was uploading; it was not added (upload it in a new transaction)`);

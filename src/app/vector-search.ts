@@ -1,8 +1,11 @@
+import type { Logger } from 'pino';
 import type { EntityType } from '../domain/entities.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
-import type { Store, VectorSpace } from '../ports/store.ts';
+import type { Store, VectorIndexRecord, VectorSpace } from '../ports/store.ts';
 import type { VectorIndex, VectorIndexBackend } from '../ports/vector-index.ts';
+import { embeddingPages, openSavedIndex } from '../pipeline/saved-index.ts';
+import { textVectorPages } from '../pipeline/text-index.ts';
 
 export interface VectorHit {
   itemId: string;
@@ -31,15 +34,17 @@ interface Open {
  * similarity stage), so any process — an API process on another machine included — answers from
  * the same index. An index is loaded on first use and kept while it is current; a newer build
  * (its record's builtAt changed) is loaded on the next search. At most `maxOpen` stay open, the
- * least recently used closed first.
+ * least recently used closed first. A damaged saved file is not loaded: the index is built
+ * in memory from the stored embeddings instead, until the next build saves a sound file.
  */
-export function createVectorSearch(deps: { store: Store; blobs: BlobStore; vectors: VectorIndexBackend; maxOpen?: number }): VectorSearch {
+export function createVectorSearch(deps: { store: Store; blobs: BlobStore; vectors: VectorIndexBackend; logger: Logger; maxOpen?: number }): VectorSearch {
   const open = new Map<string, Open>();
   const maxOpen = deps.maxOpen ?? 4;
 
   const release = (entry: Open): Promise<void> => entry.index.then((i) => i.close()).catch(() => {});
 
-  async function indexOf(key: string, builtAt: string, blobKey: string): Promise<VectorIndex> {
+  async function indexOf(key: string, record: VectorIndexRecord, entity: EntityType, space: VectorSpace): Promise<VectorIndex> {
+    const { builtAt } = record;
     const cached = open.get(key);
     if (cached && cached.builtAt === builtAt) {
       open.delete(key);
@@ -47,7 +52,7 @@ export function createVectorSearch(deps: { store: Store; blobs: BlobStore; vecto
       return cached.index;
     }
     if (cached) void release(cached);
-    const entry: Open = { builtAt, index: load(blobKey) };
+    const entry: Open = { builtAt, index: load(record, entity, space) };
     open.set(key, entry);
     entry.index.catch(() => open.get(key) === entry && open.delete(key));
     while (open.size > maxOpen) {
@@ -58,13 +63,24 @@ export function createVectorSearch(deps: { store: Store; blobs: BlobStore; vecto
     return entry.index;
   }
 
-  async function load(blobKey: string): Promise<VectorIndex> {
-    const file = await deps.blobs.localFile(blobKey);
+  async function load(record: VectorIndexRecord, entity: EntityType, space: VectorSpace): Promise<VectorIndex> {
+    return (await openSavedIndex(deps, record)) ?? (await buildInMemory(record, entity, space));
+  }
+
+  async function buildInMemory(record: VectorIndexRecord, entity: EntityType, space: VectorSpace): Promise<VectorIndex> {
+    const index = await deps.vectors.create(record.dimension);
     try {
-      return await deps.vectors.load(file.path);
-    } finally {
-      await file.release();
+      if (space === 'text') {
+        for await (const page of textVectorPages(deps, record.datasetId, entity)) await index.add(page.seqs, page.vectors);
+      } else {
+        for await (const page of embeddingPages(deps, record.datasetId, record.model, entity)) await index.add(page.items.map((i) => i.seq), page.vectors);
+      }
+    } catch (err) {
+      await index.close();
+      throw err;
     }
+    deps.logger.warn({ datasetId: record.datasetId, entity, space, size: await index.size() }, 'searching an index built from the stored embeddings in place of the damaged saved one');
+    return index;
   }
 
   return {
@@ -74,7 +90,7 @@ export function createVectorSearch(deps: { store: Store; blobs: BlobStore; vecto
       if (record.model !== model || record.dimension !== vector.length) {
         throw new DomainError('CONFLICT', `The dataset was indexed with the embedding model ${record.model}, the query with ${model}: reindex the dataset (or upload the query again) to search it`);
       }
-      const index = await indexOf(`${datasetId}/${entity}/${space}`, record.builtAt, record.blobKey);
+      const index = await indexOf(`${datasetId}/${entity}/${space}`, record, entity, space);
       const hits = await index.search(vector, Math.min(k, record.size));
       const seqs = Array.from(hits.keys, Number);
       const ids = await deps.store.similarity.itemIdsOfSeqs(datasetId, seqs);

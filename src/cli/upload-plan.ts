@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
+import { sha256OfFile } from '../lib/sha256.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 
 export interface LocalFile {
@@ -103,13 +103,7 @@ export async function alreadyStored(files: readonly LocalFile[], nameOf: (f: Loc
   for (const f of files) {
     const name = nameOf(f);
     if (!candidates.has(`${name}\0${f.size}`)) continue;
-    if (stored.has(storedKey(name, f.size, await sha256Of(f.path)))) found.add(f.path);
+    if (stored.has(storedKey(name, f.size, await sha256OfFile(f.path)))) found.add(f.path);
   }
   return found;
-}
-
-async function sha256Of(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }

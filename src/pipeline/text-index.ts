@@ -1,9 +1,20 @@
 import type { EntityType } from '../domain/entities.ts';
+import type { TextVectorPage } from '../ports/enrichment-repo.ts';
 import type { VectorIndex } from '../ports/vector-index.ts';
 import type { PipelineDeps } from './deps.ts';
 import { saveIndex } from './saved-index.ts';
 
 const PAGE = 2048;
+
+/** The dataset's text-aligned vectors of its images or of its objects, page by page in seq order. */
+export async function* textVectorPages(deps: Pick<PipelineDeps, 'store'>, datasetId: string, entity: EntityType): AsyncGenerator<TextVectorPage> {
+  for (let after = 0; ; ) {
+    const page = await deps.store.enrichment.textVectorPage(datasetId, entity, after, PAGE);
+    if (page === null) return;
+    yield page;
+    after = page.seqs[page.seqs.length - 1]!;
+  }
+}
 
 /**
  * Builds the text-aligned indexes (MULTIMODEL_IMAGE_ENCODING) of the dataset's images and of its
@@ -17,15 +28,12 @@ export async function buildTextIndexes(deps: PipelineDeps, datasetId: string): P
     let model: string | null = null;
     let size = 0;
     try {
-      for (let after = 0; ; ) {
-        const page = await deps.store.enrichment.textVectorPage(datasetId, entity, after, PAGE);
-        if (page === null) break;
+      for await (const page of textVectorPages(deps, datasetId, entity)) {
         if (model !== null && page.model !== model) throw new Error(`text-aligned vectors of two models (${model}, ${page.model}) in dataset ${datasetId}`);
         model = page.model;
         index ??= await deps.vectors.create(page.dimension);
         await index.add(page.seqs, page.vectors);
         size += page.seqs.length;
-        after = page.seqs[page.seqs.length - 1]!;
       }
       if (index !== null) await saveIndex(deps, datasetId, model!, index, size, entity, 'text');
     } finally {

@@ -389,6 +389,8 @@ export interface VectorIndexRecord {
   dimension: number;
   size: number;
   builtAt: string;
+  /** What the saved file must hold to be loaded; null when it was saved without a record of it. */
+  file: { bytes: number; sha256: string } | null;
 }
 
 export interface Anchor {

@@ -12,6 +12,7 @@ import * as exportsTable from './migrations/0009-exports.ts';
 import * as taskAbort from './migrations/0019-task-abort.ts';
 import * as objectsAndLabels from './migrations/0020-objects-and-labels.ts';
 import * as addMediaLease from './migrations/0021-add-media-lease.ts';
+import * as vectorIndexDigest from './migrations/0022-vector-index-digest.ts';
 import * as importedAnnotations from './migrations/0023-imported-annotations.ts';
 import * as labelSource from './migrations/0024-label-source.ts';
 import * as keyUseAndListingOrder from './migrations/0025-key-use-and-listing-order.ts';
@@ -31,6 +32,7 @@ const migrations: Record<string, { up(db: Kysely<any>, d: DialectHelpers): Promi
   '0019-task-abort': taskAbort,
   '0020-objects-and-labels': objectsAndLabels,
   '0021-add-media-lease': addMediaLease,
+  '0022-vector-index-digest': vectorIndexDigest,
   '0023-imported-annotations': importedAnnotations,
   '0024-label-source': labelSource,
   '0025-key-use-and-listing-order': keyUseAndListingOrder,

@@ -234,6 +234,9 @@ export interface VectorIndexesTable {
   dimension: number;
   size: number;
   built_at: string;
+  /** The saved file's byte count and SHA-256 (hex); null for indexes saved before 0022. */
+  file_bytes: number | null;
+  file_sha256: string | null;
 }
 
 export interface AnchorsTable {

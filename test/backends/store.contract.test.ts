@@ -661,6 +661,19 @@ describe.each(backends)('Store contract: $name', (backend) => {
     expect(await store.media.duplicateIds(t1.ds.id, c, 1)).toEqual([]);
   });
 
+  it("records each entity's saved vector index with its file's size and SHA-256 (none before they were kept)", async () => {
+    const { ds } = await newTask();
+    const base = { datasetId: ds.id, blobKey: `datasets/${ds.id}/vectors.usearch`, model: 'test-model@1', dimension: 8, size: 3, builtAt: '2001-01-01T00:00:00.000000' };
+    const big = { ...base, size: 4, builtAt: '2001-01-02T00:00:00.000000', file: { bytes: 3 * 2 ** 31, sha256: 'ab'.repeat(32) } };
+    expect(await store.similarity.vectorIndex(ds.id, 'IMAGES')).toBeNull();
+    await store.similarity.setVectorIndex({ ...base, file: null }, 'IMAGES');
+    expect(await other.similarity.vectorIndex(ds.id, 'IMAGES')).toEqual({ ...base, file: null });
+    await store.similarity.setVectorIndex(big, 'IMAGES');
+    await store.similarity.setVectorIndex({ ...big, blobKey: `datasets/${ds.id}/objects.usearch` }, 'OBJECTS');
+    expect(await other.similarity.vectorIndex(ds.id, 'IMAGES')).toEqual(big);
+    expect(await other.similarity.vectorIndex(ds.id, 'OBJECTS')).toEqual({ ...big, blobKey: `datasets/${ds.id}/objects.usearch` });
+  });
+
   it("keeps each user's newest anchors only, and drops expired ones", async () => {
     const ds = await newDataset();
     const [alice, bob] = [(await newUser('viewer')).id, (await newUser('viewer')).id];

@@ -36,6 +36,8 @@ export async function up(db: Kysely<any>, d: DialectHelpers): Promise<void> {
       .addColumn('dimension', 'integer', (c) => c.notNull())
       .addColumn('size', 'integer', (c) => c.notNull())
       .addColumn('built_at', d.text, (c) => c.notNull())
+      .addColumn('file_bytes', 'bigint')
+      .addColumn('file_sha256', d.text)
       .execute();
   }
 }

@@ -159,17 +159,28 @@ export function similarityRepo(db: Kysely<DB>, d: DialectHelpers): SimilarityRep
     },
 
     async setVectorIndex(r, entity, space = 'visual') {
-      const row = { dataset_id: r.datasetId, blob_key: r.blobKey, model: r.model, dimension: r.dimension, size: r.size, built_at: r.builtAt };
+      const row = {
+        dataset_id: r.datasetId,
+        blob_key: r.blobKey,
+        model: r.model,
+        dimension: r.dimension,
+        size: r.size,
+        built_at: r.builtAt,
+        file_bytes: r.file?.bytes ?? null,
+        file_sha256: r.file?.sha256 ?? null,
+      };
       await db
         .insertInto(indexTable[space][entity])
         .values(row)
-        .onConflict((oc) => oc.column('dataset_id').doUpdateSet({ blob_key: row.blob_key, model: row.model, dimension: row.dimension, size: row.size, built_at: row.built_at }))
+        .onConflict((oc) => oc.column('dataset_id').doUpdateSet({ blob_key: row.blob_key, model: row.model, dimension: row.dimension, size: row.size, built_at: row.built_at, file_bytes: row.file_bytes, file_sha256: row.file_sha256 }))
         .execute();
     },
 
     async vectorIndex(datasetId, entity, space = 'visual') {
       const r = await db.selectFrom(indexTable[space][entity]).selectAll().where('dataset_id', '=', datasetId).executeTakeFirst();
-      return r ? { datasetId: r.dataset_id, blobKey: r.blob_key, model: r.model, dimension: Number(r.dimension), size: Number(r.size), builtAt: r.built_at } : null;
+      if (!r) return null;
+      const file = r.file_bytes === null || r.file_sha256 === null ? null : { bytes: Number(r.file_bytes), sha256: r.file_sha256 };
+      return { datasetId: r.dataset_id, blobKey: r.blob_key, model: r.model, dimension: Number(r.dimension), size: Number(r.size), builtAt: r.built_at, file };
     },
 
     async itemIdsOfSeqs(datasetId, seqs) {
