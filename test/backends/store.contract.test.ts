@@ -661,6 +661,35 @@ describe.each(backends)('Store contract: $name', (backend) => {
     expect(await store.media.duplicateIds(t1.ds.id, c, 1)).toEqual([]);
   });
 
+  it('pages a ranked listing deep in the same order as sorting every score, ties broken by id', async () => {
+    const t = await newTask();
+    await store.items.insertMany(Array.from({ length: 61 }, (_, i) => item(t, `r${i}`)));
+    const ids = await itemIds(t.ds.id);
+    const pending = ids.pop()!; // scored but never done: listed nowhere
+    for (const id of ids) await store.items.completeImage(id, 'analyze', facts());
+    const noIssues = { duplicates: null, outliers: null, blur: null, dark: null, bright: null, mislabels: null, low_information: null, odd_aspect_ratio: null, odd_size: null, grayscale: null };
+    // Few distinct values, so most of a page is ties; blur is absent (null) on every third item.
+    const scored = [...ids, pending].map((itemId, i) => ({
+      itemId, uniqueness: (i % 4) / 4, maxSimilarity: 0, nnCosine: 0, outlierScore: 0,
+      issues: { ...noIssues, blur: i % 3 === 0 ? null : (i % 5) / 5 }, dupGroup: null, clusters: [0, 0, 0, 0, 0] as const,
+    }));
+    await store.similarity.insertScores(t.ds.id, scored);
+    for (const [by, min] of [['uniqueness', 0], ['blur', 0.4]] as const) {
+      const score = (s: (typeof scored)[number]) => (by === 'blur' ? s.issues.blur : s.uniqueness);
+      const expected = scored
+        .filter((s) => s.itemId !== pending && score(s) !== null && score(s)! >= min)
+        .sort((x, y) => score(y)! - score(x)! || (x.itemId < y.itemId ? -1 : 1))
+        .map((s) => s.itemId);
+      const seen: string[] = [];
+      for (let offset = 0; offset < expected.length + 7; offset += 7) {
+        const page = await store.media.page(t.ds.id, offset, 7, { kind: 'ranked', by, min });
+        expect(page.total).toBe(expected.length);
+        seen.push(...page.media.map((m) => m.item.id));
+      }
+      expect(seen).toEqual(expected);
+    }
+  });
+
   it("records each entity's saved vector index with its file's size and SHA-256 (none before they were kept)", async () => {
     const { ds } = await newTask();
     const base = { datasetId: ds.id, blobKey: `datasets/${ds.id}/vectors.usearch`, model: 'test-model@1', dimension: 8, size: 3, builtAt: '2001-01-01T00:00:00.000000' };

@@ -151,11 +151,20 @@ export function mediaRepo(db: Kysely<DB>): MediaRepo {
       let rows;
       let total;
       if (listing?.kind === 'ranked') {
+        // The page's ids are read off the item_scores_ranked_* index in its order (no sort of
+        // the dataset's scores), each probing its item, then only the page's records are read.
         const col = rankedColumns[listing.by];
-        // Levels and scores are float32-rounded when stored: a small tolerance keeps 0.5 at 0.5.
-        const where = <Q extends ReturnType<typeof base>>(q: Q) => q.where(col, '>=', listing.min - 1e-6) as Q;
-        rows = await where(records(datasetId)).orderBy(col, 'desc').orderBy('i.id').offset(offset).limit(limit).execute();
-        total = await where(base(datasetId)).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+        const ranked = db
+          .selectFrom('item_scores as s')
+          .innerJoin('items as i', 'i.id', 's.item_id')
+          .where('s.dataset_id', '=', datasetId)
+          // Levels and scores are float32-rounded when stored: a small tolerance keeps 0.5 at 0.5.
+          .where(col, '>=', listing.min - 1e-6)
+          .where('i.state', '=', 'done')
+          .where('i.kind', 'in', entityKinds.IMAGES);
+        const ids = await ranked.select('s.item_id').orderBy(col, 'desc').orderBy('s.item_id').offset(offset).limit(limit).execute();
+        total = await ranked.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+        return { media: await this.byIds(datasetId, ids.map((r) => r.item_id)), total: Number(total.n) };
       } else if (listing) {
         const where = <Q extends ReturnType<typeof base>>(q: Q) => q.where(clusterColumn(listing.granularity), '=', listing.clusterId) as Q;
         rows = await where(records(datasetId)).orderBy('i.created_at').orderBy('i.id').offset(offset).limit(limit).execute();
