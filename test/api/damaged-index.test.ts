@@ -36,7 +36,8 @@ async function similarToFirst(): Promise<Array<[string, number]>> {
   expect(res.status).toBe(200);
   const hits: Array<[string, number]> = res.body.clusters.map((c: any) => [c.previews[0].media_id, c.relevance_score]);
   expect(hits).toHaveLength(media.length);
-  expect(hits[0]![0]).toBe(anchor);
+  // The anchor is nearest, possibly tied with an identical copy of it (either may come first).
+  expect(hits.find(([m]) => m === anchor)![1]).toBeCloseTo(hits[0]![1], 6);
   return hits;
 }
 
