@@ -1,10 +1,9 @@
-import { copyFile, readdir } from 'node:fs/promises';
+import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StrataClient } from '../../src/client/index.ts';
-import { webDistDir } from '../../src/http/web.ts';
-import { launchBrowser, laptop, phone, screenshot, seriousA11yViolations } from '../helpers/browser.ts';
+import { launchBrowser, laptop, phone, screenshot, seriousA11yViolations, requireWebBuild } from '../helpers/browser.ts';
 import { createDatasetFrom, waitForDatasetStatus, waitUntilIndexing } from '../helpers/client.ts';
 import { tempDir } from '../helpers/folders.ts';
 import { copySmallPhotos } from '../helpers/test-media.ts';
@@ -25,7 +24,7 @@ let page: Page;
 let api: StrataClient;
 
 beforeAll(async () => {
-  if ((await readdir(webDistDir).catch(() => [])).length === 0) throw new Error('web/dist is missing: run `npm run build:web` (npm test does)');
+  await requireWebBuild();
   root = await tempDir('strata-web-grow-');
   t = await startTestServer({ STRATA_IMPORT_ROOTS: root, STRATA_WORKERS: '1' });
   api = new StrataClient({ baseUrl: t.url, auth: { apiKey: t.admin.apiKey, apiSecret: t.admin.apiSecret } });

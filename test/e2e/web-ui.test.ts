@@ -2,8 +2,7 @@ import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { webDistDir } from '../../src/http/web.ts';
-import { launchBrowser, laptop, phone, screenshot, seriousA11yViolations } from '../helpers/browser.ts';
+import { launchBrowser, laptop, phone, screenshot, seriousA11yViolations, requireWebBuild } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/folders.ts';
 import { photosDir } from '../helpers/test-media.ts';
 import { ADMIN, startTestServer, type TestServer } from '../helpers/test-server.ts';
@@ -31,7 +30,7 @@ let datasetPath: string;
 let copied: string;
 
 beforeAll(async () => {
-  if ((await readdir(webDistDir).catch(() => [])).length === 0) throw new Error('web/dist is missing: run `npm run build:web` (npm test does)');
+  await requireWebBuild();
   root = await tempDir('strata-web-');
   const photos = await photosDir();
   const distinct = (await readdir(photos)).filter((n) => (n.startsWith('darknet-') || n.startsWith('skimage-c')) && !n.includes('chessboard')).sort().slice(0, DISTINCT);

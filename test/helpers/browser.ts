@@ -1,8 +1,9 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { webDistDir } from '../../src/http/web.ts';
 
 /**
  * Debian's Chromium driven by playwright-core (no browser download). Screenshots go to
@@ -14,6 +15,11 @@ const chromiumPath = process.env.STRATA_CHROMIUM ?? '/usr/bin/chromium';
 
 export const laptop = { width: 1366, height: 800 };
 export const phone = { width: 390, height: 844 };
+
+/** The pages are served from the built UI: without a build, every page test would fail obscurely. */
+export async function requireWebBuild(): Promise<void> {
+  if ((await readdir(webDistDir).catch(() => [])).length === 0) throw new Error('web/dist is missing: run `npm run build:web` (npm test does)');
+}
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
