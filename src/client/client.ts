@@ -3,14 +3,11 @@ import { tokenSource, type StrataAuth } from './auth.ts';
 import { endpoints, type Endpoint, type JsonEndpoint } from './endpoints.ts';
 import { errorFromResponse, StrataApiError } from './errors.ts';
 import { readEvents } from './sse.ts';
-import type { Dataset, RankedScore, TaskStatus, TaskType } from './types.ts';
+import type { DatasetEvent, DatasetJson, DatasetPoll, ExportOptions, RankedScore, TaskListOptions, UploadFile } from './types.ts';
 import { waitForStatus, type WaitOptions } from './wait.ts';
 
 type E = typeof endpoints;
 type Body<K extends keyof E> = E[K] extends JsonEndpoint<infer S> ? Static<S> : never;
-
-/** A dataset with its status, as every dataset route and status event shows it. */
-export type DatasetJson = Dataset;
 
 export interface StrataClientOptions {
   /** The server's origin, e.g. `http://localhost:8080`; '' for the page's own origin in a browser. */
@@ -27,21 +24,6 @@ interface CallOptions {
   headers?: Record<string, string>;
   signal?: AbortSignal;
 }
-
-/** A file to upload: its name as the dataset should show it, and its bytes. */
-export interface UploadFile {
-  name: string;
-  data: Blob;
-}
-
-/** A dataset's status as a poll sees it: null when unchanged since `etag` (HTTP 304). */
-export interface DatasetPoll {
-  dataset: DatasetJson | null;
-  etag: string | null;
-  retryAfterSeconds: number | null;
-}
-
-export type DatasetEvent = { type: 'status'; dataset: DatasetJson; revision: string | null } | { type: 'deleted' };
 
 /**
  * A typed client for every route of the API (see endpoints.ts), for Node and browsers alike:
@@ -408,31 +390,6 @@ export class StrataClient {
     if (!expected.includes(res.status)) throw await errorFromResponse(res, endpoint.method, path);
     return res;
   }
-}
-
-export interface TaskListOptions {
-  datasetId?: string;
-  /** Exact dataset name. */
-  datasetName?: string;
-  taskType?: TaskType;
-  taskStatus?: TaskStatus;
-  /** Email of the user who started the task. */
-  createdBy?: string;
-  /** ISO 8601 bounds on when the task was started (UTC when no zone is given). */
-  startTimeFrom?: string;
-  startTimeTo?: string;
-  sortBy?: 'start_time' | 'status' | 'task_type' | 'dataset_name' | 'dataset_id' | 'created_by';
-  sortOrder?: 'asc' | 'desc';
-  /** 1-based. */
-  page?: number;
-  /** 5 to 50 (default 20). */
-  pageSize?: number;
-}
-
-export interface ExportOptions {
-  format?: 'json' | 'parquet' | 'csv';
-  includeImages?: boolean;
-  fileName?: string;
 }
 
 const exportQuery = (o: ExportOptions) => ({ export_format: o.format, include_images: o.includeImages === undefined ? undefined : String(o.includeImages), file_name: o.fileName });

@@ -1,5 +1,5 @@
 /** The typed Strata client (the package's `strata/client` export). Runs in Node and browsers. */
-export { StrataClient, type DatasetEvent, type DatasetJson, type DatasetPoll, type StrataClientOptions, type TaskListOptions, type UploadFile } from './client.ts';
+export { StrataClient, type StrataClientOptions } from './client.ts';
 export { tokenSource, type StrataAuth } from './auth.ts';
 export { describeDetail, StrataApiError } from './errors.ts';
 export { endpoints, type EndpointName } from './endpoints.ts';

@@ -1,4 +1,5 @@
-import type { DatasetJson, StrataClient } from './client.ts';
+import type { StrataClient } from './client.ts';
+import type { DatasetJson } from './types.ts';
 import { StrataApiError } from './errors.ts';
 
 export interface WaitOptions {
