@@ -18,7 +18,8 @@ import { loadConfig } from '../src/config/config.ts';
 import { createContainer } from '../src/container.ts';
 import type { ExportFormat } from '../src/domain/export.ts';
 import { duplicateLevels } from '../src/domain/similarity/levels.ts';
-import type { ItemScores, NewItem, Store } from '../src/ports/store.ts';
+import type { NewItem, Store } from '../src/ports/store.ts';
+import type { ItemScores } from '../src/ports/similarity-repo.ts';
 import { fmt, machineLine, repoDir, table, tempDir } from './lib.ts';
 
 interface ChildResult {

@@ -3,7 +3,7 @@ import { descriptorCosine, packDescriptors } from '../domain/similarity/copy-des
 import { mergeIntoGroups, type LevelEdge } from '../domain/similarity/group-merge.ts';
 import { similarityLevel } from '../domain/similarity/levels.ts';
 import type { Dataset, Task } from '../domain/types.ts';
-import type { EmbeddingPage } from '../ports/store.ts';
+import type { EmbeddingPage } from '../ports/similarity-repo.ts';
 import type { VectorIndex } from '../ports/vector-index.ts';
 import { knnGraph } from '../index/knn-graph.ts';
 import type { PipelineDeps } from './deps.ts';

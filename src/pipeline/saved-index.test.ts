@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { usearchBackend } from '../index/usearch-index.ts';
 import { seededRandom } from '../lib/seeded-random.ts';
 import { createLocalBlobStore } from '../media/blob/local-blob-store.ts';
-import type { VectorIndexRecord } from '../ports/store.ts';
+import type { VectorIndexRecord } from '../ports/similarity-repo.ts';
 import { fileDamage, openSavedIndex } from './saved-index.ts';
 
 /**

@@ -3,7 +3,7 @@ import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream';
 import type { EntityType } from '../domain/entities.ts';
-import type { EmbeddingPage, VectorIndexRecord, VectorSpace } from '../ports/store.ts';
+import type { EmbeddingPage, VectorIndexRecord, VectorSpace } from '../ports/similarity-repo.ts';
 import type { VectorIndex } from '../ports/vector-index.ts';
 import { sha256OfFile, sha256Passthrough } from '../lib/sha256.ts';
 import { isoMicros } from '../lib/time.ts';

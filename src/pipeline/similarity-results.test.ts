@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { clusterTable } from '../domain/similarity/cluster-table.ts';
 import type { KnnGraph } from '../domain/similarity/knn-graph.ts';
 import { duplicateLevels } from '../domain/similarity/levels.ts';
-import type { ClusterRow, DuplicateMember, EmbeddedItem, ItemScores } from '../ports/store.ts';
+import type { ClusterRow, DuplicateMember, EmbeddedItem, ItemScores } from '../ports/similarity-repo.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { GraphAnalysis, GraphAnalysisThread } from './graph-analysis.ts';
 import { writeSimilarityResults } from './similarity-results.ts';

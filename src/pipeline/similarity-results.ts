@@ -3,7 +3,7 @@ import { mislabelScores } from '../domain/similarity/mislabels.ts';
 import { oddAspectRatioScore, oddSizeScores } from '../domain/similarity/size-issues.ts';
 import type { KnnGraph } from '../domain/similarity/knn-graph.ts';
 import { duplicateLevels } from '../domain/similarity/levels.ts';
-import type { ClusterRow, DuplicateMember, EmbeddedItem, ItemScores } from '../ports/store.ts';
+import type { ClusterRow, DuplicateMember, EmbeddedItem, ItemScores } from '../ports/similarity-repo.ts';
 import { objectIdBase, type EntityType } from '../domain/entities.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { GraphAnalysisThread } from './graph-analysis.ts';

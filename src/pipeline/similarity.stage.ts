@@ -4,7 +4,7 @@ import { descriptorCosine, packDescriptors } from '../domain/similarity/copy-des
 import { similarityLevel } from '../domain/similarity/levels.ts';
 import type { EntityType } from '../domain/entities.ts';
 import type { Dataset, Task } from '../domain/types.ts';
-import type { EmbeddedItem } from '../ports/store.ts';
+import type { EmbeddedItem } from '../ports/similarity-repo.ts';
 import type { VectorIndex } from '../ports/vector-index.ts';
 import { knnGraph } from '../index/knn-graph.ts';
 import type { PipelineDeps } from './deps.ts';

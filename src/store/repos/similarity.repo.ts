@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { entityKinds, objectIdBase } from '../../domain/entities.ts';
 import type { ItemKind, Quality } from '../../domain/types.ts';
-import type { EmbeddingPage, SimilarityRepo } from '../../ports/store.ts';
+import type { EmbeddingPage, SimilarityRepo } from '../../ports/similarity-repo.ts';
 import { chunkRows, type DialectHelpers } from '../dialect.ts';
 import type { DB } from '../schema.ts';
 import { embeddingRow, vectorBytes, vectorOf } from './items.repo.ts';
