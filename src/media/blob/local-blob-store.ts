@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, rmSync, type WriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -37,6 +37,7 @@ export function createLocalBlobStore(root: string): BlobStore {
       const target = pathOf(key);
       const tmp = join(partialDir, `${randomUUID()}.part`);
       let bytes = 0;
+      let out: WriteStream | undefined;
       try {
         if (Buffer.isBuffer(data)) {
           if (options.maxBytes !== undefined && data.length > options.maxBytes) {
@@ -53,7 +54,8 @@ export function createLocalBlobStore(root: string): BlobStore {
               } else cb(null, chunk);
             },
           });
-          await pipeline(data as Readable, counter, createWriteStream(tmp));
+          out = createWriteStream(tmp);
+          await pipeline(data as Readable, counter, out);
         }
         // The folder usually exists (a dataset's thumbnails share one): it is only created when
         // the rename finds it missing, which saves a recursive mkdir per thumbnail.
@@ -64,6 +66,10 @@ export function createLocalBlobStore(root: string): BlobStore {
         });
         return bytes;
       } catch (err) {
+        // A failed pipeline settles before its file stream has opened and closed its file: removing
+        // the file earlier would let the stream's own open create it again after the removal.
+        const stream = out;
+        if (stream && !stream.closed) await new Promise<void>((done) => stream.once('close', () => done()));
         await rm(tmp, { force: true });
         throw err;
       }
