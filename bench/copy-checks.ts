@@ -4,7 +4,7 @@
  * layout check and gets the local copy check (copy-verification.ts, ~2.3 ms a pair), as on a
  * dataset full of edited copies. Prints the wall time and the longest event-loop stall meanwhile
  * (perf_hooks.monitorEventLoopDelay): what an API request or an event stream of the same
- * process would wait.
+ * process would wait. CPU time is printed beside the wall time, which a loaded machine inflates.
  *
  *   node --import tsx bench/copy-checks.ts [--n 1000] [--group 5] [--k 10]
  */
@@ -71,12 +71,14 @@ const nodes = { seqs, exactOf: Int32Array.from(seqs, (_, i) => i), descriptors }
 const delay = monitorEventLoopDelay({ resolution: 10 });
 delay.enable();
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 const g = await levelledGraph(index, batches(), nodes, model, k, async () => {});
 const ms = performance.now() - t0;
+const cpu = process.cpuUsage(cpu0);
 await new Promise((r) => setTimeout(r, 50)); // a stall is recorded when the loop next turns
 delay.disable();
 await index.close();
 let copies = 0;
 for (const level of g.level) if (level >= 0.96) copies++;
-console.log(`graph with levels: ${fmt(ms / 1000, 2)} s, longest event-loop stall ${fmt(delay.max / 1e6, 0)} ms, p99 ${fmt(delay.percentile(99) / 1e6, 0)} ms; ${copies} of ${n * k} edges at 0.96 or above`);
+console.log(`graph with levels: ${fmt(ms / 1000, 2)} s (process CPU ${fmt((cpu.user + cpu.system) / 1e6, 2)} s, all threads), longest event-loop stall ${fmt(delay.max / 1e6, 0)} ms, p99 ${fmt(delay.percentile(99) / 1e6, 0)} ms; ${copies} of ${n * k} edges at 0.96 or above`);
 console.log(machineLine());

@@ -1,9 +1,9 @@
 import { calibrationFor } from '../domain/similarity/calibration.ts';
-import { descriptorCosine, packDescriptors } from '../domain/similarity/copy-descriptor.ts';
+import { packDescriptors } from '../domain/similarity/copy-descriptor.ts';
 import type { KnnGraph } from '../domain/similarity/knn-graph.ts';
-import { similarityLevel } from '../domain/similarity/levels.ts';
 import { knnGraph, type VectorBatch } from '../index/knn-graph.ts';
 import type { VectorIndex } from '../ports/vector-index.ts';
+import { startCopyLevelsThread } from './copy-levels.ts';
 
 /** The graph's nodes: node i is the vector of key seqs[i]. */
 export interface GraphNodes {
@@ -17,7 +17,8 @@ export interface GraphNodes {
 /**
  * The kNN graph of every node against the index, each edge with its calibrated similarity
  * level (1 for identical bytes, 0 without a calibration for `model`). `vectors` gives the
- * nodes' vectors again, in any order, as the store pages them.
+ * nodes' vectors again, in any order, as the store pages them. The copy checks run in their
+ * thread (copy-levels.ts) while the rows stream in.
  */
 export async function levelledGraph(
   index: VectorIndex,
@@ -30,24 +31,31 @@ export async function levelledGraph(
   const n = seqs.length;
   const k = Math.min(neighbours, Math.max(1, n - 1));
   const nodeOfSeq = new Map<number, number>(seqs.map((seq, i) => [seq, i]));
-  const packed = packDescriptors(descriptors);
-  descriptors.length = 0; // the packed copy is all that is needed from here on
   const calibration = calibrationFor(model);
   const g: KnnGraph = { n, k, neighbors: new Int32Array(n * k).fill(-1), cosine: new Float32Array(n * k), level: new Float32Array(n * k), exactOf };
-  let rows = 0;
-  for await (const row of knnGraph(index, vectors, k)) {
-    if (++rows % 1024 === 0) await progress(rows);
-    const i = nodeOfSeq.get(Number(row.key))!;
-    let s = i * k;
-    for (const nb of row.neighbors) {
-      const j = nodeOfSeq.get(Number(nb.key));
-      if (j === undefined) continue;
-      const cosine = 1 - nb.distance;
-      g.neighbors[s] = j;
-      g.cosine[s] = cosine;
-      g.level[s] = exactOf[i] === exactOf[j] ? 1 : calibration === null ? 0 : similarityLevel(calibration, cosine, descriptorCosine(packed, i, j));
-      s++;
+  const levels = calibration === null ? null : startCopyLevelsThread(packDescriptors(descriptors), calibration, (s, level) => (g.level[s] = level));
+  descriptors.length = 0; // the thread's packed copy is all that is needed from here on
+  try {
+    let rows = 0;
+    for await (const row of knnGraph(index, vectors, k)) {
+      if (++rows % 1024 === 0) await progress(rows);
+      const i = nodeOfSeq.get(Number(row.key))!;
+      let s = i * k;
+      for (const nb of row.neighbors) {
+        const j = nodeOfSeq.get(Number(nb.key));
+        if (j === undefined) continue;
+        const cosine = 1 - nb.distance;
+        g.neighbors[s] = j;
+        g.cosine[s] = cosine;
+        // Levels without a calibration stay 0.
+        if (exactOf[i] === exactOf[j]) g.level[s] = 1;
+        else levels?.queue(s, i, j, cosine);
+        s++;
+      }
     }
+    await levels?.settled();
+  } finally {
+    await levels?.close();
   }
   return g;
 }
