@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
  * discarded instead. Either way the user's listeners are removed, so nothing of it stays attached.
  */
 export interface ReusableThreads {
-  /** An idle thread of this entry, or a new one. */
+  /** An idle thread of this entry (ref'd again), or a new one. */
   acquire(): Worker;
   /** Back to the idle set, unref'd, without the caller's message, error and exit listeners. */
   release(worker: Worker): void;
@@ -38,6 +38,8 @@ export function reusableThreads(entry: URL, idleMs = 60_000): ReusableThreads {
       if (reused === undefined) return new Worker(entry);
       forget(reused);
       detach(reused);
+      // Its user's work keeps the process alive again, as a new thread's would.
+      reused.ref();
       return reused;
     },
 

@@ -1,11 +1,11 @@
 import { calibrationFor } from '../domain/similarity/calibration.ts';
-import { descriptorCosine, packDescriptors } from '../domain/similarity/copy-descriptor.ts';
+import { packDescriptors } from '../domain/similarity/copy-descriptor.ts';
 import { mergeIntoGroups, type LevelEdge } from '../domain/similarity/group-merge.ts';
-import { similarityLevel } from '../domain/similarity/levels.ts';
 import type { Dataset, Task } from '../domain/types.ts';
 import type { EmbeddingPage } from '../ports/similarity-repo.ts';
 import type { VectorIndex } from '../ports/vector-index.ts';
 import { knnGraph } from '../index/knn-graph.ts';
+import { startCopyLevelsThread } from './copy-levels.ts';
 import type { PipelineDeps } from './deps.ts';
 import { embeddingPages, loadSavedIndex, saveIndex } from './saved-index.ts';
 import { similarityStage } from './similarity.stage.ts';
@@ -58,30 +58,35 @@ export async function extendStage(deps: PipelineDeps, dataset: Dataset, task: Ta
   }
 }
 
-/** Each new item's nearest neighbours (old and new), with their calibrated similarity levels. */
+/** Each new item's nearest neighbours (old and new), with their calibrated similarity levels (copy checks in their thread). */
 async function neighbourEdges(deps: PipelineDeps, datasetId: string, model: string, index: VectorIndex, page: EmbeddingPage): Promise<LevelEdge[]> {
   const k = deps.similarity.neighbours;
   const rows = [];
   for await (const row of knnGraph(index, [{ keys: page.items.map((i) => i.seq), vectors: page.vectors }], k)) rows.push(row);
   const neighbourSeqs = [...new Set(rows.flatMap((r) => r.neighbors.map((n) => Number(n.key))))];
   const neighbours = await deps.store.similarity.embeddingsOfSeqs(datasetId, model, neighbourSeqs);
-  // Descriptors of the page's items first, then of their neighbours.
-  const packed = packDescriptors([...page.copyDescriptors, ...neighbours.copyDescriptors]);
   const nodeOfNeighbour = new Map(neighbours.items.map((it, j) => [it.seq, j + page.items.length]));
   const calibration = calibrationFor(model);
   const edges: LevelEdge[] = [];
-  rows.forEach((row, i) => {
-    const item = page.items[i]!;
-    for (const nb of row.neighbors) {
-      const j = nodeOfNeighbour.get(Number(nb.key));
-      if (j === undefined) continue;
-      const other = neighbours.items[j - page.items.length]!;
-      const cosine = 1 - nb.distance;
-      const level =
-        item.byteHash !== null && item.byteHash === other.byteHash ? 1 : calibration === null ? 0 : similarityLevel(calibration, cosine, descriptorCosine(packed, i, j));
-      edges.push({ a: item.itemId, b: other.itemId, level });
-    }
-  });
+  // Descriptors of the page's items first, then of their neighbours; levels without a calibration stay 0.
+  const descriptors = [...page.copyDescriptors, ...neighbours.copyDescriptors];
+  const levels = calibration === null ? null : startCopyLevelsThread(packDescriptors(descriptors), calibration, (e, level) => (edges[e]!.level = level));
+  try {
+    rows.forEach((row, i) => {
+      const item = page.items[i]!;
+      for (const nb of row.neighbors) {
+        const j = nodeOfNeighbour.get(Number(nb.key));
+        if (j === undefined) continue;
+        const other = neighbours.items[j - page.items.length]!;
+        const identical = item.byteHash !== null && item.byteHash === other.byteHash;
+        edges.push({ a: item.itemId, b: other.itemId, level: identical ? 1 : 0 });
+        if (!identical) levels?.queue(edges.length - 1, i, j, 1 - nb.distance);
+      }
+    });
+    await levels?.settled();
+  } finally {
+    await levels?.close();
+  }
   return edges;
 }
 

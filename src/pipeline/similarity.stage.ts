@@ -1,15 +1,12 @@
-import { calibrationFor } from '../domain/similarity/calibration.ts';
 import type { KnnGraph } from '../domain/similarity/knn-graph.ts';
-import { descriptorCosine, packDescriptors } from '../domain/similarity/copy-descriptor.ts';
-import { similarityLevel } from '../domain/similarity/levels.ts';
 import type { EntityType } from '../domain/entities.ts';
 import type { Dataset, Task } from '../domain/types.ts';
 import type { EmbeddedItem } from '../ports/similarity-repo.ts';
 import type { VectorIndex } from '../ports/vector-index.ts';
-import { knnGraph } from '../index/knn-graph.ts';
 import type { PipelineDeps } from './deps.ts';
 import { reembedStale } from './similarity-reembed.ts';
 import { startGraphAnalysisThread } from './graph-analysis.ts';
+import { levelledGraph } from './levelled-graph.ts';
 import { embeddingPages, loadSavedIndex, saveIndex } from './saved-index.ts';
 import { writeSimilarityResults } from './similarity-results.ts';
 import { stageReporter } from './stage-progress.ts';
@@ -97,41 +94,12 @@ async function buildIndex(deps: PipelineDeps, datasetId: string, model: string, 
 }
 
 /** Node i of the graph is items[i]; neighbours come back as seqs and are mapped to nodes. */
-async function knnGraphOf(
-  deps: PipelineDeps,
-  datasetId: string,
-  model: string,
-  entity: EntityType,
-  { index, items, descriptors }: BuiltIndex,
-  progress: (rows: number) => Promise<void>,
-): Promise<KnnGraph> {
-  const n = items.length;
-  const k = Math.min(deps.similarity.neighbours, Math.max(1, n - 1));
-  const nodeOfSeq = new Map<number, number>(items.map((it, i) => [it.seq, i]));
-  const exactOf = exactCopies(items);
-  const packed = packDescriptors(descriptors);
-  descriptors.length = 0; // the packed copy is all that is needed from here on
-  const calibration = calibrationFor(model);
-  const g: KnnGraph = { n, k, neighbors: new Int32Array(n * k).fill(-1), cosine: new Float32Array(n * k), level: new Float32Array(n * k), exactOf };
-  const source = (async function* () {
+function knnGraphOf(deps: PipelineDeps, datasetId: string, model: string, entity: EntityType, { index, items, descriptors }: BuiltIndex, progress: (rows: number) => Promise<void>): Promise<KnnGraph> {
+  const vectors = (async function* () {
     for await (const page of embeddingPages(deps, datasetId, model, entity)) yield { keys: page.items.map((i) => i.seq), vectors: page.vectors };
   })();
-  let rows = 0;
-  for await (const row of knnGraph(index, source, k)) {
-    if (++rows % 1024 === 0) await progress(rows);
-    const i = nodeOfSeq.get(Number(row.key))!;
-    let s = i * k;
-    for (const nb of row.neighbors) {
-      const j = nodeOfSeq.get(Number(nb.key));
-      if (j === undefined) continue;
-      const cosine = 1 - nb.distance;
-      g.neighbors[s] = j;
-      g.cosine[s] = cosine;
-      g.level[s] = exactOf[i] === exactOf[j] ? 1 : calibration === null ? 0 : similarityLevel(calibration, cosine, descriptorCosine(packed, i, j));
-      s++;
-    }
-  }
-  return g;
+  const nodes = { seqs: items.map((it) => it.seq), exactOf: exactCopies(items), descriptors };
+  return levelledGraph(index, vectors, nodes, model, deps.similarity.neighbours, progress);
 }
 
 /** exactOf[i] = the first item with i's bytes. */
