@@ -24,6 +24,8 @@ export async function deepPaging(url: string, token: string, id: string, n: numb
     ['GET …/media?issue=uniqueness', 200, n, (p) => `/api/v1/dataset/${id}/media?issue=uniqueness&min_confidence=0&page_number=${p}&page_size=200`],
     ['GET …/duplicates', 20, groups, (p) => `/api/v1/dataset/${id}/duplicates?threshold=0.96&page_number=${p}&page_size=20`],
     ['GET /explore (clusters)', 100, clusters, (p) => `/api/v1/explore/${id}?threshold=0&page_number=${p}`],
+    // The Overview's failures (none here: the page and its count are what it costs).
+    ['GET …/errors (failures)', 50, 1, (p) => `/api/v1/dataset/${id}/errors?offset=${p * 50}&limit=50`],
   ];
   for (const [name, size, count, path] of endpoints) {
     const last = Math.ceil(count / size) - 1;

@@ -22,14 +22,18 @@
  * a quarter, half, three quarters and the end of it.
  *
  * Only prints figures; nothing fails on a slow result. BENCH_KEEP=1 keeps the temp dirs.
+ * BENCH_STORE=<dir> keeps the indexed (and grown) store in <dir> and, when <dir> already holds one
+ * of N items, reuses it: growing a million rows takes minutes, the measurements read it only.
  */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CDPSession, Page } from 'playwright-core';
 import { launchBrowser, laptop } from '../test/helpers/browser.ts';
 import { deepPaging } from './deep-paging.ts';
 import { growWithSyntheticRows } from './synthetic-rows.ts';
 import { buildVariedFolder } from './varied-folder.ts';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, createDataset, fmt, machineLine, photoFiles, removeDirs, startStrata, table, tempDir, waitDone } from './lib.ts';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, createDataset, fmt, machineLine, photoFiles, removeDirs, startStrata, table, tempDir, waitDone, type Strata } from './lib.ts';
 
 const N = Number(process.argv[2] ?? 10_000);
 const SYNTHETIC_FROM = 50_000;
@@ -54,37 +58,66 @@ async function firstThumbnailPaint(page: Page, since: number): Promise<number> {
   );
 }
 
+/** The page's API requests still unanswered at `since` or sent after it: path, sent and answered (ms from `since`), duration. */
+async function apiRequestsAround(page: Page, since: number): Promise<string[][]> {
+  const entries = await page.evaluate(() => (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).map((e) => ({ name: e.name, start: e.startTime, end: e.responseEnd })));
+  return entries
+    .filter((e) => e.name.includes('/api/') && !e.name.includes('/thumbnail') && e.end >= since)
+    .map((e) => [new URL(e.name).pathname + new URL(e.name).search, fmt(e.start - since, 0), fmt(e.end - since, 0), fmt(e.end - e.start, 0)]);
+}
+
 async function metrics(cdp: CDPSession): Promise<Record<string, number>> {
   await cdp.send('HeapProfiler.collectGarbage');
   const { metrics: list } = await cdp.send('Performance.getMetrics');
   return Object.fromEntries(list.map((m) => [m.name, m.value]));
 }
 
+/** What a kept store holds (BENCH_STORE), written once it is complete. */
+type StoreManifest = { n: number; id: string; sizes: { groups: number; clusters: number } };
+
 async function main(): Promise<void> {
   console.log(machineLine());
-  const root = await tempDir('strata-bench-ui-');
-  const dataDir = await tempDir('strata-bench-ui-data-');
+  const kept = process.env.BENCH_STORE;
+  if (kept) await mkdir(join(kept, 'data'), { recursive: true });
+  const root = kept ?? (await tempDir('strata-bench-ui-'));
+  const dataDir = kept ? join(kept, 'data') : await tempDir('strata-bench-ui-data-');
+  const manifestFile = join(root, 'store.json');
+  const manifest = existsSync(manifestFile) ? (JSON.parse(await readFile(manifestFile, 'utf8')) as StoreManifest) : null;
+  if (manifest && manifest.n !== N) throw new Error(`BENCH_STORE holds ${manifest.n} items, not ${N}`);
   const folder = join(root, 'photos');
   const synthetic = N >= SYNTHETIC_FROM;
-  const indexed = synthetic ? SEED_IMAGES : N;
-  const built = performance.now();
-  await buildVariedFolder(folder, await photoFiles(), indexed);
-  console.log(`made ${indexed} images in ${fmt((performance.now() - built) / 1000)} s`);
-  let strata = await startStrata({ dataDir, importRoots: [root] });
+  let strata: Strata | undefined;
   const browser = await launchBrowser();
+  let id: string;
+  let dataset: any;
+  let sizes = { groups: 0, clusters: 0 };
   try {
-    const { id, postedAt } = await createDataset(strata.url, strata.credentials.token, 'bench-ui', folder);
-    let { dataset, doneAt } = await waitDone(strata.url, strata.credentials.token, id, 60 * 60_000);
-    console.log(`indexed ${dataset.n_images} images in ${fmt((doneAt - postedAt) / 1000)} s (${dataset.status_new})`);
-    let sizes = { groups: 0, clusters: 0 };
-    if (synthetic) {
-      await strata.stop();
-      const grown = performance.now();
-      const made = growWithSyntheticRows(dataDir, id, N);
-      console.log(`grew the store to ${N} items with synthetic rows in ${fmt((performance.now() - grown) / 1000)} s (${made.groups} duplicate groups, ${made.clusters.join('/')} clusters at granularity 0…4)`);
-      sizes = { groups: made.groups, clusters: made.clusters[0]! };
+    if (manifest) {
+      console.log(`reusing the store of ${N} items in ${kept}`);
+      ({ id, sizes } = manifest);
       strata = await startStrata({ dataDir, importRoots: [root] });
       dataset = (await waitDone(strata.url, strata.credentials.token, id)).dataset;
+    } else {
+      const indexed = synthetic ? SEED_IMAGES : N;
+      const built = performance.now();
+      await buildVariedFolder(folder, await photoFiles(), indexed);
+      console.log(`made ${indexed} images in ${fmt((performance.now() - built) / 1000)} s`);
+      strata = await startStrata({ dataDir, importRoots: [root] });
+      let postedAt: number;
+      ({ id, postedAt } = await createDataset(strata.url, strata.credentials.token, 'bench-ui', folder));
+      let doneAt: number;
+      ({ dataset, doneAt } = await waitDone(strata.url, strata.credentials.token, id, 60 * 60_000));
+      console.log(`indexed ${dataset.n_images} images in ${fmt((doneAt - postedAt) / 1000)} s (${dataset.status_new})`);
+      if (synthetic) {
+        await strata.stop();
+        const grown = performance.now();
+        const made = growWithSyntheticRows(dataDir, id, N);
+        console.log(`grew the store to ${N} items with synthetic rows in ${fmt((performance.now() - grown) / 1000)} s (${made.groups} duplicate groups, ${made.clusters.join('/')} clusters at granularity 0…4)`);
+        sizes = { groups: made.groups, clusters: made.clusters[0]! };
+        strata = await startStrata({ dataDir, importRoots: [root] });
+        dataset = (await waitDone(strata.url, strata.credentials.token, id)).dataset;
+      }
+      if (kept) await writeFile(manifestFile, JSON.stringify({ n: N, id, sizes } satisfies StoreManifest));
     }
     const token = strata.credentials.token;
     if (synthetic) await deepPaging(strata.url, token, id, N, sizes.groups, sizes.clusters);
@@ -98,12 +131,14 @@ async function main(): Promise<void> {
 
     // 1a. Tab switch inside the loaded app.
     const warm: number[] = [];
+    let clickRequests: string[][] = [];
     for (let i = 0; i < REPEATS; i++) {
       await page.goto(`${strata.url}/datasets/${id}`);
       await page.getByRole('heading', { name: 'Overview' }).waitFor();
       const t0 = await page.evaluate(() => performance.now());
       await page.getByRole('link', { name: 'Duplicates', exact: true }).click();
       warm.push(await firstThumbnailPaint(page, t0));
+      if (i === REPEATS - 1) clickRequests = await apiRequestsAround(page, t0);
     }
     // 1b. Cold load of the tab's URL (HTML, scripts, dataset, first page of groups, thumbnails).
     const cold: number[] = [];
@@ -122,6 +157,8 @@ async function main(): Promise<void> {
         ['cold page load of the tab URL', fmt(median(cold), 0), fmt(Math.min(...cold), 0), fmt(Math.max(...cold), 0)],
       ]),
     );
+    console.log(`\nAPI requests in flight at the last click or sent after it (ms from the click; Resource Timing)`);
+    console.log(table([['request', 'sent', 'answered', 'duration'], ...clickRequests]));
 
     // 2. Scroll a grid of every image through SCROLL_ITEMS images; with synthetic rows the grid of
     // the finest clusters (one card each ten images), as ranking a million scores takes seconds a page.
@@ -184,8 +221,8 @@ async function main(): Promise<void> {
     );
   } finally {
     await browser.close();
-    await strata.stop();
-    if (process.env.BENCH_KEEP !== '1') await removeDirs([root, dataDir]);
+    await strata?.stop();
+    if (!kept && process.env.BENCH_KEEP !== '1') await removeDirs([root, dataDir]);
   }
   console.log(machineLine());
 }

@@ -131,6 +131,22 @@ export function mediaRepo(db: Kysely<DB>): MediaRepo {
   const withFilters = (datasetId: string, filters: readonly VqlFilter[], entity?: EntityType) =>
     base(datasetId, entity).where((eb) => eb.and(filters.map((f) => condition(eb as unknown as EB, f))));
 
+  // The members of a page of clusters, read off the scores' cluster index (dataset id, cluster)
+  // and each joined to its item by id. From the items' side SQLite walks every item of the
+  // dataset (a covering index of the items looks cheaper to it): CROSS JOIN makes SQLite keep
+  // the order written (PostgreSQL plans it as any inner join), and the items are constrained
+  // by id alone (the scores' dataset is theirs) so that each is one probe of its key.
+  const inClusters = (datasetId: string, granularity: number, clusterIds: readonly number[], filters: readonly VqlFilter[], entity: EntityType = 'IMAGES') =>
+    db
+      .selectFrom('item_scores as s')
+      .crossJoin('items as i')
+      .whereRef('i.id', '=', 's.item_id')
+      .where('s.dataset_id', '=', datasetId)
+      .where(clusterColumn(granularity), 'in', clusterIds)
+      .where('i.state', '=', 'done')
+      .where('i.kind', 'in', entityKinds[entity])
+      .where((eb) => eb.and(filters.map((f) => condition(eb as unknown as EB, f))));
+
   const selectedIn = (datasetId: string, selection: MediaSelection | null, entity?: EntityType) =>
     selection === null ? base(datasetId, entity) : base(datasetId, entity).where((eb) => selectionCondition(eb as unknown as EB, selection));
 
@@ -295,8 +311,7 @@ export function mediaRepo(db: Kysely<DB>): MediaRepo {
       const out = new Map<number, MediaRecord[]>();
       if (clusterIds.length === 0) return out;
       const col = clusterColumn(granularity);
-      const ranked = withFilters(datasetId, filters, entity)
-        .where(col, 'in', clusterIds)
+      const ranked = inClusters(datasetId, granularity, clusterIds, filters, entity)
         .select(['i.id as id', `${col} as cluster_id`, sql<number>`row_number() over (partition by ${sql.ref(col)} order by i.created_at, i.id)`.as('rn')]);
       // In (cluster, media order) order; byIds keeps the order it is given.
       const picked = await db.selectFrom(ranked.as('r')).select(['r.id', 'r.cluster_id']).where('r.rn', '<=', perCluster).orderBy('r.cluster_id').orderBy('r.rn').execute();
@@ -314,8 +329,7 @@ export function mediaRepo(db: Kysely<DB>): MediaRepo {
     async clusterBytes(datasetId, granularity, clusterIds, filters) {
       if (clusterIds.length === 0) return new Map();
       const col = clusterColumn(granularity);
-      const rows = await withFilters(datasetId, filters)
-        .where(col, 'in', clusterIds)
+      const rows = await inClusters(datasetId, granularity, clusterIds, filters)
         .select([`${col} as cluster_id`, (eb) => eb.fn.sum<number>(eb.fn.coalesce('i.size_bytes', sql<number>`0`)).as('bytes')])
         .groupBy(col)
         .execute();
