@@ -18,6 +18,7 @@ import * as labelSource from './migrations/0024-label-source.ts';
 import * as keyUseAndListingOrder from './migrations/0025-key-use-and-listing-order.ts';
 import * as captionsAndTextVectors from './migrations/0026-captions-and-text-vectors.ts';
 import * as rankedListingOrder from './migrations/0027-ranked-listing-order.ts';
+import * as labelAndCaptionPerSource from './migrations/0029-label-and-caption-per-source.ts';
 
 /** Migrations in order; a migration's name never changes once released. */
 const migrations: Record<string, { up(db: Kysely<any>, d: DialectHelpers): Promise<void> }> = {
@@ -39,6 +40,7 @@ const migrations: Record<string, { up(db: Kysely<any>, d: DialectHelpers): Promi
   '0025-key-use-and-listing-order': keyUseAndListingOrder,
   '0026-captions-and-text-vectors': captionsAndTextVectors,
   '0027-ranked-listing-order': rankedListingOrder,
+  '0029-label-and-caption-per-source': labelAndCaptionPerSource,
 };
 
 export async function migrateToLatest(db: Kysely<any>, dialect: DialectHelpers): Promise<void> {
