@@ -96,7 +96,11 @@ beforeAll(async () => {
   const more = join(root, 'more');
   await mkdir(more);
   await copyFile(join(darknet, 'scream.jpg'), join(more, 'scream.jpg'));
-  await writeFile(join(more, 'image_annotations.csv'), 'filename,label,caption\nscream.jpg,painting,"A figure on a bridge, screaming"\n');
+  // RFC 4180: a quoted caption over two lines with doubled quotes, then a quote never closed.
+  await writeFile(
+    join(more, 'image_annotations.csv'),
+    'filename,label,caption\r\nscream.jpg,painting,"A figure on a bridge,\r\nscreaming ""loudly"""\r\nscream.jpg,"art,\r\nscream.jpg,expressionism,\r\n',
+  );
 }, 120_000);
 
 describe.each(backends)('annotation import ($name)', (backend) => {
@@ -294,7 +298,10 @@ describe.each(backends)('annotation import ($name)', (backend) => {
     const { dataset: grown } = await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'ERROR'], 300_000);
     expect(grown).toMatchObject({ status_new: 'READY', n_images: PHOTOS.length + 1 });
     const scream = (await get(`/api/v1/dataset/${id}/media?page_size=100`)).body.media.find((m: any) => m.file_name === 'scream.jpg');
-    expect(scream).toMatchObject({ labels: ['painting'], captions: ['A figure on a bridge, screaming'] });
+    expect(scream).toMatchObject({ captions: ['A figure on a bridge,\nscreaming "loudly"'] });
+    expect(scream.labels.sort()).toEqual(['expressionism', 'painting']);
+    const errors = (await get(`/api/v1/dataset/${id}/errors`)).body.map((e: any) => e.reason);
+    expect(errors).toContain('image_annotations.csv row 4: a quoted field is not closed');
     const outside = await fetch(`${t.url}/api/v1/process/add_media?dataset_id=${id}&path=${encodeURIComponent('/etc')}`, { headers: { authorization: `Bearer ${t.admin.token}` } });
     expect(outside.status).toBe(400);
     expect(await outside.json()).toMatchObject({ status: 'error', message: expect.any(String), detail: expect.any(String) });
