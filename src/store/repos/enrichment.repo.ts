@@ -3,8 +3,8 @@ import { entityKinds } from '../../domain/entities.ts';
 import type { CaptionSource, EnrichmentRepo, LabelSource, StoredCaption, StoredLabel, StoredObject } from '../../ports/enrichment-repo.ts';
 import { chunkRows, type DialectHelpers } from '../dialect.ts';
 import type { DB, ObjectsTable } from '../schema.ts';
-import { claimFinish, countedOutcome, countUnit, notApplied, vectorBytes, vectorOf } from './items.repo.ts';
-import { derivedId as copyIdOf, insertCaption, insertObjectsAndLabels } from './object-rows.ts';
+import { claimFinish, countedOutcome, countUnit, notApplied, vectorOf } from './items.repo.ts';
+import { derivedId as copyIdOf, insertEnrichment } from './object-rows.ts';
 
 const toObject = (r: Selectable<ObjectsTable>): StoredObject => ({
   id: r.id,
@@ -127,23 +127,13 @@ export function enrichmentRepo(db: Kysely<DB>, d: DialectHelpers, changed: (data
       return total;
     },
 
-    completeDetection(itemId, stage, { objects, labels, caption, textVectors }) {
+    completeDetection(itemId, stage, result) {
       return countedOutcome(db, changed, async (trx) => {
         const row = await claimFinish(trx, itemId, stage, { state: 'done' });
         if (!row) return notApplied;
         const image = await trx.selectFrom('items').selectAll().where('id', '=', itemId).executeTakeFirstOrThrow();
-        const objectIds = await insertObjectsAndLabels(trx, d, image, stage, { objects, labels, imported: false });
-        if (caption !== null) await insertCaption(trx, image, { text: caption.text, source: 'CAPTION_IMAGES', model: caption.model });
-        if (textVectors !== null) {
-          const textRows = [itemId, ...objectIds].map((id, i) => ({
-            item_id: id,
-            dataset_id: row.dataset_id,
-            model: textVectors.model,
-            vector: vectorBytes(i === 0 ? textVectors.image : textVectors.objects[i - 1]!),
-          }));
-          for (const chunk of chunkRows(d, textRows)) await trx.insertInto('text_embeddings').values(chunk).execute();
-        }
-        return countUnit(trx, row, { failed: false, images: 0, videos: 0, frames: 0, objects: objects.length });
+        await insertEnrichment(trx, d, image, stage, result);
+        return countUnit(trx, row, { failed: false, images: 0, videos: 0, frames: 0, objects: result.objects.length });
       });
     },
 
