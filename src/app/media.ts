@@ -91,8 +91,8 @@ export async function annotationsOf(ctx: AppContext, datasetId: string, records:
   const ids = records.map((r) => r.item.id);
   const [labels, captions] = await Promise.all([ctx.store.enrichment.labelsOfItems(datasetId, ids), ctx.store.enrichment.captionsOfItems(datasetId, ids)]);
   return (r) => {
-    const caption = captions.get(r.item.id);
-    return { labels: (labels.get(r.item.id) ?? []).map((l) => l.label), captions: caption === undefined ? [] : [caption] };
+    // A label both imported and found by a model is one label name.
+    return { labels: [...new Set((labels.get(r.item.id) ?? []).map((l) => l.label))], captions: captions.get(r.item.id) ?? [] };
   };
 }
 

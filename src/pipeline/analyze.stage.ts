@@ -7,6 +7,7 @@ import type { ImportedAnnotations, ItemOutcome, NewFrame } from '../ports/store.
 import { boxOutside, pixelBox, rowName, type ItemAnnotations } from '../domain/annotations.ts';
 import type { Detection } from '../domain/detection/detections.ts';
 import type { PipelineDeps } from './deps.ts';
+import { addedEnrichment, type EnrichmentOutputs } from './detect.stage.ts';
 
 const STAGE = 'analyze';
 
@@ -16,26 +17,28 @@ const frameKeyOf = (datasetId: string, videoId: string, index: number): string =
 
 /**
  * Decodes and measures one item: an image (size, format, EXIF, hashes, quality, thumbnail), or
- * a video (probe, frames, each frame analysed like an image). A file that cannot be used is a
- * recorded per-item failure, never an error of the operation.
+ * a video (probe, frames, each frame analysed like an image). Media added to an enrichment copy
+ * also go through the copy's models (`outputs`). A file that cannot be used is a recorded
+ * per-item failure, never an error of the operation.
  */
-export async function analyzeStage(deps: PipelineDeps, item: Item): Promise<ItemOutcome> {
+export async function analyzeStage(deps: PipelineDeps, item: Item, outputs: EnrichmentOutputs): Promise<ItemOutcome> {
   try {
-    return item.kind === 'video' ? await analyzeVideo(deps, item) : await analyzeImage(deps, item);
+    return item.kind === 'video' ? await analyzeVideo(deps, item, outputs) : await analyzeImage(deps, item, outputs);
   } catch (err) {
     if (err instanceof MediaFailure) return deps.store.items.fail(item.id, STAGE, err.message);
     throw err;
   }
 }
 
-async function analyzeImage(deps: PipelineDeps, item: Item): Promise<ItemOutcome> {
+async function analyzeImage(deps: PipelineDeps, item: Item, outputs: EnrichmentOutputs): Promise<ItemOutcome> {
   const file = await openOrFail(deps, item.location);
   try {
     const { thumbnail, ...facts } = await deps.media.analyzeImage(file.path);
     const imported = item.annotations && (await importedAnnotations(deps, file.path, item.annotations, facts));
+    const enriched = await addedEnrichment(deps, file.path, outputs);
     const thumbKey = thumbKeyOf(item.datasetId, item.id, thumbnail);
     await deps.blobs.put(thumbKey, thumbnail.data);
-    return await deps.store.items.completeImage(item.id, STAGE, { ...facts, thumbKey }, imported ?? undefined);
+    return await deps.store.items.completeImage(item.id, STAGE, { ...facts, thumbKey }, imported ?? undefined, enriched);
   } finally {
     await file.release();
   }
@@ -57,7 +60,7 @@ async function importedAnnotations(deps: PipelineDeps, path: string, a: ItemAnno
   return { labels: a.labels, caption: a.caption, objects, problems };
 }
 
-async function analyzeVideo(deps: PipelineDeps, item: Item): Promise<ItemOutcome> {
+async function analyzeVideo(deps: PipelineDeps, item: Item, outputs: EnrichmentOutputs): Promise<ItemOutcome> {
   const file = await openOrFail(deps, item.location);
   const workDir = join(deps.tmpDir, `frames-${item.id}-${randomUUID()}`);
   try {
@@ -76,7 +79,8 @@ async function analyzeVideo(deps: PipelineDeps, item: Item): Promise<ItemOutcome
           const thumbKey = thumbKeyOf(item.datasetId, id, thumbnail);
           await deps.blobs.put(frameKey, await readFile(f.path));
           await deps.blobs.put(thumbKey, thumbnail.data);
-          frames.push({ id, frameIndex: f.index, frameTimestamp: f.timestampSeconds, location: `blob:${frameKey}`, ...facts, thumbKey });
+          const enriched = await addedEnrichment(deps, f.path, outputs);
+          frames.push({ id, frameIndex: f.index, frameTimestamp: f.timestampSeconds, location: `blob:${frameKey}`, ...facts, thumbKey, ...(enriched && { enriched }) });
         } catch (err) {
           if (!(err instanceof MediaFailure)) throw err;
           failures.push(`frame ${f.index}: ${err.message}`);

@@ -1,7 +1,7 @@
 import type { Item } from '../domain/types.ts';
 import { MediaFailure, type DetectedObject } from '../ports/media-processor.ts';
 import type { EnrichmentResult, ImageLabel } from '../ports/enrichment-repo.ts';
-import type { ItemOutcome } from '../ports/store.ts';
+import type { AddedEnrichment, ItemOutcome } from '../ports/store.ts';
 import type { PipelineDeps } from './deps.ts';
 import { DETECT } from './copy.stage.ts';
 import { openOrFail } from './analyze.stage.ts';
@@ -50,6 +50,23 @@ export async function detectStage(deps: PipelineDeps, item: Item, outputs: Enric
     throw err;
   }
   return deps.store.enrichment.completeDetection(item.id, DETECT, result);
+}
+
+/** Whether the task runs any model (an enrichment, or media added to an enrichment copy). */
+export const enriches = (o: EnrichmentOutputs): boolean => o.objects || o.tags || o.captions || o.textVectors;
+
+/**
+ * The chosen models' outputs for an image or frame added to an enrichment copy, or why they
+ * could not run (a model this process has not been configured with): the item is indexed anyway.
+ */
+export async function addedEnrichment(deps: PipelineDeps, path: string, outputs: EnrichmentOutputs): Promise<AddedEnrichment | undefined> {
+  if (!enriches(outputs)) return undefined;
+  try {
+    return { result: await enrichFile(deps, path, outputs) };
+  } catch (err) {
+    if (err instanceof MediaFailure) return { failure: err.message };
+    throw err;
+  }
 }
 
 async function enrichFile(deps: PipelineDeps, path: string, outputs: EnrichmentOutputs): Promise<EnrichmentResult> {

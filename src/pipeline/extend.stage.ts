@@ -10,12 +10,15 @@ import type { PipelineDeps } from './deps.ts';
 import { embeddingPages, loadSavedIndex, saveIndex } from './saved-index.ts';
 import { similarityStage } from './similarity.stage.ts';
 import { stageReporter } from './stage-progress.ts';
+import { enrichmentOutputsOf } from './detect.stage.ts';
+import { buildTextIndexes } from './text-index.ts';
 
 /**
  * After media were added: the new items join the dataset's saved ANN index (no rebuild) and
  * are checked against every item for duplicates — their nearest neighbours' calibrated levels
- * and identical bytes are folded into the existing duplicate groups. Clusters, uniqueness and
- * outliers stay as they were until a reindex. Re-running converges: adding a key again
+ * and identical bytes are folded into the existing duplicate groups; text-aligned indexes are
+ * rebuilt when the new items have such vectors. Clusters, uniqueness and outliers stay as they
+ * were until a reindex. Re-running converges: adding a key again
  * replaces it, and merging edges already merged changes nothing.
  *
  * Without a saved index of the current model (none yet, or another model's) there is nothing
@@ -51,6 +54,8 @@ export async function extendStage(deps: PipelineDeps, dataset: Dataset, task: Ta
     const merge = mergeIntoGroups(edges, existing, await deps.store.similarity.nextDuplicateGroupId(dataset.id));
     await deps.store.similarity.mergeDuplicateGroups(dataset.id, merge);
     await saveIndex(deps, dataset.id, model, index, await index.size());
+    // Media added to a copy with text-aligned vectors: text search finds them from now on.
+    if (enrichmentOutputsOf(task.params).textVectors) await buildTextIndexes(deps, dataset.id);
     deps.logger.info({ datasetId: dataset.id, added, edges: edges.length, groupsMerged: merge.relabels.length }, 'extended the vector index with the added media');
     await report(1);
   } finally {

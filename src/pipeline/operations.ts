@@ -34,7 +34,7 @@ export async function startOperation(
       operation: op,
       stage: taskStagesOf(op, options)[0]!,
       createdBy: userId,
-      params: { ...params, previousStatus: dataset.status },
+      params: { ...params, ...(op === 'ADD_MEDIA' && (await copyModels(deps, dataset))), previousStatus: dataset.status },
       // An operation without items has no listing to wait for: its total is known now.
       ...(!pipelineOf(op, options).items && { total: 0 }),
     },
@@ -42,6 +42,16 @@ export async function startOperation(
   );
   await queueStageWork(deps, task);
   return task;
+}
+
+/**
+ * Media added to an enrichment copy get what its items got: the models its enrichment ran
+ * (objects, labels, captions, text-aligned vectors), as task params the item stage reads.
+ */
+async function copyModels(deps: PipelineDeps, dataset: Dataset): Promise<{ enrichmentModels?: unknown }> {
+  if (dataset.sourceType !== 'ENRICHMENT') return {};
+  const enrichment = await deps.store.tasks.latestOf(dataset.id, 'ENRICH');
+  return enrichment === null ? {} : { enrichmentModels: enrichment.params.enrichmentModels };
 }
 
 /**

@@ -150,7 +150,8 @@ export function pipelineHandlers(deps: PipelineDeps): { [N in Exclude<JobName, '
       if (!task || !isProceeding(task)) return skipped('task is not running');
       let outcome;
       try {
-        outcome = stage === 'detect' ? await detectStage(deps, item, enrichmentOutputsOf((await deps.store.tasks.get(taskId))?.params ?? {})) : await analyzeStage(deps, item);
+        const outputs = enrichmentOutputsOf(task.params);
+        outcome = stage === 'detect' ? await detectStage(deps, item, outputs) : await analyzeStage(deps, item, outputs);
       } catch (err) {
         // A full storage is waited out by the queue, never the item's failure.
         if (!ctx.isLastAttempt || isStorageFull(err)) throw err;

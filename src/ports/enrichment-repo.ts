@@ -55,7 +55,8 @@ export interface EnrichmentRepo {
   /**
    * Copies up to `limit` indexed items of `sourceId` after `afterId` (source ids, in id order)
    * into `targetId` under the task: rows and embeddings only, every location and thumbnail
-   * key kept, so the copy shares the source's files. Images and frames wait at `stage`.
+   * key kept, so the copy shares the source's files, and what the annotation files gave each
+   * image (labels, caption, objects). Images and frames wait at `stage`.
    * Copy ids derive from the source's, so a repeated call copies nothing twice.
    * Returns the last source id read, null when there was nothing left.
    */
@@ -73,8 +74,8 @@ export interface EnrichmentRepo {
   /** Objects by their own ids. */
   objectsByIds(datasetId: string, objectIds: readonly string[]): Promise<Map<string, StoredObject>>;
   labelsOfItems(datasetId: string, itemIds: readonly string[]): Promise<Map<string, StoredLabel[]>>;
-  /** The caption of each item that has one, imported or generated. */
-  captionsOfItems(datasetId: string, itemIds: readonly string[]): Promise<Map<string, StoredCaption>>;
+  /** The captions of each item that has one, the imported one first, then the generated one. */
+  captionsOfItems(datasetId: string, itemIds: readonly string[]): Promise<Map<string, StoredCaption[]>>;
   /** The text-aligned vectors of the dataset's images and frames, or of its objects, in seq order. */
   textVectorPage(datasetId: string, entity: EntityType, afterSeq: number, limit: number): Promise<TextVectorPage | null>;
   /** Enrichment copies made from the dataset (and not being deleted). */

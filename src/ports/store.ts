@@ -6,7 +6,7 @@ import type { VqlFilter } from '../domain/vql.ts';
 import type { Dataset, Item, ItemFailure, ItemKind, Role, SourceType, Task, TaskStatus, User } from '../domain/types.ts';
 import type { AnalyzedImage, DetectedObject } from './media-processor.ts';
 import type { ItemAnnotations } from '../domain/annotations.ts';
-import type { EnrichmentRepo } from './enrichment-repo.ts';
+import type { EnrichmentRepo, EnrichmentResult } from './enrichment-repo.ts';
 import type { ExportsRepo } from './exports-repo.ts';
 import type { ClusterRow, ItemScores, SimilarityRepo } from './similarity-repo.ts';
 import type { EntityType } from '../domain/entities.ts';
@@ -161,6 +161,8 @@ export interface TasksRepo {
    */
   finish(id: string, outcome: { taskStatus: TaskStatus; errorMessage: string | null; datasetStatus: DatasetStatus; fatalErrorMsg: string | null }): Promise<boolean>;
   get(id: string): Promise<Task | null>;
+  /** The dataset's latest task of `operation` (an enrichment copy's ENRICH task), if any. */
+  latestOf(datasetId: string, operation: Operation): Promise<Task | null>;
   listRunning(): Promise<Task[]>;
   /** Tasks of the datasets `viewer` may see, filtered, sorted and paged, with how many match. */
   list(viewer: Viewer, query: TaskQuery): Promise<{ tasks: TaskListing[]; total: number }>;
@@ -244,11 +246,18 @@ export interface ImportedAnnotations {
 /** What an image's analysis leaves in the store: the measurements, and where its thumbnail went. */
 export type ImageFacts = Omit<AnalyzedImage, 'thumbnail'> & { thumbKey: string; sizeBytes?: number };
 
+/**
+ * What the models of an enrichment copy made of an image or frame added to it later (media
+ * added to a copy get the copy's models), or why they could not run: the item is still indexed.
+ */
+export type AddedEnrichment = { result: EnrichmentResult } | { failure: string };
+
 export interface NewFrame extends ImageFacts {
   id: string;
   frameIndex: number;
   frameTimestamp: number;
   location: string;
+  enriched?: AddedEnrichment;
 }
 
 export interface ItemOutcome {
@@ -266,8 +275,8 @@ export interface ItemsRepo {
   page(datasetId: string, afterId: string, limit: number): Promise<Item[]>;
   /** Pending items of a task at a stage, in id order, `limit` after `afterId`. */
   pendingIds(taskId: string, stage: string, afterId: string, limit: number): Promise<string[]>;
-  /** Records an image's facts and counts it done. */
-  completeImage(itemId: string, stage: string, facts: ImageFacts, imported?: ImportedAnnotations): Promise<ItemOutcome>;
+  /** Records an image's facts (and its annotations, and its enrichment) and counts it done. */
+  completeImage(itemId: string, stage: string, facts: ImageFacts, imported?: ImportedAnnotations, enriched?: AddedEnrichment): Promise<ItemOutcome>;
   /** The images and videos a task listed (not failed), for matching annotation rows to them. */
   listedNames(taskId: string): Promise<Array<{ id: string; fileName: string; kind: string }>>;
   /** Keeps each pending item's annotations until it is decoded. */

@@ -19,6 +19,7 @@ import * as keyUseAndListingOrder from './migrations/0025-key-use-and-listing-or
 import * as captionsAndTextVectors from './migrations/0026-captions-and-text-vectors.ts';
 import * as rankedListingOrder from './migrations/0027-ranked-listing-order.ts';
 import * as failedItemsIndex from './migrations/0028-failed-items-index.ts';
+import * as labelAndCaptionPerSource from './migrations/0029-label-and-caption-per-source.ts';
 
 /** Migrations in order; a migration's name never changes once released. */
 const migrations: Record<string, { up(db: Kysely<any>, d: DialectHelpers): Promise<void> }> = {
@@ -41,6 +42,7 @@ const migrations: Record<string, { up(db: Kysely<any>, d: DialectHelpers): Promi
   '0026-captions-and-text-vectors': captionsAndTextVectors,
   '0027-ranked-listing-order': rankedListingOrder,
   '0028-failed-items-index': failedItemsIndex,
+  '0029-label-and-caption-per-source': labelAndCaptionPerSource,
 };
 
 export async function migrateToLatest(db: Kysely<any>, dialect: DialectHelpers): Promise<void> {

@@ -289,7 +289,7 @@ export interface ImageLabelsTable {
   label: string;
   confidence: number;
   /** IMAGE_TAGGING (enrichment) or ANNOTATIONS (imported with the dataset); objects likewise OBJECT_DETECTION or ANNOTATIONS. */
-  source: Generated<string>;
+  source: string;
 }
 
 export interface CaptionsTable {

@@ -1,8 +1,10 @@
 import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parquetReadObjects } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { csvFields } from '../../src/media/sources/csv-fields.ts';
 import { createDatasetFrom, getJson, waitForDatasetStatus } from '../helpers/client.ts';
 import { tempDir } from '../helpers/folders.ts';
 import { startPostgres } from '../helpers/postgres.ts';
@@ -94,7 +96,11 @@ beforeAll(async () => {
   const more = join(root, 'more');
   await mkdir(more);
   await copyFile(join(darknet, 'scream.jpg'), join(more, 'scream.jpg'));
-  await writeFile(join(more, 'image_annotations.csv'), 'filename,label,caption\nscream.jpg,painting,"A figure on a bridge, screaming"\n');
+  // RFC 4180: a quoted caption over two lines with doubled quotes, then a quote never closed.
+  await writeFile(
+    join(more, 'image_annotations.csv'),
+    'filename,label,caption\r\nscream.jpg,painting,"A figure on a bridge,\r\nscreaming ""loudly"""\r\nscream.jpg,"art,\r\nscream.jpg,expressionism,\r\n',
+  );
 }, 120_000);
 
 describe.each(backends)('annotation import ($name)', (backend) => {
@@ -202,6 +208,21 @@ describe.each(backends)('annotation import ($name)', (backend) => {
     expect(csv.find((line) => line.includes('dog.jpg'))).toMatch(/,A dog beside a bicycle$/);
   });
 
+  it('writes the labels and objects of metadata.json into metadata.parquet and metadata.csv', async () => {
+    const exported = JSON.parse((await readZip(await exportZip(t, id))).get('metadata.json')!.toString()).media_items as any[];
+    const props = (m: any, type: string) => m.metadata_items.filter((i: any) => i.type === type).map((i: any) => i.properties);
+    const expected = Object.fromEntries(exported.map((m) => [m.file_name, { labels: props(m, 'image_label'), objects: props(m, 'object_label') }]));
+    expect(expected['dog.jpg']!.objects).toHaveLength(2);
+    const parsed = (row: any) => ({ labels: row.labels === null || row.labels === '' ? [] : JSON.parse(row.labels), objects: row.objects === null || row.objects === '' ? [] : JSON.parse(row.objects) });
+    const parquet = (await readZip(await exportZip(t, id, 'parquet'))).get('metadata.parquet')!;
+    const file = parquet.buffer.slice(parquet.byteOffset, parquet.byteOffset + parquet.byteLength) as ArrayBuffer;
+    const rows = (await parquetReadObjects({ file })) as any[];
+    expect(Object.fromEntries(rows.map((r) => [r.file_name, parsed(r)]))).toEqual(expected);
+    const [header, ...lines] = (await readZip(await exportZip(t, id, 'csv'))).get('metadata.csv')!.toString().trimEnd().split('\r\n').map(csvFields);
+    const csv = lines.map((fields) => Object.fromEntries(header!.map((h, i) => [h, fields[i]])));
+    expect(Object.fromEntries(csv.map((r) => [r.file_name, parsed(r)]))).toEqual(expected);
+  });
+
   it('reads a parquet manifest; a listed file that is not there is a per-item failure', async () => {
     const listId = await createDatasetFrom(t.url, t.admin.token, 'from parquet', join(root, 'listed', 'files.parquet'));
     const { dataset: listed } = await waitForDatasetStatus(t.url, t.admin.token, listId, ['READY', 'ERROR'], 300_000);
@@ -240,6 +261,33 @@ describe.each(backends)('annotation import ($name)', (backend) => {
     expect(Object.fromEntries(listed.map((m: any) => [m.file_name, [m.labels, m.captions]]))).toEqual({ 'shots/dog.jpg': [['dog'], ['A dog']], 'shots/eagle.jpg': [['bird'], []] });
   });
 
+  it('carries the imported labels, objects and caption into an enrichment copy, beside what the models find', async () => {
+    const res = await fetch(`${t.url}/api/v1/dataset/${id}/enrich_dataset`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.admin.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ enrichment_models: { OBJECT_DETECTION: 'strata_object_detector_centernet_v00', IMAGE_TAGGING: 'strata_image_tagger_centernet_v00' } }),
+    });
+    expect(res.status).toBe(200);
+    const copyId = ((await res.json()) as any).dataset_id;
+    const { dataset: copy } = await waitForDatasetStatus(t.url, t.admin.token, copyId, ['READY', 'ERROR'], 300_000);
+    await waitForDatasetStatus(t.url, t.admin.token, id, ['READY'], 60_000);
+    const exported = JSON.parse((await readZip(await exportZip(t, copyId))).get('metadata.json')!.toString()).media_items as any[];
+    const dog = exported.find((m) => m.file_name === 'dog.jpg');
+    const entries = (type: string, source: string) =>
+      dog.metadata_items.filter((i: any) => i.type === type && i.properties.source === source).map((i: any) => [i.properties.category_name, i.properties.bbox?.join(',')]);
+    expect(entries('image_label', 'ANNOTATIONS').sort()).toEqual([['bicycle', undefined], ['dog', undefined]]);
+    expect(entries('object_label', 'ANNOTATIONS').sort()).toEqual([['bicycle', '100,100,470,300'], ['dog', '120,200,200,330']]);
+    // The detector sees darknet's dog photo's dog and bicycle too: both sources keep their label.
+    expect(entries('image_label', 'IMAGE_TAGGING').map((e: any) => e[0])).toEqual(expect.arrayContaining(['bicycle', 'dog']));
+    expect(entries('object_label', 'OBJECT_DETECTION').map((e: any) => e[0])).toEqual(expect.arrayContaining(['bicycle', 'dog']));
+    expect(dog.caption).toBe('A dog beside a bicycle');
+    const detected = exported.flatMap((m) => m.metadata_items.filter((i: any) => i.type === 'object_label' && i.properties.source === 'OBJECT_DETECTION'));
+    expect(copy).toMatchObject({ status_new: 'READY', n_images: PHOTOS.length, n_objects: 3 + detected.length });
+    const copyMedia = (await getJson(t.url, `/api/v1/dataset/${copyId}/media?page_size=100`, t.admin.token)).body.media;
+    expect(copyMedia.find((m: any) => m.file_name === 'eagle.jpg').labels).toContain('bird');
+    expect(copyMedia.find((m: any) => m.file_name === 'dog.jpg').labels.filter((l: string) => l === 'dog')).toEqual(['dog']);
+  });
+
   it('adds a folder through /api/v1/process/add_media, annotations included', async () => {
     const res = await fetch(`${t.url}/api/v1/process/add_media?dataset_id=${id}&path=${encodeURIComponent(join(root, 'more'))}&auto_reindex=true`, {
       headers: { authorization: `Bearer ${t.admin.token}` },
@@ -250,7 +298,10 @@ describe.each(backends)('annotation import ($name)', (backend) => {
     const { dataset: grown } = await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'ERROR'], 300_000);
     expect(grown).toMatchObject({ status_new: 'READY', n_images: PHOTOS.length + 1 });
     const scream = (await get(`/api/v1/dataset/${id}/media?page_size=100`)).body.media.find((m: any) => m.file_name === 'scream.jpg');
-    expect(scream).toMatchObject({ labels: ['painting'], captions: ['A figure on a bridge, screaming'] });
+    expect(scream).toMatchObject({ captions: ['A figure on a bridge,\nscreaming "loudly"'] });
+    expect(scream.labels.sort()).toEqual(['expressionism', 'painting']);
+    const errors = (await get(`/api/v1/dataset/${id}/errors`)).body.map((e: any) => e.reason);
+    expect(errors).toContain('image_annotations.csv row 4: a quoted field is not closed');
     const outside = await fetch(`${t.url}/api/v1/process/add_media?dataset_id=${id}&path=${encodeURIComponent('/etc')}`, { headers: { authorization: `Bearer ${t.admin.token}` } });
     expect(outside.status).toBe(400);
     expect(await outside.json()).toMatchObject({ status: 'error', message: expect.any(String), detail: expect.any(String) });

@@ -1,4 +1,4 @@
-import { copyFile, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -244,5 +244,26 @@ describe.each(backends)('captions and text search ($name)', (backend) => {
     const csv = (await exported('csv')).get('metadata.csv')!.toString().trim().split(/\r?\n/);
     expect(csv[0]!.split(',').at(-1)).toBe('caption');
     expect(csv.find((line) => line.includes('red-a.jpg'))).toMatch(/,a red picture$/);
+  });
+
+  it('runs the copy\'s models on media added to it later: captioned, text-searchable, with objects', async () => {
+    const before = captions.requests.length;
+    const form = new FormData();
+    const red = await (await colouredPicture([200, 30, 40], 99)).jpeg().toBuffer();
+    form.append('files', new Blob([new Uint8Array(red)]), 'red-c.jpg');
+    const dog = await readFile(join(root, 'dog.jpg'));
+    form.append('files', new Blob([new Uint8Array(dog)]), 'dog-again.jpg');
+    const res = await fetch(`${t.url}/api/v1/dataset/${copyId}/add_media`, { method: 'POST', headers: { authorization: `Bearer ${t.admin.token}` }, body: form });
+    expect(res.status).toBe(202);
+    const { dataset: grown } = await waitForDatasetStatus(t.url, t.admin.token, copyId, ['READY', 'PARTIAL INDEX', 'ERROR'], 300_000);
+    expect(grown).toMatchObject({ n_images: copy.n_images + 2 });
+    expect(captions.requests.length - before).toBe(2);
+    const media = (await get(`/api/v1/dataset/${copyId}/media?page_size=100`)).body.media;
+    expect(media.find((m: any) => m.file_name === 'red-c.jpg').captions).toEqual(['a red picture']);
+    const { body } = await search(copyId, `caption=${encodeURIComponent('a photo of something red')}`);
+    expect(names(body).slice(0, 3).sort()).toEqual(['red-a.jpg', 'red-b.png', 'red-c.jpg']);
+    const dogAgain = (await get(`/api/v1/dataset/${copyId}/media/${media.find((m: any) => m.file_name === 'dog-again.jpg').media_id}`)).body;
+    expect(dogAgain.objects.map((o: any) => o.label)).toContain('dog');
+    expect(grown.n_objects).toBeGreaterThan(copy.n_objects);
   });
 });

@@ -524,6 +524,17 @@ describe.each(backends)('Store contract: $name', (backend) => {
       expect(await store.items.countListed(t.task.id)).toBe(4);
     });
 
+    it('keeps each pending item\'s annotations, over several batches, and leaves items that moved on alone', async () => {
+      const t = await newTask();
+      await store.items.insertMany(Array.from({ length: 2500 }, (_, i) => item(t, `a${i}`)));
+      const listed = await store.items.listedNames(t.task.id);
+      await store.items.completeImage(listed[7]!.id, 'analyze', facts());
+      const annotationsOf = (i: number) => ({ labels: [`l${i}`], caption: i % 2 ? `it's "${i}" — ünïcode` : null, boxes: [] });
+      await store.items.setAnnotations(new Map(listed.map((it, i) => [it.id, annotationsOf(i)])));
+      const byId = new Map((await store.items.page(t.ds.id, '', 10_000)).map((it) => [it.id, it.annotations]));
+      listed.forEach((it, i) => expect(byId.get(it.id), it.fileName).toEqual(i === 7 ? null : annotationsOf(i)));
+    });
+
     it('inserts batches past the bound-parameter limit and pages them in a stable order', async () => {
       const t = await newTask();
       await store.items.insertMany(Array.from({ length: 3000 }, (_, i) => item(t, `k${i}`)));

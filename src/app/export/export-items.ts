@@ -12,7 +12,8 @@ export interface ExportItem {
   /** From enrichment or the annotation files: the image's labels and objects, most confident first. */
   labels: StoredLabel[];
   objects: StoredObject[];
-  caption: StoredCaption | null;
+  /** The imported caption first, then the generated one. */
+  captions: StoredCaption[];
 }
 
 /** Items read per query: the export's memory stays this many items, whatever the dataset's size. */
@@ -38,7 +39,7 @@ export async function* exportPages(store: Store, datasetId: string, selection: M
       imagePath: null,
       labels: labels.get(record.item.id) ?? [],
       objects: objects.get(record.item.id) ?? [],
-      caption: captions.get(record.item.id) ?? null,
+      captions: captions.get(record.item.id) ?? [],
     }));
     after = records[records.length - 1]!.item.id;
   }

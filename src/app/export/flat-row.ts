@@ -2,6 +2,7 @@ import { duplicateLevels } from '../../domain/similarity/levels.ts';
 import { issueTypes } from '../../domain/similarity/issues.ts';
 import { clusterIdOf, issuesOf, scoresJson } from '../media.ts';
 import type { ExportItem } from './export-items.ts';
+import { labelProperties, objectProperties } from './metadata.ts';
 
 /**
  * metadata.parquet and the scan's CSV: one row per item, one column per fact (README "Export
@@ -36,6 +37,8 @@ export const flatColumns: ReadonlyArray<{ name: string; type: FlatType }> = [
   { name: 'video_id', type: 'STRING' },
   { name: 'frame_index', type: 'INT32' },
   { name: 'frame_timestamp', type: 'DOUBLE' },
+  { name: 'labels', type: 'STRING' },
+  { name: 'objects', type: 'STRING' },
   { name: 'caption', type: 'STRING' },
 ];
 
@@ -72,6 +75,10 @@ export function flatRowOf(x: ExportItem): FlatRow {
     video_id: item.kind === 'video_frame' ? item.parentId : null,
     frame_index: item.frameIndex,
     frame_timestamp: item.frameTimestamp,
-    caption: x.caption?.text ?? null,
+    // JSON arrays of metadata.json's image_label and object_label properties: one column each,
+    // whatever the number of labels and boxes, readable by any parquet or CSV reader.
+    labels: x.labels.length === 0 ? null : JSON.stringify(x.labels.map(labelProperties)),
+    objects: x.objects.length === 0 ? null : JSON.stringify(x.objects.map(objectProperties)),
+    caption: x.captions[0]?.text ?? null,
   };
 }

@@ -1,3 +1,4 @@
+import type { StoredLabel, StoredObject } from '../../ports/enrichment-repo.ts';
 import type { ExportItem } from './export-items.ts';
 import { captionItem, clusterIdOf, issuesOf, round, scoresJson } from '../media.ts';
 
@@ -14,6 +15,18 @@ export interface ExportInfo {
   exported_by: string;
   total_media_items: number;
 }
+
+/** An image label as every export writes it (metadata.json's `image_label`, the flat `labels` column). */
+export const labelProperties = (l: StoredLabel) => ({ category_name: l.label, confidence: l.confidence, source: l.source });
+
+/** An object as every export writes it (metadata.json's `object_label`, the flat `objects` column); bbox in pixels. */
+export const objectProperties = (o: StoredObject) => ({
+  object_id: o.id,
+  category_name: o.label,
+  confidence: o.confidence,
+  bbox: [o.box.x, o.box.y, o.box.width, o.box.height],
+  source: o.source,
+});
 
 const mediaUrl = (datasetId: string, mediaId: string) => `/api/v1/dataset/${datasetId}/media/${mediaId}`;
 
@@ -33,24 +46,21 @@ export function metadataItemJson(x: ExportItem): Record<string, unknown> {
     item.kind === 'video_frame'
       ? [{ type: 'video_info', properties: { video_id: item.parentId, video_file_name: item.fileName, frame_index: item.frameIndex, frame_timestamp: item.frameTimestamp } }]
       : [];
-  const labels = x.labels.map((l) => ({ type: 'image_label', properties: { category_name: l.label, confidence: l.confidence, source: l.source } }));
-  const objects = x.objects.map((o) => ({
-    type: 'object_label',
-    properties: { object_id: o.id, category_name: o.label, confidence: o.confidence, bbox: [o.box.x, o.box.y, o.box.width, o.box.height], source: o.source },
-  }));
+  const labels = x.labels.map((l) => ({ type: 'image_label', properties: labelProperties(l) }));
+  const objects = x.objects.map((o) => ({ type: 'object_label', properties: objectProperties(o) }));
   return {
     media_id: item.id,
     media_type: item.kind,
     file_name: item.fileName,
     file_path: item.originalUri,
     file_size: item.sizeBytes,
-    caption: x.caption?.text ?? null,
+    caption: x.captions[0]?.text ?? null,
     height: item.height,
     width: item.width,
     url: `${mediaUrl(item.datasetId, item.id)}/image`,
     cluster_id: scores ? clusterIdOf(0, scores.clusters[0]) : null,
     uniqueness_score: scores ? round(scores.uniqueness) : null,
-    metadata_items: [...issues, ...labels, ...objects, ...(x.caption === null ? [] : [captionItem(x.caption)]), ...video],
+    metadata_items: [...issues, ...labels, ...objects, ...x.captions.map(captionItem), ...video],
     thumbnail_url: `${mediaUrl(item.datasetId, item.id)}/thumbnail`,
     format: item.format,
     image_path: x.imagePath,

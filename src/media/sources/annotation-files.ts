@@ -13,29 +13,26 @@ import {
   type RowRef,
 } from '../../domain/annotations.ts';
 import { isInside } from './import-roots.ts';
-import { csvFields } from './csv-fields.ts';
+import { csvRecords } from './csv-fields.ts';
 
 export interface LocalFile {
   path: string;
   release(): Promise<void>;
 }
 
-/** Records of a table file with their row numbers (CSV: the line; parquet: 1-based row). */
-type TableRecords = AsyncIterable<{ record: Record<string, unknown>; row: number }>;
+/**
+ * Records of a table file with their row numbers (CSV: the line a record starts on; parquet:
+ * 1-based row), or a row that cannot be read as a record and why.
+ */
+type TableRecords = AsyncIterable<{ record: Record<string, unknown>; row: number } | { reason: string; row: number }>;
 
-async function* csvRecords(path: string): TableRecords {
+async function* csvTableRecords(path: string): TableRecords {
   const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
   let header: string[] | null = null;
-  let row = 0;
-  for await (const raw of lines) {
-    row++;
-    if (raw.trim() === '') continue;
-    const fields = csvFields(row === 1 ? raw.replace(/^\uFEFF/, '') : raw);
-    if (header === null) {
-      header = fields.map((f) => f.toLowerCase());
-      continue;
-    }
-    yield { record: Object.fromEntries(header.map((h, i) => [h, fields[i]])), row };
+  for await (const r of csvRecords(lines)) {
+    if ('error' in r) yield { reason: r.error, row: r.line };
+    else if (header === null) header = r.fields.map((f, i) => (i === 0 ? f.replace(/^\uFEFF/, '') : f).toLowerCase());
+    else yield { record: Object.fromEntries(header.map((h, i) => [h, r.fields[i]])), row: r.line };
   }
 }
 
@@ -46,10 +43,15 @@ async function* parquetRecords(path: string): TableRecords {
 
 async function tableRows(path: string, file: string): Promise<AnnotationRow[]> {
   const kind = file.startsWith('object_') ? 'object' : 'image';
-  const records = file.endsWith('.parquet') ? parquetRecords(path) : csvRecords(path);
+  const records = file.endsWith('.parquet') ? parquetRecords(path) : csvTableRecords(path);
   const rows: AnnotationRow[] = [];
-  for await (const { record, row } of records) {
-    const ref: RowRef = { file, row };
+  for await (const r of records) {
+    const ref: RowRef = { file, row: r.row };
+    if ('reason' in r) {
+      rows.push({ kind: 'failure', ref, reason: r.reason });
+      continue;
+    }
+    const { record } = r;
     const missing = requiredColumns[kind].filter((c) => !(c in record));
     if (missing.length > 0) return [{ kind: 'failure', ref: { file, row: 0 }, reason: `missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}` }];
     rows.push(kind === 'object' ? objectRowOf(record, ref) : imageRowOf(record, ref));

@@ -1,10 +1,10 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { entityKinds } from '../../domain/entities.ts';
-import type { CaptionSource, EnrichmentRepo, LabelSource, StoredLabel, StoredObject } from '../../ports/enrichment-repo.ts';
+import type { CaptionSource, EnrichmentRepo, LabelSource, StoredCaption, StoredLabel, StoredObject } from '../../ports/enrichment-repo.ts';
 import { chunkRows, type DialectHelpers } from '../dialect.ts';
 import type { DB, ObjectsTable } from '../schema.ts';
-import { claimFinish, countedOutcome, countUnit, notApplied, vectorBytes, vectorOf } from './items.repo.ts';
-import { derivedId as copyIdOf, insertCaption, insertObjectsAndLabels } from './object-rows.ts';
+import { claimFinish, countedOutcome, countUnit, notApplied, vectorOf } from './items.repo.ts';
+import { derivedId as copyIdOf, insertEnrichment } from './object-rows.ts';
 
 const toObject = (r: Selectable<ObjectsTable>): StoredObject => ({
   id: r.id,
@@ -27,6 +27,19 @@ function byItem<R extends { item_id: string }, T>(rows: readonly R[], map: (row:
 }
 
 export function enrichmentRepo(db: Kysely<DB>, d: DialectHelpers, changed: (datasetId: string) => void): EnrichmentRepo {
+  /**
+   * What the annotation files gave the images `imageIds` (labels, caption, and the boxes with
+   * their object items): an enrichment copy keeps it beside what its models find. What an
+   * earlier enrichment found is left behind: the copy's models find their own.
+   */
+  async function importedOf(imageIds: readonly string[]) {
+    const objects = await db.selectFrom('objects').selectAll().where('item_id', 'in', imageIds).where('source', '=', 'ANNOTATIONS').execute();
+    const objectItems = objects.length === 0 ? [] : await db.selectFrom('items').selectAll().where('id', 'in', objects.map((o) => o.id)).where('state', '=', 'done').execute();
+    const labels = await db.selectFrom('image_labels').selectAll().where('item_id', 'in', imageIds).where('source', '=', 'ANNOTATIONS').execute();
+    const captions = await db.selectFrom('captions').selectAll().where('item_id', 'in', imageIds).where('source', '=', 'ANNOTATIONS').execute();
+    return { objects, objectItems, labels, captions };
+  }
+
   return {
     async copyItems({ sourceId, targetId, taskId, stage }, afterId, limit) {
       const rows = await db
@@ -34,7 +47,7 @@ export function enrichmentRepo(db: Kysely<DB>, d: DialectHelpers, changed: (data
         .selectAll()
         .where('dataset_id', '=', sourceId)
         .where('state', '=', 'done')
-        // Objects of an earlier enrichment are not copied: this one detects its own.
+        // Objects come with their image, when imported (importedOf).
         .where('kind', '!=', 'object')
         .where('id', '>', afterId)
         .orderBy('id')
@@ -55,10 +68,31 @@ export function enrichmentRepo(db: Kysely<DB>, d: DialectHelpers, changed: (data
         fail_stage: null,
         fail_reason: null,
       }));
-      const vectors = await db.selectFrom('embeddings').selectAll().where('item_id', 'in', rows.map((r) => r.id)).execute();
+      const imported = await importedOf(rows.map((r) => r.id));
+      const importedItems = imported.objectItems.map((r) => ({
+        ...r,
+        id: copyIdOf(targetId, r.id),
+        dataset_id: targetId,
+        task_id: taskId,
+        source_key: `copy:${r.id}`,
+        parent_id: copyIdOf(targetId, r.parent_id!),
+      }));
+      const itemIds = [...rows, ...imported.objectItems].map((r) => r.id);
+      const vectors = await db.selectFrom('embeddings').selectAll().where('item_id', 'in', itemIds).execute();
+      const copied = <R extends { item_id: string; dataset_id: string }>(r: R): R => ({ ...r, item_id: copyIdOf(targetId, r.item_id), dataset_id: targetId });
       await db.transaction().execute(async (trx) => {
-        for (const chunk of chunkRows(d, copies)) await trx.insertInto('items').values(chunk).onConflict((oc) => oc.column('id').doNothing()).execute();
-        const copiedVectors = vectors.map(({ seq: _seq, ...v }) => ({ ...v, item_id: copyIdOf(targetId, v.item_id), dataset_id: targetId }));
+        for (const chunk of chunkRows(d, [...copies, ...importedItems])) {
+          await trx.insertInto('items').values(chunk).onConflict((oc) => oc.column('id').doNothing()).execute();
+        }
+        const objectRows = imported.objects.map((o) => ({ ...copied(o), id: copyIdOf(targetId, o.id) }));
+        for (const chunk of chunkRows(d, objectRows)) await trx.insertInto('objects').values(chunk).onConflict((oc) => oc.column('id').doNothing()).execute();
+        for (const chunk of chunkRows(d, imported.labels.map(copied))) {
+          await trx.insertInto('image_labels').values(chunk).onConflict((oc) => oc.columns(['item_id', 'label', 'source']).doNothing()).execute();
+        }
+        for (const chunk of chunkRows(d, imported.captions.map(copied))) {
+          await trx.insertInto('captions').values(chunk).onConflict((oc) => oc.columns(['item_id', 'source']).doNothing()).execute();
+        }
+        const copiedVectors = vectors.map(({ seq: _seq, ...v }) => copied(v));
         for (const chunk of chunkRows(d, copiedVectors)) {
           await trx.insertInto('embeddings').values(chunk).onConflict((oc) => oc.column('item_id').doNothing()).execute();
         }
@@ -85,7 +119,7 @@ export function enrichmentRepo(db: Kysely<DB>, d: DialectHelpers, changed: (data
         await trx.updateTable('tasks').set({ total }).where('id', '=', taskId).execute();
         await trx
           .updateTable('datasets')
-          .set({ n_images: n('image'), n_videos: n('video'), n_frames: n('video_frame'), revision: sql`revision + 1` })
+          .set({ n_images: n('image'), n_videos: n('video'), n_frames: n('video_frame'), n_objects: n('object'), revision: sql`revision + 1` })
           .where('id', '=', targetId)
           .execute();
       });
@@ -93,23 +127,13 @@ export function enrichmentRepo(db: Kysely<DB>, d: DialectHelpers, changed: (data
       return total;
     },
 
-    completeDetection(itemId, stage, { objects, labels, caption, textVectors }) {
+    completeDetection(itemId, stage, result) {
       return countedOutcome(db, changed, async (trx) => {
         const row = await claimFinish(trx, itemId, stage, { state: 'done' });
         if (!row) return notApplied;
         const image = await trx.selectFrom('items').selectAll().where('id', '=', itemId).executeTakeFirstOrThrow();
-        const objectIds = await insertObjectsAndLabels(trx, d, image, stage, { objects, labels, imported: false });
-        if (caption !== null) await insertCaption(trx, image, { text: caption.text, source: 'CAPTION_IMAGES', model: caption.model });
-        if (textVectors !== null) {
-          const textRows = [itemId, ...objectIds].map((id, i) => ({
-            item_id: id,
-            dataset_id: row.dataset_id,
-            model: textVectors.model,
-            vector: vectorBytes(i === 0 ? textVectors.image : textVectors.objects[i - 1]!),
-          }));
-          for (const chunk of chunkRows(d, textRows)) await trx.insertInto('text_embeddings').values(chunk).execute();
-        }
-        return countUnit(trx, row, { failed: false, images: 0, videos: 0, frames: 0, objects: objects.length });
+        await insertEnrichment(trx, d, image, stage, result);
+        return countUnit(trx, row, { failed: false, images: 0, videos: 0, frames: 0, objects: result.objects.length });
       });
     },
 
@@ -128,7 +152,8 @@ export function enrichmentRepo(db: Kysely<DB>, d: DialectHelpers, changed: (data
     },
 
     async labelsOfDataset(datasetId) {
-      const rows = await db.selectFrom('image_labels').select(['item_id', 'label']).where('dataset_id', '=', datasetId).execute();
+      // A label both imported and found by a model counts once.
+      const rows = await db.selectFrom('image_labels').select(['item_id', 'label']).distinct().where('dataset_id', '=', datasetId).orderBy('item_id').orderBy('label').execute();
       return byItem(rows, (r) => r.label);
     },
 
@@ -153,8 +178,16 @@ export function enrichmentRepo(db: Kysely<DB>, d: DialectHelpers, changed: (data
 
     async captionsOfItems(datasetId, itemIds) {
       if (itemIds.length === 0) return new Map();
-      const rows = await db.selectFrom('captions').select(['item_id', 'caption', 'source']).where('dataset_id', '=', datasetId).where('item_id', 'in', itemIds).execute();
-      return new Map(rows.map((r) => [r.item_id, { text: r.caption, source: r.source as CaptionSource }]));
+      // The imported caption first ('ANNOTATIONS' < 'CAPTION_IMAGES'): where one caption is shown, the dataset's own.
+      const rows = await db
+        .selectFrom('captions')
+        .select(['item_id', 'caption', 'source'])
+        .where('dataset_id', '=', datasetId)
+        .where('item_id', 'in', itemIds)
+        .orderBy('item_id')
+        .orderBy('source')
+        .execute();
+      return byItem(rows, (r): StoredCaption => ({ text: r.caption, source: r.source as CaptionSource }));
     },
 
     async textVectorPage(datasetId, entity, afterSeq, limit) {

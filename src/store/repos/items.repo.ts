@@ -4,10 +4,10 @@ import type { ItemAnnotations } from '../../domain/annotations.ts';
 import type { Item, ItemKind, ItemState, Quality } from '../../domain/types.ts';
 import { isoMicros } from '../../lib/time.ts';
 import type { Embedding } from '../../ports/media-processor.ts';
-import type { ImageFacts, ImportedAnnotations, ItemOutcome, ItemsRepo } from '../../ports/store.ts';
+import type { AddedEnrichment, ImageFacts, ImportedAnnotations, ItemOutcome, ItemsRepo } from '../../ports/store.ts';
 import { chunkRows, type DialectHelpers } from '../dialect.ts';
 import type { DB, ItemsTable } from '../schema.ts';
-import { insertCaption, insertObjectsAndLabels } from './object-rows.ts';
+import { insertCaption, insertEnrichment, insertObjectsAndLabels } from './object-rows.ts';
 
 function parse<T>(text: string | null): T | null {
   return text === null ? null : (JSON.parse(text) as T);
@@ -69,6 +69,11 @@ function annotationColumns(imported: ImportedAnnotations) {
     ...(imported.problems.length > 0 && { fail_stage: 'annotations', fail_reason: imported.problems.join('; ') }),
   };
 }
+
+/** Why an added item's enrichment could not run, on the item (indexed all the same). */
+const enrichmentColumns = (enriched: AddedEnrichment | undefined) => (enriched !== undefined && 'failure' in enriched ? { fail_stage: 'detect', fail_reason: enriched.failure } : {});
+
+const objectsOf = (enriched: AddedEnrichment | undefined) => (enriched !== undefined && 'result' in enriched ? enriched.result.objects.length : 0);
 
 /** Float32 vectors as little-endian bytes (the byte order of every platform Node runs on). */
 export const vectorBytes = (v: Float32Array): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
@@ -173,6 +178,9 @@ export async function countedOutcome(
   return outcome;
 }
 
+/** Images whose annotations one statement sets: three parameters each, far below either dialect's limit. */
+const ANNOTATION_BATCH = 1000;
+
 export function itemsRepo(db: Kysely<DB>, d: DialectHelpers, changed: (datasetId: string) => void): ItemsRepo {
   const counted = (fn: (trx: Transaction<DB>) => Promise<ItemOutcome & { datasetId?: string }>) => countedOutcome(db, changed, fn);
 
@@ -259,17 +267,19 @@ export function itemsRepo(db: Kysely<DB>, d: DialectHelpers, changed: (datasetId
       return rows.map((r) => r.id);
     },
 
-    async completeImage(itemId, stage, facts, imported) {
+    async completeImage(itemId, stage, facts, imported, enriched) {
       return counted(async (trx) => {
-        const row = await claimFinish(trx, itemId, stage, { state: 'done', ...factColumns(facts), ...(imported && annotationColumns(imported)) });
+        const set = { state: 'done', ...factColumns(facts), ...(imported && annotationColumns(imported)), ...enrichmentColumns(enriched) };
+        const row = await claimFinish(trx, itemId, stage, set);
         if (!row) return notApplied;
         await trx.insertInto('embeddings').values(embeddingRow(itemId, row.dataset_id, facts.embedding)).execute();
+        const image = await trx.selectFrom('items').selectAll().where('id', '=', itemId).executeTakeFirstOrThrow();
         if (imported) {
-          const image = await trx.selectFrom('items').selectAll().where('id', '=', itemId).executeTakeFirstOrThrow();
           await insertObjectsAndLabels(trx, d, image, stage, { objects: imported.objects, labels: imported.labels.map((label) => ({ label, confidence: 1 })), imported: true });
           if (imported.caption !== null) await insertCaption(trx, image, { text: imported.caption, source: 'ANNOTATIONS', model: null });
         }
-        return countUnit(trx, row, { failed: false, images: 1, videos: 0, frames: 0, objects: imported?.objects.length ?? 0 });
+        if (enriched !== undefined && 'result' in enriched) await insertEnrichment(trx, d, image, stage, enriched.result);
+        return countUnit(trx, row, { failed: false, images: 1, videos: 0, frames: 0, objects: (imported?.objects.length ?? 0) + objectsOf(enriched) });
       });
     },
 
@@ -286,12 +296,14 @@ export function itemsRepo(db: Kysely<DB>, d: DialectHelpers, changed: (datasetId
 
     async setAnnotations(annotations) {
       const entries = [...annotations];
-      for (let i = 0; i < entries.length; i += 500) {
-        await db.transaction().execute(async (trx) => {
-          for (const [id, a] of entries.slice(i, i + 500)) {
-            await trx.updateTable('items').set({ annotations: JSON.stringify(a) }).where('id', '=', id).where('state', '=', 'pending').execute();
-          }
-        });
+      // One statement per batch, joined with the batch's (id, JSON) rows: an UPDATE per image
+      // cost a statement each (bench/README.md, "Keeping imported annotations").
+      for (let i = 0; i < entries.length; i += ANNOTATION_BATCH) {
+        const batch = entries.slice(i, i + ANNOTATION_BATCH);
+        const rows = sql.join(batch.map(([id, a]) => sql`(${id}, ${JSON.stringify(a)})`));
+        // VALUES names its columns column1, column2 on both dialects.
+        await sql`update items set annotations = v.column2 from (values ${rows}) as v
+                  where items.id = v.column1 and items.state = 'pending'`.execute(db);
       }
     },
 
@@ -321,11 +333,16 @@ export function itemsRepo(db: Kysely<DB>, d: DialectHelpers, changed: (datasetId
           video: null,
           created_at: created,
           ...factColumns(f),
+          ...enrichmentColumns(f.enriched),
         }));
         for (const chunk of chunkRows(d, rows)) await trx.insertInto('items').values(chunk).execute();
         const vectors = frames.map((f) => embeddingRow(f.id, row.dataset_id, f.embedding));
         for (const chunk of chunkRows(d, vectors)) await trx.insertInto('embeddings').values(chunk).execute();
-        return countUnit(trx, row, { failed: false, images: 0, videos: 1, frames: frames.length, objects: 0 });
+        for (const [i, f] of frames.entries()) {
+          if (f.enriched !== undefined && 'result' in f.enriched) await insertEnrichment(trx, d, { ...rows[i]!, annotations: null }, stage, f.enriched.result);
+        }
+        const objects = frames.reduce((n, f) => n + objectsOf(f.enriched), 0);
+        return countUnit(trx, row, { failed: false, images: 0, videos: 1, frames: frames.length, objects });
       });
     },
 

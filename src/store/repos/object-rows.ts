@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { Selectable, Transaction } from 'kysely';
-import type { CaptionSource, ImageLabel } from '../../ports/enrichment-repo.ts';
+import type { CaptionSource, EnrichmentResult, ImageLabel } from '../../ports/enrichment-repo.ts';
 import type { DetectedObject } from '../../ports/media-processor.ts';
 import { chunkRows, type DialectHelpers } from '../dialect.ts';
 import type { DB, ItemsTable } from '../schema.ts';
-import { embeddingRow } from './items.repo.ts';
+import { embeddingRow, vectorBytes } from './items.repo.ts';
 
 /** A uuid derived from a parent id and a name: the same in every run, unique across parents. */
 export function derivedId(parentId: string, name: string): string {
@@ -26,12 +26,14 @@ export async function insertObjectsAndLabels(
   stage: string,
   { objects, labels, imported }: { objects: readonly DetectedObject[]; labels: readonly ImageLabel[]; imported: boolean },
 ): Promise<string[]> {
+  // Imported and detected objects of one image (media added to an enrichment copy) are named apart.
+  const name = (i: number) => `${imported ? 'annotation' : 'object'}-${i}`;
   const objectItems = objects.map((o, i) => ({
     ...image,
-    id: derivedId(image.id, `object-${i}`),
+    id: derivedId(image.id, name(i)),
     kind: 'object',
     parent_id: image.id,
-    source_key: `${image.id}#object-${i}`,
+    source_key: `${image.id}#${name(i)}`,
     stage,
     width: o.box.width,
     height: o.box.height,
@@ -71,4 +73,22 @@ export async function insertCaption(
   caption: { text: string; source: CaptionSource; model: string | null },
 ): Promise<void> {
   await trx.insertInto('captions').values({ item_id: image.id, dataset_id: image.dataset_id, caption: caption.text, source: caption.source, model: caption.model }).execute();
+}
+
+/**
+ * Records what enrichment's models found in an image or frame: objects and labels, the caption,
+ * and the text-aligned vectors of the image and of each object (in `objects` order).
+ */
+export async function insertEnrichment(trx: Transaction<DB>, d: DialectHelpers, image: Selectable<ItemsTable>, stage: string, result: EnrichmentResult): Promise<void> {
+  const objectIds = await insertObjectsAndLabels(trx, d, image, stage, { objects: result.objects, labels: result.labels, imported: false });
+  if (result.caption !== null) await insertCaption(trx, image, { text: result.caption.text, source: 'CAPTION_IMAGES', model: result.caption.model });
+  const { textVectors } = result;
+  if (textVectors === null) return;
+  const textRows = [image.id, ...objectIds].map((id, i) => ({
+    item_id: id,
+    dataset_id: image.dataset_id,
+    model: textVectors.model,
+    vector: vectorBytes(i === 0 ? textVectors.image : textVectors.objects[i - 1]!),
+  }));
+  for (const chunk of chunkRows(d, textRows)) await trx.insertInto('text_embeddings').values(chunk).execute();
 }

@@ -150,6 +150,18 @@ export function tasksRepo(db: Kysely<DB>, changed: (datasetId: string) => void):
       return r ? toTask(r) : null;
     },
 
+    async latestOf(datasetId, operation) {
+      const r = await db
+        .selectFrom('tasks')
+        .selectAll()
+        .where('dataset_id', '=', datasetId)
+        .where('operation', '=', operation)
+        .orderBy('created_at', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return r ? toTask(r) : null;
+    },
+
     async listRunning() {
       const rows = await db.selectFrom('tasks').selectAll().where('status', 'in', LIVE).execute();
       return rows.map(toTask);
