@@ -1,4 +1,4 @@
-import { operations, taskTypeOf, type DatasetStatus, type Operation } from './dataset-status.ts';
+import { operations, statusWhenFinished, taskTypeOf, type DatasetStatus, type Operation } from './dataset-status.ts';
 import type { Task, TaskStatus } from './types.ts';
 
 /** Task type names as the tasks API shows them, in their listed order. */
@@ -55,7 +55,6 @@ export function statusMessage(task: Task): string {
  */
 export function abortOutcome(task: Task, previous: DatasetStatus | null, abortedBy: string): { datasetStatus: DatasetStatus; fatalErrorMsg: string | null; errorMessage: string } {
   const errorMessage = `Aborted by ${abortedBy}`;
-  const back: DatasetStatus = previous === 'PARTIAL INDEX' ? 'PARTIAL INDEX' : 'READY';
   switch (task.operation) {
     case 'CREATE': {
       const indexed = task.total === null ? 'before its files were listed' : `after ${task.done} of ${task.total} files were indexed`;
@@ -66,9 +65,12 @@ export function abortOutcome(task: Task, previous: DatasetStatus | null, aborted
       };
     }
     case 'ADD_MEDIA':
-      return { datasetStatus: task.done > 0 ? 'PARTIAL INDEX' : back, fatalErrorMsg: null, errorMessage };
-    case 'REINDEX':
+    case 'REINDEX': {
+      // Where a failed update would be: the same rule for both ways an update can stop.
+      const datasetStatus = statusWhenFinished(task.operation, 'failed', { ...(previous !== null && { previous }), itemsAdded: task.done > 0 });
+      return { datasetStatus, fatalErrorMsg: null, errorMessage };
+    }
     case 'ENRICH':
-      return { datasetStatus: back, fatalErrorMsg: null, errorMessage };
+      return { datasetStatus: previous === 'PARTIAL INDEX' ? 'PARTIAL INDEX' : 'READY', fatalErrorMsg: null, errorMessage };
   }
 }

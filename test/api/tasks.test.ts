@@ -251,32 +251,66 @@ describe('aborting an addition of media, then retrying it', () => {
   }, 300_000);
 });
 
+/** A READY dataset of three photos, and a folder of two more to add to it. */
+async function readyWithMore(name: string): Promise<{ id: string; more: string }> {
+  const base = join(root, `${name}-base`);
+  await copySmallPhotos(base, 3, 300_000);
+  const more = join(root, `${name}-more`);
+  await copySmallPhotos(more, 2, 300_000);
+  const id = await createDatasetFrom(t.url, t.admin.token, name, base);
+  expect((await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'ERROR'])).dataset.status_new).toBe('READY');
+  return { id, more };
+}
+
+/** Makes the dataset's saved ANN index unreadable (every stage that loads it fails); returns what puts it back. */
+async function breakSavedIndex(id: string): Promise<() => Promise<void>> {
+  const saved = join(t.dataDir, 'blobs', vectorIndexKeyOf(id));
+  await rename(saved, `${saved}.kept`);
+  await mkdir(saved);
+  return async () => {
+    await rm(saved, { recursive: true });
+    await rename(`${saved}.kept`, saved);
+  };
+}
+
 describe('retrying a reindex that failed', () => {
   it('goes back to PARTIAL INDEX with the error on the task, and the retry reruns it to READY', async () => {
-    const base = join(root, 'reindex-base');
-    await copySmallPhotos(base, 3, 300_000);
-    const more = join(root, 'reindex-more');
-    await copySmallPhotos(more, 2, 300_000);
-    const id = await createDatasetFrom(t.url, t.admin.token, 'reindexed', base);
-    expect((await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'ERROR'])).dataset.status_new).toBe('READY');
+    const { id, more } = await readyWithMore('reindexed');
     await admin.addMedia(id, { s3Uri: more });
     expect((await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'PARTIAL INDEX', 'ERROR'])).dataset.status_new).toBe('PARTIAL INDEX');
 
-    // The saved ANN index made unreadable: every attempt of the similarity stage fails.
-    const saved = join(t.dataDir, 'blobs', vectorIndexKeyOf(id));
-    await rename(saved, `${saved}.kept`);
-    await mkdir(saved);
+    // Every attempt of the similarity stage fails.
+    const restore = await breakSavedIndex(id);
     const { task_id } = await admin.reindex(id);
     const failed = (await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'PARTIAL INDEX', 'ERROR'])).dataset;
     expect(failed).toMatchObject({ status_new: 'PARTIAL INDEX', n_images: 5 });
     const [ended] = (await admin.listTasks({ datasetId: id, taskType: 'REINDEX' })).tasks;
     expect(ended).toMatchObject({ task_id, status: 'FAILED', error_message: expect.stringMatching(/^Internal error during similarity/), dataset_status: 'PARTIAL INDEX' });
 
-    await rm(saved, { recursive: true });
-    await rename(`${saved}.kept`, saved);
+    await restore();
     expect(await admin.retryTask(task_id)).toMatchObject({ task_id, task_type: 'REINDEX', status: 'INITIALIZING', error_message: null });
     const settled = (await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'PARTIAL INDEX', 'ERROR'])).dataset;
     expect(settled).toMatchObject({ status_new: 'READY', n_images: 5 });
     expect((await admin.listTasks({ datasetId: id, taskType: 'REINDEX' })).tasks).toMatchObject([{ task_id, status: 'COMPLETED', error_message: null }]);
+  }, 180_000);
+});
+
+describe('an addition of media that fails after indexing its items', () => {
+  it('ends PARTIAL INDEX with the items kept, even with auto_reindex, and the retry finishes it to READY', async () => {
+    const { id, more } = await readyWithMore('failing-add');
+    // The items are indexed, then every attempt to extend the index fails.
+    const restore = await breakSavedIndex(id);
+    const { task_id } = await admin.addMedia(id, { s3Uri: more }, { autoReindex: true });
+    const failed = (await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'PARTIAL INDEX', 'ERROR'])).dataset;
+    expect(failed).toMatchObject({ status_new: 'PARTIAL INDEX', n_images: 5, fatal_error_msg: null });
+    const [ended] = (await admin.listTasks({ datasetId: id, taskType: 'MEDIA_ADDITION' })).tasks;
+    expect(ended).toMatchObject({ task_id, status: 'FAILED', done: 2, error_message: expect.stringMatching(/^Internal error during extend/), dataset_status: 'PARTIAL INDEX' });
+    expect((await admin.listMedia(id, { pageSize: 100 })).total).toBe(5);
+
+    await restore();
+    expect(await admin.retryTask(task_id)).toMatchObject({ task_id, status: 'INITIALIZING', done: 2 });
+    const settled = (await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'PARTIAL INDEX', 'ERROR'])).dataset;
+    expect(settled).toMatchObject({ status_new: 'READY', n_images: 5 });
+    expect((await admin.listTasks({ datasetId: id, taskType: 'MEDIA_ADDITION' })).tasks).toMatchObject([{ task_id, status: 'COMPLETED', done: 2, total: 2 }]);
   }, 180_000);
 });
