@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MediaProcessor } from '../../src/ports/media-processor.ts';
 import { createDatasetFrom, getJson, waitForDatasetStatus } from '../helpers/client.ts';
 import { tempDir } from '../helpers/folders.ts';
+import { waitForExport } from '../helpers/exports.ts';
 import { readZip } from '../helpers/zip.ts';
 import { testMediaDir, videosDir } from '../helpers/test-media.ts';
 import { startPostgres } from '../helpers/postgres.ts';
@@ -234,13 +235,7 @@ describe.each(backends)('enrichment ($name)', (backend) => {
 
     it('exports each image\'s labels and objects in metadata.json', async () => {
       const started = (await get(`/api/v1/dataset/${copyId}/export_context_async?export_format=json`)).body;
-      const poll = async () => (await get(`/api/v1/dataset/${copyId}/export_status?export_task_id=${started.id}`)).body;
-      // Polled as a client does, until the export ends.
-      let status = await poll();
-      while (status.status !== 'COMPLETED' && status.status !== 'FAILED') {
-        await new Promise((r) => setTimeout(r, 50));
-        status = await poll();
-      }
+      const status = await waitForExport(t.url, t.admin.token, copyId, started.id);
       expect(status.status).toBe('COMPLETED');
       const zip = Buffer.from(await (await fetch(`${t.url}${status.download_uri}`, { headers: { authorization: `Bearer ${t.admin.token}` } })).arrayBuffer());
       const metadata = JSON.parse((await readZip(zip)).get('metadata.json')!.toString());
