@@ -49,9 +49,10 @@ export function statusMessage(task: Task): string {
 
 /**
  * Where an aborted operation leaves its dataset. A creation ends in ERROR (retry it, or delete
- * the dataset). An addition keeps the items it finished: they are browsable, and the dataset is
- * PARTIAL INDEX until a reindex brings them into the dataset-level results; with nothing
- * finished, it is back where it started. A reindex or enrichment goes back to where it started.
+ * the dataset), and so does an enrichment's copy (which cannot be retried: delete it; its source
+ * is released either way). An addition keeps the items it finished: they are browsable, and the
+ * dataset is PARTIAL INDEX until a reindex brings them into the dataset-level results; with
+ * nothing finished, it is back where it started. A reindex goes back to where it started.
  */
 export function abortOutcome(task: Task, previous: DatasetStatus | null, abortedBy: string): { datasetStatus: DatasetStatus; fatalErrorMsg: string | null; errorMessage: string } {
   const errorMessage = `Aborted by ${abortedBy}`;
@@ -70,7 +71,14 @@ export function abortOutcome(task: Task, previous: DatasetStatus | null, aborted
       const datasetStatus = statusWhenFinished(task.operation, 'failed', { ...(previous !== null && { previous }), itemsAdded: task.done > 0 });
       return { datasetStatus, fatalErrorMsg: null, errorMessage };
     }
-    case 'ENRICH':
-      return { datasetStatus: previous === 'PARTIAL INDEX' ? 'PARTIAL INDEX' : 'READY', fatalErrorMsg: null, errorMessage };
+    case 'ENRICH': {
+      // The copy has no earlier state, and without its similarity step it is not a READY dataset.
+      const enriched = task.total === null ? 'before its images were copied' : `after ${task.done} of ${task.total} images were enriched`;
+      return {
+        datasetStatus: 'ERROR',
+        fatalErrorMsg: `Enrichment was aborted by ${abortedBy} ${enriched}. Delete this copy and enrich the source again.`,
+        errorMessage,
+      };
+    }
   }
 }

@@ -6,6 +6,7 @@ import type { MediaProcessor } from '../../src/ports/media-processor.ts';
 import { createDatasetFrom, getJson, waitForDatasetStatus } from '../helpers/client.ts';
 import { tempDir } from '../helpers/folders.ts';
 import { waitForExport } from '../helpers/exports.ts';
+import { holdCalls } from '../helpers/held-calls.ts';
 import { readZip } from '../helpers/zip.ts';
 import { testMediaDir, videosDir } from '../helpers/test-media.ts';
 import { startPostgres } from '../helpers/postgres.ts';
@@ -147,23 +148,16 @@ describe.each(backends)('enrichment ($name)', (backend) => {
 
     beforeAll(async () => {
       // Detection waits at a gate while the test looks at the source: READ ONLY for certain.
-      const media = t.server.ctx.pipeline.media as MediaProcessor;
-      const detect = media.detectObjects.bind(media);
-      let open!: () => void;
-      const gate = new Promise<void>((resolve) => (open = resolve));
-      media.detectObjects = async (path) => {
-        await gate;
-        return detect(path);
-      };
+      const detection = holdCalls(t.server.ctx.pipeline.media as MediaProcessor, 'detectObjects');
       const started = await enrich(sourceId, { OBJECT_DETECTION: DETECTOR, IMAGE_TAGGING: TAGGER });
       expect(started.status).toBe(200);
       copyId = started.body.dataset_id;
       duringSource = (await get(`/api/v1/dataset/${sourceId}`)).body;
       duringConflicts = [await enrich(sourceId, { OBJECT_DETECTION: DETECTOR }), await fetch(`${t.url}/api/v1/dataset/${sourceId}`, { method: 'DELETE', headers: { authorization: `Bearer ${t.admin.token}` } }).then(async (r) => ({ status: r.status, body: await r.json() }))];
       const waiting = waitForDatasetStatus(t.url, t.admin.token, copyId, ['READY', 'ERROR'], 300_000);
-      open();
+      detection.open();
       ({ dataset: copy, events: copyEvents } = await waiting);
-      media.detectObjects = detect;
+      detection.restore();
     }, 400_000);
 
     it('is a new READY dataset of source_type ENRICHMENT, with the source\'s media and its objects', () => {

@@ -4,8 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUser } from '../../src/app/accounts.ts';
 import { StrataClient } from '../../src/client/index.ts';
 import { vectorIndexKeyOf } from '../../src/pipeline/saved-index.ts';
+import type { MediaProcessor } from '../../src/ports/media-processor.ts';
 import { createDatasetFrom, credentialsFor, followDatasetEvents, getJson, waitForDatasetStatus, type Credentials } from '../helpers/client.ts';
 import { fixturesDir, tempDir } from '../helpers/folders.ts';
+import { holdCalls } from '../helpers/held-calls.ts';
 import { abortCreation, creationTask, retryToReady, uploadAndProcess } from '../helpers/tasks.ts';
 import { copySmallPhotos, photosDir } from '../helpers/test-media.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
@@ -312,5 +314,30 @@ describe('an addition of media that fails after indexing its items', () => {
     const settled = (await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'PARTIAL INDEX', 'ERROR'])).dataset;
     expect(settled).toMatchObject({ status_new: 'READY', n_images: 5 });
     expect((await admin.listTasks({ datasetId: id, taskType: 'MEDIA_ADDITION' })).tasks).toMatchObject([{ task_id, status: 'COMPLETED', done: 2, total: 2 }]);
+  }, 180_000);
+});
+
+describe('aborting an enrichment', () => {
+  it('ends the copy in ERROR saying what to do, and gives the source back READY', async () => {
+    const base = join(root, 'enrich-base');
+    await copySmallPhotos(base, 3, 300_000);
+    const source = await createDatasetFrom(t.url, t.admin.token, 'enriched', base);
+    expect((await waitForDatasetStatus(t.url, t.admin.token, source, ['READY', 'ERROR'])).dataset.status_new).toBe('READY');
+
+    // Detection waits at a gate: the abort comes while the copy is certainly being made.
+    const detection = holdCalls(t.server.ctx.pipeline.media as MediaProcessor, 'detectObjects');
+    let copyId: string;
+    try {
+      copyId = (await admin.enrichDataset(source, { IMAGE_TAGGING: 'strata_image_tagger_centernet_v00' })).dataset_id;
+      const [task] = (await admin.listTasks({ datasetId: copyId, taskType: 'ENRICHMENT' })).tasks;
+      expect((await admin.abortTask(task!.task_id)).abort_requested).toBe(true);
+    } finally {
+      detection.restore();
+      detection.open();
+    }
+    const copy = (await waitForDatasetStatus(t.url, t.admin.token, copyId, ['READY', 'ERROR'])).dataset;
+    expect(copy).toMatchObject({ status_new: 'ERROR', fatal_error_msg: expect.stringMatching(/^Enrichment was aborted by admin@example\.com .*Delete this copy and enrich the source again\.$/) });
+    expect((await admin.listTasks({ datasetId: copyId, taskType: 'ENRICHMENT' })).tasks).toMatchObject([{ status: 'ABORTED', error_message: 'Aborted by admin@example.com', dataset_status: 'ERROR' }]);
+    expect((await admin.getDataset(source)).status_new).toBe('READY');
   }, 180_000);
 });
