@@ -275,17 +275,61 @@ async function breakSavedIndex(id: string): Promise<() => Promise<void>> {
   };
 }
 
+/** A dataset of three photos with two more added: PARTIAL INDEX. */
+async function grownToPartialIndex(name: string): Promise<string> {
+  const { id, more } = await readyWithMore(name);
+  await admin.addMedia(id, { s3Uri: more });
+  expect((await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'PARTIAL INDEX', 'ERROR'])).dataset.status_new).toBe('PARTIAL INDEX');
+  return id;
+}
+
+/**
+ * How many duplicates at 1.0 each item has, by file name (the added files are byte copies of two
+ * old ones, under the same names: each pair is a group).
+ */
+async function duplicatesAt1(id: string): Promise<Record<string, number[]>> {
+  const { media } = await admin.listMedia(id, { pageSize: 100 });
+  const counts: Record<string, number[]> = {};
+  for (const m of media) (counts[m.file_name] ??= []).push((await getJson(t.url, `/api/v1/dataset/${id}/media/${m.media_id}/duplicates?threshold=1`, t.admin.token)).body.length);
+  expect(Object.values(counts).flat().filter((n) => n === 1)).toHaveLength(4);
+  return counts;
+}
+
+describe('aborting a reindex', () => {
+  it('goes back to PARTIAL INDEX still serving the results from before it', async () => {
+    const id = await grownToPartialIndex('aborted-reindex');
+    const before = await duplicatesAt1(id);
+
+    // The similarity stage waits at a gate as it loads the saved index: the abort comes mid-stage.
+    const loading = holdCalls(t.server.ctx.pipeline.vectors, 'load');
+    let taskId: string;
+    try {
+      taskId = (await admin.reindex(id)).task_id;
+      await loading.reached;
+      expect((await admin.abortTask(taskId)).abort_requested).toBe(true);
+    } finally {
+      loading.restore();
+      loading.open();
+    }
+    const { dataset } = await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'PARTIAL INDEX', 'ERROR']);
+    expect(dataset).toMatchObject({ status_new: 'PARTIAL INDEX', n_images: 5 });
+    expect((await admin.listTasks({ datasetId: id, taskType: 'REINDEX' })).tasks).toMatchObject([{ task_id: taskId, status: 'ABORTED' }]);
+    expect(await duplicatesAt1(id)).toEqual(before);
+  }, 180_000);
+});
+
 describe('retrying a reindex that failed', () => {
   it('goes back to PARTIAL INDEX with the error on the task, and the retry reruns it to READY', async () => {
-    const { id, more } = await readyWithMore('reindexed');
-    await admin.addMedia(id, { s3Uri: more });
-    expect((await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'PARTIAL INDEX', 'ERROR'])).dataset.status_new).toBe('PARTIAL INDEX');
+    const id = await grownToPartialIndex('reindexed');
+    const before = await duplicatesAt1(id);
 
     // Every attempt of the similarity stage fails.
     const restore = await breakSavedIndex(id);
     const { task_id } = await admin.reindex(id);
     const failed = (await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'PARTIAL INDEX', 'ERROR'])).dataset;
     expect(failed).toMatchObject({ status_new: 'PARTIAL INDEX', n_images: 5 });
+    // The results from before the reindex are still served: nothing was cleared before it failed.
+    expect(await duplicatesAt1(id)).toEqual(before);
     const [ended] = (await admin.listTasks({ datasetId: id, taskType: 'REINDEX' })).tasks;
     expect(ended).toMatchObject({ task_id, status: 'FAILED', error_message: expect.stringMatching(/^Internal error during similarity/), dataset_status: 'PARTIAL INDEX' });
 
