@@ -128,11 +128,11 @@ describe('strata login', () => {
 describe('strata upload, status, errors, duplicates, delete', () => {
   let datasetId: string;
 
-  it('resumes a failed upload without sending again what the server has', async () => {
+  it('resumes a failed upload without sending again what the server has, naming files by their relative paths', async () => {
     const folder = join(work, 'upload');
-    await mkdir(folder);
+    await mkdir(join(folder, 'copies'), { recursive: true });
     for (const name of ['scene.jpg', 'scene.png', 'scene.webp']) await copyFile(join(fixturesDir, name), join(folder, name));
-    await copyFile(join(fixturesDir, 'scene.jpg'), join(folder, 'scene-copy.jpg'));
+    await copyFile(join(fixturesDir, 'scene.jpg'), join(folder, 'copies', 'scene-copy.jpg'));
     await copyFile(join(fixturesDir, 'not-an-image.jpg'), join(folder, 'broken.jpg'));
     // Over the server's 32 KB limit: this file's request fails (413) and the rest go through.
     await copyFile(join(fixturesDir, 'scene.bmp'), join(folder, 'big.bmp'));
@@ -151,6 +151,9 @@ describe('strata upload, status, errors, duplicates, delete', () => {
     expect(result.dataset).toMatchObject({ id: result.dataset_id, n_images: 5 });
     expect(['READY', 'PARTIAL INDEX']).toContain(result.dataset.status_new);
     datasetId = result.dataset_id;
+    // As a folder uploaded from the web UI, and as `strata add-media` names them.
+    const media = (await getJson(t.url, `/api/v1/dataset/${datasetId}/media?page_size=100`, t.admin.token)).body.media as Array<{ file_name: string }>;
+    expect(media.map((m) => m.file_name).sort()).toEqual(['upload/big.bmp', 'upload/copies/scene-copy.jpg', 'upload/scene.jpg', 'upload/scene.png', 'upload/scene.webp']);
   }, SLOW);
 
   it('resumes an upload cut off mid-way from what the server holds, with exact counts', async () => {
@@ -189,16 +192,16 @@ describe('strata upload, status, errors, duplicates, delete', () => {
 
     const errors = json(await run(['errors', datasetId, '--json']));
     expect(errors.total, JSON.stringify(errors)).toBe(1);
-    expect(errors.errors[0]).toMatchObject({ file_name: 'broken.jpg' });
+    expect(errors.errors[0]).toMatchObject({ file_name: 'upload/broken.jpg' });
     expect((await run(['errors', datasetId])).stdout).toMatch(/broken\.jpg/);
 
     // The five files are one scene in five encodings: near duplicates at 0.96, while only
     // scene.jpg and its byte-identical copy stay together at 1.
     const groups = async (level: string) =>
       json(await run(['duplicates', datasetId, '--level', level, '--json'])).groups.map((g: { media: Array<{ file_name: string }> }) => g.media.map((m) => m.file_name).sort());
-    expect(await groups('0.96')).toEqual([['big.bmp', 'scene-copy.jpg', 'scene.jpg', 'scene.png', 'scene.webp']]);
-    expect(await groups('1')).toEqual([['scene-copy.jpg', 'scene.jpg']]);
-    expect((await run(['duplicates', datasetId, '--level', '1'])).stdout).toMatch(/group 1 \(2 files\)\n\s+scene(-copy)?\.jpg/);
+    expect(await groups('0.96')).toEqual([['upload/big.bmp', 'upload/copies/scene-copy.jpg', 'upload/scene.jpg', 'upload/scene.png', 'upload/scene.webp']]);
+    expect(await groups('1')).toEqual([['upload/copies/scene-copy.jpg', 'upload/scene.jpg']]);
+    expect((await run(['duplicates', datasetId, '--level', '1'])).stdout).toMatch(/group 1 \(2 files\)\n\s+upload\/(copies\/scene-copy|scene)\.jpg/);
     expect((await run(['datasets'])).stdout).toMatch(new RegExp(`${datasetId}\\s+(READY|PARTIAL INDEX)\\s+100%`));
   }, SLOW);
 

@@ -96,12 +96,12 @@ export function uploadStateStore(dir: string, key: { url: string; name: string; 
 /** How a stored file is matched to a local one: the name it was sent under, its size and digest. */
 export const storedKey = (name: string, size: number, sha256: string) => `${name}\0${size}\0${sha256}`;
 
-/** The local files the server already holds (same upload name, size and SHA-256), read only when name and size match. */
-export async function alreadyStored(files: readonly LocalFile[], nameOf: (f: LocalFile) => string, stored: ReadonlySet<string>): Promise<Set<string>> {
+/** The local files the server already holds (same relative name, size and SHA-256), read only when name and size match. */
+export async function alreadyStored(files: readonly LocalFile[], stored: ReadonlySet<string>): Promise<Set<string>> {
   const candidates = new Set([...stored].map((key) => key.slice(0, key.lastIndexOf('\0'))));
   const found = new Set<string>();
   for (const f of files) {
-    const name = nameOf(f);
+    const name = f.relativeName;
     if (!candidates.has(`${name}\0${f.size}`)) continue;
     if (stored.has(storedKey(name, f.size, await sha256OfFile(f.path)))) found.add(f.path);
   }

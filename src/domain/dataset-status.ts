@@ -74,16 +74,22 @@ export function statusWhenStarting(
   throw new DomainError('CONFLICT', `Operation '${operationVerb[op]}' is not allowed while the dataset is ${status}`);
 }
 
-/** The state a dataset reaches when `op` ends. */
+/**
+ * The state a dataset reaches when `op` ends, completed or not (failed or aborted).
+ * `itemsAdded`: whether the operation indexed any item into the dataset.
+ */
 export function statusWhenFinished(
   op: Operation,
   outcome: 'succeeded' | 'failed',
-  options: { autoReindex?: boolean; previous?: DatasetStatus } = {},
+  options: { autoReindex?: boolean; previous?: DatasetStatus; itemsAdded?: boolean } = {},
 ): DatasetStatus {
   // A new dataset (made by CREATE, or an enrichment copy) has no earlier state to go back to.
   if (op === 'CREATE' || op === 'ENRICH') return outcome === 'succeeded' ? 'READY' : 'ERROR';
   if (outcome === 'failed') {
-    // A failed update leaves what was indexed before browsable: back to where it started.
+    // An addition that stopped after indexing items keeps them: they are browsable, but the
+    // dataset-level results (clusters, uniqueness, outliers) were not recomputed over them.
+    if (op === 'ADD_MEDIA' && options.itemsAdded === true) return 'PARTIAL INDEX';
+    // Otherwise what was indexed before stays browsable: back to where it started.
     return options.previous === 'PARTIAL INDEX' ? 'PARTIAL INDEX' : 'READY';
   }
   if (op === 'ADD_MEDIA') return options.autoReindex === true ? 'READY' : 'PARTIAL INDEX';

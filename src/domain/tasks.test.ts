@@ -35,4 +35,12 @@ describe('tasks as the API shows them', () => {
     expect(abortOutcome(task({ operation: 'ADD_MEDIA', done: 0 }), 'READY', 'a@x').datasetStatus).toBe('READY');
     expect(abortOutcome(task({ operation: 'REINDEX' }), 'PARTIAL INDEX', 'a@x')).toMatchObject({ datasetStatus: 'PARTIAL INDEX', fatalErrorMsg: null });
   });
+
+  it('ends an aborted enrichment copy in ERROR, as a failed one: it never had its similarity step', () => {
+    expect(abortOutcome(task({ operation: 'ENRICH' }), 'DRAFT', 'a@x')).toEqual({
+      datasetStatus: 'ERROR',
+      errorMessage: 'Aborted by a@x',
+      fatalErrorMsg: 'Enrichment was aborted by a@x after 12 of 40 images were enriched. Delete this copy and enrich the source again.',
+    });
+  });
 });

@@ -1,4 +1,4 @@
-import { operations, taskTypeOf, type DatasetStatus, type Operation } from './dataset-status.ts';
+import { operations, statusWhenFinished, taskTypeOf, type DatasetStatus, type Operation } from './dataset-status.ts';
 import type { Task, TaskStatus } from './types.ts';
 
 /** Task type names as the tasks API shows them, in their listed order. */
@@ -49,13 +49,13 @@ export function statusMessage(task: Task): string {
 
 /**
  * Where an aborted operation leaves its dataset. A creation ends in ERROR (retry it, or delete
- * the dataset). An addition keeps the items it finished: they are browsable, and the dataset is
- * PARTIAL INDEX until a reindex brings them into the dataset-level results; with nothing
- * finished, it is back where it started. A reindex or enrichment goes back to where it started.
+ * the dataset), and so does an enrichment's copy (which cannot be retried: delete it; its source
+ * is released either way). An addition keeps the items it finished: they are browsable, and the
+ * dataset is PARTIAL INDEX until a reindex brings them into the dataset-level results; with
+ * nothing finished, it is back where it started. A reindex goes back to where it started.
  */
 export function abortOutcome(task: Task, previous: DatasetStatus | null, abortedBy: string): { datasetStatus: DatasetStatus; fatalErrorMsg: string | null; errorMessage: string } {
   const errorMessage = `Aborted by ${abortedBy}`;
-  const back: DatasetStatus = previous === 'PARTIAL INDEX' ? 'PARTIAL INDEX' : 'READY';
   switch (task.operation) {
     case 'CREATE': {
       const indexed = task.total === null ? 'before its files were listed' : `after ${task.done} of ${task.total} files were indexed`;
@@ -66,9 +66,19 @@ export function abortOutcome(task: Task, previous: DatasetStatus | null, aborted
       };
     }
     case 'ADD_MEDIA':
-      return { datasetStatus: task.done > 0 ? 'PARTIAL INDEX' : back, fatalErrorMsg: null, errorMessage };
-    case 'REINDEX':
-    case 'ENRICH':
-      return { datasetStatus: back, fatalErrorMsg: null, errorMessage };
+    case 'REINDEX': {
+      // Where a failed update would be: the same rule for both ways an update can stop.
+      const datasetStatus = statusWhenFinished(task.operation, 'failed', { ...(previous !== null && { previous }), itemsAdded: task.done > 0 });
+      return { datasetStatus, fatalErrorMsg: null, errorMessage };
+    }
+    case 'ENRICH': {
+      // The copy has no earlier state, and without its similarity step it is not a READY dataset.
+      const enriched = task.total === null ? 'before its images were copied' : `after ${task.done} of ${task.total} images were enriched`;
+      return {
+        datasetStatus: 'ERROR',
+        fatalErrorMsg: `Enrichment was aborted by ${abortedBy} ${enriched}. Delete this copy and enrich the source again.`,
+        errorMessage,
+      };
+    }
   }
 }

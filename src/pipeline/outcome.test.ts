@@ -16,6 +16,12 @@ describe('taskOutcome', () => {
     expect(taskOutcome(task('REINDEX', { previousStatus: 'PARTIAL INDEX' }), 'boom').datasetStatus).toBe('PARTIAL INDEX');
   });
 
+  it('ends a failed add that indexed items PARTIAL INDEX, whatever its auto_reindex', () => {
+    const added = (params: Record<string, unknown>): Task => taskFixture({ operation: 'ADD_MEDIA', params, stage: 'extend', total: 3, done: 2, failed: 1 });
+    expect(taskOutcome(added({ previousStatus: 'READY' }), 'boom')).toEqual({ taskStatus: 'FAILED', errorMessage: 'boom', datasetStatus: 'PARTIAL INDEX', fatalErrorMsg: null });
+    expect(taskOutcome(added({ previousStatus: 'READY', autoReindex: true }), 'boom').datasetStatus).toBe('PARTIAL INDEX');
+  });
+
   it('ends a completed add PARTIAL INDEX, or READY with auto_reindex', () => {
     expect(taskOutcome(task('ADD_MEDIA', { previousStatus: 'READY' }), null)).toEqual({ taskStatus: 'COMPLETED', errorMessage: null, datasetStatus: 'PARTIAL INDEX', fatalErrorMsg: null });
     expect(taskOutcome(task('ADD_MEDIA', { previousStatus: 'READY', autoReindex: true }), null).datasetStatus).toBe('READY');

@@ -17,13 +17,14 @@ function previousStatusOf(task: Task): DatasetStatus | undefined {
 
 /**
  * How a task ends: completed, or failed with `fatal`. A failed creation leaves the dataset in
- * ERROR with the message; a failed update goes back to the state it started from, where the
- * message would not belong (it stays on the task).
+ * ERROR with the message; a failed addition that indexed items is PARTIAL INDEX; any other
+ * failed update goes back to the state it started from. An update's message stays on the task.
  */
 export function taskOutcome(task: Task, fatal: string | null): TaskOutcome {
   const datasetStatus = statusWhenFinished(task.operation, fatal === null ? 'succeeded' : 'failed', {
     autoReindex: pipelineOptionsOf(task.params).autoReindex,
     previous: previousStatusOf(task),
+    itemsAdded: task.done > 0,
   });
   return {
     taskStatus: fatal === null ? 'COMPLETED' : 'FAILED',

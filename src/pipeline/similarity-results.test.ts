@@ -56,7 +56,7 @@ describe('writeSimilarityResults', () => {
 
     await writeSimilarityResults(deps, 'd', items, {} as KnnGraph, thread, 'IMAGES');
 
-    // Clearing is the stage's, once before both entities are written.
+    // Clearing is the stage's, for each entity just before its results are written.
     expect(written.cleared).toBe(0);
     for (const batches of [written.scores, written.members, written.clusters]) {
       expect(Math.max(...batches.map((b) => b.length))).toBeLessThanOrEqual(5000);

@@ -26,7 +26,6 @@ export async function similarityStage(deps: PipelineDeps, dataset: Dataset, task
   const images = Math.max(1, dataset.nImages + dataset.nFrames);
   const share = images / (images + dataset.nObjects);
   await reembedStale(deps, dataset.id, model);
-  await deps.store.similarity.clearResults(dataset.id);
   await entitySimilarity(deps, dataset.id, model, 'IMAGES', images, (f) => report(share * f));
   if (dataset.nObjects > 0) await entitySimilarity(deps, dataset.id, model, 'OBJECTS', dataset.nObjects, (f) => report(share + (1 - share) * f));
   await buildTextIndexes(deps, dataset.id);
@@ -38,10 +37,13 @@ async function entitySimilarity(deps: PipelineDeps, datasetId: string, model: st
   try {
     // Building the index and searching every item take about the same time; writing is quick.
     const built = await buildIndex(deps, datasetId, model, entity, (n) => report(0.45 * (n / expected)));
-    if (built === null) return;
+    if (built === null) return await deps.store.similarity.clearResults(datasetId, entity);
     const { index, items } = built;
     try {
       const graph = await knnGraphOf(deps, datasetId, model, entity, built, (rows) => report(0.45 + 0.45 * (rows / items.length)));
+      // Cleared only now, past the last safe point: a stage that fails or is aborted before
+      // leaves the results it found in place (a failed reindex keeps serving them).
+      await deps.store.similarity.clearResults(datasetId, entity);
       await writeSimilarityResults(deps, datasetId, items, graph, analysis, entity);
       await saveIndex(deps, datasetId, model, index, items.length, entity);
     } finally {

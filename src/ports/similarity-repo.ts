@@ -103,8 +103,8 @@ export interface SimilarityRepo {
   nextDuplicateGroupId(datasetId: string): Promise<number>;
   /** Applies a merge of new edges into the duplicate groups (group-merge.ts), atomically. */
   mergeDuplicateGroups(datasetId: string, merge: { relabels: ReadonlyArray<{ level: number; from: number; to: number }>; members: readonly DuplicateMember[] }): Promise<void>;
-  /** Removes the dataset's scores, duplicate groups and clusters (before writing new ones). */
-  clearResults(datasetId: string): Promise<void>;
+  /** Removes the scores, duplicate groups and clusters of the dataset's items of one entity type (before writing new ones). */
+  clearResults(datasetId: string, entity: EntityType): Promise<void>;
   insertScores(datasetId: string, rows: readonly ItemScores[]): Promise<void>;
   insertDuplicateMembers(datasetId: string, rows: readonly DuplicateMember[]): Promise<void>;
   insertClusters(datasetId: string, rows: readonly ClusterRow[], entity: EntityType): Promise<void>;

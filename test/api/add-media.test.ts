@@ -3,16 +3,19 @@ import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { addUser } from '../../src/app/accounts.ts';
 import type { DatasetStatus } from '../../src/domain/dataset-status.ts';
+import type { MediaProcessor } from '../../src/ports/media-processor.ts';
 import { createDatasetFrom, credentialsFor, getJson, waitForDatasetStatus } from '../helpers/client.ts';
 import { tempDir } from '../helpers/folders.ts';
+import { holdCalls } from '../helpers/held-calls.ts';
 import { copySmallPhotos } from '../helpers/test-media.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
 /**
- * add_media and reindex over HTTP on real photos: which states allow them, who may call them,
+ * add_media and reindex over HTTP on real photos: which states allow them (and enrichment, the
+ * other operation a dataset's state gates), who may call them,
  * and the error bodies of Visual Layer's contract (SPEC §6) for every kind of bad source.
  */
 let t: TestServer;
@@ -33,6 +36,14 @@ const form = (fields: Record<string, string> = {}, files: Array<[string, string,
 };
 const addMedia = (id: string, body: FormData | undefined, token?: string) => post(`/api/v1/dataset/${id}/add_media`, body, token);
 const reindex = (id: string, token?: string) => post(`/api/v1/dataset/${id}/reindex`, undefined, token);
+const enrich = async (id: string) => {
+  const res = await fetch(`${t.url}/api/v1/dataset/${id}/enrich_dataset`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${t.admin.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ enrichment_models: { IMAGE_TAGGING: 'strata_image_tagger_centernet_v00' } }),
+  });
+  return { status: res.status, body: await res.json() };
+};
 const settle = (id: string) => waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'PARTIAL INDEX', 'ERROR'], 300_000);
 
 beforeAll(async () => {
@@ -49,14 +60,20 @@ afterAll(async () => t?.close());
 
 describe('which states allow which operation', () => {
   const states: DatasetStatus[] = ['DRAFT', 'INDEXING', 'READ ONLY', 'PARTIAL INDEX', 'READY', 'ERROR'];
-  const allowed: Record<'add_media' | 'reindex', DatasetStatus[]> = { add_media: ['READY', 'PARTIAL INDEX'], reindex: ['PARTIAL INDEX'] };
-  const cases = states.flatMap((state) => (['add_media', 'reindex'] as const).map((op) => ({ state, op, ok: allowed[op].includes(state) })));
+  const allowed: Record<'add_media' | 'reindex' | 'enrich', DatasetStatus[]> = { add_media: ['READY', 'PARTIAL INDEX'], reindex: ['PARTIAL INDEX'], enrich: ['READY'] };
+  const cases = states.flatMap((state) => (['add_media', 'reindex', 'enrich'] as const).map((op) => ({ state, op, ok: allowed[op].includes(state) })));
+  const start = (op: keyof typeof allowed) => (op === 'add_media' ? addMedia(probe, form({ s3_uri: more })) : op === 'reindex' ? reindex(probe) : enrich(probe));
 
   it.each(cases)('$op from $state: accepted = $ok', async ({ state, op, ok }) => {
     // The state is set directly: the transient ones (INDEXING, READ ONLY) cannot be caught otherwise without timing.
     await t.server.ctx.store.datasets.update(probe, { status: state });
-    const res = op === 'add_media' ? await addMedia(probe, form({ s3_uri: more })) : await reindex(probe);
-    if (ok) {
+    const res = await start(op);
+    if (ok && op === 'enrich') {
+      // The copy is a new dataset; the source is READ ONLY until the copy is made, then READY again.
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect((await settle(res.body.dataset_id)).dataset.status_new).toBe('READY');
+      expect((await settle(probe)).dataset.status_new).toBe('READY');
+    } else if (ok) {
       expect(res.status, JSON.stringify(res.body)).toBe(202);
       expect(res.body).toMatchObject({ dataset_id: probe, status: 'READ ONLY' });
       const settled = (await settle(probe)).dataset;
@@ -77,6 +94,40 @@ describe('which states allow which operation', () => {
     expect(second).toMatchObject({ status: 409, body: { detail: "Operation 'add_media' is blocked while MEDIA_ADDITION task is running" } });
     expect(third).toMatchObject({ status: 409, body: { detail: "Operation 'reindex' is blocked while MEDIA_ADDITION task is running" } });
     expect((await settle(probe)).dataset.status_new).toBe('PARTIAL INDEX');
+  }, 300_000);
+});
+
+describe('while a batch runs, and after', () => {
+  it('keeps browsing, search and duplicates serving the items indexed before it, then extends the saved index without a rebuild', async () => {
+    const before = (await getJson(t.url, `/api/v1/dataset/${probe}`, t.admin.token)).body;
+    const indexBefore = await t.server.ctx.store.similarity.vectorIndex(probe, 'IMAGES');
+    const create = vi.spyOn(t.server.ctx.pipeline.vectors, 'create');
+    // Analysis waits at a gate while the test looks at the dataset: READ ONLY for certain.
+    const analysis = holdCalls(t.server.ctx.pipeline.media as MediaProcessor, 'analyzeImage');
+    try {
+      expect((await addMedia(probe, form({ s3_uri: more }))).status).toBe(202);
+      const get = (path: string) => getJson(t.url, path, t.admin.token);
+      expect((await get(`/api/v1/dataset/${probe}`)).body.status_new).toBe('READ ONLY');
+      const listed = await get(`/api/v1/dataset/${probe}/media?page_size=100`);
+      expect(listed).toMatchObject({ status: 200, body: { total: before.n_images } });
+      // A photo of the base that earlier batches added again: it has duplicates.
+      const copied = (await readdir(more))[0];
+      const anchor = listed.body.media.find((m: any) => m.file_name === copied).media_id;
+      const search = await get(`/api/v1/explore/${probe}?anchor_media_id=${anchor}&anchor_type=MEDIA`);
+      expect(search.status).toBe(200);
+      expect(search.body.clusters[0].relevance_score).toBeCloseTo(0, 4);
+      const duplicates = await get(`/api/v1/dataset/${probe}/media/${anchor}/duplicates?threshold=0.96`);
+      expect(duplicates.status).toBe(200);
+      expect(duplicates.body.length).toBeGreaterThan(0);
+    } finally {
+      analysis.restore();
+      analysis.open();
+    }
+    expect((await settle(probe)).dataset).toMatchObject({ status_new: 'PARTIAL INDEX', n_images: before.n_images + 2 });
+    // The two new vectors joined the saved index: no index was built.
+    expect(create).not.toHaveBeenCalled();
+    create.mockRestore();
+    expect((await t.server.ctx.store.similarity.vectorIndex(probe, 'IMAGES'))!.size).toBe(indexBefore!.size + 2);
   }, 300_000);
 });
 
@@ -192,13 +243,16 @@ describe('archives', () => {
     expect((await readdir(t.dataDir, { recursive: true })).filter((f) => f.split('/').includes('c.jpg') || /(^|\/)a\/b(\/|$)/.test(f))).toEqual([]);
   }, 300_000);
 
-  it('refuses an archive that reaches outside, or holds a link, storing nothing', async () => {
+  it('refuses an archive that reaches outside, holds a link or is a bomb, storing nothing', async () => {
     const photo = await readFile(join(more, (await readdir(more))[0]!));
     const before = (await getJson(t.url, `/api/v1/dataset/${probe}`, t.admin.token)).body;
     const slip = await addMedia(probe, form({}, [['archive', 'slip.tar', await tarOf([{ name: 'ok.jpg', data: photo }, { name: '../../escape.jpg', data: photo }])]]));
     expect(slip).toMatchObject({ status: 400, body: { detail: 'Archive refused: entry "../../escape.jpg" climbs out of the archive with ".."' } });
     const link = await addMedia(probe, form({}, [['archive', 'link.tar', await tarOf([{ name: 'passwd.jpg', type: 'symlink', linkname: '/etc/passwd' }])]]));
     expect(link).toMatchObject({ status: 400, body: { detail: 'Archive refused: entry "passwd.jpg" is a symbolic link' } });
+    // 32 MiB of zeros gzip to about 32 KiB: refused as it inflates, before anything is stored.
+    const bomb = await addMedia(probe, form({}, [['archive', 'bomb.tar.gz', gzipSync(await tarOf([{ name: 'zeros.jpg', data: Buffer.alloc(32 * 1024 ** 2) }]))]]));
+    expect(bomb).toMatchObject({ status: 400, body: { detail: expect.stringMatching(/^Archive refused: .*looks like a gzip bomb/) } });
     const after = (await getJson(t.url, `/api/v1/dataset/${probe}`, t.admin.token)).body;
     expect(after).toMatchObject({ status_new: before.status_new, n_images: before.n_images });
     expect(after.processing.task_id ?? after.processing.started_at).toBe(before.processing.task_id ?? before.processing.started_at);

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvFields } from '../../src/media/sources/csv-fields.ts';
 import { createDatasetFrom, getJson, waitForDatasetStatus } from '../helpers/client.ts';
 import { tempDir } from '../helpers/folders.ts';
+import { waitForExport } from '../helpers/exports.ts';
 import { startPostgres } from '../helpers/postgres.ts';
 import { startS3Server } from '../helpers/s3-server.ts';
 import { testMediaDir } from '../helpers/test-media.ts';
@@ -313,11 +314,7 @@ describe.each(backends)('annotation import ($name)', (backend) => {
 async function exportZip(t: TestServer, datasetId: string, format = 'json'): Promise<Buffer> {
   const get = (path: string) => getJson(t.url, path, t.admin.token);
   const started = (await get(`/api/v1/dataset/${datasetId}/export_context_async?export_format=${format}`)).body;
-  let status = (await get(`/api/v1/dataset/${datasetId}/export_status?export_task_id=${started.id}`)).body;
-  while (status.status !== 'COMPLETED' && status.status !== 'FAILED') {
-    await new Promise((r) => setTimeout(r, 50));
-    status = (await get(`/api/v1/dataset/${datasetId}/export_status?export_task_id=${started.id}`)).body;
-  }
+  const status = await waitForExport(t.url, t.admin.token, datasetId, started.id);
   return Buffer.from(await (await fetch(`${t.url}${status.download_uri}`, { headers: { authorization: `Bearer ${t.admin.token}` } })).arrayBuffer());
 }
 

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MediaProcessor } from '../../src/ports/media-processor.ts';
 import { createDatasetFrom, getJson, waitForDatasetStatus } from '../helpers/client.ts';
 import { tempDir } from '../helpers/folders.ts';
+import { waitForExport } from '../helpers/exports.ts';
+import { holdCalls } from '../helpers/held-calls.ts';
 import { readZip } from '../helpers/zip.ts';
 import { testMediaDir, videosDir } from '../helpers/test-media.ts';
 import { startPostgres } from '../helpers/postgres.ts';
@@ -146,23 +148,16 @@ describe.each(backends)('enrichment ($name)', (backend) => {
 
     beforeAll(async () => {
       // Detection waits at a gate while the test looks at the source: READ ONLY for certain.
-      const media = t.server.ctx.pipeline.media as MediaProcessor;
-      const detect = media.detectObjects.bind(media);
-      let open!: () => void;
-      const gate = new Promise<void>((resolve) => (open = resolve));
-      media.detectObjects = async (path) => {
-        await gate;
-        return detect(path);
-      };
+      const detection = holdCalls(t.server.ctx.pipeline.media as MediaProcessor, 'detectObjects');
       const started = await enrich(sourceId, { OBJECT_DETECTION: DETECTOR, IMAGE_TAGGING: TAGGER });
       expect(started.status).toBe(200);
       copyId = started.body.dataset_id;
       duringSource = (await get(`/api/v1/dataset/${sourceId}`)).body;
       duringConflicts = [await enrich(sourceId, { OBJECT_DETECTION: DETECTOR }), await fetch(`${t.url}/api/v1/dataset/${sourceId}`, { method: 'DELETE', headers: { authorization: `Bearer ${t.admin.token}` } }).then(async (r) => ({ status: r.status, body: await r.json() }))];
       const waiting = waitForDatasetStatus(t.url, t.admin.token, copyId, ['READY', 'ERROR'], 300_000);
-      open();
+      detection.open();
       ({ dataset: copy, events: copyEvents } = await waiting);
-      media.detectObjects = detect;
+      detection.restore();
     }, 400_000);
 
     it('is a new READY dataset of source_type ENRICHMENT, with the source\'s media and its objects', () => {
@@ -234,13 +229,7 @@ describe.each(backends)('enrichment ($name)', (backend) => {
 
     it('exports each image\'s labels and objects in metadata.json', async () => {
       const started = (await get(`/api/v1/dataset/${copyId}/export_context_async?export_format=json`)).body;
-      const poll = async () => (await get(`/api/v1/dataset/${copyId}/export_status?export_task_id=${started.id}`)).body;
-      // Polled as a client does, until the export ends.
-      let status = await poll();
-      while (status.status !== 'COMPLETED' && status.status !== 'FAILED') {
-        await new Promise((r) => setTimeout(r, 50));
-        status = await poll();
-      }
+      const status = await waitForExport(t.url, t.admin.token, copyId, started.id);
       expect(status.status).toBe('COMPLETED');
       const zip = Buffer.from(await (await fetch(`${t.url}${status.download_uri}`, { headers: { authorization: `Bearer ${t.admin.token}` } })).arrayBuffer());
       const metadata = JSON.parse((await readZip(zip)).get('metadata.json')!.toString());

@@ -9,6 +9,7 @@ import { purgeExpiredExports } from '../../src/app/export/export-job.ts';
 import { duplicateLevels } from '../../src/domain/similarity/levels.ts';
 import { createDatasetFrom, credentialsFor, getJson, waitForDatasetStatus } from '../helpers/client.ts';
 import { tempDir } from '../helpers/folders.ts';
+import { waitForExport } from '../helpers/exports.ts';
 import { photosDir, videosDir } from '../helpers/test-media.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { flatColumns } from '../../src/app/export/flat-row.ts';
@@ -35,16 +36,6 @@ async function download(path: string, token = t.admin.token): Promise<{ status: 
   return { status: res.status, body: Buffer.from(await res.arrayBuffer()), headers: res.headers };
 }
 
-/** Polls export_status as a client does until the export ends; returns its last status. */
-async function waitForExport(exportId: string, token = t.admin.token): Promise<any> {
-  for (;;) {
-    const { status, body } = await get(`/api/v1/dataset/${id}/export_status?export_task_id=${exportId}`, token);
-    expect(status).toBe(200);
-    if (body.status === 'COMPLETED' || body.status === 'FAILED') return body;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 async function exportZip(query: string, init?: { selection: unknown }): Promise<{ status: any; files: Map<string, Buffer> }> {
   const path = `/api/v1/dataset/${id}/${init ? 'export_entities_async' : 'export_context_async'}?${query}`;
   const res = await fetch(`${t.url}${path}`, {
@@ -54,7 +45,7 @@ async function exportZip(query: string, init?: { selection: unknown }): Promise<
   });
   expect(res.status, await res.clone().text()).toBe(200);
   const started = (await res.json()) as { id: string };
-  const status = await waitForExport(started.id);
+  const status = await waitForExport(t.url, t.admin.token, id, started.id);
   expect(status.status, status.result_message).toBe('COMPLETED');
   const zip = await download(status.download_uri);
   expect(zip.status).toBe(200);
@@ -245,7 +236,7 @@ describe('export access and lifetime', () => {
   beforeAll(async () => {
     const started = (await get(`/api/v1/dataset/${id}/export_context_async`)).body;
     exportId = started.id;
-    downloadUri = (await waitForExport(exportId)).download_uri;
+    downloadUri = (await waitForExport(t.url, t.admin.token, id, exportId)).download_uri;
   }, 120_000);
 
   it('answers 401 without credentials and 404 to a user who cannot see the dataset or did not start the export', async () => {

@@ -4,8 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUser } from '../../src/app/accounts.ts';
 import { StrataClient } from '../../src/client/index.ts';
 import { vectorIndexKeyOf } from '../../src/pipeline/saved-index.ts';
+import type { MediaProcessor } from '../../src/ports/media-processor.ts';
 import { createDatasetFrom, credentialsFor, followDatasetEvents, getJson, waitForDatasetStatus, type Credentials } from '../helpers/client.ts';
 import { fixturesDir, tempDir } from '../helpers/folders.ts';
+import { holdCalls } from '../helpers/held-calls.ts';
 import { abortCreation, creationTask, retryToReady, uploadAndProcess } from '../helpers/tasks.ts';
 import { copySmallPhotos, photosDir } from '../helpers/test-media.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
@@ -251,32 +253,135 @@ describe('aborting an addition of media, then retrying it', () => {
   }, 300_000);
 });
 
+/** A READY dataset of three photos, and a folder of two more to add to it. */
+async function readyWithMore(name: string): Promise<{ id: string; more: string }> {
+  const base = join(root, `${name}-base`);
+  await copySmallPhotos(base, 3, 300_000);
+  const more = join(root, `${name}-more`);
+  await copySmallPhotos(more, 2, 300_000);
+  const id = await createDatasetFrom(t.url, t.admin.token, name, base);
+  expect((await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'ERROR'])).dataset.status_new).toBe('READY');
+  return { id, more };
+}
+
+/** Makes the dataset's saved ANN index unreadable (every stage that loads it fails); returns what puts it back. */
+async function breakSavedIndex(id: string): Promise<() => Promise<void>> {
+  const saved = join(t.dataDir, 'blobs', vectorIndexKeyOf(id));
+  await rename(saved, `${saved}.kept`);
+  await mkdir(saved);
+  return async () => {
+    await rm(saved, { recursive: true });
+    await rename(`${saved}.kept`, saved);
+  };
+}
+
+/** A dataset of three photos with two more added: PARTIAL INDEX. */
+async function grownToPartialIndex(name: string): Promise<string> {
+  const { id, more } = await readyWithMore(name);
+  await admin.addMedia(id, { s3Uri: more });
+  expect((await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'PARTIAL INDEX', 'ERROR'])).dataset.status_new).toBe('PARTIAL INDEX');
+  return id;
+}
+
+/**
+ * How many duplicates at 1.0 each item has, by file name (the added files are byte copies of two
+ * old ones, under the same names: each pair is a group).
+ */
+async function duplicatesAt1(id: string): Promise<Record<string, number[]>> {
+  const { media } = await admin.listMedia(id, { pageSize: 100 });
+  const counts: Record<string, number[]> = {};
+  for (const m of media) (counts[m.file_name] ??= []).push((await getJson(t.url, `/api/v1/dataset/${id}/media/${m.media_id}/duplicates?threshold=1`, t.admin.token)).body.length);
+  expect(Object.values(counts).flat().filter((n) => n === 1)).toHaveLength(4);
+  return counts;
+}
+
+describe('aborting a reindex', () => {
+  it('goes back to PARTIAL INDEX still serving the results from before it', async () => {
+    const id = await grownToPartialIndex('aborted-reindex');
+    const before = await duplicatesAt1(id);
+
+    // The similarity stage waits at a gate as it loads the saved index: the abort comes mid-stage.
+    const loading = holdCalls(t.server.ctx.pipeline.vectors, 'load');
+    let taskId: string;
+    try {
+      taskId = (await admin.reindex(id)).task_id;
+      await loading.reached;
+      expect((await admin.abortTask(taskId)).abort_requested).toBe(true);
+    } finally {
+      loading.restore();
+      loading.open();
+    }
+    const { dataset } = await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'PARTIAL INDEX', 'ERROR']);
+    expect(dataset).toMatchObject({ status_new: 'PARTIAL INDEX', n_images: 5 });
+    expect((await admin.listTasks({ datasetId: id, taskType: 'REINDEX' })).tasks).toMatchObject([{ task_id: taskId, status: 'ABORTED' }]);
+    expect(await duplicatesAt1(id)).toEqual(before);
+  }, 180_000);
+});
+
 describe('retrying a reindex that failed', () => {
   it('goes back to PARTIAL INDEX with the error on the task, and the retry reruns it to READY', async () => {
-    const base = join(root, 'reindex-base');
-    await copySmallPhotos(base, 3, 300_000);
-    const more = join(root, 'reindex-more');
-    await copySmallPhotos(more, 2, 300_000);
-    const id = await createDatasetFrom(t.url, t.admin.token, 'reindexed', base);
-    expect((await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'ERROR'])).dataset.status_new).toBe('READY');
-    await admin.addMedia(id, { s3Uri: more });
-    expect((await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'PARTIAL INDEX', 'ERROR'])).dataset.status_new).toBe('PARTIAL INDEX');
+    const id = await grownToPartialIndex('reindexed');
+    const before = await duplicatesAt1(id);
 
-    // The saved ANN index made unreadable: every attempt of the similarity stage fails.
-    const saved = join(t.dataDir, 'blobs', vectorIndexKeyOf(id));
-    await rename(saved, `${saved}.kept`);
-    await mkdir(saved);
+    // Every attempt of the similarity stage fails.
+    const restore = await breakSavedIndex(id);
     const { task_id } = await admin.reindex(id);
     const failed = (await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'PARTIAL INDEX', 'ERROR'])).dataset;
     expect(failed).toMatchObject({ status_new: 'PARTIAL INDEX', n_images: 5 });
+    // The results from before the reindex are still served: nothing was cleared before it failed.
+    expect(await duplicatesAt1(id)).toEqual(before);
     const [ended] = (await admin.listTasks({ datasetId: id, taskType: 'REINDEX' })).tasks;
     expect(ended).toMatchObject({ task_id, status: 'FAILED', error_message: expect.stringMatching(/^Internal error during similarity/), dataset_status: 'PARTIAL INDEX' });
 
-    await rm(saved, { recursive: true });
-    await rename(`${saved}.kept`, saved);
+    await restore();
     expect(await admin.retryTask(task_id)).toMatchObject({ task_id, task_type: 'REINDEX', status: 'INITIALIZING', error_message: null });
     const settled = (await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'PARTIAL INDEX', 'ERROR'])).dataset;
     expect(settled).toMatchObject({ status_new: 'READY', n_images: 5 });
     expect((await admin.listTasks({ datasetId: id, taskType: 'REINDEX' })).tasks).toMatchObject([{ task_id, status: 'COMPLETED', error_message: null }]);
+  }, 180_000);
+});
+
+describe('an addition of media that fails after indexing its items', () => {
+  it('ends PARTIAL INDEX with the items kept, even with auto_reindex, and the retry finishes it to READY', async () => {
+    const { id, more } = await readyWithMore('failing-add');
+    // The items are indexed, then every attempt to extend the index fails.
+    const restore = await breakSavedIndex(id);
+    const { task_id } = await admin.addMedia(id, { s3Uri: more }, { autoReindex: true });
+    const failed = (await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'PARTIAL INDEX', 'ERROR'])).dataset;
+    expect(failed).toMatchObject({ status_new: 'PARTIAL INDEX', n_images: 5, fatal_error_msg: null });
+    const [ended] = (await admin.listTasks({ datasetId: id, taskType: 'MEDIA_ADDITION' })).tasks;
+    expect(ended).toMatchObject({ task_id, status: 'FAILED', done: 2, error_message: expect.stringMatching(/^Internal error during extend/), dataset_status: 'PARTIAL INDEX' });
+    expect((await admin.listMedia(id, { pageSize: 100 })).total).toBe(5);
+
+    await restore();
+    expect(await admin.retryTask(task_id)).toMatchObject({ task_id, status: 'INITIALIZING', done: 2 });
+    const settled = (await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'PARTIAL INDEX', 'ERROR'])).dataset;
+    expect(settled).toMatchObject({ status_new: 'READY', n_images: 5 });
+    expect((await admin.listTasks({ datasetId: id, taskType: 'MEDIA_ADDITION' })).tasks).toMatchObject([{ task_id, status: 'COMPLETED', done: 2, total: 2 }]);
+  }, 180_000);
+});
+
+describe('aborting an enrichment', () => {
+  it('ends the copy in ERROR saying what to do, and gives the source back READY', async () => {
+    const base = join(root, 'enrich-base');
+    await copySmallPhotos(base, 3, 300_000);
+    const source = await createDatasetFrom(t.url, t.admin.token, 'enriched', base);
+    expect((await waitForDatasetStatus(t.url, t.admin.token, source, ['READY', 'ERROR'])).dataset.status_new).toBe('READY');
+
+    // Detection waits at a gate: the abort comes while the copy is certainly being made.
+    const detection = holdCalls(t.server.ctx.pipeline.media as MediaProcessor, 'detectObjects');
+    let copyId: string;
+    try {
+      copyId = (await admin.enrichDataset(source, { IMAGE_TAGGING: 'strata_image_tagger_centernet_v00' })).dataset_id;
+      const [task] = (await admin.listTasks({ datasetId: copyId, taskType: 'ENRICHMENT' })).tasks;
+      expect((await admin.abortTask(task!.task_id)).abort_requested).toBe(true);
+    } finally {
+      detection.restore();
+      detection.open();
+    }
+    const copy = (await waitForDatasetStatus(t.url, t.admin.token, copyId, ['READY', 'ERROR'])).dataset;
+    expect(copy).toMatchObject({ status_new: 'ERROR', fatal_error_msg: expect.stringMatching(/^Enrichment was aborted by admin@example\.com .*Delete this copy and enrich the source again\.$/) });
+    expect((await admin.listTasks({ datasetId: copyId, taskType: 'ENRICHMENT' })).tasks).toMatchObject([{ status: 'ABORTED', error_message: 'Aborted by admin@example.com', dataset_status: 'ERROR' }]);
+    expect((await admin.getDataset(source)).status_new).toBe('READY');
   }, 180_000);
 });

@@ -7,6 +7,7 @@ import { startCaptionServer } from '../helpers/caption-server.ts';
 import { centred, writeColourClip } from '../helpers/clip-models.ts';
 import { createDatasetFrom, getJson, waitForDatasetStatus } from '../helpers/client.ts';
 import { tempDir } from '../helpers/folders.ts';
+import { waitForExport } from '../helpers/exports.ts';
 import { startPostgres } from '../helpers/postgres.ts';
 import { startS3Server } from '../helpers/s3-server.ts';
 import { testMediaDir } from '../helpers/test-media.ts';
@@ -230,11 +231,7 @@ describe.each(backends)('captions and text search ($name)', (backend) => {
   it('exports each image\'s caption in metadata.json, and as the last column of metadata.csv', async () => {
     const exported = async (format: string) => {
       const started = (await get(`/api/v1/dataset/${copyId}/export_context_async?export_format=${format}`)).body;
-      let status = (await get(`/api/v1/dataset/${copyId}/export_status?export_task_id=${started.id}`)).body;
-      while (status.status !== 'COMPLETED' && status.status !== 'FAILED') {
-        await new Promise((r) => setTimeout(r, 50));
-        status = (await get(`/api/v1/dataset/${copyId}/export_status?export_task_id=${started.id}`)).body;
-      }
+      const status = await waitForExport(t.url, t.admin.token, copyId, started.id);
       expect(status.status).toBe('COMPLETED');
       return readZip(Buffer.from(await (await fetch(`${t.url}${status.download_uri}`, { headers: { authorization: `Bearer ${t.admin.token}` } })).arrayBuffer()));
     };

@@ -670,6 +670,11 @@ describe.each(backends)('Store contract: $name', (backend) => {
     // A member already recorded at a level moves to the group it is given.
     await store.similarity.mergeDuplicateGroups(t1.ds.id, { relabels: [], members: [{ level: 1, groupId: 9, itemId: c }] });
     expect(await store.media.duplicateIds(t1.ds.id, c, 1)).toEqual([]);
+    // Results are cleared one entity type at a time: clearing objects leaves the images' groups.
+    await other.similarity.clearResults(t1.ds.id, 'OBJECTS');
+    expect(await store.media.duplicateIds(t1.ds.id, c, 0.96)).toEqual([a, b].sort());
+    await other.similarity.clearResults(t1.ds.id, 'IMAGES');
+    expect(await store.media.duplicateIds(t1.ds.id, c, 0.96)).toEqual([]);
   });
 
   it('pages a ranked listing deep in the same order as sorting every score, ties broken by id', async () => {

@@ -12,6 +12,7 @@ import { createS3Client } from '../../src/media/s3-client.ts';
 import { createPostgresStore } from '../../src/store/create-store.ts';
 import { createDatasetFrom, credentialsFor, getJson, waitForDatasetStatus, waitUntilIndexing, type Credentials } from '../helpers/client.ts';
 import { tempDir } from '../helpers/folders.ts';
+import { waitForExport } from '../helpers/exports.ts';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.ts';
 import { startServerProcess, type ServerProcess, type WorkerProcess } from '../helpers/server-process.ts';
@@ -327,12 +328,7 @@ describe('an s3:// dataset indexed by two workers, one killed with SIGKILL midwa
   it('exports through a worker into S3 and downloads through the API process', async () => {
     const started = await getJson(api.url, `/api/v1/dataset/${id}/export_context_async?export_format=json`, admin.token);
     expect(started.status).toBe(200);
-    let status: any;
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    do {
-      await new Promise((r) => setTimeout(r, 200));
-      status = (await getJson(api.url, `/api/v1/dataset/${id}/export_status?export_task_id=${started.body.id}`, admin.token)).body;
-    } while (status.status !== 'COMPLETED' && status.status !== 'FAILED' && Date.now() < deadline);
+    const status = await waitForExport(api.url, admin.token, id, started.body.id, READY_TIMEOUT_MS);
     expect(status.status, status.result_message).toBe('COMPLETED');
     expect(await listKeys(`datasets/${id}/exports/`)).toEqual([`datasets/${id}/exports/${started.body.id}.zip`]);
     const zip = await fetch(`${api.url}${status.download_uri}`, { headers: { authorization: `Bearer ${admin.token}` } });

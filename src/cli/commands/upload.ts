@@ -1,5 +1,4 @@
 import { openAsBlob } from 'node:fs';
-import { basename } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { StrataApiError, type StrataClient } from '../../client/index.ts';
@@ -52,9 +51,6 @@ async function storedFiles(client: StrataClient, state: UploadState): Promise<Se
   }
 }
 
-/** The name a file is uploaded under. */
-const uploadName = (f: LocalFile) => basename(f.path);
-
 /** Bytes sent so far: a bar on a terminal, a line per batch otherwise, nothing with --json. */
 function uploadProgress(out: Output, files: number, bytes: number) {
   let doneFiles = 0;
@@ -86,7 +82,7 @@ async function upload({ client, connection, out, signal }: ClientContext, name: 
   await store.save(state);
   // What the server holds is the truth: a request cut off after the server stored its files,
   // or a kill before anything was noted here, still counts them as sent.
-  const already = resumed ? await alreadyStored(files, uploadName, await storedFiles(client, state)) : new Set<string>();
+  const already = resumed ? await alreadyStored(files, await storedFiles(client, state)) : new Set<string>();
   if (resumed) out.note(`Resuming the upload into ${state.datasetId}: ${already.size} of ${files.length} file(s) already there.`);
   const todo = batches(files.filter((f) => !already.has(f.path)), maxFiles, maxBytes);
   let sent = 0;
@@ -96,7 +92,7 @@ async function upload({ client, connection, out, signal }: ClientContext, name: 
   const progress = uploadProgress(out, files.length - already.size, todo.flat().reduce((n, f) => n + f.size, 0));
   async function send(batch: LocalFile[]): Promise<void> {
     try {
-      const parts = await Promise.all(batch.map(async (f) => ({ name: uploadName(f), data: await openAsBlob(f.path) })));
+      const parts = await Promise.all(batch.map(async (f) => ({ name: f.relativeName, data: await openAsBlob(f.path) })));
       await client.uploadFiles(state.datasetId, state.transId, parts, { signal });
     } catch (err) {
       if (signal.aborted) throw err;
@@ -141,7 +137,7 @@ export function registerUpload(program: Command): void {
     .command('upload')
     .description('upload files and folders into a new dataset and index them; after a failure, the same command resumes')
     .argument('<name>', 'dataset name')
-    .argument('<paths...>', 'files and folders (walked recursively; hidden entries skipped)')
+    .argument('<paths...>', 'files and folders (walked recursively; hidden entries skipped), named by their paths relative to the folder given')
     .option('--batch-files <n>', 'files per request', '50')
     .option('--batch-mb <n>', 'megabytes per request (a bigger file goes alone)', '256')
     .option('--parallel <n>', 'requests at once', '4')

@@ -96,11 +96,12 @@ export function similarityRepo(db: Kysely<DB>, d: DialectHelpers): SimilarityRep
       });
     },
 
-    async clearResults(datasetId) {
+    async clearResults(datasetId, entity) {
       await db.transaction().execute(async (trx) => {
-        await trx.deleteFrom('item_scores').where('dataset_id', '=', datasetId).execute();
-        await trx.deleteFrom('duplicate_members').where('dataset_id', '=', datasetId).execute();
-        await trx.deleteFrom('clusters').where('dataset_id', '=', datasetId).execute();
+        const itemsOfEntity = trx.selectFrom('items').select('id').where('dataset_id', '=', datasetId).where('kind', 'in', entityKinds[entity]);
+        await trx.deleteFrom('item_scores').where('dataset_id', '=', datasetId).where('item_id', 'in', itemsOfEntity).execute();
+        await trx.deleteFrom('duplicate_members').where('dataset_id', '=', datasetId).where('item_id', 'in', itemsOfEntity).execute();
+        await trx.deleteFrom('clusters').where('dataset_id', '=', datasetId).where('entity_type', '=', entity).execute();
       });
     },
 
