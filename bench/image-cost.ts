@@ -55,7 +55,7 @@ for (let pass = 0; pass < 2; pass++) {
     const gray = await step('gray', () => toGray(pixels.data, pixels.width, pixels.height, pixels.channels));
     await step('quality metrics', () => qualityMetrics(gray, chromaOf(pixels.data, pixels.channels)));
     await step('perceptual hash', () => dctPhash(areaResize(gray.data, gray.width, gray.height, 1, phashInputSize, phashInputSize)));
-    await step('copy descriptor', () => copyDescriptorOf(gray));
+    await step('copy descriptor', () => copyDescriptorOf(pixels, gray));
     const raw = { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels } };
     const scale = Math.min(1, 256 / Math.max(width, height));
     await step('thumbnail (JPEG)', () =>

@@ -49,7 +49,7 @@ export async function analysisCost(files: readonly string[]): Promise<AnalysisCo
       const { pixels } = await decodeImage(file, { maxPixels, workingSize, contents });
       const gray = toGray(pixels.data, pixels.width, pixels.height, pixels.channels);
       if (quality) qualityMetrics(gray, chromaOf(pixels.data, pixels.channels));
-      copyDescriptorOf(gray);
+      copyDescriptorOf(pixels, gray);
       await embed(await embedInputOf(pixels, size));
     };
     const analysis = async (file: string) => {

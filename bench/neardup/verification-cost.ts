@@ -12,7 +12,7 @@ import { descriptorCosine, descriptorLength, fineOffset, packDescriptors } from 
 import { localDifference } from '../../src/domain/similarity/copy-verification.ts';
 import { areaResize } from '../../src/media/area-resize.ts';
 import { analyzeImageFile, copyDescriptorOf } from '../../src/media/analyze-image.ts';
-import { decodeImage } from '../../src/media/image-decode.ts';
+import { decodeImage, type DecodedImage } from '../../src/media/image-decode.ts';
 import { toGray, type GrayImage } from '../../src/media/image-metrics.ts';
 import { fmt } from '../lib.ts';
 import { candidatePairs } from './calibrate.ts';
@@ -55,14 +55,14 @@ async function main(): Promise<void> {
   sharp.concurrency(1);
   const set = await labelledSet();
   const files = set.files.filter((_, i) => i % 8 === 0).map((f) => join(set.dir, f.file));
-  const grays: GrayImage[] = [];
+  const decoded: Array<{ pixels: DecodedImage['pixels']; gray: GrayImage }> = [];
   for (const file of files) {
     const { pixels } = await decodeImage(file, { maxPixels, workingSize: 512 });
-    grays.push(toGray(pixels.data, pixels.width, pixels.height, pixels.channels));
+    decoded.push({ pixels, gray: toGray(pixels.data, pixels.width, pixels.height, pixels.channels) });
   }
   const analysis = await cpuMsAsync(files, (file) => analyzeImageFile(file, { maxPixels, thumbnailSize: 256, embedInputSize: 160 }));
-  const withGrid = cpuMs(grays, copyDescriptorOf);
-  const coarse = cpuMs(grays, coarseOnly);
+  const withGrid = cpuMs(decoded, (d) => copyDescriptorOf(d.pixels, d.gray));
+  const coarse = cpuMs(decoded, (d) => coarseOnly(d.gray));
   console.log(`per image (${files.length} files, 512 px gray, one thread): descriptor with the 32 × 32 grid ${fmt(withGrid, 3)} ms, 16 × 16 only ${fmt(coarse, 3)} ms; whole analysis (no embedding) ${fmt(analysis, 1)} ms; the grid adds ${fmt(((withGrid - coarse) / analysis) * 100, 1)} % of it`);
 
   const { features } = await setFeatures(set);

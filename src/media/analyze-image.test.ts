@@ -316,18 +316,21 @@ describe('analyzeImageFile on fixtures', () => {
 });
 
 describe('copyDescriptorOf', () => {
-  const gray = (width: number, height: number, value: (x: number, y: number) => number) => {
+  /** The descriptor of a gray picture given as RGB pixels (r = g = b) and as gray levels. */
+  const descriptorOf = (width: number, height: number, value: (x: number, y: number) => number) => {
     const data = new Uint8Array(width * height);
     for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data[y * width + x] = Math.max(0, Math.min(255, Math.round(value(x, y))));
-    return { data, width, height };
+    const rgb = Buffer.alloc(3 * data.length);
+    data.forEach((v, k) => rgb.fill(v, 3 * k, 3 * k + 3));
+    return copyDescriptorOf({ data: rgb, width, height, channels: 3 }, { data, width, height });
   };
   const scene = (x: number, y: number) => 120 + 60 * Math.sin(x / 23) * Math.cos(y / 17) + 40 * Math.sin((x + 2 * y) / 41);
   const correlation = (a: Uint8Array, b: Uint8Array) => descriptorCosine(packDescriptors([a, b]), 0, 1);
 
-  it('is 16 × 16 levels stretched over the full 8 bits, the darkest and brightest level, then 32 × 32 stretched', () => {
-    const d = copyDescriptorOf(gray(400, 300, scene));
-    expect(d).toHaveLength(258 + 32 * 32);
-    const fine = d.subarray(258);
+  it('is 16 × 16 levels stretched over the full 8 bits, the darkest and brightest level, 32 × 32 stretched, then the mean colour', () => {
+    const d = descriptorOf(400, 300, scene);
+    expect(d).toHaveLength(258 + 32 * 32 + 3);
+    const fine = d.subarray(258, 258 + 32 * 32);
     expect(Math.min(...fine)).toBe(0);
     expect(Math.max(...fine)).toBe(255);
     const pattern = d.subarray(0, 256);
@@ -339,32 +342,32 @@ describe('copyDescriptorOf', () => {
   });
 
   it('is a zero pattern and the level for a flat image', () => {
-    expect([...copyDescriptorOf(gray(64, 48, () => 77))]).toEqual([...new Array(256).fill(0), 77, 77, ...new Array(1024).fill(0)]);
+    expect([...descriptorOf(64, 48, () => 77)]).toEqual([...new Array(256).fill(0), 77, 77, ...new Array(1024).fill(0), 77, 77, 77]);
   });
 
   it('tells two near-uniform images apart by their levels, not their stretched noise', () => {
-    const soft = (base: number) => copyDescriptorOf(gray(400, 300, (x) => base + x / 80));
+    const soft = (base: number) => descriptorOf(400, 300, (x) => base + x / 80);
     expect(correlation(soft(200), soft(200))).toBe(1);
     expect(correlation(soft(200), soft(120))).toBe(-1);
   });
 
   it('ignores brightness, contrast and scale, and tells different layouts apart', () => {
-    const d = copyDescriptorOf(gray(400, 300, scene));
-    expect(correlation(d, copyDescriptorOf(gray(400, 300, (x, y) => 30 + 0.6 * scene(x, y))))).toBeGreaterThan(0.99);
-    expect(correlation(d, copyDescriptorOf(gray(200, 150, (x, y) => scene(2 * x + 0.5, 2 * y + 0.5))))).toBeGreaterThan(0.98);
-    expect(correlation(d, copyDescriptorOf(gray(400, 300, (x, y) => scene(y, x))))).toBeLessThan(0.5);
+    const d = descriptorOf(400, 300, scene);
+    expect(correlation(d, descriptorOf(400, 300, (x, y) => 30 + 0.6 * scene(x, y)))).toBeGreaterThan(0.99);
+    expect(correlation(d, descriptorOf(200, 150, (x, y) => scene(2 * x + 0.5, 2 * y + 0.5)))).toBeGreaterThan(0.98);
+    expect(correlation(d, descriptorOf(400, 300, (x, y) => scene(y, x)))).toBeLessThan(0.5);
   });
 
   it('calls a picture that differs in one region a look-alike, not a copy', () => {
-    const d = copyDescriptorOf(gray(400, 300, scene));
-    const patched = copyDescriptorOf(gray(400, 300, (x, y) => (Math.abs(x - 200) < 40 && Math.abs(y - 170) < 15 ? 10 : scene(x, y))));
+    const d = descriptorOf(400, 300, scene);
+    const patched = descriptorOf(400, 300, (x, y) => (Math.abs(x - 200) < 40 && Math.abs(y - 170) < 15 ? 10 : scene(x, y)));
     expect(d.subarray(0, 256)).not.toEqual(patched.subarray(0, 256));
     expect(correlation(d, patched)).toBe(0);
   });
 
   it('leaves out the border, where captions and crops change a copy', () => {
-    const d = copyDescriptorOf(gray(400, 300, scene));
-    const captioned = copyDescriptorOf(gray(400, 300, (x, y) => (y >= 270 ? 255 : scene(x, y))));
+    const d = descriptorOf(400, 300, scene);
+    const captioned = descriptorOf(400, 300, (x, y) => (y >= 270 ? 255 : scene(x, y)));
     expect([...captioned]).toEqual([...d]);
   });
 });

@@ -43,7 +43,7 @@ export async function detectionInputsOfFile(path: string, opts: ImageAnalysisOpt
 /** The embedder's input and the copy descriptor of one object's box (in displayed pixels). */
 export async function objectCropInputs(inputs: CroppableImage, box: Detection['box'], embedSize: number): Promise<{ embedInput: Buffer; copyDescriptor: Uint8Array }> {
   const crop = await cropOf(inputs, box);
-  const [embedInput, copyDescriptor] = [embedInputOf(crop, embedSize), copyDescriptorOf(toGray(crop.data, crop.width, crop.height, crop.channels))];
+  const [embedInput, copyDescriptor] = [embedInputOf(crop, embedSize), copyDescriptorOf(crop, toGray(crop.data, crop.width, crop.height, crop.channels))];
   return { embedInput: await embedInput, copyDescriptor };
 }
 

@@ -8,9 +8,10 @@
  * Floors, a little under the figures measured when the calibration was fitted (bench/README.md
  * "Near duplicates on packages nobody tuned for"), so that a descriptor or calibration change
  * that loses ground on any kind fails here. They are NOT the target of precision ≥ 0.98 and
- * recall ≥ 0.90 per kind: clipart, screenshots and textures still miss it (the local check of
- * the copy descriptor, v4, removes part of their look-alikes; papers that differ only in their
- * grain, and screenshots that differ in small text, agree even at 32 × 32).
+ * recall ≥ 0.90 per kind: clipart and screenshots miss it in precision, textures in recall (the
+ * local check of the copy descriptor, v4, removes part of the look-alikes, and v5's mean colour
+ * the papers that differ in tint; emoticons that differ in the mouth and screenshots that differ
+ * in a panel near the border still agree at 32 × 32, and a brightened white paper is blank).
  * The same measurement with findimagedupes and sharp-phash: node --import tsx bench/neardup/broad.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,7 +28,7 @@ const FLOORS: Record<string, [number, number]> = {
   wallpaper: [0.98, 0.92],
   clipart: [0.85, 0.88],
   screenshot: [0.58, 0.94],
-  texture: [0.7, 0.56],
+  texture: [0.98, 0.56],
 };
 
 let t: TestServer | undefined;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { descriptorCosine, descriptorLength, lowInformationSpread, packDescriptors, patternLength } from './copy-descriptor.ts';
+import { colourOffset, descriptorCosine, descriptorLength, lowInformationSpread, packDescriptors, patternLength } from './copy-descriptor.ts';
 import { seededRandom as rng } from '../../lib/seeded-random.ts';
 
 
@@ -169,6 +169,18 @@ describe('descriptorCosine', () => {
     expect(descriptorCosine(p, 3, 5)).toBeLessThan(0); // structure against flat
     expect(descriptorCosine(p, 0, 6)).toBeLessThan(0); // the same layout, at another contrast
     expect(descriptorCosine(p, 6, 6)).toBeCloseTo(1, 6);
+  });
+
+  it('tells near-uniform pictures of one level apart by their colour, not by their lightness', () => {
+    const tinted = (r: number, g: number, b: number) => {
+      const d = flat(236);
+      d.set([r, g, b], colourOffset);
+      return d;
+    };
+    const p = packDescriptors([tinted(237, 239, 227), tinted(235, 237, 234), tinted(236, 238, 227), tinted(190, 192, 182)]);
+    expect(descriptorCosine(p, 0, 1)).toBe(-1); // a yellowish paper and a neutral one
+    expect(descriptorCosine(p, 0, 2)).toBe(1); // the same paper re-encoded
+    expect(descriptorCosine(p, 0, 3)).toBe(1); // the same hue, darker: the levels decide (here equal)
   });
 
   it(`uses the correlation only when both spread over at least ${lowInformationSpread} levels`, () => {

@@ -3,9 +3,9 @@ import { fineSide, localDifference } from './copy-verification.ts';
 /**
  * The copy descriptors of a dataset (see media/analyze-image.ts copyDescriptorOf: 16 × 16
  * contrast-stretched gray levels per item, then the darkest and the brightest of the 16 × 16
- * block means before stretching, then the same central part at 32 × 32, stretched) in one flat
- * buffer, with what their comparison needs precomputed: n × 1282 bytes in all, 1.3 GB for a
- * million items.
+ * block means before stretching, then the same central part at 32 × 32, stretched, then its
+ * mean R, G, B) in one flat buffer, with what their comparison needs precomputed: n × 1285
+ * bytes in all, 1.3 GB for a million items.
  */
 export interface PackedDescriptors {
   length: number;
@@ -17,13 +17,17 @@ export interface PackedDescriptors {
   /** The darkest block mean and the spread (brightest − darkest), in gray levels. */
   low: Float32Array;
   spread: Float32Array;
+  /** The mean colour's CIELAB a* and b* (its hue and saturation, whatever its lightness). */
+  colourA: Float32Array;
+  colourB: Float32Array;
 }
 
 /** 16 × 16 stretched levels. */
 export const patternLength = 256;
-/** The pattern, then the darkest and the brightest block mean, then the fine grid. */
+/** The pattern, then the darkest and the brightest block mean, then the fine grid, then the mean R, G, B. */
 export const fineOffset = patternLength + 2;
-export const descriptorLength = fineOffset + fineSide * fineSide;
+export const colourOffset = fineOffset + fineSide * fineSide;
+export const descriptorLength = colourOffset + 3;
 
 /**
  * A picture whose 16 × 16 block means span fewer gray levels than this is near-uniform (a
@@ -34,6 +38,12 @@ export const descriptorLength = fineOffset + fineSide * fineSide;
 export const lowInformationSpread = 16;
 /** RMS difference of the actual block levels, in gray levels, at which the agreement falls to 0. */
 const levelTolerance = 16;
+/**
+ * Distance of the mean colours in the CIELAB a*b* plane above which two near-uniform pictures
+ * are not copies, whatever their levels (bench/README.md, copy descriptor v5): 3.5 % of the
+ * true pairs with a near-uniform picture in the fit packages are further apart than this.
+ */
+const maxColourDistance = 3;
 
 /**
  * How descriptors are computed (media/analyze-image.ts copyDescriptorOf); part of the label
@@ -42,9 +52,9 @@ const levelTolerance = 16;
  * libvips' percentile normalise and Lanczos resize). v3: the levels before stretching are kept
  * (the low-information guard), and transparent pixels are laid on white, as the embedder and a
  * JPEG copy of the picture see them. v4: the 32 × 32 fine grid, for the local check of
- * copy-verification.ts.
+ * copy-verification.ts. v5: the mean colour, for near-uniform pictures.
  */
-export const copyDescriptorVersion = 'copy-v4';
+export const copyDescriptorVersion = 'copy-v5';
 
 /**
  * Pairs whose coarse layouts agree at least this well are checked locally: below it the pair
@@ -65,6 +75,8 @@ export function packDescriptors(descriptors: readonly Uint8Array[]): PackedDescr
   const invNorm = new Float32Array(n);
   const low = new Float32Array(n);
   const spread = new Float32Array(n);
+  const colourA = new Float32Array(n);
+  const colourB = new Float32Array(n);
   descriptors.forEach((d, i) => {
     if (d.length !== descriptorLength) throw new RangeError(`copy descriptor ${i} has ${d.length} values, expected ${descriptorLength}`);
     data.set(d, i * descriptorLength);
@@ -77,14 +89,15 @@ export function packDescriptors(descriptors: readonly Uint8Array[]): PackedDescr
     invNorm[i] = sq > 0 ? 1 / Math.sqrt(sq) : 0;
     low[i] = d[patternLength]!;
     spread[i] = Math.max(0, d[patternLength + 1]! - d[patternLength]!);
+    [colourA[i], colourB[i]] = labChroma(d[colourOffset]!, d[colourOffset + 1]!, d[colourOffset + 2]!);
   });
-  return { length: n, data, mean, invNorm, low, spread };
+  return { length: n, data, mean, invNorm, low, spread, colourA, colourB };
 }
 
 /**
  * How alike the layouts of items i and j are, in [−1, 1]: the Pearson correlation of their
  * patterns (the cosine of their mean-free parts, blind to brightness and contrast), or, when
- * either is near-uniform, how closely their actual levels agree — and 0 when the layouts
+ * either is near-uniform, how closely their actual levels (and their colours) agree — and 0 when the layouts
  * agree overall but differ in one region (a look-alike: copy-verification.ts), which leaves
  * the embedding alone to place the pair, well below the duplicate levels.
  */
@@ -98,7 +111,9 @@ export function descriptorCosine(p: PackedDescriptors, i: number, j: number): nu
 }
 
 function coarseAgreement(p: PackedDescriptors, i: number, j: number): number {
-  if (p.spread[i]! < lowInformationSpread || p.spread[j]! < lowInformationSpread) return levelAgreement(p, i, j);
+  if (p.spread[i]! < lowInformationSpread || p.spread[j]! < lowInformationSpread) {
+    return Math.hypot(p.colourA[i]! - p.colourA[j]!, p.colourB[i]! - p.colourB[j]!) > maxColourDistance ? -1 : levelAgreement(p, i, j);
+  }
   const a = i * descriptorLength;
   const b = j * descriptorLength;
   let dot = 0;
@@ -122,4 +137,17 @@ function levelAgreement(p: PackedDescriptors, i: number, j: number): number {
     sq += d * d;
   }
   return Math.max(-1, 1 - Math.sqrt(sq / patternLength) / levelTolerance);
+}
+
+/** CIELAB a* and b* of an sRGB colour (D65). */
+function labChroma(r: number, g: number, b: number): [number, number] {
+  const [rl, gl, bl] = [r, g, b].map((v) => {
+    const u = v / 255;
+    return u <= 0.04045 ? u / 12.92 : ((u + 0.055) / 1.055) ** 2.4;
+  }) as [number, number, number];
+  const f = (t: number) => (t > 0.008856 ? Math.cbrt(t) : 7.787 * t + 16 / 116);
+  const fx = f((0.4124 * rl + 0.3576 * gl + 0.1805 * bl) / 0.95047);
+  const fy = f(0.2126 * rl + 0.7152 * gl + 0.0722 * bl);
+  const fz = f((0.0193 * rl + 0.1192 * gl + 0.9505 * bl) / 1.08883);
+  return [500 * (fx - fy), 200 * (fy - fz)];
 }
