@@ -7,24 +7,35 @@ import { descriptorCosine, packDescriptors } from '../domain/similarity/copy-des
 import { similarityLevel } from '../domain/similarity/levels.ts';
 import { seededRandom } from '../lib/seeded-random.ts';
 import { copyDescriptorOf } from '../media/analyze-image.ts';
-import { decodeImage } from '../media/image-decode.ts';
-import { toGray, type GrayImage } from '../media/image-metrics.ts';
+import { decodeImage, type DecodedImage } from '../media/image-decode.ts';
+import { toGray } from '../media/image-metrics.ts';
 import { knnGraph } from '../index/knn-graph.ts';
 import { usearchBackend } from '../index/usearch-index.ts';
 import { startCopyLevelsThread } from './copy-levels.ts';
 import { levelledGraph } from './levelled-graph.ts';
 
-const model = 'nsfwjs-mobilenet-v2@nsfwjs@4.3.0/block_13_expand_relu/avg/160px/signed/int8-eafe3ac3/l2-centred-e98e9774+copy-v4';
+const model = 'nsfwjs-mobilenet-v2@nsfwjs@4.3.0/block_13_expand_relu/avg/160px/signed/int8-eafe3ac3/l2-centred-e98e9774+copy-v5';
 const calibration = calibrationFor(model)!;
 
+type Pixels = DecodedImage['pixels'];
+
 /** The central 90 %, 12 levels brighter: a copy the local check has to align. */
-function editedCopy(g: GrayImage): GrayImage {
-  const [left, top] = [Math.floor(g.width * 0.05), Math.floor(g.height * 0.05)];
-  const [width, height] = [g.width - 2 * left, g.height - 2 * top];
-  const data = new Uint8Array(width * height);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data[y * width + x] = Math.min(255, g.data[(y + top) * g.width + x + left]! + 12);
-  return { data, width, height };
+function editedCopy(p: Pixels): Pixels {
+  const [left, top] = [Math.floor(p.width * 0.05), Math.floor(p.height * 0.05)];
+  const [width, height, c] = [p.width - 2 * left, p.height - 2 * top, p.channels];
+  const data = Buffer.alloc(width * height * c);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      for (let k = 0; k < c; k++) {
+        const v = p.data[((y + top) * p.width + x + left) * c + k]!;
+        data[(y * width + x) * c + k] = k < 3 ? Math.min(255, v + 12) : v;
+      }
+    }
+  }
+  return { data, width, height, channels: c };
 }
+
+const descriptorOf = (p: Pixels) => copyDescriptorOf(p, toGray(p.data, p.width, p.height, p.channels));
 
 /** Real photos and an edited copy of each, alternating. */
 let descriptors: Uint8Array[];
@@ -34,8 +45,7 @@ beforeAll(async () => {
   descriptors = [];
   for (const file of files) {
     const { pixels } = await decodeImage(join(dir, file), { maxPixels: 100_000_000, workingSize: 256 });
-    const gray = toGray(pixels.data, pixels.width, pixels.height, pixels.channels);
-    descriptors.push(copyDescriptorOf(gray), copyDescriptorOf(editedCopy(gray)));
+    descriptors.push(descriptorOf(pixels), descriptorOf(editedCopy(pixels)));
   }
 }, 60_000);
 
