@@ -7,8 +7,8 @@ import { testMediaDir } from '../../test/helpers/test-media.ts';
 import { createMediaProcessor } from './media-processor.ts';
 
 /**
- * The COCO detector through the media workers, on darknet's sample photos (Debian package
- * darknet) whose content is known. Each expected object must be found with its label at a box
+ * The COCO detector through the media workers, on darknet's and OpenCV's sample photos (Debian
+ * packages darknet and opencv-doc) whose content is known. Each expected object must be found with its label at a box
  * overlapping where it is (boxes read off the photos, in their pixels).
  */
 const expected: Record<string, Array<{ label: string; box: [number, number, number, number] }>> = {
@@ -28,16 +28,25 @@ const expected: Record<string, Array<{ label: string; box: [number, number, numb
     { label: 'giraffe', box: [160, 25, 300, 410] },
     { label: 'zebra', box: [300, 200, 125, 250] },
   ],
+  // The whole orange in the top left corner; the halved fruits are not asked for.
+  'fruits.jpg': [{ label: 'orange', box: [0, 0, 150, 105] }],
+  'messi5.jpg': [
+    { label: 'person', box: [70, 60, 385, 275] },
+    { label: 'sports ball', box: [338, 288, 50, 48] },
+  ],
 };
+const OPENCV_PHOTOS = new Set(['fruits.jpg', 'messi5.jpg']);
 
 let media: MediaProcessor;
 let dir: string;
 const found = new Map<string, DetectedObject[]>();
 
 beforeAll(async () => {
-  dir = join(await testMediaDir(), 'root/usr/share/darknet/data');
+  const root = await testMediaDir();
+  dir = join(root, 'root/usr/share/darknet/data');
+  const opencv = join(root, 'root/usr/share/doc/opencv-doc/examples/data');
   media = createMediaProcessor(loadConfig({ STRATA_WORKERS: '1' }));
-  for (const name of Object.keys(expected)) found.set(name, await media.detectObjects(join(dir, name)));
+  for (const name of Object.keys(expected)) found.set(name, await media.detectObjects(join(OPENCV_PHOTOS.has(name) ? opencv : dir, name)));
 }, 180_000);
 afterAll(async () => media?.close());
 

@@ -93,6 +93,21 @@ beforeAll(async () => {
   await writeFile(join(listed, 'annotations.json'), '{"images": [');
   await writeFile(join(listed, 'broken.parquet'), 'PAR1 but not really parquet');
   await writeFile(join(listed, 'files.parquet'), new Uint8Array(parquetWriteBuffer({ columnData: [{ name: 'file_name', data: ['dog.jpg', 'eagle.jpg', 'gone.jpg'] }] })));
+  // Object boxes as parquet, beside a copy of two photos: two good rows, then two bad ones.
+  const boxed = join(root, 'boxed');
+  await mkdir(boxed);
+  for (const name of ['dog.jpg', 'horses.jpg']) await copyFile(join(darknet, name), join(boxed, name));
+  const boxes = [
+    ['dog.jpg', 120, 200, 200, 330, 'dog'],
+    ['horses.jpg', 0, 0, 300, 200, 'horse'],
+    ['dog.jpg', 10, 10, 20, 20, null],
+    ['gone.jpg', 1, 1, 5, 5, 'dog'],
+  ];
+  const boxColumns = ['filename', 'col_x', 'row_y', 'width', 'height', 'label'];
+  await writeFile(
+    join(boxed, 'object_annotations.parquet'),
+    new Uint8Array(parquetWriteBuffer({ columnData: boxColumns.map((name, i) => ({ name, data: boxes.map((r) => r[i]) })) })),
+  );
   // Media added later through the on-prem route, with labels of their own.
   const more = join(root, 'more');
   await mkdir(more);
@@ -232,6 +247,25 @@ describe.each(backends)('annotation import ($name)', (backend) => {
     expect(errors.map((e: any) => [e.file_name, e.reason])).toEqual([
       ['gone.jpg', 'file not found'],
       ['annotations.json', expect.stringMatching(/^annotations\.json: the file cannot be read as JSON: /)],
+    ]);
+  });
+
+  it('reads object boxes from object_annotations.parquet; each bad row is a failure of its own', async () => {
+    const boxedId = await createDatasetFrom(t.url, t.admin.token, 'boxes in parquet', join(root, 'boxed'));
+    const { dataset: boxed } = await waitForDatasetStatus(t.url, t.admin.token, boxedId, ['READY', 'ERROR'], 300_000);
+    expect(boxed).toMatchObject({ status_new: 'READY', n_images: 2, n_objects: 2 });
+    const items = (await getJson(t.url, `/api/v1/dataset/${boxedId}/media?page_size=100`, t.admin.token)).body.media;
+    const objectsOf = async (name: string) => {
+      const mediaId = items.find((m: any) => m.file_name === name).media_id;
+      const detail = (await get(`/api/v1/dataset/${boxedId}/media/${mediaId}`)).body;
+      return detail.objects.map((o: any) => [o.label, o.bounding_box]);
+    };
+    expect(await objectsOf('dog.jpg')).toEqual([['dog', { x: 120, y: 200, width: 200, height: 330 }]]);
+    expect(await objectsOf('horses.jpg')).toEqual([['horse', { x: 0, y: 0, width: 300, height: 200 }]]);
+    const errors = (await get(`/api/v1/dataset/${boxedId}/errors`)).body;
+    expect(errors.map((e: any) => `${e.file_name} | ${e.reason}`).sort()).toEqual([
+      'object_annotations.parquet | object_annotations.parquet row 3: missing label',
+      'object_annotations.parquet | object_annotations.parquet row 4: unknown file "gone.jpg": no such image in the dataset\'s files',
     ]);
   });
 

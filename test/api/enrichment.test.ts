@@ -145,10 +145,22 @@ describe.each(backends)('enrichment ($name)', (backend) => {
     let copyEvents: any[];
     let duringSource: any;
     let duringConflicts: Array<{ status: number; body: any }>;
+    const calls = { analyzeImage: 0, embedImage: 0, detectObjects: 0 };
 
     beforeAll(async () => {
+      // Every call the copy makes of the media workers is counted: its images are not decoded
+      // or embedded again, only detected in.
+      const media = t.server.ctx.pipeline.media as MediaProcessor;
+      const originals = { analyzeImage: media.analyzeImage, embedImage: media.embedImage, detectObjects: media.detectObjects };
+      for (const key of Object.keys(calls) as Array<keyof typeof calls>) {
+        const call = originals[key] as (...args: unknown[]) => Promise<unknown>;
+        (media as any)[key] = (...args: unknown[]) => {
+          calls[key] += 1;
+          return call.apply(media, args);
+        };
+      }
       // Detection waits at a gate while the test looks at the source: READ ONLY for certain.
-      const detection = holdCalls(t.server.ctx.pipeline.media as MediaProcessor, 'detectObjects');
+      const detection = holdCalls(media, 'detectObjects');
       const started = await enrich(sourceId, { OBJECT_DETECTION: DETECTOR, IMAGE_TAGGING: TAGGER });
       expect(started.status).toBe(200);
       copyId = started.body.dataset_id;
@@ -158,7 +170,13 @@ describe.each(backends)('enrichment ($name)', (backend) => {
       detection.open();
       ({ dataset: copy, events: copyEvents } = await waiting);
       detection.restore();
+      Object.assign(media, originals);
     }, 400_000);
+
+    it('detects in the copied images without analysing or embedding them again', () => {
+      expect(calls).toEqual({ analyzeImage: 0, embedImage: 0, detectObjects: expect.any(Number) });
+      expect(calls.detectObjects).toBeGreaterThanOrEqual(PHOTOS.length + 1);
+    });
 
     it('is a new READY dataset of source_type ENRICHMENT, with the source\'s media and its objects', () => {
       expect(copy).toMatchObject({ status_new: 'READY', source_type: 'ENRICHMENT', source_dataset_id: sourceId, n_images: PHOTOS.length + 1, n_videos: 1, progress: 100 });

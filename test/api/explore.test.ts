@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUser } from '../../src/app/accounts.ts';
+import type { MediaProcessor } from '../../src/ports/media-processor.ts';
 import { createDatasetFrom, credentialsFor, getJson, waitForDatasetStatus } from '../helpers/client.ts';
 import { tempDir } from '../helpers/folders.ts';
+import { holdCalls } from '../helpers/held-calls.ts';
 import { photosDir } from '../helpers/test-media.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
@@ -360,6 +362,34 @@ describe('a dataset that is not indexed yet', () => {
     const search = await fetch(`${t.url}/api/v1/dataset/${draft}/search-image-similarity?entity_type=IMAGES`, { method: 'POST', headers: { authorization: `Bearer ${t.admin.token}` }, body: fd });
     expect(search.status).toBe(409);
   });
+
+  it('answers them with 409 while the dataset is INDEXING', async () => {
+    // Image analysis waits at a gate, so the dataset is certainly still INDEXING when asked.
+    const analysis = holdCalls(t.server.ctx.pipeline.media as MediaProcessor, 'analyzeImage');
+    try {
+      const auth = { authorization: `Bearer ${t.admin.token}` };
+      const ds = (await get('/api/v1/ingestion/new_dataset?dataset_name=indexing')).body.dataset_id;
+      const trans = (await get(`/api/v1/ingestion/${ds}/data_files`)).body.trans_id;
+      const files = new FormData();
+      files.append('files', new Blob([new Uint8Array(await readFile(join(root, names[0]!)))]), names[0]!);
+      expect((await fetch(`${t.url}/api/v1/ingestion/${ds}/data_files/${trans}`, { method: 'POST', headers: auth, body: files })).status).toBe(202);
+      expect((await fetch(`${t.url}/api/v1/ingestion/${ds}/process_files/${trans}`, { method: 'POST', headers: auth })).status).toBe(202);
+      await analysis.reached;
+      const res = await get(`/api/v1/explore/${ds}?threshold=0&entity_type=IMAGES&page_number=0`);
+      expect(res.status).toBe(409);
+      expect(res.body.detail).toMatch(/INDEXING/);
+      const fd = new FormData();
+      fd.set('file', new Blob([new Uint8Array(await readFile(join(root, names[1]!)))]), 'query.jpg');
+      const search = await fetch(`${t.url}/api/v1/dataset/${ds}/search-image-similarity?entity_type=IMAGES`, { method: 'POST', headers: auth, body: fd });
+      expect(search.status).toBe(409);
+      const waiting = waitForDatasetStatus(t.url, t.admin.token, ds, ['READY', 'ERROR'], 120_000);
+      analysis.open();
+      expect((await waiting).dataset.status_new).toBe('READY');
+    } finally {
+      analysis.open();
+      analysis.restore();
+    }
+  }, 180_000);
 });
 
 describe('search by an uploaded image as a viewer the dataset is shared with', () => {
