@@ -3,6 +3,7 @@ import { entityKinds } from '../../domain/entities.ts';
 import type { CaptionSource, EnrichmentRepo, LabelSource, StoredCaption, StoredLabel, StoredObject } from '../../ports/enrichment-repo.ts';
 import { chunkRows, type DialectHelpers } from '../dialect.ts';
 import type { DB, ObjectsTable } from '../schema.ts';
+import { byItem } from './by-item.ts';
 import { claimFinish, countedOutcome, countUnit, notApplied, vectorOf } from './items.repo.ts';
 import { derivedId as copyIdOf, insertEnrichment } from './object-rows.ts';
 
@@ -15,16 +16,6 @@ const toObject = (r: Selectable<ObjectsTable>): StoredObject => ({
   source: r.source as LabelSource,
 });
 
-/** Rows grouped by their item, each list in row order. */
-function byItem<R extends { item_id: string }, T>(rows: readonly R[], map: (row: R) => T): Map<string, T[]> {
-  const grouped = new Map<string, T[]>();
-  for (const r of rows) {
-    const list = grouped.get(r.item_id) ?? [];
-    list.push(map(r));
-    grouped.set(r.item_id, list);
-  }
-  return grouped;
-}
 
 export function enrichmentRepo(db: Kysely<DB>, d: DialectHelpers, changed: (datasetId: string) => void): EnrichmentRepo {
   /**

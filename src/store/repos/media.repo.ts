@@ -5,6 +5,7 @@ import type { IssueType, RankedScore } from '../../domain/similarity/issues.ts';
 import type { VqlFilter } from '../../domain/vql.ts';
 import type { MediaRecord, MediaRepo } from '../../ports/store.ts';
 import type { DB, ItemScoresTable, ItemsTable } from '../schema.ts';
+import { byItem } from './by-item.ts';
 import { toItem } from './items.repo.ts';
 
 type Row = Selectable<ItemsTable> & { [K in keyof ItemScoresTable as `s_${K}`]: ItemScoresTable[K] | null };
@@ -353,8 +354,7 @@ export function mediaRepo(db: Kysely<DB>): MediaRepo {
     },
 
     async groupsOfItems(datasetId, itemIds) {
-      const out = new Map<string, Array<{ level: number; groupId: number }>>();
-      if (itemIds.length === 0) return out;
+      if (itemIds.length === 0) return new Map();
       const rows = await db
         .selectFrom('duplicate_members')
         .select(['item_id', 'level', 'group_id'])
@@ -363,12 +363,7 @@ export function mediaRepo(db: Kysely<DB>): MediaRepo {
         .orderBy('item_id')
         .orderBy('level')
         .execute();
-      for (const r of rows) {
-        const list = out.get(r.item_id) ?? [];
-        list.push({ level: Number(r.level), groupId: Number(r.group_id) });
-        out.set(r.item_id, list);
-      }
-      return out;
+      return byItem(rows, (r) => ({ level: Number(r.level), groupId: Number(r.group_id) }));
     },
   };
 }
