@@ -8,8 +8,7 @@ import { csvFields } from '../../src/media/sources/csv-fields.ts';
 import { createDatasetFrom, getJson, waitForDatasetStatus } from '../helpers/client.ts';
 import { tempDir } from '../helpers/folders.ts';
 import { waitForExport } from '../helpers/exports.ts';
-import { startPostgres } from '../helpers/postgres.ts';
-import { startS3Server } from '../helpers/s3-server.ts';
+import { storeBackends } from '../helpers/backends.ts';
 import { testMediaDir } from '../helpers/test-media.ts';
 import { readZip } from '../helpers/zip.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
@@ -22,16 +21,7 @@ import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 const PHOTOS = ['dog.jpg', 'horses.jpg', 'person.jpg', 'kite.jpg', 'eagle.jpg', 'giraffe.jpg'];
 const BUCKET = 'media';
 
-const backends = [
-  { name: 'SQLite, in-process queue', start: async () => ({ env: {}, stop: async () => {} }) },
-  {
-    name: 'PostgreSQL, pg-boss, S3 blobs',
-    start: async () => {
-      const [postgres, s3] = await Promise.all([startPostgres(), startS3Server({ buckets: [BUCKET] })]);
-      return { env: { STRATA_DATABASE_URL: postgres.url, ...s3.strataEnv(BUCKET) }, stop: () => Promise.all([postgres.stop(), s3.stop()]).then(() => {}) };
-    },
-  },
-];
+const backends = storeBackends(BUCKET);
 
 let root: string;
 let sizes: Map<string, { width: number; height: number }>;

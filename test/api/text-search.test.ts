@@ -8,8 +8,7 @@ import { centred, writeColourClip } from '../helpers/clip-models.ts';
 import { createDatasetFrom, getJson, waitForDatasetStatus } from '../helpers/client.ts';
 import { tempDir } from '../helpers/folders.ts';
 import { waitForExport } from '../helpers/exports.ts';
-import { startPostgres } from '../helpers/postgres.ts';
-import { startS3Server } from '../helpers/s3-server.ts';
+import { storeBackends } from '../helpers/backends.ts';
 import { testMediaDir } from '../helpers/test-media.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { readZip } from '../helpers/zip.ts';
@@ -77,16 +76,7 @@ beforeAll(async () => {
   }
 }, 120_000);
 
-const backends = [
-  { name: 'SQLite, in-process queue, local blobs', start: async () => ({ env: {}, stop: async () => {} }) },
-  {
-    name: 'PostgreSQL, pg-boss, S3 blobs',
-    start: async () => {
-      const [postgres, s3] = await Promise.all([startPostgres(), startS3Server({ buckets: [BUCKET] })]);
-      return { env: { STRATA_DATABASE_URL: postgres.url, ...s3.strataEnv(BUCKET) }, stop: () => Promise.all([postgres.stop(), s3.stop()]).then(() => {}) };
-    },
-  },
-];
+const backends = storeBackends(BUCKET);
 
 describe.each(backends)('captions and text search ($name)', (backend) => {
   let t: TestServer;
