@@ -7,6 +7,7 @@
  */
 import { seededRandom } from '../src/lib/seeded-random.ts';
 import { analyzeGraph, analyzeGraphOffThread } from '../src/pipeline/graph-analysis.ts';
+import { kindFigureCount } from '../src/domain/similarity/kind-figures.ts';
 import type { KnnGraph } from '../src/domain/similarity/knn-graph.ts';
 import { machineLine } from './lib.ts';
 
@@ -27,6 +28,12 @@ function randomGraph(seed: number): KnnGraph {
     g.level[s] = 0.9 + 0.1 * rnd();
   }
   return g;
+}
+
+/** Kind figures spread like a varied photo set's (entropy, bright share, log sharpness, log Laplacian variance). */
+function randomKindFigures(seed: number): Float32Array {
+  const rnd = seededRandom(seed);
+  return Float32Array.from({ length: n * kindFigureCount }, (_, s) => [7 - 3 * rnd() ** 3, 0.2 * rnd() ** 2, 0.4 + 0.3 * rnd(), 4 + 4 * rnd()][s % kindFigureCount]!);
 }
 
 /** Runs `work` while a 10 ms timer measures how late it fires; returns wall ms and the worst lateness. */
@@ -50,9 +57,9 @@ console.log(machineLine());
 console.log(`graph: ${n} items × ${k} neighbours`);
 // Each graph is built before its probe starts: only the analysis is measured.
 const first = randomGraph(3);
-const inThread = await withStallProbe(() => analyzeGraph(first, options, new Int32Array(n).fill(-1)));
+const inThread = await withStallProbe(() => analyzeGraph(first, options, new Int32Array(n).fill(-1), randomKindFigures(4)));
 console.log(`on the event loop: ${Math.round(inThread.ms)} ms, longest stall ${Math.round(inThread.stall)} ms`);
 const second = randomGraph(3);
-const offThread = await withStallProbe(() => analyzeGraphOffThread(second, options, new Int32Array(n).fill(-1)));
+const offThread = await withStallProbe(() => analyzeGraphOffThread(second, options, new Int32Array(n).fill(-1), randomKindFigures(4)));
 console.log(`in its worker thread: ${Math.round(offThread.ms)} ms, longest stall ${Math.round(offThread.stall)} ms`);
 console.log(machineLine());

@@ -23,6 +23,7 @@ import type { KnnGraph } from '../src/domain/similarity/knn-graph.ts';
 import { knnGraph } from '../src/index/knn-graph.ts';
 import { usearchBackend } from '../src/index/usearch-index.ts';
 import { analyzeGraph } from '../src/pipeline/graph-analysis.ts';
+import { kindFiguresOf } from '../src/domain/similarity/kind-figures.ts';
 import { seededRandom } from '../src/lib/seeded-random.ts';
 import { fmt, machineLine, table } from './lib.ts';
 
@@ -92,7 +93,8 @@ function refreshResults(rows: Rows): number {
   const g: KnnGraph = { n: total, k, neighbors: rows.neighbors, cosine, level: cosine, exactOf: Int32Array.from({ length: total }, (_, i) => i) };
   const { clusterThresholds, outlierZ } = loadConfig({}).similarity;
   const t = performance.now();
-  analyzeGraph(g, { clusterThresholds, scores: { outlierNeighbours: 5, outlierZ, outlierMinItems: 5 } }, new Int32Array(total).fill(-1));
+  // Synthetic vectors have no pictures behind them: no kind figures.
+  analyzeGraph(g, { clusterThresholds, scores: { outlierNeighbours: 5, outlierZ, outlierMinItems: 5 } }, new Int32Array(total).fill(-1), kindFiguresOf(new Array(total).fill(null)));
   return (performance.now() - t) / 1000;
 }
 

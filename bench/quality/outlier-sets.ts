@@ -2,14 +2,15 @@
  * Sets with planted outliers, for the outlier rule: a few images of another kind (IDE and
  * installer screenshots, diagrams and charts from opencv-doc, logos and clipart from
  * desktop-base) among many of one kind (wallpapers: Plasma, MATE, GNOME, UKUI; photos: opencv,
- * skimage, darknet; or one scene shot many times: opencv's chessboard calibration series). Embedded once with the configured embedder through the media
- * worker pool; vectors cached under .cache/quality/.
+ * skimage, darknet; or one scene shot many times: opencv's chessboard calibration series). Analysed once with the configured embedder through the media
+ * worker pool; vectors and figures cached under .cache/quality/.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/config.ts';
 import type { KnnGraph } from '../../src/domain/similarity/knn-graph.ts';
+import type { Quality } from '../../src/domain/types.ts';
 import { createMediaProcessor } from '../../src/media/media-processor.ts';
 import { photosDir, testMediaDir } from '../../test/helpers/test-media.ts';
 import { repoDir } from '../lib.ts';
@@ -41,28 +42,38 @@ export async function pools(): Promise<Pools> {
   };
 }
 
-/** Embedding of each file, from the cache or computed now. */
-export async function vectorsOf(files: readonly string[]): Promise<Map<string, Float32Array>> {
+/** What the analysis stores of a file that the outlier rule reads: its vector, quality figures and size. */
+export interface Analysed {
+  vector: Float32Array;
+  quality: Quality;
+  width: number;
+  height: number;
+}
+
+/** The analysis of each file, from the cache or computed now. */
+export async function analysesOf(files: readonly string[]): Promise<Map<string, Analysed>> {
   const media = createMediaProcessor(loadConfig({ ...process.env, STRATA_DATA_DIR: join(repoDir, '.cache/quality/data') }));
   const dir = join(repoDir, '.cache/quality');
   mkdirSync(dir, { recursive: true });
-  const cacheFile = join(dir, `vectors-${media.embeddingModel.replace(/[^a-zA-Z0-9.-]+/g, '_')}.json`);
-  const cached: Record<string, number[]> = existsSync(cacheFile) ? JSON.parse(readFileSync(cacheFile, 'utf8')) : {};
+  const cacheFile = join(dir, `analyses-${media.embeddingModel.replace(/[^a-zA-Z0-9.-]+/g, '_')}.json`);
+  type Cached = Omit<Analysed, 'vector'> & { vector: number[] };
+  const cached: Record<string, Cached> = existsSync(cacheFile) ? JSON.parse(readFileSync(cacheFile, 'utf8')) : {};
   try {
     const missing = files.filter((f) => !(f in cached));
     let next = 0;
     const worker = async () => {
       while (next < missing.length) {
         const f = missing[next++]!;
-        cached[f] = Array.from((await media.analyzeImage(f)).embedding.vector);
+        const a = await media.analyzeImage(f);
+        cached[f] = { vector: Array.from(a.embedding.vector), quality: a.quality, width: a.width, height: a.height };
       }
     };
-    await Promise.all(Array.from({ length: 4 }, worker));
+    await Promise.all(Array.from({ length: 2 }, worker));
     if (missing.length > 0) writeFileSync(cacheFile, JSON.stringify(cached));
   } finally {
     await media.close();
   }
-  return new Map(files.map((f) => [f, Float32Array.from(cached[f]!)]));
+  return new Map(files.map((f) => [f, { ...cached[f]!, vector: Float32Array.from(cached[f]!.vector) }]));
 }
 
 /** The exact k-nearest-neighbour graph by cosine (the index's approximation is not under test here). */

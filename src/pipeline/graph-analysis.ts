@@ -22,23 +22,24 @@ export interface GraphAnalysis {
 
 /**
  * Duplicate groups, clusters (with their table) and per-item scores of a kNN graph (pure,
- * synchronous). `videoOf[i]` names the video node i is a frame of, −1 for an image.
+ * synchronous). `videoOf[i]` names the video node i is a frame of, −1 for an image;
+ * `kindFigures` are the nodes' kind figures (kind-figures.ts), for the outlier rule.
  */
-export function analyzeGraph(g: KnnGraph, o: GraphAnalysisOptions, videoOf: Int32Array): GraphAnalysis {
+export function analyzeGraph(g: KnnGraph, o: GraphAnalysisOptions, videoOf: Int32Array, kindFigures: Float32Array): GraphAnalysis {
   const byLevel = duplicateGroups(g, duplicateLevels);
   const clusters = clusterLevels(g, o.clusterThresholds);
   return {
     groups: duplicateLevels.map((level) => byLevel.get(level)!),
     clusters,
     clusterTables: clusters.map((labels) => clusterTable(labels, videoOf)),
-    scores: neighbourScores(g, o.scores),
+    scores: neighbourScores(g, o.scores, kindFigures),
   };
 }
 
 /** A worker thread that runs one analyzeGraph; see startGraphAnalysisThread. */
 export interface GraphAnalysisThread {
-  /** The graph's arrays and videoOf are handed over, not copied: the caller must not use them afterwards. */
-  analyze(g: KnnGraph, o: GraphAnalysisOptions, videoOf: Int32Array): Promise<GraphAnalysis>;
+  /** The graph's arrays, videoOf and kindFigures are handed over, not copied: the caller must not use them afterwards. */
+  analyze(g: KnnGraph, o: GraphAnalysisOptions, videoOf: Int32Array, kindFigures: Float32Array): Promise<GraphAnalysis>;
   /** Hands the thread back for reuse (or ends it if it failed); safe at any point, and more than once. */
   close(): Promise<void>;
 }
@@ -66,11 +67,11 @@ export function startGraphAnalysisThread(): GraphAnalysisThread {
   worker.on('exit', (code) => fail(new Error(`graph analysis worker exited with code ${code} before answering`)));
   let closed = false;
   return {
-    analyze(g, o, videoOf) {
+    analyze(g, o, videoOf, kindFigures) {
       if (failure) return Promise.reject(failure);
       return new Promise<GraphAnalysis>((resolve, reject) => {
         answering = { resolve, reject };
-        worker.postMessage({ graph: g, options: o, videoOf }, [g.neighbors.buffer, g.cosine.buffer, g.level.buffer, g.exactOf.buffer, videoOf.buffer] as ArrayBuffer[]);
+        worker.postMessage({ graph: g, options: o, videoOf, kindFigures }, [g.neighbors.buffer, g.cosine.buffer, g.level.buffer, g.exactOf.buffer, videoOf.buffer, kindFigures.buffer] as ArrayBuffer[]);
       }).finally(() => {
         answering = null;
       });
@@ -88,10 +89,10 @@ export function startGraphAnalysisThread(): GraphAnalysisThread {
 }
 
 /** startGraphAnalysisThread for one analysis, thread started on the spot. */
-export async function analyzeGraphOffThread(g: KnnGraph, o: GraphAnalysisOptions, videoOf: Int32Array): Promise<GraphAnalysis> {
+export async function analyzeGraphOffThread(g: KnnGraph, o: GraphAnalysisOptions, videoOf: Int32Array, kindFigures: Float32Array): Promise<GraphAnalysis> {
   const thread = startGraphAnalysisThread();
   try {
-    return await thread.analyze(g, o, videoOf);
+    return await thread.analyze(g, o, videoOf, kindFigures);
   } finally {
     await thread.close();
   }

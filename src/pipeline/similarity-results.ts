@@ -1,4 +1,5 @@
 import { qualityIssue } from '../domain/similarity/issues.ts';
+import { kindFiguresOf } from '../domain/similarity/kind-figures.ts';
 import { mislabelScores } from '../domain/similarity/mislabels.ts';
 import { oddAspectRatioScore, oddSizeScores } from '../domain/similarity/size-issues.ts';
 import type { KnnGraph } from '../domain/similarity/knn-graph.ts';
@@ -35,6 +36,7 @@ export async function writeSimilarityResults(
     g,
     { clusterThresholds: cfg.clusterThresholds, scores: { outlierNeighbours, outlierZ: cfg.outlierZ, outlierMinItems } },
     videoOfItems(items),
+    kindFiguresOf(items.map((item) => item.quality)),
   );
   const lowest = groups[0]!;
   const oddSize = oddSizeOf(items);

@@ -1,4 +1,6 @@
+import { kindIsolation } from './kind-figures.ts';
 import type { KnnGraph } from './knn-graph.ts';
+import { quantile, robustZ } from './robust-stats.ts';
 
 /** Per-item figures read off the kNN graph (SPEC §5). */
 export interface NeighbourScores {
@@ -18,8 +20,9 @@ export interface ScoreOptions {
   /** Neighbours averaged in the outlier score (fewer when k is smaller). */
   outlierNeighbours: number;
   /**
-   * Robust z-score (median / MAD of the dataset's outlier scores) from which an item is an
-   * outlier; its confidence is 0.5 there and reaches 1 at twice that z.
+   * Robust z-score (median / MAD over the dataset: of the outlier scores, or of the kind
+   * isolation) from which an item is an outlier; its confidence is 0.5 there and reaches 1 at
+   * twice that z.
    */
   outlierZ: number;
   /** Datasets smaller than this have no outliers: "far from the rest" needs a rest. */
@@ -30,9 +33,10 @@ export interface ScoreOptions {
  * Uniqueness is the distance to the nearest neighbour relative to the dataset's own spread
  * (the 95th percentile of those distances), so that it reads the same on a dataset of
  * near-identical product shots and on a dataset of holiday photos: an item with an identical
- * copy scores 0, one as isolated as the most isolated 5 % scores 1.
+ * copy scores 0, one as isolated as the most isolated 5 % scores 1. `kindFigures`
+ * (kind-figures.ts, kindFigureCount per item) add the evidence of kind to the outlier rule.
  */
-export function neighbourScores(g: KnnGraph, o: ScoreOptions): NeighbourScores {
+export function neighbourScores(g: KnnGraph, o: ScoreOptions, kindFigures?: Float32Array): NeighbourScores {
   const { n, k } = g;
   const nnCosine = new Float32Array(n).fill(-1);
   const maxSimilarity = new Float32Array(n);
@@ -57,7 +61,7 @@ export function neighbourScores(g: KnnGraph, o: ScoreOptions): NeighbourScores {
   const nnDistance = Float32Array.from(nnCosine, (c) => Math.max(0, 1 - c));
   const spread = Math.max(1e-6, quantile(nnDistance, 0.95));
   const uniqueness = Float32Array.from(nnDistance, (d) => Math.min(1, d / spread));
-  return { nnCosine, maxSimilarity, uniqueness, outlierScore, outlierConfidence: outliers(outlierScore, o) };
+  return { nnCosine, maxSimilarity, uniqueness, outlierScore, outlierConfidence: outliers(outlierScore, o, kindFigures) };
 }
 
 /** Items sharing their bytes with another one are at similarity 1 whatever the index found. */
@@ -79,32 +83,34 @@ export const minCandidateZ = 1.5;
 export const candidateCount = (n: number) => Math.ceil(Math.sqrt(n) / 2);
 
 /**
- * An item is an outlier candidate when its robust z reaches outlierZ (confidence ≥ 0.5), or when
- * it is among the candidateCount(n) most isolated with z ≥ minCandidateZ (confidence under 0.5).
- * A fixed z alone found nothing on small varied datasets (70 wallpapers: no z reached 3, their
- * spread being as wide as any one's isolation); now the most isolated are always offered, with a
- * confidence that says how far they stand out.
+ * Robust z of the kind isolation from which an item's kind stands out; its spread floor, as a
+ * mean of capped figure z's (kind-figures.ts). Fitted on planted sets (bench/quality/outliers.ts):
+ * lower let a few of the varied base pictures reach confidence 0.5 in each set.
  */
-function outliers(score: Float32Array, o: ScoreOptions): Float32Array {
+const minKindSigma = 0.5;
+
+/**
+ * An item's outlier z is the stronger of two pieces of evidence: how far it is from its nearest
+ * neighbours (robust z of the outlier score) and how far its kind figures are from the
+ * dataset's (robust z of the kind isolation). It is a candidate when that z reaches outlierZ
+ * (confidence ≥ 0.5), or when it is among the candidateCount(n) highest with z ≥
+ * minCandidateZ (confidence under 0.5). A fixed z alone found nothing on small varied datasets
+ * (70 wallpapers: no z reached 3, their spread being as wide as any one's isolation); now the
+ * most isolated are always offered, with a confidence that says how far they stand out.
+ */
+function outliers(score: Float32Array, o: ScoreOptions, kindFigures: Float32Array | undefined): Float32Array {
   const confidence = new Float32Array(score.length).fill(-1);
   if (score.length < o.outlierMinItems) return confidence;
-  const median = quantile(score, 0.5);
-  const deviations = Float32Array.from(score, (s) => Math.abs(s - median));
-  // 1.4826 · MAD estimates the standard deviation of normal data; the floor keeps a dataset of
-  // near-identical items (MAD ≈ 0) from flagging every tiny difference.
-  const sigma = Math.max(1.4826 * quantile(deviations, 0.5), 0.01);
-  const z = Float32Array.from(score, (s) => (s - median) / sigma);
+  // The floor keeps a dataset of near-identical items (MAD ≈ 0) from flagging every tiny difference.
+  const z = robustZ(score, 0.01);
+  if (kindFigures !== undefined) {
+    const kind = robustZ(kindIsolation(kindFigures), minKindSigma);
+    for (let i = 0; i < z.length; i++) if (kind[i]! > z[i]!) z[i] = kind[i]!;
+  }
   const mostIsolated = Array.from(z.keys()).sort((a, b) => z[b]! - z[a]!).slice(0, candidateCount(score.length));
   for (const i of mostIsolated) if (z[i]! >= minCandidateZ) confidence[i] = Math.min(1, z[i]! / (2 * o.outlierZ));
   for (let i = 0; i < score.length; i++) {
     if (z[i]! >= o.outlierZ) confidence[i] = Math.min(1, z[i]! / (2 * o.outlierZ));
   }
   return confidence;
-}
-
-/** The q-quantile (0 … 1) of the values, by sorting a copy; 0 for none. */
-export function quantile(values: Float32Array, q: number): number {
-  if (values.length === 0) return 0;
-  const sorted = Float32Array.from(values).sort();
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))]!;
 }

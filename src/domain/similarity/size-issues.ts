@@ -5,7 +5,7 @@
  */
 
 import { ramp } from './issues.ts';
-import { quantile } from './scores.ts';
+import { quantile } from './robust-stats.ts';
 
 /** 0 up to a long side twice the short one, 0.5 at 2.5 : 1, 1 from 3 : 1 (a banner, a strip). */
 export function oddAspectRatioScore(width: number, height: number): number {
