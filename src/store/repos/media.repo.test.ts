@@ -41,6 +41,18 @@ describe('paged reads on SQLite', () => {
     }
   });
 
+  it('counts and pages a ranked listing off its score index alone, no item row read', async () => {
+    const media = mediaRepo(db);
+    for (const [by, column] of [['uniqueness', 'uniqueness'], ['blur', 'issue_blur']] as const) {
+      const steps = await plans(() => media.page('ds', 1000, 200, { kind: 'ranked', by, min: 0.5 }));
+      // The page's ids and their count (the empty store has no page's records to read).
+      expect(steps).toHaveLength(2);
+      for (const plan of steps) {
+        expect(plan).toBe(`SEARCH s USING COVERING INDEX item_scores_ranked_${column} (dataset_id=? AND entity_type=? AND ${column}>?)`);
+      }
+    }
+  });
+
   it("counts and pages a dataset's failures through the failed items alone", async () => {
     const items = itemsRepo(db, sqliteHelpers, () => {});
     const steps = [...(await plans(() => items.failures('ds', 0, 50))), ...(await plans(() => items.countFailures('ds')))];
