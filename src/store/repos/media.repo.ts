@@ -178,9 +178,17 @@ export function mediaRepo(db: Kysely<DB>): MediaRepo {
           .where('s.dataset_id', '=', datasetId)
           .where('s.entity_type', '=', 'IMAGES')
           .where(col, '>=', listing.min - 1e-6);
-        const ids = await scored.select('s.item_id').orderBy(col, 'desc').orderBy('s.item_id').offset(offset).limit(limit).execute();
-        total = await scored.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-        return { media: await this.byIds(datasetId, ids.map((r) => r.item_id)), total: Number(total.n) };
+        const n = Number((await scored.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+        // A page past the middle is read off the index from its far end, backwards, so that
+        // the last page skips as few entries as the first (an OFFSET walks every entry it skips).
+        let ids: Array<{ item_id: string }> = [];
+        if (offset * 2 <= n) {
+          ids = await scored.select('s.item_id').orderBy(col, 'desc').orderBy('s.item_id').offset(offset).limit(limit).execute();
+        } else if (offset < n) {
+          const rows = Math.min(limit, n - offset);
+          ids = (await scored.select('s.item_id').orderBy(col, 'asc').orderBy('s.item_id', 'desc').offset(n - offset - rows).limit(rows).execute()).reverse();
+        }
+        return { media: await this.byIds(datasetId, ids.map((r) => r.item_id)), total: n };
       } else if (listing) {
         const where = <Q extends ReturnType<typeof base>>(q: Q) => q.where(clusterColumn(listing.granularity), '=', listing.clusterId) as Q;
         rows = await where(records(datasetId)).orderBy('i.created_at').orderBy('i.id').offset(offset).limit(limit).execute();
