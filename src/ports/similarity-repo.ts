@@ -105,6 +105,7 @@ export interface SimilarityRepo {
   mergeDuplicateGroups(datasetId: string, merge: { relabels: ReadonlyArray<{ level: number; from: number; to: number }>; members: readonly DuplicateMember[] }): Promise<void>;
   /** Removes the scores, duplicate groups and clusters of the dataset's items of one entity type (before writing new ones). */
   clearResults(datasetId: string, entity: EntityType): Promise<void>;
+  /** Stores the scores of the dataset's indexed (`done`) items among `rows`; the rest are dropped. */
   insertScores(datasetId: string, rows: readonly ItemScores[]): Promise<void>;
   insertDuplicateMembers(datasetId: string, rows: readonly DuplicateMember[]): Promise<void>;
   insertClusters(datasetId: string, rows: readonly ClusterRow[], entity: EntityType): Promise<void>;

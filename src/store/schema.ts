@@ -185,6 +185,8 @@ export interface EmbeddingsTable {
 export interface ItemScoresTable {
   item_id: string;
   dataset_id: string;
+  /** The item's entity type: rows exist for `done` items only, so the ranked listing needs no item row. */
+  entity_type: string;
   uniqueness: number;
   max_similarity: number;
   nn_cosine: number;

@@ -677,33 +677,78 @@ describe.each(backends)('Store contract: $name', (backend) => {
     expect(await store.media.duplicateIds(t1.ds.id, c, 0.96)).toEqual([]);
   });
 
-  it('pages a ranked listing deep in the same order as sorting every score, ties broken by id', async () => {
+  it('pages a ranked listing as a join of items and scores would, ties by id, through failures, added media, objects, frames and deletion', async () => {
     const t = await newTask();
-    await store.items.insertMany(Array.from({ length: 61 }, (_, i) => item(t, `r${i}`)));
-    const ids = await itemIds(t.ds.id);
-    const pending = ids.pop()!; // scored but never done: listed nowhere
-    for (const id of ids) await store.items.completeImage(id, 'analyze', facts());
     const noIssues = { duplicates: null, outliers: null, blur: null, dark: null, bright: null, mislabels: null, low_information: null, odd_aspect_ratio: null, odd_size: null, grayscale: null };
-    // Few distinct values, so most of a page is ties; blur is absent (null) on every third item.
-    const scored = [...ids, pending].map((itemId, i) => ({
-      itemId, uniqueness: (i % 4) / 4, maxSimilarity: 0, nnCosine: 0, outlierScore: 0,
-      issues: { ...noIssues, blur: i % 3 === 0 ? null : (i % 5) / 5 }, dupGroup: null, clusters: [0, 0, 0, 0, 0] as const,
-    }));
-    await store.similarity.insertScores(t.ds.id, scored);
-    for (const [by, min] of [['uniqueness', 0], ['blur', 0.4]] as const) {
-      const score = (s: (typeof scored)[number]) => (by === 'blur' ? s.issues.blur : s.uniqueness);
-      const expected = scored
-        .filter((s) => s.itemId !== pending && score(s) !== null && score(s)! >= min)
-        .sort((x, y) => score(y)! - score(x)! || (x.itemId < y.itemId ? -1 : 1))
-        .map((s) => s.itemId);
-      const seen: string[] = [];
-      for (let offset = 0; offset < expected.length + 7; offset += 7) {
-        const page = await store.media.page(t.ds.id, offset, 7, { kind: 'ranked', by, min });
-        expect(page.total).toBe(expected.length);
-        seen.push(...page.media.map((m) => m.item.id));
-      }
-      expect(seen).toEqual(expected);
+    const box = { x: 0, y: 0, width: 10, height: 10 };
+    const objects = [0, 1].map((i) => ({ label: 'cat', confidence: 0.9, box, embedding: facts(i).embedding }));
+    await store.items.insertMany([
+      ...Array.from({ length: 20 }, (_, i) => item(t, `i${i}`)),
+      item(t, 'v', { kind: 'video' }),
+      item(t, 'refused', { failure: { stage: 'discover', reason: 'symlink' } }),
+    ]);
+    const byKey = new Map((await store.items.page(t.ds.id, '', 1000)).map((i) => [i.sourceKey, i.id]));
+    for (let i = 0; i < 14; i++) await store.items.completeImage(byKey.get(`i${i}`)!, 'analyze', facts(i), i < 2 ? { labels: [], caption: null, objects, problems: [] } : undefined);
+    for (let i = 14; i < 17; i++) await store.items.fail(byKey.get(`i${i}`)!, 'analyze', 'truncated');
+    const frames = [0, 1, 2].map((i) => ({ ...facts(i), id: randomUUID(), frameIndex: i, frameTimestamp: i, location: `blob:f${i}` }));
+    await store.items.completeVideo(byKey.get('v')!, 'analyze', { codec: 'h264' }, frames);
+
+    // Scores for every item whatever its state or kind (the similarity stage scores only indexed
+    // images, frames and objects); few distinct values, so pages are mostly ties, blur often absent.
+    let round = 0;
+    let scored: Array<{ itemId: string; uniqueness: number; blur: number | null }> = [];
+    async function scoreAll(): Promise<void> {
+      round++;
+      const all = await store.items.page(t.ds.id, '', 1000);
+      scored = all.map((it, i) => ({ itemId: it.id, uniqueness: ((i + round) % 4) / 4, blur: (i + round) % 3 === 0 ? null : ((i * round) % 5) / 5 }));
+      await store.similarity.insertScores(
+        t.ds.id,
+        scored.map((s) => ({ itemId: s.itemId, uniqueness: s.uniqueness, maxSimilarity: 0, nnCosine: 0, outlierScore: 0, issues: { ...noIssues, blur: s.blur }, dupGroup: null, clusters: [0, 0, 0, 0, 0] as const })),
+      );
     }
+    /** Every page of the listing against the reference: items indexed, images or frames, with a score at or above `min`, by score then id. */
+    async function expectReference(): Promise<void> {
+      const items = new Map((await store.items.page(t.ds.id, '', 1000)).map((i) => [i.id, i]));
+      for (const [by, min] of [['uniqueness', 0], ['uniqueness', 0.5], ['blur', 0.4]] as const) {
+        const score = (s: (typeof scored)[number]) => (by === 'blur' ? s.blur : s.uniqueness);
+        const expected = scored
+          .filter((s) => items.get(s.itemId)?.state === 'done' && ['image', 'video_frame'].includes(items.get(s.itemId)!.kind) && score(s) !== null && score(s)! >= min)
+          .sort((x, y) => score(y)! - score(x)! || (x.itemId < y.itemId ? -1 : 1))
+          .map((s) => s.itemId);
+        const seen: string[] = [];
+        for (let offset = 0; offset < expected.length + 4; offset += 4) {
+          const page = await store.media.page(t.ds.id, offset, 4, { kind: 'ranked', by, min });
+          expect(page.total).toBe(expected.length);
+          seen.push(...page.media.map((m) => m.item.id));
+        }
+        expect(seen).toEqual(expected);
+      }
+    }
+
+    await scoreAll();
+    await expectReference();
+    // Objects' results are cleared apart from the images'.
+    await store.similarity.clearResults(t.ds.id, 'OBJECTS');
+    await expectReference();
+
+    // Media added later: indexed or failed, listed only once the dataset is scored again.
+    await store.tasks.finish(t.task.id, { taskStatus: 'COMPLETED', errorMessage: null, datasetStatus: 'READY', fatalErrorMsg: null });
+    const added = { ds: t.ds, task: await store.tasks.start({ datasetId: t.ds.id, operation: 'ADD_MEDIA', stage: 'analyze', createdBy: t.ds.ownerId }, { from: 'READY', to: 'READ ONLY' }) };
+    await store.items.insertMany(Array.from({ length: 6 }, (_, i) => item(added, `a${i}`)));
+    const addedIds = (await store.items.page(t.ds.id, '', 1000)).filter((i) => i.taskId === added.task.id).map((i) => i.id);
+    for (const id of addedIds.slice(0, 4)) await store.items.completeImage(id, 'analyze', facts(7));
+    await store.items.fail(addedIds[4]!, 'analyze', 'truncated');
+    await expectReference();
+    await store.similarity.clearResults(t.ds.id, 'IMAGES');
+    scored = [];
+    await expectReference();
+    await scoreAll();
+    await expectReference();
+
+    // Deleted with the dataset.
+    await store.tasks.finish(added.task.id, { taskStatus: 'COMPLETED', errorMessage: null, datasetStatus: 'READY', fatalErrorMsg: null });
+    await store.datasets.delete(t.ds.id);
+    await expectReference();
   });
 
   it("records each entity's saved vector index with its file's size and SHA-256 (none before they were kept)", async () => {

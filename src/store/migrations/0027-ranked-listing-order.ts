@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { DialectHelpers } from '../dialect.ts';
 
 /** The score columns a media listing can be ranked by (the Issues tab). */
-const rankedColumns = [
+export const rankedColumns = [
   'uniqueness',
   'issue_blur',
   'issue_dark',

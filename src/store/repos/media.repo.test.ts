@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqliteHelpers } from '../dialect.ts';
 import { migrateToLatest } from '../migrate.ts';
@@ -38,6 +38,24 @@ describe('paged reads on SQLite', () => {
     for (const plan of steps) {
       expect(plan).toMatch(/SEARCH s USING INDEX item_scores_cluster_2 \(dataset_id=\? AND cluster_2=\?\)\nSEARCH i USING INDEX sqlite_autoindex_items_1 \(id=\?\)/);
       expect(plan).not.toMatch(/SCAN [is]\b|SEARCH i USING (COVERING )?INDEX items_/);
+    }
+  });
+
+  it('counts and pages a ranked listing off its score index alone, forwards or from its far end, no item row read', async () => {
+    const media = mediaRepo(db);
+    // Four scored images, so that both ends are read (their plans need no item rows behind them).
+    sqlite.pragma('foreign_keys = OFF');
+    for (let i = 0; i < 4; i++) {
+      await sql`insert into item_scores (item_id, dataset_id, uniqueness, max_similarity, nn_cosine, outlier_score, issue_blur, cluster_0, cluster_1, cluster_2, cluster_3, cluster_4)
+                values (${`ranked-${i}`}, 'ranked', 0.5, 0, 0, 0, 0.5, 0, 0, 0, 0, 0)`.execute(db);
+    }
+    sqlite.pragma('foreign_keys = ON');
+    for (const [by, column] of [['uniqueness', 'uniqueness'], ['blur', 'issue_blur']] as const) {
+      for (const offset of [0, 3]) {
+        // The count, the page's ids, then the page's records by id.
+        const [count, ids] = await plans(() => media.page('ranked', offset, 1, { kind: 'ranked', by, min: 0.5 }));
+        for (const plan of [count, ids]) expect(plan).toBe(`SEARCH s USING COVERING INDEX item_scores_ranked_${column} (dataset_id=? AND entity_type=? AND ${column}>?)`);
+      }
     }
   });
 

@@ -168,28 +168,27 @@ export function mediaRepo(db: Kysely<DB>): MediaRepo {
       let rows;
       let total;
       if (listing?.kind === 'ranked') {
-        // The page's ids are read off the item_scores_ranked_* index in its order (no sort of
-        // the dataset's scores), each probing its item by id, then only the page's records are
-        // read. The count stays driven from the items' listing index: probing every item row
-        // from the scores' side costs more than probing the small score rows from the items'.
+        // Counted and paged off the item_scores_ranked_* index alone (dataset, entity type,
+        // score, id): score rows exist for indexed items only and carry their entity type, so
+        // no item row is read but the page's own records.
         const col = rankedColumns[listing.by];
         // Levels and scores are float32-rounded when stored: a small tolerance keeps 0.5 at 0.5.
-        const min = listing.min - 1e-6;
-        const ids = await db
+        const scored = db
           .selectFrom('item_scores as s')
-          .innerJoin('items as i', 'i.id', 's.item_id')
           .where('s.dataset_id', '=', datasetId)
-          .where(col, '>=', min)
-          .where('i.state', '=', 'done')
-          .where('i.kind', 'in', entityKinds.IMAGES)
-          .select('s.item_id')
-          .orderBy(col, 'desc')
-          .orderBy('s.item_id')
-          .offset(offset)
-          .limit(limit)
-          .execute();
-        total = await base(datasetId).where(col, '>=', min).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-        return { media: await this.byIds(datasetId, ids.map((r) => r.item_id)), total: Number(total.n) };
+          .where('s.entity_type', '=', 'IMAGES')
+          .where(col, '>=', listing.min - 1e-6);
+        const n = Number((await scored.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+        // A page past the middle is read off the index from its far end, backwards, so that
+        // the last page skips as few entries as the first (an OFFSET walks every entry it skips).
+        let ids: Array<{ item_id: string }> = [];
+        if (offset * 2 <= n) {
+          ids = await scored.select('s.item_id').orderBy(col, 'desc').orderBy('s.item_id').offset(offset).limit(limit).execute();
+        } else if (offset < n) {
+          const rows = Math.min(limit, n - offset);
+          ids = (await scored.select('s.item_id').orderBy(col, 'asc').orderBy('s.item_id', 'desc').offset(n - offset - rows).limit(rows).execute()).reverse();
+        }
+        return { media: await this.byIds(datasetId, ids.map((r) => r.item_id)), total: n };
       } else if (listing) {
         const where = <Q extends ReturnType<typeof base>>(q: Q) => q.where(clusterColumn(listing.granularity), '=', listing.clusterId) as Q;
         rows = await where(records(datasetId)).orderBy('i.created_at').orderBy('i.id').offset(offset).limit(limit).execute();

@@ -1,10 +1,12 @@
 import type { Kysely } from 'kysely';
-import { entityKinds, objectIdBase } from '../../domain/entities.ts';
+import { entityKinds, objectIdBase, type EntityType } from '../../domain/entities.ts';
 import type { ItemKind, Quality } from '../../domain/types.ts';
 import type { EmbeddingPage, SimilarityRepo } from '../../ports/similarity-repo.ts';
 import { chunkRows, type DialectHelpers } from '../dialect.ts';
 import type { DB } from '../schema.ts';
 import { embeddingRow, vectorBytes, vectorOf } from './items.repo.ts';
+
+const entityTypes = Object.keys(entityKinds) as EntityType[];
 
 const indexTable = {
   visual: { IMAGES: 'vector_indexes', OBJECTS: 'object_vector_indexes' },
@@ -99,37 +101,56 @@ export function similarityRepo(db: Kysely<DB>, d: DialectHelpers): SimilarityRep
     async clearResults(datasetId, entity) {
       await db.transaction().execute(async (trx) => {
         const itemsOfEntity = trx.selectFrom('items').select('id').where('dataset_id', '=', datasetId).where('kind', 'in', entityKinds[entity]);
-        await trx.deleteFrom('item_scores').where('dataset_id', '=', datasetId).where('item_id', 'in', itemsOfEntity).execute();
+        await trx.deleteFrom('item_scores').where('dataset_id', '=', datasetId).where('entity_type', '=', entity).execute();
         await trx.deleteFrom('duplicate_members').where('dataset_id', '=', datasetId).where('item_id', 'in', itemsOfEntity).execute();
         await trx.deleteFrom('clusters').where('dataset_id', '=', datasetId).where('entity_type', '=', entity).execute();
       });
     },
 
     async insertScores(datasetId, rows) {
-      const values = rows.map((r) => ({
-        item_id: r.itemId,
-        dataset_id: datasetId,
-        uniqueness: r.uniqueness,
-        max_similarity: r.maxSimilarity,
-        nn_cosine: r.nnCosine,
-        outlier_score: r.outlierScore,
-        issue_duplicates: r.issues.duplicates,
-        issue_outliers: r.issues.outliers,
-        issue_blur: r.issues.blur,
-        issue_dark: r.issues.dark,
-        issue_bright: r.issues.bright,
-        issue_low_information: r.issues.low_information,
-        issue_odd_aspect_ratio: r.issues.odd_aspect_ratio,
-        issue_odd_size: r.issues.odd_size,
-        issue_grayscale: r.issues.grayscale,
-        issue_mislabels: r.issues.mislabels,
-        dup_group: r.dupGroup,
-        cluster_0: r.clusters[0],
-        cluster_1: r.clusters[1],
-        cluster_2: r.clusters[2],
-        cluster_3: r.clusters[3],
-        cluster_4: r.clusters[4],
-      }));
+      // Only indexed (`done`) items keep scores, each with its entity type: the ranked listing
+      // is read off the score indexes alone, never probing items for their state or kind, and
+      // `done` is final (an item leaves it only by being deleted, which deletes its scores).
+      const entityOf = new Map<string, EntityType>();
+      for (let i = 0; i < rows.length; i += 1000) {
+        const ids = rows.slice(i, i + 1000).map((r) => r.itemId);
+        const done = await db.selectFrom('items').select(['id', 'kind']).where('id', 'in', ids).where('dataset_id', '=', datasetId).where('state', '=', 'done').execute();
+        for (const item of done) {
+          const entity = entityTypes.find((e) => entityKinds[e].includes(item.kind as ItemKind));
+          if (entity !== undefined) entityOf.set(item.id, entity);
+        }
+      }
+      const values = rows.flatMap((r) => {
+        const entity = entityOf.get(r.itemId);
+        if (entity === undefined) return [];
+        return [
+          {
+            item_id: r.itemId,
+            dataset_id: datasetId,
+            entity_type: entity,
+            uniqueness: r.uniqueness,
+            max_similarity: r.maxSimilarity,
+            nn_cosine: r.nnCosine,
+            outlier_score: r.outlierScore,
+            issue_duplicates: r.issues.duplicates,
+            issue_outliers: r.issues.outliers,
+            issue_blur: r.issues.blur,
+            issue_dark: r.issues.dark,
+            issue_bright: r.issues.bright,
+            issue_low_information: r.issues.low_information,
+            issue_odd_aspect_ratio: r.issues.odd_aspect_ratio,
+            issue_odd_size: r.issues.odd_size,
+            issue_grayscale: r.issues.grayscale,
+            issue_mislabels: r.issues.mislabels,
+            dup_group: r.dupGroup,
+            cluster_0: r.clusters[0],
+            cluster_1: r.clusters[1],
+            cluster_2: r.clusters[2],
+            cluster_3: r.clusters[3],
+            cluster_4: r.clusters[4],
+          },
+        ];
+      });
       await db.transaction().execute(async (trx) => {
         for (const chunk of chunkRows(d, values)) await trx.insertInto('item_scores').values(chunk).execute();
       });
