@@ -8,6 +8,13 @@ export type DatasetStatus = (typeof datasetStatuses)[number];
 export const operations = ['CREATE', 'ADD_MEDIA', 'REINDEX', 'ENRICH'] as const;
 export type Operation = (typeof operations)[number];
 
+/**
+ * What a task does: one of the operations, or an export, which only reads its dataset (it runs
+ * beside any operation and leaves the dataset's state alone; SPEC §9).
+ */
+export const taskKinds = [...operations, 'EXPORT'] as const;
+export type TaskKind = (typeof taskKinds)[number];
+
 export type LegacyStatus = 'NEW' | 'UPLOADING' | 'INDEXING' | 'UPDATING' | 'ENRICHING' | 'READY' | 'FATAL_ERROR';
 
 /** Every allowed state change. Anything not listed is a bug or a conflict. */
@@ -31,12 +38,13 @@ export function assertTransition(from: DatasetStatus, to: DatasetStatus): void {
   }
 }
 
-/** Task type names used by the tasks API, per operation. */
-export const taskTypeOf: Readonly<Record<Operation, string>> = {
+/** Task type names used by the tasks API, per kind of task. */
+export const taskTypeOf: Readonly<Record<TaskKind, string>> = {
   CREATE: 'DATASET_CREATION',
   ADD_MEDIA: 'MEDIA_ADDITION',
   REINDEX: 'REINDEX',
   ENRICH: 'ENRICHMENT',
+  EXPORT: 'EXPORT',
 };
 
 /** Which states each operation may start from, and the state it runs in. */
@@ -61,7 +69,7 @@ const operationVerb: Readonly<Record<Operation, string>> = {
 export function statusWhenStarting(
   status: DatasetStatus,
   op: Operation,
-  runningOperation: Operation | null,
+  runningOperation: TaskKind | null,
 ): DatasetStatus {
   const rule = operationRules[op];
   if (rule.from.includes(status)) return rule.running;
@@ -99,7 +107,7 @@ export function statusWhenFinished(
 /** The legacy `status` field, derived from the same state (SPEC §3). */
 export function legacyStatus(
   status: DatasetStatus,
-  context: { uploadOpen: boolean; runningOperation: Operation | null },
+  context: { uploadOpen: boolean; runningOperation: TaskKind | null },
 ): LegacyStatus {
   switch (status) {
     case 'DRAFT':

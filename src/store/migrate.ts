@@ -20,6 +20,7 @@ import * as captionsAndTextVectors from './migrations/0026-captions-and-text-vec
 import * as rankedListingOrder from './migrations/0027-ranked-listing-order.ts';
 import * as failedItemsIndex from './migrations/0028-failed-items-index.ts';
 import * as labelAndCaptionPerSource from './migrations/0029-label-and-caption-per-source.ts';
+import * as exportTasks from './migrations/0030-export-tasks.ts';
 
 /** Migrations in order; a migration's name never changes once released. */
 const migrations: Record<string, { up(db: Kysely<any>, d: DialectHelpers): Promise<void> }> = {
@@ -43,6 +44,7 @@ const migrations: Record<string, { up(db: Kysely<any>, d: DialectHelpers): Promi
   '0027-ranked-listing-order': rankedListingOrder,
   '0028-failed-items-index': failedItemsIndex,
   '0029-label-and-caption-per-source': labelAndCaptionPerSource,
+  '0030-export-tasks': exportTasks,
 };
 
 export async function migrateToLatest(db: Kysely<any>, dialect: DialectHelpers): Promise<void> {
