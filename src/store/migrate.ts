@@ -1,4 +1,4 @@
-import { Migrator, type Kysely, type Migration } from 'kysely';
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { DialectHelpers } from './dialect.ts';
 import * as initial from './migrations/0001-initial.ts';
 import * as jobSingletonUnique from './migrations/0002-job-singleton-unique.ts';
@@ -47,14 +47,19 @@ const migrations: Record<string, { up(db: Kysely<any>, d: DialectHelpers): Promi
   '0030-export-tasks': exportTasks,
 };
 
-export async function migrateToLatest(db: Kysely<any>, dialect: DialectHelpers): Promise<void> {
-  const provider = {
+/** The migrations as Kysely's Migrator takes them, for `dialect`. */
+export function migrationProvider(dialect: DialectHelpers): MigrationProvider {
+  return {
     async getMigrations(): Promise<Record<string, Migration>> {
       return Object.fromEntries(
         Object.entries(migrations).map(([name, m]) => [name, { up: (db: Kysely<any>) => m.up(db, dialect) }]),
       );
     },
   };
+}
+
+export async function migrateToLatest(db: Kysely<any>, dialect: DialectHelpers): Promise<void> {
+  const provider = migrationProvider(dialect);
   await dialect.withMigrationLock(db, async () => {
     // Thrown inside the lock, so that SQLite rolls the failed run back.
     const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
