@@ -84,12 +84,14 @@ export function statusWhenStarting(
 
 /**
  * The state a dataset reaches when `op` ends, completed or not (failed or aborted).
- * `itemsAdded`: whether the operation indexed any item into the dataset.
+ * `itemsAdded`: whether the operation indexed any item into the dataset. `resultsComplete`:
+ * whether an addition recomputed the dataset-level results over every item (its auto_reindex,
+ * or a full similarity pass in place of extending the index).
  */
 export function statusWhenFinished(
   op: Operation,
   outcome: 'succeeded' | 'failed',
-  options: { autoReindex?: boolean; previous?: DatasetStatus; itemsAdded?: boolean } = {},
+  options: { resultsComplete?: boolean; previous?: DatasetStatus; itemsAdded?: boolean } = {},
 ): DatasetStatus {
   // A new dataset (made by CREATE, or an enrichment copy) has no earlier state to go back to.
   if (op === 'CREATE' || op === 'ENRICH') return outcome === 'succeeded' ? 'READY' : 'ERROR';
@@ -100,7 +102,7 @@ export function statusWhenFinished(
     // Otherwise what was indexed before stays browsable: back to where it started.
     return options.previous === 'PARTIAL INDEX' ? 'PARTIAL INDEX' : 'READY';
   }
-  if (op === 'ADD_MEDIA') return options.autoReindex === true ? 'READY' : 'PARTIAL INDEX';
+  if (op === 'ADD_MEDIA') return options.resultsComplete === true ? 'READY' : 'PARTIAL INDEX';
   return 'READY';
 }
 

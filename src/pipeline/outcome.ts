@@ -23,7 +23,7 @@ function previousStatusOf(task: Task): DatasetStatus | undefined {
  */
 export function taskOutcome(task: Task, fatal: string | null): TaskOutcome {
   const datasetStatus = statusWhenFinished(operationOf(task), fatal === null ? 'succeeded' : 'failed', {
-    autoReindex: pipelineOptionsOf(task.params).autoReindex,
+    resultsComplete: pipelineOptionsOf(task.params).autoReindex === true || task.params.fullSimilarityPass === true,
     previous: previousStatusOf(task),
     itemsAdded: task.done > 0,
   });

@@ -116,6 +116,7 @@ export interface TaskPatch {
   startedAt?: string | null;
   endedAt?: string | null;
   errorMessage?: string | null;
+  params?: Record<string, unknown>;
 }
 
 /** Who is looking: what they may see depends on it. */

@@ -255,6 +255,7 @@ export function tasksRepo(db: Kysely<DB>, changed: (datasetId: string) => void):
             ...(patch.startedAt !== undefined && { started_at: patch.startedAt }),
             ...(patch.endedAt !== undefined && { ended_at: patch.endedAt }),
             ...(patch.errorMessage !== undefined && { error_message: patch.errorMessage }),
+            ...(patch.params !== undefined && { params: JSON.stringify(patch.params) }),
           })
           .where('id', '=', id)
           .execute();
