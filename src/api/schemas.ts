@@ -291,13 +291,13 @@ export const ExportStatus = Type.Object({
   expires_at: Nullable(Type.String({ description: 'UTC; the zip is deleted then' })),
 });
 
-export const taskTypeNames = ['DATASET_CREATION', 'MEDIA_ADDITION', 'REINDEX', 'ENRICHMENT'] as const;
+export const taskTypeNames = ['DATASET_CREATION', 'MEDIA_ADDITION', 'REINDEX', 'ENRICHMENT', 'EXPORT'] as const;
 export const taskStatusNames = ['INITIALIZING', 'RUNNING', 'COMPLETED', 'FAILED', 'ABORTED'] as const;
 export const taskSortNames = ['start_time', 'status', 'task_type', 'dataset_name', 'dataset_id', 'created_by'] as const;
 
 export const Task = Type.Object(
   {
-    task_id: Type.String(),
+    task_id: Type.String({ description: "An EXPORT task's id is its export's id (export_task_id)" }),
     dataset_id: Type.String(),
     dataset_name: Type.String(),
     dataset_status: Type.Union(datasetStatuses.map((s) => Type.Literal(s)), { description: "The dataset's status_new now" }),

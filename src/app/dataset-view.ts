@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { legacyStatus } from '../domain/dataset-status.ts';
 import { etaSeconds, progressPercent, retryAfterSeconds } from '../domain/progress.ts';
+import { isEnded } from '../domain/tasks.ts';
 import type { Dataset, Task } from '../domain/types.ts';
 import { STORAGE_FULL_PAUSED } from '../lib/storage-full.ts';
 import { afterStagesDone, afterStageWeights, pipelineOf, pipelineOptionsOf } from '../pipeline/graph.ts';
@@ -20,8 +21,10 @@ function isRunning(task: Task | null): task is Task {
   return task !== null && (task.status === 'RUNNING' || task.status === 'INITIALIZING');
 }
 
-/** The share of an operation's work units done, 0 … 100 (100 once it has ended). */
+/** The share of a task's work units done, 0 … 100 (100 once it has ended). */
 export function taskProgress(task: Task): number {
+  // An export reports its share of items written as it goes.
+  if (task.operation === 'EXPORT') return isEnded(task.status) ? 100 : task.progress;
   const options = pipelineOptionsOf(task.params);
   const atAfterStage = (pipelineOf(task.operation, options).after as readonly string[]).includes(task.stage);
   return progressPercent(task, {

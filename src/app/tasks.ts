@@ -1,7 +1,7 @@
 import { taskStatuses, type Dataset, type Task, type TaskStatus, type User } from '../domain/types.ts';
 import { DomainError } from '../domain/errors.ts';
-import { taskTypeOf, type Operation } from '../domain/dataset-status.ts';
-import { isLive, operationOfTaskType, statusMessage, taskSortFields, taskTypes, type TaskSortField } from '../domain/tasks.ts';
+import { taskTypeOf, type TaskKind } from '../domain/dataset-status.ts';
+import { isLive, statusMessage, taskKindOfType, taskSortFields, taskTypes, type TaskSortField } from '../domain/tasks.ts';
 import { abortJob } from '../pipeline/abort.ts';
 import { retryOperation } from '../pipeline/operations.ts';
 import type { TaskListing } from '../ports/store.ts';
@@ -13,7 +13,8 @@ import { taskProgress } from './dataset-view.ts';
  * The tasks API (SPEC §6): every operation on a dataset is a task. Listing follows Visual
  * Layer's Task Manager (filters, sort, 1-based pages of 5–50); abort is cooperative (the task
  * stays RUNNING, "Aborting", until its work has stopped); retry runs a failed or aborted
- * creation, addition or reindex again as the same task, keeping what it finished.
+ * creation, addition or reindex again as the same task, keeping what it finished. An export
+ * is a task too, seen only by whoever started it (and admins), like its export_status.
  */
 
 export const TASK_NOT_FOUND = 'Task not found';
@@ -69,9 +70,9 @@ export function instant(value: string, name: string): string {
 }
 
 export async function listTasks(ctx: AppContext, user: User, q: TaskListQuery) {
-  let operation: Operation | undefined;
+  let operation: TaskKind | undefined;
   if (q.task_type !== undefined) {
-    operation = operationOfTaskType(q.task_type) ?? undefined;
+    operation = taskKindOfType(q.task_type) ?? undefined;
     if (operation === undefined) throw new DomainError('BAD_REQUEST', `task_type must be one of ${taskTypes.join(', ')}`);
   }
   if (q.task_status !== undefined && !(taskStatuses as readonly string[]).includes(q.task_status)) {
@@ -109,7 +110,8 @@ export async function taskFilters(ctx: AppContext, user: User) {
 
 /**
  * A task the caller may act on: a task of a dataset they can see (NOT_FOUND otherwise, like a
- * missing one), and a role that may change it (FORBIDDEN for viewers).
+ * missing one), and a role that may change it (FORBIDDEN for viewers). An export is its
+ * starter's and admins', as its export_status is (whoever may read a dataset may export it).
  */
 async function actionableTask(ctx: AppContext, user: User, taskId: string): Promise<{ task: Task; dataset: Dataset }> {
   const task = await ctx.store.tasks.get(taskId);
@@ -121,7 +123,8 @@ async function actionableTask(ctx: AppContext, user: User, taskId: string): Prom
     if (err instanceof DomainError && err.code === 'NOT_FOUND') throw new DomainError('NOT_FOUND', TASK_NOT_FOUND);
     throw err;
   }
-  requireWriter(user);
+  if (task.operation !== 'EXPORT') requireWriter(user);
+  else if (task.createdBy !== user.id && user.role !== 'admin') throw new DomainError('NOT_FOUND', TASK_NOT_FOUND);
   return { task, dataset };
 }
 
@@ -139,7 +142,8 @@ export async function abortTask(ctx: AppContext, user: User, taskId: string) {
   const { task, dataset } = await actionableTask(ctx, user, taskId);
   if (!isLive(task)) throw new DomainError('CONFLICT', finished(task));
   if (!(await ctx.store.tasks.requestAbort(task.id, user.id))) throw new DomainError('CONFLICT', finished((await ctx.store.tasks.get(task.id))!));
-  await ctx.queue.send([abortJob(task)]);
+  // An export's own job meets the request at its next page of items, or when it starts.
+  if (task.operation !== 'EXPORT') await ctx.queue.send([abortJob(task)]);
   return taskBody(await listingOf(ctx, task.id, dataset));
 }
 
@@ -154,6 +158,9 @@ export async function retryTask(ctx: AppContext, user: User, taskId: string) {
   }
   if (task.operation === 'ENRICH') {
     throw new DomainError('CONFLICT', `A ${taskTypeOf[task.operation]} task cannot be retried: delete the copy and enrich again instead`);
+  }
+  if (task.operation === 'EXPORT') {
+    throw new DomainError('CONFLICT', `An ${taskTypeOf[task.operation]} task cannot be retried: start a new export instead`);
   }
   if (dataset.lastTaskId !== task.id) throw new DomainError('CONFLICT', `A newer task has run on dataset ${dataset.id} since task ${task.id}`);
   await retryOperation(ctx.pipeline, dataset, task);

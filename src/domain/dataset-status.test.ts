@@ -74,12 +74,12 @@ describe('dataset state machine', () => {
     expect(statusWhenFinished('CREATE', 'succeeded')).toBe('READY');
     expect(statusWhenFinished('CREATE', 'failed')).toBe('ERROR');
     expect(statusWhenFinished('ADD_MEDIA', 'succeeded')).toBe('PARTIAL INDEX');
-    expect(statusWhenFinished('ADD_MEDIA', 'succeeded', { autoReindex: true })).toBe('READY');
+    expect(statusWhenFinished('ADD_MEDIA', 'succeeded', { resultsComplete: true })).toBe('READY');
     expect(statusWhenFinished('REINDEX', 'succeeded')).toBe('READY');
     expect(statusWhenFinished('ADD_MEDIA', 'failed', { previous: 'PARTIAL INDEX' })).toBe('PARTIAL INDEX');
     expect(statusWhenFinished('ADD_MEDIA', 'failed', { previous: 'READY' })).toBe('READY');
     // Items it indexed are in, but the dataset-level results were not recomputed over them.
-    expect(statusWhenFinished('ADD_MEDIA', 'failed', { previous: 'READY', itemsAdded: true, autoReindex: true })).toBe('PARTIAL INDEX');
+    expect(statusWhenFinished('ADD_MEDIA', 'failed', { previous: 'READY', itemsAdded: true, resultsComplete: true })).toBe('PARTIAL INDEX');
     expect(statusWhenFinished('REINDEX', 'failed', { previous: 'PARTIAL INDEX' })).toBe('PARTIAL INDEX');
     // ENRICH runs on the enrichment copy, a new dataset: it has no earlier state to go back to.
     expect(statusWhenFinished('ENRICH', 'succeeded', { previous: 'DRAFT' })).toBe('READY');

@@ -8,6 +8,13 @@ export type DatasetStatus = (typeof datasetStatuses)[number];
 export const operations = ['CREATE', 'ADD_MEDIA', 'REINDEX', 'ENRICH'] as const;
 export type Operation = (typeof operations)[number];
 
+/**
+ * What a task does: one of the operations, or an export, which only reads its dataset (it runs
+ * beside any operation and leaves the dataset's state alone; SPEC §9).
+ */
+export const taskKinds = [...operations, 'EXPORT'] as const;
+export type TaskKind = (typeof taskKinds)[number];
+
 export type LegacyStatus = 'NEW' | 'UPLOADING' | 'INDEXING' | 'UPDATING' | 'ENRICHING' | 'READY' | 'FATAL_ERROR';
 
 /** Every allowed state change. Anything not listed is a bug or a conflict. */
@@ -31,12 +38,13 @@ export function assertTransition(from: DatasetStatus, to: DatasetStatus): void {
   }
 }
 
-/** Task type names used by the tasks API, per operation. */
-export const taskTypeOf: Readonly<Record<Operation, string>> = {
+/** Task type names used by the tasks API, per kind of task. */
+export const taskTypeOf: Readonly<Record<TaskKind, string>> = {
   CREATE: 'DATASET_CREATION',
   ADD_MEDIA: 'MEDIA_ADDITION',
   REINDEX: 'REINDEX',
   ENRICH: 'ENRICHMENT',
+  EXPORT: 'EXPORT',
 };
 
 /** Which states each operation may start from, and the state it runs in. */
@@ -61,7 +69,7 @@ const operationVerb: Readonly<Record<Operation, string>> = {
 export function statusWhenStarting(
   status: DatasetStatus,
   op: Operation,
-  runningOperation: Operation | null,
+  runningOperation: TaskKind | null,
 ): DatasetStatus {
   const rule = operationRules[op];
   if (rule.from.includes(status)) return rule.running;
@@ -76,12 +84,14 @@ export function statusWhenStarting(
 
 /**
  * The state a dataset reaches when `op` ends, completed or not (failed or aborted).
- * `itemsAdded`: whether the operation indexed any item into the dataset.
+ * `itemsAdded`: whether the operation indexed any item into the dataset. `resultsComplete`:
+ * whether an addition recomputed the dataset-level results over every item (its auto_reindex,
+ * or a full similarity pass in place of extending the index).
  */
 export function statusWhenFinished(
   op: Operation,
   outcome: 'succeeded' | 'failed',
-  options: { autoReindex?: boolean; previous?: DatasetStatus; itemsAdded?: boolean } = {},
+  options: { resultsComplete?: boolean; previous?: DatasetStatus; itemsAdded?: boolean } = {},
 ): DatasetStatus {
   // A new dataset (made by CREATE, or an enrichment copy) has no earlier state to go back to.
   if (op === 'CREATE' || op === 'ENRICH') return outcome === 'succeeded' ? 'READY' : 'ERROR';
@@ -92,14 +102,14 @@ export function statusWhenFinished(
     // Otherwise what was indexed before stays browsable: back to where it started.
     return options.previous === 'PARTIAL INDEX' ? 'PARTIAL INDEX' : 'READY';
   }
-  if (op === 'ADD_MEDIA') return options.autoReindex === true ? 'READY' : 'PARTIAL INDEX';
+  if (op === 'ADD_MEDIA') return options.resultsComplete === true ? 'READY' : 'PARTIAL INDEX';
   return 'READY';
 }
 
 /** The legacy `status` field, derived from the same state (SPEC §3). */
 export function legacyStatus(
   status: DatasetStatus,
-  context: { uploadOpen: boolean; runningOperation: Operation | null },
+  context: { uploadOpen: boolean; runningOperation: TaskKind | null },
 ): LegacyStatus {
   switch (status) {
     case 'DRAFT':

@@ -1,8 +1,21 @@
+import type { TaskStatus } from './types.ts';
 import type { VqlFilter } from './vql.ts';
 
 /** Export task states, as Visual Layer's export_status names them (SPEC §9). */
 export const exportStatuses = ['INIT', 'IN_PROGRESS', 'COMPLETED', 'FAILED'] as const;
 export type ExportStatus = (typeof exportStatuses)[number];
+
+/**
+ * An export's status as export_status names its task's: Visual Layer has no ABORTED export, so
+ * an aborted one is FAILED there, its result_message saying who aborted it.
+ */
+export const exportStatusOf: Readonly<Record<TaskStatus, ExportStatus>> = {
+  INITIALIZING: 'INIT',
+  RUNNING: 'IN_PROGRESS',
+  COMPLETED: 'COMPLETED',
+  FAILED: 'FAILED',
+  ABORTED: 'FAILED',
+};
 
 export const exportFormats = ['json', 'parquet', 'csv'] as const;
 export type ExportFormat = (typeof exportFormats)[number];

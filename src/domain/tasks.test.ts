@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { taskSortNames, taskStatusNames, taskTypeNames } from '../api/schemas.ts';
-import { abortOutcome, operationOfTaskType, statusMessage, taskSortFields, taskTypes } from './tasks.ts';
+import { abortOutcome, statusMessage, taskKindOfType, taskSortFields, taskTypes } from './tasks.ts';
 import { taskFixture } from './task-fixture.ts';
 import { taskStatuses, type Task } from './types.ts';
 
@@ -11,8 +11,9 @@ describe('tasks as the API shows them', () => {
     expect(taskTypes).toEqual([...taskTypeNames]);
     expect([...taskStatuses]).toEqual([...taskStatusNames]);
     expect([...taskSortFields]).toEqual([...taskSortNames]);
-    expect(operationOfTaskType('MEDIA_ADDITION')).toBe('ADD_MEDIA');
-    expect(operationOfTaskType('EXPORT')).toBeNull();
+    expect(taskKindOfType('MEDIA_ADDITION')).toBe('ADD_MEDIA');
+    expect(taskKindOfType('EXPORT')).toBe('EXPORT');
+    expect(taskKindOfType('UPLOAD')).toBeNull();
   });
 
   it('says where a task is, and that it is stopping once an abort was asked for', () => {

@@ -1,12 +1,18 @@
-import { operations, statusWhenFinished, taskTypeOf, type DatasetStatus, type Operation } from './dataset-status.ts';
+import { statusWhenFinished, taskKinds, taskTypeOf, type DatasetStatus, type Operation, type TaskKind } from './dataset-status.ts';
 import type { Task, TaskStatus } from './types.ts';
 
 /** Task type names as the tasks API shows them, in their listed order. */
-export const taskTypes = operations.map((op) => taskTypeOf[op]);
+export const taskTypes = taskKinds.map((kind) => taskTypeOf[kind]);
 
-/** The operation behind a task type name, or null for a name that is not one. */
-export function operationOfTaskType(type: string): Operation | null {
-  return operations.find((op) => taskTypeOf[op] === type) ?? null;
+/** The kind of task behind a task type name, or null for a name that is not one. */
+export function taskKindOfType(type: string): TaskKind | null {
+  return taskKinds.find((kind) => taskTypeOf[kind] === type) ?? null;
+}
+
+/** The operation a pipeline task runs: an export has its own job and never reaches the pipeline. */
+export function operationOf(task: Task): Operation {
+  if (task.operation === 'EXPORT') throw new Error(`Task ${task.id} is an export, not an operation of the pipeline`);
+  return task.operation;
 }
 
 /** What the tasks list may be sorted by (Visual Layer's names). */
@@ -26,6 +32,7 @@ const stageWords: Readonly<Record<string, string>> = {
   items: 'Indexing media',
   similarity: 'Computing similarity, duplicates and clusters',
   summarize: 'Finishing',
+  export: 'Writing the export',
 };
 
 /** One line saying where the task is, for people watching a task list. */
@@ -47,6 +54,9 @@ export function statusMessage(task: Task): string {
   }
 }
 
+/** The error an aborted task shows, operation or export. */
+export const abortMessage = (abortedBy: string): string => `Aborted by ${abortedBy}`;
+
 /**
  * Where an aborted operation leaves its dataset. A creation ends in ERROR (retry it, or delete
  * the dataset), and so does an enrichment's copy (which cannot be retried: delete it; its source
@@ -55,8 +65,8 @@ export function statusMessage(task: Task): string {
  * nothing finished, it is back where it started. A reindex goes back to where it started.
  */
 export function abortOutcome(task: Task, previous: DatasetStatus | null, abortedBy: string): { datasetStatus: DatasetStatus; fatalErrorMsg: string | null; errorMessage: string } {
-  const errorMessage = `Aborted by ${abortedBy}`;
-  switch (task.operation) {
+  const errorMessage = abortMessage(abortedBy);
+  switch (operationOf(task)) {
     case 'CREATE': {
       const indexed = task.total === null ? 'before its files were listed' : `after ${task.done} of ${task.total} files were indexed`;
       return {
@@ -68,7 +78,7 @@ export function abortOutcome(task: Task, previous: DatasetStatus | null, aborted
     case 'ADD_MEDIA':
     case 'REINDEX': {
       // Where a failed update would be: the same rule for both ways an update can stop.
-      const datasetStatus = statusWhenFinished(task.operation, 'failed', { ...(previous !== null && { previous }), itemsAdded: task.done > 0 });
+      const datasetStatus = statusWhenFinished(operationOf(task), 'failed', { ...(previous !== null && { previous }), itemsAdded: task.done > 0 });
       return { datasetStatus, fatalErrorMsg: null, errorMessage };
     }
     case 'ENRICH': {

@@ -1,5 +1,5 @@
 import type { ItemAnnotations } from './annotations.ts';
-import type { DatasetStatus, Operation } from './dataset-status.ts';
+import type { DatasetStatus, TaskKind } from './dataset-status.ts';
 
 export const roles = ['admin', 'editor', 'viewer'] as const;
 export type Role = (typeof roles)[number];
@@ -43,7 +43,7 @@ export type TaskStatus = (typeof taskStatuses)[number];
 export interface Task {
   id: string;
   datasetId: string;
-  operation: Operation;
+  operation: TaskKind;
   status: TaskStatus;
   stage: string;
   /** Work units: source files plus dataset-level stages; null until the source is listed. */

@@ -21,13 +21,15 @@ import { buildTextIndexes } from './text-index.ts';
  * were until a reindex. Re-running converges: adding a key again
  * replaces it, and merging edges already merged changes nothing.
  *
- * Without a saved index of the current model (none yet, or another model's) there is nothing
- * to extend, and the full similarity stage runs instead.
+ * Without a saved index of the current model (none yet, another model's, or a damaged one)
+ * there is nothing to extend, and the full similarity stage runs instead: its results cover
+ * every item, so the addition ends READY rather than PARTIAL INDEX (recorded on the task as
+ * `fullSimilarityPass`, set on every run so that a retry that extends clears it).
  */
 export async function extendStage(deps: PipelineDeps, dataset: Dataset, task: Task): Promise<void> {
   const model = deps.media.embeddingModel;
   const index = await loadSavedIndex(deps, dataset.id, model);
-  if (index === null) return similarityStage(deps, dataset, task);
+  if (index === null) return fullPass(deps, dataset, task);
   const report = stageReporter(deps, task);
   const expected = Math.max(1, task.done);
   let indexClosed = false;
@@ -37,7 +39,7 @@ export async function extendStage(deps: PipelineDeps, dataset: Dataset, task: Ta
       if (page.dimension !== index.dimensions) {
         await index.close();
         indexClosed = true;
-        return similarityStage(deps, dataset, task);
+        return fullPass(deps, dataset, task);
       }
       await index.add(page.items.map((i) => i.seq), page.vectors);
       added += page.items.length;
@@ -57,10 +59,20 @@ export async function extendStage(deps: PipelineDeps, dataset: Dataset, task: Ta
     // Media added to a copy with text-aligned vectors: text search finds them from now on.
     if (enrichmentOutputsOf(task.params).textVectors) await buildTextIndexes(deps, dataset.id);
     deps.logger.info({ datasetId: dataset.id, added, edges: edges.length, groupsMerged: merge.relabels.length }, 'extended the vector index with the added media');
+    await recordFullPass(deps, task, false);
     await report(1);
   } finally {
     if (!indexClosed) await index.close();
   }
+}
+
+async function fullPass(deps: PipelineDeps, dataset: Dataset, task: Task): Promise<void> {
+  await similarityStage(deps, dataset, task);
+  await recordFullPass(deps, task, true);
+}
+
+function recordFullPass(deps: PipelineDeps, task: Task, fullSimilarityPass: boolean): Promise<void> {
+  return deps.store.tasks.update(task.id, { params: { ...task.params, fullSimilarityPass } });
 }
 
 /** Each new item's nearest neighbours (old and new), with their calibrated similarity levels (copy checks in their thread). */

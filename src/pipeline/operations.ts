@@ -1,4 +1,5 @@
 import { statusWhenStarting, type DatasetStatus, type Operation } from '../domain/dataset-status.ts';
+import { operationOf } from '../domain/tasks.ts';
 import type { Dataset, Task } from '../domain/types.ts';
 import type { PipelineDeps } from './deps.ts';
 import { resumeAborts } from './abort.ts';
@@ -97,8 +98,9 @@ export async function reconcile(deps: PipelineDeps): Promise<number> {
  * auto_reindex), a reindex from PARTIAL INDEX.
  */
 export async function retryOperation(deps: PipelineDeps, dataset: Dataset, task: Task): Promise<Task> {
-  const next = statusWhenStarting(dataset.status, task.operation, null);
-  const stage = taskStagesOf(task.operation, pipelineOptionsOf(task.params))[0]!;
+  const op = operationOf(task);
+  const next = statusWhenStarting(dataset.status, op, null);
+  const stage = taskStagesOf(op, pipelineOptionsOf(task.params))[0]!;
   const restarted = await deps.store.tasks.restart(task.id, { stage, retriedStages: itemStages }, { from: dataset.status, to: next });
   await queueStageWork(deps, restarted);
   return restarted;

@@ -1,4 +1,5 @@
 import { datasetStatuses, statusWhenFinished, type DatasetStatus } from '../domain/dataset-status.ts';
+import { operationOf } from '../domain/tasks.ts';
 import type { Task, TaskStatus } from '../domain/types.ts';
 import { pipelineOptionsOf } from './graph.ts';
 
@@ -21,8 +22,8 @@ function previousStatusOf(task: Task): DatasetStatus | undefined {
  * failed update goes back to the state it started from. An update's message stays on the task.
  */
 export function taskOutcome(task: Task, fatal: string | null): TaskOutcome {
-  const datasetStatus = statusWhenFinished(task.operation, fatal === null ? 'succeeded' : 'failed', {
-    autoReindex: pipelineOptionsOf(task.params).autoReindex,
+  const datasetStatus = statusWhenFinished(operationOf(task), fatal === null ? 'succeeded' : 'failed', {
+    resultsComplete: pipelineOptionsOf(task.params).autoReindex === true || task.params.fullSimilarityPass === true,
     previous: previousStatusOf(task),
     itemsAdded: task.done > 0,
   });

@@ -11,6 +11,7 @@ import { ITEMS, isDatasetStage, itemStages, nextStage, pipelineOptionsOf, type D
 import { taskOutcome } from './outcome.ts';
 import { similarityStage } from './similarity.stage.ts';
 import { summarizeStage } from './summarize.stage.ts';
+import { operationOf } from '../domain/tasks.ts';
 import type { Dataset, Task } from '../domain/types.ts';
 import { isStorageFull } from '../lib/storage-full.ts';
 import { isoMicros } from '../lib/time.ts';
@@ -60,7 +61,7 @@ async function advance(deps: PipelineDeps, taskId: string, from: string): Promis
   const task = await deps.store.tasks.get(taskId);
   // An ended or aborting task goes no further (the abort job ends it).
   if (!task || !isProceeding(task)) return;
-  const to = nextStage(task.operation, from, pipelineOptionsOf(task.params));
+  const to = nextStage(operationOf(task), from, pipelineOptionsOf(task.params));
   if (to === null) return;
   if (!(await deps.store.tasks.advanceStage(taskId, from, to))) return;
   await queueStageWork(deps, { ...task, stage: to });

@@ -1,3 +1,4 @@
+import { operationOf } from '../domain/tasks.ts';
 import type { Dataset, Task } from '../domain/types.ts';
 import type { PipelineDeps } from './deps.ts';
 import { pipelineOf } from './graph.ts';
@@ -10,7 +11,7 @@ import { taskOutcome } from './outcome.ts';
 export async function summarizeStage(deps: PipelineDeps, dataset: Dataset, task: Task): Promise<void> {
   let fatal: string | null = null;
   // An enrichment copy holds the source's indexed media whatever its detections did.
-  if (pipelineOf(task.operation).items && task.done === 0 && task.operation !== 'ENRICH') {
+  if (pipelineOf(operationOf(task)).items && task.done === 0 && task.operation !== 'ENRICH') {
     const source = task.operation === 'CREATE' ? dataset.sourceUri : typeof task.params.sourceUri === 'string' ? task.params.sourceUri : null;
     fatal =
       task.total === 0

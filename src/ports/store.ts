@@ -1,4 +1,4 @@
-import type { DatasetStatus, Operation } from '../domain/dataset-status.ts';
+import type { DatasetStatus, Operation, TaskKind } from '../domain/dataset-status.ts';
 import type { MediaSelection } from '../domain/export.ts';
 import type { RankedScore } from '../domain/similarity/issues.ts';
 import type { TaskSortField } from '../domain/tasks.ts';
@@ -116,6 +116,7 @@ export interface TaskPatch {
   startedAt?: string | null;
   endedAt?: string | null;
   errorMessage?: string | null;
+  params?: Record<string, unknown>;
 }
 
 /** Who is looking: what they may see depends on it. */
@@ -127,7 +128,7 @@ export interface Viewer {
 export interface TaskQuery {
   datasetId?: string;
   datasetName?: string;
-  operation?: Operation;
+  operation?: TaskKind;
   status?: TaskStatus;
   createdByEmail?: string;
   /** Inclusive bounds on the creation time, as stored (isoMicros). */
@@ -163,6 +164,7 @@ export interface TasksRepo {
   get(id: string): Promise<Task | null>;
   /** The dataset's latest task of `operation` (an enrichment copy's ENRICH task), if any. */
   latestOf(datasetId: string, operation: Operation): Promise<Task | null>;
+  /** The operations running (not exports: their own jobs resume them). */
   listRunning(): Promise<Task[]>;
   /** Tasks of the datasets `viewer` may see, filtered, sorted and paged, with how many match. */
   list(viewer: Viewer, query: TaskQuery): Promise<{ tasks: TaskListing[]; total: number }>;

@@ -1,4 +1,4 @@
-import { Migrator, type Kysely, type Migration } from 'kysely';
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { DialectHelpers } from './dialect.ts';
 import * as initial from './migrations/0001-initial.ts';
 import * as jobSingletonUnique from './migrations/0002-job-singleton-unique.ts';
@@ -20,6 +20,7 @@ import * as captionsAndTextVectors from './migrations/0026-captions-and-text-vec
 import * as rankedListingOrder from './migrations/0027-ranked-listing-order.ts';
 import * as failedItemsIndex from './migrations/0028-failed-items-index.ts';
 import * as labelAndCaptionPerSource from './migrations/0029-label-and-caption-per-source.ts';
+import * as exportTasks from './migrations/0030-export-tasks.ts';
 import * as rankedScoresByEntity from './migrations/0031-ranked-scores-by-entity.ts';
 
 /** Migrations in order; a migration's name never changes once released. */
@@ -44,17 +45,23 @@ const migrations: Record<string, { up(db: Kysely<any>, d: DialectHelpers): Promi
   '0027-ranked-listing-order': rankedListingOrder,
   '0028-failed-items-index': failedItemsIndex,
   '0029-label-and-caption-per-source': labelAndCaptionPerSource,
+  '0030-export-tasks': exportTasks,
   '0031-ranked-scores-by-entity': rankedScoresByEntity,
 };
 
-export async function migrateToLatest(db: Kysely<any>, dialect: DialectHelpers): Promise<void> {
-  const provider = {
+/** The migrations as Kysely's Migrator takes them, for `dialect`. */
+export function migrationProvider(dialect: DialectHelpers): MigrationProvider {
+  return {
     async getMigrations(): Promise<Record<string, Migration>> {
       return Object.fromEntries(
         Object.entries(migrations).map(([name, m]) => [name, { up: (db: Kysely<any>) => m.up(db, dialect) }]),
       );
     },
   };
+}
+
+export async function migrateToLatest(db: Kysely<any>, dialect: DialectHelpers): Promise<void> {
+  const provider = migrationProvider(dialect);
   await dialect.withMigrationLock(db, async () => {
     // Thrown inside the lock, so that SQLite rolls the failed run back.
     const { error, results } = await new Migrator({ db, provider }).migrateToLatest();

@@ -251,12 +251,11 @@ export interface AnchorsTable {
   created_at: string;
 }
 
+/** What only an export has; its status, progress, times and error are on its task (same id). */
 export interface ExportsTable {
   id: string;
   dataset_id: string;
   created_by: string;
-  status: string;
-  progress: number;
   format: string;
   include_images: number;
   file_name: string;
@@ -264,9 +263,8 @@ export interface ExportsTable {
   selection: string | null;
   blob_key: string | null;
   size_bytes: number | null;
+  /** What a completed export says it holds; a failed one's message is its task's error. */
   result_message: string | null;
-  created_at: string;
-  ended_at: string | null;
   /** Unix ms after which the file is gone; set when the export completes. */
   expires_at: number | null;
 }

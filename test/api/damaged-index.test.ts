@@ -12,7 +12,8 @@ import { startTestServer, type TestServer } from '../helpers/test-server.ts';
  * A dataset's saved index file damaged in storage (garbage of the same size, a truncated copy)
  * would crash the process inside usearch's loader. The server (this test's own process) must
  * stay up: similarity search answers from an index built from the stored embeddings, add_media
- * and reindex build a new index, and the damage is logged.
+ * and reindex build a new index, and the damage is logged. An addition that could not extend
+ * the index ran the full similarity pass instead: its results are complete, and it ends READY.
  */
 let t: TestServer;
 let root: string;
@@ -69,6 +70,7 @@ beforeAll(async () => {
   root = await tempDir('strata-damaged-index-');
   await copySmallPhotos(join(root, 'base'), 6, 400_000);
   await copySmallPhotos(join(root, 'more'), 2, 400_000);
+  await copySmallPhotos(join(root, 'later'), 1, 400_000);
   t = await startTestServer({ STRATA_IMPORT_ROOTS: root });
   warn = vi.spyOn(t.server.ctx.logger, 'warn');
   id = await createDatasetFrom(t.url, t.admin.token, 'damaged-index', join(root, 'base'));
@@ -78,7 +80,7 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 describe('a damaged saved index', () => {
-  it('garbage of the same size: search still answers, add_media builds a new index', async () => {
+  it('garbage of the same size: search still answers, add_media builds a new index and ends READY', async () => {
     const before = await similarToFirst();
     const random = seededRandom(11);
     await damage((saved) => Buffer.from(Array.from({ length: saved.length }, () => Math.floor(random() * 256))));
@@ -87,16 +89,23 @@ describe('a damaged saved index', () => {
     warnedDamage(/^SHA-256 /);
     expect(warn).toHaveBeenCalledWith(expect.objectContaining({ datasetId: id, size: 6 }), 'searching an index built from the stored embeddings in place of the damaged saved one');
 
-    // add_media extends the saved index: damaged, it is rebuilt from every embedding instead.
+    // add_media extends the saved index: damaged, the full similarity pass rebuilds it from every
+    // embedding instead, and recomputes every dataset-level result with it.
     warn.mockClear();
-    expect((await post(`/api/v1/dataset/${id}/add_media`, formOf({ s3_uri: join(root, 'more') }))).status).toBe(202);
-    expect(await settle()).toBe('PARTIAL INDEX');
+    const started = await post(`/api/v1/dataset/${id}/add_media`, formOf({ s3_uri: join(root, 'more') }));
+    expect(started.status).toBe(202);
+    expect(await settle()).toBe('READY');
+    const [added] = (await get(`/api/v1/tasks?dataset_id=${id}&task_type=MEDIA_ADDITION`)).body.tasks;
+    expect(added).toMatchObject({ task_id: started.body.task_id, status: 'COMPLETED', done: 2, dataset_status: 'READY' });
     warnedDamage(/^SHA-256 /);
     await expectSoundIndex();
     expect(await similarToFirst()).toHaveLength(8);
   }, 300_000);
 
   it('a truncated copy: search still answers, reindex builds a new index', async () => {
+    // An addition that extends the sound index leaves the dataset PARTIAL INDEX, to reindex.
+    expect((await post(`/api/v1/dataset/${id}/add_media`, formOf({ s3_uri: join(root, 'later') }))).status).toBe(202);
+    expect(await settle()).toBe('PARTIAL INDEX');
     const before = await similarToFirst();
     await damage((saved) => saved.subarray(0, saved.length >> 1));
 

@@ -2,9 +2,12 @@ import { copyFile, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUser } from '../../src/app/accounts.ts';
+import { purgeExpiredExports } from '../../src/app/export/export-job.ts';
 import { StrataClient } from '../../src/client/index.ts';
 import { vectorIndexKeyOf } from '../../src/pipeline/saved-index.ts';
 import type { MediaProcessor } from '../../src/ports/media-processor.ts';
+import { storeBackends } from '../helpers/backends.ts';
+import { waitForExport } from '../helpers/exports.ts';
 import { createDatasetFrom, credentialsFor, followDatasetEvents, getJson, waitForDatasetStatus, type Credentials } from '../helpers/client.ts';
 import { fixturesDir, tempDir } from '../helpers/folders.ts';
 import { holdCalls } from '../helpers/held-calls.ts';
@@ -131,7 +134,7 @@ describe('listing tasks', () => {
     const seen = await clientOf(viewer).listTasks();
     expect(seen.tasks.map((x) => x.dataset_id)).toEqual([ids.alpha]);
     expect(await clientOf(viewer).taskFilters()).toEqual({
-      task_types: ['DATASET_CREATION', 'MEDIA_ADDITION', 'REINDEX', 'ENRICHMENT'],
+      task_types: ['DATASET_CREATION', 'MEDIA_ADDITION', 'REINDEX', 'ENRICHMENT', 'EXPORT'],
       task_statuses: ['INITIALIZING', 'RUNNING', 'COMPLETED', 'FAILED', 'ABORTED'],
       datasets: [{ dataset_id: ids.alpha, dataset_name: 'alpha' }],
       created_by: ['admin@example.com'],
@@ -384,4 +387,88 @@ describe('aborting an enrichment', () => {
     expect((await admin.listTasks({ datasetId: copyId, taskType: 'ENRICHMENT' })).tasks).toMatchObject([{ status: 'ABORTED', error_message: 'Aborted by admin@example.com', dataset_status: 'ERROR' }]);
     expect((await admin.getDataset(source)).status_new).toBe('READY');
   }, 180_000);
+});
+
+describe.each(storeBackends('exports'))('exports as tasks ($name)', (backend) => {
+  let s: TestServer;
+  let stopBackend: () => Promise<void>;
+  let owner: StrataClient;
+  let sharedEditor: StrataClient;
+  let datasetId: string;
+
+  beforeAll(async () => {
+    const started = await backend.start();
+    stopBackend = started.stop;
+    const folder = join(root, `export-tasks-${backend.name.split(',')[0]}`);
+    await copySmallPhotos(folder, 4, 300_000);
+    s = await startTestServer({ ...started.env, STRATA_IMPORT_ROOTS: root });
+    owner = new StrataClient({ baseUrl: s.url, auth: { apiKey: s.admin.apiKey, apiSecret: s.admin.apiSecret } });
+    await addUser(s.server.ctx.accounts, { email: 'editor@example.com', password: PASSWORD, role: 'editor' });
+    const editorKeys = await credentialsFor(s.url, 'editor@example.com', PASSWORD);
+    sharedEditor = new StrataClient({ baseUrl: s.url, auth: { apiKey: editorKeys.apiKey, apiSecret: editorKeys.apiSecret } });
+    datasetId = await createDatasetFrom(s.url, s.admin.token, 'exported', folder);
+    expect((await waitForDatasetStatus(s.url, s.admin.token, datasetId, ['READY', 'ERROR'])).dataset.status_new).toBe('READY');
+    await owner.shareDataset(datasetId, 'editor@example.com');
+  }, 180_000);
+  afterAll(async () => {
+    await s?.close();
+    await stopBackend?.();
+  });
+
+  const exportTasks = async () => (await owner.listTasks({ datasetId, taskType: 'EXPORT', sortOrder: 'asc' })).tasks;
+  const conflict = async (call: Promise<unknown>) => {
+    const err = await call.then(() => null, (e: unknown) => e as { status: number; detail: unknown });
+    expect(err?.status).toBe(409);
+    return JSON.stringify(err!.detail);
+  };
+
+  it('lists a running export as an EXPORT task under its export id, leaves the dataset READY, and aborts it at its next page', async () => {
+    expect((await owner.taskFilters()).task_types).toContain('EXPORT');
+    // The export's first page of items waits at a gate: it is certainly running meanwhile.
+    const pages = holdCalls(s.server.ctx.store.media, 'selected');
+    let exportId: string;
+    try {
+      exportId = (await owner.exportDataset(datasetId, { format: 'json', includeImages: true })).id;
+      await pages.reached;
+      const [running] = await exportTasks();
+      expect(running).toMatchObject({
+        task_id: exportId, dataset_id: datasetId, dataset_status: 'READY', created_by: 'admin@example.com', task_type: 'EXPORT', status: 'RUNNING',
+        status_message: 'Writing the export', progress_percentage: 0, error_message: null, end_time: null, abort_requested: false,
+      });
+      expect(running!.start_time).toMatch(/Z$/);
+      expect((await owner.exportStatus(datasetId, exportId)).status).toBe('IN_PROGRESS');
+      expect((await owner.getDataset(datasetId)).status_new).toBe('READY');
+      // Another user of the dataset does not see the export, nor may abort it.
+      expect((await sharedEditor.listTasks({ datasetId })).tasks.map((x) => x.task_type)).toEqual(['DATASET_CREATION']);
+      const hidden = await sharedEditor.abortTask(exportId).then(() => null, (e: unknown) => e as { status: number });
+      expect(hidden?.status).toBe(404);
+      expect(await owner.abortTask(exportId)).toMatchObject({ task_id: exportId, status: 'RUNNING', abort_requested: true, status_message: expect.stringMatching(/^Aborting/) });
+    } finally {
+      pages.restore();
+      pages.open();
+    }
+    const status = await waitForExport(s.url, s.admin.token, datasetId, exportId);
+    expect(status).toMatchObject({ status: 'FAILED', result_message: 'Aborted by admin@example.com', download_uri: null, finished_at: expect.any(String) });
+    const [aborted] = await exportTasks();
+    expect(aborted).toMatchObject({ task_id: exportId, status: 'ABORTED', status_message: 'Aborted', error_message: 'Aborted by admin@example.com', progress_percentage: 100, dataset_status: 'READY' });
+    expect(aborted!.end_time).toMatch(/Z$/);
+    expect(await conflict(owner.abortTask(exportId))).toContain('has already finished (ABORTED)');
+    expect(await conflict(owner.retryTask(exportId))).toContain('An EXPORT task cannot be retried: start a new export instead');
+    expect((await owner.getDataset(datasetId)).status_new).toBe('READY');
+  }, 120_000);
+
+  it('completes an export as a task, answers 409 to aborting it, and keeps the task once the file has expired', async () => {
+    const { id } = await owner.exportDataset(datasetId, { format: 'csv' });
+    const status = await waitForExport(s.url, s.admin.token, datasetId, id);
+    expect(status.status).toBe('COMPLETED');
+    const completed = (await exportTasks()).find((x) => x.task_id === id);
+    expect(completed).toMatchObject({ status: 'COMPLETED', status_message: 'Completed', progress_percentage: 100, error_message: null, end_time: expect.stringMatching(/Z$/) });
+    expect((await owner.listTasks({ taskType: 'EXPORT', taskStatus: 'COMPLETED' })).tasks.map((x) => x.task_id)).toEqual([id]);
+    expect(await conflict(owner.abortTask(id))).toContain(`Task ${id} has already finished (COMPLETED); only a running task can be aborted`);
+
+    expect(await purgeExpiredExports(s.server.ctx, Date.parse(status.expires_at + 'Z'))).toBe(1);
+    const gone = await owner.exportStatus(datasetId, id).then(() => null, (e: unknown) => e as { status: number });
+    expect(gone?.status).toBe(404);
+    expect((await exportTasks()).find((x) => x.task_id === id)).toEqual(completed);
+  }, 120_000);
 });

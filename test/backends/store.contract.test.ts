@@ -297,15 +297,20 @@ describe.each(backends)('Store contract: $name', (backend) => {
   });
 
   describe('exports', () => {
-    it('records an export from start to completion, finds it expired by its time, and deletes it', async () => {
+    it('records an export and its task from start to completion, finds it expired by its time, and deletes it but not its task', async () => {
       const ds = await newDataset();
       const selection = { mediaIds: ['a', 'b'], clusters: [{ granularity: 2, clusterId: 7, filters: [], excludedIds: ['c'] }] };
       const created = await store.exports.create({ datasetId: ds.id, createdBy: ds.ownerId, format: 'parquet', includeImages: true, fileName: 'x.zip', selection });
       expect(await other.exports.get(created.id)).toEqual(created);
       expect(created).toMatchObject({ status: 'INIT', progress: 0, selection, includeImages: true, expiresAt: null });
+      expect(await store.tasks.get(created.id)).toMatchObject({ datasetId: ds.id, operation: 'EXPORT', status: 'INITIALIZING', createdBy: ds.ownerId, createdAt: created.createdAt, startedAt: null });
+      // An export leaves its dataset's state and last task alone.
+      expect(await store.datasets.get(ds.id)).toMatchObject({ status: ds.status, lastTaskId: ds.lastTaskId });
       expect(await store.exports.unfinished()).toContain(created.id);
+      expect((await store.tasks.listRunning()).map((t) => t.id)).not.toContain(created.id);
       await store.exports.setProgress(created.id, 40);
       expect(await store.exports.get(created.id)).toMatchObject({ status: 'IN_PROGRESS', progress: 40 });
+      expect(await store.tasks.get(created.id)).toMatchObject({ status: 'RUNNING', progress: 40, startedAt: expect.any(String) });
       const expiresAt = Date.now() + 86_400_000;
       await store.exports.complete(created.id, { blobKey: 'k.zip', sizeBytes: 5_000_000_000, message: 'done', expiresAt });
       // A late progress report never reopens a finished export.
@@ -316,15 +321,29 @@ describe.each(backends)('Store contract: $name', (backend) => {
       expect((await store.exports.expired(expiresAt, 100)).map((e) => e.id)).toContain(created.id);
       await store.exports.delete(created.id);
       expect(await store.exports.get(created.id)).toBeNull();
+      expect(await store.tasks.get(created.id)).toMatchObject({ status: 'COMPLETED', progress: 100, endedAt: expect.any(String) });
+    });
+
+    it('ends an aborted export ABORTED as a task and FAILED as an export, and never ends one twice', async () => {
+      const ds = await newDataset();
+      const created = await store.exports.create({ datasetId: ds.id, createdBy: ds.ownerId, format: 'csv', includeImages: false, fileName: 'x.zip', selection: null });
+      expect(await store.tasks.requestAbort(created.id, ds.ownerId)).toBe(true);
+      await store.exports.end(created.id, 'ABORTED', 'Aborted by someone');
+      await store.exports.end(created.id, 'FAILED', 'too late');
+      await store.exports.complete(created.id, { blobKey: 'k.zip', sizeBytes: 1, message: 'done', expiresAt: Date.now() });
+      expect(await store.exports.get(created.id)).toMatchObject({ status: 'FAILED', resultMessage: 'Aborted by someone', blobKey: null, expiresAt: null });
+      expect(await store.tasks.get(created.id)).toMatchObject({ status: 'ABORTED', errorMessage: 'Aborted by someone', abortRequestedBy: ds.ownerId });
+      expect(await store.exports.unfinished()).not.toContain(created.id);
     });
 
     it('goes with its dataset', async () => {
       const ds = await newDataset();
       const created = await store.exports.create({ datasetId: ds.id, createdBy: ds.ownerId, format: 'json', includeImages: false, fileName: 'x.zip', selection: null });
-      await store.exports.fail(created.id, 'nope');
+      await store.exports.end(created.id, 'FAILED', 'nope');
       expect(await store.exports.get(created.id)).toMatchObject({ status: 'FAILED', resultMessage: 'nope', selection: null });
       await store.datasets.delete(ds.id);
       expect(await store.exports.get(created.id)).toBeNull();
+      expect(await store.tasks.get(created.id)).toBeNull();
     });
   });
 

@@ -10,8 +10,8 @@ import { copySmallPhotos } from '../helpers/test-media.ts';
 
 /**
  * A dataset that grows, on real photos, with a kill -9 in each operation: add_media is killed
- * while its items are being indexed and reindex right after it starts; each restart on the same
- * data directory finishes the operation with exact counts. The added batch holds a byte copy
+ * while its items are being indexed and reindex while its similarity stage runs; each restart on
+ * the same data directory finishes the operation with exact counts. The added batch holds a byte copy
  * and a half-size copy of two old photos: both are found against the old items as soon as the
  * batch ends (PARTIAL INDEX), and still after the reindex (READY).
  */
@@ -63,6 +63,7 @@ describe('add_media and reindex, each interrupted by kill -9', () => {
   let id: string;
   let server: ServerProcess;
   const seenBeforeKill: any[] = [];
+  const seenBeforeReindexKill: any[] = [];
   let partial: any;
   const atPartial: { exact?: string[]; half?: string[]; nearestToOriginal?: string[]; media?: Map<string, any> } = {};
   let resumedAdd: any;
@@ -103,8 +104,15 @@ describe('add_media and reindex, each interrupted by kill -9', () => {
     const search = await get(`/api/v1/explore/${id}?anchor_media_id=${media.get(baseNames[1]!).media_id}&anchor_type=MEDIA`);
     atPartial.nearestToOriginal = search.body.clusters.slice(0, 3).map((c: any) => c.previews[0].file_name);
 
+    // Killed once the similarity stage (index, kNN graph, groups, clusters) is under way.
+    const following = followDatasetEvents(server.url, admin.token, id, (ds) => {
+      seenBeforeReindexKill.push(ds);
+      if (ds.status_new !== 'READ ONLY' && ds.processing?.operation === 'REINDEX') throw new Error(`reindex ended (${ds.status_new}) before it could be interrupted`);
+      return ds.processing?.operation === 'REINDEX' && ds.processing.status === 'RUNNING' && ds.processing.stage === 'similarity';
+    });
     const started = await post(`${server.url}/api/v1/dataset/${id}/reindex`, admin.token);
     expect(started.status).toBe(202);
+    await following;
     await server.kill('SIGKILL');
     server = await start('2');
     const afterReindex = await waitForDatasetStatus(server.url, admin.token, id, ['READY', 'PARTIAL INDEX', 'ERROR'], 300_000);
@@ -134,11 +142,16 @@ describe('add_media and reindex, each interrupted by kill -9', () => {
     expect(atPartial.nearestToOriginal!.slice(0, 2)).toContain('half-size-copy.jpg');
   });
 
-  it('was killed during the reindex, which the restart finished: READY, same counts', () => {
+  it('was killed during the similarity stage of the reindex, which the restart finished: READY, same counts', async () => {
+    expect(seenBeforeReindexKill.at(-1)).toMatchObject({ status_new: 'READ ONLY', processing: { operation: 'REINDEX', status: 'RUNNING', stage: 'similarity' } });
     expect(resumedReindex.status_new).toBe('READ ONLY');
-    expect(resumedReindex.processing.operation).toBe('REINDEX');
-    expect(ready).toMatchObject({ status_new: 'READY', progress: 100, n_images: BASE + total, fatal_error_msg: null });
-    expect(ready.processing).toMatchObject({ operation: 'REINDEX', status: 'COMPLETED' });
+    expect(resumedReindex.processing).toMatchObject({ operation: 'REINDEX', stage: 'similarity' });
+    expect(ready).toMatchObject({ status_new: 'READY', progress: 100, n_images: BASE + total, n_videos: 0, fatal_error_msg: null });
+    expect(ready.processing).toMatchObject({ operation: 'REINDEX', status: 'COMPLETED', stage: 'summarize', done: 0, failed: 0 });
+    // One task per operation: the restart resumed the reindex rather than starting another.
+    const { tasks } = (await get(`/api/v1/tasks?dataset_id=${id}&sort_order=asc`)).body;
+    expect(tasks.map((x: any) => [x.task_type, x.status])).toEqual([['DATASET_CREATION', 'COMPLETED'], ['MEDIA_ADDITION', 'COMPLETED'], ['REINDEX', 'COMPLETED']]);
+    expect(tasks[1]).toMatchObject({ done: total, failed: 0, total });
   });
 
   it('scores every item, old and new, and keeps the copies grouped with their originals', async () => {

@@ -6,6 +6,8 @@ import type { AppContext } from '../context.ts';
 import { METADATA_SCHEMA_VERSION, type ExportInfo } from './metadata.ts';
 import { writeExportZip } from './write-export-zip.ts';
 import { startSweeper } from '../../lib/sweeper.ts';
+import { abortMessage } from '../../domain/tasks.ts';
+import { OperationAborted, stopIfAborted } from '../../pipeline/abort.ts';
 
 /** Where an export's zip lives: under its dataset, so deleting the dataset deletes it too. */
 export const exportKeyOf = (task: ExportTask): string => `datasets/${task.datasetId}/exports/${task.id}.zip`;
@@ -31,14 +33,19 @@ export async function exportInfo(ctx: AppContext, datasetId: string, userId: str
   };
 }
 
-/** Builds the export's zip and records the outcome; a restarted job starts the zip afresh. */
+/**
+ * Builds the export's zip and records the outcome; a restarted job starts the zip afresh. An
+ * abort asked for on its task stops it before it starts and between pages of items.
+ */
 async function runExport(ctx: AppContext, task: ExportTask): Promise<void> {
+  await stopIfAborted(ctx.pipeline, task.id);
   const total = await ctx.store.media.countSelected(task.datasetId, task.selection);
   const info = await exportInfo(ctx, task.datasetId, task.createdBy, total);
   await ctx.store.exports.setProgress(task.id, 0);
   let shown = 0;
   const key = exportKeyOf(task);
   const { sizeBytes, missingImages } = await writeExportZip(ctx, { ...task, info }, key, async (done) => {
+    await stopIfAborted(ctx.pipeline, task.id);
     // Below 100 until the zip is stored; written only when the percentage moves.
     const percent = Math.min(99, Math.floor((done / Math.max(1, total)) * 100));
     if (percent > shown) await ctx.store.exports.setProgress(task.id, (shown = percent));
@@ -57,13 +64,25 @@ export function exportJobHandler(ctx: AppContext): JobHandler<'export'> {
       await runExport(ctx, task);
       return { status: 'done' };
     } catch (err) {
+      if (err instanceof OperationAborted) {
+        await endAborted(ctx, exportId);
+        return { status: 'done' };
+      }
       if (!(err instanceof DomainError) && !job.isLastAttempt) throw err;
       const reason = `Export failed: ${err instanceof Error ? err.message : String(err)}`;
       ctx.logger.warn({ err, exportId }, 'export failed');
-      await ctx.store.exports.fail(exportId, reason);
+      await ctx.store.exports.end(exportId, 'FAILED', reason);
       return { status: 'failed', reason };
     }
   };
+}
+
+/** Ends an export whose abort was asked for: ABORTED as a task, FAILED on export_status, saying who. */
+async function endAborted(ctx: AppContext, exportId: string): Promise<void> {
+  const task = await ctx.store.tasks.get(exportId);
+  const by = task?.abortRequestedBy ? await ctx.store.users.findById(task.abortRequestedBy) : null;
+  await ctx.store.exports.end(exportId, 'ABORTED', abortMessage(by?.email ?? 'a user'));
+  ctx.logger.info({ exportId }, 'export aborted');
 }
 
 /** After a restart: queues every export that had not finished (the database is the truth). */
@@ -73,7 +92,7 @@ export async function resumeExports(ctx: AppContext): Promise<number> {
   return ids.length;
 }
 
-/** Deletes the exports (zip and record) whose time ran out by `now`; returns how many. */
+/** Deletes the exports (zip and record) whose time ran out by `now`, keeping their tasks as history; returns how many. */
 export async function purgeExpiredExports(ctx: AppContext, now: number = Date.now()): Promise<number> {
   let purged = 0;
   for (;;) {

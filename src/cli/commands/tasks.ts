@@ -37,7 +37,7 @@ export function registerTasks(program: Command): void {
     .command('tasks')
     .description('list the tasks (operations) of the datasets you may see, newest first')
     .option('--dataset <id>', 'only this dataset')
-    .option('--type <type>', 'DATASET_CREATION, MEDIA_ADDITION, REINDEX or ENRICHMENT')
+    .option('--type <type>', 'DATASET_CREATION, MEDIA_ADDITION, REINDEX, ENRICHMENT or EXPORT')
     .option('--status <status>', 'INITIALIZING, RUNNING, COMPLETED, FAILED or ABORTED')
     .option('--since <time>', 'started at or after this ISO 8601 time (UTC unless a zone is given)')
     .option('--until <time>', 'started at or before this ISO 8601 time')

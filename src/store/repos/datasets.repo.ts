@@ -147,7 +147,8 @@ export function datasetsRepo(db: Kysely<DB>, changed: (datasetId: string) => voi
         .where('id', '=', id)
         .where('deleting', '=', 0)
         .where(({ not, exists, selectFrom }) =>
-          not(exists(selectFrom('tasks').select('tasks.id').whereRef('tasks.dataset_id', '=', 'datasets.id').where('tasks.status', 'in', ['INITIALIZING', 'RUNNING']))),
+          // A running export does not hold a delete back: it fails once its dataset is gone.
+          not(exists(selectFrom('tasks').select('tasks.id').whereRef('tasks.dataset_id', '=', 'datasets.id').where('tasks.status', 'in', ['INITIALIZING', 'RUNNING']).where('tasks.operation', '!=', 'EXPORT'))),
         )
         .executeTakeFirst();
       changed(id);

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
-import { operations, taskTypeOf, type DatasetStatus } from '../../domain/dataset-status.ts';
+import { taskKinds, taskTypeOf, type DatasetStatus } from '../../domain/dataset-status.ts';
 import type { TaskSortField } from '../../domain/tasks.ts';
 import type { TaskListing, TaskQuery, Viewer } from '../../ports/store.ts';
 import type { DB } from '../schema.ts';
@@ -8,7 +8,10 @@ import { toTask } from './tasks.repo.ts';
 type Joined = DB & { creators: DB['users'] };
 type From = 'tasks' | 'datasets' | 'creators';
 
-/** Tasks joined with their dataset and creator, limited to datasets `viewer` may see (and not being deleted). */
+/**
+ * Tasks joined with their dataset and creator, limited to datasets `viewer` may see (and not
+ * being deleted); exports only to whoever started them, as their export_status is.
+ */
 function visibleTasks(db: Kysely<DB>, viewer: Viewer): SelectQueryBuilder<Joined, From, object> {
   let q = (db as unknown as Kysely<Joined>)
     .selectFrom('tasks')
@@ -22,16 +25,17 @@ function visibleTasks(db: Kysely<DB>, viewer: Viewer): SelectQueryBuilder<Joined
         eb.exists(eb.selectFrom('dataset_shares').select('dataset_id').whereRef('dataset_shares.dataset_id', '=', 'datasets.id').where('dataset_shares.user_id', '=', viewer.id)),
       ]),
     );
+    q = q.where((eb) => eb.or([eb('tasks.operation', '!=', 'EXPORT'), eb('tasks.created_by', '=', viewer.id)]));
   }
   return q as SelectQueryBuilder<Joined, From, object>;
 }
 
 /** Sorting by task type orders by the names the API shows, not by the operations stored. */
-const rankedOperations = [...operations].sort((a, b) => taskTypeOf[a].localeCompare(taskTypeOf[b]));
+const rankedKinds = [...taskKinds].sort((a, b) => taskTypeOf[a].localeCompare(taskTypeOf[b]));
 const typeRank = sql<number>`case ${sql.join(
-  rankedOperations.map((op, i) => sql`when tasks.operation = ${sql.lit(op)} then ${sql.lit(i)}`),
+  rankedKinds.map((op, i) => sql`when tasks.operation = ${sql.lit(op)} then ${sql.lit(i)}`),
   sql` `,
-)} else ${sql.lit(rankedOperations.length)} end`;
+)} else ${sql.lit(rankedKinds.length)} end`;
 
 const sortColumn: Readonly<Record<Exclude<TaskSortField, 'task_type'>, 'tasks.created_at' | 'tasks.status' | 'datasets.display_name' | 'tasks.dataset_id' | 'creators.email'>> = {
   start_time: 'tasks.created_at',

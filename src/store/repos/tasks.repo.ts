@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
-import { assertTransition, type DatasetStatus, type Operation } from '../../domain/dataset-status.ts';
+import { assertTransition, type DatasetStatus, type TaskKind } from '../../domain/dataset-status.ts';
 import type { Task, TaskStatus } from '../../domain/types.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { isoMicros } from '../../lib/time.ts';
@@ -14,7 +14,7 @@ export function toTask(r: Selectable<TasksTable>): Task {
   return {
     id: r.id,
     datasetId: r.dataset_id,
-    operation: r.operation as Operation,
+    operation: r.operation as TaskKind,
     status: r.status as TaskStatus,
     stage: r.stage,
     total: r.total === null ? null : Number(r.total),
@@ -30,6 +30,30 @@ export function toTask(r: Selectable<TasksTable>): Task {
     params: JSON.parse(r.params) as Record<string, unknown>,
     abortRequestedAt: r.abort_requested_at,
     abortRequestedBy: r.abort_requested_by,
+  };
+}
+
+/** A task's row as it starts: INITIALIZING at `stage`, nothing counted yet. */
+export function newTaskRow(input: { datasetId: string; operation: TaskKind; stage: string; createdBy: string; params?: Record<string, unknown>; total?: number }): Selectable<TasksTable> {
+  return {
+    id: randomUUID(),
+    dataset_id: input.datasetId,
+    operation: input.operation,
+    status: 'INITIALIZING',
+    stage: input.stage,
+    total: input.total ?? null,
+    done: 0,
+    failed: 0,
+    progress: 0,
+    created_by: input.createdBy,
+    created_at: isoMicros(),
+    started_at: null,
+    ended_at: null,
+    last_progress_at: null,
+    error_message: null,
+    params: JSON.stringify(input.params ?? {}),
+    abort_requested_at: null,
+    abort_requested_by: null,
   };
 }
 
@@ -55,26 +79,7 @@ export function tasksRepo(db: Kysely<DB>, changed: (datasetId: string) => void):
     async start(input, transition, lock) {
       assertTransition(transition.from, transition.to);
       if (lock !== undefined) assertTransition(lock.from, lock.to);
-      const row: Selectable<TasksTable> = {
-        id: randomUUID(),
-        dataset_id: input.datasetId,
-        operation: input.operation,
-        status: 'INITIALIZING',
-        stage: input.stage,
-        total: input.total ?? null,
-        done: 0,
-        failed: 0,
-        progress: 0,
-        created_by: input.createdBy,
-        created_at: isoMicros(),
-        started_at: null,
-        ended_at: null,
-        last_progress_at: null,
-        error_message: null,
-        params: JSON.stringify(input.params ?? {}),
-        abort_requested_at: null,
-        abort_requested_by: null,
-      };
+      const row = newTaskRow(input);
       await db.transaction().execute(async (trx) => {
         const res = await trx
           .updateTable('datasets')
@@ -163,7 +168,7 @@ export function tasksRepo(db: Kysely<DB>, changed: (datasetId: string) => void):
     },
 
     async listRunning() {
-      const rows = await db.selectFrom('tasks').selectAll().where('status', 'in', LIVE).execute();
+      const rows = await db.selectFrom('tasks').selectAll().where('status', 'in', LIVE).where('operation', '!=', 'EXPORT').execute();
       return rows.map(toTask);
     },
 
@@ -250,6 +255,7 @@ export function tasksRepo(db: Kysely<DB>, changed: (datasetId: string) => void):
             ...(patch.startedAt !== undefined && { started_at: patch.startedAt }),
             ...(patch.endedAt !== undefined && { ended_at: patch.endedAt }),
             ...(patch.errorMessage !== undefined && { error_message: patch.errorMessage }),
+            ...(patch.params !== undefined && { params: JSON.stringify(patch.params) }),
           })
           .where('id', '=', id)
           .execute();

@@ -12,12 +12,13 @@ const LIVE_MS = 2_000;
 const IDLE_MS = 15_000;
 
 const running = (t: Task) => t.status === 'INITIALIZING' || t.status === 'RUNNING';
-const typeLabels: Record<Task['task_type'], string> = { DATASET_CREATION: 'Creation', MEDIA_ADDITION: 'Media addition', REINDEX: 'Reindex', ENRICHMENT: 'Enrichment' };
+const typeLabels: Record<Task['task_type'], string> = { DATASET_CREATION: 'Creation', MEDIA_ADDITION: 'Media addition', REINDEX: 'Reindex', ENRICHMENT: 'Enrichment', EXPORT: 'Export' };
 const secondOf = (iso: string | null) => (iso === null ? '—' : iso.slice(0, 19).replace('T', ' '));
 
 /**
  * Tasks, newest first: every dataset's, or one dataset's. Their status is kept current while
- * the page is open; a running task can be aborted, a failed or aborted one retried.
+ * the page is open; a running task can be aborted, a failed or aborted one retried (an export
+ * is not: a new export starts it again).
  */
 export function TasksPage({ datasetId }: { datasetId: string | null }) {
   const [page, setPage] = useState(1);
@@ -93,10 +94,12 @@ export function TasksPage({ datasetId }: { datasetId: string | null }) {
                   </td>
                   <td>
                     <progress max={100} value={t.progress_percentage} aria-label={`Progress of the ${typeLabels[t.task_type].toLowerCase()} task`} /> {t.progress_percentage}%
-                    <div className="small muted">
-                      {t.done}
-                      {t.total !== null && ` / ${t.total}`} files{t.failed > 0 && `, ${t.failed} failed`}
-                    </div>
+                    {t.task_type !== 'EXPORT' && (
+                      <div className="small muted">
+                        {t.done}
+                        {t.total !== null && ` / ${t.total}`} files{t.failed > 0 && `, ${t.failed} failed`}
+                      </div>
+                    )}
                   </td>
                   <td>{secondOf(t.start_time)}</td>
                   <td>{secondOf(t.end_time)}</td>
@@ -106,7 +109,7 @@ export function TasksPage({ datasetId }: { datasetId: string | null }) {
                         {t.abort_requested ? 'Aborting…' : 'Abort'}
                       </button>
                     )}
-                    {(t.status === 'FAILED' || t.status === 'ABORTED') && (
+                    {(t.status === 'FAILED' || t.status === 'ABORTED') && t.task_type !== 'EXPORT' && (
                       <button type="button" className="btn btn-small" onClick={() => void act('retry', t)}>
                         Retry
                       </button>
