@@ -121,7 +121,7 @@ describe('copy levels in their threads', () => {
 });
 
 describe('levelledGraph', () => {
-  it('levels both edges of a pair from one check of the earlier-added item against the other, identical bytes at 1', async () => {
+  it('levels both edges of a pair from one check, identical bytes at 1', async () => {
     const n = descriptors.length;
     const dimensions = 8;
     const rnd = seededRandom(9);
