@@ -6,8 +6,9 @@
  * (perf_hooks.monitorEventLoopDelay): what an API request or an event stream of the same
  * process would wait. CPU time is printed beside the wall time, which a loaded machine inflates.
  *
- *   node --import tsx bench/copy-checks.ts [--n 1000] [--group 5] [--k 10]
+ *   node --import tsx bench/copy-checks.ts [--n 1000] [--group 5] [--k 10] [--threads nproc]
  */
+import { availableParallelism } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadConfig } from '../src/config/config.ts';
 import { descriptorLength, fineOffset, patternLength } from '../src/domain/similarity/copy-descriptor.ts';
@@ -25,6 +26,7 @@ const arg = (name: string, fallback: number) => {
 const n = arg('n', 1000);
 const group = arg('group', 5);
 const k = arg('k', 10);
+const threads = arg('threads', availableParallelism());
 const dimensions = 64;
 const rnd = seededRandom(11);
 
@@ -60,7 +62,7 @@ for (let i = 0; i < n; i++) {
 }
 
 console.log(machineLine());
-console.log(`${n} items in groups of ${group} near-copies, k = ${k}, model ${model}`);
+console.log(`${n} items in groups of ${group} near-copies, k = ${k}, ${threads} copy-check threads, model ${model}`);
 const index = await usearchBackend().create(dimensions);
 const seqs = Array.from({ length: n }, (_, i) => i + 1);
 await index.add(seqs, vectors);
@@ -72,7 +74,7 @@ const delay = monitorEventLoopDelay({ resolution: 10 });
 delay.enable();
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
-const g = await levelledGraph(index, batches(), nodes, model, k, async () => {});
+const g = await levelledGraph(index, batches(), nodes, model, k, threads, async () => {});
 const ms = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
 await new Promise((r) => setTimeout(r, 50)); // a stall is recorded when the loop next turns

@@ -18,7 +18,7 @@
  * core at a time).
  */
 import { execFile } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
+import { readdir, realpath } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
@@ -49,7 +49,10 @@ export interface PeerRun {
  * The default VIEW function echoes a group's names space-separated; ours prints each name
  * NUL-terminated and ends the group with an empty name, so any file name parses back.
  */
-export async function findimagedupesPairs(dir: string, thresholdPercent = 90): Promise<PeerRun> {
+export async function findimagedupesPairs(folder: string, thresholdPercent = 90): Promise<PeerRun> {
+  // findimagedupes prints the files' real paths: through a symlinked .cache, names relative to
+  // the folder as given would all point outside it.
+  const dir = await realpath(folder);
   const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).length;
   const started = performance.now();
   const cpuBefore = await childrenCpuMs();

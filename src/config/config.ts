@@ -120,6 +120,8 @@ export interface SimilarityConfig {
   clusterThresholds: readonly number[];
   /** Robust z-score of the mean neighbour distance from which an item is an outlier. */
   outlierZ: number;
+  /** Worker threads of the local copy checks: as many as decode images (STRATA_WORKERS). */
+  copyCheckThreads: number;
   /** Blur / dark / bright score (0 … 1) from which the image has that issue. */
   qualityIssueScore: number;
 }
@@ -336,6 +338,7 @@ export function loadConfig(env: Env = process.env): Config {
       `STRATA_AUTH=none serves every request that carries no credentials as an admin, so it needs STRATA_HOST to be a loopback address (127.0.0.1, ::1 or localhost); got "${host}"`,
     );
   }
+  const workers = int(env, 'STRATA_WORKERS', Math.max(1, cpus().length), 1, 256);
   const config: Config = {
     host,
     auth,
@@ -352,7 +355,7 @@ export function loadConfig(env: Env = process.env): Config {
     secretKey: optional(env, 'STRATA_SECRET_KEY'),
     jwtMaxLifetimeSeconds: int(env, 'STRATA_JWT_MAX_LIFETIME_SECONDS', 86_400, 60, 30 * 86_400),
     sessionTtlSeconds: int(env, 'STRATA_SESSION_TTL_SECONDS', 7 * 86_400, 60, 365 * 86_400),
-    workers: int(env, 'STRATA_WORKERS', Math.max(1, cpus().length), 1, 256),
+    workers,
     maxUploadFileBytes: int(env, 'STRATA_MAX_UPLOAD_FILE_BYTES', 2 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
     maxUploadFilesPerRequest: int(env, 'STRATA_MAX_UPLOAD_FILES_PER_REQUEST', 10_000, 1, 1_000_000),
     archive: {
@@ -377,6 +380,7 @@ export function loadConfig(env: Env = process.env): Config {
       neighbours: int(env, 'STRATA_KNN_NEIGHBOURS', 10, 2, 100),
       clusterThresholds: clusterThresholds(env),
       outlierZ: num(env, 'STRATA_OUTLIER_Z', 3, 0.5, 100),
+      copyCheckThreads: workers,
       qualityIssueScore: num(env, 'STRATA_QUALITY_ISSUE_SCORE', 0.5, 0, 1),
     },
   };

@@ -4,14 +4,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { photosDir } from '../../test/helpers/test-media.ts';
 import { calibrationFor } from '../domain/similarity/calibration.ts';
 import { descriptorCosine, packDescriptors } from '../domain/similarity/copy-descriptor.ts';
+import { forEachEdge } from '../domain/similarity/knn-graph.ts';
 import { similarityLevel } from '../domain/similarity/levels.ts';
 import { seededRandom } from '../lib/seeded-random.ts';
 import { copyDescriptorOf } from '../media/analyze-image.ts';
 import { decodeImage, type DecodedImage } from '../media/image-decode.ts';
 import { toGray } from '../media/image-metrics.ts';
-import { knnGraph } from '../index/knn-graph.ts';
 import { usearchBackend } from '../index/usearch-index.ts';
-import { startCopyLevelsThread } from './copy-levels.ts';
+import { startCopyLevelsThreads } from './copy-levels.ts';
 import { levelledGraph } from './levelled-graph.ts';
 
 const model = 'nsfwjs-mobilenet-v2@nsfwjs@4.3.0/block_13_expand_relu/avg/160px/signed/int8-eafe3ac3/l2-centred-e98e9774+copy-v5';
@@ -49,68 +49,86 @@ beforeAll(async () => {
   }
 }, 60_000);
 
-/** Every ordered pair twice (more than one batch), each with an embedding cosine near the duplicate levels. */
-function candidatePairs(n: number): Array<{ i: number; j: number; cosine: number }> {
+/**
+ * Every unordered pair twice (several batches), as the graph gives them: each with an embedding
+ * cosine near the duplicate levels, two in three with the edge the other way too.
+ */
+function candidatePairs(n: number): Array<{ i: number; j: number; cosine: number; other: number }> {
   const rnd = seededRandom(5);
   const pairs = [];
-  for (let round = 0; round < 2; round++) for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j) pairs.push({ i, j, cosine: 0.85 + 0.15 * rnd() });
+  for (let round = 0; round < 2; round++) {
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) pairs.push({ i, j, cosine: 0.85 + 0.15 * rnd(), other: rnd() < 2 / 3 ? 0.85 + 0.15 * rnd() : NaN });
+  }
   return pairs;
 }
 
-async function levelsInThread(ds: Uint8Array[], pairs: ReturnType<typeof candidatePairs>): Promise<number[]> {
-  const levels = new Array<number>(pairs.length).fill(NaN);
-  const thread = startCopyLevelsThread(packDescriptors(ds), calibration, (slot, level) => (levels[slot] = level));
+/** Slot 2m is pair m's edge, slot 2m + 1 the edge the other way (NaN when it has none). */
+async function levelsInThreads(ds: Uint8Array[], pairs: ReturnType<typeof candidatePairs>, threads: number): Promise<number[]> {
+  const levels = new Array<number>(2 * pairs.length).fill(NaN);
+  const checks = startCopyLevelsThreads(ds, calibration, threads, (slot, level) => (levels[slot] = level));
   try {
-    pairs.forEach((p, slot) => thread.queue(slot, p.i, p.j, p.cosine));
-    await thread.settled();
+    pairs.forEach((p, m) => (Number.isNaN(p.other) ? checks.queue(p.i, p.j, 2 * m, p.cosine) : checks.queue(p.i, p.j, 2 * m, p.cosine, 2 * m + 1, p.other)));
+    await checks.settled();
   } finally {
-    await thread.close();
+    await checks.close();
   }
   return levels;
 }
 
-describe('copy levels in their thread', () => {
-  it('gives exactly the levels of the direct call, for copies and look-alikes alike', async () => {
+/** What the direct calls give, in the slots of levelsInThreads. */
+function directLevels(ds: Uint8Array[], pairs: ReturnType<typeof candidatePairs>): number[] {
+  const packed = packDescriptors(ds);
+  return pairs.flatMap((p) => {
+    const descriptor = descriptorCosine(packed, p.i, p.j);
+    return [similarityLevel(calibration, p.cosine, descriptor), Number.isNaN(p.other) ? NaN : similarityLevel(calibration, p.other, descriptor)];
+  });
+}
+
+describe('copy levels in their threads', () => {
+  it('gives exactly the levels of the direct call, both edges of a pair from one check, on two threads', async () => {
     const pairs = candidatePairs(descriptors.length);
-    const packed = packDescriptors(descriptors);
-    const direct = pairs.map((p) => similarityLevel(calibration, p.cosine, descriptorCosine(packed, p.i, p.j)));
-    expect(await levelsInThread(descriptors, pairs)).toEqual(direct);
+    const direct = directLevels(descriptors, pairs);
+    expect(await levelsInThreads(descriptors, pairs, 2)).toEqual(direct);
     // Both verdicts occur: each photo with its edited copy is a duplicate, most other pairs are not.
-    const copyPairs = pairs.flatMap((p, m) => (p.i >> 1 === p.j >> 1 ? [m] : []));
+    const copyPairs = pairs.flatMap((p, m) => (p.i >> 1 === p.j >> 1 ? [2 * m] : []));
     expect(copyPairs.filter((m) => direct[m]! >= 0.96).length).toBeGreaterThan(copyPairs.length / 2);
     expect(direct.filter((l) => l < 0.96).length).toBeGreaterThan(pairs.length / 2);
   }, 120_000);
 
-  it('answers the next user from its own descriptors when the thread is reused', async () => {
+  it('answers the next user from its own descriptors when the threads are reused', async () => {
     const half = descriptors.slice(0, 8);
     const reversed = [...half].reverse();
     const pairs = candidatePairs(half.length);
-    const expected = (ds: Uint8Array[]) => {
-      const packed = packDescriptors(ds);
-      return pairs.map((p) => similarityLevel(calibration, p.cosine, descriptorCosine(packed, p.i, p.j)));
-    };
-    expect(await levelsInThread(half, pairs)).toEqual(expected(half));
-    expect(await levelsInThread(reversed, pairs)).toEqual(expected(reversed));
+    expect(await levelsInThreads(half, pairs, 2)).toEqual(directLevels(half, pairs));
+    expect(await levelsInThreads(reversed, pairs, 1)).toEqual(directLevels(reversed, pairs));
   }, 120_000);
 
-  it('settles at once when nothing was queued, and refuses to settle once closed', async () => {
-    const thread = startCopyLevelsThread(packDescriptors(descriptors.slice(0, 2)), calibration, () => {});
-    await thread.settled();
-    await thread.close();
-    thread.queue(0, 0, 1, 0.9);
-    await expect(thread.settled()).rejects.toThrow(/closed/);
-    await thread.close();
+  it('settles when nothing was queued, and refuses to settle once closed', async () => {
+    const checks = startCopyLevelsThreads(descriptors.slice(0, 2), calibration, 2, () => {});
+    await checks.settled();
+    await checks.close();
+    checks.queue(0, 1, 0, 0.9);
+    await expect(checks.settled()).rejects.toThrow(/closed/);
+    await checks.close();
+  });
+
+  it('fails, not waits, when a descriptor cannot be packed', async () => {
+    const checks = startCopyLevelsThreads([descriptors[0]!, descriptors[1]!.subarray(1)], calibration, 2, () => {});
+    checks.queue(0, 1, 0, 0.9);
+    await expect(checks.settled()).rejects.toThrow(/descriptor 1 has/);
+    await checks.close();
   });
 });
 
 describe('levelledGraph', () => {
-  it('levels every edge as the direct call does, identical bytes at 1', async () => {
+  it('levels both edges of a pair from one check, identical bytes at 1', async () => {
     const n = descriptors.length;
     const dimensions = 8;
     const rnd = seededRandom(9);
     // Each photo and its copy close together, so most rows hold both copies and look-alikes.
     const vectors = Float32Array.from({ length: n * dimensions }, (_, c) => Math.sin(Math.floor(c / dimensions / 2) * 7 + (c % dimensions)) + 0.1 * rnd());
-    const seqs = Array.from({ length: n }, (_, i) => 100 + i);
+    // Added in the reverse order of the nodes: the later node of a pair is its earlier-added item.
+    const seqs = Array.from({ length: n }, (_, i) => 100 + n - i);
     const exactOf = Int32Array.from(seqs, (_, i) => (i === 5 ? 4 : i));
     const index = await usearchBackend().create(dimensions);
     try {
@@ -118,19 +136,18 @@ describe('levelledGraph', () => {
       const pages = async function* () {
         yield { keys: seqs, vectors };
       };
-      const g = await levelledGraph(index, pages(), { seqs, exactOf, descriptors: [...descriptors] }, model, 6, async () => {});
-      // The same search again gives the rows, and so the cosines, the graph was built from.
+      const g = await levelledGraph(index, pages(), { seqs, exactOf, descriptors: [...descriptors] }, model, 6, 2, async () => {});
       const packed = packDescriptors(descriptors);
       const expected = new Float32Array(n * g.k);
-      for await (const row of knnGraph(index, pages(), g.k)) {
-        const i = Number(row.key) - 100;
-        row.neighbors.forEach((nb, m) => {
-          const j = Number(nb.key) - 100;
-          expected[i * g.k + m] = exactOf[i] === exactOf[j] ? 1 : similarityLevel(calibration, 1 - nb.distance, descriptorCosine(packed, i, j));
-        });
-      }
+      forEachEdge(g, (i, j, s) => {
+        expected[s] = exactOf[i] === exactOf[j] ? 1 : similarityLevel(calibration, g.cosine[s]!, descriptorCosine(packed, Math.max(i, j), Math.min(i, j)));
+      });
       expect(Array.from(g.level)).toEqual(Array.from(expected));
       expect(g.level.filter((l) => l >= 0.96).length).toBeGreaterThan(n);
+      // Most pairs of the graph have both edges, which the check above covers.
+      let both = 0;
+      forEachEdge(g, (i, j) => (both += g.neighbors.subarray(j * g.k, (j + 1) * g.k).includes(i) ? 1 : 0));
+      expect(both).toBeGreaterThan(n * g.k / 2);
     } finally {
       await index.close();
     }

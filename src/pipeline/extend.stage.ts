@@ -1,11 +1,10 @@
 import { calibrationFor } from '../domain/similarity/calibration.ts';
-import { packDescriptors } from '../domain/similarity/copy-descriptor.ts';
 import { mergeIntoGroups, type LevelEdge } from '../domain/similarity/group-merge.ts';
 import type { Dataset, Task } from '../domain/types.ts';
 import type { EmbeddingPage } from '../ports/similarity-repo.ts';
 import type { VectorIndex } from '../ports/vector-index.ts';
 import { knnGraph } from '../index/knn-graph.ts';
-import { startCopyLevelsThread } from './copy-levels.ts';
+import { startCopyLevelsThreads } from './copy-levels.ts';
 import type { PipelineDeps } from './deps.ts';
 import { embeddingPages, loadSavedIndex, saveIndex } from './saved-index.ts';
 import { similarityStage } from './similarity.stage.ts';
@@ -75,7 +74,7 @@ function recordFullPass(deps: PipelineDeps, task: Task, fullSimilarityPass: bool
   return deps.store.tasks.update(task.id, { params: { ...task.params, fullSimilarityPass } });
 }
 
-/** Each new item's nearest neighbours (old and new), with their calibrated similarity levels (copy checks in their thread). */
+/** Each new item's nearest neighbours (old and new), with their calibrated similarity levels (copy checks in their threads). */
 async function neighbourEdges(deps: PipelineDeps, datasetId: string, model: string, index: VectorIndex, page: EmbeddingPage): Promise<LevelEdge[]> {
   const k = deps.similarity.neighbours;
   const rows = [];
@@ -87,7 +86,7 @@ async function neighbourEdges(deps: PipelineDeps, datasetId: string, model: stri
   const edges: LevelEdge[] = [];
   // Descriptors of the page's items first, then of their neighbours; levels without a calibration stay 0.
   const descriptors = [...page.copyDescriptors, ...neighbours.copyDescriptors];
-  const levels = calibration === null ? null : startCopyLevelsThread(packDescriptors(descriptors), calibration, (e, level) => (edges[e]!.level = level));
+  const levels = calibration === null ? null : startCopyLevelsThreads(descriptors, calibration, deps.similarity.copyCheckThreads, (e, level) => (edges[e]!.level = level));
   try {
     rows.forEach((row, i) => {
       const item = page.items[i]!;
@@ -97,7 +96,8 @@ async function neighbourEdges(deps: PipelineDeps, datasetId: string, model: stri
         const other = neighbours.items[j - page.items.length]!;
         const identical = item.byteHash !== null && item.byteHash === other.byteHash;
         edges.push({ a: item.itemId, b: other.itemId, level: identical ? 1 : 0 });
-        if (!identical) levels?.queue(edges.length - 1, i, j, 1 - nb.distance);
+        // The earlier-added item first, as the similarity stage checks the pair.
+        if (!identical) levels?.queue(item.seq < other.seq ? i : j, item.seq < other.seq ? j : i, edges.length - 1, 1 - nb.distance);
       }
     });
     await levels?.settled();

@@ -38,7 +38,7 @@ describe('writeSimilarityResults', () => {
   it('writes one score row per item, every duplicate membership and every cluster, in bounded batches', async () => {
     const written = { scores: [] as ItemScores[][], members: [] as DuplicateMember[][], clusters: [] as ClusterRow[][], cleared: 0 };
     const deps = {
-      similarity: { neighbours: 10, clusterThresholds: [0.9, 0.8, 0.7, 0.6, 0.55], outlierZ: 3, qualityIssueScore: 0.5 },
+      similarity: { neighbours: 10, clusterThresholds: [0.9, 0.8, 0.7, 0.6, 0.55], outlierZ: 3, copyCheckThreads: 2, qualityIssueScore: 0.5 },
       store: {
         similarity: {
           clearResults: async () => void written.cleared++,

@@ -101,7 +101,7 @@ function knnGraphOf(deps: PipelineDeps, datasetId: string, model: string, entity
     for await (const page of embeddingPages(deps, datasetId, model, entity)) yield { keys: page.items.map((i) => i.seq), vectors: page.vectors };
   })();
   const nodes = { seqs: items.map((it) => it.seq), exactOf: exactCopies(items), descriptors };
-  return levelledGraph(index, vectors, nodes, model, deps.similarity.neighbours, progress);
+  return levelledGraph(index, vectors, nodes, model, deps.similarity.neighbours, deps.similarity.copyCheckThreads, progress);
 }
 
 /** exactOf[i] = the first item with i's bytes. */
