@@ -11,7 +11,7 @@
 import { availableParallelism } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadConfig } from '../src/config/config.ts';
-import { descriptorLength, fineOffset, patternLength } from '../src/domain/similarity/copy-descriptor.ts';
+import { descriptorLength, fineOffset, patternLength, wholeOffset } from '../src/domain/similarity/copy-descriptor.ts';
 import { fineSide } from '../src/domain/similarity/copy-verification.ts';
 import { usearchBackend } from '../src/index/usearch-index.ts';
 import { seededRandom } from '../src/lib/seeded-random.ts';
@@ -58,6 +58,7 @@ for (let i = 0; i < n; i++) {
   d.set(grid(base, 16, 4));
   d.set([40, 200], patternLength);
   d.set(grid(base, fineSide, 4), fineOffset);
+  d.set(grid(base, fineSide, 4), wholeOffset);
   descriptors.push(d);
 }
 

@@ -3,14 +3,14 @@
  * calibration (as held-out.ts, without refitting), then the false edges at 0.96 (candidate
  * pairs of different pictures whose combined score reaches the 0.96 knot) and the candidate
  * (original, edit) pairs left in different groups, with their file paths, cosine, descriptor
- * score and local difference (copy-verification.ts). Only the given kind's with an argument.
+ * score and local and border differences (copy-verification.ts). Only the given kind's with an argument.
  *
  *   node --import tsx bench/neardup/false-pairs.ts [kind]
  */
 import { join } from 'node:path';
 import { calibrationFor } from '../../src/domain/similarity/calibration.ts';
-import { fineOffset, descriptorLength } from '../../src/domain/similarity/copy-descriptor.ts';
-import { localDifference } from '../../src/domain/similarity/copy-verification.ts';
+import { gridsOf } from '../../src/domain/similarity/copy-descriptor.ts';
+import { differences } from '../../src/domain/similarity/copy-verification.ts';
 import { UnionFind } from '../../src/domain/similarity/union-find.ts';
 import { broadSet, kinds, type BroadFile } from './broad-set.ts';
 import { candidatePairs, groupScores } from './calibrate.ts';
@@ -30,11 +30,12 @@ for (const k of kinds) {
   console.log(`${k} precision ${s.precision.toFixed(3)} recall ${s.recall.toFixed(3)}`);
 }
 const z = (c: (typeof cands)[number]) => cal.weights.cosine * c.cosine + cal.weights.descriptor * c.descriptor;
-const fine = (i: number) => heldOut.features[i]!.copyDescriptor.subarray(fineOffset, descriptorLength);
+const grids = (i: number) => gridsOf(heldOut.features[i]!.copyDescriptor);
+const diff = (c: (typeof cands)[number]) => differences(grids(c.i), grids(c.j));
 const uf = new UnionFind(files.length);
 for (const c of cands) if (c.identical || z(c) >= t) uf.union(c.i, c.j);
 const line = (c: (typeof cands)[number]) =>
-  `cos ${c.cosine.toFixed(3)} desc ${c.descriptor.toFixed(3)} z ${z(c).toFixed(3)} local ${localDifference(fine(c.i), fine(c.j)).toFixed(2)}\n  ${join(dir, files[c.i]!.file)}\n  ${join(dir, files[c.j]!.file)}`;
+  `cos ${c.cosine.toFixed(3)} desc ${c.descriptor.toFixed(3)} z ${z(c).toFixed(3)} local ${diff(c).local.toFixed(2)} border ${diff(c).border.toFixed(2)}\n  ${join(dir, files[c.i]!.file)}\n  ${join(dir, files[c.j]!.file)}`;
 console.log(`knot 0.96 at z ${t}`);
 for (const c of cands) {
   const [a, b] = [files[c.i]!, files[c.j]!];

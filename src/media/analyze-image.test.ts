@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { photosDir } from '../../test/helpers/test-media.ts';
 import { analyzeImageFile, copyDescriptorOf, embeddingInputsOfFile, type ImageAnalysis, type ImageAnalysisOptions } from './analyze-image.ts';
-import { descriptorCosine, packDescriptors } from '../domain/similarity/copy-descriptor.ts';
+import { descriptorCosine, packDescriptors, wholeOffset } from '../domain/similarity/copy-descriptor.ts';
 import { hammingDistance } from './image-metrics.ts';
 import { MediaError } from './media-error.ts';
 
@@ -327,12 +327,13 @@ describe('copyDescriptorOf', () => {
   const scene = (x: number, y: number) => 120 + 60 * Math.sin(x / 23) * Math.cos(y / 17) + 40 * Math.sin((x + 2 * y) / 41);
   const correlation = (a: Uint8Array, b: Uint8Array) => descriptorCosine(packDescriptors([a, b]), 0, 1);
 
-  it('is 16 × 16 levels stretched over the full 8 bits, the darkest and brightest level, 32 × 32 stretched, then the mean colour', () => {
+  it('is 16 × 16 levels stretched over the full 8 bits, the darkest and brightest level, 32 × 32 stretched, the mean colour, then the whole at 32 × 32', () => {
     const d = descriptorOf(400, 300, scene);
-    expect(d).toHaveLength(258 + 32 * 32 + 3);
-    const fine = d.subarray(258, 258 + 32 * 32);
-    expect(Math.min(...fine)).toBe(0);
-    expect(Math.max(...fine)).toBe(255);
+    expect(d).toHaveLength(258 + 32 * 32 + 3 + 32 * 32);
+    for (const grid of [d.subarray(258, 258 + 32 * 32), d.subarray(258 + 32 * 32 + 3)]) {
+      expect(Math.min(...grid)).toBe(0);
+      expect(Math.max(...grid)).toBe(255);
+    }
     const pattern = d.subarray(0, 256);
     expect(Math.min(...pattern)).toBe(0);
     expect(Math.max(...pattern)).toBe(255);
@@ -342,7 +343,7 @@ describe('copyDescriptorOf', () => {
   });
 
   it('is a zero pattern and the level for a flat image', () => {
-    expect([...descriptorOf(64, 48, () => 77)]).toEqual([...new Array(256).fill(0), 77, 77, ...new Array(1024).fill(0), 77, 77, 77]);
+    expect([...descriptorOf(64, 48, () => 77)]).toEqual([...new Array(256).fill(0), 77, 77, ...new Array(1024).fill(0), 77, 77, 77, ...new Array(1024).fill(0)]);
   });
 
   it('tells two near-uniform images apart by their levels, not their stretched noise', () => {
@@ -365,10 +366,12 @@ describe('copyDescriptorOf', () => {
     expect(correlation(d, patched)).toBe(0);
   });
 
-  it('leaves out the border, where captions and crops change a copy', () => {
+  it('leaves out the border but for the whole-picture grid, where captions and crops change a copy', () => {
     const d = descriptorOf(400, 300, scene);
     const captioned = descriptorOf(400, 300, (x, y) => (y >= 270 ? 255 : scene(x, y)));
-    expect([...captioned]).toEqual([...d]);
+    expect([...captioned.subarray(0, wholeOffset)]).toEqual([...d.subarray(0, wholeOffset)]);
+    expect([...captioned.subarray(wholeOffset)]).not.toEqual([...d.subarray(wholeOffset)]);
+    expect(correlation(d, captioned)).toBeCloseTo(1, 6);
   });
 });
 

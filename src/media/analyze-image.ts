@@ -7,8 +7,8 @@ import type { BoundingBox } from '../ports/media-processor.ts';
 import { decodeImage, type DecodedImage } from './image-decode.ts';
 import { MediaError, unreadable } from './media-error.ts';
 import { areaResize, toBytes } from './area-resize.ts';
-import { colourOffset, descriptorLength, fineOffset, patternLength } from '../domain/similarity/copy-descriptor.ts';
-import { fineSide } from '../domain/similarity/copy-verification.ts';
+import { colourOffset, descriptorLength, fineOffset, patternLength, wholeOffset } from '../domain/similarity/copy-descriptor.ts';
+import { centralFraction, fineSide } from '../domain/similarity/copy-verification.ts';
 import { chromaOf, dctPhash, phashInputSize, qualityMetrics, toGray, type GrayImage, type QualityMetrics } from './image-metrics.ts';
 
 export interface ImageAnalysisOptions {
@@ -172,7 +172,9 @@ export function embedInputOf(pixels: DecodedImage['pixels'], size: number): Prom
  * 0.94 vs 0.81 at precision ≥ 0.985). The 32 × 32 grid is for the local check that tells a
  * look-alike from a copy (domain/similarity/copy-verification.ts); the mean colour of the same
  * part (R, G, B, transparency on white) tells apart near-uniform pictures whose gray levels agree
- * (papers of one maker in two tints). `gray` is `pixels` in gray levels, transparency on white.
+ * (papers of one maker in two tints); the whole picture at 32 × 32, last, lets the local check
+ * compare the border where both pictures keep it (the same window with another side panel lit).
+ * `gray` is `pixels` in gray levels, transparency on white.
  */
 export function copyDescriptorOf(pixels: DecodedImage['pixels'], gray: GrayImage): Uint8Array {
   const region = centralPart(gray.width, gray.height);
@@ -185,13 +187,14 @@ export function copyDescriptorOf(pixels: DecodedImage['pixels'], gray: GrayImage
   out[patternLength + 1] = Math.round(hi);
   stretchInto(fine, out, fineOffset);
   out.set(meanColour(pixels, region), colourOffset);
+  stretchInto(areaResize(gray.data, gray.width, gray.height, 1, fineSide, fineSide), out, wholeOffset);
   return out;
 }
 
 /** The central 80 % of a width × height picture. */
 function centralPart(width: number, height: number): { left: number; top: number; width: number; height: number } {
-  const w = Math.max(1, Math.round(width * 0.8));
-  const h = Math.max(1, Math.round(height * 0.8));
+  const w = Math.max(1, Math.round(width * centralFraction));
+  const h = Math.max(1, Math.round(height * centralFraction));
   return { left: Math.floor((width - w) / 2), top: Math.floor((height - h) / 2), width: w, height: h };
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { colourOffset, descriptorCosine, descriptorLength, lowInformationSpread, packDescriptors, patternLength } from './copy-descriptor.ts';
+import { colourOffset, descriptorCosine, descriptorLength, fineOffset, lowInformationSpread, packDescriptors, patternLength, wholeOffset } from './copy-descriptor.ts';
+import { fineSide } from './copy-verification.ts';
 import { seededRandom as rng } from '../../lib/seeded-random.ts';
 
 
@@ -196,5 +197,18 @@ describe('descriptorCosine', () => {
     const ds = Array.from({ length: 30 }, () => randomDescriptor(rand));
     const p = packDescriptors(ds);
     for (let i = 1; i < ds.length; i++) expect(Math.abs(descriptorCosine(p, 0, i))).toBeLessThan(0.3);
+  });
+
+  it('is 0 for pictures alike in their centre that differ in a border both keep (another side panel lit)', () => {
+    const d = smoothDescriptor(13);
+    const wave = (x: number, y: number) => Math.round(127.5 + 100 * Math.sin(5 * x + 3 * y) * Math.cos(4 * y - 2 * x));
+    const cells = (f: (x: number, y: number) => number) => Array.from({ length: fineSide * fineSide }, (_, k) => f((k % fineSide) / fineSide, Math.floor(k / fineSide) / fineSide));
+    d.set(cells((x, y) => wave(0.1 + 0.8 * x, 0.1 + 0.8 * y)), fineOffset);
+    d.set(cells(wave), wholeOffset);
+    const lit = Uint8Array.from(d);
+    lit.set(cells((x, y) => (x < 0.08 && y < 0.8 ? 0 : wave(x, y))), wholeOffset);
+    const p = packDescriptors([d, Uint8Array.from(d), lit]);
+    expect(descriptorCosine(p, 0, 1)).toBeCloseTo(1, 6);
+    expect(descriptorCosine(p, 0, 2)).toBe(0);
   });
 });

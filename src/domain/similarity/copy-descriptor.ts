@@ -1,11 +1,11 @@
-import { fineSide, localDifference } from './copy-verification.ts';
+import { fineSide, isLookAlike, type Grids } from './copy-verification.ts';
 
 /**
  * The copy descriptors of a dataset (see media/analyze-image.ts copyDescriptorOf: 16 × 16
  * contrast-stretched gray levels per item, then the darkest and the brightest of the 16 × 16
  * block means before stretching, then the same central part at 32 × 32, stretched, then its
- * mean R, G, B) in one flat buffer, with what their comparison needs precomputed: n × 1285
- * bytes in all, 1.3 GB for a million items.
+ * mean R, G, B, then the whole picture at 32 × 32, stretched) in one flat buffer, with what
+ * their comparison needs precomputed: n × 2309 bytes in all, 2.3 GB for a million items.
  */
 export interface PackedDescriptors {
   length: number;
@@ -27,7 +27,9 @@ export const patternLength = 256;
 /** The pattern, then the darkest and the brightest block mean, then the fine grid, then the mean R, G, B. */
 export const fineOffset = patternLength + 2;
 export const colourOffset = fineOffset + fineSide * fineSide;
-export const descriptorLength = colourOffset + 3;
+/** Then the whole picture at fineSide × fineSide, stretched. */
+export const wholeOffset = colourOffset + 3;
+export const descriptorLength = wholeOffset + fineSide * fineSide;
 
 /**
  * A picture whose 16 × 16 block means span fewer gray levels than this is near-uniform (a
@@ -52,22 +54,16 @@ const maxColourDistance = 3;
  * libvips' percentile normalise and Lanczos resize). v3: the levels before stretching are kept
  * (the low-information guard), and transparent pixels are laid on white, as the embedder and a
  * JPEG copy of the picture see them. v4: the 32 × 32 fine grid, for the local check of
- * copy-verification.ts. v5: the mean colour, for near-uniform pictures.
+ * copy-verification.ts. v5: the mean colour, for near-uniform pictures. v6: the whole picture
+ * at 32 × 32, for the border check of copy-verification.ts.
  */
-export const copyDescriptorVersion = 'copy-v5';
+export const copyDescriptorVersion = 'copy-v6';
 
 /**
  * Pairs whose coarse layouts agree at least this well are checked locally: below it the pair
  * is no copy by its layout anyway, and the check is skipped.
  */
 const verifiedFrom = 0.5;
-/**
- * The local difference (copy-verification.ts, in units of the pictures' own contrast squared)
- * above which a pair is a look-alike, not a copy: chosen on the fit packages of the broad set
- * and the first labelled set (bench/neardup/held-out.ts).
- */
-const maxLocalDifference = 1;
-
 export function packDescriptors(descriptors: readonly Uint8Array[]): PackedDescriptors {
   const n = descriptors.length;
   const data = new Uint8Array(n * descriptorLength);
@@ -104,10 +100,13 @@ export function packDescriptors(descriptors: readonly Uint8Array[]): PackedDescr
 export function descriptorCosine(p: PackedDescriptors, i: number, j: number): number {
   const coarse = coarseAgreement(p, i, j);
   if (coarse < verifiedFrom) return coarse;
-  const a = i * descriptorLength + fineOffset;
-  const b = j * descriptorLength + fineOffset;
-  const local = localDifference(p.data.subarray(a, a + fineSide * fineSide), p.data.subarray(b, b + fineSide * fineSide));
-  return local > maxLocalDifference ? 0 : coarse;
+  const descriptor = (k: number) => p.data.subarray(k * descriptorLength, (k + 1) * descriptorLength);
+  return isLookAlike(gridsOf(descriptor(i)), gridsOf(descriptor(j))) ? 0 : coarse;
+}
+
+/** The grids of one copy descriptor that the local check compares (copy-verification.ts). */
+export function gridsOf(descriptor: Uint8Array): Grids {
+  return { fine: descriptor.subarray(fineOffset, fineOffset + fineSide * fineSide), whole: descriptor.subarray(wholeOffset, wholeOffset + fineSide * fineSide) };
 }
 
 function coarseAgreement(p: PackedDescriptors, i: number, j: number): number {

@@ -1,18 +1,20 @@
 /**
- * The local check that tells a copy from a look-alike, on the fine grids of two copy
- * descriptors (fineSide × fineSide gray levels of the picture's central part, see
- * copy-descriptor.ts). A copy differs from its original a little everywhere (re-encoding,
- * resizing, a brightness change, a slight misalignment after a crop or a rotation); a
- * look-alike — the same emoticon with another mouth, the same window with another panel
- * open — agrees almost everywhere and differs a lot in one region. The 16 × 16 pattern and
- * the embedding both average that region away; here it is looked for directly.
+ * The local check that tells a copy from a look-alike, on the grids of two copy descriptors
+ * (fineSide × fineSide gray levels of the picture's central part and of the whole picture,
+ * see copy-descriptor.ts). A copy differs from its original a little everywhere
+ * (re-encoding, resizing, a brightness change, a slight misalignment after a crop or a
+ * rotation); a look-alike — the same emoticon with another mouth, the same window with
+ * another panel open — agrees almost everywhere and differs a lot in one region. The 16 × 16
+ * pattern and the embedding both average that region away; here it is looked for directly.
  *
- * Steps: find where one grid sits inside the other (a crop keeps a sub-rectangle, so both
- * directions and a few crop sizes are tried, at 16 × 16), resample there at full resolution,
- * standardise both (so brightness and contrast edits do not count), and take each cell's
- * difference to the closest of the other grid's 3 × 3 cells around it (so the misalignment
- * left by a crop or a slight rotation does not count either). The largest mean squared
- * difference over square windows of `window` cells is the pair's local difference.
+ * Steps: find where one central grid sits inside the other (a crop keeps a sub-rectangle, so
+ * both directions and a few crop sizes are tried, at 16 × 16), resample there at full
+ * resolution, standardise both (so brightness and contrast edits do not count), and take each
+ * cell's difference to the closest of the other grid's 3 × 3 cells around it (so the
+ * misalignment left by a crop or a slight rotation does not count either). The largest mean
+ * squared difference over square windows of `window` cells is the pair's local difference.
+ * The same alignment then places the whole pictures, and the same difference is taken over
+ * the part of the border both keep: the border difference.
  */
 
 export const fineSide = 32;
@@ -20,26 +22,94 @@ const fineCells = fineSide * fineSide;
 /** The search side and the crop sizes tried (side of the kept part, per axis). */
 const searchSide = 16;
 const cropScales = [1, 0.95, 0.9, 0.85];
+/** The central part of a picture the fine grid covers, per axis (media/analyze-image.ts). */
+export const centralFraction = 0.8;
 /** Side of the windows the local difference is taken over, in fine cells (an eighth of the side). */
 const window = 4;
-
 /**
- * The largest windowed mean squared difference of the standardised, aligned grids a and b
- * (each fineCells values), or 0 when either is flat (nothing to compare: the coarse
- * descriptor decides alone).
+ * Rows at the bottom of the whole grid the border difference leaves out: a caption bar (10 %
+ * of the height, as share sheets add) is an edit a copy may carry, not another picture.
  */
-export function localDifference(a: Uint8Array, b: Uint8Array): number {
-  if (isFlat(a) || isFlat(b)) return 0;
-  const ab = alignInside(a, b);
-  const ba = alignInside(b, a);
-  return ab.correlation >= ba.correlation
-    ? windowedDifference(ab.resampled, standardised(Float32Array.from(b)))
-    : windowedDifference(ba.resampled, standardised(Float32Array.from(a)));
+const captionRows = 4;
+/**
+ * The local and border differences (in units of the pictures' own contrast squared) above
+ * which a pair is a look-alike, not a copy: chosen on the fit packages of the broad set and
+ * the first labelled set (bench/README.md, copy descriptor v4 and v6).
+ */
+const maxLocalDifference = 1;
+const maxBorderDifference = 2.5;
+
+/** A picture's grids, as its copy descriptor holds them (copy-descriptor.ts). */
+export interface Grids {
+  /** The central part. */
+  fine: Uint8Array;
+  /** The whole picture. */
+  whole: Uint8Array;
 }
 
-function isFlat(g: Uint8Array): boolean {
-  for (let k = 1; k < fineCells; k++) if (g[k] !== g[0]) return false;
-  return true;
+/** Both differences of a pair, each 0 when either picture is flat (nothing to compare: the coarse descriptor decides alone). */
+export interface Differences {
+  local: number;
+  border: number;
+}
+
+export function differences(a: Grids, b: Grids): Differences {
+  if (isFlat(a.fine) || isFlat(b.fine)) return { local: 0, border: 0 };
+  const al = aligned(a, b);
+  return { local: localOf(al), border: borderOf(al) };
+}
+
+/** Whether the pair differs too much in one region to be copies; the border only when the centre passes. */
+export function isLookAlike(a: Grids, b: Grids): boolean {
+  if (isFlat(a.fine) || isFlat(b.fine)) return false;
+  const al = aligned(a, b);
+  return localOf(al) > maxLocalDifference || borderOf(al) > maxBorderDifference;
+}
+
+const localOf = (al: Alignment) => windowedDifference(al.resampled, standardised(Float32Array.from(al.inner.fine)));
+
+/**
+ * The inner picture's whole grid against the outer's, resampled where the alignment of the
+ * central parts puts it: with c0 the margin the central part leaves on each side, the inner
+ * whole picture spans [c0 + (1 − 2·c0)·u − c0·sx, … + sx] of the outer along x (y alike).
+ * Cells that fall outside the outer picture (what a crop removed from it) and the caption
+ * rows are left out.
+ */
+function borderOf(al: Alignment): number {
+  const c0 = (1 - centralFraction) / 2;
+  const u = c0 + centralFraction * al.u - c0 * al.sx;
+  const v = c0 + centralFraction * al.v - c0 * al.sy;
+  const kept = new Uint8Array(fineCells);
+  for (let i = 0; i < fineSide - captionRows; i++) {
+    const y = v + (al.sy * (i + 0.5)) / fineSide;
+    for (let j = 0; j < fineSide; j++) {
+      const x = u + (al.sx * (j + 0.5)) / fineSide;
+      kept[i * fineSide + j] = x >= 0 && x <= 1 && y >= 0 && y <= 1 ? 1 : 0;
+    }
+  }
+  const resampled = new Float32Array(fineCells);
+  resample(al.outer.whole, fineSide, al.sx, al.sy, u, v, resampled);
+  return windowedDifference(standardised(resampled, kept), standardised(Float32Array.from(al.inner.whole), kept), kept);
+}
+
+interface Alignment {
+  /** The picture the other sits inside, and the other. */
+  outer: Grids;
+  inner: Grids;
+  /** The outer central grid resampled at the inner one's place, standardised. */
+  resampled: Float32Array;
+  /** That place: crop sizes and offsets in the outer central part's unit square. */
+  sx: number;
+  sy: number;
+  u: number;
+  v: number;
+}
+
+/** Where one central grid sits inside the other: both directions tried, the better kept. */
+function aligned(a: Grids, b: Grids): Alignment {
+  const ab = alignInside(a.fine, b.fine);
+  const ba = alignInside(b.fine, a.fine);
+  return ab.correlation >= ba.correlation ? { ...ab, outer: a, inner: b } : { ...ba, outer: b, inner: a };
 }
 
 /**
@@ -47,7 +117,7 @@ function isFlat(g: Uint8Array): boolean {
  * correlates best with b, searched at searchSide and refined by a fine cell; returns a
  * resampled there at fineSide, standardised.
  */
-function alignInside(a: Uint8Array, b: Uint8Array): { correlation: number; resampled: Float32Array } {
+function alignInside(a: Uint8Array, b: Uint8Array): Omit<Alignment, 'outer' | 'inner'> & { correlation: number } {
   const bSmall = standardised(areaHalve(b));
   const buf = new Float32Array(searchSide * searchSide);
   let best = { c: -Infinity, sx: 1, sy: 1, u: 0, v: 0 };
@@ -64,8 +134,7 @@ function alignInside(a: Uint8Array, b: Uint8Array): { correlation: number; resam
     }
   }
   const bFine = standardised(Float32Array.from(b));
-  const out = new Float32Array(fineCells);
-  let fine = { correlation: -Infinity, resampled: out };
+  let fine = { correlation: -Infinity, resampled: new Float32Array(fineCells), sx: best.sx, sy: best.sy, u: best.u, v: best.v };
   for (const du of [-1, 0, 1]) {
     for (const dv of [-1, 0, 1]) {
       const u = clamp(best.u + du / (2 * fineSide), 0, 1 - best.sx);
@@ -73,13 +142,21 @@ function alignInside(a: Uint8Array, b: Uint8Array): { correlation: number; resam
       const s = new Float32Array(fineCells);
       resample(a, fineSide, best.sx, best.sy, u, v, s);
       const c = dotStandardised(s, bFine);
-      if (c > fine.correlation) fine = { correlation: c, resampled: standardised(s) };
+      if (c > fine.correlation) fine = { correlation: c, resampled: standardised(s), sx: best.sx, sy: best.sy, u, v };
     }
   }
   return fine;
 }
 
-/** The rectangle (u, v, sx, sy) of grid a, sampled bilinearly at the centres of n × n cells. */
+function isFlat(g: Uint8Array): boolean {
+  for (let k = 1; k < g.length; k++) if (g[k] !== g[0]) return false;
+  return true;
+}
+
+/**
+ * The rectangle (u, v, sx, sy) of grid a, sampled bilinearly at the centres of n × n cells;
+ * outside a (the border of a crop's place), its edge cells are repeated.
+ */
 function resample(a: Uint8Array, n: number, sx: number, sy: number, u: number, v: number, out: Float32Array): void {
   const last = fineSide - 1;
   for (let i = 0; i < n; i++) {
@@ -108,14 +185,21 @@ function areaHalve(g: Uint8Array): Float32Array {
   return out;
 }
 
-/** Mean 0, mean square 1 (all zeros when flat). */
-function standardised(g: Float32Array): Float32Array<ArrayBuffer> {
+/** Mean 0, mean square 1 over the kept cells (all of them by default; all zeros when flat). */
+function standardised(g: Float32Array, kept?: Uint8Array): Float32Array<ArrayBuffer> {
   let sum = 0;
-  for (const v of g) sum += v;
-  const mean = sum / g.length;
+  let n = 0;
+  g.forEach((v, k) => {
+    if (kept && !kept[k]) return;
+    sum += v;
+    n++;
+  });
+  const mean = n > 0 ? sum / n : 0;
   let sq = 0;
-  for (const v of g) sq += (v - mean) ** 2;
-  const inv = sq > 0 ? 1 / Math.sqrt(sq / g.length) : 0;
+  g.forEach((v, k) => {
+    if (!kept || kept[k]) sq += (v - mean) ** 2;
+  });
+  const inv = sq > 0 ? 1 / Math.sqrt(sq / n) : 0;
   return Float32Array.from(g, (v) => (v - mean) * inv);
 }
 
@@ -134,15 +218,20 @@ function dotStandardised(x: Float32Array, y: Float32Array): number {
   return sq > 0 ? dot / Math.sqrt(sq * x.length) : 0;
 }
 
-/** Each cell of b against the closest of a's 3 × 3 cells around it; the worst window's mean square. */
-function windowedDifference(a: Float32Array, b: Float32Array): number {
+/**
+ * Each cell of b against the closest of a's 3 × 3 cells around it; the worst window's mean
+ * square, over the windows whose cells are all kept (all by default).
+ */
+function windowedDifference(a: Float32Array, b: Float32Array, kept?: Uint8Array): number {
   const r2 = new Float32Array(fineCells);
   for (let y = 0; y < fineSide; y++) {
     for (let x = 0; x < fineSide; x++) {
       const bv = b[y * fineSide + x]!;
       let best = Infinity;
       for (let yy = Math.max(0, y - 1); yy <= Math.min(fineSide - 1, y + 1); yy++) {
-        for (let xx = Math.max(0, x - 1); xx <= Math.min(fineSide - 1, x + 1); xx++) best = Math.min(best, Math.abs(bv - a[yy * fineSide + xx]!));
+        for (let xx = Math.max(0, x - 1); xx <= Math.min(fineSide - 1, x + 1); xx++) {
+          if (!kept || kept[yy * fineSide + xx]) best = Math.min(best, Math.abs(bv - a[yy * fineSide + xx]!));
+        }
       }
       r2[y * fineSide + x] = best * best;
     }
@@ -151,8 +240,14 @@ function windowedDifference(a: Float32Array, b: Float32Array): number {
   for (let y = 0; y + window <= fineSide; y += window / 2) {
     for (let x = 0; x + window <= fineSide; x += window / 2) {
       let s = 0;
-      for (let i = 0; i < window; i++) for (let j = 0; j < window; j++) s += r2[(y + i) * fineSide + x + j]!;
-      worst = Math.max(worst, s / (window * window));
+      let whole = true;
+      for (let i = 0; i < window; i++) {
+        for (let j = 0; j < window; j++) {
+          s += r2[(y + i) * fineSide + x + j]!;
+          if (kept && !kept[(y + i) * fineSide + x + j]) whole = false;
+        }
+      }
+      if (whole) worst = Math.max(worst, s / (window * window));
     }
   }
   return worst;
