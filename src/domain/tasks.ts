@@ -15,6 +15,19 @@ export function operationOf(task: Task): Operation {
   return task.operation;
 }
 
+/**
+ * A task's attempt: 0 for its first run, one more for each retry. The item jobs of an attempt
+ * are told apart by it from the last attempt's: a job that met the abort may still be ending
+ * when the retry queues the same item again, and the queue keeps one open job per key, so the
+ * retry's would be dropped and its item left pending for ever.
+ */
+export const attemptOf = (task: Pick<Task, 'params'>): number => (typeof task.params.attempt === 'number' ? task.params.attempt : 0);
+
+/** The parameters of a task run again: back to `from` if it stops again, and its next attempt. */
+export function retriedParams(params: Record<string, unknown>, from: DatasetStatus): Record<string, unknown> {
+  return { ...params, previousStatus: from, attempt: attemptOf({ params }) + 1 };
+}
+
 /** What the tasks list may be sorted by (Visual Layer's names). */
 export const taskSortFields = ['start_time', 'status', 'task_type', 'dataset_name', 'dataset_id', 'created_by'] as const;
 export type TaskSortField = (typeof taskSortFields)[number];

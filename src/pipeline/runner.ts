@@ -11,7 +11,7 @@ import { ITEMS, isDatasetStage, itemStages, nextStage, pipelineOptionsOf, type D
 import { taskOutcome } from './outcome.ts';
 import { similarityStage } from './similarity.stage.ts';
 import { summarizeStage } from './summarize.stage.ts';
-import { operationOf } from '../domain/tasks.ts';
+import { attemptOf, operationOf } from '../domain/tasks.ts';
 import type { Dataset, Task } from '../domain/types.ts';
 import { isStorageFull } from '../lib/storage-full.ts';
 import { isoMicros } from '../lib/time.ts';
@@ -33,12 +33,13 @@ export function datasetStageJob(task: Task, stage: string): OutgoingJob<'dataset
   return {
     name: 'dataset-stage',
     payload: { datasetId: task.datasetId, taskId: task.id, stage },
-    options: { singletonKey: `stage:${task.id}:${stage}`, serialKey: `dataset:${task.datasetId}` },
+    options: { singletonKey: `stage:${task.id}:${stage}:${attemptOf(task)}`, serialKey: `dataset:${task.datasetId}` },
   };
 }
 
 /** Queues every still-pending item of the task, a page at a time (duplicates are ignored). */
 export async function enqueuePendingItems(deps: PipelineDeps, task: Task): Promise<void> {
+  const attempt = attemptOf(task);
   for (const stage of itemStages) {
     let after = '';
     for (;;) {
@@ -48,7 +49,7 @@ export async function enqueuePendingItems(deps: PipelineDeps, task: Task): Promi
         ids.map((itemId) => ({
           name: 'item-stage' as const,
           payload: { datasetId: task.datasetId, taskId: task.id, itemId, stage },
-          options: { singletonKey: `item:${itemId}:${stage}` },
+          options: { singletonKey: `item:${itemId}:${stage}:${attempt}` },
         })),
       );
       after = ids[ids.length - 1]!;

@@ -131,6 +131,56 @@ describe('while a batch runs, and after', () => {
   }, 300_000);
 });
 
+describe('a retry right after an abort', () => {
+  it('indexes the items whose aborted jobs were still ending when the retry queued them again', async () => {
+    const id = await createDatasetFrom(t.url, t.admin.token, 'retry after abort', join(root, 'base'));
+    expect((await settle(id)).dataset.status_new).toBe('READY');
+    const { store } = t.server.ctx;
+    const task = async (taskId: string) => (await store.tasks.get(taskId))!;
+    // The addition's item jobs wait before reading their item until the abort has ended the task…
+    const reading = holdCalls(store.items, 'get');
+    // …then the queue is slow to record their end, so they are still open when the retry queues
+    // the same items: under load, a worker that met the abort may not have ended its job yet.
+    const itemJobs = new Set<string>();
+    const { claim, complete } = store.jobs;
+    let ended!: () => void;
+    const jobsEnd = new Promise<void>((resolve) => (ended = resolve));
+    let ending = 0;
+    store.jobs.claim = async (name, limit) => {
+      const jobs = await claim.call(store.jobs, name, limit);
+      if (name === 'item-stage') for (const job of jobs) itemJobs.add(String(job.id));
+      return jobs;
+    };
+    store.jobs.complete = async (jobId) => {
+      if (itemJobs.has(String(jobId))) {
+        ending++;
+        await jobsEnd;
+      }
+      return complete.call(store.jobs, jobId);
+    };
+    try {
+      const added = await addMedia(id, form({ s3_uri: more }));
+      expect(added.status).toBe(202);
+      const taskId: string = added.body.task_id;
+      await reading.reached;
+      expect((await post(`/api/v1/tasks/${taskId}/abort`, undefined)).status).toBe(202);
+      await vi.waitFor(async () => expect((await task(taskId)).status).toBe('ABORTED'), { timeout: 30_000, interval: 50 });
+      reading.restore();
+      reading.open();
+      await vi.waitFor(() => expect(ending).toBeGreaterThan(0), { timeout: 30_000, interval: 50 });
+      expect((await post(`/api/v1/tasks/${taskId}/retry`, undefined)).status).toBe(202);
+      // The retry has listed its source and queued its items while the old jobs are still open.
+      await vi.waitFor(async () => expect(await task(taskId)).toMatchObject({ status: 'RUNNING', stage: 'items' }), { timeout: 30_000, interval: 50 });
+    } finally {
+      store.jobs.claim = claim;
+      store.jobs.complete = complete;
+      ended();
+    }
+    const { dataset } = await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'PARTIAL INDEX', 'ERROR'], 60_000);
+    expect(dataset).toMatchObject({ status_new: 'PARTIAL INDEX', n_images: 6, processing: { operation: 'ADD_MEDIA', status: 'COMPLETED', done: 2 } });
+  }, 300_000);
+});
+
 describe('who may call them', () => {
   it('refuses viewers with 403 and hides other users’ datasets with 404', async () => {
     await addUser(t.server.ctx.accounts, { email: 'viewer@example.com', password: 'viewer-password-1', role: 'viewer' });

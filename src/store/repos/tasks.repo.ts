@@ -3,6 +3,7 @@ import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysel
 import { assertTransition, type DatasetStatus, type TaskKind } from '../../domain/dataset-status.ts';
 import type { Task, TaskStatus } from '../../domain/types.ts';
 import { DomainError } from '../../domain/errors.ts';
+import { retriedParams } from '../../domain/tasks.ts';
 import { isoMicros } from '../../lib/time.ts';
 import type { TasksRepo } from '../../ports/store.ts';
 import type { DB, TasksTable } from '../schema.ts';
@@ -231,8 +232,9 @@ export function tasksRepo(db: Kysely<DB>, changed: (datasetId: string) => void):
             error_message: null,
             abort_requested_at: null,
             abort_requested_by: null,
-            // A retry that fails or is aborted goes back to where the retry started.
-            params: JSON.stringify({ ...(JSON.parse(task.params) as Record<string, unknown>), previousStatus: transition.from }),
+            // A retry that fails or is aborted goes back to where the retry started; its item
+            // jobs are told apart from the last attempt's by the attempt number (runner.ts).
+            params: JSON.stringify(retriedParams(JSON.parse(task.params) as Record<string, unknown>, transition.from)),
           })
           .where('id', '=', id)
           .execute();
