@@ -187,20 +187,21 @@ function areaHalve(g: Uint8Array): Float32Array {
 
 /** Mean 0, mean square 1 over the kept cells (all of them by default; all zeros when flat). */
 function standardised(g: Float32Array, kept?: Uint8Array): Float32Array<ArrayBuffer> {
+  // Indexed loops: this runs hundreds of times a candidate pair (the alignment search).
   let sum = 0;
   let n = 0;
-  g.forEach((v, k) => {
-    if (kept && !kept[k]) return;
-    sum += v;
+  for (let k = 0; k < g.length; k++) {
+    if (kept && !kept[k]) continue;
+    sum += g[k]!;
     n++;
-  });
+  }
   const mean = n > 0 ? sum / n : 0;
   let sq = 0;
-  g.forEach((v, k) => {
-    if (!kept || kept[k]) sq += (v - mean) ** 2;
-  });
+  for (let k = 0; k < g.length; k++) if (!kept || kept[k]) sq += (g[k]! - mean) ** 2;
   const inv = sq > 0 ? 1 / Math.sqrt(sq / n) : 0;
-  return Float32Array.from(g, (v) => (v - mean) * inv);
+  const out = new Float32Array(g.length);
+  for (let k = 0; k < g.length; k++) out[k] = (g[k]! - mean) * inv;
+  return out;
 }
 
 /** Correlation of x with an already standardised y. */
