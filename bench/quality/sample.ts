@@ -37,19 +37,24 @@ export async function qualitySample(): Promise<SampleImage[]> {
   const extra = execFileSync('bash', [join(repoDir, 'bench/quality/fetch-images.sh')], { encoding: 'utf8' }).trim();
   const extraDir = join(extra, 'images');
   const files = [...(await photoFiles()), ...readdirSync(extraDir).sort().map((n) => join(extraDir, n))];
-  mkdirSync(cacheDir, { recursive: true });
   const sample: SampleImage[] = [];
   for (const file of files) {
     const name = basename(file);
-    const versions: GrayImage[] = [];
-    for (let v = 0; v <= blurShares.length; v++) {
-      const cached = join(cacheDir, `${name}.${v}.pgm`);
-      if (!existsSync(cached)) writeFileSync(cached, toPgm(await grayVersion(file, v)));
-      versions.push(fromPgm(readFileSync(cached)));
-    }
-    sample.push({ name, file, source: sourceOf(name), versions });
+    sample.push({ name, file, source: sourceOf(name), versions: await sampleVersions(file) });
   }
   return sample;
+}
+
+/** The original and its blurred copies of any picture, made and cached as the sample's are. */
+export async function sampleVersions(file: string): Promise<GrayImage[]> {
+  mkdirSync(cacheDir, { recursive: true });
+  const versions: GrayImage[] = [];
+  for (let v = 0; v <= blurShares.length; v++) {
+    const cached = join(cacheDir, `${basename(file)}.${v}.pgm`);
+    if (!existsSync(cached)) writeFileSync(cached, toPgm(await grayVersion(file, v)));
+    versions.push(fromPgm(readFileSync(cached)));
+  }
+  return versions;
 }
 
 /** "plasma-Kite-…" → plasma, "gnome-backgrounds-…" → gnome-backgrounds. */
