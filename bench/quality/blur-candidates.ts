@@ -3,7 +3,8 @@
  * by eye (bench/quality/blur-scoring.ts): each fitted on one split and scored on the other, both
  * ways. The shipped measure is `laplacianStats` itself; the others re-measure the same 32 px
  * tiles (structured when their gray levels' standard deviation is ≥ 8) and differ in which
- * tiles' sharpness (RMS Laplacian ÷ RMS gradient) they take. Also prints, per variant, the
+ * tiles' sharpness (RMS Laplacian ÷ RMS gradient) they take, or (re-blur) measure each tile
+ * another way. Also prints, per variant, the
  * pictures of each split that it flags at the threshold fitted on the other.
  *
  *   node --import tsx bench/quality/blur-candidates.ts
@@ -46,8 +47,6 @@ function structuredTiles({ data, width, height }: GrayImage): Tile[] {
   return out;
 }
 
-const structuredTileIndices = (g: GrayImage) => structuredTiles(g).map((t) => t.index);
-
 /** The q-quantile of the tiles' sharpness; NaN under 3 structured tiles. */
 const quantileOfTiles = (q: number, keep: (t: Tile) => boolean = () => true): Figure => (g) => {
   const r = structuredTiles(g).filter(keep).map((t) => t.ratio).sort((a, b) => a - b);
@@ -61,8 +60,8 @@ const nthSharpest = (n: number): Figure => (g) => {
 
 /**
  * Crété-Roffet et al.'s re-blur measure per structured tile: how much of the tile's neighbour
- * differences a 9 px box blur removes (all of them on a sharp edge, few on an already blurred
- * one), the worse of the two directions; the q-quantile of the tiles.
+ * differences a 9 px box blur removes (much on a sharp edge, little on an already blurred one),
+ * the worse of the two directions; the q-quantile of the tiles.
  */
 const reblurQuantile = (q: number): Figure => (g) => {
   const { data, width, height } = g;
@@ -86,7 +85,7 @@ const reblurQuantile = (q: number): Figure => (g) => {
   const bh = blurred(true);
   const bv = blurred(false);
   const tile = 32;
-  const structured = new Set(structuredTileIndices(g));
+  const structured = structuredTiles(g).map((t) => t.index);
   const tw = Math.ceil(width / tile);
   const n = tw * Math.ceil(height / tile);
   const [fh, vh, fv, vv] = [0, 0, 0, 0].map(() => new Float64Array(n)) as [Float64Array, Float64Array, Float64Array, Float64Array];
