@@ -3,7 +3,7 @@
  * the fit pool is the first labelled set (photos) plus the broad set's `fit` packages; the
  * held-out packages are only ever scored, per kind. Prints the fitted weights and knots (which
  * go into src/domain/similarity/calibration.ts) and, for them and for the shipped calibration,
- * precision and recall at 0.96 on each held-out kind.
+ * precision and recall at 0.96 on each held-out kind, then on each kind of the fit pool.
  *
  *   node --import tsx bench/neardup/held-out.ts
  *
@@ -64,12 +64,14 @@ async function main(): Promise<void> {
   if (shipped) rows.push(['shipped', shipped.weights, shipped.knots[0]![0]]);
   const parts: Array<[string, Pool]> = [['all held-out', heldOut]];
   for (const kind of kinds) parts.push([kind, pool(heldOut.files, heldOut.features, (f) => (f as BroadFile).kind === kind)]);
+  // The fit pool per kind too (the first set has no kind), which is what a change may be judged on.
+  for (const kind of ['first set', ...kinds]) parts.push([`fit ${kind}`, pool(fit.files, fit.features, (f) => ((f as BroadFile).kind ?? 'first set') === kind)]);
   for (const [name, p] of parts) {
     const cands = candidatePairs(p.features);
     for (const [label, w, t] of rows) {
       const s = groupScores(p.files, cands, zOf(w), t);
       const weak = Object.entries(s.recallByEdit).filter(([, r]) => r < 0.9).map(([e, r]) => `${e} ${r.toFixed(2)}`);
-      console.log(`${name.padEnd(12)} ${label.padEnd(8)} precision ${s.precision.toFixed(3)} recall ${s.recall.toFixed(3)}  ${weak.join(' ')}`);
+      console.log(`${name.padEnd(16)} ${label.padEnd(8)} precision ${s.precision.toFixed(3)} recall ${s.recall.toFixed(3)}  ${weak.join(' ')}`);
     }
   }
 }

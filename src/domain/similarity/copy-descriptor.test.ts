@@ -172,6 +172,23 @@ describe('descriptorCosine', () => {
     expect(descriptorCosine(p, 6, 6)).toBeCloseTo(1, 6);
   });
 
+  it('finds a brightened or darkened copy of a near-uniform picture by its grain, not a blank page', () => {
+    const grain = randomDescriptor(rng(12)).subarray(0, patternLength);
+    const other = randomDescriptor(rng(13)).subarray(0, patternLength);
+    const p = packDescriptors([
+      withLevels(grain, 225, 235), // a near-white paper
+      withLevels(grain, 180, 188), // the same paper darkened by 20 %: every level × 0.8
+      withLevels(other, 180, 188), // another paper, as dark
+      flat(184), // a blank page, as dark
+      withLevels(grain, 135, 141), // the same paper at 60 %: more than a brightness edit
+    ]);
+    expect(descriptorCosine(p, 0, 1)).toBeGreaterThan(0.9);
+    expect(descriptorCosine(p, 1, 0)).toBeCloseTo(descriptorCosine(p, 0, 1), 6);
+    expect(descriptorCosine(p, 0, 2)).toBeLessThan(0.2);
+    expect(descriptorCosine(p, 0, 3)).toBe(-1);
+    expect(descriptorCosine(p, 0, 4)).toBe(-1);
+  });
+
   it('tells near-uniform pictures of one level apart by their colour, not by their lightness', () => {
     const tinted = (r: number, g: number, b: number) => {
       const d = flat(236);

@@ -40,6 +40,8 @@ export const descriptorLength = wholeOffset + fineSide * fineSide;
 export const lowInformationSpread = 16;
 /** RMS difference of the actual block levels, in gray levels, at which the agreement falls to 0. */
 const levelTolerance = 16;
+/** The largest brightening (and, inverted, darkening) factor under which near-uniform levels may agree: ±35 %. */
+const maxGain = 1.35;
 /**
  * Distance of the mean colours in the CIELAB a*b* plane above which two near-uniform pictures
  * are not copies, whatever their levels (bench/README.md, copy descriptor v5): 3.5 % of the
@@ -113,6 +115,11 @@ function coarseAgreement(p: PackedDescriptors, i: number, j: number): number {
   if (p.spread[i]! < lowInformationSpread || p.spread[j]! < lowInformationSpread) {
     return Math.hypot(p.colourA[i]! - p.colourA[j]!, p.colourB[i]! - p.colourB[j]!) > maxColourDistance ? -1 : levelAgreement(p, i, j);
   }
+  return patternCorrelation(p, i, j);
+}
+
+/** The Pearson correlation of two stretched patterns. */
+function patternCorrelation(p: PackedDescriptors, i: number, j: number): number {
   const a = i * descriptorLength;
   const b = j * descriptorLength;
   let dot = 0;
@@ -121,21 +128,39 @@ function coarseAgreement(p: PackedDescriptors, i: number, j: number): number {
 }
 
 /**
- * 1 − RMS(level difference) / levelTolerance, at least −1: a near-uniform picture is a copy of
- * another only where their pixels agree, not because both are nearly flat (after stretching,
- * two blank pages or two soft gradients correlate perfectly).
+ * How well two near-uniform pictures' pixels agree: 1 − RMS(level difference) / levelTolerance,
+ * at least −1, as they are or — when their patterns also correlate — after a brightness change
+ * of up to maxGain between them. A near-uniform picture is a copy of another only where their
+ * pixels agree, not because both are nearly flat (after stretching, two blank pages or two
+ * soft gradients correlate perfectly); a darker copy of a paper keeps its grain, which a blank
+ * page or another paper of the same brightness does not share.
  */
 function levelAgreement(p: PackedDescriptors, i: number, j: number): number {
-  const a = i * descriptorLength;
-  const b = j * descriptorLength;
-  const [si, sj] = [p.spread[i]! / 255, p.spread[j]! / 255];
-  const [li, lj] = [p.low[i]!, p.low[j]!];
+  const levels = (k: number) => {
+    const d = p.data.subarray(k * descriptorLength, k * descriptorLength + patternLength);
+    return Float64Array.from(d, (v) => p.low[k]! + (v * p.spread[k]!) / 255);
+  };
+  const [x, y] = [levels(i), levels(j)];
+  const asIs = 1 - rmsDifference(x, y, 1) / levelTolerance;
+  const correlation = patternCorrelation(p, i, j);
+  // The brightness change that matches the two pictures' RMS levels, applied half to each so that the result is symmetric.
+  const gain = Math.sqrt(Math.sqrt(sumOfSquares(x) / sumOfSquares(y)));
+  if (asIs >= 1 || correlation <= 0 || gain * gain > maxGain || gain * gain < 1 / maxGain) return Math.max(-1, asIs);
+  const underGain = Math.min(1 - rmsDifference(x, y, gain) / levelTolerance, correlation);
+  return Math.max(-1, asIs, underGain);
+}
+
+/** RMS of x / g − y · g. */
+function rmsDifference(x: Float64Array, y: Float64Array, g: number): number {
   let sq = 0;
-  for (let k = 0; k < patternLength; k++) {
-    const d = li + p.data[a + k]! * si - (lj + p.data[b + k]! * sj);
-    sq += d * d;
-  }
-  return Math.max(-1, 1 - Math.sqrt(sq / patternLength) / levelTolerance);
+  for (let k = 0; k < x.length; k++) sq += (x[k]! / g - y[k]! * g) ** 2;
+  return Math.sqrt(sq / x.length);
+}
+
+function sumOfSquares(x: Float64Array): number {
+  let s = 0;
+  for (const v of x) s += v * v;
+  return s;
 }
 
 /** CIELAB a* and b* of an sRGB colour (D65). */
