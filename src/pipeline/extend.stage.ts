@@ -6,6 +6,7 @@ import type { VectorIndex } from '../ports/vector-index.ts';
 import { knnGraph } from '../index/knn-graph.ts';
 import { startCopyLevelsThreads } from './copy-levels.ts';
 import type { PipelineDeps } from './deps.ts';
+import { pipelineOptionsOf } from './graph.ts';
 import { embeddingPages, loadSavedIndex, saveIndex } from './saved-index.ts';
 import { similarityStage } from './similarity.stage.ts';
 import { stageReporter } from './stage-progress.ts';
@@ -23,7 +24,8 @@ import { buildTextIndexes } from './text-index.ts';
  * Without a saved index of the current model (none yet, another model's, or a damaged one)
  * there is nothing to extend, and the full similarity stage runs instead: its results cover
  * every item, so the addition ends READY rather than PARTIAL INDEX (recorded on the task as
- * `fullSimilarityPass`, set on every run so that a retry that extends clears it).
+ * `fullSimilarityPass`, set on every run so that a retry that extends clears it). With
+ * auto_reindex it runs next anyway, as the addition's own similarity stage.
  */
 export async function extendStage(deps: PipelineDeps, dataset: Dataset, task: Task): Promise<void> {
   const model = deps.media.embeddingModel;
@@ -65,7 +67,9 @@ export async function extendStage(deps: PipelineDeps, dataset: Dataset, task: Ta
   }
 }
 
+/** With auto_reindex the similarity stage that follows is that full pass: running it here too would do it twice. */
 async function fullPass(deps: PipelineDeps, dataset: Dataset, task: Task): Promise<void> {
+  if (pipelineOptionsOf(task.params).autoReindex === true) return recordFullPass(deps, task, false);
   await similarityStage(deps, dataset, task);
   await recordFullPass(deps, task, true);
 }

@@ -71,6 +71,7 @@ beforeAll(async () => {
   await copySmallPhotos(join(root, 'base'), 6, 400_000);
   await copySmallPhotos(join(root, 'more'), 2, 400_000);
   await copySmallPhotos(join(root, 'later'), 1, 400_000);
+  await copySmallPhotos(join(root, 'auto'), 1, 400_000);
   t = await startTestServer({ STRATA_IMPORT_ROOTS: root });
   warn = vi.spyOn(t.server.ctx.logger, 'warn');
   id = await createDatasetFrom(t.url, t.admin.token, 'damaged-index', join(root, 'base'));
@@ -119,6 +120,21 @@ describe('a damaged saved index', () => {
     warnedDamage(/bytes, \d+ saved$/);
     await expectSoundIndex();
     expectSameAnswer(await similarToFirst(), before);
+  }, 300_000);
+
+  it('with auto_reindex: the full similarity pass runs once, not in the extend stage and again after it', async () => {
+    await damage((saved) => saved.subarray(0, saved.length >> 1));
+    const writes = vi.spyOn(t.server.ctx.store.similarity, 'insertScores');
+    try {
+      expect((await post(`/api/v1/dataset/${id}/add_media`, formOf({ s3_uri: join(root, 'auto'), auto_reindex: 'true' }))).status).toBe(202);
+      expect(await settle()).toBe('READY');
+      // One batch of scores per similarity pass at this size.
+      expect(writes).toHaveBeenCalledTimes(1);
+    } finally {
+      writes.mockRestore();
+    }
+    await expectSoundIndex();
+    expect(await similarToFirst()).toHaveLength(10);
   }, 300_000);
 });
 
