@@ -30,10 +30,10 @@ function randomGraph(seed: number): KnnGraph {
   return g;
 }
 
-/** Kind figures spread like a varied photo set's (entropy, bright share, log sharpness, log Laplacian variance). */
+/** Kind figures spread like a varied photo set's (entropy, mode fraction, bright share, log sharpness, log Laplacian variance). */
 function randomKindFigures(seed: number): Float32Array {
   const rnd = seededRandom(seed);
-  return Float32Array.from({ length: n * kindFigureCount }, (_, s) => [7 - 3 * rnd() ** 3, 0.2 * rnd() ** 2, 0.4 + 0.3 * rnd(), 4 + 4 * rnd()][s % kindFigureCount]!);
+  return Float32Array.from({ length: n * kindFigureCount }, (_, s) => [7 - 3 * rnd() ** 3, 0.7 * rnd() ** 4, 0.2 * rnd() ** 2, 0.4 + 0.3 * rnd(), 4 + 4 * rnd()][s % kindFigureCount]!);
 }
 
 /** Runs `work` while a 10 ms timer measures how late it fires; returns wall ms and the worst lateness. */

@@ -50,12 +50,15 @@ export interface Analysed {
   height: number;
 }
 
+/** Counts the changes to the quality figures measured (2: the mode fraction), so that the cache holds them. */
+const qualityFiguresVersion = 2;
+
 /** The analysis of each file, from the cache or computed now. */
 export async function analysesOf(files: readonly string[]): Promise<Map<string, Analysed>> {
   const media = createMediaProcessor(loadConfig({ ...process.env, STRATA_DATA_DIR: join(repoDir, '.cache/quality/data') }));
   const dir = join(repoDir, '.cache/quality');
   mkdirSync(dir, { recursive: true });
-  const cacheFile = join(dir, `analyses-${media.embeddingModel.replace(/[^a-zA-Z0-9.-]+/g, '_')}.json`);
+  const cacheFile = join(dir, `analyses-${media.embeddingModel.replace(/[^a-zA-Z0-9.-]+/g, '_')}-q${qualityFiguresVersion}.json`);
   type Cached = Omit<Analysed, 'vector'> & { vector: number[] };
   const cached: Record<string, Cached> = existsSync(cacheFile) ? JSON.parse(readFileSync(cacheFile, 'utf8')) : {};
   try {

@@ -72,13 +72,15 @@ for (const [rule, withKind] of Object.entries(rules)) {
 }
 console.log(table(rows));
 
-const totals = [['rule', 'draws', 'planted: candidates', 'planted: conf ≥ 0.5', 'base candidates / set', 'base conf ≥ 0.5 / set']];
+const totals = [['rule', 'draws', 'base', 'planted: candidates', 'planted: conf ≥ 0.5', 'base candidates / set', 'base conf ≥ 0.5 / set', 'R-precision']];
 for (const [rule, withKind] of Object.entries(rules)) {
   for (const [name, draws] of [['0–7 (fit)', fitDraws], ['8–15 (held out)', heldOutDraws]] as const) {
-    const all = cases.filter((k) => k.base !== 'chessboards').map((k) => run(k, withKind, draws));
-    const sum = (key: keyof (typeof all)[number]) => all.reduce((s, c) => s + c[key], 0);
-    totals.push([rule, name, `${sum('found')}/${sum('planted')}`, `${sum('sure')}/${sum('planted')}`, fmt(sum('falseFlags') / sum('draws'), 2), fmt(sum('falseSure') / sum('draws'), 2)]);
+    for (const bases of [['wallpapers'], ['photos'], ['wallpapers', 'photos']]) {
+      const all = cases.filter((k) => bases.includes(k.base)).map((k) => run(k, withKind, draws));
+      const sum = (key: keyof (typeof all)[number]) => all.reduce((s, c) => s + c[key], 0);
+      totals.push([rule, name, bases.join(' + '), `${sum('found')}/${sum('planted')}`, `${sum('sure')}/${sum('planted')}`, fmt(sum('falseFlags') / sum('draws'), 2), fmt(sum('falseSure') / sum('draws'), 2), fmt(sum('rPrecision') / sum('draws'), 2)]);
+    }
   }
 }
-console.log('\nWallpaper and photo sets together:');
+console.log('\nWallpaper and photo sets:');
 console.log(table(totals));

@@ -87,6 +87,8 @@ export interface Quality {
   brightFraction: number;
   /** Gray-level entropy, bits. */
   entropy?: number;
+  /** Share of pixels at the commonest gray level (absent for items analysed before it was measured). */
+  modeFraction?: number;
   /** 99th percentile of per-pixel chroma, 0 … 255. */
   chroma?: number;
   blur: number;

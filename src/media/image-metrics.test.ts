@@ -120,6 +120,14 @@ describe('quality metrics', () => {
     expect(lowInformationScore(2)).toBeCloseTo(0.5);
   });
 
+  it('measures the share of pixels at the commonest gray level', () => {
+    expect(qualityMetrics(image(64, 64, () => 77), 0).modeFraction).toBe(1);
+    // A white page (three quarters) with text in two grays.
+    const page = qualityMetrics(image(64, 64, (x, y) => (y < 48 ? 255 : x % 2 ? 30 : 90)), 0);
+    expect(page.modeFraction).toBeCloseTo(0.75);
+    expect(qualityMetrics(image(64, 64, (x, y) => (x * 7 + y * 13) % 256), 0).modeFraction).toBeLessThan(0.02);
+  });
+
   it('measures colour as the 99th percentile of chroma, ignoring transparent pixels', () => {
     const rgb = (n: number, colour: (i: number) => [number, number, number]) => Uint8Array.from({ length: 3 * n }, (_, k) => colour(Math.floor(k / 3))[k % 3]!);
     expect(chromaOf(rgb(4000, (i) => [i % 256, i % 256, i % 256]), 3)).toBe(0);

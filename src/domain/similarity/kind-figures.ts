@@ -3,14 +3,18 @@ import { robustZ } from './robust-stats.ts';
 
 /**
  * Figures of an image that tell its kind more than its subject: screenshots, diagrams and
- * clipart have few gray levels (entropy), large white areas, crisp rendered edges and many or
+ * clipart have few gray levels (entropy), one of them covering much of the picture (a flat
+ * background or window: mode fraction), large white areas, crisp rendered edges and many or
  * very few of them, where photos and wallpapers do not. The embedding alone misses them among
  * unrelated pictures: there every picture is far from every other, and a few screenshots, close
  * to one another, are less isolated than a typical wallpaper (bench/quality/outliers.ts).
  * `minSigma` is the least spread over which a difference counts (for a dataset of one scene).
+ * An item analysed before a figure was measured lacks it (undefined): it is left out of that
+ * item's mean (kindIsolation) and of the figure's median and spread.
  */
 const kindFigures: ReadonlyArray<{ of: (q: Quality) => number | null | undefined; minSigma: number }> = [
   { of: (q) => q.entropy, minSigma: 0.3 },
+  { of: (q) => q.modeFraction, minSigma: 0.1 },
   { of: (q) => q.brightFraction, minSigma: 0.05 },
   { of: (q) => (q.sharpness == null ? null : Math.log(q.sharpness)), minSigma: 0.05 },
   { of: (q) => Math.log1p(q.blurVariance), minSigma: 0.3 },
@@ -27,8 +31,11 @@ export function kindFiguresOf(qualities: ReadonlyArray<Quality | null>): Float32
   return out;
 }
 
-/** A figure this many robust σ out counts no more: one extreme figure (a night shot's darkness) is not a kind. */
-const maxFigureZ = 3;
+/**
+ * A figure this many robust σ out counts no more: one extreme figure (a night shot's darkness)
+ * is not a kind, a picture of another kind differs in several.
+ */
+const maxFigureZ = 2;
 
 /**
  * How far each item's kind figures are from the dataset's: the mean over its known figures of

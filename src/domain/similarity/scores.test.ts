@@ -291,13 +291,13 @@ describe('neighbourScores', () => {
     const figures = (rows: number[][]) => Float32Array.from(rows.flat());
     // 40 items at one distance from one another: the embedding isolates no one.
     const flat = ring(new Array<number>(40).fill(0.1));
-    const photo = [7, 0.01, 0.4, 5.7];
+    const photo = [7, 0.03, 0.01, 0.4, 5.7];
 
     it('flags an item whose kind stands out though the embedding isolates no one', () => {
       const rand = rng(2);
       const rows = Array.from({ length: 40 }, () => photo.map((x) => x + 0.05 * (rand() - 0.5)));
       expect(Array.from(neighbourScores(flat, opts).outlierConfidence).every((c) => c === -1)).toBe(true);
-      rows[39] = [4, 0.7, 0.64, 8.3];
+      rows[39] = [4, 0.5, 0.7, 0.64, 8.3];
       const c = neighbourScores(flat, opts, figures(rows)).outlierConfidence;
       expect(c[39]).toBeGreaterThanOrEqual(0.5);
       for (let i = 0; i < 39; i++) expect(c[i]).toBe(-1);
@@ -307,7 +307,7 @@ describe('neighbourScores', () => {
       const rows = Array.from({ length: 42 }, () => [...photo]);
       const rand = rng(11);
       const cos = Array.from({ length: 42 }, (_, i) => (i === 40 ? -0.9 : i === 41 ? 0.5 : 0.9 + 0.02 * (rand() - 0.5)));
-      rows[40] = [NaN, NaN, NaN, NaN];
+      rows[40] = [NaN, NaN, NaN, NaN, NaN];
       const c = neighbourScores(ring(cos), opts, figures(rows)).outlierConfidence;
       expect(c[40]).toBe(1);
       expect(c[41]).toBeGreaterThan(0.5);

@@ -87,7 +87,7 @@ export const candidateCount = (n: number) => Math.ceil(Math.sqrt(n) / 2);
  * mean of capped figure z's (kind-figures.ts). Fitted on planted sets (bench/quality/outliers.ts):
  * lower let a few of the varied base pictures reach confidence 0.5 in each set.
  */
-const minKindSigma = 0.5;
+const minKindSigma = 0.4;
 
 /**
  * An item's outlier z is the stronger of two pieces of evidence: how far it is from its nearest
