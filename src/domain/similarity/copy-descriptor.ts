@@ -136,31 +136,26 @@ function patternCorrelation(p: PackedDescriptors, i: number, j: number): number 
  * page or another paper of the same brightness does not share.
  */
 function levelAgreement(p: PackedDescriptors, i: number, j: number): number {
-  const levels = (k: number) => {
-    const d = p.data.subarray(k * descriptorLength, k * descriptorLength + patternLength);
-    return Float64Array.from(d, (v) => p.low[k]! + (v * p.spread[k]!) / 255);
+  const level = (k: number, c: number) => p.low[k]! + (p.data[k * descriptorLength + c]! * p.spread[k]!) / 255;
+  // The RMS of x / g − y · g over the two pictures' block levels x and y.
+  const rmsDifference = (g: number) => {
+    let sq = 0;
+    for (let c = 0; c < patternLength; c++) sq += (level(i, c) / g - level(j, c) * g) ** 2;
+    return Math.sqrt(sq / patternLength);
   };
-  const [x, y] = [levels(i), levels(j)];
-  const asIs = 1 - rmsDifference(x, y, 1) / levelTolerance;
+  const asIs = 1 - rmsDifference(1) / levelTolerance;
   const correlation = patternCorrelation(p, i, j);
+  if (asIs >= 1 || correlation <= 0) return Math.max(-1, asIs);
   // The brightness change that matches the two pictures' RMS levels, applied half to each so that the result is symmetric.
-  const gain = Math.sqrt(Math.sqrt(sumOfSquares(x) / sumOfSquares(y)));
-  if (asIs >= 1 || correlation <= 0 || gain * gain > maxGain || gain * gain < 1 / maxGain) return Math.max(-1, asIs);
-  const underGain = Math.min(1 - rmsDifference(x, y, gain) / levelTolerance, correlation);
-  return Math.max(-1, asIs, underGain);
-}
-
-/** RMS of x / g − y · g. */
-function rmsDifference(x: Float64Array, y: Float64Array, g: number): number {
-  let sq = 0;
-  for (let k = 0; k < x.length; k++) sq += (x[k]! / g - y[k]! * g) ** 2;
-  return Math.sqrt(sq / x.length);
-}
-
-function sumOfSquares(x: Float64Array): number {
-  let s = 0;
-  for (const v of x) s += v * v;
-  return s;
+  let xx = 0;
+  let yy = 0;
+  for (let c = 0; c < patternLength; c++) {
+    xx += level(i, c) ** 2;
+    yy += level(j, c) ** 2;
+  }
+  const gain = Math.sqrt(Math.sqrt(xx / yy));
+  if (!(gain * gain <= maxGain && gain * gain >= 1 / maxGain)) return Math.max(-1, asIs);
+  return Math.max(-1, asIs, Math.min(1 - rmsDifference(gain) / levelTolerance, correlation));
 }
 
 /** CIELAB a* and b* of an sRGB colour (D65). */
