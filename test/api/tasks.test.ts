@@ -347,13 +347,14 @@ describe('retrying a reindex that failed', () => {
 describe('an addition of media that fails after indexing its items', () => {
   it('ends PARTIAL INDEX with the items kept, even with auto_reindex, and the retry finishes it to READY', async () => {
     const { id, more } = await readyWithMore('failing-add');
-    // The items are indexed, then every attempt to extend the index fails.
+    // The items are indexed, then every attempt to save the index fails. Without a saved index
+    // to extend, the addition's similarity stage (auto_reindex) makes the full pass, and fails.
     const restore = await breakSavedIndex(id);
     const { task_id } = await admin.addMedia(id, { s3Uri: more }, { autoReindex: true });
     const failed = (await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'PARTIAL INDEX', 'ERROR'])).dataset;
     expect(failed).toMatchObject({ status_new: 'PARTIAL INDEX', n_images: 5, fatal_error_msg: null });
     const [ended] = (await admin.listTasks({ datasetId: id, taskType: 'MEDIA_ADDITION' })).tasks;
-    expect(ended).toMatchObject({ task_id, status: 'FAILED', done: 2, error_message: expect.stringMatching(/^Internal error during extend/), dataset_status: 'PARTIAL INDEX' });
+    expect(ended).toMatchObject({ task_id, status: 'FAILED', done: 2, error_message: expect.stringMatching(/^Internal error during similarity: EISDIR/), dataset_status: 'PARTIAL INDEX' });
     expect((await admin.listMedia(id, { pageSize: 100 })).total).toBe(5);
 
     await restore();
