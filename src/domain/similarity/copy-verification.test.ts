@@ -75,6 +75,12 @@ describe('differences', () => {
     expect(isLookAlike(original, captioned)).toBe(false);
   });
 
+  it('compare the caption rows when they keep their layout (a bottom panel dimmed in one picture)', () => {
+    const dimmed = grids((x, y) => (y > 0.89 ? 0.3 * picture(x, y) : picture(x, y)));
+    expect(differences(original, dimmed).local).toBeLessThan(maxLocal);
+    expect(differences(original, dimmed).border).toBeGreaterThan(maxBorder);
+  });
+
   it('are symmetric in their arguments for an uncropped pair', () => {
     const other = grids((x, y) => picture(x, y) + 30 * Math.sin(20 * x));
     expect(differences(original, other).local).toBeCloseTo(differences(other, original).local, 1);

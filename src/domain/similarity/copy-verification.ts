@@ -27,10 +27,15 @@ export const centralFraction = 0.8;
 /** Side of the windows the local difference is taken over, in fine cells (an eighth of the side). */
 const window = 4;
 /**
- * Rows at the bottom of the whole grid the border difference leaves out: a caption bar (10 %
- * of the height, as share sheets add) is an edit a copy may carry, not another picture.
+ * Rows at the bottom of the whole grid the border difference leaves out when their layouts
+ * disagree: a caption bar (10 % of the height, as share sheets add) is an edit a copy may
+ * carry, not another picture, and it replaces what was there. A panel lit in one picture and
+ * dimmed in the other (the same window in another state) keeps its layout: from this
+ * correlation of the two pictures' caption rows on, they are compared like the rest of the
+ * border. Chosen on the fit packages (bench/README.md, the caption rows of the border check).
  */
 const captionRows = 4;
+const captionCorrelation = 0.7;
 /**
  * The local and border differences (in units of the pictures' own contrast squared) above
  * which a pair is a look-alike, not a copy: chosen on the fit packages of the broad set and
@@ -72,24 +77,43 @@ const localOf = (al: Alignment) => windowedDifference(al.resampled, standardised
  * The inner picture's whole grid against the outer's, resampled where the alignment of the
  * central parts puts it: with c0 the margin the central part leaves on each side, the inner
  * whole picture spans [c0 + (1 − 2·c0)·u − c0·sx, … + sx] of the outer along x (y alike).
- * Cells that fall outside the outer picture (what a crop removed from it) and the caption
- * rows are left out.
+ * Cells that fall outside the outer picture (what a crop removed from it) are left out, and
+ * so are the caption rows unless their layouts agree (see captionCorrelation).
  */
 function borderOf(al: Alignment): number {
   const c0 = (1 - centralFraction) / 2;
   const u = c0 + centralFraction * al.u - c0 * al.sx;
   const v = c0 + centralFraction * al.v - c0 * al.sy;
   const kept = new Uint8Array(fineCells);
-  for (let i = 0; i < fineSide - captionRows; i++) {
+  const caption = new Uint8Array(fineCells);
+  for (let i = 0; i < fineSide; i++) {
     const y = v + (al.sy * (i + 0.5)) / fineSide;
     for (let j = 0; j < fineSide; j++) {
       const x = u + (al.sx * (j + 0.5)) / fineSide;
-      kept[i * fineSide + j] = x >= 0 && x <= 1 && y >= 0 && y <= 1 ? 1 : 0;
+      const k = i * fineSide + j;
+      kept[k] = x >= 0 && x <= 1 && y >= 0 && y <= 1 ? 1 : 0;
+      caption[k] = i >= fineSide - captionRows ? kept[k] : 0;
     }
   }
   const resampled = new Float32Array(fineCells);
   resample(al.outer.whole, fineSide, al.sx, al.sy, u, v, resampled);
-  return windowedDifference(standardised(resampled, kept), standardised(Float32Array.from(al.inner.whole), kept), kept);
+  const inner = Float32Array.from(al.inner.whole);
+  if (correlation(resampled, inner, caption) < captionCorrelation) for (let k = 0; k < fineCells; k++) if (caption[k]) kept[k] = 0;
+  return windowedDifference(standardised(resampled, kept), standardised(inner, kept), kept);
+}
+
+/** Pearson correlation of a and b over the kept cells (0 when either is flat there). */
+function correlation(a: Float32Array, b: Float32Array, kept: Uint8Array): number {
+  const sa = standardised(a, kept);
+  const sb = standardised(b, kept);
+  let dot = 0;
+  let n = 0;
+  for (let k = 0; k < fineCells; k++) {
+    if (!kept[k]) continue;
+    dot += sa[k]! * sb[k]!;
+    n++;
+  }
+  return n > 0 ? dot / n : 0;
 }
 
 interface Alignment {
