@@ -3,8 +3,8 @@
  * by eye (bench/quality/blur-scoring.ts): each fitted on one split and scored on the other, both
  * ways. The shipped measure is `laplacianStats` itself; the others re-measure the same 32 px
  * tiles (structured when their gray levels' standard deviation is ≥ 8) and differ in which
- * tiles' sharpness (RMS Laplacian ÷ RMS gradient) they take, or (re-blur) measure each tile
- * another way. Also prints, per variant, the
+ * tiles' sharpness (RMS Laplacian ÷ RMS gradient) they take, or measure each tile another way
+ * (re-blur; the softer axis, for motion blur). Also prints, per variant, the
  * pictures of each split that it flags at the threshold fitted on the other.
  *
  *   node --import tsx bench/quality/blur-candidates.ts
@@ -107,6 +107,60 @@ const reblurQuantile = (q: number): Figure => (g) => {
   return r.length < 3 ? NaN : r[Math.round(q * (r.length - 1))]!;
 };
 
+/**
+ * Edge width along each axis apart, per structured tile: RMS second difference ÷ RMS first
+ * difference along x, and along y (both √2 on an ideal step, like the shipped ratio). A blur
+ * along one direction widens the edges across it only, which the Laplacian, summing both axes,
+ * half hides. An axis counts in a tile only when it carries at least `minShare` of the tile's
+ * gradient energy, so a tile of horizontal stripes is not judged along the stripes.
+ */
+function axisRatios(g: GrayImage, minShare: number): { x: number | null; y: number | null }[] {
+  const { data, width, height } = g;
+  const tile = 32;
+  const tw = Math.ceil(width / tile);
+  const n = tw * Math.ceil(height / tile);
+  const [gx, sx, gy, sy] = [0, 0, 0, 0].map(() => new Float64Array(n)) as [Float64Array, Float64Array, Float64Array, Float64Array];
+  for (let y = 1; y < height - 1; y++) {
+    for (let x = 1; x < width - 1; x++) {
+      const i = y * width + x;
+      const t = ((y / tile) | 0) * tw + ((x / tile) | 0);
+      const c = data[i]!;
+      const dx = data[i + 1]! - c;
+      const dy = data[i + width]! - c;
+      const dxx = data[i - 1]! + data[i + 1]! - 2 * c;
+      const dyy = data[i - width]! + data[i + width]! - 2 * c;
+      gx[t] = gx[t]! + dx * dx;
+      sx[t] = sx[t]! + dxx * dxx;
+      gy[t] = gy[t]! + dy * dy;
+      sy[t] = sy[t]! + dyy * dyy;
+    }
+  }
+  return structuredTiles(g).map(({ index: t }) => {
+    const total = gx[t]! + gy[t]!;
+    return {
+      x: gx[t]! >= minShare * total ? Math.sqrt(sx[t]! / gx[t]!) : null,
+      y: gy[t]! >= minShare * total ? Math.sqrt(sy[t]! / gy[t]!) : null,
+    };
+  });
+}
+
+/** Per tile the softer of its counted axes; the q-quantile of the tiles. */
+const softerAxisPerTile = (q: number, minShare: number): Figure => (g) => {
+  const r = axisRatios(g, minShare).map(({ x, y }) => Math.min(x ?? Infinity, y ?? Infinity)).sort((a, b) => a - b);
+  return r.length < 3 ? NaN : r[Math.round(q * (r.length - 1))]!;
+};
+
+/** The q-quantile of the tiles along x and along y apart (each over the tiles where it counts); the softer. */
+const softerAxisOfImage = (q: number, minShare: number): Figure => (g) => {
+  const tiles = axisRatios(g, minShare);
+  const along = (axis: 'x' | 'y') => {
+    const r = tiles.flatMap((t) => (t[axis] === null ? [] : [t[axis]])).sort((a, b) => a - b);
+    return r.length < 3 ? Infinity : r[Math.round(q * (r.length - 1))]!;
+  };
+  const s = Math.min(along('x'), along('y'));
+  return Number.isFinite(s) ? s : NaN;
+};
+
 const variants: Record<string, Figure> = {
   'shipped (p0.75 of tiles)': (g) => laplacianStats(g).sharpness ?? NaN,
   'p0.8 of tiles': quantileOfTiles(0.8),
@@ -126,6 +180,8 @@ const variants: Record<string, Figure> = {
   're-blur, p0.75 of tiles': reblurQuantile(0.75),
   're-blur, p0.9 of tiles': reblurQuantile(0.9),
   'laplacian variance': (g) => laplacianStats(g).variance,
+  'softer axis per tile, p0.75': softerAxisPerTile(0.75, 0.2),
+  'softer axis of the image, p0.75': softerAxisOfImage(0.75, 0.2),
 };
 
 console.log(machineLine());
