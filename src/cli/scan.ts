@@ -140,6 +140,24 @@ Outliers: ${c.outliers}   Blurry: ${c.blur}   Dark: ${c.dark}   Bright: ${c.brig
 `;
 }
 
+/** Failures listed at most; past them the text says how many more there are. */
+const failuresShown = 1000;
+/** File names shown per reason. */
+const namesPerReason = 3;
+
+/** The per-file failures grouped by reason, each with a few of its files: what a user needs to fix them. */
+async function failuresText(ctx: AppContext, datasetId: string): Promise<string> {
+  const [failures, total] = await Promise.all([ctx.store.items.failures(datasetId, 0, failuresShown), ctx.store.items.countFailures(datasetId)]);
+  const byReason = new Map<string, string[]>();
+  for (const f of failures) byReason.set(f.reason, [...(byReason.get(f.reason) ?? []), f.fileName]);
+  const lines = [...byReason].map(([reason, names]) => {
+    const rest = names.length - namesPerReason;
+    return `  ${reason}: ${names.slice(0, namesPerReason).join(', ')}${rest > 0 ? ` and ${rest} more` : ''}\n`;
+  });
+  const unlisted = total - failures.length;
+  return `Failed files, by reason:\n${lines.join('')}${unlisted > 0 ? `  and ${unlisted} more failures not listed\n` : ''}`;
+}
+
 /** Opens a file or URL with the desktop's default application, if there is one. */
 function openExternally(target: string): void {
   const [cmd, args] = process.platform === 'darwin' ? ['open', [target]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', target]] : ['xdg-open', [target]];
@@ -176,13 +194,16 @@ export async function scanCommand(argv: string[]): Promise<number> {
     const { dataset_id: id } = await createFromBucket(ctx, user, { name: basename(o.source.replace(/\/+$/, '')) || o.source, bucketPath: o.source });
     const final = await followIndexing(ctx, id);
     if (final.status_new === 'ERROR') {
-      process.stderr.write(`strata: indexing failed: ${final.fatal_error_msg ?? 'unknown error'}\n`);
+      // The server's pointer to its errors endpoint is no use once scan has stopped it: the reasons are listed here instead.
+      const message = (final.fatal_error_msg ?? 'unknown error').replace(/ \(see GET [^)]*\)$/, '');
+      process.stderr.write(`strata: indexing failed: ${message}\n${await failuresText(ctx, id)}`);
       return 1;
     }
     const findings = await collect(ctx, id, user, o);
     const failures = await ctx.store.items.countFailures(id);
     const seconds = (Date.now() - started) / 1000;
     process.stdout.write(summaryText(o.source, findings, failures, seconds));
+    if (failures > 0) process.stdout.write(await failuresText(ctx, id));
     if (o.report) {
       const html = renderReport({ source: o.source, scannedAt: new Date().toISOString().slice(0, 19).replace('T', ' '), seconds, failures, findings, thumbnails: await thumbnailsOf(ctx, findings) });
       await writeFile(o.report, html);

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFile, readFile, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -32,14 +32,15 @@ beforeAll(async () => {
   await copyFile(join(photos, 'darknet-dog.jpg'), join(dir, 'dog-copy.jpg'));
   await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 3, g: 3, b: 5 } } }).jpeg().toFile(join(dir, 'night.jpg'));
   await writeFile(join(dir, 'broken.jpg'), Buffer.from('not a picture'));
+  run = await scan([dir, '--report', join(out, 'report.html'), '--json', join(out, 'scan.json'), '--csv', join(out, 'scan.csv')]);
+}, 600_000);
+
+/** `strata scan` with these arguments, in its own process; rejects on a non-zero exit. */
+function scan(args: string[]): Promise<{ stdout: string; stderr: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, STRATA_CACHE_DIR: testCacheDir, STRATA_WORKERS: '2' };
   for (const k of ['STRATA_PORT', 'STRATA_DATA_DIR', 'STRATA_IMPORT_ROOTS', 'STRATA_DATABASE_URL']) delete env[k];
-  run = await promisify(execFile)(process.execPath, [bin, 'scan', dir, '--report', join(out, 'report.html'), '--json', join(out, 'scan.json'), '--csv', join(out, 'scan.csv')], {
-    env,
-    cwd: out,
-    maxBuffer: 16 << 20,
-  });
-}, 600_000);
+  return promisify(execFile)(process.execPath, [bin, 'scan', ...args], { env, cwd: out, maxBuffer: 16 << 20 });
+}
 
 describe('strata scan', () => {
   it('prints plain progress lines when not on a terminal, then the summary', () => {
@@ -50,6 +51,8 @@ describe('strata scan', () => {
     expect(run.stdout).toContain(`${names.length + 2} images, 0 videos (0 frames), 1 failed`);
     expect(run.stdout).toMatch(/^ {2}0\.96 +[1-9]\d* groups?, \d+ items$/m);
     expect(run.stdout).toMatch(/Dark: [1-9]/);
+    // The failed file, with why: the scan's server is gone, so its errors endpoint cannot tell.
+    expect(run.stdout).toMatch(/^Failed files, by reason:\n {2}[^:\n]+: broken\.jpg$/m);
     expect(run.stdout).toContain(`Report: ${join(out, 'report.html')}`);
   });
 
@@ -64,6 +67,21 @@ describe('strata scan', () => {
     expect(csv[0]).toMatch(/^media_id,media_type,file_name,/);
     expect(csv).toHaveLength(names.length + 3);
   });
+
+  it('says why, file by file, when no file could be indexed, and exits 1', async () => {
+    const bad = await tempDir('strata-scan-bad-');
+    await writeFile(join(bad, 'broken.jpg'), Buffer.from('not a picture'));
+    await symlink(join(dir, 'darknet-dog.jpg'), join(bad, 'elsewhere.jpg'));
+    const failed = await scan([bad]).then(
+      () => expect.fail('scan succeeded'),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain('strata: indexing failed: No valid media: all 2 files failed to index\nFailed files, by reason:\n');
+    expect(failed.stderr).toMatch(/^ {2}symbolic link points outside the import roots: elsewhere\.jpg$/m);
+    expect(failed.stderr).toMatch(/^ {2}[^:\n]+: broken\.jpg$/m);
+    expect(failed.stderr).not.toContain('GET /api');
+  }, 120_000);
 
   describe('HTML report in Chromium', () => {
     let browser: Browser;
