@@ -3,7 +3,8 @@
  * the fit pool is the first labelled set (photos) plus the broad set's `fit` packages; the
  * held-out packages are only ever scored, per kind. Prints the fitted weights and knots (which
  * go into src/domain/similarity/calibration.ts) and, for them and for the shipped calibration,
- * precision and recall at 0.96 on each held-out kind, then on each kind of the fit pool.
+ * precision and recall at 0.96 on each held-out kind, then on each kind of the fit pool, then on
+ * both pools as one dataset.
  *
  *   node --import tsx bench/neardup/held-out.ts
  *
@@ -66,6 +67,8 @@ async function main(): Promise<void> {
   for (const kind of kinds) parts.push([kind, pool(heldOut.files, heldOut.features, (f) => (f as BroadFile).kind === kind)]);
   // The fit pool per kind too (the first set has no kind), which is what a change may be judged on.
   for (const kind of ['first set', ...kinds]) parts.push([`fit ${kind}`, pool(fit.files, fit.features, (f) => ((f as BroadFile).kind ?? 'first set') === kind)]);
+  // Both pools as one dataset: pairs across them (a fit wallpaper and a held-out one) are scored nowhere else.
+  parts.push(['fit + held-out', concat(fit, heldOut)]);
   for (const [name, p] of parts) {
     const cands = candidatePairs(p.features);
     for (const [label, w, t] of rows) {
