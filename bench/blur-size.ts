@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { decodeImage } from '../src/media/image-decode.ts';
 import { laplacianStats, toGray } from '../src/media/image-metrics.ts';
-import { fmt, machineLine, photoFiles, table } from './lib.ts';
+import { auc, fmt, machineLine, photoFiles, table } from './lib.ts';
 
 const shares = [0.001, 0.002, 0.004];
 const sizes = [512, 384, 256];
@@ -45,12 +45,6 @@ for (const file of files) {
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
 const under = (values: number[]) => `${values.filter((v) => v < cutOff).length}/${values.length}`;
-/** Probability that a blurred copy scores below an original (ties count half). */
-function auc(blurred: number[], originals: number[]): number {
-  let wins = 0;
-  for (const b of blurred) for (const o of originals) wins += b < o ? 1 : b === o ? 0.5 : 0;
-  return wins / blurred.length / originals.length;
-}
 
 const rows = [['size px', 'version', 'median variance', `under ${cutOff}`, 'AUC vs originals']];
 for (const [s, size] of sizes.entries()) {

@@ -332,6 +332,13 @@ export function load(url: string, token: string, opts: { connections: number; du
   return { result, stop: () => instance?.stop() };
 }
 
+/** Probability that a value of `lower` is under one of `higher` (ties count half): the AUC of telling them apart. */
+export function auc(lower: readonly number[], higher: readonly number[]): number {
+  let wins = 0;
+  for (const l of lower) for (const h of higher) wins += l < h ? 1 : l === h ? 0.5 : 0;
+  return wins / lower.length / higher.length;
+}
+
 /** Nearest-rank percentile of an ascending array. */
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;

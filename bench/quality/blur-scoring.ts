@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GrayImage } from '../../src/media/image-metrics.ts';
-import { fmt, repoDir } from '../lib.ts';
+import { auc, fmt, repoDir } from '../lib.ts';
 import { broadSet } from '../neardup/broad-set.ts';
 import { blurShares, qualitySample, sampleVersions } from './sample.ts';
 
@@ -78,12 +78,6 @@ export function figures(images: LabelledImage[], figure: Figure): number[][] {
 }
 
 const quantile = (v: number[], q: number) => [...v].sort((a, b) => a - b)[Math.round(q * (v.length - 1))]!;
-
-function auc(lower: number[], higher: number[]): number {
-  let wins = 0;
-  for (const b of lower) for (const o of higher) wins += b < o ? 1 : b === o ? 0.5 : 0;
-  return wins / lower.length / higher.length;
-}
 
 /** Fitted on `fit`, scored on the other fold; `threshold` given skips the fit (a fixed rule). */
 export function score(images: LabelledImage[], values: number[][], fit: Fold, threshold?: number): Scores {

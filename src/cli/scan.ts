@@ -146,10 +146,14 @@ const failuresShown = 1000;
 const namesPerReason = 3;
 
 /** The per-file failures grouped by reason, each with a few of its files: what a user needs to fix them. */
-async function failuresText(ctx: AppContext, datasetId: string): Promise<string> {
-  const [failures, total] = await Promise.all([ctx.store.items.failures(datasetId, 0, failuresShown), ctx.store.items.countFailures(datasetId)]);
+async function failuresText(ctx: AppContext, datasetId: string, total: number): Promise<string> {
+  const failures = await ctx.store.items.failures(datasetId, 0, failuresShown);
   const byReason = new Map<string, string[]>();
-  for (const f of failures) byReason.set(f.reason, [...(byReason.get(f.reason) ?? []), f.fileName]);
+  for (const f of failures) {
+    const names = byReason.get(f.reason);
+    if (names) names.push(f.fileName);
+    else byReason.set(f.reason, [f.fileName]);
+  }
   const lines = [...byReason].map(([reason, names]) => {
     const rest = names.length - namesPerReason;
     return `  ${reason}: ${names.slice(0, namesPerReason).join(', ')}${rest > 0 ? ` and ${rest} more` : ''}\n`;
@@ -196,14 +200,14 @@ export async function scanCommand(argv: string[]): Promise<number> {
     if (final.status_new === 'ERROR') {
       // The server's pointer to its errors endpoint is no use once scan has stopped it: the reasons are listed here instead.
       const message = (final.fatal_error_msg ?? 'unknown error').replace(/ \(see GET [^)]*\)$/, '');
-      process.stderr.write(`strata: indexing failed: ${message}\n${await failuresText(ctx, id)}`);
+      process.stderr.write(`strata: indexing failed: ${message}\n${await failuresText(ctx, id, await ctx.store.items.countFailures(id))}`);
       return 1;
     }
     const findings = await collect(ctx, id, user, o);
     const failures = await ctx.store.items.countFailures(id);
     const seconds = (Date.now() - started) / 1000;
     process.stdout.write(summaryText(o.source, findings, failures, seconds));
-    if (failures > 0) process.stdout.write(await failuresText(ctx, id));
+    if (failures > 0) process.stdout.write(await failuresText(ctx, id, failures));
     if (o.report) {
       const html = renderReport({ source: o.source, scannedAt: new Date().toISOString().slice(0, 19).replace('T', ' '), seconds, failures, findings, thumbnails: await thumbnailsOf(ctx, findings) });
       await writeFile(o.report, html);

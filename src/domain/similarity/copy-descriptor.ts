@@ -136,26 +136,30 @@ function patternCorrelation(p: PackedDescriptors, i: number, j: number): number 
  * page or another paper of the same brightness does not share.
  */
 function levelAgreement(p: PackedDescriptors, i: number, j: number): number {
-  const level = (k: number, c: number) => p.low[k]! + (p.data[k * descriptorLength + c]! * p.spread[k]!) / 255;
-  // The RMS of x / g − y · g over the two pictures' block levels x and y.
-  const rmsDifference = (g: number) => {
-    let sq = 0;
-    for (let c = 0; c < patternLength; c++) sq += (level(i, c) / g - level(j, c) * g) ** 2;
-    return Math.sqrt(sq / patternLength);
-  };
-  const asIs = 1 - rmsDifference(1) / levelTolerance;
-  const correlation = patternCorrelation(p, i, j);
-  if (asIs >= 1 || correlation <= 0) return Math.max(-1, asIs);
-  // The brightness change that matches the two pictures' RMS levels, applied half to each so that the result is symmetric.
+  const [a, b] = [i * descriptorLength, j * descriptorLength];
+  const [li, lj, si, sj] = [p.low[i]!, p.low[j]!, p.spread[i]!, p.spread[j]!];
+  const agreement = (sq: number) => 1 - Math.sqrt(sq / patternLength) / levelTolerance;
+  // One pass for the levels as they are and for the brightness change between them.
+  let sq = 0;
   let xx = 0;
   let yy = 0;
   for (let c = 0; c < patternLength; c++) {
-    xx += level(i, c) ** 2;
-    yy += level(j, c) ** 2;
+    const x = li + (p.data[a + c]! * si) / 255;
+    const y = lj + (p.data[b + c]! * sj) / 255;
+    sq += (x - y) * (x - y);
+    xx += x * x;
+    yy += y * y;
   }
-  const gain = Math.sqrt(Math.sqrt(xx / yy));
-  if (!(gain * gain <= maxGain && gain * gain >= 1 / maxGain)) return Math.max(-1, asIs);
-  return Math.max(-1, asIs, Math.min(1 - rmsDifference(gain) / levelTolerance, correlation));
+  const asIs = Math.max(-1, agreement(sq));
+  // The brightness change that matches the two pictures' RMS levels, g² (out of range for a
+  // black picture too), applied half to each so that the result is symmetric.
+  const g = Math.sqrt(Math.sqrt(xx / yy));
+  if (asIs >= 1 || !(g * g <= maxGain && g * g >= 1 / maxGain)) return asIs;
+  const correlation = patternCorrelation(p, i, j);
+  if (correlation <= 0) return asIs;
+  let gq = 0;
+  for (let c = 0; c < patternLength; c++) gq += ((li + (p.data[a + c]! * si) / 255) / g - (lj + (p.data[b + c]! * sj) / 255) * g) ** 2;
+  return Math.max(asIs, Math.min(agreement(gq), correlation));
 }
 
 /** CIELAB a* and b* of an sRGB colour (D65). */
