@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { descriptorCosine, gridsOf, packDescriptors } from '../../src/domain/similarity/copy-descriptor.ts';
-import { isLookAlike } from '../../src/domain/similarity/copy-verification.ts';
+import { alignment, isLookAlike } from '../../src/domain/similarity/copy-verification.ts';
 import { areaResize } from '../../src/media/area-resize.ts';
 import { analyzeImageFile, copyDescriptorOf } from '../../src/media/analyze-image.ts';
 import { decodeImage, type DecodedImage } from '../../src/media/image-decode.ts';
@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   const packed = packDescriptors(features.map((f) => f.copyDescriptor));
   const grids = (i: number) => gridsOf(features[i]!.copyDescriptor);
   const full = cpuMs(cands, (c) => descriptorCosine(packed, c.i, c.j));
-  const local = cpuMs(cands, (c) => isLookAlike(grids(c.i), grids(c.j)));
+  const local = cpuMs(cands, (c) => isLookAlike(alignment(grids(c.i), grids(c.j))));
   const lookAlikes = cands.filter((c) => descriptorCosine(packed, c.i, c.j) === 0).length;
   console.log(
     `per candidate pair (${cands.length} pairs, k = 10, ${features.length} files): comparison with the checks ${fmt(full * 1000, 1)} µs, ` +

@@ -54,6 +54,11 @@ function pearson(x: Uint8Array, y: Uint8Array): number {
 
 const affine = (d: Uint8Array, a: number, b: number): Uint8Array =>
   withLevels(Array.from(d.subarray(0, patternLength), (v) => Math.min(255, Math.max(0, Math.round(a * v + b)))));
+/** Min–max stretched to 0..255, as the descriptor stores its grids. */
+function stretched(values: number[]): number[] {
+  const [lo, hi] = [Math.min(...values), Math.max(...values)];
+  return values.map((v) => Math.round((255 * (v - lo)) / (hi - lo)));
+}
 const flat = (level: number) => withLevels(new Array(patternLength).fill(0), level, level);
 
 describe('packDescriptors', () => {
@@ -187,6 +192,65 @@ describe('descriptorCosine', () => {
     expect(descriptorCosine(p, 0, 2)).toBeLessThan(0.2);
     expect(descriptorCosine(p, 0, 3)).toBe(-1);
     expect(descriptorCosine(p, 0, 4)).toBe(-1);
+  });
+
+  it('finds a cropped and brightened copy of a near-uniform paper by its grain, shifted', () => {
+    // A paper's grain: random levels on a lattice of 32 cells a side, bilinearly interpolated.
+    const grain = (seed: number) => {
+      const rand = rng(seed);
+      const n = 32;
+      const cells = Array.from({ length: (n + 1) * (n + 1) }, () => rand());
+      return (x: number, y: number) => {
+        const [gx, gy] = [x * n, y * n];
+        const [x0, y0] = [Math.min(n - 1, Math.floor(gx)), Math.min(n - 1, Math.floor(gy))];
+        const [fx, fy] = [gx - x0, gy - y0];
+        const at = (i: number, j: number) => cells[j * (n + 1) + i]!;
+        return (at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx) * (1 - fy) + (at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx) * fy;
+      };
+    };
+    // The grain seen over [u, u + side]² of the picture's central part, as its copy descriptor
+    // holds it, at levels low..high.
+    const paper = (field: (x: number, y: number) => number, u: number, side: number, low: number, high: number) => {
+      const fine = Array.from({ length: fineSide * fineSide }, (_, k) => field(u + (side * ((k % fineSide) + 0.5)) / fineSide, u + (side * (Math.floor(k / fineSide) + 0.5)) / fineSide));
+      const coarse = Array.from({ length: patternLength }, (_, k) => {
+        const [x, y] = [2 * (k % 16), 2 * Math.floor(k / 16)];
+        return (fine[y * fineSide + x]! + fine[y * fineSide + x + 1]! + fine[(y + 1) * fineSide + x]! + fine[(y + 1) * fineSide + x + 1]!) / 4;
+      });
+      const d = withLevels(stretched(coarse), low, high);
+      d.set(stretched(fine), fineOffset);
+      d.set([low + 2, low + 2, low], colourOffset);
+      return d;
+    };
+    const p = packDescriptors([
+      paper(grain(21), 0, 1, 180, 186),
+      paper(grain(21), 0.03, 0.95, 198, 205), // cropped by 5 %, 10 % brighter
+      paper(grain(22), 0.03, 0.95, 198, 205), // another paper, cropped and as bright
+    ]);
+    expect(descriptorCosine(p, 0, 1)).toBeGreaterThan(0.9);
+    expect(descriptorCosine(p, 1, 0)).toBeCloseTo(descriptorCosine(p, 0, 1), 6);
+    expect(descriptorCosine(p, 0, 2)).toBeLessThan(0.3);
+  });
+
+  it('finds a copy brightened until it clips at white by its grain, not another near-white paper', () => {
+    const grain = randomDescriptor(rng(14)).subarray(0, patternLength);
+    const other = randomDescriptor(rng(15)).subarray(0, patternLength);
+    const coloured = (d: Uint8Array, r: number, g: number, b: number) => {
+      d.set([r, g, b], colourOffset);
+      return d;
+    };
+    const p = packDescriptors([
+      coloured(withLevels(grain, 211, 216), 238, 208, 182), // a cream paper
+      coloured(withLevels(grain, 247, 251), 255, 250, 229), // brightened by 20 %: red clips, the hue shifts
+      coloured(withLevels(other, 247, 251), 255, 250, 229), // another paper, as bright and as near-white
+      coloured(flat(255), 255, 255, 255), // a blank white page
+      coloured(withLevels(other, 245, 250), 252, 246, 236), // a near-white paper, a little bluer than the next
+      coloured(withLevels(grain, 246, 251), 253, 250, 221), // a near-white paper of other grain, the same levels
+    ]);
+    expect(descriptorCosine(p, 0, 1)).toBeGreaterThan(0.9);
+    expect(descriptorCosine(p, 0, 2)).toBeLessThan(0.2);
+    expect(descriptorCosine(p, 0, 3)).toBe(-1);
+    // Of one lightness but not one colour: only their grain could make them copies.
+    expect(descriptorCosine(p, 4, 5)).toBeLessThan(0.2);
   });
 
   it('tells near-uniform pictures of one level apart by their colour, not by their lightness', () => {

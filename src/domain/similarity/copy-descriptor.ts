@@ -1,4 +1,4 @@
-import { fineSide, isLookAlike, type Grids } from './copy-verification.ts';
+import { alignedCorrelation, alignment, fineSide, isLookAlike, type Alignment, type Grids } from './copy-verification.ts';
 
 /**
  * The copy descriptors of a dataset (see media/analyze-image.ts copyDescriptorOf: 16 × 16
@@ -48,6 +48,8 @@ const maxGain = 1.35;
  * true pairs with a near-uniform picture in the fit packages are further apart than this.
  */
 const maxColourDistance = 3;
+/** A channel's mean level from which it has clipped at white in most pixels (see isClippedBrightening). */
+const clippedLevel = 250;
 
 /**
  * How descriptors are computed (media/analyze-image.ts copyDescriptorOf); part of the label
@@ -100,10 +102,12 @@ export function packDescriptors(descriptors: readonly Uint8Array[]): PackedDescr
  * the embedding alone to place the pair, well below the duplicate levels.
  */
 export function descriptorCosine(p: PackedDescriptors, i: number, j: number): number {
-  const coarse = coarseAgreement(p, i, j);
+  // Aligning the fine grids is the costly step: done at most once a pair, when first needed.
+  let aligned: Alignment | null | undefined;
+  const alignmentOf = () => (aligned ??= alignment(gridsOf(descriptorOf(p, i)), gridsOf(descriptorOf(p, j))));
+  const coarse = coarseAgreement(p, i, j, alignmentOf);
   if (coarse < verifiedFrom) return coarse;
-  const descriptor = (k: number) => p.data.subarray(k * descriptorLength, (k + 1) * descriptorLength);
-  return isLookAlike(gridsOf(descriptor(i)), gridsOf(descriptor(j))) ? 0 : coarse;
+  return isLookAlike(alignmentOf()) ? 0 : coarse;
 }
 
 /** The grids of one copy descriptor that the local check compares (copy-verification.ts). */
@@ -111,9 +115,12 @@ export function gridsOf(descriptor: Uint8Array): Grids {
   return { fine: descriptor.subarray(fineOffset, fineOffset + fineSide * fineSide), whole: descriptor.subarray(wholeOffset, wholeOffset + fineSide * fineSide) };
 }
 
-function coarseAgreement(p: PackedDescriptors, i: number, j: number): number {
+const descriptorOf = (p: PackedDescriptors, k: number) => p.data.subarray(k * descriptorLength, (k + 1) * descriptorLength);
+
+function coarseAgreement(p: PackedDescriptors, i: number, j: number, alignmentOf: () => Alignment | null): number {
   if (p.spread[i]! < lowInformationSpread || p.spread[j]! < lowInformationSpread) {
-    return Math.hypot(p.colourA[i]! - p.colourA[j]!, p.colourB[i]! - p.colourB[j]!) > maxColourDistance ? -1 : levelAgreement(p, i, j);
+    if (Math.hypot(p.colourA[i]! - p.colourA[j]!, p.colourB[i]! - p.colourB[j]!) <= maxColourDistance) return levelAgreement(p, i, j, true, alignmentOf);
+    return isClippedBrightening(p, i, j) ? levelAgreement(p, i, j, false, alignmentOf) : -1;
   }
   return patternCorrelation(p, i, j);
 }
@@ -129,13 +136,15 @@ function patternCorrelation(p: PackedDescriptors, i: number, j: number): number 
 
 /**
  * How well two near-uniform pictures' pixels agree: 1 − RMS(level difference) / levelTolerance,
- * at least −1, as they are or — when their patterns also correlate — after a brightness change
- * of up to maxGain between them. A near-uniform picture is a copy of another only where their
- * pixels agree, not because both are nearly flat (after stretching, two blank pages or two
- * soft gradients correlate perfectly); a darker copy of a paper keeps its grain, which a blank
- * page or another paper of the same brightness does not share.
+ * at least −1, as they are (unless `asIsCounts` is false) or — when their grain also
+ * correlates — after a brightness change of up to maxGain between them. A near-uniform picture
+ * is a copy of another only where their pixels agree, not because both are nearly flat (after
+ * stretching, two blank pages or two soft gradients correlate perfectly); a darker copy of a
+ * paper keeps its grain, which a blank page or another paper of the same brightness does not
+ * share. The grain is correlated as the patterns stand and, when that falls short, where one
+ * central grid sits best inside the other: a cropped copy's grain is shifted.
  */
-function levelAgreement(p: PackedDescriptors, i: number, j: number): number {
+function levelAgreement(p: PackedDescriptors, i: number, j: number, asIsCounts: boolean, alignmentOf: () => Alignment | null): number {
   const [a, b] = [i * descriptorLength, j * descriptorLength];
   const [li, lj, si, sj] = [p.low[i]!, p.low[j]!, p.spread[i]!, p.spread[j]!];
   const agreement = (sq: number) => 1 - Math.sqrt(sq / patternLength) / levelTolerance;
@@ -150,16 +159,41 @@ function levelAgreement(p: PackedDescriptors, i: number, j: number): number {
     xx += x * x;
     yy += y * y;
   }
-  const asIs = Math.max(-1, agreement(sq));
+  const asIs = asIsCounts ? Math.max(-1, agreement(sq)) : -1;
   // The brightness change that matches the two pictures' RMS levels, g² (out of range for a
   // black picture too), applied half to each so that the result is symmetric.
   const g = Math.sqrt(Math.sqrt(xx / yy));
   if (asIs >= 1 || !(g * g <= maxGain && g * g >= 1 / maxGain)) return asIs;
-  const correlation = patternCorrelation(p, i, j);
-  if (correlation <= 0) return asIs;
   let gq = 0;
   for (let c = 0; c < patternLength; c++) gq += ((li + (p.data[a + c]! * si) / 255) / g - (lj + (p.data[b + c]! * sj) / 255) * g) ** 2;
-  return Math.max(asIs, Math.min(agreement(gq), correlation));
+  const brightened = agreement(gq);
+  if (brightened <= asIs) return asIs;
+  let correlation = patternCorrelation(p, i, j);
+  if (correlation < brightened) correlation = Math.max(correlation, alignedCorrelation(alignmentOf()));
+  if (correlation <= 0) return asIs;
+  return Math.max(asIs, Math.min(brightened, correlation));
+}
+
+/**
+ * Whether the brighter of two near-uniform pictures, its mean colour at white in some
+ * channel, may be the other brightened: brightening raises every channel until it clips at
+ * 255, so a cream paper brightened by 20 % turns near-white with its hue shifted towards the
+ * channels left (libvips' brightness, a lightness change, does so too). The darker one's mean
+ * colour is raised, every channel alike, until it comes within maxColourDistance of the
+ * brighter one's. Only the grain can then tell a brightened copy from another near-white paper, so
+ * such a pair is compared after the brightness change alone (levelAgreement).
+ */
+function isClippedBrightening(p: PackedDescriptors, i: number, j: number): boolean {
+  const rgb = (k: number) => Array.from(descriptorOf(p, k).subarray(colourOffset, colourOffset + 3));
+  const sum = (c: number[]) => c[0]! + c[1]! + c[2]!;
+  const [dark, bright] = [rgb(i), rgb(j)].sort((x, y) => sum(x) - sum(y)) as [number[], number[]];
+  if (Math.max(...bright) < clippedLevel) return false;
+  const [ba, bb] = labChroma(bright[0]!, bright[1]!, bright[2]!);
+  for (let shift = 2; shift <= 255 - Math.min(...dark); shift += 2) {
+    const [sa, sb] = labChroma(...(dark.map((v) => Math.min(255, v + shift)) as [number, number, number]));
+    if (Math.hypot(sa - ba, sb - bb) <= maxColourDistance) return true;
+  }
+  return false;
 }
 
 /** CIELAB a* and b* of an sRGB colour (D65). */

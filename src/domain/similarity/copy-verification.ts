@@ -59,16 +59,22 @@ export interface Differences {
 }
 
 export function differences(a: Grids, b: Grids): Differences {
-  if (isFlat(a.fine) || isFlat(b.fine)) return { local: 0, border: 0 };
-  const al = aligned(a, b);
-  return { local: localOf(al), border: borderOf(al) };
+  const al = alignment(a, b);
+  return al === null ? { local: 0, border: 0 } : { local: localOf(al), border: borderOf(al) };
 }
 
 /** Whether the pair differs too much in one region to be copies; the border only when the centre passes. */
-export function isLookAlike(a: Grids, b: Grids): boolean {
-  if (isFlat(a.fine) || isFlat(b.fine)) return false;
-  const al = aligned(a, b);
-  return localOf(al) > maxLocalDifference || borderOf(al) > maxBorderDifference;
+export function isLookAlike(al: Alignment | null): boolean {
+  return al !== null && (localOf(al) > maxLocalDifference || borderOf(al) > maxBorderDifference);
+}
+
+/**
+ * How well the central grids correlate where one sits best inside the other, at the search's
+ * 16 × 16 or at 32 × 32, in [−1, 1] (0 when either is flat): a cropped copy's grain, shifted
+ * and rescaled, still correlates there.
+ */
+export function alignedCorrelation(al: Alignment | null): number {
+  return al === null ? 0 : al.bestCorrelation;
 }
 
 const localOf = (al: Alignment) => windowedDifference(al.resampled, standardised(Float32Array.from(al.inner.fine)));
@@ -116,7 +122,7 @@ function correlation(a: Float32Array, b: Float32Array, kept: Uint8Array): number
   return n > 0 ? dot / n : 0;
 }
 
-interface Alignment {
+export interface Alignment {
   /** The picture the other sits inside, and the other. */
   outer: Grids;
   inner: Grids;
@@ -127,21 +133,29 @@ interface Alignment {
   sy: number;
   u: number;
   v: number;
+  /** The best correlation found, either direction, at either resolution (alignedCorrelation). */
+  bestCorrelation: number;
 }
 
-/** Where one central grid sits inside the other: both directions tried, the better kept. */
-function aligned(a: Grids, b: Grids): Alignment {
+/**
+ * Where one picture's central grid sits inside the other's, both directions tried and the
+ * better kept; null when either picture is flat (nothing to compare: the coarse descriptor
+ * decides alone). Computed once per pair, for the local and border checks and the alignedCorrelation alike.
+ */
+export function alignment(a: Grids, b: Grids): Alignment | null {
+  if (isFlat(a.fine) || isFlat(b.fine)) return null;
   const ab = alignInside(a.fine, b.fine);
   const ba = alignInside(b.fine, a.fine);
-  return ab.correlation >= ba.correlation ? { ...ab, outer: a, inner: b } : { ...ba, outer: b, inner: a };
+  const bestCorrelation = Math.max(ab.correlation, ba.correlation, ab.searchCorrelation, ba.searchCorrelation);
+  return ab.correlation >= ba.correlation ? { ...ab, outer: a, inner: b, bestCorrelation } : { ...ba, outer: b, inner: a, bestCorrelation };
 }
 
 /**
  * Where b sits inside a: the crop (scale and offset, in a's unit square) whose resampling of a
  * correlates best with b, searched at searchSide and refined by a fine cell; returns a
- * resampled there at fineSide, standardised.
+ * resampled there at fineSide, standardised, and the correlations found at either side.
  */
-function alignInside(a: Uint8Array, b: Uint8Array): Omit<Alignment, 'outer' | 'inner'> & { correlation: number } {
+function alignInside(a: Uint8Array, b: Uint8Array): Omit<Alignment, 'outer' | 'inner' | 'bestCorrelation'> & { correlation: number; searchCorrelation: number } {
   const bSmall = standardised(areaHalve(b));
   const buf = new Float32Array(searchSide * searchSide);
   let best = { c: -Infinity, sx: 1, sy: 1, u: 0, v: 0 };
@@ -169,7 +183,7 @@ function alignInside(a: Uint8Array, b: Uint8Array): Omit<Alignment, 'outer' | 'i
       if (c > fine.correlation) fine = { correlation: c, resampled: standardised(s), sx: best.sx, sy: best.sy, u, v };
     }
   }
-  return fine;
+  return { ...fine, searchCorrelation: best.c };
 }
 
 function isFlat(g: Uint8Array): boolean {
