@@ -276,15 +276,29 @@ describe('the web UI', () => {
     const id = created.body.dataset_id as string;
     const trans = (await getJson(t.url, `/api/v1/ingestion/${id}/data_files`, t.admin.token)).body.trans_id as number;
     const form = new FormData();
-    form.append('files', new Blob([new Uint8Array(await readFile(join(await photosDir(), 'darknet-kite.jpg')))]), 'kite.jpg');
+    const kite = new Blob([new Uint8Array(await readFile(join(await photosDir(), 'darknet-kite.jpg')))]);
+    form.append('files', kite, 'kite.jpg');
+    form.append('files', kite, 'kite-copy.jpg');
     const auth = { authorization: `Bearer ${t.admin.token}` };
     expect((await fetch(`${t.url}/api/v1/ingestion/${id}/data_files/${trans}`, { method: 'POST', headers: auth, body: form })).status).toBe(202);
-    await page.goto(`${t.url}/datasets/${id}`);
+    await page.goto(`${t.url}/datasets/${id}/duplicates`);
     await page.locator('.sidebar .badge', { hasText: 'DRAFT' }).waitFor();
+    // Before indexing, empty tabs say why rather than read as findings (or as errors).
+    const clusters = await context.newPage();
+    await clusters.goto(`${t.url}/datasets/${id}/clusters`);
+    await clusters.getByText('No clusters yet: the dataset is still being processed.').waitFor();
+    expect(await clusters.locator('.error').count()).toBe(0);
+    await clusters.getByRole('link', { name: 'Issues' }).click();
+    await clusters.getByText('No images at this confidence yet: the dataset is still being processed.').waitFor();
+    await clusters.getByRole('link', { name: 'Clusters' }).click();
     // Processing starts after the page has loaded: only the event stream can tell it.
     expect((await fetch(`${t.url}/api/v1/ingestion/${id}/process_files/${trans}`, { method: 'POST', headers: auth })).status).toBe(202);
     await page.locator('.sidebar .badge', { hasText: 'READY' }).waitFor({ timeout: READY_TIMEOUT_MS });
-    expect(await page.locator('.facts dt:text("Images") + dd').textContent()).toBe('1');
+    expect(await page.locator('.facts dt:text("Images") + dd').textContent()).toBe('2');
+    // The tab opened before indexing shows what indexing found, without a reload.
+    await page.getByRole('listitem', { name: /^Group 1/ }).waitFor();
+    await clusters.locator('.cluster-card').first().waitFor();
+    await clusters.close();
     // Deleted elsewhere: the page says so at once.
     await fetch(`${t.url}/api/v1/dataset/${id}`, { method: 'DELETE', headers: auth });
     await page.locator('text=This dataset was deleted.').waitFor();
