@@ -360,12 +360,15 @@ describe('the web UI', () => {
     await p.goto(`${t.url}/`);
     await p.locator('.dataset-row').first().waitFor();
     await screenshot(p, 'datasets-phone');
+    // Nothing wider than the screen, neither the page nor its scrolling content area.
+    const overflow = () => p.evaluate(() => Math.max(...[document.documentElement, document.querySelector('.content')!].map((e) => e.scrollWidth - e.clientWidth)));
+    expect(await overflow()).toBeLessThanOrEqual(0);
     await p.locator('.dataset-name').first().click();
+    await p.getByRole('heading', { name: 'Overview' }).waitFor();
+    expect(await overflow()).toBeLessThanOrEqual(0);
     await p.getByRole('link', { name: 'Duplicates' }).click();
     await p.getByRole('listitem', { name: /^Group 1/ }).waitFor();
     await screenshot(p, 'duplicates-phone');
-    // Nothing wider than the screen, neither the page nor its scrolling content area.
-    const overflow = () => p.evaluate(() => Math.max(...[document.documentElement, document.querySelector('.content')!].map((e) => e.scrollWidth - e.clientWidth)));
     expect(await overflow()).toBeLessThanOrEqual(0);
     await p.getByRole('link', { name: ELEPHANTS[0] }).click();
     await p.getByRole('heading', { name: /Duplicates at 0.96/ }).waitFor();
