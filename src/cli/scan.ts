@@ -200,7 +200,8 @@ export async function scanCommand(argv: string[]): Promise<number> {
     if (final.status_new === 'ERROR') {
       // The server's pointer to its errors endpoint is no use once scan has stopped it: the reasons are listed here instead.
       const message = (final.fatal_error_msg ?? 'unknown error').replace(/ \(see GET [^)]*\)$/, '');
-      process.stderr.write(`strata: indexing failed: ${message}\n${await failuresText(ctx, id, await ctx.store.items.countFailures(id))}`);
+      const failures = await ctx.store.items.countFailures(id);
+      process.stderr.write(`strata: indexing failed: ${message}\n${failures > 0 ? await failuresText(ctx, id, failures) : ''}`);
       return 1;
     }
     const findings = await collect(ctx, id, user, o);

@@ -83,6 +83,17 @@ describe('strata scan', () => {
     expect(failed.stderr).not.toContain('GET /api');
   }, 120_000);
 
+  it('says an empty folder has no media, with no empty list of failures, and exits 1', async () => {
+    const empty = await tempDir('strata-scan-empty-');
+    const failed = await scan([empty]).then(
+      () => expect.fail('scan succeeded'),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain(`strata: indexing failed: No media files found at ${empty}\n`);
+    expect(failed.stderr).not.toContain('Failed files');
+  }, 120_000);
+
   describe('HTML report in Chromium', () => {
     let browser: Browser;
     beforeAll(async () => {
