@@ -229,6 +229,10 @@ describe('strata upload, status, errors, duplicates, delete', () => {
     expect(lines.slice(1).map((l) => l.split(',')[0]).sort()).toEqual(media.map((m) => m.media_id).sort());
 
     expect((await run(['export', datasetId, '--format', 'xml', '--out', join(work, 'out.xml')])).code).toBe(2);
+    const nowhere = await run(['export', datasetId, '--format', 'csv', '--out', join(work, 'no such folder', 'out.csv')]);
+    expect([nowhere.code, nowhere.stderr.trim()]).toEqual([2, `strata: cannot write ${join(work, 'no such folder', 'out.csv')}: ${join(work, 'no such folder')} is not a folder`]);
+    const onFolder = await run(['export', datasetId, '--format', 'csv', '--out', work]);
+    expect([onFolder.code, onFolder.stderr.trim()]).toEqual([2, `strata: cannot write ${work}: it is a folder`]);
     expect((await readdir(work)).filter((f) => f.includes('.tmp'))).toEqual([]);
   }, SLOW);
 
