@@ -4,10 +4,10 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, laptop, phone, screenshot, seriousA11yViolations, requireWebBuild } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/folders.ts';
-import { photosDir } from '../helpers/test-media.ts';
+import { photosDir, videosDir } from '../helpers/test-media.ts';
 import { ADMIN, startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { addUser } from '../../src/app/accounts.ts';
-import { credentialsFor, getJson, makeJwt } from '../helpers/client.ts';
+import { createDatasetFrom, credentialsFor, getJson, makeJwt, waitForDatasetStatus } from '../helpers/client.ts';
 
 /**
  * The web UI in a real browser against a real server indexing real photos: the MATE
@@ -304,6 +304,25 @@ describe('the web UI', () => {
     await page.locator('text=This dataset was deleted.').waitFor();
     await page.goBack();
     await page.waitForURL(/\/datasets\/[^/]+$/);
+  }, READY_TIMEOUT_MS);
+
+  it('shows a video frame as a still of its video, downloaded as an image', async () => {
+    const clip = join(root, 'clip');
+    await mkdir(clip);
+    await copyFile(join(await videosDir(), 'Megamind_bugy.avi'), join(clip, 'Megamind_bugy.avi'));
+    const id = await createDatasetFrom(t.url, t.admin.token, 'clip', clip);
+    await waitForDatasetStatus(t.url, t.admin.token, id, ['READY'], READY_TIMEOUT_MS);
+    const media = (await getJson(t.url, `/api/v1/dataset/${id}/media`, t.admin.token)).body.media as Array<{ media_id: string; frame_index: number; frame_timestamp: number }>;
+    const frame = media.find((m) => m.frame_timestamp > 0)!;
+    const back = page.url();
+    await page.goto(`${t.url}/datasets/${id}/media/${frame.media_id}`);
+    await page.getByRole('heading', { name: 'Megamind_bugy.avi' }).waitFor();
+    expect(await page.locator('.media-facts dt:text("Frame") + dd').textContent()).toBe(`${frame.frame_timestamp} s into the video`);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download frame' }).click()]);
+    expect(download.suggestedFilename()).toBe(`Megamind_bugy.avi-frame-${frame.frame_index}.jpg`);
+    expect([...(await readFile((await download.path())!)).subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
+    await fetch(`${t.url}/api/v1/dataset/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${t.admin.token}` } });
+    await page.goto(back);
   }, READY_TIMEOUT_MS);
 
   it('shares a dataset with another user and deletes it', async () => {
