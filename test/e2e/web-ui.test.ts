@@ -290,6 +290,8 @@ describe('the web UI', () => {
     expect(await clusters.locator('.error').count()).toBe(0);
     await clusters.getByRole('link', { name: 'Issues' }).click();
     await clusters.getByText('No images at this confidence yet: the dataset is still being processed.').waitFor();
+    await clusters.getByRole('link', { name: 'Search' }).click();
+    await clusters.getByText('Search works once the dataset has been indexed.').waitFor();
     await clusters.getByRole('link', { name: 'Clusters' }).click();
     // Processing starts after the page has loaded: only the event stream can tell it.
     expect((await fetch(`${t.url}/api/v1/ingestion/${id}/process_files/${trans}`, { method: 'POST', headers: auth })).status).toBe(202);
