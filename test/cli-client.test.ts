@@ -140,7 +140,7 @@ describe('strata upload, status, errors, duplicates, delete', () => {
 
     const first = await run(args);
     expect(first.code).toBe(1);
-    expect(first.stderr).toMatch(/1 file\(s\) not uploaded .*run the same command again to resume/);
+    expect(first.stderr).toMatch(/1 file not uploaded .*run the same command again to resume/);
 
     // The user replaces the file with one the server takes, and runs the same command again.
     await copyFile(join(fixturesDir, 'scene.gif'), join(folder, 'big.bmp'));
@@ -193,7 +193,7 @@ describe('strata upload, status, errors, duplicates, delete', () => {
     const errors = json(await run(['errors', datasetId, '--json']));
     expect(errors.total, JSON.stringify(errors)).toBe(1);
     expect(errors.errors[0]).toMatchObject({ file_name: 'upload/broken.jpg' });
-    expect((await run(['errors', datasetId])).stdout).toMatch(/broken\.jpg/);
+    expect((await run(['errors', datasetId])).stdout).toMatch(/broken\.jpg.*\n1 failure\n$/);
 
     // The five files are one scene in five encodings: near duplicates at 0.96, while only
     // scene.jpg and its byte-identical copy stay together at 1.
@@ -338,7 +338,7 @@ describe('strata add-media and reindex', () => {
     await smallPhotos(batch, ['a.jpg', 'sub/b.jpg'], 2);
     const added = await run(['add-media', id, batch, '--wait']);
     expect(added.code, added.stderr).toBe(0);
-    expect(added.stderr).toMatch(/Sending 2 file\(s\)/);
+    expect(added.stderr).toMatch(/Sending 2 files…/);
     expect(added.stderr).toMatch(/READ ONLY \d+%/);
     expect(added.stdout).toMatch(/status {4}PARTIAL INDEX/);
     expect(await fileNames(id)).toEqual(['batch/a.jpg', 'batch/sub/b.jpg', 'one.jpg', 'two.jpg']);
