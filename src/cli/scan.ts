@@ -136,7 +136,7 @@ function summaryText(source: string, f: ScanFindings, failures: number, seconds:
   ${countOf(f.images, 'image')}, ${countOf(f.videos, 'video')} (${countOf(f.frames, 'frame')}), ${failures} failed
 Duplicate groups by similarity level:
 ${levels}
-Outliers: ${c.outliers}   Blurry: ${c.blur}   Dark: ${c.dark}   Bright: ${c.bright}
+Outliers: ${c.outliers} (${countOf(f.outlierCandidates, 'candidate')})   Blurry: ${c.blur}   Dark: ${c.dark}   Bright: ${c.bright}
 `;
 }
 

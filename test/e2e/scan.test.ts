@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import sharp from 'sharp';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countOf } from '../../src/cli/output.ts';
 import { launchBrowser } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/folders.ts';
 import { photosDir } from '../helpers/test-media.ts';
@@ -62,6 +63,10 @@ describe('strata scan', () => {
     const groupOf = (name: string) => json.media_items.find((m: any) => m.file_name === name).duplicate_groups.find((g: any) => g.duplicate_threshold === 0.96)?.duplicate_group_id;
     expect(groupOf(ELEPHANTS[0]!)).toBeDefined();
     expect(ELEPHANTS.map(groupOf)).toEqual(ELEPHANTS.map(() => groupOf(ELEPHANTS[0]!)));
+    // Outliers from confidence 0.5 (z at STRATA_OUTLIER_Z); the most isolated items below it are candidates.
+    const outlierConfidences: number[] = json.media_items.flatMap((m: any) => m.metadata_items.filter((i: any) => i.type === 'issue' && i.properties.issue_type === 'outliers').map((i: any) => i.properties.confidence));
+    const outliers = outlierConfidences.filter((c) => c >= 0.5).length;
+    expect(run.stdout).toContain(`Outliers: ${outliers} (${countOf(outlierConfidences.length - outliers, 'candidate')})   Blurry`);
     expect(groupOf('dog-copy.jpg')).toBe(groupOf('darknet-dog.jpg'));
     const csv = (await readFile(join(out, 'scan.csv'), 'utf8')).trim().split('\r\n');
     expect(csv[0]).toMatch(/^media_id,media_type,file_name,/);
