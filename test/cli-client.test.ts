@@ -330,6 +330,8 @@ describe('strata add-media and reindex', () => {
     expect(none.stderr).toMatch(/exactly one source/);
     const two = await run(['add-media', id, base, '--s3-uri', base]);
     expect(two.code).toBe(2);
+    const missing = await run(['add-media', id, join(work, 'no such folder')]);
+    expect([missing.code, missing.stderr.trim()]).toEqual([2, `strata: cannot read ${join(work, 'no such folder')}: no such file or folder`]);
     const early = await run(['reindex', id]);
     expect(early.code).toBe(1);
     expect(early.stderr).toMatch(/Operation 'reindex' is not allowed while the dataset is READY/);
