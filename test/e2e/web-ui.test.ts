@@ -327,6 +327,25 @@ describe('the web UI', () => {
     await page.goto(back);
   }, READY_TIMEOUT_MS);
 
+  it('wraps a long unbroken dataset name rather than widen the list and the tasks past the page', async () => {
+    const one = join(root, 'one');
+    await mkdir(one);
+    await copyFile(join(await photosDir(), 'darknet-dog.jpg'), join(one, 'dog.jpg'));
+    const name = `long-${'x'.repeat(200)}`;
+    const id = await createDatasetFrom(t.url, t.admin.token, name, one);
+    await waitForDatasetStatus(t.url, t.admin.token, id, ['READY'], READY_TIMEOUT_MS);
+    const back = page.url();
+    const overflow = () => page.evaluate(() => Math.max(...[document.documentElement, document.querySelector('.content')!].map((e) => e.scrollWidth - e.clientWidth)));
+    await page.goto(`${t.url}/`);
+    await page.locator('.dataset-row', { hasText: name }).locator('.badge', { hasText: 'READY' }).waitFor();
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await page.goto(`${t.url}/tasks`);
+    await page.getByRole('row').filter({ hasText: name }).waitFor();
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await fetch(`${t.url}/api/v1/dataset/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${t.admin.token}` } });
+    await page.goto(back);
+  }, READY_TIMEOUT_MS);
+
   it('shares a dataset with another user and deletes it', async () => {
     await addUser(t.server.ctx.accounts, { email: 'friend@example.com', password: 'friend-password-1', role: 'editor' });
     const friend = await credentialsFor(t.url, 'friend@example.com', 'friend-password-1');
