@@ -140,7 +140,7 @@ describe('strata upload, status, errors, duplicates, delete', () => {
 
     const first = await run(args);
     expect(first.code).toBe(1);
-    expect(first.stderr).toMatch(/1 file\(s\) not uploaded .*run the same command again to resume/);
+    expect(first.stderr).toMatch(/1 file not uploaded .*run the same command again to resume/);
 
     // The user replaces the file with one the server takes, and runs the same command again.
     await copyFile(join(fixturesDir, 'scene.gif'), join(folder, 'big.bmp'));
@@ -193,7 +193,7 @@ describe('strata upload, status, errors, duplicates, delete', () => {
     const errors = json(await run(['errors', datasetId, '--json']));
     expect(errors.total, JSON.stringify(errors)).toBe(1);
     expect(errors.errors[0]).toMatchObject({ file_name: 'upload/broken.jpg' });
-    expect((await run(['errors', datasetId])).stdout).toMatch(/broken\.jpg/);
+    expect((await run(['errors', datasetId])).stdout).toMatch(/broken\.jpg.*\n1 failure\n$/);
 
     // The five files are one scene in five encodings: near duplicates at 0.96, while only
     // scene.jpg and its byte-identical copy stay together at 1.
@@ -229,6 +229,10 @@ describe('strata upload, status, errors, duplicates, delete', () => {
     expect(lines.slice(1).map((l) => l.split(',')[0]).sort()).toEqual(media.map((m) => m.media_id).sort());
 
     expect((await run(['export', datasetId, '--format', 'xml', '--out', join(work, 'out.xml')])).code).toBe(2);
+    const nowhere = await run(['export', datasetId, '--format', 'csv', '--out', join(work, 'no such folder', 'out.csv')]);
+    expect([nowhere.code, nowhere.stderr.trim()]).toEqual([2, `strata: cannot write ${join(work, 'no such folder', 'out.csv')}: ${join(work, 'no such folder')} is not a folder`]);
+    const onFolder = await run(['export', datasetId, '--format', 'csv', '--out', work]);
+    expect([onFolder.code, onFolder.stderr.trim()]).toEqual([2, `strata: cannot write ${work}: it is a folder`]);
     expect((await readdir(work)).filter((f) => f.includes('.tmp'))).toEqual([]);
   }, SLOW);
 
@@ -326,6 +330,8 @@ describe('strata add-media and reindex', () => {
     expect(none.stderr).toMatch(/exactly one source/);
     const two = await run(['add-media', id, base, '--s3-uri', base]);
     expect(two.code).toBe(2);
+    const missing = await run(['add-media', id, join(work, 'no such folder')]);
+    expect([missing.code, missing.stderr.trim()]).toEqual([2, `strata: cannot read ${join(work, 'no such folder')}: no such file or folder`]);
     const early = await run(['reindex', id]);
     expect(early.code).toBe(1);
     expect(early.stderr).toMatch(/Operation 'reindex' is not allowed while the dataset is READY/);
@@ -334,7 +340,7 @@ describe('strata add-media and reindex', () => {
     await smallPhotos(batch, ['a.jpg', 'sub/b.jpg'], 2);
     const added = await run(['add-media', id, batch, '--wait']);
     expect(added.code, added.stderr).toBe(0);
-    expect(added.stderr).toMatch(/Sending 2 file\(s\)/);
+    expect(added.stderr).toMatch(/Sending 2 files…/);
     expect(added.stderr).toMatch(/READ ONLY \d+%/);
     expect(added.stdout).toMatch(/status {4}PARTIAL INDEX/);
     expect(await fileNames(id)).toEqual(['batch/a.jpg', 'batch/sub/b.jpg', 'one.jpg', 'two.jpg']);

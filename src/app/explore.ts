@@ -243,8 +243,11 @@ async function rankedResults(
       }),
     ];
   });
+  // Unnarrowed, every indexed item is a result: the total is the index's size (up to the cap),
+  // not the hits fetched so far, which grow with the page asked for.
+  const total = narrowed ? ranked.length : Math.min(MAX_SIMILAR, (await ctx.store.similarity.vectorIndex(datasetId, entity, search.space))?.size ?? 0);
   return {
     clusters,
-    metadata: { ...metadata, total_clusters: ranked.length },
+    metadata: { ...metadata, total_clusters: total },
   };
 }

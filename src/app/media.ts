@@ -21,14 +21,14 @@ export function issuesOf(r: MediaRecord): Array<{ issue_type: IssueType; confide
   const reasons: Record<IssueType, Record<string, unknown>> = {
     duplicates: { max_similarity: round(s.maxSimilarity), duplicate_group_id: s.dupGroup, duplicate_threshold: 0.96 },
     outliers: { mean_neighbour_distance: round(s.outlierScore), nearest_neighbour_cosine: round(s.nnCosine) },
-    blur: { blur_score: q?.blur ?? null, sharpness: q?.sharpness == null ? null : round(q.sharpness), laplacian_variance: q ? round(q.blurVariance) : null },
-    dark: { dark_score: q?.dark ?? null, mean_brightness: q ? round(q.brightnessMean) : null, dark_fraction: q ? round(q.darkFraction) : null },
-    bright: { bright_score: q?.bright ?? null, mean_brightness: q ? round(q.brightnessMean) : null, bright_fraction: q ? round(q.brightFraction) : null },
+    blur: { blur_score: roundOrNull(q?.blur), sharpness: roundOrNull(q?.sharpness), laplacian_variance: q ? round(q.blurVariance) : null },
+    dark: { dark_score: roundOrNull(q?.dark), mean_brightness: q ? round(q.brightnessMean) : null, dark_fraction: q ? round(q.darkFraction) : null },
+    bright: { bright_score: roundOrNull(q?.bright), mean_brightness: q ? round(q.brightnessMean) : null, bright_fraction: q ? round(q.brightFraction) : null },
     mislabels: { disagreeing_neighbours: s.issues.mislabels === null ? null : round(s.issues.mislabels) },
-    low_information: { low_information_score: q?.lowInformation ?? null, entropy_bits: q?.entropy === undefined ? null : round(q.entropy) },
+    low_information: { low_information_score: roundOrNull(q?.lowInformation), entropy_bits: roundOrNull(q?.entropy) },
     odd_aspect_ratio: { aspect_ratio: r.item.width && r.item.height ? round(aspectRatioOf(r.item.width, r.item.height)) : null, width: r.item.width, height: r.item.height },
     odd_size: { width: r.item.width, height: r.item.height },
-    grayscale: { grayscale_score: q?.grayscale ?? null, chroma: q?.chroma ?? null },
+    grayscale: { grayscale_score: roundOrNull(q?.grayscale), chroma: roundOrNull(q?.chroma) },
   };
   return issueTypes.flatMap((type) => {
     const confidence = s.issues[type];
@@ -37,6 +37,7 @@ export function issuesOf(r: MediaRecord): Array<{ issue_type: IssueType; confide
 }
 
 export const round = (x: number) => Math.round(x * 10_000) / 10_000;
+const roundOrNull = (x: number | null | undefined) => (x == null ? null : round(x));
 
 /** A media item as the media and explore APIs show it. */
 export function mediaJson(datasetId: string, r: MediaRecord, extra: Record<string, unknown> = {}): Record<string, unknown> {

@@ -28,13 +28,18 @@ export interface ScanFindings {
   /** Per level: how many groups, and how many items are in one. */
   duplicates: Array<{ level: number; groups: number; items: number }>;
   issueCounts: Record<'duplicates' | 'outliers' | 'blur' | 'dark' | 'bright', number>;
+  /** Outlier issues below OUTLIER_CONFIDENCE: the most isolated items, not isolated enough to be outliers. */
+  outlierCandidates: number;
   /** Duplicate groups at the lowest level (0.96), biggest first. */
   groups: ReportItem[][];
-  /** Outliers, most confident first. */
+  /** Outliers and candidates, most confident first. */
   outliers: ReportIssue[];
   /** Every issue of every item, most confident first. */
   issues: ReportIssue[];
 }
+
+/** An outlier issue's confidence from which the item is an outlier (z ≥ STRATA_OUTLIER_Z); below it, a candidate. */
+const OUTLIER_CONFIDENCE = 0.5;
 
 const reportItem = (x: ExportItem): ReportItem => {
   const { item } = x.record;
@@ -49,6 +54,7 @@ export function createFindings() {
   const lowestGroups = new Map<number, ReportItem[]>();
   const issues: ReportIssue[] = [];
   const issueCounts = { duplicates: 0, outliers: 0, blur: 0, dark: 0, bright: 0 };
+  let outlierCandidates = 0;
 
   return {
     add(page: readonly ExportItem[]): void {
@@ -65,7 +71,8 @@ export function createFindings() {
           if (g.level === duplicateLevels[0]) lowestGroups.set(g.groupId, [...(lowestGroups.get(g.groupId) ?? []), shown]);
         }
         for (const i of issuesOf(x.record)) {
-          if (i.issue_type in issueCounts) issueCounts[i.issue_type as keyof typeof issueCounts]++;
+          if (i.issue_type === 'outliers' && i.confidence < OUTLIER_CONFIDENCE) outlierCandidates++;
+          else if (i.issue_type in issueCounts) issueCounts[i.issue_type as keyof typeof issueCounts]++;
           issues.push({ item: shown, type: i.issue_type, confidence: i.confidence, reason: i.reason });
         }
       }
@@ -82,6 +89,7 @@ export function createFindings() {
           return { level, groups: sizes.length, items: sizes.reduce((a, b) => a + b, 0) };
         }),
         issueCounts,
+        outlierCandidates,
         groups: [...lowestGroups.values()].sort((a, b) => b.length - a.length),
         outliers: issues.filter((i) => i.type === 'outliers'),
         issues,

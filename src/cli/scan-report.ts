@@ -50,7 +50,7 @@ function summary({ findings: f, failures, seconds }: ReportInput): string {
     ['Images', f.images],
     ['Videos (frames)', `${f.videos} (${f.frames})`],
     ['Failed files', failures],
-    ['Outliers', f.issueCounts.outliers],
+    ['Outliers (candidates)', `${f.issueCounts.outliers} (${f.outlierCandidates})`],
     ['Blurry', f.issueCounts.blur],
     ['Dark', f.issueCounts.dark],
     ['Bright', f.issueCounts.bright],
@@ -72,7 +72,7 @@ function groupsSection({ findings: f, thumbnails }: ReportInput): string {
 function outliersSection({ findings: f, thumbnails }: ReportInput): string {
   const shown = f.outliers.slice(0, REPORT_LIMITS.outliers);
   const body = shown.map((o) => figure(o.item, thumbnails, `confidence ${o.confidence}`)).join('');
-  return `<section id="outliers"><h2>Outliers</h2>${body ? `<div class="strip">${body}</div>` : '<p>No outliers.</p>'}${more(f.outliers.length, shown.length)}</section>`;
+  return `<section id="outliers"><h2>Outliers and candidates</h2>${body ? `<div class="strip">${body}</div>` : '<p>No outliers.</p>'}${more(f.outliers.length, shown.length)}</section>`;
 }
 
 function issuesSection({ findings: f, thumbnails }: ReportInput): string {

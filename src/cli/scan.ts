@@ -136,7 +136,7 @@ function summaryText(source: string, f: ScanFindings, failures: number, seconds:
   ${countOf(f.images, 'image')}, ${countOf(f.videos, 'video')} (${countOf(f.frames, 'frame')}), ${failures} failed
 Duplicate groups by similarity level:
 ${levels}
-Outliers: ${c.outliers}   Blurry: ${c.blur}   Dark: ${c.dark}   Bright: ${c.bright}
+Outliers: ${c.outliers} (${countOf(f.outlierCandidates, 'candidate')})   Blurry: ${c.blur}   Dark: ${c.dark}   Bright: ${c.bright}
 `;
 }
 
@@ -200,7 +200,8 @@ export async function scanCommand(argv: string[]): Promise<number> {
     if (final.status_new === 'ERROR') {
       // The server's pointer to its errors endpoint is no use once scan has stopped it: the reasons are listed here instead.
       const message = (final.fatal_error_msg ?? 'unknown error').replace(/ \(see GET [^)]*\)$/, '');
-      process.stderr.write(`strata: indexing failed: ${message}\n${await failuresText(ctx, id, await ctx.store.items.countFailures(id))}`);
+      const failures = await ctx.store.items.countFailures(id);
+      process.stderr.write(`strata: indexing failed: ${message}\n${failures > 0 ? await failuresText(ctx, id, failures) : ''}`);
       return 1;
     }
     const findings = await collect(ctx, id, user, o);

@@ -20,7 +20,7 @@ export async function listFiles(paths: readonly string[]): Promise<LocalFile[]> 
   const files = new Map<string, LocalFile>();
   async function visit(path: string, relativeName: string): Promise<void> {
     const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
-      throw new CliError(`cannot read ${path}: ${err.code ?? err.message}`, EXIT.USAGE);
+      throw new CliError(`cannot read ${path}: ${err.code === 'ENOENT' ? 'no such file or folder' : err.message}`, EXIT.USAGE);
     });
     if (info.isDirectory()) {
       for (const entry of (await readdir(path)).sort()) if (!entry.startsWith('.')) await visit(join(path, entry), `${relativeName}/${entry}`);

@@ -8,7 +8,7 @@ import type { MediaProcessor } from '../../src/ports/media-processor.ts';
 import { createDatasetFrom, credentialsFor, getJson, waitForDatasetStatus } from '../helpers/client.ts';
 import { tempDir } from '../helpers/folders.ts';
 import { holdCalls } from '../helpers/held-calls.ts';
-import { photosDir } from '../helpers/test-media.ts';
+import { copySmallPhotos, photosDir } from '../helpers/test-media.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
 /**
@@ -414,6 +414,21 @@ describe('search by an uploaded image as a viewer the dataset is shared with', (
     // Another user of the dataset, the owner included, does not see it.
     expect((await get(query)).status).toBe(404);
   });
+});
+
+describe('a search with more results than a page', () => {
+  it('gives the same total on every page: every indexed image, 100 a page', async () => {
+    const many = join(root, 'many');
+    const count = 130;
+    await copySmallPhotos(many, count, 200_000);
+    const ds = await createDatasetFrom(t.url, t.admin.token, 'many', many);
+    expect((await waitForDatasetStatus(t.url, t.admin.token, ds, ['READY', 'ERROR'], 300_000)).dataset.status_new).toBe('READY');
+    const anchor = (await get(`/api/v1/dataset/${ds}/media?page_size=1`)).body.media[0].media_id;
+    const page = async (n: number) => (await get(`/api/v1/explore/${ds}?anchor_media_id=${anchor}&anchor_type=MEDIA&page_number=${n}`)).body;
+    const [first, second] = [await page(0), await page(1)];
+    expect([first.clusters.length, first.metadata.total_clusters]).toEqual([100, count]);
+    expect([second.clusters.length, second.metadata.total_clusters]).toEqual([count - 100, count]);
+  }, 400_000);
 });
 
 describe('a source file replaced after indexing', () => {

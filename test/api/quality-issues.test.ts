@@ -52,6 +52,13 @@ describe('quality issues', () => {
     expect(flat.issues.find((i: any) => i.issue_type === 'blur')).toBeUndefined();
   });
 
+  it('gives every figure behind an issue to 4 decimals, as its confidence', async () => {
+    const figures = [];
+    for (const m of media) for (const i of (await detail(m.file_name)).issues) figures.push(...Object.values(i.reason).filter((v) => typeof v === 'number'));
+    expect(figures.length).toBeGreaterThan(0);
+    expect(figures.filter((v) => Math.round(v * 10_000) / 10_000 !== v)).toEqual([]);
+  });
+
   it('leaves the ordinary photos without these issues', async () => {
     for (const m of media.filter((x) => !['gray-copy.jpg', 'strip.jpg', 'tiny.jpg', 'flat.png'].includes(x.file_name))) {
       const types = (await detail(m.file_name)).issues.map((i: any) => i.issue_type);

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import sharp from 'sharp';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countOf } from '../../src/cli/output.ts';
 import { launchBrowser } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/folders.ts';
 import { photosDir } from '../helpers/test-media.ts';
@@ -62,6 +63,10 @@ describe('strata scan', () => {
     const groupOf = (name: string) => json.media_items.find((m: any) => m.file_name === name).duplicate_groups.find((g: any) => g.duplicate_threshold === 0.96)?.duplicate_group_id;
     expect(groupOf(ELEPHANTS[0]!)).toBeDefined();
     expect(ELEPHANTS.map(groupOf)).toEqual(ELEPHANTS.map(() => groupOf(ELEPHANTS[0]!)));
+    // Outliers from confidence 0.5 (z at STRATA_OUTLIER_Z); the most isolated items below it are candidates.
+    const outlierConfidences: number[] = json.media_items.flatMap((m: any) => m.metadata_items.filter((i: any) => i.type === 'issue' && i.properties.issue_type === 'outliers').map((i: any) => i.properties.confidence));
+    const outliers = outlierConfidences.filter((c) => c >= 0.5).length;
+    expect(run.stdout).toContain(`Outliers: ${outliers} (${countOf(outlierConfidences.length - outliers, 'candidate')})   Blurry`);
     expect(groupOf('dog-copy.jpg')).toBe(groupOf('darknet-dog.jpg'));
     const csv = (await readFile(join(out, 'scan.csv'), 'utf8')).trim().split('\r\n');
     expect(csv[0]).toMatch(/^media_id,media_type,file_name,/);
@@ -81,6 +86,17 @@ describe('strata scan', () => {
     expect(failed.stderr).toMatch(/^ {2}symbolic link points outside the import roots: elsewhere\.jpg$/m);
     expect(failed.stderr).toMatch(/^ {2}[^:\n]+: broken\.jpg$/m);
     expect(failed.stderr).not.toContain('GET /api');
+  }, 120_000);
+
+  it('says an empty folder has no media, with no empty list of failures, and exits 1', async () => {
+    const empty = await tempDir('strata-scan-empty-');
+    const failed = await scan([empty]).then(
+      () => expect.fail('scan succeeded'),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain(`strata: indexing failed: No media files found at ${empty}\n`);
+    expect(failed.stderr).not.toContain('Failed files');
   }, 120_000);
 
   describe('HTML report in Chromium', () => {

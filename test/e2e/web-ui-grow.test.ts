@@ -1,4 +1,4 @@
-import { copyFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,6 +98,21 @@ describe('growing a dataset from the web UI', () => {
     await screenshot(page, 'tasks-laptop');
     await expectAccessible('tasks');
   }, 600_000);
+
+  it('says when the files added could not be indexed', async () => {
+    const broken = join(root, 'broken');
+    await mkdir(broken);
+    await writeFile(join(broken, 'empty.jpg'), '');
+    await writeFile(join(broken, 'text.jpg'), 'not a picture');
+    await page.getByRole('link', { name: 'Back to the dataset' }).click();
+    const panel = page.getByRole('form', { name: 'Add media' });
+    await panel.locator('input[type=file][multiple]').setInputFiles([join(broken, 'empty.jpg'), join(broken, 'text.jpg')]);
+    await panel.getByRole('button', { name: 'Add 2 files' }).click();
+    const status = panel.getByRole('status').filter({ hasText: 'Indexing has ended' });
+    await status.filter({ hasText: '2 files could not be indexed (see Failures).' }).waitFor({ timeout: READY_TIMEOUT_MS });
+    // None of them was: the batch failed, and is shown as a failure.
+    expect(await status.getAttribute('class')).toBe('error');
+  }, READY_TIMEOUT_MS);
 
   it('aborts a running creation from the Tasks page, and retries it to READY', async () => {
     const dir = join(root, 'to-abort');

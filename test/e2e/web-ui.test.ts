@@ -4,10 +4,10 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, laptop, phone, screenshot, seriousA11yViolations, requireWebBuild } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/folders.ts';
-import { photosDir } from '../helpers/test-media.ts';
+import { photosDir, videosDir } from '../helpers/test-media.ts';
 import { ADMIN, startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { addUser } from '../../src/app/accounts.ts';
-import { credentialsFor, getJson, makeJwt } from '../helpers/client.ts';
+import { createDatasetFrom, credentialsFor, getJson, makeJwt, waitForDatasetStatus } from '../helpers/client.ts';
 
 /**
  * The web UI in a real browser against a real server indexing real photos: the MATE
@@ -276,20 +276,74 @@ describe('the web UI', () => {
     const id = created.body.dataset_id as string;
     const trans = (await getJson(t.url, `/api/v1/ingestion/${id}/data_files`, t.admin.token)).body.trans_id as number;
     const form = new FormData();
-    form.append('files', new Blob([new Uint8Array(await readFile(join(await photosDir(), 'darknet-kite.jpg')))]), 'kite.jpg');
+    const kite = new Blob([new Uint8Array(await readFile(join(await photosDir(), 'darknet-kite.jpg')))]);
+    form.append('files', kite, 'kite.jpg');
+    form.append('files', kite, 'kite-copy.jpg');
     const auth = { authorization: `Bearer ${t.admin.token}` };
     expect((await fetch(`${t.url}/api/v1/ingestion/${id}/data_files/${trans}`, { method: 'POST', headers: auth, body: form })).status).toBe(202);
-    await page.goto(`${t.url}/datasets/${id}`);
+    await page.goto(`${t.url}/datasets/${id}/duplicates`);
     await page.locator('.sidebar .badge', { hasText: 'DRAFT' }).waitFor();
+    // Before indexing, empty tabs say why rather than read as findings (or as errors).
+    const clusters = await context.newPage();
+    await clusters.goto(`${t.url}/datasets/${id}/clusters`);
+    await clusters.getByText('No clusters yet: the dataset is still being processed.').waitFor();
+    expect(await clusters.locator('.error').count()).toBe(0);
+    await clusters.getByRole('link', { name: 'Issues' }).click();
+    await clusters.getByText('No images at this confidence yet: the dataset is still being processed.').waitFor();
+    await clusters.getByRole('link', { name: 'Search' }).click();
+    await clusters.getByText('Search works once the dataset has been indexed.').waitFor();
+    await clusters.getByRole('link', { name: 'Clusters' }).click();
     // Processing starts after the page has loaded: only the event stream can tell it.
     expect((await fetch(`${t.url}/api/v1/ingestion/${id}/process_files/${trans}`, { method: 'POST', headers: auth })).status).toBe(202);
     await page.locator('.sidebar .badge', { hasText: 'READY' }).waitFor({ timeout: READY_TIMEOUT_MS });
-    expect(await page.locator('.facts dt:text("Images") + dd').textContent()).toBe('1');
+    expect(await page.locator('.facts dt:text("Images") + dd').textContent()).toBe('2');
+    // The tab opened before indexing shows what indexing found, without a reload.
+    await page.getByRole('listitem', { name: /^Group 1/ }).waitFor();
+    await clusters.locator('.cluster-card').first().waitFor();
+    await clusters.close();
     // Deleted elsewhere: the page says so at once.
     await fetch(`${t.url}/api/v1/dataset/${id}`, { method: 'DELETE', headers: auth });
     await page.locator('text=This dataset was deleted.').waitFor();
     await page.goBack();
     await page.waitForURL(/\/datasets\/[^/]+$/);
+  }, READY_TIMEOUT_MS);
+
+  it('shows a video frame as a still of its video, downloaded as an image', async () => {
+    const clip = join(root, 'clip');
+    await mkdir(clip);
+    await copyFile(join(await videosDir(), 'Megamind_bugy.avi'), join(clip, 'Megamind_bugy.avi'));
+    const id = await createDatasetFrom(t.url, t.admin.token, 'clip', clip);
+    await waitForDatasetStatus(t.url, t.admin.token, id, ['READY'], READY_TIMEOUT_MS);
+    const media = (await getJson(t.url, `/api/v1/dataset/${id}/media`, t.admin.token)).body.media as Array<{ media_id: string; frame_index: number; frame_timestamp: number }>;
+    const frame = media.find((m) => m.frame_timestamp > 0)!;
+    const back = page.url();
+    await page.goto(`${t.url}/datasets/${id}/media/${frame.media_id}`);
+    await page.getByRole('heading', { name: 'Megamind_bugy.avi' }).waitFor();
+    expect(await page.locator('.media-facts dt:text("Frame") + dd').textContent()).toBe(`${frame.frame_timestamp} s into the video`);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download frame' }).click()]);
+    expect(download.suggestedFilename()).toBe(`Megamind_bugy.avi-frame-${frame.frame_index}.jpg`);
+    expect([...(await readFile((await download.path())!)).subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
+    await fetch(`${t.url}/api/v1/dataset/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${t.admin.token}` } });
+    await page.goto(back);
+  }, READY_TIMEOUT_MS);
+
+  it('wraps a long unbroken dataset name rather than widen the list and the tasks past the page', async () => {
+    const one = join(root, 'one');
+    await mkdir(one);
+    await copyFile(join(await photosDir(), 'darknet-dog.jpg'), join(one, 'dog.jpg'));
+    const name = `long-${'x'.repeat(200)}`;
+    const id = await createDatasetFrom(t.url, t.admin.token, name, one);
+    await waitForDatasetStatus(t.url, t.admin.token, id, ['READY'], READY_TIMEOUT_MS);
+    const back = page.url();
+    const overflow = () => page.evaluate(() => Math.max(...[document.documentElement, document.querySelector('.content')!].map((e) => e.scrollWidth - e.clientWidth)));
+    await page.goto(`${t.url}/`);
+    await page.locator('.dataset-row', { hasText: name }).locator('.badge', { hasText: 'READY' }).waitFor();
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await page.goto(`${t.url}/tasks`);
+    await page.getByRole('row').filter({ hasText: name }).waitFor();
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await fetch(`${t.url}/api/v1/dataset/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${t.admin.token}` } });
+    await page.goto(back);
   }, READY_TIMEOUT_MS);
 
   it('shares a dataset with another user and deletes it', async () => {
@@ -346,12 +400,15 @@ describe('the web UI', () => {
     await p.goto(`${t.url}/`);
     await p.locator('.dataset-row').first().waitFor();
     await screenshot(p, 'datasets-phone');
+    // Nothing wider than the screen, neither the page nor its scrolling content area.
+    const overflow = () => p.evaluate(() => Math.max(...[document.documentElement, document.querySelector('.content')!].map((e) => e.scrollWidth - e.clientWidth)));
+    expect(await overflow()).toBeLessThanOrEqual(0);
     await p.locator('.dataset-name').first().click();
+    await p.getByRole('heading', { name: 'Overview' }).waitFor();
+    expect(await overflow()).toBeLessThanOrEqual(0);
     await p.getByRole('link', { name: 'Duplicates' }).click();
     await p.getByRole('listitem', { name: /^Group 1/ }).waitFor();
     await screenshot(p, 'duplicates-phone');
-    // Nothing wider than the screen, neither the page nor its scrolling content area.
-    const overflow = () => p.evaluate(() => Math.max(...[document.documentElement, document.querySelector('.content')!].map((e) => e.scrollWidth - e.clientWidth)));
     expect(await overflow()).toBeLessThanOrEqual(0);
     await p.getByRole('link', { name: ELEPHANTS[0] }).click();
     await p.getByRole('heading', { name: /Duplicates at 0.96/ }).waitFor();

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { ItemFailure } from '../../client/index.ts';
 import { clientAction } from '../client-action.ts';
-import { table } from '../output.ts';
+import { countOf, table } from '../output.ts';
 
 const PAGE = 1000;
 
@@ -21,7 +21,7 @@ export function registerErrors(program: Command): void {
           if (page.errors.length === 0) break;
         } while (all.length < total);
         out.result({ errors: all, total }, () =>
-          total === 0 ? 'No failures.' : `${table([['FILE', 'STAGE', 'REASON'], ...all.map((e) => [e.file_name, e.stage, e.reason])])}\n${total} failure(s)`,
+          total === 0 ? 'No failures.' : `${table([['FILE', 'STAGE', 'REASON'], ...all.map((e) => [e.file_name, e.stage, e.reason])])}\n${countOf(total, 'failure')}`,
         );
       }),
     );

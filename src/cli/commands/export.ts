@@ -1,5 +1,6 @@
 import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { rename, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
@@ -64,6 +65,10 @@ function extractEntry(zipPath: string, entryName: string, dest: string): Promise
 async function exportDataset({ client, out, signal }: ClientContext, id: string, options: ExportOptions): Promise<void> {
   if (!(FORMATS as readonly string[]).includes(options.format)) throw new CliError(`--format must be one of ${FORMATS.join(', ')}`, EXIT.USAGE);
   const format = options.format as Format;
+  // Checked before the server is asked for the export, which would otherwise be made for nothing.
+  const folder = dirname(options.out);
+  if (!(await stat(folder).catch(() => null))?.isDirectory()) throw new CliError(`cannot write ${options.out}: ${folder} is not a folder`, EXIT.USAGE);
+  if ((await stat(options.out).catch(() => null))?.isDirectory()) throw new CliError(`cannot write ${options.out}: it is a folder`, EXIT.USAGE);
   const started = await client.exportDataset(id, { format, includeImages: options.includeImages === true });
   const status = await finished(client, out, id, started.id, signal);
   // Written beside the target and renamed into place: an interrupted export leaves no half file.

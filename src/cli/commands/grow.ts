@@ -6,6 +6,7 @@ import type { Dataset, StrataClient } from '../../client/index.ts';
 import { clientAction, type ClientContext } from '../client-action.ts';
 import { summary } from '../dataset-progress.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
+import { countOf } from '../output.ts';
 import { listFiles } from '../upload-plan.ts';
 import { waitWithProgress } from './status.ts';
 
@@ -57,13 +58,13 @@ export function registerGrow(program: Command): void {
     .action(
       clientAction(async (ctx, datasetId: string, paths: string[], o: AddMediaOptions) => {
         const source = await sourceOf(paths, o);
-        if ('files' in source) ctx.out.note(`Sending ${source.files.length} file(s)…`);
+        if ('files' in source) ctx.out.note(`Sending ${countOf(source.files.length, 'file')}…`);
         const started = await ctx.client.addMedia(datasetId, source, { autoReindex: o.autoReindex === true, signal: ctx.signal });
         if (o.wait) {
-          ctx.out.note(`Task ${started.task_id}: ${started.files_received} file(s) received; indexing…`);
+          ctx.out.note(`Task ${started.task_id}: ${countOf(started.files_received, 'file')} received; indexing…`);
           return settledOperation(ctx, datasetId, started);
         }
-        ctx.out.result(started, () => `Task ${started.task_id}: ${started.files_received} file(s) received; the dataset is READ ONLY until the batch ends. Follow it with: strata status ${datasetId} --wait`);
+        ctx.out.result(started, () => `Task ${started.task_id}: ${countOf(started.files_received, 'file')} received; the dataset is READ ONLY until the batch ends. Follow it with: strata status ${datasetId} --wait`);
       }),
     );
 

@@ -5,7 +5,7 @@ import { StrataApiError, type StrataClient } from '../../client/index.ts';
 import { clientAction, type ClientContext } from '../client-action.ts';
 import { stateDir } from '../connection.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
-import type { Output } from '../output.ts';
+import { countOf, type Output } from '../output.ts';
 import { alreadyStored, batches, listFiles, storedKey, uploadStateStore, type LocalFile, type UploadState } from '../upload-plan.ts';
 import { settledOrThrow, summary } from '../dataset-progress.ts';
 import { waitWithProgress } from './status.ts';
@@ -83,7 +83,7 @@ async function upload({ client, connection, out, signal }: ClientContext, name: 
   // What the server holds is the truth: a request cut off after the server stored its files,
   // or a kill before anything was noted here, still counts them as sent.
   const already = resumed ? await alreadyStored(files, await storedFiles(client, state)) : new Set<string>();
-  if (resumed) out.note(`Resuming the upload into ${state.datasetId}: ${already.size} of ${files.length} file(s) already there.`);
+  if (resumed) out.note(`Resuming the upload into ${state.datasetId}: ${already.size} of ${countOf(files.length, 'file')} already there.`);
   const todo = batches(files.filter((f) => !already.has(f.path)), maxFiles, maxBytes);
   let sent = 0;
 
@@ -117,19 +117,19 @@ async function upload({ client, connection, out, signal }: ClientContext, name: 
   for (const r of refused) out.note(`refused: ${r}`);
   if (failed.length > 0) {
     const missing = failed.reduce((n, f) => n + f.files, 0);
-    throw new CliError(`${missing} file(s) not uploaded (${failed[0]!.reason}); run the same command again to resume`, EXIT.FAILED);
+    throw new CliError(`${countOf(missing, 'file')} not uploaded (${failed[0]!.reason}); run the same command again to resume`, EXIT.FAILED);
   }
 
   await client.processFiles(state.datasetId, state.transId);
   await store.remove();
   const result = { dataset_id: state.datasetId, trans_id: state.transId, files: files.length, uploaded: sent, resumed: already.size, refused };
   if (options.wait) {
-    out.note(`Uploaded ${result.uploaded} file(s) to ${state.datasetId}; indexing…`);
+    out.note(`Uploaded ${countOf(result.uploaded, 'file')} to ${state.datasetId}; indexing…`);
     const dataset = await waitWithProgress(client, out, state.datasetId, signal);
     out.result({ ...result, dataset }, () => summary(dataset));
     return settledOrThrow(dataset);
   }
-  out.result(result, () => `Uploaded ${result.uploaded} file(s)${already.size > 0 ? ` (${already.size} before)` : ''} to ${state.datasetId}; indexing. Follow it with: strata status ${state.datasetId} --wait`);
+  out.result(result, () => `Uploaded ${countOf(result.uploaded, 'file')}${already.size > 0 ? ` (${already.size} before)` : ''} to ${state.datasetId}; indexing. Follow it with: strata status ${state.datasetId} --wait`);
 }
 
 export function registerUpload(program: Command): void {

@@ -12,6 +12,12 @@ const tone: Record<Dataset['status_new'], string> = {
 
 export const isActive = (d: Dataset) => d.status_new === 'INDEXING';
 
+/** Before its first indexing has ended a dataset has no groups, clusters or scores to list. */
+export const notIndexedYet = (d: Dataset) => d.status_new === 'DRAFT' || d.status_new === 'INDEXING';
+
+/** What an empty list adds while that is so, so that it does not read as a finding. */
+export const notIndexedNote = (d: Dataset) => (notIndexedYet(d) ? ' yet: the dataset is still being processed' : '');
+
 export function StatusBadge({ dataset }: { dataset: Dataset }) {
   return <span className={`badge badge-${tone[dataset.status_new]}`}>{dataset.status_new}</span>;
 }

@@ -17,6 +17,11 @@ describe('keep one, select the rest', () => {
     expect(restOf([m('a', 1, 1, 1), m('b', 2, 2, 2), m('c', 1, 1, 1)]).map((x) => x.media_id)).toEqual(['a', 'c']);
   });
 
+  it('leaves out the frames of the kept video, which name the same file', () => {
+    const frame = (id: string, video: string) => ({ ...m(id, 768, 576, null), file_name: video });
+    expect(restOf([frame('a', 'walk.avi'), frame('b', 'walk.avi'), frame('c', 'copy.avi'), m('d', 1, 1, 1)]).map((x) => x.media_id)).toEqual(['c', 'd']);
+  });
+
   it('exports CSV with quoted names where needed', () => {
     const csv = selectionCsv([m('a', 1, 1, 1), { ...m('b', 1, 1, 1), file_name: 'x, "y".jpg' }]);
     expect(csv).toBe('media_id,file_name\na,a.jpg\nb,"x, ""y"".jpg"\n');

@@ -14,10 +14,13 @@ export function keeperOf(media: readonly GroupMedia[]): GroupMedia | undefined {
 
 const score = (m: GroupMedia) => (m.width ?? 0) * (m.height ?? 0) * 1e12 + (m.file_size ?? 0);
 
-/** Every member of the group but the keeper. */
+/**
+ * Every member of the group but the keeper and the other frames of its video: they name the
+ * same file, which a script removing the selected files would then remove too.
+ */
 export function restOf(media: readonly GroupMedia[]): GroupMedia[] {
   const keep = keeperOf(media);
-  return media.filter((m) => m !== keep);
+  return media.filter((m) => m !== keep && m.file_name !== keep?.file_name);
 }
 
 /** The selection as a CSV a script can read: media id and file name, one a line. */

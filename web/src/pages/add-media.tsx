@@ -26,6 +26,8 @@ export function AddMedia({ dataset }: { dataset: Dataset }) {
   // While a batch or a reindex runs the dataset is READ ONLY: files can be chosen, not sent.
   const open = dataset.status_new === 'READY' || dataset.status_new === 'PARTIAL INDEX';
   const archive = files.length === 1 && ARCHIVE.test(files[0]!.name);
+  // The batch's outcome once it has run: its files that failed, or the whole batch (none indexed).
+  const ended = dataset.status_new === 'READ ONLY' ? null : dataset.processing;
 
   const add = (more: LocalFile[]) => {
     setFiles((f) => (started === null ? [...f, ...more] : more));
@@ -80,8 +82,9 @@ export function AddMedia({ dataset }: { dataset: Dataset }) {
         </>
       )}
       {started && (
-        <p className="ok" role="status">
-          Received {countOf(started, 'file')}. {dataset.status_new === 'READ ONLY' ? 'Indexing them: the dataset is READ ONLY until that ends.' : `Indexing has ended: the dataset is ${dataset.status_new}.`}{' '}
+        <p className={ended && ended.status === 'FAILED' ? 'error' : 'ok'} role="status">
+          Received {countOf(started, 'file')}. {ended ? `Indexing has ended: the dataset is ${dataset.status_new}.` : 'Indexing them: the dataset is READ ONLY until that ends.'}
+          {ended && ended.failed > 0 ? ` ${countOf(ended.failed, 'file')} could not be indexed (see Failures).` : ''}{' '}
           <Link to={{ page: 'tasks', datasetId: dataset.id }}>See its task</Link>
         </p>
       )}

@@ -1,6 +1,7 @@
 import { useCallback } from 'react';
 import { client, type Cluster, type Dataset } from '../client.ts';
 import { MediaGrid } from '../components/media-grid.tsx';
+import { notIndexedNote, notIndexedYet } from '../components/status.tsx';
 import { VirtualGrid } from '../components/virtual-grid.tsx';
 import { countOf } from '../lib/format.ts';
 import { Link, useNav } from '../lib/router.tsx';
@@ -19,7 +20,10 @@ const mediaRoute = (id: string, mediaId: string): Route => ({ page: 'dataset', i
 /** Clusters at a granularity, biggest first, each a card of its first previews. */
 export function ClustersTab({ dataset, granularity }: { dataset: Dataset; granularity: number }) {
   const { go } = useNav();
-  const pages = usePages<Cluster>(`${dataset.id}@${granularity}`, CLUSTERS_PER_PAGE, async (page) => {
+  const indexed = !notIndexedYet(dataset);
+  const pages = usePages<Cluster>(`${dataset.id}@${granularity}/${dataset.status_new}`, CLUSTERS_PER_PAGE, async (page) => {
+    // explore refuses a dataset not indexed yet (409): there are no clusters to ask for.
+    if (!indexed) return { items: [], total: 0 };
     const r = await client.explore(dataset.id, { threshold: granularity, pageNumber: page });
     return { items: r.clusters, total: r.metadata.total_clusters };
   });
@@ -41,11 +45,11 @@ export function ClustersTab({ dataset, granularity }: { dataset: Dataset; granul
           ))}
         </div>
         <span className="muted small" aria-live="polite">
-          {pages.total === null ? 'Loading…' : countOf(pages.total, 'cluster')}
+          {pages.error ? null : pages.total === null ? 'Loading…' : countOf(pages.total, 'cluster')}
         </span>
       </div>
       {pages.error && <p className="error pad">{errorText(pages.error)}</p>}
-      {pages.total === 0 && <p className="empty pad">No clusters{dataset.status_new === 'INDEXING' ? ' yet: the dataset is still being processed' : ''}.</p>}
+      {pages.total === 0 && <p className="empty pad">No clusters{notIndexedNote(dataset)}.</p>}
       <VirtualGrid
         label="Clusters"
         count={pages.total ?? 0}

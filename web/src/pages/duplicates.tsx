@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { client, type Dataset, type DuplicateGroup, type GroupMedia } from '../client.ts';
+import { notIndexedNote } from '../components/status.tsx';
 import { VirtualList } from '../components/virtual-list.tsx';
 import { countOf, formatBytes, formatCount } from '../lib/format.ts';
 import { Link, useNav } from '../lib/router.tsx';
@@ -18,7 +19,8 @@ const ROW_HEIGHT = 236;
  */
 export function DuplicatesTab({ dataset, level }: { dataset: Dataset; level: number }) {
   const { go } = useNav();
-  const groups = usePages<DuplicateGroup>(`${dataset.id}@${level}`, PAGE_SIZE, async (page) => {
+  // Keyed by status too: groups opened while indexing are fetched again once it has ended.
+  const groups = usePages<DuplicateGroup>(`${dataset.id}@${level}/${dataset.status_new}`, PAGE_SIZE, async (page) => {
     const r = await client.duplicateGroups(dataset.id, { threshold: level, pageNumber: page, pageSize: PAGE_SIZE });
     return { items: r.groups, total: r.total };
   });
@@ -99,7 +101,7 @@ export function DuplicatesTab({ dataset, level }: { dataset: Dataset; level: num
         </button>
       </div>
       {groups.error && <p className="error">{errorText(groups.error)}</p>}
-      {groups.total === 0 && <p className="empty">No duplicates at this level{dataset.status_new === 'INDEXING' ? ' yet: the dataset is still being processed' : ''}.</p>}
+      {groups.total === 0 && <p className="empty">No duplicates at this level{notIndexedNote(dataset)}.</p>}
       <p className="hint small muted">
         <kbd>j</kbd>/<kbd>k</kbd> move between groups · <kbd>x</kbd> keep one, select the rest · <kbd>u</kbd> clear the group
       </p>

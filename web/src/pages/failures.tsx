@@ -30,7 +30,7 @@ export function Failures({ dataset }: { dataset: Dataset }) {
         <tbody>
           {items.map((f, i) => (
             <tr key={`${offset + i}`}>
-              <td className="mono" title={f.original_uri}>
+              <td className="mono wrap" title={f.original_uri}>
                 {f.file_name}
               </td>
               <td>{f.stage}</td>

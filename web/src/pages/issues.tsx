@@ -1,6 +1,7 @@
 import { useCallback } from 'react';
 import { client, type Dataset, type Media } from '../client.ts';
 import { MediaGrid } from '../components/media-grid.tsx';
+import { notIndexedNote } from '../components/status.tsx';
 import { Link, useNav } from '../lib/router.tsx';
 import { issueKinds, type IssueKind } from '../lib/routes.ts';
 
@@ -52,13 +53,13 @@ export function IssuesTab({ dataset, issue, min }: { dataset: Dataset; issue: Is
         </label>
       </div>
       <MediaGrid
-        queryKey={`${dataset.id}/${issue}/${min}`}
+        queryKey={`${dataset.id}/${issue}/${min}/${dataset.status_new}`}
         pageSize={PAGE_SIZE}
         fetchPage={fetchPage}
         caption={(m) => `${issue === 'uniqueness' ? 'uniqueness' : 'confidence'} ${scoreOf(m, issue)?.toFixed(2) ?? '—'}`}
         routeOf={(m) => ({ page: 'dataset', id: dataset.id, view: { tab: 'media', mediaId: m.media_id } })}
         label={`${labels[issue]} images`}
-        empty="No images at this confidence."
+        empty={`No images at this confidence${notIndexedNote(dataset)}.`}
       />
     </div>
   );

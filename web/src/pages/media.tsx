@@ -23,6 +23,9 @@ function MediaView({ dataset, media }: { dataset: Dataset; media: MediaDetail })
   const near = useAsync(() => client.explore(id, { anchorMediaId: media.media_id, anchorType: 'MEDIA' }), [id, media.media_id]);
   const neighbours = (near.data?.clusters ?? []).flatMap((c) => c.previews.slice(0, 1)).filter((m) => m.media_id !== media.media_id).slice(0, NEIGHBOURS);
   const exif = Object.entries(media.exif ?? {}).filter(([, v]) => v !== null && typeof v !== 'object');
+  // A frame's bytes are a still of its video, not the video: named as a file of their own format.
+  const frame = media.type === 'VIDEO_FRAME';
+  const downloadName = frame ? `${media.file_name}-frame-${media.frame_index}.${media.format === 'jpeg' ? 'jpg' : media.format}` : media.file_name;
 
   return (
     <div className="media-page">
@@ -35,8 +38,8 @@ function MediaView({ dataset, media }: { dataset: Dataset; media: MediaDetail })
           <Link className="btn btn-primary" to={{ page: 'dataset', id, view: { tab: 'search', anchor: media.media_id, anchorType: 'MEDIA' } }}>
             Find similar
           </Link>
-          <a className="btn" href={media.media_uri} download={media.file_name}>
-            Download original
+          <a className="btn" href={media.media_uri} download={downloadName}>
+            {frame ? 'Download frame' : 'Download original'}
           </a>
         </div>
         <section aria-labelledby="dups-title">
@@ -79,6 +82,12 @@ function MediaView({ dataset, media }: { dataset: Dataset; media: MediaDetail })
           <dd>{media.format ?? '—'}</dd>
           <dt>Type</dt>
           <dd>{media.type}</dd>
+          {frame && media.frame_timestamp != null && (
+            <>
+              <dt>Frame</dt>
+              <dd>{Number(media.frame_timestamp.toFixed(2))} s into the video</dd>
+            </>
+          )}
           <dt>Source</dt>
           <dd className="mono wrap">{media.original_uri}</dd>
         </dl>

@@ -4,6 +4,7 @@ import { MediaGrid } from '../components/media-grid.tsx';
 import { boxInPixels, type Point } from '../lib/box.ts';
 import { useNav } from '../lib/router.tsx';
 import { ErrorNote } from '../components/error-note.tsx';
+import { notIndexedYet } from '../components/status.tsx';
 import { errorText } from '../lib/error-text.ts';
 
 const PAGE_SIZE = 100;
@@ -46,6 +47,9 @@ function QueryImage({ dataset, anchor, anchorType }: { dataset: Dataset; anchor:
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [dragging, setDragging] = useState(false);
+  // The server refuses to search a dataset not indexed yet (409): say so before, not after.
+  const waiting = notIndexedYet(dataset);
+  useEffect(() => setError(null), [waiting]);
 
   const choose = (f: File | undefined) => {
     if (!f) return;
@@ -89,7 +93,9 @@ function QueryImage({ dataset, anchor, anchorType }: { dataset: Dataset; anchor:
       ) : null}
       <div className="search-actions">
         <p className="small">
-          {file ? (
+          {waiting ? (
+            <>Search works once the dataset has been indexed.</>
+          ) : file ? (
             <>
               Drag on the image to search with a part of it{box ? ` (box ${box.join(', ')})` : ''}.
             </>
@@ -103,7 +109,7 @@ function QueryImage({ dataset, anchor, anchorType }: { dataset: Dataset; anchor:
             <input type="file" accept="image/*" className="visually-hidden" onChange={(e) => choose(e.target.files?.[0])} />
           </label>
           {file && (
-            <button type="button" className="btn btn-primary" onClick={() => void search()} disabled={busy}>
+            <button type="button" className="btn btn-primary" onClick={() => void search()} disabled={busy || waiting}>
               {busy ? 'Searching…' : box ? 'Search with the box' : 'Search'}
             </button>
           )}

@@ -82,7 +82,8 @@ export function TasksPage({ datasetId }: { datasetId: string | null }) {
                     <div className="muted small">by {t.created_by}</div>
                   </td>
                   {datasetId === null && (
-                    <td>
+                    // A long unbroken name wraps rather than push the other columns off the page.
+                    <td className="wrap">
                       <Link to={{ page: 'dataset', id: t.dataset_id, view: { tab: 'overview' } }}>{t.dataset_name}</Link>
                       <div className="muted small">{t.dataset_status}</div>
                     </td>
