@@ -34,12 +34,10 @@ interface ScanOptions {
   dataDir: string | null;
 }
 
-function optionsOf(argv: string[]): ScanOptions {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { report: { type: 'string' }, json: { type: 'string' }, csv: { type: 'string' }, open: { type: 'boolean' }, serve: { type: 'boolean' }, 'data-dir': { type: 'string' } },
-  });
+/** The options, or null when help was asked for. */
+function optionsOf(argv: string[]): ScanOptions | null {
+  const { values, positionals } = parsed(argv);
+  if (values.help === true) return null;
   if (positionals.length !== 1) throw new DomainError('BAD_REQUEST', `scan needs one folder or s3:// prefix\n${SCAN_USAGE}`);
   const path = (p: string | undefined) => (p === undefined ? null : resolve(p));
   const source = positionals[0]!;
@@ -52,6 +50,28 @@ function optionsOf(argv: string[]): ScanOptions {
     serve: values.serve === true,
     dataDir: path(values['data-dir']),
   };
+}
+
+/** argv parsed; an unknown or incomplete option is a usage error, said with the usage. */
+function parsed(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        report: { type: 'string' },
+        json: { type: 'string' },
+        csv: { type: 'string' },
+        open: { type: 'boolean' },
+        serve: { type: 'boolean' },
+        'data-dir': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw new DomainError('BAD_REQUEST', `${(err as Error).message}\n${SCAN_USAGE}`);
+    throw err;
+  }
 }
 
 /** The dataset's owner: the configured admin, or a local one made for the scan (its password printed with --serve). */
@@ -182,6 +202,10 @@ function serveUntilSignal(server: RunningServer): Promise<void> {
 /** `strata scan`: returns the exit code (0 when the folder was indexed, 1 when indexing failed). */
 export async function scanCommand(argv: string[]): Promise<number> {
   const o = optionsOf(argv);
+  if (o === null) {
+    process.stdout.write(`${SCAN_USAGE}\n`);
+    return 0;
+  }
   const local = !o.source.startsWith('s3://');
   if (local && !(await stat(o.source).catch(() => null))?.isDirectory()) throw new DomainError('BAD_REQUEST', `${o.source} is not a folder`);
   const dataDir = o.dataDir ?? (await mkdtemp(join(tmpdir(), 'strata-scan-')));

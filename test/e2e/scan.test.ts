@@ -88,6 +88,21 @@ describe('strata scan', () => {
     expect(failed.stderr).not.toContain('GET /api');
   }, 120_000);
 
+  it('prints its usage for --help, and says what is wrong with an unknown option, exiting 2', async () => {
+    const help = await scan(['--help']);
+    expect(help.stdout).toMatch(/^strata scan <folder\|s3:\/\/bucket\/prefix\/>/);
+    for (const args of [[dir, '--bogus'], [dir, '--report']]) {
+      const failed = await scan(args).then(
+        () => expect.fail('scan succeeded'),
+        (error: { code: number; stderr: string }) => error,
+      );
+      expect(failed.code).toBe(2);
+      expect(failed.stderr).toMatch(/^strata: (Unknown option '--bogus'|Option '--report <value>' argument missing)/);
+      expect(failed.stderr).toContain('strata scan <folder|s3://bucket/prefix/>');
+      expect(failed.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    }
+  });
+
   it('says an empty folder has no media, with no empty list of failures, and exits 1', async () => {
     const empty = await tempDir('strata-scan-empty-');
     const failed = await scan([empty]).then(
