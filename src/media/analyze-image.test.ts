@@ -150,6 +150,24 @@ describe('analyzeImageFile on fixtures', () => {
     expect(Math.abs(icon!.copyDescriptor[257]! - copy!.copyDescriptor[257]!)).toBeLessThanOrEqual(2); // the white backdrop
   });
 
+  it('lays a drawing that vanishes on white on black for the copy descriptor, so white logos are not one blank page', async () => {
+    const svg = (shape: string) => `<svg xmlns="http://www.w3.org/2000/svg" width="256" height="256">${shape}</svg>`;
+    const ring = svg('<circle cx="128" cy="128" r="70" fill="none" stroke="#ffffff" stroke-width="24"/>');
+    const bars = svg('<rect x="40" y="60" width="176" height="30" fill="#ffffff"/><rect x="40" y="150" width="120" height="30" fill="#fafafa"/>');
+    const files: Array<[string, Buffer]> = [
+      ['ring.png', await sharp(Buffer.from(ring)).png().toBuffer()],
+      ['ring-small.png', await sharp(Buffer.from(ring)).resize(128).png().toBuffer()],
+      ['bars.png', await sharp(Buffer.from(bars)).png().toBuffer()],
+      ['blank.png', await sharp({ create: { width: 256, height: 256, channels: 3, background: '#ffffff' } }).png().toBuffer()],
+    ];
+    for (const [name, data] of files) writeFileSync(join(tmp, name), data);
+    const [ring1, ring2, bars1, blank] = await Promise.all(files.map(([n]) => analyzeImageFile(join(tmp, n), opts)));
+    const p = packDescriptors([ring1!.copyDescriptor, ring2!.copyDescriptor, bars1!.copyDescriptor, blank!.copyDescriptor]);
+    expect(descriptorCosine(p, 0, 1)).toBeGreaterThan(0.9); // the same logo, smaller
+    expect(descriptorCosine(p, 0, 2)).toBeLessThan(0.5); // another white logo
+    expect(descriptorCosine(p, 0, 3)).toBeLessThan(0.5); // a blank white page
+  });
+
   it('gives the same results whether a file is read whole or streamed', async () => {
     for (const name of ['scene.jpg', 'orientation-6.jpg', 'transparent.png', 'scene.webp', 'scene.bmp', 'scene.heic', 'scene-cmyk.jpg']) {
       const whole = await analyzeImageFile(fixture(name), opts);

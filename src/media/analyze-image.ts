@@ -7,7 +7,7 @@ import type { BoundingBox } from '../ports/media-processor.ts';
 import { decodeImage, type DecodedImage } from './image-decode.ts';
 import { MediaError, unreadable } from './media-error.ts';
 import { areaResize, toBytes } from './area-resize.ts';
-import { colourOffset, descriptorLength, fineOffset, patternLength, wholeOffset } from '../domain/similarity/copy-descriptor.ts';
+import { colourOffset, descriptorLength, fineOffset, lowInformationSpread, patternLength, wholeOffset } from '../domain/similarity/copy-descriptor.ts';
 import { centralFraction, fineSide } from '../domain/similarity/copy-verification.ts';
 import { chromaOf, dctPhash, phashInputSize, qualityMetrics, toGray, type GrayImage, type QualityMetrics } from './image-metrics.ts';
 
@@ -101,7 +101,7 @@ export async function analyzeImageFile(path: string, opts: ImageAnalysisOptions)
   const analysisGray = analysisGrayOf(working);
   const phash = dctPhash(areaResize(analysisGray.data, analysisGray.width, analysisGray.height, 1, phashInputSize, phashInputSize));
   const quality = qualityMetrics(analysisGray, chromaOf(pixels.data, pixels.channels));
-  const copyDescriptor = copyDescriptorOf(pixels, copyGrayOf(pixels, working));
+  const copyDescriptor = copyDescriptorOf(pixels, working);
   const [thumbnail, embedInput] = await resized;
   return {
     format: decoded.format,
@@ -134,7 +134,7 @@ export async function embeddingInputsOfFile(
 ): Promise<{ embedInput: Buffer; copyDescriptor: Uint8Array }> {
   const { pixels } = await decodeFile(path, readWhole(path, opts.inMemoryLimit), opts);
   const embedInput = embedInputOf(pixels, opts.embedInputSize);
-  const copyDescriptor = copyDescriptorOf(pixels, copyGrayOf(pixels, toGray(pixels.data, pixels.width, pixels.height, pixels.channels)));
+  const copyDescriptor = copyDescriptorOf(pixels, toGray(pixels.data, pixels.width, pixels.height, pixels.channels));
   return { embedInput: await embedInput, copyDescriptor };
 }
 
@@ -171,12 +171,33 @@ export function embedInputOf(pixels: DecodedImage['pixels'], size: number): Prom
  * the same precision than either alone, and the central window beat the whole image (recall
  * 0.94 vs 0.81 at precision ≥ 0.985). The 32 × 32 grid is for the local check that tells a
  * look-alike from a copy (domain/similarity/copy-verification.ts); the mean colour of the same
- * part (R, G, B, transparency on white) tells apart near-uniform pictures whose gray levels agree
- * (papers of one maker in two tints); the whole picture at 32 × 32, last, lets the local check
+ * part (R, G, B, transparency on the backdrop below) tells apart near-uniform pictures whose
+ * gray levels agree (papers of one maker in two tints); the whole picture at 32 × 32, last, lets the local check
  * compare the border where both pictures keep it (the same window with another side panel lit).
- * `gray` is `pixels` in gray levels, transparency on white.
+ * `working` is `pixels` in gray levels (toGray); transparent pixels are laid on a backdrop of
+ * their own here instead.
+ *
+ * The backdrop is white, as the embedder sees transparency (embedInputOf) and as a JPEG copy
+ * shows it — converters and editors flatten transparency onto white — so that an icon and its
+ * JPEG copy have one layout. When the picture's central part on white is near-uniform but on
+ * black it is not (a white logo or glyph made for dark backgrounds), it is laid on black: on
+ * white every such drawing would be the same blank page, and a copy of it that shows nothing on
+ * white could not be found anyway. (The quality measures lay transparency on mid grey instead:
+ * see alphaBackdrop.)
  */
-export function copyDescriptorOf(pixels: DecodedImage['pixels'], gray: GrayImage): Uint8Array {
+export function copyDescriptorOf(pixels: DecodedImage['pixels'], working: GrayImage): Uint8Array {
+  if (pixels.channels !== 4) return descriptorOn(pixels, working, 255);
+  const onWhite = descriptorOn(pixels, toGray(pixels.data, pixels.width, pixels.height, 4, 255), 255);
+  if (spreadOf(onWhite) >= lowInformationSpread) return onWhite;
+  const onBlack = descriptorOn(pixels, toGray(pixels.data, pixels.width, pixels.height, 4, 0), 0);
+  return spreadOf(onBlack) >= lowInformationSpread ? onBlack : onWhite;
+}
+
+/** The darkest to the brightest block mean of a descriptor, in gray levels. */
+const spreadOf = (d: Uint8Array) => d[patternLength + 1]! - d[patternLength]!;
+
+/** The descriptor of `pixels` seen as `gray`, their transparent pixels laid on `backdrop`. */
+function descriptorOn(pixels: DecodedImage['pixels'], gray: GrayImage, backdrop: number): Uint8Array {
   const region = centralPart(gray.width, gray.height);
   const fine = areaResize(gray.data, gray.width, gray.height, 1, fineSide, fineSide, region);
   const means = halve(fine);
@@ -186,7 +207,7 @@ export function copyDescriptorOf(pixels: DecodedImage['pixels'], gray: GrayImage
   out[patternLength] = Math.round(lo);
   out[patternLength + 1] = Math.round(hi);
   stretchInto(fine, out, fineOffset);
-  out.set(meanColour(pixels, region), colourOffset);
+  out.set(meanColour(pixels, region, backdrop), colourOffset);
   stretchInto(areaResize(gray.data, gray.width, gray.height, 1, fineSide, fineSide), out, wholeOffset);
   return out;
 }
@@ -199,13 +220,13 @@ function centralPart(width: number, height: number): { left: number; top: number
 }
 
 /** Mean R, G, B of a region, transparent pixels on white. */
-function meanColour(pixels: DecodedImage['pixels'], region: ReturnType<typeof centralPart>): number[] {
+function meanColour(pixels: DecodedImage['pixels'], region: ReturnType<typeof centralPart>, backdrop: number): number[] {
   const { data, width, channels } = pixels;
   const sum = [0, 0, 0];
   for (let y = region.top; y < region.top + region.height; y++) {
     for (let p = (y * width + region.left) * channels, end = p + region.width * channels; p < end; p += channels) {
       const a = channels === 4 ? data[p + 3]! / 255 : 1;
-      for (let c = 0; c < 3; c++) sum[c]! += data[p + c]! * a + 255 * (1 - a);
+      for (let c = 0; c < 3; c++) sum[c]! += data[p + c]! * a + backdrop * (1 - a);
     }
   }
   return sum.map((s) => Math.round(s / (region.width * region.height)));
@@ -230,16 +251,6 @@ function stretchInto(values: Float32Array, out: Uint8Array, offset: number): [nu
   const gain = hi > lo ? 255 / (hi - lo) : 0;
   values.forEach((v, k) => (out[offset + k] = Math.round((v - lo) * gain)));
   return [lo, hi];
-}
-
-/**
- * The gray image the copy descriptor is taken from: transparent pixels laid on white, as the
- * embedder sees them (embedInputOf) and as a JPEG copy of the picture shows them — converters
- * and editors flatten transparency onto white — so that an icon and its JPEG copy have one
- * layout. (The quality measures lay them on mid grey instead: see alphaBackdrop.)
- */
-function copyGrayOf(pixels: DecodedImage['pixels'], working: GrayImage): GrayImage {
-  return pixels.channels === 4 ? toGray(pixels.data, pixels.width, pixels.height, 4, 255) : working;
 }
 
 export const copyDescriptorSide = 16;

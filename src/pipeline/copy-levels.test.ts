@@ -14,7 +14,7 @@ import { usearchBackend } from '../index/usearch-index.ts';
 import { startCopyLevelsThreads } from './copy-levels.ts';
 import { levelledGraph } from './levelled-graph.ts';
 
-const model = 'nsfwjs-mobilenet-v2@nsfwjs@4.3.0/block_13_expand_relu/avg/160px/signed/int8-eafe3ac3/l2-centred-e98e9774+copy-v6';
+const model = 'nsfwjs-mobilenet-v2@nsfwjs@4.3.0/block_13_expand_relu/avg/160px/signed/int8-eafe3ac3/l2-centred-e98e9774+copy-v7';
 const calibration = calibrationFor(model)!;
 
 type Pixels = DecodedImage['pixels'];

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { calibrationFor } from './calibration.ts';
 import { duplicateLevels, similarityLevel } from './levels.ts';
 
-const model = 'nsfwjs-mobilenet-v2@nsfwjs@4.3.0/block_13_expand_relu/avg/160px/signed/int8-eafe3ac3/l2-centred-e98e9774+copy-v6';
+const model = 'nsfwjs-mobilenet-v2@nsfwjs@4.3.0/block_13_expand_relu/avg/160px/signed/int8-eafe3ac3/l2-centred-e98e9774+copy-v7';
 
 describe('calibrationFor', () => {
   it('returns the calibration of its exact model id', () => {
@@ -22,7 +22,7 @@ describe('calibrationFor', () => {
       `${model}/more`,
       model.toUpperCase(),
       ` ${model}`,
-      model.replace('l2-centred-e98e9774+copy-v6', 'l2-centred-00000000'),
+      model.replace('l2-centred-e98e9774+copy-v7', 'l2-centred-00000000'),
       model.replace('/int8-eafe3ac3', '/int8-00000000'),
     ]) {
       expect(calibrationFor(other), other).toBeNull();

@@ -59,9 +59,10 @@ const clippedLevel = 250;
  * (the low-information guard), and transparent pixels are laid on white, as the embedder and a
  * JPEG copy of the picture see them. v4: the 32 × 32 fine grid, for the local check of
  * copy-verification.ts. v5: the mean colour, for near-uniform pictures. v6: the whole picture
- * at 32 × 32, for the border check of copy-verification.ts.
+ * at 32 × 32, for the border check of copy-verification.ts. v7: a drawing on transparency
+ * that vanishes on white (a white logo) is laid on black (media/analyze-image.ts copyDescriptorOf).
  */
-export const copyDescriptorVersion = 'copy-v6';
+export const copyDescriptorVersion = 'copy-v7';
 
 /**
  * Pairs whose coarse layouts agree at least this well are checked locally: below it the pair

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { calibrationFor } from './calibration.ts';
 import { combinedScore, duplicateLevels, similarityLevel, type LevelCalibration } from './levels.ts';
 
-const realModel = 'nsfwjs-mobilenet-v2@nsfwjs@4.3.0/block_13_expand_relu/avg/160px/signed/int8-eafe3ac3/l2-centred-e98e9774+copy-v6';
+const realModel = 'nsfwjs-mobilenet-v2@nsfwjs@4.3.0/block_13_expand_relu/avg/160px/signed/int8-eafe3ac3/l2-centred-e98e9774+copy-v7';
 const real = calibrationFor(realModel)!;
 
 /** A synthetic calibration with easy numbers; weights (1, 0) make the combined score the cosine. */
