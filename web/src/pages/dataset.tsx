@@ -13,7 +13,7 @@ import { ManageDataset } from './manage.tsx';
 import { AddMedia, Reindex } from './add-media.tsx';
 import { MediaTab } from './media.tsx';
 import { SearchTab } from './search.tsx';
-import { errorText } from '../lib/error-text.ts';
+import { errorText, withoutApiHint } from '../lib/error-text.ts';
 
 type DatasetRoute = Extract<Route, { page: 'dataset' }>;
 
@@ -102,7 +102,12 @@ function Overview({ dataset }: { dataset: Dataset }) {
           <dd>{formatCount(dataset.n_images)}</dd>
         </div>
       </dl>
-      {dataset.fatal_error_msg && <p className="error">{dataset.fatal_error_msg}</p>}
+      {dataset.fatal_error_msg && (
+        <p className="error">
+          {withoutApiHint(dataset.fatal_error_msg)}
+          {p && p.failed > 0 ? ': the reasons are under Failures below.' : ''}
+        </p>
+      )}
       <p>
         <Link to={{ page: 'tasks', datasetId: dataset.id }}>Tasks of this dataset</Link>
       </p>

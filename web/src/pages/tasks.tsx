@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { client, type Task } from '../client.ts';
 import { OutcomeNote, type Outcome } from '../components/error-note.tsx';
-import { errorText } from '../lib/error-text.ts';
+import { errorText, withoutApiHint } from '../lib/error-text.ts';
 import { countOf } from '../lib/format.ts';
 import { Link } from '../lib/router.tsx';
 import { useAsync } from '../lib/use-async.ts';
@@ -91,7 +91,7 @@ export function TasksPage({ datasetId }: { datasetId: string | null }) {
                   <td>
                     <span className={`task-status task-${t.status.toLowerCase()}`}>{t.status}</span>
                     <div className="small muted">{t.status_message}</div>
-                    {t.error_message && <div className="small error">{t.error_message}</div>}
+                    {t.error_message && <div className="small error">{withoutApiHint(t.error_message)}</div>}
                   </td>
                   <td>
                     <progress max={100} value={t.progress_percentage} aria-label={`Progress of the ${typeLabels[t.task_type].toLowerCase()} task`} /> {t.progress_percentage}%
