@@ -99,6 +99,8 @@ describe('the web UI', () => {
     const row = page.locator('.dataset-row', { hasText: 'wallpapers' });
     await row.locator('.badge', { hasText: 'READY' }).waitFor();
     expect(await row.textContent()).toContain(`${ELEPHANTS.length + DISTINCT + 1} images`);
+    // The same UTC format as the Tasks and API keys pages, not the browser's local one.
+    expect(await row.textContent()).toMatch(/created \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
     await screenshot(page, 'datasets-laptop');
     await expectAccessible('datasets');
     await row.getByRole('link', { name: 'wallpapers' }).click();
@@ -378,7 +380,7 @@ describe('the web UI', () => {
     // Used above: after a reload (the secret is gone for good) the row says when, to the minute.
     await page.reload();
     await row.waitFor();
-    expect(await row.getByRole('cell').nth(2).textContent()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d$/);
+    expect(await row.getByRole('cell').nth(2).textContent()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
     await screenshot(page, 'keys-laptop');
     await expectAccessible('keys');
     await row.getByRole('button', { name: `Revoke ${apiKey}` }).click();

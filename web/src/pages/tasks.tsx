@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { client, type Task } from '../client.ts';
 import { OutcomeNote, type Outcome } from '../components/error-note.tsx';
 import { errorText, withoutApiHint } from '../lib/error-text.ts';
-import { countOf } from '../lib/format.ts';
+import { countOf, formatTime } from '../lib/format.ts';
 import { Link } from '../lib/router.tsx';
 import { useAsync } from '../lib/use-async.ts';
 
@@ -13,7 +13,6 @@ const IDLE_MS = 15_000;
 
 const running = (t: Task) => t.status === 'INITIALIZING' || t.status === 'RUNNING';
 const typeLabels: Record<Task['task_type'], string> = { DATASET_CREATION: 'Creation', MEDIA_ADDITION: 'Media addition', REINDEX: 'Reindex', ENRICHMENT: 'Enrichment', EXPORT: 'Export' };
-const secondOf = (iso: string | null) => (iso === null ? '—' : iso.slice(0, 19).replace('T', ' '));
 
 /**
  * Tasks, newest first: every dataset's, or one dataset's. Their status is kept current while
@@ -67,8 +66,8 @@ export function TasksPage({ datasetId }: { datasetId: string | null }) {
                 {datasetId === null && <th scope="col">Dataset</th>}
                 <th scope="col">Status</th>
                 <th scope="col">Progress</th>
-                <th scope="col">Started (UTC)</th>
-                <th scope="col">Ended (UTC)</th>
+                <th scope="col">Started</th>
+                <th scope="col">Ended</th>
                 <th scope="col">
                   <span className="visually-hidden">Actions</span>
                 </th>
@@ -102,8 +101,8 @@ export function TasksPage({ datasetId }: { datasetId: string | null }) {
                       </div>
                     )}
                   </td>
-                  <td>{secondOf(t.start_time)}</td>
-                  <td>{secondOf(t.end_time)}</td>
+                  <td>{formatTime(t.start_time)}</td>
+                  <td>{formatTime(t.end_time)}</td>
                   <td className="actions">
                     {running(t) && (
                       <button type="button" className="btn btn-small btn-danger-outline" disabled={t.abort_requested} onClick={() => void act('abort', t)}>
