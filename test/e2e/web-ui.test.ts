@@ -92,6 +92,8 @@ describe('the web UI', () => {
     // The badge changes through the event stream: no reload.
     await page.locator('.sidebar .badge', { hasText: 'READY' }).waitFor({ timeout: READY_TIMEOUT_MS });
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    // The last stage of a finished indexing is no news.
+    expect(await page.locator('.stats dt').allTextContents()).not.toContain('Stage');
     await screenshot(page, 'dataset-overview-laptop');
     await expectAccessible('dataset overview');
 

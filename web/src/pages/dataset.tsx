@@ -73,6 +73,7 @@ function LoadedDataset({ initial, route }: { initial: Dataset; route: DatasetRou
 
 function Overview({ dataset }: { dataset: Dataset }) {
   const p = dataset.processing;
+  const indexed = dataset.status_new === 'READY' || dataset.status_new === 'PARTIAL INDEX';
   return (
     <div className="page">
       <h2>Overview</h2>
@@ -81,10 +82,13 @@ function Overview({ dataset }: { dataset: Dataset }) {
           <dt>Status</dt>
           <dd>{dataset.status_new}</dd>
         </div>
-        <div>
-          <dt>Stage</dt>
-          <dd>{p?.stage ?? '—'}</dd>
-        </div>
+        {/* Once indexing has ended the last stage ("summarize") says nothing; on ERROR it says where it stopped. */}
+        {!indexed && (
+          <div>
+            <dt>Stage</dt>
+            <dd>{p?.stage ?? '—'}</dd>
+          </div>
+        )}
         <div>
           <dt>Processed</dt>
           <dd>{p ? `${formatCount(p.done)}${p.total !== null ? ` / ${formatCount(p.total)}` : ''}` : '—'}</dd>
