@@ -171,9 +171,12 @@ describe('the web UI', () => {
     await page.getByRole('link', { name: 'Coarsest' }).click();
     await page.waitForURL(/\/clusters\?g=4$/);
     await cards.first().waitFor();
-    const biggest = Number(/· (\d+) images?/.exec((await cards.first().locator('.cell-name').textContent())!)![1]);
+    const card = (await cards.first().locator('.cell-name').textContent())!;
+    const biggest = Number(/· (\d+) images?/.exec(card)![1]);
     await cards.first().click();
     await page.waitForURL(/\/clusters\/4-\d+$/);
+    // The page is titled with the name on its card.
+    expect(await page.locator('.toolbar-title').textContent()).toBe(card.split(' · ')[0]!.trim());
     await page.getByText(`${biggest} image${biggest === 1 ? '' : 's'}`, { exact: true }).waitFor();
     await expect.poll(() => page.locator('.cell').count()).toBe(biggest);
     await screenshot(page, 'cluster-laptop');
