@@ -77,6 +77,9 @@ describe('growing a dataset from the web UI', () => {
     expect(partial).toMatchObject({ status_new: 'PARTIAL INDEX', n_images: old.length + files.length });
     const identical = (await api.duplicateGroups(id, { threshold: 1 })).groups.map((g) => g.media.map((m) => m.file_name).sort());
     expect(identical).toContainEqual(['copy-of-old.jpg', old[0]!].sort());
+    // The Overview's counts are the batch's, and say so.
+    const stats = await page.locator('.stats dt').allTextContents();
+    expect(stats).toEqual(expect.arrayContaining(['Processed (added batch)', 'Failed (added batch)']));
     const reindex = page.getByRole('button', { name: 'Reindex', exact: true });
     await reindex.waitFor();
     await screenshot(page, 'partial-index-laptop');

@@ -74,6 +74,8 @@ function LoadedDataset({ initial, route }: { initial: Dataset; route: DatasetRou
 function Overview({ dataset }: { dataset: Dataset }) {
   const p = dataset.processing;
   const indexed = dataset.status_new === 'READY' || dataset.status_new === 'PARTIAL INDEX';
+  // After media are added, the counts are the added batch's, not the dataset's: the labels say so.
+  const ofBatch = p?.operation === 'ADD_MEDIA' ? ' (added batch)' : '';
   return (
     <div className="page">
       <h2>Overview</h2>
@@ -90,11 +92,11 @@ function Overview({ dataset }: { dataset: Dataset }) {
           </div>
         )}
         <div>
-          <dt>Processed</dt>
+          <dt>Processed{ofBatch}</dt>
           <dd>{p ? `${formatCount(p.done)}${p.total !== null ? ` / ${formatCount(p.total)}` : ''}` : '—'}</dd>
         </div>
         <div>
-          <dt>Failed</dt>
+          <dt>Failed{ofBatch}</dt>
           <dd>{p ? formatCount(p.failed) : '—'}</dd>
         </div>
         <div>
