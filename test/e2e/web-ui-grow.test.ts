@@ -77,6 +77,9 @@ describe('growing a dataset from the web UI', () => {
     expect(partial).toMatchObject({ status_new: 'PARTIAL INDEX', n_images: old.length + files.length });
     const identical = (await api.duplicateGroups(id, { threshold: 1 })).groups.map((g) => g.media.map((m) => m.file_name).sort());
     expect(identical).toContainEqual(['copy-of-old.jpg', old[0]!].sort());
+    // The Overview's counts are the batch's, and say so.
+    const stats = await page.locator('.stats dt').allTextContents();
+    expect(stats).toEqual(expect.arrayContaining(['Processed (added batch)', 'Failed (added batch)']));
     const reindex = page.getByRole('button', { name: 'Reindex', exact: true });
     await reindex.waitFor();
     await screenshot(page, 'partial-index-laptop');
@@ -112,6 +115,12 @@ describe('growing a dataset from the web UI', () => {
     await status.filter({ hasText: '2 files could not be indexed (see Failures).' }).waitFor({ timeout: READY_TIMEOUT_MS });
     // None of them was: the batch failed, and is shown as a failure.
     expect(await status.getAttribute('class')).toBe('error');
+    // Its reason on the Tasks page, without the API's pointer to its errors endpoint.
+    await page.getByRole('link', { name: 'Tasks of this dataset' }).click();
+    const reason = page.locator('.task-table tbody tr').first().locator('.error');
+    await reason.waitFor();
+    expect(await reason.textContent()).toBe('No valid media: all 2 files failed to index');
+    await screenshot(page, 'tasks-failed-batch-laptop');
   }, READY_TIMEOUT_MS);
 
   it('aborts a running creation from the Tasks page, and retries it to READY', async () => {

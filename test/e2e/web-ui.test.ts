@@ -92,6 +92,8 @@ describe('the web UI', () => {
     // The badge changes through the event stream: no reload.
     await page.locator('.sidebar .badge', { hasText: 'READY' }).waitFor({ timeout: READY_TIMEOUT_MS });
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    // The last stage of a finished indexing is no news.
+    expect(await page.locator('.stats dt').allTextContents()).not.toContain('Stage');
     await screenshot(page, 'dataset-overview-laptop');
     await expectAccessible('dataset overview');
 
@@ -99,6 +101,8 @@ describe('the web UI', () => {
     const row = page.locator('.dataset-row', { hasText: 'wallpapers' });
     await row.locator('.badge', { hasText: 'READY' }).waitFor();
     expect(await row.textContent()).toContain(`${ELEPHANTS.length + DISTINCT + 1} images`);
+    // The same UTC format as the Tasks and API keys pages, not the browser's local one.
+    expect(await row.textContent()).toMatch(/created \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
     await screenshot(page, 'datasets-laptop');
     await expectAccessible('datasets');
     await row.getByRole('link', { name: 'wallpapers' }).click();
@@ -167,9 +171,12 @@ describe('the web UI', () => {
     await page.getByRole('link', { name: 'Coarsest' }).click();
     await page.waitForURL(/\/clusters\?g=4$/);
     await cards.first().waitFor();
-    const biggest = Number(/· (\d+) images?/.exec((await cards.first().locator('.cell-name').textContent())!)![1]);
+    const card = (await cards.first().locator('.cell-name').textContent())!;
+    const biggest = Number(/· (\d+) images?/.exec(card)![1]);
     await cards.first().click();
     await page.waitForURL(/\/clusters\/4-\d+$/);
+    // The page is titled with the name on its card.
+    expect(await page.locator('.toolbar-title').textContent()).toBe(card.split(' · ')[0]!.trim());
     await page.getByText(`${biggest} image${biggest === 1 ? '' : 's'}`, { exact: true }).waitFor();
     await expect.poll(() => page.locator('.cell').count()).toBe(biggest);
     await screenshot(page, 'cluster-laptop');
@@ -378,7 +385,7 @@ describe('the web UI', () => {
     // Used above: after a reload (the secret is gone for good) the row says when, to the minute.
     await page.reload();
     await row.waitFor();
-    expect(await row.getByRole('cell').nth(2).textContent()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d$/);
+    expect(await row.getByRole('cell').nth(2).textContent()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
     await screenshot(page, 'keys-laptop');
     await expectAccessible('keys');
     await row.getByRole('button', { name: `Revoke ${apiKey}` }).click();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countOf, formatBytes, formatDuration } from './format.ts';
+import { countOf, formatBytes, formatDuration, formatTime } from './format.ts';
 
 describe('formats', () => {
   it('shows sizes in decimal units', () => {
@@ -12,5 +12,9 @@ describe('formats', () => {
 
   it('shows durations in seconds, minutes or hours', () => {
     expect([formatDuration(0.2), formatDuration(42), formatDuration(600), formatDuration(7260), formatDuration(null)]).toEqual(['1 s', '42 s', '10 min', '2 h 1 min', '—']);
+  });
+
+  it('shows times in UTC to the second, whatever the offset they came with', () => {
+    expect([formatTime('2026-12-07T14:12:05.431Z'), formatTime('2026-12-07T15:12:05+01:00'), formatTime(null)]).toEqual(['2026-12-07 14:12:05 UTC', '2026-12-07 14:12:05 UTC', '—']);
   });
 });

@@ -23,3 +23,12 @@ export const formatCount = (n: number) => n.toLocaleString('en-US');
 
 /** "1 image", "2 images", "1,204 images". */
 export const countOf = (n: number, noun: string) => `${formatCount(n)} ${noun}${n === 1 ? '' : 's'}`;
+
+/**
+ * A time as every page shows it: UTC to the second, whatever the browser's zone, so that the
+ * datasets, tasks and keys can be compared with each other and with the server's logs.
+ */
+export function formatTime(iso: string | null): string {
+  if (iso === null) return '—';
+  return `${new Date(iso).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}

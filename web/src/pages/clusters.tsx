@@ -15,6 +15,11 @@ const MEMBERS_PER_PAGE = 200;
 const granularities = ['Finest', 'Fine', 'Medium', 'Coarse', 'Coarsest'];
 
 const clusterRoute = (id: string, clusterId: string): Route => ({ page: 'dataset', id, view: { tab: 'cluster', clusterId } });
+/**
+ * A cluster's name on its card and on its page: its number within the granularity ("4-12" is
+ * cluster 12 of granularity 4), which a link or a reload keeps, unlike its place in the gallery.
+ */
+const clusterName = (clusterId: string) => `Cluster ${clusterId.split('-')[1]}`;
 const mediaRoute = (id: string, mediaId: string): Route => ({ page: 'dataset', id, view: { tab: 'media', mediaId } });
 
 /** Clusters at a granularity, biggest first, each a card of its first previews. */
@@ -70,7 +75,7 @@ export function ClustersTab({ dataset, granularity }: { dataset: Dataset; granul
                 ))}
               </span>
               <span className="cell-name">
-                Cluster {i + 1} <span className="muted">· {countOf(size, 'image')}</span>
+                {clusterName(c.cluster_id)} <span className="muted">· {countOf(size, 'image')}</span>
               </span>
             </Link>
           );
@@ -96,7 +101,7 @@ export function ClusterTab({ dataset, clusterId }: { dataset: Dataset; clusterId
         <Link to={{ page: 'dataset', id: dataset.id, view: { tab: 'clusters', granularity } }} className="btn btn-ghost">
           ← All clusters
         </Link>
-        <h2 className="toolbar-title">Cluster {clusterId}</h2>
+        <h2 className="toolbar-title">{clusterName(clusterId)}</h2>
       </div>
       <MediaGrid
         queryKey={`${dataset.id}/${clusterId}`}

@@ -13,7 +13,7 @@ import { ManageDataset } from './manage.tsx';
 import { AddMedia, Reindex } from './add-media.tsx';
 import { MediaTab } from './media.tsx';
 import { SearchTab } from './search.tsx';
-import { errorText } from '../lib/error-text.ts';
+import { errorText, withoutApiHint } from '../lib/error-text.ts';
 
 type DatasetRoute = Extract<Route, { page: 'dataset' }>;
 
@@ -73,6 +73,9 @@ function LoadedDataset({ initial, route }: { initial: Dataset; route: DatasetRou
 
 function Overview({ dataset }: { dataset: Dataset }) {
   const p = dataset.processing;
+  const indexed = dataset.status_new === 'READY' || dataset.status_new === 'PARTIAL INDEX';
+  // After media are added, the counts are the added batch's, not the dataset's: the labels say so.
+  const ofBatch = p?.operation === 'ADD_MEDIA' ? ' (added batch)' : '';
   return (
     <div className="page">
       <h2>Overview</h2>
@@ -81,16 +84,19 @@ function Overview({ dataset }: { dataset: Dataset }) {
           <dt>Status</dt>
           <dd>{dataset.status_new}</dd>
         </div>
+        {/* Once indexing has ended the last stage ("summarize") says nothing; on ERROR it says where it stopped. */}
+        {!indexed && (
+          <div>
+            <dt>Stage</dt>
+            <dd>{p?.stage ?? '—'}</dd>
+          </div>
+        )}
         <div>
-          <dt>Stage</dt>
-          <dd>{p?.stage ?? '—'}</dd>
-        </div>
-        <div>
-          <dt>Processed</dt>
+          <dt>Processed{ofBatch}</dt>
           <dd>{p ? `${formatCount(p.done)}${p.total !== null ? ` / ${formatCount(p.total)}` : ''}` : '—'}</dd>
         </div>
         <div>
-          <dt>Failed</dt>
+          <dt>Failed{ofBatch}</dt>
           <dd>{p ? formatCount(p.failed) : '—'}</dd>
         </div>
         <div>
@@ -102,7 +108,12 @@ function Overview({ dataset }: { dataset: Dataset }) {
           <dd>{formatCount(dataset.n_images)}</dd>
         </div>
       </dl>
-      {dataset.fatal_error_msg && <p className="error">{dataset.fatal_error_msg}</p>}
+      {dataset.fatal_error_msg && (
+        <p className="error">
+          {withoutApiHint(dataset.fatal_error_msg)}
+          {p && p.failed > 0 ? ': the reasons are under Failures below.' : ''}
+        </p>
+      )}
       <p>
         <Link to={{ page: 'tasks', datasetId: dataset.id }}>Tasks of this dataset</Link>
       </p>

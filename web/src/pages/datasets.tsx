@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { client, type Dataset } from '../client.ts';
 import { isActive, Progress, StatusBadge } from '../components/status.tsx';
-import { countOf } from '../lib/format.ts';
+import { countOf, formatTime } from '../lib/format.ts';
 import { Link, useNav } from '../lib/router.tsx';
 import { datasetTab } from '../lib/routes.ts';
 import { useAsync } from '../lib/use-async.ts';
@@ -48,7 +48,7 @@ function DatasetRow({ initial }: { initial: Dataset }) {
       </div>
       <div className="dataset-row-meta muted small">
         {countOf(dataset.n_images, 'image')}
-        {dataset.n_videos > 0 ? ` · ${countOf(dataset.n_videos, 'video')}` : ''} · {dataset.source_type} · created {new Date(dataset.created_at).toLocaleString()}
+        {dataset.n_videos > 0 ? ` · ${countOf(dataset.n_videos, 'video')}` : ''} · {dataset.source_type} · created {formatTime(dataset.created_at)}
       </div>
       <Progress dataset={dataset} />
       {dataset.fatal_error_msg && <p className="error small">{dataset.fatal_error_msg}</p>}

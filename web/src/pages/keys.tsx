@@ -2,10 +2,10 @@ import { useState } from 'react';
 import { client } from '../client.ts';
 import { OutcomeNote, type Outcome } from '../components/error-note.tsx';
 import { errorText } from '../lib/error-text.ts';
+import { formatTime } from '../lib/format.ts';
 import { useAsync } from '../lib/use-async.ts';
 
 /** A UTC timestamp to the minute, as "2026-03-01 10:00". */
-const minuteOf = (iso: string) => iso.slice(0, 16).replace('T', ' ');
 
 /**
  * API key pairs for scripts: the keys that still work, a new pair, revoking one. The secret is
@@ -76,8 +76,8 @@ export function KeysPage() {
             <thead>
               <tr>
                 <th scope="col">API key</th>
-                <th scope="col">Created (UTC)</th>
-                <th scope="col">Last used (UTC)</th>
+                <th scope="col">Created</th>
+                <th scope="col">Last used</th>
                 <th scope="col">
                   <span className="visually-hidden">Actions</span>
                 </th>
@@ -87,8 +87,8 @@ export function KeysPage() {
               {keys.data.map((k) => (
                 <tr key={k.api_key}>
                   <td className="mono wrap">{k.api_key}</td>
-                  <td>{minuteOf(k.created_at)}</td>
-                  <td>{k.last_used_at === null ? <span className="muted">never</span> : minuteOf(k.last_used_at)}</td>
+                  <td>{formatTime(k.created_at)}</td>
+                  <td>{k.last_used_at === null ? <span className="muted">never</span> : formatTime(k.last_used_at)}</td>
                   <td>
                     <button type="button" className="btn btn-small" onClick={() => void revoke(k.api_key)} aria-label={`Revoke ${k.api_key}`}>
                       Revoke

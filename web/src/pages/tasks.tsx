@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react';
 import { client, type Task } from '../client.ts';
 import { OutcomeNote, type Outcome } from '../components/error-note.tsx';
-import { errorText } from '../lib/error-text.ts';
-import { countOf } from '../lib/format.ts';
+import { errorText, withoutApiHint } from '../lib/error-text.ts';
+import { countOf, formatTime } from '../lib/format.ts';
 import { Link } from '../lib/router.tsx';
 import { useAsync } from '../lib/use-async.ts';
 
@@ -13,7 +13,6 @@ const IDLE_MS = 15_000;
 
 const running = (t: Task) => t.status === 'INITIALIZING' || t.status === 'RUNNING';
 const typeLabels: Record<Task['task_type'], string> = { DATASET_CREATION: 'Creation', MEDIA_ADDITION: 'Media addition', REINDEX: 'Reindex', ENRICHMENT: 'Enrichment', EXPORT: 'Export' };
-const secondOf = (iso: string | null) => (iso === null ? '—' : iso.slice(0, 19).replace('T', ' '));
 
 /**
  * Tasks, newest first: every dataset's, or one dataset's. Their status is kept current while
@@ -67,8 +66,8 @@ export function TasksPage({ datasetId }: { datasetId: string | null }) {
                 {datasetId === null && <th scope="col">Dataset</th>}
                 <th scope="col">Status</th>
                 <th scope="col">Progress</th>
-                <th scope="col">Started (UTC)</th>
-                <th scope="col">Ended (UTC)</th>
+                <th scope="col">Started</th>
+                <th scope="col">Ended</th>
                 <th scope="col">
                   <span className="visually-hidden">Actions</span>
                 </th>
@@ -91,7 +90,7 @@ export function TasksPage({ datasetId }: { datasetId: string | null }) {
                   <td>
                     <span className={`task-status task-${t.status.toLowerCase()}`}>{t.status}</span>
                     <div className="small muted">{t.status_message}</div>
-                    {t.error_message && <div className="small error">{t.error_message}</div>}
+                    {t.error_message && <div className="small error">{withoutApiHint(t.error_message)}</div>}
                   </td>
                   <td>
                     <progress max={100} value={t.progress_percentage} aria-label={`Progress of the ${typeLabels[t.task_type].toLowerCase()} task`} /> {t.progress_percentage}%
@@ -102,8 +101,8 @@ export function TasksPage({ datasetId }: { datasetId: string | null }) {
                       </div>
                     )}
                   </td>
-                  <td>{secondOf(t.start_time)}</td>
-                  <td>{secondOf(t.end_time)}</td>
+                  <td>{formatTime(t.start_time)}</td>
+                  <td>{formatTime(t.end_time)}</td>
                   <td className="actions">
                     {running(t) && (
                       <button type="button" className="btn btn-small btn-danger-outline" disabled={t.abort_requested} onClick={() => void act('abort', t)}>
