@@ -244,8 +244,11 @@ async function rankedResults(
     ];
   });
   // Unnarrowed, every indexed item is a result: the total is the index's size (up to the cap),
-  // not the hits fetched so far, which grow with the page asked for.
-  const total = narrowed ? ranked.length : Math.min(MAX_SIMILAR, (await ctx.store.similarity.vectorIndex(datasetId, entity, search.space))?.size ?? 0);
+  // not the hits fetched so far, which grow with the page asked for. A search that comes back
+  // short of what it was asked has found all it can (the graph search may leave an item of the
+  // index unreached): then its hits are the total.
+  const size = Math.min(MAX_SIMILAR, (await ctx.store.similarity.vectorIndex(datasetId, entity, search.space))?.size ?? 0);
+  const total = narrowed || found.length < Math.min(want, size) ? ranked.length : size;
   return {
     clusters,
     metadata: { ...metadata, total_clusters: total },
