@@ -216,7 +216,7 @@ async function rankedResults(
   // Filters drop some hits: look deeper than the page so that it still fills when they do.
   const entity = q.entityType;
   const narrowed = filters.length > 0 || search.minSimilarity !== null;
-  const found = await ctx.vectorSearch.nearest(datasetId, model, vector, narrowed ? MAX_SIMILAR : want, entity, search.space);
+  const { hits: found, indexSize } = await ctx.vectorSearch.nearest(datasetId, model, vector, narrowed ? MAX_SIMILAR : want, entity, search.space);
   const hits = search.minSimilarity === null ? found : found.filter((h) => 1 - h.distance >= search.minSimilarity! - 1e-6);
   const keep = filters.length > 0 ? await ctx.store.media.matching(datasetId, hits.map((h) => h.itemId), filters, entity) : null;
   const ranked = keep === null ? hits : hits.filter((h) => keep.has(h.itemId));
@@ -247,7 +247,7 @@ async function rankedResults(
   // not the hits fetched so far, which grow with the page asked for. A search that comes back
   // short of what it was asked has found all it can (the graph search may leave an item of the
   // index unreached): then its hits are the total.
-  const size = Math.min(MAX_SIMILAR, (await ctx.store.similarity.vectorIndex(datasetId, entity, search.space))?.size ?? 0);
+  const size = Math.min(MAX_SIMILAR, indexSize);
   const total = narrowed || found.length < Math.min(want, size) ? ranked.length : size;
   return {
     clusters,

@@ -18,10 +18,11 @@ export interface VectorSearch {
   /**
    * The `k` items nearest to `vector` (embedded by `model`) in the dataset's index (of its
    * images, or with `entity` OBJECTS of its objects; of their text-aligned vectors with `space`
-   * text), nearest first; [] before the dataset has an index. A CONFLICT when the index holds
-   * another model's vectors: distances between two models' vectors mean nothing.
+   * text), nearest first, with the index's size; no hits (size 0) before the dataset has an
+   * index. A CONFLICT when the index holds another model's vectors: distances between two
+   * models' vectors mean nothing.
    */
-  nearest(datasetId: string, model: string, vector: Float32Array, k: number, entity?: EntityType, space?: VectorSpace): Promise<VectorHit[]>;
+  nearest(datasetId: string, model: string, vector: Float32Array, k: number, entity?: EntityType, space?: VectorSpace): Promise<{ hits: VectorHit[]; indexSize: number }>;
   close(): Promise<void>;
 }
 
@@ -87,7 +88,7 @@ export function createVectorSearch(deps: { store: Store; blobs: BlobStore; vecto
   return {
     async nearest(datasetId, model, vector, k, entity = 'IMAGES', space = 'visual') {
       const record = await deps.store.similarity.vectorIndex(datasetId, entity, space);
-      if (record === null) return [];
+      if (record === null) return { hits: [], indexSize: 0 };
       if (record.model !== model || record.dimension !== vector.length) {
         throw new DomainError('CONFLICT', `The dataset was indexed with the embedding model ${record.model}, the query with ${model}: reindex the dataset (or upload the query again) to search it`);
       }
@@ -95,10 +96,11 @@ export function createVectorSearch(deps: { store: Store; blobs: BlobStore; vecto
       const hits = await index.search(vector, Math.min(k, record.size));
       const seqs = Array.from(hits.keys, Number);
       const ids = await deps.store.similarity.itemIdsOfSeqs(datasetId, seqs);
-      return seqs.flatMap((seq, i) => {
+      const found = seqs.flatMap((seq, i) => {
         const itemId = ids.get(seq);
         return itemId === undefined ? [] : [{ itemId, distance: hits.distances[i]! }];
       });
+      return { hits: found, indexSize: record.size };
     },
 
     async close() {

@@ -1,6 +1,7 @@
 import type { ExportItem } from '../app/export/export-items.ts';
 import { issuesOf } from '../app/media.ts';
 import { duplicateLevels } from '../domain/similarity/levels.ts';
+import { outlierConfidenceAtZ } from '../domain/similarity/scores.ts';
 
 /** An item as the report shows it. */
 export interface ReportItem {
@@ -28,7 +29,7 @@ export interface ScanFindings {
   /** Per level: how many groups, and how many items are in one. */
   duplicates: Array<{ level: number; groups: number; items: number }>;
   issueCounts: Record<'duplicates' | 'outliers' | 'blur' | 'dark' | 'bright', number>;
-  /** Outlier issues below OUTLIER_CONFIDENCE: the most isolated items, not isolated enough to be outliers. */
+  /** Outlier issues below outlierConfidenceAtZ: the most isolated items, not isolated enough to be outliers. */
   outlierCandidates: number;
   /** Duplicate groups at the lowest level (0.96), biggest first. */
   groups: ReportItem[][];
@@ -37,9 +38,6 @@ export interface ScanFindings {
   /** Every issue of every item, most confident first. */
   issues: ReportIssue[];
 }
-
-/** An outlier issue's confidence from which the item is an outlier (z ≥ STRATA_OUTLIER_Z); below it, a candidate. */
-const OUTLIER_CONFIDENCE = 0.5;
 
 const reportItem = (x: ExportItem): ReportItem => {
   const { item } = x.record;
@@ -71,7 +69,7 @@ export function createFindings() {
           if (g.level === duplicateLevels[0]) lowestGroups.set(g.groupId, [...(lowestGroups.get(g.groupId) ?? []), shown]);
         }
         for (const i of issuesOf(x.record)) {
-          if (i.issue_type === 'outliers' && i.confidence < OUTLIER_CONFIDENCE) outlierCandidates++;
+          if (i.issue_type === 'outliers' && i.confidence < outlierConfidenceAtZ) outlierCandidates++;
           else if (i.issue_type in issueCounts) issueCounts[i.issue_type as keyof typeof issueCounts]++;
           issues.push({ item: shown, type: i.issue_type, confidence: i.confidence, reason: i.reason });
         }

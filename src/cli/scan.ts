@@ -11,6 +11,7 @@ import { createFromBucket, viewOf } from '../app/datasets.ts';
 import { exportInfo } from '../app/export/export-job.ts';
 import { exportPages } from '../app/export/export-items.ts';
 import { csvMetadataFile, jsonMetadataFile, type MetadataFile } from '../app/export/metadata-files.ts';
+import { withoutApiHint } from '../client/index.ts';
 import { loadConfig } from '../config/config.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { User } from '../domain/types.ts';
@@ -223,7 +224,7 @@ export async function scanCommand(argv: string[]): Promise<number> {
     const final = await followIndexing(ctx, id);
     if (final.status_new === 'ERROR') {
       // The server's pointer to its errors endpoint is no use once scan has stopped it: the reasons are listed here instead.
-      const message = (final.fatal_error_msg ?? 'unknown error').replace(/ \(see GET [^)]*\)$/, '');
+      const message = withoutApiHint(final.fatal_error_msg ?? 'unknown error');
       const failures = await ctx.store.items.countFailures(id);
       process.stderr.write(`strata: indexing failed: ${message}\n${failures > 0 ? await failuresText(ctx, id, failures) : ''}`);
       return 1;

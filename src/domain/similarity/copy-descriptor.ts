@@ -185,14 +185,15 @@ function levelAgreement(p: PackedDescriptors, i: number, j: number, asIsCounts: 
  * such a pair is compared after the brightness change alone (levelAgreement).
  */
 function isClippedBrightening(p: PackedDescriptors, i: number, j: number): boolean {
-  const rgb = (k: number) => Array.from(descriptorOf(p, k).subarray(colourOffset, colourOffset + 3));
-  const sum = (c: number[]) => c[0]! + c[1]! + c[2]!;
-  const [dark, bright] = [rgb(i), rgb(j)].sort((x, y) => sum(x) - sum(y)) as [number[], number[]];
-  if (Math.max(...bright) < clippedLevel) return false;
-  const [ba, bb] = labChroma(bright[0]!, bright[1]!, bright[2]!);
-  for (let shift = 2; shift <= 255 - Math.min(...dark); shift += 2) {
-    const [sa, sb] = labChroma(...(dark.map((v) => Math.min(255, v + shift)) as [number, number, number]));
-    if (Math.hypot(sa - ba, sb - bb) <= maxColourDistance) return true;
+  const rgb = (k: number) => descriptorOf(p, k).subarray(colourOffset, colourOffset + 3);
+  const sum = (k: number) => rgb(k)[0]! + rgb(k)[1]! + rgb(k)[2]!;
+  const [dark, bright] = sum(i) <= sum(j) ? [i, j] : [j, i];
+  if (Math.max(...rgb(bright)) < clippedLevel) return false;
+  const c = rgb(dark);
+  const [r, g, b] = [c[0]!, c[1]!, c[2]!];
+  for (let shift = 2; shift <= 255 - Math.min(r, g, b); shift += 2) {
+    const [sa, sb] = labChroma(Math.min(255, r + shift), Math.min(255, g + shift), Math.min(255, b + shift));
+    if (Math.hypot(sa - p.colourA[bright]!, sb - p.colourB[bright]!) <= maxColourDistance) return true;
   }
   return false;
 }

@@ -89,6 +89,9 @@ export const candidateCount = (n: number) => Math.ceil(Math.sqrt(n) / 2);
  */
 const minKindSigma = 0.4;
 
+/** An outlier's confidence at z = outlierZ: from it on the item is an outlier, below it a candidate. */
+export const outlierConfidenceAtZ = 0.5;
+
 /**
  * An item's outlier z is the stronger of two pieces of evidence: how far it is from its nearest
  * neighbours (robust z of the outlier score) and how far its kind figures are from the
@@ -108,9 +111,10 @@ function outliers(score: Float32Array, o: ScoreOptions, kindFigures: Float32Arra
     for (let i = 0; i < z.length; i++) if (kind[i]! > z[i]!) z[i] = kind[i]!;
   }
   const mostIsolated = Array.from(z.keys()).sort((a, b) => z[b]! - z[a]!).slice(0, candidateCount(score.length));
-  for (const i of mostIsolated) if (z[i]! >= minCandidateZ) confidence[i] = Math.min(1, z[i]! / (2 * o.outlierZ));
+  const confidenceOf = (zi: number) => Math.min(1, (outlierConfidenceAtZ * zi) / o.outlierZ);
+  for (const i of mostIsolated) if (z[i]! >= minCandidateZ) confidence[i] = confidenceOf(z[i]!);
   for (let i = 0; i < score.length; i++) {
-    if (z[i]! >= o.outlierZ) confidence[i] = Math.min(1, z[i]! / (2 * o.outlierZ));
+    if (z[i]! >= o.outlierZ) confidence[i] = confidenceOf(z[i]!);
   }
   return confidence;
 }

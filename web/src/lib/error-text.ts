@@ -6,8 +6,3 @@ export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/**
- * A server message without its pointer to an API endpoint, "(see GET /api/v1/…)", which means
- * nothing to someone using the pages; they show the place to look instead.
- */
-export const withoutApiHint = (message: string) => message.replace(/ \(see GET [^)]*\)/, '');

@@ -13,7 +13,8 @@ import { ManageDataset } from './manage.tsx';
 import { AddMedia, Reindex } from './add-media.tsx';
 import { MediaTab } from './media.tsx';
 import { SearchTab } from './search.tsx';
-import { errorText, withoutApiHint } from '../lib/error-text.ts';
+import { withoutApiHint } from '../../../src/client/index.ts';
+import { errorText } from '../lib/error-text.ts';
 
 type DatasetRoute = Extract<Route, { page: 'dataset' }>;
 

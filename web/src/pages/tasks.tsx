@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'react';
 import { client, type Task } from '../client.ts';
 import { OutcomeNote, type Outcome } from '../components/error-note.tsx';
-import { errorText, withoutApiHint } from '../lib/error-text.ts';
+import { withoutApiHint } from '../../../src/client/index.ts';
+import { errorText } from '../lib/error-text.ts';
 import { countOf, formatTime } from '../lib/format.ts';
 import { Link } from '../lib/router.tsx';
 import { useAsync } from '../lib/use-async.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withoutApiHint } from './error-text.ts';
+import { withoutApiHint } from './errors.ts';
 
 describe('server messages on the pages', () => {
   it('drop the pointer to an API endpoint and keep the rest', () => {
