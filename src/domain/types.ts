@@ -85,6 +85,11 @@ export interface Quality {
   brightnessMean: number;
   darkFraction: number;
   brightFraction: number;
+  /** 5th and 99th percentile gray levels: the picture's shadows and highlights. */
+  shadowLevel?: number;
+  highlightLevel?: number;
+  /** Share of pixels clipped at white (gray level 254 or 255). */
+  clippedFraction?: number;
   /** Gray-level entropy, bits. */
   entropy?: number;
   /** Share of pixels at the commonest gray level (absent for items analysed before it was measured). */

@@ -87,6 +87,29 @@ describe('quality metrics', () => {
     expect([grey.dark, grey.bright, grey.blur, grey.lowInformation]).toEqual([0, 0, 0, 1]);
   });
 
+  it('tells a night shot with a lamp from an under-exposed picture, and sunlit snow from an over-exposed one', () => {
+    // Rows of levels in the given shares (top to bottom), 100 × 100 pixels.
+    const rows = (...bands: Array<[share: number, level: number]>) =>
+      image(100, 100, (_, y) => {
+        let top = 0;
+        for (const [share, level] of bands) if (y < (top += share * 100)) return level;
+        return bands[bands.length - 1]![1];
+      });
+    const night = qualityMetrics(rows([0.97, 30], [0.03, 220]), 0);
+    const underExposed = qualityMetrics(rows([0.97, 30], [0.03, 80]), 0);
+    expect(night.highlightLevel).toBe(220);
+    expect(night.dark).toBe(0);
+    expect(underExposed.dark).toBeGreaterThan(0.5);
+    // Snow in sunlight: light overall, with trees in shadow and no pixel clipped.
+    const snow = qualityMetrics(rows([0.05, 120], [0.35, 205], [0.6, 232]), 0);
+    const overExposed = qualityMetrics(rows([0.05, 120], [0.3, 205], [0.65, 255]), 0);
+    expect(snow.brightnessMean).toBeGreaterThan(210);
+    expect([snow.shadowLevel, snow.clippedFraction]).toEqual([120, 0]);
+    expect(snow.bright).toBe(0);
+    expect(overExposed.clippedFraction).toBeCloseTo(0.65);
+    expect(overExposed.bright).toBeGreaterThan(0.5);
+  });
+
   it('keeps every score within 0..1 and monotonic in its raw metric', () => {
     const sharpness = [0, 0.2, 0.6, blurrySharpness, 1.2, 1.5, 5];
     const blur = sharpness.map(blurScore);
@@ -94,16 +117,19 @@ describe('quality metrics', () => {
     for (let i = 1; i < blur.length; i++) expect(blur[i]).toBeLessThan(blur[i - 1]!);
 
     const means = [0, 20, 40, 70, 128, 185, 210, 235, 255];
-    const dark = means.map((m) => darkScore(m, 0));
-    const bright = means.map((m) => brightScore(m, 0));
+    // Highlights lost, and shadows or highlights clipped away: only the mean and the shares decide.
+    const dark = means.map((m) => darkScore(m, 0, 0));
+    const bright = means.map((m) => brightScore(m, 0, 255, 1));
     for (let i = 1; i < means.length; i++) {
       expect(dark[i]).toBeLessThanOrEqual(dark[i - 1]!);
       expect(bright[i]).toBeGreaterThanOrEqual(bright[i - 1]!);
     }
-    expect(darkScore(128, 0.95)).toBe(1);
-    expect(darkScore(128, 0.7)).toBeGreaterThan(darkScore(128, 0.6));
-    expect(brightScore(128, 0.7)).toBeGreaterThan(brightScore(128, 0.6));
-    for (const s of [...blur, ...dark, ...bright]) {
+    expect(darkScore(128, 0.95, 0)).toBe(1);
+    expect(darkScore(128, 0.7, 0)).toBeGreaterThan(darkScore(128, 0.6, 0));
+    expect(brightScore(128, 0.7, 255, 1)).toBeGreaterThan(brightScore(128, 0.6, 255, 1));
+    const highlights = [0, 80, 109, 140, 255].map((h) => darkScore(30, 0, h));
+    for (let i = 1; i < highlights.length; i++) expect(highlights[i]).toBeLessThanOrEqual(highlights[i - 1]!);
+    for (const s of [...blur, ...dark, ...bright, ...highlights]) {
       expect(s).toBeGreaterThanOrEqual(0);
       expect(s).toBeLessThanOrEqual(1);
     }
