@@ -4,7 +4,7 @@
  * originals flagged blurry are false flags; each original is also blurred at the 512 px
  * analysis size (σ = 0.4 % of the long side, as src/media/blur-held-out.test.ts) to see what
  * share of real blur is caught. Dark and bright flags are listed by name: whether a flag is
- * right depends on the picture (a night photo is dark).
+ * right depends on the picture (a dark-mode wallpaper with nothing bright in it is dark).
  *
  *   node --import tsx bench/neardup/broad-quality.ts
  */
