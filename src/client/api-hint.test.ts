@@ -6,5 +6,8 @@ describe('server messages on the pages', () => {
     expect(withoutApiHint('No valid media: all 3 files failed to index (see GET /api/v1/dataset/d-1/errors)')).toBe('No valid media: all 3 files failed to index');
     expect(withoutApiHint('Disk full (see GET /api/v1/dataset/d-1/errors); retry later')).toBe('Disk full; retry later');
     expect(withoutApiHint('Embedding failed')).toBe('Embedding failed');
+    expect(withoutApiHint('Dataset creation was aborted by ann after 3 of 9 files. Retry it (POST /api/v1/tasks/t-1/retry) or delete the dataset.')).toBe(
+      'Dataset creation was aborted by ann after 3 of 9 files. Retry it or delete the dataset.',
+    );
   });
 });

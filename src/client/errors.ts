@@ -17,10 +17,11 @@ export class StrataApiError extends Error {
 }
 
 /**
- * A server message without its pointer to an API endpoint, "(see GET /api/v1/…)": for those who
- * read it where that endpoint is not the place to look (the pages, a finished `strata scan`).
+ * A server message without its pointers to API endpoints, "(see GET /api/v1/…)" or "(POST
+ * /api/v1/…)": for those who read it where the endpoint is not the place to look (the pages,
+ * a finished `strata scan`).
  */
-export const withoutApiHint = (message: string) => message.replace(/ \(see GET [^)]*\)/, '');
+export const withoutApiHint = (message: string) => message.replace(/ \((?:see )?(?:GET|POST|PUT|PATCH|DELETE) \/api\/[^)]*\)/g, '');
 
 /** One line for a `detail`: the message itself, or the problems' messages joined. */
 export function describeDetail(detail: unknown): string {
