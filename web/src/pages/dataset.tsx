@@ -6,6 +6,7 @@ import { Link } from '../lib/router.tsx';
 import { datasetTab, tabOf, type Route, type Tab } from '../lib/routes.ts';
 import { useAsync } from '../lib/use-async.ts';
 import { useLiveDataset } from '../lib/use-live-dataset.ts';
+import { AllMediaTab } from './all-media.tsx';
 import { ClustersTab, ClusterTab } from './clusters.tsx';
 import { DuplicatesTab } from './duplicates.tsx';
 import { Failures } from './failures.tsx';
@@ -19,7 +20,7 @@ import { errorText } from '../lib/error-text.ts';
 
 type DatasetRoute = Extract<Route, { page: 'dataset' }>;
 
-const tabLabels: Record<Tab, string> = { overview: 'Overview', duplicates: 'Duplicates', clusters: 'Clusters', issues: 'Issues', search: 'Search' };
+const tabLabels: Record<Tab, string> = { overview: 'Overview', 'all-media': 'All media', duplicates: 'Duplicates', clusters: 'Clusters', issues: 'Issues', search: 'Search' };
 
 export function DatasetPage({ route }: { route: DatasetRoute }) {
   const loaded = useAsync(() => client.getDataset(route.id), [route.id]);
@@ -62,6 +63,7 @@ function LoadedDataset({ initial, route }: { initial: Dataset; route: DatasetRou
       </aside>
       <section className="tab-content">
         {view.tab === 'overview' && <Overview dataset={dataset} />}
+        {view.tab === 'all-media' && <AllMediaTab dataset={dataset} />}
         {view.tab === 'duplicates' && <DuplicatesTab dataset={dataset} level={view.level} />}
         {view.tab === 'clusters' && <ClustersTab dataset={dataset} granularity={view.granularity} />}
         {view.tab === 'cluster' && <ClusterTab dataset={dataset} clusterId={view.clusterId} />}
