@@ -1,5 +1,5 @@
 import type { Dataset } from '../client.ts';
-import { formatDuration } from '../lib/format.ts';
+import { formatDuration, utcMs } from '../lib/format.ts';
 
 const tone: Record<Dataset['status_new'], string> = {
   DRAFT: 'neutral',
@@ -18,8 +18,6 @@ export const isActive = (d: Dataset) => d.status_new === 'INDEXING';
  */
 export const isFinished = (d: Dataset) => d.status_new === 'READY' || d.status_new === 'PARTIAL INDEX' || d.status_new === 'ERROR';
 
-/** The API's times are UTC without a zone suffix, which Date would read as local time. */
-const utcMs = (iso: string) => Date.parse(/(?:[zZ]|[+-]\d\d:\d\d)$/.test(iso) ? iso : `${iso}Z`);
 
 /** How long an operation ran, in seconds; null until it has both started and ended. */
 export function tookSeconds(p: Pick<NonNullable<Dataset['processing']>, 'started_at' | 'ended_at'> | undefined): number | null {
