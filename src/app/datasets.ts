@@ -1,5 +1,6 @@
 import { DomainError } from '../domain/errors.ts';
 import type { Dataset, ItemFailure, User } from '../domain/types.ts';
+import { isManifestPath } from '../media/sources/manifest-source.ts';
 import { startOperation } from '../pipeline/operations.ts';
 import type { AppContext } from './context.ts';
 import { datasetView, type DatasetView } from './dataset-view.ts';
@@ -58,9 +59,26 @@ export async function createFromBucket(ctx: AppContext, user: User, input: { nam
   const bucketPath = input.bucketPath.trim();
   // Checked before the dataset exists, so a typo is a 400 now rather than an ERROR later.
   await ctx.sources.check(bucketPath);
+  await requireMediaInFolder(ctx, bucketPath);
   const dataset = await ctx.store.datasets.create({ displayName: name, description: input.description ?? '', sourceType: 'BUCKET', sourceUri: bucketPath, ownerId: user.id });
   await startOperation(ctx.pipeline, dataset, 'CREATE', user.id);
   return { dataset_id: dataset.id };
+}
+
+/**
+ * A local folder with no media file in it (empty, or holding other files only) is refused like
+ * a missing one. The listing stops at the first media file, so a folder of media costs little
+ * to check. A media file that cannot be read still counts, so its reason is recorded as a
+ * failure. A bucket prefix is checked by `check` (S3 has no empty folders); a manifest's rows
+ * are read by indexing.
+ */
+async function requireMediaInFolder(ctx: AppContext, bucketPath: string): Promise<void> {
+  if (bucketPath.startsWith('s3://') || isManifestPath(bucketPath)) return;
+  const source = await ctx.sources.open({ id: '', sourceUri: bucketPath }, { params: {} });
+  const entries = source.list()[Symbol.asyncIterator]();
+  const first = await entries.next();
+  await entries.return?.();
+  if (first.done) throw new DomainError('BAD_REQUEST', `Invalid path or no media files found at ${bucketPath}: the folder holds no media files (see the supported types in the README)`);
 }
 
 export async function createDraft(ctx: AppContext, user: User, name: string): Promise<{ dataset_id: string }> {

@@ -184,6 +184,23 @@ describe('bucket_path checks', () => {
     }
   });
 
+  it('refuses, like a missing folder, a folder with no media file in it, and makes no dataset', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    const empty = join(root, 'empty-folder');
+    await mkdir(join(empty, 'sub', 'deeper'), { recursive: true });
+    const notes = join(root, 'only-notes');
+    await mkdir(join(notes, 'sub'), { recursive: true });
+    await writeFile(join(notes, 'sub', 'readme.txt'), 'no pictures here');
+    await writeFile(join(notes, '.DS_Store'), 'x');
+    const before = (await getJson(t.url, '/api/v1/datasets', t.admin.token)).body.length;
+    for (const bucket_path of [empty, `file://${empty}`, notes]) {
+      const res = await createDataset({ dataset_name: 'no media', bucket_path });
+      expect(res.status, bucket_path).toBe(400);
+      expect((await res.json()).detail).toBe(`Invalid path or no media files found at ${bucket_path}: the folder holds no media files (see the supported types in the README)`);
+    }
+    expect((await getJson(t.url, '/api/v1/datasets', t.admin.token)).body.length).toBe(before);
+  });
+
   it('ends in ERROR with a clear message when a folder has no valid media', async () => {
     const dir = join(root, 'nothing-valid');
     await mkdir(dir);

@@ -103,15 +103,14 @@ describe('strata scan', () => {
     }
   });
 
-  it('says an empty folder has no media, with no empty list of failures, and exits 1', async () => {
+  it('refuses a folder with no media in it before indexing, as it refuses a missing one (exit 2)', async () => {
     const empty = await tempDir('strata-scan-empty-');
     const failed = await scan([empty]).then(
       () => expect.fail('scan succeeded'),
       (error: { code: number; stderr: string }) => error,
     );
-    expect(failed.code).toBe(1);
-    expect(failed.stderr).toContain(`strata: indexing failed: No media files found at ${empty}\n`);
-    expect(failed.stderr).not.toContain('Failed files');
+    expect(failed.code).toBe(2);
+    expect(failed.stderr).toBe(`strata: Invalid path or no media files found at ${empty}: the folder holds no media files (see the supported types in the README)\n`);
   }, 120_000);
 
   describe('HTML report in Chromium', () => {

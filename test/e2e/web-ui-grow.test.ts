@@ -77,9 +77,10 @@ describe('growing a dataset from the web UI', () => {
     expect(partial).toMatchObject({ status_new: 'PARTIAL INDEX', n_images: old.length + files.length });
     const identical = (await api.duplicateGroups(id, { threshold: 1 })).groups.map((g) => g.media.map((m) => m.file_name).sort());
     expect(identical).toContainEqual(['copy-of-old.jpg', old[0]!].sort());
-    // The Overview's counts are the batch's, and say so.
+    // The batch has ended: the Overview counts what the dataset holds and says how long the batch took.
     const stats = await page.locator('.stats dt').allTextContents();
-    expect(stats).toEqual(expect.arrayContaining(['Processed (added batch)', 'Failed (added batch)']));
+    expect(stats).toEqual(['Status', 'Images', 'Videos', 'Video frames', 'Adding media took']);
+    expect(await page.locator('.stats dt:text("Images") + dd').textContent()).toBe(String(old.length + files.length));
     const reindex = page.getByRole('button', { name: 'Reindex', exact: true });
     await reindex.waitFor();
     await screenshot(page, 'partial-index-laptop');
@@ -148,6 +149,12 @@ describe('growing a dataset from the web UI', () => {
     await p.locator('.task-table tbody tr').first().waitFor();
     await screenshot(p, 'tasks-phone');
     expect(await p.evaluate(() => Math.max(...[document.documentElement, document.querySelector('.content')!].map((e) => e.scrollWidth - e.clientWidth)))).toBeLessThanOrEqual(0);
+    // The aborted dataset's Overview says where indexing stopped, with no time left.
+    await p.goto(`${t.url}/datasets/${id}`);
+    await p.locator('.badge', { hasText: 'ERROR' }).waitFor();
+    expect(await p.locator('.stats dt').allTextContents()).toEqual(['Status', 'Stopped at', 'Images', 'Videos', 'Video frames', 'Indexing took']);
+    expect(await p.locator('.stats dt:text("Stopped at") + dd').textContent()).toBe((await api.getDataset(id)).processing!.stage);
+    await screenshot(p, 'overview-aborted-phone');
     await mobile.close();
 
     await row.getByRole('button', { name: 'Retry' }).click();

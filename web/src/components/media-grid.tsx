@@ -21,10 +21,12 @@ interface Props<T extends GridItem> {
   routeOf(item: T): Route;
   label: string;
   empty: string;
+  /** What the count above the grid counts: images unless given. */
+  noun?: string;
 }
 
 /** Thumbnails of a paged media query, loaded as they scroll into view. */
-export function MediaGrid<T extends GridItem>({ queryKey, pageSize, fetchPage, caption, routeOf, label, empty }: Props<T>) {
+export function MediaGrid<T extends GridItem>({ queryKey, pageSize, fetchPage, caption, routeOf, label, empty, noun = 'image' }: Props<T>) {
   const { go } = useNav();
   const pages = usePages<T>(queryKey, pageSize, fetchPage);
   const open = useCallback(
@@ -39,7 +41,7 @@ export function MediaGrid<T extends GridItem>({ queryKey, pageSize, fetchPage, c
   return (
     <>
       <p className="muted small pad-x" aria-live="polite">
-        {pages.total === null ? 'Loading…' : countOf(pages.total, 'image')}
+        {pages.total === null ? 'Loading…' : countOf(pages.total, noun)}
       </p>
       <VirtualGrid
         label={label}

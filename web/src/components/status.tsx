@@ -1,5 +1,5 @@
 import type { Dataset } from '../client.ts';
-import { formatDuration } from '../lib/format.ts';
+import { formatDuration, utcMs } from '../lib/format.ts';
 
 const tone: Record<Dataset['status_new'], string> = {
   DRAFT: 'neutral',
@@ -11,6 +11,19 @@ const tone: Record<Dataset['status_new'], string> = {
 };
 
 export const isActive = (d: Dataset) => d.status_new === 'INDEXING';
+
+/**
+ * Processing is over, for good or ill: the page then says what the dataset holds and how long
+ * its last operation took, not a stage or a time left.
+ */
+export const isFinished = (d: Dataset) => d.status_new === 'READY' || d.status_new === 'PARTIAL INDEX' || d.status_new === 'ERROR';
+
+
+/** How long an operation ran, in seconds; null until it has both started and ended. */
+export function tookSeconds(p: Pick<NonNullable<Dataset['processing']>, 'started_at' | 'ended_at'> | undefined): number | null {
+  if (!p || p.started_at === null || p.ended_at === null) return null;
+  return Math.max(0, (utcMs(p.ended_at) - utcMs(p.started_at)) / 1000);
+}
 
 /** Before its first indexing has ended a dataset has no groups, clusters or scores to list. */
 export const notIndexedYet = (d: Dataset) => d.status_new === 'DRAFT' || d.status_new === 'INDEXING';

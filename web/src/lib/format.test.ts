@@ -17,4 +17,14 @@ describe('formats', () => {
   it('shows times in UTC to the second, whatever the offset they came with', () => {
     expect([formatTime('2026-12-07T14:12:05.431Z'), formatTime('2026-12-07T15:12:05+01:00'), formatTime(null)]).toEqual(['2026-12-07 14:12:05 UTC', '2026-12-07 14:12:05 UTC', '—']);
   });
+
+  it('reads the API times without a zone as UTC, wherever the browser is', () => {
+    const zone = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    try {
+      expect(formatTime('2026-12-07T14:12:05.431000')).toBe('2026-12-07 14:12:05 UTC');
+    } finally {
+      process.env.TZ = zone;
+    }
+  });
 });

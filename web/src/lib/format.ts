@@ -30,5 +30,8 @@ export const countOf = (n: number, noun: string) => `${formatCount(n)} ${noun}${
  */
 export function formatTime(iso: string | null): string {
   if (iso === null) return '—';
-  return `${new Date(iso).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+  return `${new Date(utcMs(iso)).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
+
+/** Milliseconds of an API time: UTC, mostly without a zone suffix, which Date would read as local time. */
+export const utcMs = (iso: string) => Date.parse(/(?:[zZ]|[+-]\d\d:\d\d)$/.test(iso) ? iso : `${iso}Z`);

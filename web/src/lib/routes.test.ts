@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hrefOf, parseRoute, type Route } from './routes.ts';
+import { datasetTab, hrefOf, parseRoute, tabOf, type Route } from './routes.ts';
 
 describe('routes', () => {
   it('reads every view from its URL and writes the same URL back', () => {
@@ -11,6 +11,7 @@ describe('routes', () => {
       '/tasks',
       '/tasks?dataset=a',
       '/datasets/a',
+      '/datasets/a/media',
       '/datasets/a/duplicates',
       '/datasets/a/duplicates?level=0.985',
       '/datasets/a/clusters',
@@ -43,6 +44,14 @@ describe('routes', () => {
     expect(parseRoute('/datasets/a/issues', '?type=duplicates')).toMatchObject({ view: { issue: 'blur' } });
   });
 
+  it('lists every image at /media and shows one at /media/{id}', () => {
+    expect(parseRoute('/datasets/a/media', '')).toEqual<Route>({ page: 'dataset', id: 'a', view: { tab: 'all-media' } });
+    expect(parseRoute('/datasets/a/media/', '')).toEqual<Route>({ page: 'dataset', id: 'a', view: { tab: 'all-media' } });
+    expect(parseRoute('/datasets/a/media/m1', '')).toEqual<Route>({ page: 'dataset', id: 'a', view: { tab: 'media', mediaId: 'm1' } });
+    expect(hrefOf(datasetTab('a', 'all-media'))).toBe('/datasets/a/media');
+    expect(tabOf({ tab: 'all-media' })).toBe('all-media');
+  });
+
   it('never sends a login anywhere but a path of this site', () => {
     for (const next of ['https://evil.example/', '//evil.example/x', 'javascript:alert(1)']) {
       expect(parseRoute('/login', `?next=${encodeURIComponent(next)}`)).toEqual<Route>({ page: 'login', next: '/' });
@@ -52,7 +61,7 @@ describe('routes', () => {
   it('answers not-found for unknown paths and tabs', () => {
     expect(parseRoute('/nope', '').page).toBe('not-found');
     expect(parseRoute('/datasets/a/nope', '').page).toBe('not-found');
-    expect(parseRoute('/datasets/a/media', '').page).toBe('not-found');
+    expect(parseRoute('/datasets/a/media/m1/x', '').page).toBe('not-found');
     expect(parseRoute('/datasets/a/clusters/1/2', '').page).toBe('not-found');
   });
 });

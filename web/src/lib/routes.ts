@@ -11,6 +11,8 @@ export const issueKinds: readonly IssueKind[] = rankedScores.filter((s): s is Is
 
 export type View =
   | { tab: 'overview' }
+  /** Every image and video frame of the dataset, in the media listing's stable order. */
+  | { tab: 'all-media' }
   | { tab: 'duplicates'; level: number }
   | { tab: 'clusters'; granularity: number }
   | { tab: 'cluster'; clusterId: string }
@@ -18,7 +20,7 @@ export type View =
   | { tab: 'search'; anchor: string | null; anchorType: 'MEDIA' | 'UPLOAD' }
   | { tab: 'media'; mediaId: string };
 
-export type Tab = 'overview' | 'duplicates' | 'clusters' | 'issues' | 'search';
+export type Tab = 'overview' | 'all-media' | 'duplicates' | 'clusters' | 'issues' | 'search';
 
 export type Route =
   | { page: 'login'; next: string }
@@ -36,6 +38,7 @@ const DEFAULT_MIN = 0.5;
 export function defaultView(tab: Tab): View {
   switch (tab) {
     case 'overview':
+    case 'all-media':
       return { tab };
     case 'duplicates':
       return { tab, level: DEFAULT_LEVEL };
@@ -66,6 +69,8 @@ function viewOf(rest: string[], q: URLSearchParams): View | null {
   const [tab, arg, ...extra] = rest;
   if (extra.length > 0) return null;
   if (tab === undefined) return { tab: 'overview' };
+  // `/media` lists them all, `/media/{id}` is one of them.
+  if (tab === 'media' && arg === undefined) return { tab: 'all-media' };
   if (tab === 'duplicates' && arg === undefined) return { tab, level: numberIn(q.get('level'), (n) => (duplicateLevels as readonly number[]).includes(n), DEFAULT_LEVEL) };
   if (tab === 'clusters' && arg === undefined) return { tab, granularity: numberIn(q.get('g'), (n) => Number.isInteger(n) && n >= 0 && n <= 4, 0) };
   if (tab === 'clusters') return { tab: 'cluster', clusterId: arg! };
@@ -106,6 +111,8 @@ function viewPath(view: View): string {
   switch (view.tab) {
     case 'overview':
       return '';
+    case 'all-media':
+      return '/media';
     case 'duplicates':
       return `/duplicates${query({ level: view.level === DEFAULT_LEVEL ? null : view.level })}`;
     case 'clusters':

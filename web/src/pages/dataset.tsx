@@ -1,10 +1,12 @@
+import type { ReactNode } from 'react';
 import { client, type Dataset } from '../client.ts';
-import { isActive, Progress, StatusBadge } from '../components/status.tsx';
-import { formatCount, formatDuration } from '../lib/format.ts';
+import { isActive, isFinished, Progress, StatusBadge, tookSeconds } from '../components/status.tsx';
+import { countOf, formatCount, formatDuration } from '../lib/format.ts';
 import { Link } from '../lib/router.tsx';
 import { datasetTab, tabOf, type Route, type Tab } from '../lib/routes.ts';
 import { useAsync } from '../lib/use-async.ts';
 import { useLiveDataset } from '../lib/use-live-dataset.ts';
+import { AllMediaTab } from './all-media.tsx';
 import { ClustersTab, ClusterTab } from './clusters.tsx';
 import { DuplicatesTab } from './duplicates.tsx';
 import { Failures } from './failures.tsx';
@@ -18,7 +20,7 @@ import { errorText } from '../lib/error-text.ts';
 
 type DatasetRoute = Extract<Route, { page: 'dataset' }>;
 
-const tabLabels: Record<Tab, string> = { overview: 'Overview', duplicates: 'Duplicates', clusters: 'Clusters', issues: 'Issues', search: 'Search' };
+const tabLabels: Record<Tab, string> = { overview: 'Overview', 'all-media': 'All media', duplicates: 'Duplicates', clusters: 'Clusters', issues: 'Issues', search: 'Search' };
 
 export function DatasetPage({ route }: { route: DatasetRoute }) {
   const loaded = useAsync(() => client.getDataset(route.id), [route.id]);
@@ -61,6 +63,7 @@ function LoadedDataset({ initial, route }: { initial: Dataset; route: DatasetRou
       </aside>
       <section className="tab-content">
         {view.tab === 'overview' && <Overview dataset={dataset} />}
+        {view.tab === 'all-media' && <AllMediaTab dataset={dataset} />}
         {view.tab === 'duplicates' && <DuplicatesTab dataset={dataset} level={view.level} />}
         {view.tab === 'clusters' && <ClustersTab dataset={dataset} granularity={view.granularity} />}
         {view.tab === 'cluster' && <ClusterTab dataset={dataset} clusterId={view.clusterId} />}
@@ -74,41 +77,10 @@ function LoadedDataset({ initial, route }: { initial: Dataset; route: DatasetRou
 
 function Overview({ dataset }: { dataset: Dataset }) {
   const p = dataset.processing;
-  const indexed = dataset.status_new === 'READY' || dataset.status_new === 'PARTIAL INDEX';
-  // After media are added, the counts are the added batch's, not the dataset's: the labels say so.
-  const ofBatch = p?.operation === 'ADD_MEDIA' ? ' (added batch)' : '';
   return (
     <div className="page">
       <h2>Overview</h2>
-      <dl className="stats">
-        <div>
-          <dt>Status</dt>
-          <dd>{dataset.status_new}</dd>
-        </div>
-        {/* Once indexing has ended the last stage ("summarize") says nothing; on ERROR it says where it stopped. */}
-        {!indexed && (
-          <div>
-            <dt>Stage</dt>
-            <dd>{p?.stage ?? '—'}</dd>
-          </div>
-        )}
-        <div>
-          <dt>Processed{ofBatch}</dt>
-          <dd>{p ? `${formatCount(p.done)}${p.total !== null ? ` / ${formatCount(p.total)}` : ''}` : '—'}</dd>
-        </div>
-        <div>
-          <dt>Failed{ofBatch}</dt>
-          <dd>{p ? formatCount(p.failed) : '—'}</dd>
-        </div>
-        <div>
-          <dt>Time left</dt>
-          <dd>{isActive(dataset) ? formatDuration(p?.eta_seconds ?? null) : '—'}</dd>
-        </div>
-        <div>
-          <dt>Images</dt>
-          <dd>{formatCount(dataset.n_images)}</dd>
-        </div>
-      </dl>
+      {isFinished(dataset) ? <FinishedStats dataset={dataset} /> : <RunningStats dataset={dataset} />}
       {dataset.fatal_error_msg && (
         <p className="error">
           {withoutApiHint(dataset.fatal_error_msg)}
@@ -123,6 +95,57 @@ function Overview({ dataset }: { dataset: Dataset }) {
       {(dataset.status_new === 'READY' || dataset.status_new === 'PARTIAL INDEX' || dataset.status_new === 'READ ONLY') && <AddMedia dataset={dataset} />}
       <Failures dataset={dataset} />
       <ManageDataset dataset={dataset} />
+    </div>
+  );
+}
+
+/** After media are added, the last operation's counts are the added batch's, not the dataset's: the labels say so. */
+const ofBatch = (dataset: Dataset) => (dataset.processing?.operation === 'ADD_MEDIA' ? ' (added batch)' : '');
+
+const tookLabels: Record<string, string> = { CREATE: 'Indexing took', ADD_MEDIA: 'Adding media took', REINDEX: 'Reindexing took', ENRICH: 'Enrichment took' };
+
+/** What a user wants once processing is over: what the dataset holds, how long it took, what failed. */
+function FinishedStats({ dataset }: { dataset: Dataset }) {
+  const p = dataset.processing;
+  return (
+    <dl className="stats">
+      <Stat label="Status">{dataset.status_new}</Stat>
+      {/* Where a failed operation stopped. Failing at the last stage ("no valid media") stopped nothing early: the message says why. */}
+      {dataset.status_new === 'ERROR' && p?.stage !== 'summarize' && <Stat label="Stopped at">{p?.stage ?? '—'}</Stat>}
+      <Stat label="Images">{formatCount(dataset.n_images)}</Stat>
+      <Stat label="Videos">{formatCount(dataset.n_videos)}</Stat>
+      <Stat label="Video frames">{formatCount(p?.n_frames ?? 0)}</Stat>
+      {p && <Stat label={tookLabels[p.operation] ?? 'Took'}>{formatDuration(tookSeconds(p))}</Stat>}
+      {p && p.failed > 0 && (
+        <Stat label={`Failed${ofBatch(dataset)}`}>
+          <a href="#failures-title">{countOf(p.failed, 'file')}</a>
+        </Stat>
+      )}
+    </dl>
+  );
+}
+
+/** While the dataset is being set up or processed: where the operation is and how long it has left. */
+function RunningStats({ dataset }: { dataset: Dataset }) {
+  const p = dataset.processing;
+  return (
+    <dl className="stats">
+      <Stat label="Status">{dataset.status_new}</Stat>
+      <Stat label="Stage">{p?.stage ?? '—'}</Stat>
+      <Stat label={`Processed${ofBatch(dataset)}`}>{p ? `${formatCount(p.done)}${p.total !== null ? ` / ${formatCount(p.total)}` : ''}` : '—'}</Stat>
+      <Stat label={`Failed${ofBatch(dataset)}`}>{p ? formatCount(p.failed) : '—'}</Stat>
+      <Stat label="Time left">{isActive(dataset) ? formatDuration(p?.eta_seconds ?? null) : '—'}</Stat>
+      <Stat label="Images">{formatCount(dataset.n_images)}</Stat>
+    </dl>
+  );
+}
+
+/** One figure of the Overview. */
+function Stat({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div>
+      <dt>{label}</dt>
+      <dd>{children}</dd>
     </div>
   );
 }

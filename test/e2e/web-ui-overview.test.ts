@@ -1,0 +1,147 @@
+import { copyFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, laptop, phone, screenshot, seriousA11yViolations, requireWebBuild } from '../helpers/browser.ts';
+import { createDatasetFrom, getJson, waitForDatasetStatus } from '../helpers/client.ts';
+import { fixturesDir, tempDir } from '../helpers/folders.ts';
+import { copySmallPhotos } from '../helpers/test-media.ts';
+import { ADMIN, startTestServer, type TestServer } from '../helpers/test-server.ts';
+
+/**
+ * A dataset page once processing is over, in a real browser against a real server: the
+ * Overview of a READY dataset (real photos, a video, a broken file) and of one that ended in
+ * ERROR, and the All media gallery of every image and frame.
+ */
+const READY_TIMEOUT_MS = 300_000;
+const PHOTOS = 5;
+
+let t: TestServer;
+let root: string;
+let browser: Browser;
+let page: Page;
+/** A READY dataset: PHOTOS photos, one video, one file that is not an image. */
+let ready: any;
+
+beforeAll(async () => {
+  await requireWebBuild();
+  root = await tempDir('strata-web-overview-');
+  const folder = join(root, 'trip');
+  await copySmallPhotos(folder, PHOTOS, 300_000);
+  await copyFile(join(fixturesDir, 'clip.mp4'), join(folder, 'clip.mp4'));
+  await copyFile(join(fixturesDir, 'not-an-image.jpg'), join(folder, 'broken.jpg'));
+  t = await startTestServer({ STRATA_IMPORT_ROOTS: root });
+  const id = await createDatasetFrom(t.url, t.admin.token, 'trip', folder);
+  ready = (await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'ERROR'], READY_TIMEOUT_MS)).dataset;
+  expect(ready).toMatchObject({ status_new: 'READY', n_images: PHOTOS, n_videos: 1, processing: { failed: 1 } });
+  browser = await launchBrowser();
+  const context = await browser.newContext({ viewport: laptop });
+  const login = await context.request.post(`${t.url}/api/v1/auth`, { data: { username: ADMIN.email, password: ADMIN.password } });
+  expect(login.status()).toBe(200);
+  page = await context.newPage();
+}, READY_TIMEOUT_MS);
+
+afterAll(async () => {
+  await browser?.close();
+  await t?.close();
+});
+
+async function expectAccessible(name: string) {
+  expect(await seriousA11yViolations(page), `${name}: serious accessibility violations`).toEqual([]);
+}
+
+/** The Overview's figures, label → value. */
+async function stats(): Promise<Record<string, string>> {
+  const cells = page.locator('.stats > div');
+  await cells.first().waitFor();
+  const pairs = await cells.evaluateAll((divs) => divs.map((d) => [d.querySelector('dt')!.textContent!, d.querySelector('dd')!.textContent!]));
+  return Object.fromEntries(pairs);
+}
+
+describe('a finished dataset in the web UI', () => {
+  it('shows a READY dataset\'s counts, how long indexing took and its failures, not a time left', async () => {
+    await page.goto(`${t.url}/datasets/${ready.id}`);
+    await page.locator('.sidebar .badge', { hasText: 'READY' }).waitFor();
+    const shown = await stats();
+    expect(Object.keys(shown)).toEqual(['Status', 'Images', 'Videos', 'Video frames', 'Indexing took', 'Failed']);
+    expect(shown).toMatchObject({ Status: 'READY', Images: String(PHOTOS), Videos: '1', 'Video frames': String(ready.processing.n_frames), Failed: '1 file' });
+    expect(ready.processing.n_frames).toBeGreaterThan(0);
+    expect(shown['Indexing took']).toMatch(/^\d+ (s|min)$|^\d+ h \d+ min$/);
+    await screenshot(page, 'overview-ready-laptop');
+    await expectAccessible('overview of a READY dataset');
+
+    // The failure count leads to the failures and their reasons.
+    await page.getByRole('link', { name: '1 file' }).click();
+    await page.waitForURL(/#failures-title$/);
+    const failures = page.getByRole('heading', { name: /^Failures/ });
+    await expect.poll(() => failures.evaluate((h) => h.getBoundingClientRect().top < window.innerHeight)).toBe(true);
+    await page.getByRole('cell', { name: 'broken.jpg' }).waitFor();
+  }, READY_TIMEOUT_MS);
+
+  it('leaves the failures out when there were none', async () => {
+    const clean = join(root, 'clean');
+    await copySmallPhotos(clean, 2, 300_000);
+    const id = await createDatasetFrom(t.url, t.admin.token, 'clean', clean);
+    await waitForDatasetStatus(t.url, t.admin.token, id, ['READY'], READY_TIMEOUT_MS);
+    await page.goto(`${t.url}/datasets/${id}`);
+    await page.locator('.sidebar .badge', { hasText: 'READY' }).waitFor();
+    expect(Object.keys(await stats())).toEqual(['Status', 'Images', 'Videos', 'Video frames', 'Indexing took']);
+    expect(await page.getByRole('heading', { name: /^Failures/ }).count()).toBe(0);
+  }, READY_TIMEOUT_MS);
+
+  it('shows why an indexing ended in ERROR, and no time left', async () => {
+    const broken = join(root, 'broken');
+    await mkdir(broken);
+    await copyFile(join(fixturesDir, 'not-an-image.jpg'), join(broken, 'photo.jpg'));
+    const id = await createDatasetFrom(t.url, t.admin.token, 'broken', broken);
+    await waitForDatasetStatus(t.url, t.admin.token, id, ['ERROR'], READY_TIMEOUT_MS);
+    await page.goto(`${t.url}/datasets/${id}`);
+    await page.locator('.sidebar .badge', { hasText: 'ERROR' }).waitFor();
+    const shown = await stats();
+    // It failed deciding the outcome, at the last stage: no stage to name, the message says why.
+    expect(Object.keys(shown)).toEqual(['Status', 'Images', 'Videos', 'Video frames', 'Indexing took', 'Failed']);
+    expect(shown).toMatchObject({ Status: 'ERROR', Images: '0', Failed: '1 file' });
+    await page.getByText(/^No valid media: all 1 files failed to index/).waitFor();
+    await screenshot(page, 'overview-error-laptop');
+    await expectAccessible('overview of a dataset in ERROR');
+  }, READY_TIMEOUT_MS);
+
+  it('lists every image and frame under All media, in the listing\'s order, each opening its page', async () => {
+    await page.goto(`${t.url}/datasets/${ready.id}`);
+    await page.getByRole('link', { name: 'All media', exact: true }).click();
+    await page.waitForURL(new RegExp(`/datasets/${ready.id}/media$`));
+    const listed = (await getJson(t.url, `/api/v1/dataset/${ready.id}/media?page_size=1000`, t.admin.token)).body;
+    expect(listed.total).toBe(PHOTOS + ready.processing.n_frames);
+    const names = page.locator('.cell .cell-name');
+    await expect.poll(() => names.count()).toBe(listed.total);
+    expect(await names.allTextContents()).toEqual(listed.media.map((m: { file_name: string }) => m.file_name));
+    await page.getByText(`${listed.total} items`, { exact: true }).waitFor();
+    await page.getByText(`${PHOTOS} images, ${ready.processing.n_frames} frames of 1 video`, { exact: true }).waitFor();
+    await expect.poll(() => page.locator('.cell img').evaluateAll((imgs) => imgs.every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0))).toBe(true);
+    await screenshot(page, 'all-media-laptop');
+    await expectAccessible('all media');
+
+    // The same view comes back from its URL alone, and a thumbnail opens the image's page.
+    await page.reload();
+    await names.first().waitFor();
+    await names.first().click();
+    await page.waitForURL(new RegExp(`/media/${listed.media[0].media_id}$`));
+    await page.getByRole('heading', { name: listed.media[0].file_name }).waitFor();
+  });
+
+  it('fits the Overview and All media on a phone', async () => {
+    const mobile = await browser.newContext({ viewport: phone, storageState: await page.context().storageState() });
+    const p = await mobile.newPage();
+    // Nothing wider than the screen, neither the page nor its scrolling content area.
+    const overflow = () => p.evaluate(() => Math.max(...[document.documentElement, document.querySelector('.content')!].map((e) => e.scrollWidth - e.clientWidth)));
+    await p.goto(`${t.url}/datasets/${ready.id}`);
+    await p.getByRole('link', { name: '1 file' }).waitFor();
+    await screenshot(p, 'overview-ready-phone');
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await p.getByRole('link', { name: 'All media', exact: true }).click();
+    await p.locator('.cell').first().waitFor();
+    await screenshot(p, 'all-media-phone');
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await mobile.close();
+  });
+});
