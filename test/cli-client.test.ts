@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { parquetReadObjects } from 'hyparquet';
 import { dirname, join, resolve } from 'node:path';
@@ -82,6 +84,15 @@ describe('strata without a command', () => {
     const help = await run(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Exit status: 0 done/);
+  }, SLOW);
+});
+
+describe('strata with options it cannot use', () => {
+  it('refuses them as usage errors instead of doing something else', async () => {
+    const sort = await run(['datasets', '--sort', 'size']);
+    expect([sort.code, sort.stderr.trim(), sort.stdout]).toEqual([2, 'strata: --sort must be date or name', '']);
+    const url = await run(['--url', 'localhost:2080', 'datasets']);
+    expect([url.code, url.stderr.trim()]).toEqual([2, 'strata: the server URL must start with http:// or https://, got "localhost:2080"']);
   }, SLOW);
 });
 
@@ -241,7 +252,13 @@ describe('strata upload, status, errors, duplicates, delete', () => {
     const gone = await run(['status', datasetId]);
     expect(gone.code).toBe(4);
     expect(gone.stderr).toMatch(/Dataset not found/);
-    expect((await run(['datasets'], { env: { STRATA_URL: 'http://127.0.0.1:1' } })).code).toBe(5);
+    // A port that was just free: nothing listens there.
+    const probe = createServer().listen(0, '127.0.0.1');
+    await once(probe, 'listening');
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((done) => probe.close(done));
+    const unreachable = await run(['datasets'], { env: { STRATA_URL: `http://127.0.0.1:${port}` } });
+    expect([unreachable.code, unreachable.stderr.trim()]).toEqual([5, `strata: GET /api/v1/datasets: no answer from http://127.0.0.1:${port} (fetch failed: connect ECONNREFUSED 127.0.0.1:${port})`]);
   }, SLOW);
 });
 
