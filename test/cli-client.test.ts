@@ -13,6 +13,7 @@ import { createDatasetFrom, waitForDatasetStatus } from './helpers/client.ts';
 import { fixturesDir, tempDir } from './helpers/folders.ts';
 import { photosDir } from './helpers/test-media.ts';
 import { getJson } from './helpers/client.ts';
+import { holdCalls } from './helpers/held-calls.ts';
 import { ADMIN, startTestServer, type TestServer } from './helpers/test-server.ts';
 
 /**
@@ -245,6 +246,22 @@ describe('strata upload, status, errors, duplicates, delete', () => {
     const onFolder = await run(['export', datasetId, '--format', 'csv', '--out', work]);
     expect([onFolder.code, onFolder.stderr.trim()]).toEqual([2, `strata: cannot write ${work}: it is a folder`]);
     expect((await readdir(work)).filter((f) => f.includes('.tmp'))).toEqual([]);
+  }, SLOW);
+
+  it('stops the export on the server when Ctrl-C interrupts it', async () => {
+    // The export's first page of items waits at a gate: it is certainly running when Ctrl-C comes.
+    const pages = holdCalls(t.server.ctx.store.media, 'selected');
+    try {
+      const out = join(work, 'interrupted.json');
+      const interrupted = await run(['export', datasetId, '--out', out], { interruptWhen: (err) => err.includes('exporting: 0%') });
+      expect(interrupted.code, interrupted.stderr).toBe(130);
+      const { tasks } = (await getJson(t.url, `/api/v1/tasks?dataset_id=${datasetId}&task_type=EXPORT`, t.admin.token)).body;
+      expect(tasks[0]).toMatchObject({ status: 'RUNNING', abort_requested: true });
+      await expect(stat(out)).rejects.toThrow();
+    } finally {
+      pages.restore();
+      pages.open();
+    }
   }, SLOW);
 
   it('deletes; a missing dataset exits 4 and an unreachable server 5', async () => {

@@ -70,7 +70,12 @@ async function exportDataset({ client, out, signal }: ClientContext, id: string,
   if (!(await stat(folder).catch(() => null))?.isDirectory()) throw new CliError(`cannot write ${options.out}: ${folder} is not a folder`, EXIT.USAGE);
   if ((await stat(options.out).catch(() => null))?.isDirectory()) throw new CliError(`cannot write ${options.out}: it is a folder`, EXIT.USAGE);
   const started = await client.exportDataset(id, { format, includeImages: options.includeImages === true });
-  const status = await finished(client, out, id, started.id, signal);
+  const status = await finished(client, out, id, started.id, signal).catch(async (err: unknown) => {
+    // Ctrl-C while the server writes the zip: stop that work too, rather than leave a file
+    // nobody will download taking space until it expires.
+    if (signal.aborted) await client.abortTask(started.id).catch(() => undefined);
+    throw err;
+  });
   // Written beside the target and renamed into place: an interrupted export leaves no half file.
   const zipPath = `${options.out}.${process.pid}.zip.tmp`;
   const partPath = `${options.out}.${process.pid}.tmp`;
