@@ -330,6 +330,9 @@ describe('strata tasks, abort and retry', () => {
     const bad = await run(['tasks', '--status', 'DONE']);
     expect(bad.code).toBe(1);
 
+    // The server's pointer to its errors endpoint, as the command that lists them.
+    expect((await run(['status', id])).stdout).toContain(`error     No valid media: all 1 files failed to index (see \`strata errors ${id}\`)`);
+
     const abort = await run(['abort', taskId]);
     expect(abort.code).toBe(1);
     expect(abort.stderr).toMatch(/has already finished \(FAILED\)/);
