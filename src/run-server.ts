@@ -3,8 +3,9 @@ import { startBatchReclaimer } from './app/add-media.ts';
 import { resumeDeletions } from './app/datasets.ts';
 import type { AppContext } from './app/context.ts';
 import { exportJobHandler, resumeExports, startExportSweeper } from './app/export/export-job.ts';
-import type { Config } from './config/config.ts';
+import { ConfigError, type Config } from './config/config.ts';
 import { createContainer } from './container.ts';
+import { portInUse } from './lib/port-in-use.ts';
 import { buildServer } from './http/server.ts';
 import { reconcile } from './pipeline/operations.ts';
 import { pipelineHandlers } from './pipeline/runner.ts';
@@ -45,6 +46,12 @@ function registerWorkers(ctx: AppContext): void {
  * `listen: false` runs everything but the API, for commands that use the app directly.
  */
 export async function runServer(config: Config, options: { listen?: boolean } = {}): Promise<RunningServer> {
+  const listens = config.role !== 'worker' && options.listen !== false;
+  // Checked before anything else: a second start by mistake (often a Strata already running on
+  // the same data directory) must not empty its scratch files or take over its running jobs.
+  if (listens && config.port !== 0 && (await portInUse(config.host, config.port))) {
+    throw new ConfigError(`STRATA_PORT ${config.port} is already in use on ${config.host}: is Strata already running? Stop it, or set another STRATA_PORT (and STRATA_DATA_DIR)`);
+  }
   const ctx = await createContainer(config);
   if (config.adminEmail !== null && config.adminPassword !== null && config.role !== 'worker') {
     await ensureAdmin(ctx.accounts, config.adminEmail, config.adminPassword);
@@ -70,7 +77,7 @@ export async function runServer(config: Config, options: { listen?: boolean } = 
     if (exports > 0) ctx.logger.info({ exports }, 'resumed unfinished exports');
     stopSweeper = startExportSweeper(ctx, Math.min(config.exportTtlSeconds, 3600) * 1000);
   }
-  const app = config.role === 'worker' || options.listen === false ? null : await buildServer(ctx);
+  const app = listens ? await buildServer(ctx) : null;
   const url = app ? await app.listen({ host: config.host, port: config.port }) : null;
   return {
     ctx,

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { parquetReadObjects } from 'hyparquet';
 import { dirname, join, resolve } from 'node:path';
@@ -11,6 +13,7 @@ import { createDatasetFrom, waitForDatasetStatus } from './helpers/client.ts';
 import { fixturesDir, tempDir } from './helpers/folders.ts';
 import { photosDir } from './helpers/test-media.ts';
 import { getJson } from './helpers/client.ts';
+import { holdCalls } from './helpers/held-calls.ts';
 import { ADMIN, startTestServer, type TestServer } from './helpers/test-server.ts';
 
 /**
@@ -82,6 +85,15 @@ describe('strata without a command', () => {
     const help = await run(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Exit status: 0 done/);
+  }, SLOW);
+});
+
+describe('strata with options it cannot use', () => {
+  it('refuses them as usage errors instead of doing something else', async () => {
+    const sort = await run(['datasets', '--sort', 'size']);
+    expect([sort.code, sort.stderr.trim(), sort.stdout]).toEqual([2, 'strata: --sort must be date or name', '']);
+    const url = await run(['--url', 'localhost:2080', 'datasets']);
+    expect([url.code, url.stderr.trim()]).toEqual([2, 'strata: the server URL must start with http:// or https://, got "localhost:2080"']);
   }, SLOW);
 });
 
@@ -236,12 +248,34 @@ describe('strata upload, status, errors, duplicates, delete', () => {
     expect((await readdir(work)).filter((f) => f.includes('.tmp'))).toEqual([]);
   }, SLOW);
 
+  it('stops the export on the server when Ctrl-C interrupts it', async () => {
+    // The export's first page of items waits at a gate: it is certainly running when Ctrl-C comes.
+    const pages = holdCalls(t.server.ctx.store.media, 'selected');
+    try {
+      const out = join(work, 'interrupted.json');
+      const interrupted = await run(['export', datasetId, '--out', out], { interruptWhen: (err) => err.includes('exporting: 0%') });
+      expect(interrupted.code, interrupted.stderr).toBe(130);
+      const { tasks } = (await getJson(t.url, `/api/v1/tasks?dataset_id=${datasetId}&task_type=EXPORT`, t.admin.token)).body;
+      expect(tasks[0]).toMatchObject({ status: 'RUNNING', abort_requested: true });
+      await expect(stat(out)).rejects.toThrow();
+    } finally {
+      pages.restore();
+      pages.open();
+    }
+  }, SLOW);
+
   it('deletes; a missing dataset exits 4 and an unreachable server 5', async () => {
     expect(json(await run(['delete', datasetId, '--json']))).toEqual({ dataset_id: datasetId, deleted: true });
     const gone = await run(['status', datasetId]);
     expect(gone.code).toBe(4);
     expect(gone.stderr).toMatch(/Dataset not found/);
-    expect((await run(['datasets'], { env: { STRATA_URL: 'http://127.0.0.1:1' } })).code).toBe(5);
+    // A port that was just free: nothing listens there.
+    const probe = createServer().listen(0, '127.0.0.1');
+    await once(probe, 'listening');
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((done) => probe.close(done));
+    const unreachable = await run(['datasets'], { env: { STRATA_URL: `http://127.0.0.1:${port}` } });
+    expect([unreachable.code, unreachable.stderr.trim()]).toEqual([5, `strata: GET /api/v1/datasets: no answer from http://127.0.0.1:${port} (fetch failed: connect ECONNREFUSED 127.0.0.1:${port})`]);
   }, SLOW);
 });
 
@@ -295,6 +329,9 @@ describe('strata tasks, abort and retry', () => {
     expect((await run(['tasks', '--status', 'FAILED'])).stdout).toMatch(new RegExp(`${taskId}\\s+DATASET_CREATION\\s+FAILED\\s+100%`));
     const bad = await run(['tasks', '--status', 'DONE']);
     expect(bad.code).toBe(1);
+
+    // The server's pointer to its errors endpoint, as the command that lists them.
+    expect((await run(['status', id])).stdout).toContain(`error     No valid media: all 1 files failed to index (see \`strata errors ${id}\`)`);
 
     const abort = await run(['abort', taskId]);
     expect(abort.code).toBe(1);

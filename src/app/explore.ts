@@ -154,7 +154,7 @@ async function previewsOf(ctx: AppContext, datasetId: string, entity: EntityType
 }
 
 function filtersOf(q: ExploreQuery): VqlFilter[] {
-  const filters = parseVql(q.vql, 'vql');
+  const filters = parseVql(q.vql);
   if (q.labels !== undefined && q.labels.trim() !== '') {
     let labels: unknown = q.labels;
     try {
@@ -162,7 +162,7 @@ function filtersOf(q: ExploreQuery): VqlFilter[] {
     } catch {
       labels = q.labels.split(',').map((l) => l.trim());
     }
-    filters.push(...parseVql(JSON.stringify([{ labels: { op: 'one_of', value: Array.isArray(labels) ? labels : [labels] } }]), 'labels'));
+    filters.push(...parseVql(JSON.stringify([{ labels: { op: 'one_of', value: Array.isArray(labels) ? labels : [labels] } }]), ['query', 'labels']));
   }
   return filters;
 }

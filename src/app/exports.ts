@@ -52,13 +52,14 @@ export type SelectionEntry =
   | { type: 'media'; payload: { media_ids: string[] } }
   | { type: 'cluster'; payload: { cluster_id: string; vql?: unknown[]; excluded_media_ids?: string[] } };
 
-function clusterSelectionOf(payload: { cluster_id: string; vql?: unknown[]; excluded_media_ids?: string[] }): ClusterSelection {
+/** A cluster entry of the selection, the `index`-th of `media_selection` (where its VQL's problems are located). */
+function clusterSelectionOf(payload: { cluster_id: string; vql?: unknown[]; excluded_media_ids?: string[] }, index: number): ClusterSelection {
   const m = /^([0-4])-(\d{1,9})$/.exec(payload.cluster_id);
   if (!m) throw new DomainError('BAD_REQUEST', `cluster_id must be a cluster id as explore returns it ("<threshold>-<n>"), not ${JSON.stringify(payload.cluster_id)}`);
   return {
     granularity: Number(m[1]),
     clusterId: Number(m[2]),
-    filters: payload.vql === undefined ? [] : parseVql(JSON.stringify(payload.vql), 'media_selection'),
+    filters: payload.vql === undefined ? [] : parseVql(JSON.stringify(payload.vql), ['body', 'media_selection', index, 'payload', 'vql']),
     excludedIds: payload.excluded_media_ids ?? [],
   };
 }
@@ -66,9 +67,9 @@ function clusterSelectionOf(payload: { cluster_id: string; vql?: unknown[]; excl
 /** POST export_entities_async: the listed media, and the members of the listed clusters less their exclusions. */
 export function exportEntities(ctx: AppContext, user: User, datasetId: string, options: ExportOptions, entries: readonly SelectionEntry[]): Promise<{ id: string }> {
   const selection: MediaSelection = { mediaIds: [], clusters: [] };
-  for (const e of entries) {
+  for (const [i, e] of entries.entries()) {
     if (e.type === 'media') selection.mediaIds.push(...e.payload.media_ids);
-    else selection.clusters.push(clusterSelectionOf(e.payload));
+    else selection.clusters.push(clusterSelectionOf(e.payload, i));
   }
   const ids = selection.mediaIds.length + selection.clusters.reduce((n, c) => n + c.excludedIds.length, 0);
   if (ids > MAX_SELECTED_IDS) throw new DomainError('BAD_REQUEST', `A selection may name at most ${MAX_SELECTED_IDS} media ids; export the dataset or whole clusters instead`);

@@ -35,13 +35,20 @@ async function stored(): Promise<Partial<Connection>> {
 export async function resolveConnection(options: { url?: string }): Promise<Connection> {
   const saved = await stored();
   // An empty variable counts as unset, as shells and CI files often leave them.
-  const url = options.url || process.env.STRATA_URL || saved.url || DEFAULT_URL;
+  const url = serverUrl(options.url || process.env.STRATA_URL || saved.url || DEFAULT_URL);
   const apiKey = process.env.STRATA_API_KEY || saved.apiKey;
   const apiSecret = process.env.STRATA_API_SECRET || saved.apiSecret;
   if (!apiKey || !apiSecret) {
     throw new CliError('no credentials: run `strata login` or set STRATA_API_KEY and STRATA_API_SECRET', EXIT.AUTH);
   }
   return { url, apiKey, apiSecret };
+}
+
+/** The server's address as given, refused as a usage error unless it is an http(s) URL. */
+export function serverUrl(url: string): string {
+  const protocol = URL.canParse(url) ? new URL(url).protocol : null;
+  if (protocol !== 'http:' && protocol !== 'https:') throw new CliError(`the server URL must start with http:// or https://, got "${url}"`, EXIT.USAGE);
+  return url;
 }
 
 export function clientFor(connection: Connection): StrataClient {

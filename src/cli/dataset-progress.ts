@@ -47,9 +47,12 @@ export function progressDisplay(out: Output): { update(d: Dataset): void; stop()
   };
 }
 
+/** Why the dataset failed, pointing to `strata errors` where the server points to its endpoint. */
+const fatalError = (d: Dataset): string | null => d.fatal_error_msg?.replace(/ \(see GET [^)]*\/errors\)/, ` (see \`strata errors ${d.id}\`)`) ?? null;
+
 /** The exit status a finished dataset stands for: ERROR is a failure; READY and PARTIAL INDEX are not. */
 export function settledOrThrow(d: Dataset): void {
-  if (d.status_new === 'ERROR') throw new CliError(`dataset ${d.id} ended in ERROR: ${d.fatal_error_msg ?? 'see `strata errors`'}`, EXIT.FAILED);
+  if (d.status_new === 'ERROR') throw new CliError(`dataset ${d.id} ended in ERROR: ${fatalError(d) ?? 'see `strata errors`'}`, EXIT.FAILED);
 }
 
 export function summary(d: Dataset): string {
@@ -58,6 +61,6 @@ export function summary(d: Dataset): string {
     `  status    ${d.status_new} (${d.status}), ${d.progress}%`,
     `  media     ${countOf(d.n_images, 'image')}, ${countOf(d.n_videos, 'video')}`,
     ...(d.processing ? [`  last run  ${d.processing.operation} ${d.processing.status}: ${d.processing.done}/${d.processing.total ?? '?'} done, ${d.processing.failed} failed`] : []),
-    ...(d.fatal_error_msg ? [`  error     ${d.fatal_error_msg}`] : []),
+    ...(d.fatal_error_msg ? [`  error     ${fatalError(d)}`] : []),
   ].join('\n');
 }

@@ -18,6 +18,7 @@ import type { User } from '../domain/types.ts';
 import { runServer, type RunningServer } from '../run-server.ts';
 import { createProgressDisplay, type ProgressState } from './scan-progress.ts';
 import { createFindings, type ScanFindings } from './scan-findings.ts';
+import { checkOutPath } from './out-path.ts';
 import { renderReport, shownItems } from './scan-report.ts';
 
 export const SCAN_USAGE = `strata scan <folder|s3://bucket/prefix/> [--report out.html] [--json out.json] [--csv out.csv]
@@ -209,6 +210,7 @@ export async function scanCommand(argv: string[]): Promise<number> {
   }
   const local = !o.source.startsWith('s3://');
   if (local && !(await stat(o.source).catch(() => null))?.isDirectory()) throw new DomainError('BAD_REQUEST', `${o.source} is not a folder`);
+  for (const path of [o.report, o.json, o.csv]) if (path !== null) await checkOutPath(path);
   const dataDir = o.dataDir ?? (await mkdtemp(join(tmpdir(), 'strata-scan-')));
   const roots = [process.env.STRATA_IMPORT_ROOTS, local ? o.source : undefined].filter(Boolean).join(':');
   // The model's ONNX export outlives the temporary data dir, so a second scan starts at once.

@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
+import { isAnnotationFileName } from '../domain/annotations.ts';
 import { sha256OfFile } from '../lib/sha256.ts';
+import { mediaKindOf } from '../media/media-types.ts';
 import { CliError, EXIT } from './exit-codes.ts';
+import { countOf, type Output } from './output.ts';
 
 export interface LocalFile {
   path: string;
@@ -15,21 +18,33 @@ export interface LocalFile {
   relativeName: string;
 }
 
-/** The files named on the command line, folders walked recursively; hidden entries skipped. */
-export async function listFiles(paths: readonly string[]): Promise<LocalFile[]> {
+/**
+ * The files named on the command line, folders walked recursively; hidden entries skipped. In a
+ * folder only media and annotation files are taken, as a dataset made from that folder on the
+ * server takes them: the rest (notes, sidecars) would only be sent to be listed as failures.
+ * `skipped` names what was left out; a file named by itself is always taken.
+ */
+export async function listFiles(paths: readonly string[]): Promise<{ files: LocalFile[]; skipped: string[] }> {
   const files = new Map<string, LocalFile>();
-  async function visit(path: string, relativeName: string): Promise<void> {
+  const skipped: string[] = [];
+  async function visit(path: string, relativeName: string, named: boolean): Promise<void> {
     const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
       throw new CliError(`cannot read ${path}: ${err.code === 'ENOENT' ? 'no such file or folder' : err.message}`, EXIT.USAGE);
     });
     if (info.isDirectory()) {
-      for (const entry of (await readdir(path)).sort()) if (!entry.startsWith('.')) await visit(join(path, entry), `${relativeName}/${entry}`);
+      for (const entry of (await readdir(path)).sort()) if (!entry.startsWith('.')) await visit(join(path, entry), `${relativeName}/${entry}`, false);
     } else if (info.isFile()) {
-      files.set(path, { path, size: info.size, relativeName });
+      if (named || mediaKindOf(relativeName) !== null || isAnnotationFileName(basename(relativeName))) files.set(path, { path, size: info.size, relativeName });
+      else skipped.push(relativeName);
     }
   }
-  for (const p of paths) await visit(resolve(p), basename(resolve(p)));
-  return [...files.values()];
+  for (const p of paths) await visit(resolve(p), basename(resolve(p)), true);
+  return { files: [...files.values()], skipped };
+}
+
+/** Says which files a folder walk left out, naming a few. */
+export function noteSkipped(out: Output, skipped: readonly string[]): void {
+  if (skipped.length > 0) out.note(`Left out ${countOf(skipped.length, 'file')} neither media nor annotations: ${skipped.slice(0, 3).join(', ')}${skipped.length > 3 ? ', …' : ''}`);
 }
 
 /** Consecutive groups of at most `maxFiles` files and (unless one file is bigger) `maxBytes` bytes. */

@@ -385,11 +385,17 @@ export class StrataClient {
       });
     } catch (err) {
       if (options.signal?.aborted) throw err;
-      throw new StrataApiError(0, err instanceof Error ? err.message : String(err), endpoint.method, path);
+      throw new StrataApiError(0, `no answer from ${this.baseUrl || 'the server'} (${whyUnanswered(err)})`, endpoint.method, path);
     }
     if (!expected.includes(res.status)) throw await errorFromResponse(res, endpoint.method, path);
     return res;
   }
+}
+
+/** Why a request got no answer: Node's fetch says only "fetch failed" and keeps the reason (ECONNREFUSED, a DNS failure) as its cause. */
+function whyUnanswered(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  return err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message;
 }
 
 const exportQuery = (o: ExportOptions) => ({ export_format: o.format, include_images: o.includeImages === undefined ? undefined : String(o.includeImages), file_name: o.fileName });

@@ -1,7 +1,7 @@
 /**
- * A request the API refused or could not answer: `status` is the HTTP status (0 when no answer
- * came), `detail` the body's `detail` as sent (a message, or a list of problems for schema and
- * VQL errors).
+ * A request the API refused or could not answer: `status` is the HTTP status, `detail` the
+ * body's `detail` as sent (a message, or a list of problems for schema and VQL errors); when no
+ * answer came, `status` is 0 and `detail` says from where and why.
  */
 export class StrataApiError extends Error {
   override readonly name = 'StrataApiError';
@@ -12,7 +12,7 @@ export class StrataApiError extends Error {
     readonly path: string,
     readonly requestId: string | null = null,
   ) {
-    super(`${method} ${path}: ${status === 0 ? 'no answer' : status} ${describeDetail(detail)}`.trim());
+    super(`${method} ${path}: ${status === 0 ? '' : `${status} `}${describeDetail(detail)}`.trim());
   }
 }
 

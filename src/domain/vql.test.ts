@@ -8,9 +8,9 @@ function parse(filters: unknown) {
 }
 
 /** The problems `raw` is rejected with. */
-function problemsOf(raw: string, param?: string): VqlProblem[] {
+function problemsOf(raw: string, at?: (string | number)[]): VqlProblem[] {
   try {
-    parseVql(raw, param);
+    parseVql(raw, at);
   } catch (err) {
     expect(err).toBeInstanceOf(VqlError);
     return (err as VqlError).problems;
@@ -110,9 +110,9 @@ describe('parseVql: the whole value', () => {
     ]);
   });
 
-  it('uses the given parameter name in locations', () => {
-    expect(problemsOf('nope', 'filters')[0]?.loc).toEqual(['query', 'filters']);
-    expect(problemsOf('[{"x": {}}]', 'filters')[0]?.loc).toEqual(['query', 'filters', 0, 'x']);
+  it('locates problems from where the request holds the VQL', () => {
+    expect(problemsOf('nope', ['query', 'filters'])[0]?.loc).toEqual(['query', 'filters']);
+    expect(problemsOf('[{"x": {}}]', ['body', 'selection', 2, 'vql'])[0]?.loc).toEqual(['body', 'selection', 2, 'vql', 0, 'x']);
   });
 
   it('gives a readable error message listing every problem', () => {

@@ -41,7 +41,7 @@ const maxEchoedInput = 200;
 // character VQL could make a response hundreds of times its size.
 const maxProblems = 100;
 
-type Loc = (string | number)[];
+export type Loc = (string | number)[];
 
 /** A filter's body (the object under its name), where it sits, and where problems go. */
 interface Body {
@@ -57,11 +57,14 @@ interface FilterSpec {
   read(body: Body): VqlFilter | undefined;
 }
 
-/** Returns the filters in `raw` (undefined or blank means none); throws VqlError. */
-export function parseVql(raw: string | undefined, param = 'vql'): VqlFilter[] {
+/**
+ * Returns the filters in `raw` (undefined or blank means none); throws VqlError, its problems
+ * located from `at`, where the request holds the VQL (the `vql` query parameter by default).
+ */
+export function parseVql(raw: string | undefined, at: Loc = ['query', 'vql']): VqlFilter[] {
   // `?vql=` with nothing after it is an empty filter list, not a JSON error.
   if (raw === undefined || raw.trim() === '') return [];
-  const loc: Loc = ['query', param];
+  const loc: Loc = [...at];
   if (raw.length > maxRawLength) {
     throw new VqlError([
       problem('string_too_long', loc, `VQL should have at most ${maxRawLength} characters, not ${raw.length}`, echo(raw)),

@@ -16,20 +16,31 @@ export type Part = { type: 'field'; fieldname: string; value: unknown } | { type
  */
 export async function* multipartParts(req: FastifyRequest): AsyncGenerator<Part> {
   const parts = req.parts();
-  for (;;) {
-    let next: IteratorResult<Multipart>;
-    try {
-      next = await parts.next();
-    } catch (err) {
-      throw asClientError(err);
+  let ended = false;
+  try {
+    for (;;) {
+      let next: IteratorResult<Multipart>;
+      try {
+        next = await parts.next();
+      } catch (err) {
+        throw asClientError(err);
+      }
+      if (next.done) return void (ended = true);
+      const part = next.value;
+      if (part.type === 'field') {
+        yield { type: 'field', fieldname: part.fieldname, value: part.value };
+        continue;
+      }
+      yield { type: 'file', fieldname: part.fieldname, filename: part.filename, file: relayed(part.file) };
     }
-    if (next.done) return;
-    const part = next.value;
-    if (part.type === 'field') {
-      yield { type: 'field', fieldname: part.fieldname, value: part.value };
-      continue;
+  } finally {
+    // A route that stops before the end (a refused field, a malformed part) answers at once. The
+    // rest of the body is then read and dropped, as Node does for a body nobody read; left in
+    // the socket, it would keep the connection's next request from ever being answered.
+    if (!ended) {
+      req.raw.unpipe();
+      req.raw.resume();
     }
-    yield { type: 'file', fieldname: part.fieldname, filename: part.filename, file: relayed(part.file) };
   }
 }
 

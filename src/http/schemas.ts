@@ -11,13 +11,16 @@ export const BooleanQuery = Type.String({ maxLength: 5, description: 'true or fa
 const truthy = new Set(['true', '1', 'yes', 'on', 't', 'y']);
 const falsy = new Set(['false', '0', 'no', 'off', 'f', 'n']);
 
-/** The value of a BooleanQuery parameter (undefined when absent); anything else is a 422. */
-export function queryBoolean(name: string, raw: string | undefined): boolean | undefined {
+/**
+ * The value of a boolean query parameter (BooleanQuery) or form field, read as pydantic reads
+ * one (undefined when absent); anything else is a 422, never a silent false.
+ */
+export function booleanField(name: string, raw: string | undefined, part: 'querystring' | 'body' = 'querystring'): boolean | undefined {
   if (raw === undefined) return undefined;
-  const value = raw.toLowerCase();
+  const value = raw.trim().toLowerCase();
   if (truthy.has(value)) return true;
   if (falsy.has(value)) return false;
-  throw schemaError('querystring', [{ keyword: 'type', instancePath: `/${name}`, params: { type: 'boolean' }, message: 'must be boolean' }]);
+  throw schemaError(part, [{ keyword: 'type', instancePath: `/${name}`, params: { type: 'boolean' }, message: 'must be boolean', data: raw }]);
 }
 
 export const errorResponses = {

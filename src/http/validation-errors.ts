@@ -20,6 +20,8 @@ interface AjvError {
   instancePath: string;
   params: Record<string, unknown>;
   message?: string;
+  /** The value a check made in code refused, where the request part does not hold it (a multipart field). */
+  data?: unknown;
 }
 
 /** An error the error handler answers like a failed schema check (for checks made in code). */
@@ -51,7 +53,7 @@ export function validationProblems(err: FastifyError, req: FastifyRequest): Vali
   const seen = new Set<string>();
   for (const e of errors) {
     const path = e.instancePath.split('/').filter((p) => p !== '').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-    const input = valueAt(root, path);
+    const input = e.data !== undefined ? e.data : valueAt(root, path);
     const loc = [partNames[context] ?? context, ...path];
     const literals = allowed.get(e.instancePath);
     if (literals !== undefined) {

@@ -1,4 +1,5 @@
 import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { gzipSync } from 'node:zlib';
@@ -231,6 +232,38 @@ describe('bad sources', () => {
     const garbage = await addMedia(probe, form({}, [['archive', 'a.zip', Buffer.from('not an archive at all')]]));
     expect(garbage).toMatchObject({ status: 400, body: { detail: 'archive must be a .zip, .tar or .tar.gz file' } });
     expect((await getJson(t.url, `/api/v1/dataset/${probe}`, t.admin.token)).body.status_new).toBe('READY');
+  });
+
+  it('refuses an auto_reindex it cannot read as a boolean, as pydantic does, rather than take it for false', async () => {
+    const photo = await readFile(join(root, 'base', (await readdir(join(root, 'base')))[0]!));
+    const typo = await addMedia(probe, form({ auto_reindex: 'ture' }, [['files', 'a.jpg', photo]]));
+    expect(typo).toMatchObject({ status: 422, body: { detail: [{ type: 'bool_parsing', loc: ['body', 'auto_reindex'], msg: 'Input should be a valid boolean, unable to interpret input', input: 'ture' }] } });
+    expect((await getJson(t.url, `/api/v1/dataset/${probe}`, t.admin.token)).body.status_new).toBe('READY');
+  });
+
+  it('answers the next request on the connection of one it refused before reading its files', async () => {
+    // One keep-alive connection for both requests, as a client session has.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const send = (path: string, body?: Response) =>
+      new Promise<number>(async (done, fail) => {
+        const bytes = body ? Buffer.from(await body.arrayBuffer()) : null;
+        const headers = { authorization: `Bearer ${t.admin.token}`, ...(body && { 'content-type': body.headers.get('content-type')! }) };
+        const req = request(`${t.url}${path}`, { agent, method: bytes ? 'POST' : 'GET', headers, timeout: 20_000 }, (res) => {
+          res.resume();
+          res.on('end', () => done(res.statusCode!));
+        });
+        req.on('timeout', () => req.destroy(new Error(`no answer to ${path}`)));
+        req.on('error', fail);
+        req.end(bytes);
+      });
+    try {
+      // Refused at its first field, with megabytes of files still to come.
+      const refused = new Response(form({ s3_uri: 'a\u0000b' }, [['files', 'a.jpg', Buffer.alloc(4 << 20)]]));
+      expect(await send(`/api/v1/dataset/${probe}/add_media`, refused)).toBe(400);
+      expect(await send(`/api/v1/dataset/${probe}`)).toBe(200);
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('refuses a body that is not multipart', async () => {

@@ -225,7 +225,10 @@ describe('export_entities_async', () => {
     const badCluster = await post({ media_selection: [{ type: 'cluster', payload: { cluster_id: 'x' } }] });
     expect(badCluster.status).toBe(400);
     expect((await badCluster.json()).detail).toMatch(/cluster_id/);
-    expect((await post({ media_selection: [{ type: 'cluster', payload: { cluster_id: '0-1', vql: [{ issues: { op: 'bogus' } }] } }] })).status).toBe(422);
+    // Each VQL problem is located in the body, as every other problem of the body is.
+    const badVql = await post({ media_selection: [{ type: 'media', payload: { media_ids: [] } }, { type: 'cluster', payload: { cluster_id: '0-1', vql: [{ issues: { op: 'issue', value: 'blurry' } }] } }] });
+    expect(badVql.status).toBe(422);
+    expect((await badVql.json()).detail).toEqual([expect.objectContaining({ loc: ['body', 'media_selection', 1, 'payload', 'vql', 0, 'issues', 'value'], input: 'blurry' })]);
   });
 });
 

@@ -103,6 +103,15 @@ describe('strata scan', () => {
     }
   });
 
+  it('refuses a report it could not write before indexing anything, exiting 2', async () => {
+    const nowhere = join(out, 'no such folder', 'scan.json');
+    const failed = await scan([dir, '--json', nowhere]).then(
+      () => expect.fail('scan succeeded'),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect([failed.code, failed.stderr]).toEqual([2, `strata: cannot write ${nowhere}: ${join(out, 'no such folder')} is not a folder\n`]);
+  });
+
   it('refuses a folder with no media in it before indexing, as it refuses a missing one (exit 2)', async () => {
     const empty = await tempDir('strata-scan-empty-');
     const failed = await scan([empty]).then(

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { clientAction } from '../client-action.ts';
+import { CliError, EXIT } from '../exit-codes.ts';
 import { table } from '../output.ts';
 
 export function registerDatasets(program: Command): void {
@@ -9,7 +10,8 @@ export function registerDatasets(program: Command): void {
     .option('--sort <by>', 'date or name', 'date')
     .action(
       clientAction(async ({ client, out }, options: { sort: string }) => {
-        const datasets = await client.listDatasets({ sortBy: options.sort === 'name' ? 'name' : 'date' });
+        if (options.sort !== 'date' && options.sort !== 'name') throw new CliError('--sort must be date or name', EXIT.USAGE);
+        const datasets = await client.listDatasets({ sortBy: options.sort });
         out.result(datasets, () =>
           datasets.length === 0
             ? 'No datasets.'

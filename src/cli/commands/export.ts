@@ -1,6 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { rename, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
@@ -8,6 +7,7 @@ import yauzl from 'yauzl';
 import type { StrataClient } from '../../client/index.ts';
 import { clientAction, type ClientContext } from '../client-action.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
+import { checkOutPath } from '../out-path.ts';
 import type { Output } from '../output.ts';
 
 const FORMATS = ['json', 'parquet', 'csv'] as const;
@@ -66,11 +66,14 @@ async function exportDataset({ client, out, signal }: ClientContext, id: string,
   if (!(FORMATS as readonly string[]).includes(options.format)) throw new CliError(`--format must be one of ${FORMATS.join(', ')}`, EXIT.USAGE);
   const format = options.format as Format;
   // Checked before the server is asked for the export, which would otherwise be made for nothing.
-  const folder = dirname(options.out);
-  if (!(await stat(folder).catch(() => null))?.isDirectory()) throw new CliError(`cannot write ${options.out}: ${folder} is not a folder`, EXIT.USAGE);
-  if ((await stat(options.out).catch(() => null))?.isDirectory()) throw new CliError(`cannot write ${options.out}: it is a folder`, EXIT.USAGE);
+  await checkOutPath(options.out);
   const started = await client.exportDataset(id, { format, includeImages: options.includeImages === true });
-  const status = await finished(client, out, id, started.id, signal);
+  const status = await finished(client, out, id, started.id, signal).catch(async (err: unknown) => {
+    // Ctrl-C while the server writes the zip: stop that work too, rather than leave a file
+    // nobody will download taking space until it expires.
+    if (signal.aborted) await client.abortTask(started.id).catch(() => undefined);
+    throw err;
+  });
   // Written beside the target and renamed into place: an interrupted export leaves no half file.
   const zipPath = `${options.out}.${process.pid}.zip.tmp`;
   const partPath = `${options.out}.${process.pid}.tmp`;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { StrataClient } from '../../client/index.ts';
-import { DEFAULT_URL, saveConnection } from '../connection.ts';
+import { DEFAULT_URL, saveConnection, serverUrl } from '../connection.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { outputOf } from '../output.ts';
 
@@ -58,7 +58,7 @@ export function registerLogin(program: Command): void {
     .option('--password <password>', 'with --email: the password; read from stdin when left out')
     .action(async (options: LoginOptions, command: Command) => {
       const out = outputOf(command);
-      const url = (command.optsWithGlobals().url as string | undefined) || process.env.STRATA_URL || DEFAULT_URL;
+      const url = serverUrl((command.optsWithGlobals().url as string | undefined) || process.env.STRATA_URL || DEFAULT_URL);
       if ((options.apiKey === undefined) === (options.email === undefined)) throw new CliError('give either --api-key or --email', EXIT.USAGE);
       let pair: { apiKey: string; apiSecret: string };
       if (options.email !== undefined) {

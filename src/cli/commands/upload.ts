@@ -6,7 +6,7 @@ import { clientAction, type ClientContext } from '../client-action.ts';
 import { stateDir } from '../connection.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { countOf, type Output } from '../output.ts';
-import { alreadyStored, batches, listFiles, storedKey, uploadStateStore, type LocalFile, type UploadState } from '../upload-plan.ts';
+import { alreadyStored, batches, listFiles, noteSkipped, storedKey, uploadStateStore, type LocalFile, type UploadState } from '../upload-plan.ts';
 import { settledOrThrow, summary } from '../dataset-progress.ts';
 import { waitWithProgress } from './status.ts';
 
@@ -74,7 +74,8 @@ async function upload({ client, connection, out, signal }: ClientContext, name: 
   const maxFiles = positiveInt(options.batchFiles, '--batch-files');
   const maxBytes = positiveInt(options.batchMb, '--batch-mb') * 1024 * 1024;
   const parallel = positiveInt(options.parallel, '--parallel');
-  const files = await listFiles(paths);
+  const { files, skipped } = await listFiles(paths);
+  noteSkipped(out, skipped);
   if (files.length === 0) throw new CliError('no files to upload', EXIT.USAGE);
 
   const store = uploadStateStore(stateDir(), { url: connection.url, name, files });
@@ -137,7 +138,7 @@ export function registerUpload(program: Command): void {
     .command('upload')
     .description('upload files and folders into a new dataset and index them; after a failure, the same command resumes')
     .argument('<name>', 'dataset name')
-    .argument('<paths...>', 'files and folders (walked recursively; hidden entries skipped), named by their paths relative to the folder given')
+    .argument('<paths...>', 'files and folders (walked recursively, taking media and annotation files; hidden entries skipped), named by their paths relative to the folder given')
     .option('--batch-files <n>', 'files per request', '50')
     .option('--batch-mb <n>', 'megabytes per request (a bigger file goes alone)', '256')
     .option('--parallel <n>', 'requests at once', '4')

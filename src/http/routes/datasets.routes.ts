@@ -6,7 +6,7 @@ import { createFromBucket, deleteDataset, listDatasetViews, visibleView, listFai
 import { DomainError } from '../../domain/errors.ts';
 import { callerOf } from '../auth.ts';
 import { CreationStatus, Dataset, DatasetCreated, DatasetDeleted, DatasetList, ItemFailures, refTo } from '../../api/schemas.ts';
-import { BooleanQuery, DatasetIdParams, ok, queryBoolean } from '../schemas.ts';
+import { BooleanQuery, DatasetIdParams, ok, booleanField } from '../schemas.ts';
 import { missingFields } from '../validation-errors.ts';
 import { formFields } from '../form-fields.ts';
 
@@ -55,7 +55,7 @@ export function datasetRoutes(app: FastifyInstance, ctx: AppContext): void {
       const { sort_by, include_hidden } = req.query as { sort_by?: 'date' | 'name'; include_hidden?: string };
       // Visual Layer's flag, read as FastAPI reads a bool (a wrong value is a 422). Strata
       // hides no dataset from those who may see it, so the listing is the same either way.
-      queryBoolean('include_hidden', include_hidden);
+      booleanField('include_hidden', include_hidden);
       return listDatasetViews(ctx, callerOf(req), sort_by ?? 'date');
     },
   );

@@ -5,9 +5,7 @@ import { DomainError } from '../../domain/errors.ts';
 import { MediaAdditionStarted, ReindexStarted } from '../../api/schemas.ts';
 import { callerOf } from '../auth.ts';
 import { multipartParts } from '../multipart.ts';
-import { DatasetIdParams, ok } from '../schemas.ts';
-
-const truthy = (value: string): boolean => ['true', '1', 'yes', 'on'].includes(value.trim().toLowerCase());
+import { booleanField, DatasetIdParams, ok } from '../schemas.ts';
 
 /** A dataset that grows (SPEC §6): add_media, then reindex. */
 export function growthRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -36,7 +34,7 @@ export function growthRoutes(app: FastifyInstance, ctx: AppContext): void {
             const value = typeof part.value === 'string' ? part.value : '';
             if (value.includes('\u0000')) throw new DomainError('BAD_REQUEST', 'NUL characters are not allowed in form fields');
             if (part.fieldname === 's3_uri') s3Uri = value.trim();
-            else if (part.fieldname === 'auto_reindex') autoReindex = truthy(value);
+            else if (part.fieldname === 'auto_reindex') autoReindex = booleanField('auto_reindex', value, 'body')!;
           } else if (part.fieldname === 'files' || part.fieldname === 'files[]') {
             await batch.addFile(part.filename, part.file);
           } else if (part.fieldname === 'archive') {
