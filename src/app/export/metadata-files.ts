@@ -63,9 +63,15 @@ export function parquetMetadataFile(path: string, info: ExportInfo): MetadataFil
   };
 }
 
-function csvField(v: string | number | bigint | null): string {
+/**
+ * One CSV field, RFC 4180 quoted. Text a spreadsheet would run as a formula when the file is
+ * opened (starting with =, +, -, @, a tab or a carriage return: a file named
+ * `=HYPERLINK(…).jpg`) gets a leading single quote, as OWASP advises for CSV injection;
+ * numbers are written as they are.
+ */
+export function csvField(v: string | number | bigint | null): string {
   if (v === null) return '';
-  const s = String(v);
+  const s = typeof v === 'string' && /^[=+\-@\t\r]/.test(v) ? `'${v}` : String(v);
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
