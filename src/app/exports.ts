@@ -31,6 +31,7 @@ async function startExport(ctx: AppContext, user: User, datasetId: string, optio
   if (dataset.status === 'DRAFT' || dataset.status === 'INDEXING') {
     throw new DomainError('CONFLICT', `Export is not available while the dataset is ${dataset.status}`);
   }
+  if (selection !== null) await requireSelectable(ctx, datasetId, selection);
   const task = await ctx.store.exports.create({
     datasetId,
     createdBy: user.id,
@@ -41,6 +42,26 @@ async function startExport(ctx: AppContext, user: User, datasetId: string, optio
   });
   await ctx.queue.send([exportJob(task.id)]);
   return { id: task.id };
+}
+
+/**
+ * Every listed media id is an indexed image or frame of the dataset and every listed cluster
+ * exists: a mistyped id is a 404 now, not an export that silently leaves it out.
+ */
+async function requireSelectable(ctx: AppContext, datasetId: string, selection: MediaSelection): Promise<void> {
+  const { mediaIds } = selection;
+  if (mediaIds.length > 0 && (await ctx.store.media.countSelected(datasetId, { mediaIds, clusters: [] })) < mediaIds.length) {
+    const found = new Set((await ctx.store.media.selected(datasetId, { mediaIds, clusters: [] }, '', mediaIds.length)).map((r) => r.item.id));
+    const missing = mediaIds.filter((m) => !found.has(m));
+    const named = missing.slice(0, 5).join(', ') + (missing.length > 5 ? ', …' : '');
+    throw new DomainError('NOT_FOUND', `${missing.length} of the selected media ids are not indexed media of this dataset: ${named}`);
+  }
+  for (const c of selection.clusters) {
+    const whole = { ...c, filters: [], excludedIds: [] };
+    if ((await ctx.store.media.countSelected(datasetId, { mediaIds: [], clusters: [whole] })) === 0) {
+      throw new DomainError('NOT_FOUND', `Cluster ${c.granularity}-${c.clusterId} not found in this dataset (cluster ids come from explore)`);
+    }
+  }
 }
 
 /** GET export_context_async: every indexed item of the dataset. */

@@ -230,6 +230,17 @@ describe('export_entities_async', () => {
     expect(badVql.status).toBe(422);
     expect((await badVql.json()).detail).toEqual([expect.objectContaining({ loc: ['body', 'media_selection', 1, 'payload', 'vql', 0, 'issues', 'value'], input: 'blurry' })]);
   });
+
+  it('refuses media ids and clusters the dataset does not have, naming them', async () => {
+    const post = (body: unknown) =>
+      fetch(`${t.url}/api/v1/dataset/${id}/export_entities_async`, { method: 'POST', headers: { authorization: `Bearer ${t.admin.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const unknownMedia = await post({ media_selection: [{ type: 'media', payload: { media_ids: [media[0]!.media_id, 'no-such-media'] } }] });
+    expect(unknownMedia.status).toBe(404);
+    expect((await unknownMedia.json()).detail).toBe('1 of the selected media ids are not indexed media of this dataset: no-such-media');
+    const unknownCluster = await post({ media_selection: [{ type: 'cluster', payload: { cluster_id: '0-999999' } }] });
+    expect(unknownCluster.status).toBe(404);
+    expect((await unknownCluster.json()).detail).toMatch(/^Cluster 0-999999 not found/);
+  });
 });
 
 describe('export access and lifetime', () => {
