@@ -315,6 +315,37 @@ describe('neighbourScores', () => {
     });
   });
 
+  describe('items that stand out together', () => {
+    // k = 10. Photos are all far from one another; frames of one video are close to the frames
+    // nearest in time, so each frame's row holds the frames nearest it in the video.
+    const k = 10;
+    const photo = [7, 0.03, 0.01, 0.4, 5.7];
+    const frame = [4, 0.5, 0.7, 0.64, 8.3];
+    const rowsOf = (n: number, group: (i: number) => number) =>
+      Array.from({ length: n }, (_, i) => {
+        const byDistance = (a: number, b: number) => (group(i) === 1 ? Math.abs(a - i) - Math.abs(b - i) : 0);
+        const mates = Array.from({ length: n }, (_, j) => j).filter((j) => j !== i && group(j) === group(i)).sort(byDistance);
+        const others = Array.from({ length: n }, (_, j) => j).filter((j) => group(j) !== group(i));
+        return [...mates, ...others].slice(0, k).map((j) => ({ j, cosine: group(j) === 1 && group(i) === 1 ? 0.99 - 0.002 * Math.abs(j - i) : 0.1 }));
+      });
+    const scores = (n: number, other: number) => {
+      const group = (i: number) => (i >= n - other ? 1 : 0);
+      const figures = Float32Array.from(Array.from({ length: n }, (_, i) => (group(i) === 1 ? frame : photo)).flat());
+      return neighbourScores(graph(k, rowsOf(n, group)), opts, figures).outlierConfidence;
+    };
+
+    it('are a group of their own, not outliers: twelve frames of one video among photos', () => {
+      const c = scores(52, 12);
+      expect(Array.from(c).map((x, i) => [i, x]).filter(([, x]) => x !== -1)).toEqual([]);
+    });
+
+    it('are still outliers when they are a few, however close to one another', () => {
+      const c = scores(43, 3);
+      for (let i = 40; i < 43; i++) expect(c[i]).toBeGreaterThanOrEqual(0.5);
+      for (let i = 0; i < 40; i++) expect(c[i]).toBe(-1);
+    });
+  });
+
   it('returns arrays of length n and handles an empty graph', () => {
     const s = neighbourScores(graph(3, []), opts);
     for (const a of [s.nnCosine, s.maxSimilarity, s.uniqueness, s.outlierScore, s.outlierConfidence]) {

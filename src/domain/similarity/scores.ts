@@ -1,4 +1,5 @@
 import { kindIsolation } from './kind-figures.ts';
+import { UnionFind } from './union-find.ts';
 import type { KnnGraph } from './knn-graph.ts';
 import { quantile, robustZ } from './robust-stats.ts';
 
@@ -61,7 +62,7 @@ export function neighbourScores(g: KnnGraph, o: ScoreOptions, kindFigures?: Floa
   const nnDistance = Float32Array.from(nnCosine, (c) => Math.max(0, 1 - c));
   const spread = Math.max(1e-6, quantile(nnDistance, 0.95));
   const uniqueness = Float32Array.from(nnDistance, (d) => Math.min(1, d / spread));
-  return { nnCosine, maxSimilarity, uniqueness, outlierScore, outlierConfidence: outliers(outlierScore, o, kindFigures) };
+  return { nnCosine, maxSimilarity, uniqueness, outlierScore, outlierConfidence: outliers(g, outlierScore, o, kindFigures) };
 }
 
 /** Items sharing their bytes with another one are at similarity 1 whatever the index found. */
@@ -74,6 +75,33 @@ function markExactCopies(g: KnnGraph, nnCosine: Float32Array, maxSimilarity: Flo
       maxSimilarity[i] = 1;
     }
   }
+}
+
+/**
+ * Which of the items that stand out stand out together: linked through mutual neighbours that
+ * both stand out, in groups of at least minGroupSize. Such a group is a kind of its own in the
+ * dataset (the 30 frames of one video among the 80 of another and a few photos), not outliers.
+ * A photo whose nearest items are such frames is not in their rows, so it joins no group; a few
+ * planted pictures of another kind, each other's nearest, are fewer than a group.
+ */
+function standingOutTogether(g: KnnGraph, standsOut: Uint8Array): Uint8Array {
+  const groups = new UnionFind(g.n);
+  for (let i = 0; i < g.n; i++) {
+    if (!standsOut[i]) continue;
+    for (let s = i * g.k; s < (i + 1) * g.k; s++) {
+      const j = g.neighbors[s]!;
+      if (j > i && standsOut[j] && isNeighbourOf(g, j, i)) groups.union(i, j);
+    }
+  }
+  return Uint8Array.from(standsOut, (out, i) => (out && groups.sizeOf(i) >= minGroupSize ? 1 : 0));
+}
+
+/** Items standing out together are a group from four on; two or three are still outliers. */
+const minGroupSize = 4;
+
+function isNeighbourOf(g: KnnGraph, i: number, j: number): boolean {
+  for (let s = i * g.k; s < (i + 1) * g.k; s++) if (g.neighbors[s] === j) return true;
+  return false;
 }
 
 /** Robust z from which one of the most isolated items is a candidate: below it, nothing stands out. */
@@ -99,9 +127,10 @@ export const outlierConfidenceAtZ = 0.5;
  * (confidence ≥ 0.5), or when it is among the candidateCount(n) highest with z ≥
  * minCandidateZ (confidence under 0.5). A fixed z alone found nothing on small varied datasets
  * (70 wallpapers: no z reached 3, their spread being as wide as any one's isolation); now the
- * most isolated are always offered, with a confidence that says how far they stand out.
+ * most isolated are always offered, with a confidence that says how far they stand out. Items
+ * that stand out together, as mutual neighbours, are a group, not outliers (standingOutTogether).
  */
-function outliers(score: Float32Array, o: ScoreOptions, kindFigures: Float32Array | undefined): Float32Array {
+function outliers(g: KnnGraph, score: Float32Array, o: ScoreOptions, kindFigures: Float32Array | undefined): Float32Array {
   const confidence = new Float32Array(score.length).fill(-1);
   if (score.length < o.outlierMinItems) return confidence;
   // The floor keeps a dataset of near-identical items (MAD ≈ 0) from flagging every tiny difference.
@@ -110,6 +139,8 @@ function outliers(score: Float32Array, o: ScoreOptions, kindFigures: Float32Arra
     const kind = robustZ(kindIsolation(kindFigures), minKindSigma);
     for (let i = 0; i < z.length; i++) if (kind[i]! > z[i]!) z[i] = kind[i]!;
   }
+  const together = standingOutTogether(g, Uint8Array.from(z, (zi) => (zi >= o.outlierZ ? 1 : 0)));
+  for (let i = 0; i < z.length; i++) if (together[i]) z[i] = 0;
   const mostIsolated = Array.from(z.keys()).sort((a, b) => z[b]! - z[a]!).slice(0, candidateCount(score.length));
   const confidenceOf = (zi: number) => Math.min(1, (outlierConfidenceAtZ * zi) / o.outlierZ);
   for (const i of mostIsolated) if (z[i]! >= minCandidateZ) confidence[i] = confidenceOf(z[i]!);
