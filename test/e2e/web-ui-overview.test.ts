@@ -7,6 +7,7 @@ import { createDatasetFrom, getJson, waitForDatasetStatus } from '../helpers/cli
 import { fixturesDir, tempDir } from '../helpers/folders.ts';
 import { copySmallPhotos } from '../helpers/test-media.ts';
 import { ADMIN, startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { formatVideoTime } from '../../web/src/lib/format.ts';
 
 /**
  * A dataset page once processing is over, in a real browser against a real server: the
@@ -114,7 +115,10 @@ describe('a finished dataset in the web UI', () => {
     expect(listed.total).toBe(PHOTOS + ready.processing.n_frames);
     const names = page.locator('.cell .cell-name');
     await expect.poll(() => names.count()).toBe(listed.total);
-    expect(await names.allTextContents()).toEqual(listed.media.map((m: { file_name: string }) => m.file_name));
+    // A frame is named by its video and where in it: frames share the video's name.
+    const frameName = (m: { file_name: string; frame_timestamp?: number }) => (m.frame_timestamp === undefined ? m.file_name : `${m.file_name} · ${formatVideoTime(m.frame_timestamp)}`);
+    expect(await names.allTextContents()).toEqual(listed.media.map(frameName));
+    expect((await names.allTextContents()).filter((n) => / · \d+:\d\d$/.test(n))).toHaveLength(ready.processing.n_frames);
     await page.getByText(`${listed.total} items`, { exact: true }).waitFor();
     await page.getByText(`${PHOTOS} images, ${ready.processing.n_frames} frames of 1 video`, { exact: true }).waitFor();
     await expect.poll(() => page.locator('.cell img').evaluateAll((imgs) => imgs.every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0))).toBe(true);
