@@ -50,6 +50,7 @@ async function startExport(ctx: AppContext, user: User, datasetId: string, optio
  */
 async function requireSelectable(ctx: AppContext, datasetId: string, selection: MediaSelection): Promise<void> {
   const { mediaIds } = selection;
+  // A count first: the records themselves are read only to name what is missing.
   if (mediaIds.length > 0 && (await ctx.store.media.countSelected(datasetId, { mediaIds, clusters: [] })) < mediaIds.length) {
     const found = new Set((await ctx.store.media.selected(datasetId, { mediaIds, clusters: [] }, '', mediaIds.length)).map((r) => r.item.id));
     const missing = mediaIds.filter((m) => !found.has(m));

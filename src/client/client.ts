@@ -1,7 +1,7 @@
 import type { Static } from '@sinclair/typebox';
 import { tokenSource, type StrataAuth } from './auth.ts';
 import { endpoints, type Endpoint, type JsonEndpoint } from './endpoints.ts';
-import { errorFromResponse, StrataApiError } from './errors.ts';
+import { errorFromResponse, noAnswerError } from './errors.ts';
 import { readEvents } from './sse.ts';
 import type { DatasetEvent, DatasetJson, DatasetPoll, ExportOptions, RankedScore, TaskListOptions, UploadFile } from './types.ts';
 import { waitForStatus, type WaitOptions } from './wait.ts';
@@ -385,17 +385,11 @@ export class StrataClient {
       });
     } catch (err) {
       if (options.signal?.aborted) throw err;
-      throw new StrataApiError(0, `no answer from ${this.baseUrl || 'the server'} (${whyUnanswered(err)})`, endpoint.method, path);
+      throw noAnswerError(err, this.baseUrl, endpoint.method, path);
     }
     if (!expected.includes(res.status)) throw await errorFromResponse(res, endpoint.method, path);
     return res;
   }
-}
-
-/** Why a request got no answer: Node's fetch says only "fetch failed" and keeps the reason (ECONNREFUSED, a DNS failure) as its cause. */
-function whyUnanswered(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  return err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message;
 }
 
 const exportQuery = (o: ExportOptions) => ({ export_format: o.format, include_images: o.includeImages === undefined ? undefined : String(o.includeImages), file_name: o.fileName });

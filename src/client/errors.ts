@@ -17,6 +17,15 @@ export class StrataApiError extends Error {
 }
 
 /**
+ * The error of a request that got no answer from `origin`. Node's fetch says only "fetch failed"
+ * and keeps the reason (ECONNREFUSED, a DNS failure) as its cause, which the message carries.
+ */
+export function noAnswerError(err: unknown, origin: string, method: string, path: string): StrataApiError {
+  const why = !(err instanceof Error) ? String(err) : err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message;
+  return new StrataApiError(0, `no answer from ${origin || 'the server'} (${why})`, method, path);
+}
+
+/**
  * A server message without its pointers to API endpoints, "(see GET /api/v1/…)" or "(POST
  * /api/v1/…)": for those who read it where the endpoint is not the place to look (the pages,
  * a finished `strata scan`).

@@ -1,6 +1,6 @@
 import { setImmediate } from 'node:timers/promises';
 import { calibrationFor } from '../domain/similarity/calibration.ts';
-import type { KnnGraph } from '../domain/similarity/knn-graph.ts';
+import { slotOf, type KnnGraph } from '../domain/similarity/knn-graph.ts';
 import { knnGraph, type VectorBatch } from '../index/knn-graph.ts';
 import type { VectorIndex } from '../ports/vector-index.ts';
 import { startCopyLevelsThreads, type CopyLevelsThreads } from './copy-levels.ts';
@@ -76,10 +76,4 @@ function queuePair(levels: CopyLevelsThreads, g: KnnGraph, seqs: readonly number
   if (t >= 0 && j < i) return;
   const [a, b] = seqs[i]! < seqs[j]! ? [i, j] : [j, i];
   levels.queue(a, b, s, g.cosine[s]!, t, t < 0 ? NaN : g.cosine[t]!);
-}
-
-/** The slot of the edge i → j, −1 when j is not among i's neighbours. */
-function slotOf(g: KnnGraph, i: number, j: number): number {
-  for (let s = i * g.k; s < (i + 1) * g.k; s++) if (g.neighbors[s] === j) return s;
-  return -1;
 }

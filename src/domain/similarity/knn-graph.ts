@@ -29,3 +29,9 @@ export function forEachEdge(g: KnnGraph, fn: (i: number, j: number, slot: number
     }
   }
 }
+
+/** The slot of the edge i → j, −1 when j is not among i's neighbours. */
+export function slotOf(g: KnnGraph, i: number, j: number): number {
+  for (let s = i * g.k; s < (i + 1) * g.k; s++) if (g.neighbors[s] === j) return s;
+  return -1;
+}

@@ -1,6 +1,6 @@
 import { kindIsolation } from './kind-figures.ts';
 import { UnionFind } from './union-find.ts';
-import type { KnnGraph } from './knn-graph.ts';
+import { slotOf, type KnnGraph } from './knn-graph.ts';
 import { quantile, robustZ } from './robust-stats.ts';
 
 /** Per-item figures read off the kNN graph (SPEC §5). */
@@ -90,7 +90,7 @@ function standingOutTogether(g: KnnGraph, standsOut: Uint8Array): Uint8Array {
     if (!standsOut[i]) continue;
     for (let s = i * g.k; s < (i + 1) * g.k; s++) {
       const j = g.neighbors[s]!;
-      if (j > i && standsOut[j] && isNeighbourOf(g, j, i)) groups.union(i, j);
+      if (j > i && standsOut[j] && slotOf(g, j, i) >= 0) groups.union(i, j);
     }
   }
   return Uint8Array.from(standsOut, (out, i) => (out && groups.sizeOf(i) >= minGroupSize ? 1 : 0));
@@ -98,11 +98,6 @@ function standingOutTogether(g: KnnGraph, standsOut: Uint8Array): Uint8Array {
 
 /** Items standing out together are a group from four on; two or three are still outliers. */
 const minGroupSize = 4;
-
-function isNeighbourOf(g: KnnGraph, i: number, j: number): boolean {
-  for (let s = i * g.k; s < (i + 1) * g.k; s++) if (g.neighbors[s] === j) return true;
-  return false;
-}
 
 /** Robust z from which one of the most isolated items is a candidate: below it, nothing stands out. */
 export const minCandidateZ = 1.5;
