@@ -26,6 +26,17 @@ const PASSWORD = 'tasks-password-1';
 const clientOf = (c: Credentials) => new StrataClient({ baseUrl: t.url, auth: { apiKey: c.apiKey, apiSecret: c.apiSecret } });
 const post = (path: string, token: string) => fetch(`${t.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
 
+/** The dataset's revision as its event stream names it: the id a client sends back as Last-Event-ID. */
+async function eventRevision(client: StrataClient, datasetId: string): Promise<string | null> {
+  const stop = new AbortController();
+  try {
+    for await (const event of client.datasetEvents(datasetId, { signal: stop.signal })) if (event.type === 'status') return event.revision;
+    throw new Error(`the event stream of dataset ${datasetId} ended before its status`);
+  } finally {
+    stop.abort();
+  }
+}
+
 async function share(datasetId: string, email: string): Promise<void> {
   await admin.shareDataset(datasetId, email);
 }
@@ -428,6 +439,7 @@ describe.each(storeBackends('exports'))('exports as tasks ($name)', (backend) =>
     // The export's first page of items waits at a gate: it is certainly running meanwhile.
     const pages = holdCalls(s.server.ctx.store.media, 'selected');
     let exportId: string;
+    let revision: string | null;
     try {
       exportId = (await owner.exportDataset(datasetId, { format: 'json', includeImages: true })).id;
       await pages.reached;
@@ -443,6 +455,7 @@ describe.each(storeBackends('exports'))('exports as tasks ($name)', (backend) =>
       expect((await sharedEditor.listTasks({ datasetId })).tasks.map((x) => x.task_type)).toEqual(['DATASET_CREATION']);
       const hidden = await sharedEditor.abortTask(exportId).then(() => null, (e: unknown) => e as { status: number });
       expect(hidden?.status).toBe(404);
+      revision = await eventRevision(owner, datasetId);
       expect(await owner.abortTask(exportId)).toMatchObject({ task_id: exportId, status: 'RUNNING', abort_requested: true, status_message: expect.stringMatching(/^Aborting/) });
     } finally {
       pages.restore();
@@ -456,6 +469,8 @@ describe.each(storeBackends('exports'))('exports as tasks ($name)', (backend) =>
     expect(await conflict(owner.abortTask(exportId))).toContain('has already finished (ABORTED)');
     expect(await conflict(owner.retryTask(exportId))).toContain('An EXPORT task cannot be retried: start a new export instead');
     expect((await owner.getDataset(datasetId)).status_new).toBe('READY');
+    // Nothing of the dataset changed: a client holding its last event id has nothing to fetch again.
+    expect(await eventRevision(owner, datasetId)).toBe(revision);
   }, 120_000);
 
   it('completes an export as a task, answers 409 to aborting it, and keeps the task once the file has expired', async () => {

@@ -329,6 +329,8 @@ describe.each(backends)('Store contract: $name', (backend) => {
       const created = await store.exports.create({ datasetId: ds.id, createdBy: ds.ownerId, format: 'csv', includeImages: false, fileName: 'x.zip', selection: null });
       expect(await store.tasks.requestAbort(created.id, ds.ownerId)).toBe(true);
       await store.exports.end(created.id, 'ABORTED', 'Aborted by someone');
+      // An export only reads its dataset: neither its abort nor its end is a change of the dataset.
+      expect((await store.datasets.get(ds.id))!.revision).toBe(ds.revision);
       await store.exports.end(created.id, 'FAILED', 'too late');
       await store.exports.complete(created.id, { blobKey: 'k.zip', sizeBytes: 1, message: 'done', expiresAt: Date.now() });
       expect(await store.exports.get(created.id)).toMatchObject({ status: 'FAILED', resultMessage: 'Aborted by someone', blobKey: null, expiresAt: null });

@@ -177,7 +177,7 @@ export function tasksRepo(db: Kysely<DB>, changed: (datasetId: string) => void):
     filterValues: (viewer) => taskFilterValues(db, viewer),
 
     async requestAbort(id, userId) {
-      const datasetId = await db.transaction().execute(async (trx) => {
+      const datasetIds = await db.transaction().execute(async (trx) => {
         const res = await trx
           .updateTable('tasks')
           .set({ abort_requested_at: isoMicros(), abort_requested_by: userId })
@@ -185,10 +185,14 @@ export function tasksRepo(db: Kysely<DB>, changed: (datasetId: string) => void):
           .where('status', 'in', LIVE)
           .where('abort_requested_at', 'is', null)
           .executeTakeFirst();
-        // The dataset's status shows the request (processing.abort_requested).
-        return Number(res.numUpdatedRows) > 0 ? bumpDataset(trx, id) : undefined;
+        if (Number(res.numUpdatedRows) === 0) return [];
+        // The status of a dataset whose last task this is shows the request
+        // (processing.abort_requested); an export is no dataset's last task, and its abort
+        // changes nothing a client of the dataset sees.
+        const shown = await trx.updateTable('datasets').set({ revision: sql`revision + 1` }).where('last_task_id', '=', id).returning('id').execute();
+        return shown.map((r) => r.id);
       });
-      if (datasetId !== undefined) changed(datasetId);
+      for (const datasetId of datasetIds) changed(datasetId);
       const row = await db.selectFrom('tasks').select('status').where('id', '=', id).executeTakeFirst();
       return row !== undefined && (LIVE as readonly string[]).includes(row.status);
     },
