@@ -95,6 +95,11 @@ describe('configuration', () => {
   });
 
   it('splits and resolves import roots', () => {
-    expect(loadConfig({ STRATA_IMPORT_ROOTS: '/a:/b/c::' }).importRoots).toEqual(['/a', '/b/c']);
+    expect(loadConfig({ STRATA_IMPORT_ROOTS: '/usr/../tmp:/usr/bin::' }).importRoots).toEqual(['/tmp', '/usr/bin']);
+  });
+
+  it('refuses an import root that is not a folder, naming it', () => {
+    expect(() => loadConfig({ STRATA_IMPORT_ROOTS: '/tmp:/no/such/folder' })).toThrow(new ConfigError('STRATA_IMPORT_ROOTS: no folder at /no/such/folder'));
+    expect(() => loadConfig({ STRATA_IMPORT_ROOTS: '/dev/null' })).toThrow(new ConfigError('STRATA_IMPORT_ROOTS: no folder at /dev/null'));
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -323,6 +323,9 @@ export function loadConfig(env: Env = process.env): Config {
     .split(':')
     .filter((p) => p !== '')
     .map((p) => resolve(p));
+  // A mistyped or unmounted root would otherwise show only later, as every path under it refused.
+  const missingRoot = importRoots.find((p) => !statSync(p, { throwIfNoEntry: false })?.isDirectory());
+  if (missingRoot !== undefined) throw new ConfigError(`STRATA_IMPORT_ROOTS: no folder at ${missingRoot}`);
   const role = oneOf(env, 'STRATA_ROLE', ['all', 'api', 'worker'] as const, 'all');
   if (role !== 'all' && (databaseUrl === null || queue !== 'pgboss')) {
     throw new ConfigError(`STRATA_ROLE=${role} needs STRATA_DATABASE_URL and STRATA_QUEUE=pgboss: separate processes share work through PostgreSQL`);
