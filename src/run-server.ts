@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { ensureAdmin, ensureLocalUser } from './app/accounts.ts';
 import { startBatchReclaimer } from './app/add-media.ts';
 import { resumeDeletions } from './app/datasets.ts';
@@ -5,6 +7,7 @@ import type { AppContext } from './app/context.ts';
 import { exportJobHandler, resumeExports, startExportSweeper } from './app/export/export-job.ts';
 import { ConfigError, type Config } from './config/config.ts';
 import { createContainer } from './container.ts';
+import { lockFile, lockHolder } from './lib/lock-file.ts';
 import { portInUse } from './lib/port-in-use.ts';
 import { buildServer } from './http/server.ts';
 import { reconcile } from './pipeline/operations.ts';
@@ -47,11 +50,13 @@ function registerWorkers(ctx: AppContext): void {
  */
 export async function runServer(config: Config, options: { listen?: boolean } = {}): Promise<RunningServer> {
   const listens = config.role !== 'worker' && options.listen !== false;
-  // Checked before anything else: a second start by mistake (often a Strata already running on
-  // the same data directory) must not empty its scratch files or take over its running jobs.
+  // The port and the data directory are checked before anything else: a second start by mistake
+  // (a Strata already running on the same data directory, on its port or another) must not
+  // empty its scratch files or take over its running jobs.
   if (listens && config.port !== 0 && (await portInUse(config.host, config.port))) {
     throw new ConfigError(`STRATA_PORT ${config.port} is already in use on ${config.host}: is Strata already running? Stop it, or set another STRATA_PORT (and STRATA_DATA_DIR)`);
   }
+  const lock = lockDataDir(config);
   const ctx = await createContainer(config);
   if (config.adminEmail !== null && config.adminPassword !== null && config.role !== 'worker') {
     await ensureAdmin(ctx.accounts, config.adminEmail, config.adminPassword);
@@ -93,6 +98,27 @@ export async function runServer(config: Config, options: { listen?: boolean } = 
       await ctx.queue.stop();
       await ctx.pipeline.media.close();
       await ctx.store.close();
+      lock?.release();
     },
   };
+}
+
+/**
+ * The embedded mode's process owns its data directory — the SQLite database, whose jobs it takes
+ * back at start as a dead process's, and the scratch folders it empties — so it holds
+ * `strata.lock` there while it runs. Scale-out processes (PostgreSQL, pg-boss) may share a data
+ * directory with one another and take no lock, but do not start on one an embedded Strata holds.
+ */
+function lockDataDir(config: Config): { release(): void } | null {
+  mkdirSync(config.dataDir, { recursive: true });
+  const path = join(config.dataDir, 'strata.lock');
+  const inUse = (pid: number) => new ConfigError(`STRATA_DATA_DIR ${config.dataDir} is in use by another Strata (pid ${pid}): stop it, or set another STRATA_DATA_DIR`);
+  if (config.queue !== 'inprocess') {
+    const holder = lockHolder(path);
+    if (holder !== null) throw inUse(holder);
+    return null;
+  }
+  const lock = lockFile(path);
+  if ('holder' in lock) throw inUse(lock.holder);
+  return lock;
 }
