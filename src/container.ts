@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { createSecretBox, loadOrCreateKey, parseKey } from './app/auth/secret-box.ts';
@@ -11,6 +11,7 @@ import type { Config } from './config/config.ts';
 import { usearchBackend } from './index/usearch-index.ts';
 import { createInprocessQueue } from './jobs/inprocess/inprocess-queue.ts';
 import { createPgBossQueue } from './jobs/pgboss/pgboss-queue.ts';
+import { ownScratchDir } from './lib/scratch-dir.ts';
 import { createStorageState } from './lib/storage-full.ts';
 import { createLocalBlobStore } from './media/blob/local-blob-store.ts';
 import { createS3BlobStore } from './media/blob/s3-blob-store.ts';
@@ -32,10 +33,7 @@ import { createPostgresSessionLocks } from './store/postgres/session-locks.ts';
  */
 export async function createContainer(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<AppContext> {
   mkdirSync(config.dataDir, { recursive: true });
-  const tmpDir = join(config.dataDir, 'tmp');
-  // Whatever is there was left by a process killed mid-work; the data directory is this process's own.
-  rmSync(tmpDir, { recursive: true, force: true });
-  mkdirSync(tmpDir, { recursive: true });
+  const tmpDir = ownScratchDir(join(config.dataDir, 'tmp'));
 
   const storage = createStorageState(logger);
   const store = await storeFor(config);

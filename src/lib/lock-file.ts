@@ -1,21 +1,11 @@
 import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { isRunning } from './is-running.ts';
 
 /** Either the lock is this process's until release(), or `holder` is the pid of the running process that has it. */
 export type LockFileResult = { release(): void } | { holder: number };
 
 // Lock files this process holds: its own pid in one of them is no leftover of an earlier run.
 const held = new Set<string>();
-
-/** Whether a process with this pid runs (in this pid namespace). */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it runs, as another user.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The pid written in a lock file; null when there is no file or no pid in it. */
 function pidIn(path: string): number | null {

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, rmSync, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DomainError } from '../../domain/errors.ts';
+import { ownScratchDir } from '../../lib/scratch-dir.ts';
 import type { BlobStore } from '../../ports/blob-store.ts';
 
 /** Refuses keys that could name a file outside the store (absolute, `..`, backslashes, NUL). */
@@ -16,15 +17,13 @@ export function assertSafeKey(key: string): void {
 }
 
 /**
- * Blobs as files under `<dataDir>/blobs`, written under `.partial/` and renamed into place. A
- * write cut by a crash leaves its file there; creating the store (at start) empties the folder,
- * which only this process writes to: each process has its own data directory.
+ * Blobs as files under `<dataDir>/blobs`, written under `.partial/<pid>/` and renamed into
+ * place. A write cut by a crash leaves its file there, removed by the next process that creates
+ * a store on the folder (ownScratchDir), never another running process's.
  */
 export function createLocalBlobStore(root: string): BlobStore {
   const base = resolve(root);
-  const partialDir = join(base, '.partial');
-  rmSync(partialDir, { recursive: true, force: true });
-  mkdirSync(partialDir, { recursive: true });
+  const partialDir = ownScratchDir(join(base, '.partial'));
   const pathOf = (key: string): string => {
     assertSafeKey(key);
     const p = resolve(base, key);
