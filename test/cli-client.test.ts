@@ -115,7 +115,21 @@ describe('strata login', () => {
     expect(listed.code).toBe(0);
     expect(Array.isArray(json(listed))).toBe(true);
     await rm(file);
-    expect((await run(['datasets'], { env: noEnv })).code).toBe(3);
+    const none = await run(['--url', t.url, 'datasets'], { env: noEnv });
+    expect([none.code, none.stderr.trim()]).toEqual([3, 'strata: no credentials: run `strata login` or set STRATA_API_KEY and STRATA_API_SECRET']);
+    const half = await run(['--url', t.url, 'datasets'], { env: { ...noEnv, STRATA_API_KEY: t.admin.apiKey } });
+    expect([half.code, half.stderr.trim()]).toEqual([3, 'strata: an API key without its secret: set both STRATA_API_KEY and STRATA_API_SECRET, or run `strata login`']);
+  }, SLOW);
+
+  it('needs no key pair for a server in STRATA_AUTH=none mode', async () => {
+    const open = await startTestServer({ STRATA_AUTH: 'none' });
+    try {
+      const listed = await run(['--url', open.url, 'datasets', '--json'], { env: { STRATA_URL: '', STRATA_API_KEY: '', STRATA_API_SECRET: '' } });
+      expect([listed.code, listed.stderr]).toEqual([0, '']);
+      expect(json(listed)).toEqual([]);
+    } finally {
+      await open.close();
+    }
   }, SLOW);
 
   it('logs in with email and password, keeping a new key pair made for this machine', async () => {

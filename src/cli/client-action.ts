@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import type { StrataClient } from '../client/index.ts';
-import { clientFor, resolveConnection, type Connection } from './connection.ts';
+import { StrataApiError, type StrataClient } from '../client/index.ts';
+import { clientFor, noCredentials, resolveConnection, type Connection } from './connection.ts';
+import { CliError, EXIT } from './exit-codes.ts';
 import { outputOf, type Output } from './output.ts';
 
 export interface ClientContext {
@@ -24,6 +25,9 @@ export function clientAction<A extends unknown[]>(run: (ctx: ClientContext, ...a
     process.once('SIGINT', interrupt);
     try {
       await run({ client: clientFor(connection), connection, out: outputOf(command), signal: controller.signal }, ...(args.slice(0, -1) as A));
+    } catch (err) {
+      if (err instanceof StrataApiError && err.status === 401 && connection.apiKey === undefined) throw new CliError(noCredentials, EXIT.AUTH);
+      throw err;
     } finally {
       process.removeListener('SIGINT', interrupt);
     }

@@ -6,8 +6,9 @@ import { CliError, EXIT } from './exit-codes.ts';
 
 export interface Connection {
   url: string;
-  apiKey: string;
-  apiSecret: string;
+  /** Unset when none is configured: the request goes without, which a server in STRATA_AUTH=none mode serves. */
+  apiKey?: string;
+  apiSecret?: string;
 }
 
 export const DEFAULT_URL = 'http://127.0.0.1:2080';
@@ -31,16 +32,22 @@ async function stored(): Promise<Partial<Connection>> {
   }
 }
 
-/** The server and key pair: --url, then STRATA_URL / STRATA_API_KEY / STRATA_API_SECRET, then `strata login`'s file. */
+/** What to do when a server refuses a request sent without a key pair. */
+export const noCredentials = 'no credentials: run `strata login` or set STRATA_API_KEY and STRATA_API_SECRET';
+
+/**
+ * The server and key pair: --url, then STRATA_URL / STRATA_API_KEY / STRATA_API_SECRET, then
+ * `strata login`'s file. Without a key pair the commands still run, for a server that needs
+ * none (STRATA_AUTH=none); one that does answers 401, which clientAction turns into noCredentials.
+ */
 export async function resolveConnection(options: { url?: string }): Promise<Connection> {
   const saved = await stored();
   // An empty variable counts as unset, as shells and CI files often leave them.
   const url = serverUrl(options.url || process.env.STRATA_URL || saved.url || DEFAULT_URL);
   const apiKey = process.env.STRATA_API_KEY || saved.apiKey;
   const apiSecret = process.env.STRATA_API_SECRET || saved.apiSecret;
-  if (!apiKey || !apiSecret) {
-    throw new CliError('no credentials: run `strata login` or set STRATA_API_KEY and STRATA_API_SECRET', EXIT.AUTH);
-  }
+  if (!apiKey && !apiSecret) return { url };
+  if (!apiKey || !apiSecret) throw new CliError(`${apiKey ? 'an API key without its secret' : 'an API secret without its key'}: set both STRATA_API_KEY and STRATA_API_SECRET, or run \`strata login\``, EXIT.AUTH);
   return { url, apiKey, apiSecret };
 }
 
@@ -51,8 +58,8 @@ export function serverUrl(url: string): string {
   return url;
 }
 
-export function clientFor(connection: Connection): StrataClient {
-  return new StrataClient({ baseUrl: connection.url, auth: { apiKey: connection.apiKey, apiSecret: connection.apiSecret } });
+export function clientFor({ url, apiKey, apiSecret }: Connection): StrataClient {
+  return new StrataClient({ baseUrl: url, auth: apiKey && apiSecret ? { apiKey, apiSecret } : { session: true } });
 }
 
 /** Saves the connection with mode 0600, replacing the file whole so it is never half written. */

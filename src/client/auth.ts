@@ -1,4 +1,7 @@
-/** How a client proves who it is: an API key pair (signed tokens) or the browser's session cookie. */
+/**
+ * How a client proves who it is: an API key pair (signed tokens), or nothing of its own — the
+ * browser's session cookie, or no credentials at all for a server that needs none.
+ */
 export type StrataAuth = { apiKey: string; apiSecret: string; tokenLifetimeSeconds?: number } | { session: true };
 
 const DEFAULT_LIFETIME_SECONDS = 600;
