@@ -11,6 +11,8 @@ import { annotationFields, annotationsOf, clusterIdOf, mediaJson } from './media
 
 export const CLUSTERS_PER_PAGE = 100;
 const PREVIEWS_PER_CLUSTER = 10;
+/** A cluster's labels shown: its most frequent ones. */
+const LABELS_PER_CLUSTER = 10;
 /** Similarity search looks this deep at most (page_number × 100 beyond it is empty). */
 const MAX_SIMILAR = 10_000;
 
@@ -58,9 +60,10 @@ export async function explore(ctx: AppContext, user: User, datasetId: string, q:
   const entity = q.entityType;
   const { clusters, total } = await ctx.store.media.clusters(datasetId, q.threshold, filters, q.pageNumber * CLUSTERS_PER_PAGE, CLUSTERS_PER_PAGE, entity);
   const ids = clusters.map((c) => c.clusterId);
-  const [previews, bytes] = await Promise.all([
+  const [previews, bytes, labels] = await Promise.all([
     ctx.store.media.clusterPreviews(datasetId, q.threshold, ids, filters, PREVIEWS_PER_CLUSTER, entity),
     ctx.store.media.clusterBytes(datasetId, q.threshold, ids, filters),
+    ctx.store.media.clusterLabels(datasetId, q.threshold, ids, filters, LABELS_PER_CLUSTER, entity),
   ]);
   const preview = await previewsOf(ctx, datasetId, entity, [...previews.values()].flat());
   return {
@@ -74,6 +77,7 @@ export async function explore(ctx: AppContext, user: User, datasetId: string, q:
         relevance_score: null,
         relevance_score_type: null,
         formed_by: 'connected_components',
+        labels: labels.get(c.clusterId) ?? null,
         previews: (previews.get(c.clusterId) ?? []).map((m) => previewJson(preview(m))),
       }),
     ),
@@ -82,7 +86,7 @@ export async function explore(ctx: AppContext, user: User, datasetId: string, q:
 }
 
 /**
- * A cluster as explore shows it: `fields` plus what no cluster has yet (objects, labels, tags,
+ * A cluster as explore shows it: `fields` over what a cluster may lack (objects, labels, tags,
  * captions), null as in Visual Layer's responses.
  */
 function clusterJson(threshold: number, entity: EntityType, fields: Record<string, unknown>): Record<string, unknown> {
@@ -228,6 +232,7 @@ async function rankedResults(
     const r = records.get(h.itemId);
     if (r === undefined) return [];
     const relevance = Math.round(h.distance * 1e6) / 1e6;
+    const shown = previewJson(preview(r, { relevance_score: relevance }));
     return [
       clusterJson(q.threshold, entity, {
         cluster_id: `similar-${h.itemId}`,
@@ -239,7 +244,8 @@ async function rankedResults(
         relevance_score: relevance,
         relevance_score_type: 'cosine_distance',
         formed_by: 'similarity_search',
-        previews: [previewJson(preview(r, { relevance_score: relevance }))],
+        labels: shown.labels,
+        previews: [shown],
       }),
     ];
   });

@@ -361,6 +361,12 @@ export interface MediaRepo {
   clusterPreviews(datasetId: string, granularity: number, clusterIds: readonly number[], filters: readonly VqlFilter[], perCluster: number, entity?: EntityType): Promise<Map<number, MediaRecord[]>>;
   /** The bytes of the matching members of each cluster (their files' sizes summed). */
   clusterBytes(datasetId: string, granularity: number, clusterIds: readonly number[], filters: readonly VqlFilter[]): Promise<Map<number, number>>;
+  /**
+   * The labels of the matching members of each cluster (an image's labels, or an object's),
+   * the most frequent first (by members carrying them, then by name), at most `perCluster` each;
+   * clusters with no labelled member are left out.
+   */
+  clusterLabels(datasetId: string, granularity: number, clusterIds: readonly number[], filters: readonly VqlFilter[], perCluster: number, entity?: EntityType): Promise<Map<number, string[]>>;
   /** Of `ids`, those matching the filters. */
   matching(datasetId: string, ids: readonly string[], filters: readonly VqlFilter[], entity?: EntityType): Promise<Set<string>>;
   /** The selected media (all of them for null) in id order, `limit` after `afterId`: how exports walk a dataset. */

@@ -155,6 +155,22 @@ describe.each(backends)('annotation import ($name)', (backend) => {
     expect(previews.map((p: any) => p.labels?.[0] ?? p.label).sort()).toEqual(['bicycle', 'dog', 'horse']);
   });
 
+  it("gives each cluster its members' labels, the most frequent first, and null to a cluster without any", async () => {
+    for (const threshold of [0, 4]) {
+      const { clusters } = (await get(`/api/v1/explore/${id}?threshold=${threshold}`)).body;
+      for (const c of clusters) {
+        // Every cluster of these few photos shows all its members among its previews.
+        expect(c.previews).toHaveLength(c.n_images);
+        const counts = new Map<string, number>();
+        for (const p of c.previews) for (const l of byName(p.file_name).labels as string[]) counts.set(l, (counts.get(l) ?? 0) + 1);
+        const expected = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([l]) => l);
+        expect(c.labels, `cluster ${c.cluster_id} at ${threshold}`).toEqual(expected.length > 0 ? expected : null);
+      }
+    }
+    const objects = (await get(`/api/v1/explore/${id}?entity_type=OBJECTS&threshold=0`)).body.clusters;
+    expect(objects.map((c: any) => c.labels).flat().sort()).toEqual(['bicycle', 'dog', 'horse']);
+  });
+
   it('reports each bad row with its file and row, and keeps the good ones', async () => {
     const errors = (await get(`/api/v1/dataset/${id}/errors`)).body;
     const reasons = errors.map((e: any) => `${e.file_name} | ${e.reason}`).sort();

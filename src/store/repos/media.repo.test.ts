@@ -41,6 +41,15 @@ describe('paged reads on SQLite', () => {
     }
   });
 
+  it("reads a page of clusters' labels off the same index, each member's labels by its key", async () => {
+    const media = mediaRepo(db);
+    for (const entity of ['IMAGES', 'OBJECTS'] as const) {
+      const [plan] = await plans(() => media.clusterLabels('ds', 2, [1, 2, 3], [], 10, entity));
+      expect(plan).toMatch(/SEARCH s USING INDEX item_scores_cluster_2 \(dataset_id=\? AND cluster_2=\?\)\nSEARCH i USING INDEX sqlite_autoindex_items_1 \(id=\?\)\nSEARCH l USING (COVERING )?INDEX sqlite_autoindex_(objects_1 \(id|image_labels_1 \(item_id)=\?\)/);
+      expect(plan).not.toMatch(/SCAN [isl]\b/);
+    }
+  });
+
   it('counts and pages a ranked listing off its score index alone, forwards or from its far end, no item row read', async () => {
     const media = mediaRepo(db);
     // Four scored images, so that both ends are read (their plans need no item rows behind them).

@@ -336,6 +336,31 @@ export function mediaRepo(db: Kysely<DB>): MediaRepo {
       return new Map(rows.map((r) => [Number(r.cluster_id), Number(r.bytes)]));
     },
 
+    async clusterLabels(datasetId, granularity, clusterIds, filters, perCluster, entity = 'IMAGES') {
+      if (clusterIds.length === 0) return new Map();
+      const col = clusterColumn(granularity);
+      // An image's labels (tagging or annotations, one row per source), or an object's own.
+      const members = inClusters(datasetId, granularity, clusterIds, filters, entity);
+      const labelled =
+        entity === 'OBJECTS'
+          ? members.innerJoin('objects as l', 'l.id', 'i.id')
+          : members.innerJoin('image_labels as l', (j) => j.onRef('l.item_id', '=', 'i.id').on('l.dataset_id', '=', datasetId));
+      const counted = labelled
+        .select([`${col} as cluster_id`, 'l.label as label', (eb) => eb.fn.count<number>('i.id').distinct().as('n')])
+        .groupBy([col, 'l.label']);
+      const ranked = db
+        .selectFrom(counted.as('c'))
+        .select(['c.cluster_id', 'c.label', sql<number>`row_number() over (partition by c.cluster_id order by c.n desc, c.label)`.as('rn')]);
+      const rows = await db.selectFrom(ranked.as('r')).select(['r.cluster_id', 'r.label']).where('r.rn', '<=', perCluster).orderBy('r.cluster_id').orderBy('r.rn').execute();
+      const out = new Map<number, string[]>();
+      for (const r of rows) {
+        const list = out.get(Number(r.cluster_id));
+        if (list) list.push(r.label);
+        else out.set(Number(r.cluster_id), [r.label]);
+      }
+      return out;
+    },
+
     async matching(datasetId, ids, filters, entity) {
       if (ids.length === 0) return new Set();
       const rows = await withFilters(datasetId, filters, entity).select('i.id').where('i.id', 'in', ids).execute();
