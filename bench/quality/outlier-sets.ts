@@ -2,7 +2,7 @@
  * Sets with planted outliers, for the outlier rule: a few images of another kind (IDE and
  * installer screenshots, diagrams and charts from opencv-doc, logos and clipart from
  * desktop-base) among many of one kind (wallpapers: Plasma, MATE, GNOME, UKUI; photos: opencv,
- * skimage, darknet; or one scene shot many times: opencv's chessboard calibration series). Analysed once with the configured embedder through the media
+ * skimage, darknet, and the photographs among them; or one scene shot many times: opencv's chessboard calibration series). Analysed once with the configured embedder through the media
  * worker pool; vectors and figures cached under .cache/quality/.
  */
 import { execFileSync } from 'node:child_process';
@@ -12,14 +12,17 @@ import { loadConfig } from '../../src/config/config.ts';
 import type { KnnGraph } from '../../src/domain/similarity/knn-graph.ts';
 import type { Quality } from '../../src/domain/types.ts';
 import { createMediaProcessor } from '../../src/media/media-processor.ts';
-import { photosDir, testMediaDir } from '../../test/helpers/test-media.ts';
+import { photographNames, photosDir, testMediaDir } from '../../test/helpers/test-media.ts';
 import { repoDir } from '../lib.ts';
 
 export interface Pools {
   /** One scene shot over and over: opencv's chessboard calibration series. */
   chessboards: string[];
   wallpapers: string[];
+  /** The opencv, skimage and darknet test images: photographs, and scans, text, logos, charts and renders. */
   photos: string[];
+  /** Those of them that are photographs (test/helpers/test-media.ts photographNames). */
+  photographs: string[];
   screenshots: string[];
   diagrams: string[];
   clipart: string[];
@@ -36,6 +39,7 @@ export async function pools(): Promise<Pools> {
     chessboards: inPhotos(/^opencv-left\d+\.jpg$/),
     wallpapers: [...inPhotos(/^(plasma|mate)-/), ...inExtra(/^(gnome-backgrounds|ukui-wallpapers)-/)],
     photos: inPhotos(/^(opencv|skimage|darknet)-/),
+    photographs: photographNames.map((n) => join(photos, n)),
     screenshots: inDocs(/^(eclipse_|CMake|.*VisualStudio|android_|qt)/),
     diagrams: inDocs(/(scheme|figure|chart|matplotlib|_plot)/i),
     clipart: inExtra(/^desktop-base-(logo|emblem|rocket|support|glow)/),

@@ -32,8 +32,10 @@ function pick<T>(from: readonly T[], n: number, random: () => number): T[] {
 }
 
 const rules = { embedding: false, 'embedding + kind': true } as const;
-const cases = (['chessboards', 'wallpapers', 'photos'] as const).flatMap((base) =>
-  (base === 'chessboards' ? [10] : [12, 30, 60]).flatMap((nBase) => (['screenshots', 'diagrams', 'clipart'] as const).map((kind) => ({ base, nBase, kind, nPlanted: nBase < 20 ? 2 : 3 }))),
+/** Set sizes per base: as many as each pool allows (13 chessboard shots, 29 photographs). */
+const sizes = { chessboards: [10], wallpapers: [12, 30, 60], photos: [12, 30, 60], photographs: [12, 25] } as const;
+const cases = (['chessboards', 'wallpapers', 'photos', 'photographs'] as const).flatMap((base) =>
+  sizes[base].flatMap((nBase) => (['screenshots', 'diagrams', 'clipart'] as const).map((kind) => ({ base, nBase, kind, nPlanted: nBase < 20 ? 2 : 3 }))),
 );
 
 /** The rule's counts over draws [from, to) of one case. */
@@ -75,12 +77,12 @@ console.log(table(rows));
 const totals = [['rule', 'draws', 'base', 'planted: candidates', 'planted: conf ≥ 0.5', 'base candidates / set', 'base conf ≥ 0.5 / set', 'R-precision']];
 for (const [rule, withKind] of Object.entries(rules)) {
   for (const [name, draws] of [['0–7 (fit)', fitDraws], ['8–15 (held out)', heldOutDraws]] as const) {
-    for (const bases of [['wallpapers'], ['photos'], ['wallpapers', 'photos']]) {
+    for (const bases of [['wallpapers'], ['photos'], ['photographs'], ['wallpapers', 'photos']]) {
       const all = cases.filter((k) => bases.includes(k.base)).map((k) => run(k, withKind, draws));
       const sum = (key: keyof (typeof all)[number]) => all.reduce((s, c) => s + c[key], 0);
       totals.push([rule, name, bases.join(' + '), `${sum('found')}/${sum('planted')}`, `${sum('sure')}/${sum('planted')}`, fmt(sum('falseFlags') / sum('draws'), 2), fmt(sum('falseSure') / sum('draws'), 2), fmt(sum('rPrecision') / sum('draws'), 2)]);
     }
   }
 }
-console.log('\nWallpaper and photo sets:');
+console.log('\nWallpaper, photo and photograph sets:');
 console.log(table(totals));

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatasetFrom, getJson, waitForDatasetStatus } from '../helpers/client.ts';
 import { tempDir } from '../helpers/folders.ts';
-import { photosDir, testMediaDir } from '../helpers/test-media.ts';
+import { photographNames, photosDir, testMediaDir } from '../helpers/test-media.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
 /**
@@ -24,12 +24,7 @@ let photographMedia: any[];
 const planted = ['plasma-Kite.jpg', 'eclipse_cdt_cfg1.png'];
 const opencvDocs = 'root/usr/share/doc/opencv-doc/opencv4/html';
 const screenshots = ['eclipse_10_crystal_clean.png', 'eclipse_11_run_as.png', 'eclipse_1_choose_workspace.png'];
-const photographs = [
-  ...['dog', 'eagle', 'giraffe', 'horses', 'kite', 'person'].map((n) => `darknet-${n}.jpg`),
-  ...['aero1.jpg', 'aloeL.jpg', 'apple.jpg', 'baboon.jpg', 'basketball1.png', 'board.jpg', 'box_in_scene.png', 'building.jpg', 'butterfly.jpg'].map((n) => `opencv-${n}`),
-  ...['fruits.jpg', 'graf1.png', 'home.jpg', 'leuvenA.jpg', 'messi5.jpg', 'orange.jpg', 'rubberwhale1.png', 'squirrel_cls.jpg', 'stuff.jpg'].map((n) => `opencv-${n}`),
-  ...['astronaut.png', 'chelsea.png', 'coffee.png', 'motorcycle_left.png', 'rocket.jpg'].map((n) => `skimage-${n}`),
-];
+const photographs = photographNames;
 const amongPhotographs = ['histogram_matplotlib.jpg', 'CMakeBuildWithWindowsGUI.jpg', 'eclipse_11_run_as.png'];
 const outlier = (m: any) => m.issues.find((i: any) => i.issue_type === 'outliers');
 

@@ -66,3 +66,15 @@ export async function copySmallPhotos(dir: string, count: number, maxBytes: numb
   }
   return names;
 }
+
+/**
+ * The photographs among the test photos (of people, animals, objects, buildings, landscapes):
+ * the other opencv and skimage test images are scans, text, digits, logos, charts, renders,
+ * paintings and calibration shots, pictures of other kinds.
+ */
+export const photographNames: readonly string[] = [
+  ...['dog', 'eagle', 'giraffe', 'horses', 'kite', 'person'].map((n) => `darknet-${n}.jpg`),
+  ...['aero1.jpg', 'aloeL.jpg', 'apple.jpg', 'baboon.jpg', 'basketball1.png', 'board.jpg', 'box_in_scene.png', 'building.jpg', 'butterfly.jpg'].map((n) => `opencv-${n}`),
+  ...['fruits.jpg', 'graf1.png', 'home.jpg', 'leuvenA.jpg', 'messi5.jpg', 'orange.jpg', 'rubberwhale1.png', 'squirrel_cls.jpg', 'stuff.jpg'].map((n) => `opencv-${n}`),
+  ...['astronaut.png', 'chelsea.png', 'coffee.png', 'motorcycle_left.png', 'rocket.jpg'].map((n) => `skimage-${n}`),
+];
