@@ -154,7 +154,7 @@ export const Cluster = Type.Object(
     type: Type.String(),
     n_objects: Type.Integer(),
     similarity_threshold: Type.String(),
-    labels: Nullable(Type.Array(Type.Unknown())),
+    labels: Nullable(Type.Array(Type.String(), { description: "The matching members' labels, the most frequent first (at most 10); null when they have none" })),
     user_tags: Nullable(Type.Array(Type.Unknown())),
     captions: Nullable(Type.Array(Type.Unknown())),
     cluster_id: Type.String(),
