@@ -85,14 +85,18 @@ function condition(eb: EB, f: VqlFilter): Expression<SqlBool> {
       return eb('s.max_similarity', '>=', f.level - 1e-6);
     case 'uniqueness':
       return eb('s.uniqueness', f.mode === 'gte' ? '>=' : '<=', f.value);
-    case 'labels':
+    case 'labels': {
       // An image has a label when it was tagged with it, or holds an object of that class.
-      // (An object has its own class as its label.)
+      // (An object has its own class as its label.) Case aside, as text search: both sides are
+      // lowered by the database, so a label matches itself whatever lower() makes of its letters.
+      const wanted = sql.join(f.labels.map((l) => sql`lower(${l})`));
+      const labelIn = (col: 'l.label' | 'o.label') => sql<SqlBool>`lower(${sql.ref(col)}) in (${wanted})`;
       return eb.or([
-        eb.exists(eb.selectFrom('image_labels as l').select('l.item_id').whereRef('l.item_id', '=', 'i.id').where('l.label', 'in', f.labels)),
-        eb.exists(eb.selectFrom('objects as o').select('o.item_id').whereRef('o.item_id', '=', 'i.id').where('o.label', 'in', f.labels)),
-        eb.exists(eb.selectFrom('objects as o').select('o.id').whereRef('o.id', '=', 'i.id').where('o.label', 'in', f.labels)),
+        eb.exists(eb.selectFrom('image_labels as l').select('l.item_id').whereRef('l.item_id', '=', 'i.id').where(labelIn('l.label'))),
+        eb.exists(eb.selectFrom('objects as o').select('o.item_id').whereRef('o.item_id', '=', 'i.id').where(labelIn('o.label'))),
+        eb.exists(eb.selectFrom('objects as o').select('o.id').whereRef('o.id', '=', 'i.id').where(labelIn('o.label'))),
       ]);
+    }
     case 'text': {
       const words = f.value.split(/\s+/).filter((w) => w !== '');
       // Each word within the file name or the caption (imported or from CAPTION_IMAGES).
