@@ -11,7 +11,7 @@ import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatasetFrom, waitForDatasetStatus } from './helpers/client.ts';
 import { fixturesDir, tempDir } from './helpers/folders.ts';
-import { photosDir, videosDir } from './helpers/test-media.ts';
+import { photosDir, videoTwice } from './helpers/test-media.ts';
 import { getJson } from './helpers/client.ts';
 import { holdCalls } from './helpers/held-calls.ts';
 import { ADMIN, startTestServer, type TestServer } from './helpers/test-server.ts';
@@ -281,12 +281,8 @@ describe('strata upload, status, errors, duplicates, delete', () => {
 
 describe('strata duplicates on video frames', () => {
   it('names each frame by its video and where in it', async () => {
-    // One of opencv's sample videos twice: each frame is identical to its copy's.
     const folder = join(work, 'clips');
-    await mkdir(join(folder, 'again'), { recursive: true });
-    const video = join(await videosDir(), 'Megamind_bugy.avi');
-    await copyFile(video, join(folder, 'Megamind_bugy.avi'));
-    await copyFile(video, join(folder, 'again', 'Megamind_bugy.avi'));
+    await videoTwice(folder);
     const id = await createDatasetFrom(t.url, t.admin.token, 'cli clips', folder);
     expect((await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'ERROR'], SLOW)).dataset.status_new).toBe('READY');
 

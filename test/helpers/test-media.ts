@@ -66,3 +66,14 @@ export async function copySmallPhotos(dir: string, count: number, maxBytes: numb
   }
   return names;
 }
+
+/**
+ * `dir` (created) holding one of opencv's sample videos twice, `Megamind_bugy.avi` and
+ * `again/Megamind_bugy.avi` (9 s): each frame is identical to its copy's.
+ */
+export async function videoTwice(dir: string): Promise<void> {
+  await mkdir(join(dir, 'again'), { recursive: true });
+  const video = join(await videosDir(), 'Megamind_bugy.avi');
+  await copyFile(video, join(dir, 'Megamind_bugy.avi'));
+  await copyFile(video, join(dir, 'again', 'Megamind_bugy.avi'));
+}
