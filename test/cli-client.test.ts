@@ -11,7 +11,7 @@ import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatasetFrom, waitForDatasetStatus } from './helpers/client.ts';
 import { fixturesDir, tempDir } from './helpers/folders.ts';
-import { photosDir } from './helpers/test-media.ts';
+import { photosDir, videoTwice } from './helpers/test-media.ts';
 import { getJson } from './helpers/client.ts';
 import { holdCalls } from './helpers/held-calls.ts';
 import { ADMIN, startTestServer, type TestServer } from './helpers/test-server.ts';
@@ -290,6 +290,26 @@ describe('strata upload, status, errors, duplicates, delete', () => {
     await new Promise((done) => probe.close(done));
     const unreachable = await run(['datasets'], { env: { STRATA_URL: `http://127.0.0.1:${port}` } });
     expect([unreachable.code, unreachable.stderr.trim()]).toEqual([5, `strata: GET /api/v1/datasets: no answer from http://127.0.0.1:${port} (fetch failed: connect ECONNREFUSED 127.0.0.1:${port})`]);
+  }, SLOW);
+});
+
+describe('strata duplicates on video frames', () => {
+  it('names each frame by its video and where in it', async () => {
+    const folder = join(work, 'clips');
+    await videoTwice(folder);
+    const id = await createDatasetFrom(t.url, t.admin.token, 'cli clips', folder);
+    expect((await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'ERROR'], SLOW)).dataset.status_new).toBe('READY');
+
+    const { groups } = json(await run(['duplicates', id, '--level', '1', '--json'])) as { groups: Array<{ media: Array<{ file_name: string; frame_index: number; frame_timestamp: number }> }> };
+    expect(groups.length).toBeGreaterThan(1);
+    const text = (await run(['duplicates', id, '--level', '1'])).stdout;
+    for (const m of groups.flatMap((g) => g.media)) {
+      expect(['Megamind_bugy.avi', 'again/Megamind_bugy.avi']).toContain(m.file_name);
+      expect(m.frame_timestamp).toBe(m.frame_index);
+      // Under ten seconds: "0:0" and the whole second.
+      expect(text).toContain(`  ${m.file_name} · 0:0${Math.floor(m.frame_timestamp)}  `);
+    }
+    await run(['delete', id]);
   }, SLOW);
 });
 

@@ -66,10 +66,13 @@ export function mediaJson(datasetId: string, r: MediaRecord, extra: Record<strin
     cluster_id: scores ? clusterIdOf(0, scores.clusters[0]) : null,
     duplicate_group_id: scores?.dupGroup ?? null,
     issues: issuesOf(r),
-    ...(item.kind === 'video_frame' && { video_id: item.parentId, frame_index: item.frameIndex, frame_timestamp: item.frameTimestamp }),
+    ...frameFields(item),
     ...extra,
   };
 }
+
+/** A video frame's video and place in it (absent for images), wherever the API shows a media item. */
+const frameFields = (item: Item) => (item.kind === 'video_frame' ? { video_id: item.parentId, frame_index: item.frameIndex, frame_timestamp: item.frameTimestamp } : {});
 
 /** A caption as a `metadata_items` entry, in media details and exports (SPEC §9), saying where it came from. */
 export const captionItem = (c: StoredCaption) => ({ type: 'caption', properties: { caption: c.text, source: c.source } });
@@ -229,6 +232,7 @@ export async function duplicateGroups(ctx: AppContext, user: User, datasetId: st
         width: item.width,
         height: item.height,
         file_size: item.sizeBytes,
+        ...frameFields(item),
       })),
     })),
     total,

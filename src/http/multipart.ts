@@ -31,7 +31,7 @@ export async function* multipartParts(req: FastifyRequest): AsyncGenerator<Part>
         yield { type: 'field', fieldname: part.fieldname, value: part.value };
         continue;
       }
-      yield { type: 'file', fieldname: part.fieldname, filename: part.filename, file: relayed(part.file) };
+      yield { type: 'file', fieldname: part.fieldname, filename: decodedFileName(part.filename), file: relayed(part.file) };
     }
   } finally {
     // A route that stops before the end (a refused field, a malformed part) answers at once. The
@@ -43,6 +43,15 @@ export async function* multipartParts(req: FastifyRequest): AsyncGenerator<Part>
     }
   }
 }
+
+/**
+ * Browsers and fetch's FormData (WHATWG's multipart/form-data encoding) send a file name's `"`,
+ * CR and LF as `%22`, `%0D` and `%0A` and escape nothing else, so `a "b".jpg` arrived as
+ * `a %22b%22.jpg`; read back, it keeps its name. (A name holding one of those three sequences
+ * as such reads as the character: the encoding cannot tell them apart.)
+ */
+const encodedInNames: Record<string, string> = { '%22': '"', '%0D': '\r', '%0A': '\n' };
+const decodedFileName = (name: string) => name.replace(/%22|%0D|%0A/g, (s) => encodedInNames[s]!);
 
 /**
  * The file's bytes through a stream of our own, which fails with the mapped error (pipeline()

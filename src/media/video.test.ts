@@ -118,9 +118,10 @@ describe('probeVideo', () => {
 describe('extractFrames', () => {
   it('writes numbered JPEG frames at the requested rate', async () => {
     const frames = await extractFrames(clip, frameOptions('one-per-second'));
-    expect(frames.map((f) => f.index)).toEqual([1, 2, 3, 4]);
+    // Frame n is n / rate seconds in: both count from 0.
+    expect(frames.map((f) => f.index)).toEqual([0, 1, 2, 3]);
     expect(frames.map((f) => f.timestampSeconds)).toEqual([0, 1, 2, 3]);
-    expect(frames[0]!.path).toBe(join(tmp, 'one-per-second', 'frame-000001.jpg'));
+    expect(frames[0]!.path).toBe(join(tmp, 'one-per-second', 'frame-000000.jpg'));
     for (const frame of frames) {
       const meta = await sharp(frame.path).metadata();
       expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', 160, 120]);

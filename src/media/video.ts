@@ -34,7 +34,7 @@ export interface FrameExtractionOptions {
 
 export interface ExtractedFrame {
   path: string;
-  /** 1-based, matching the file name frame-000001.jpg. */
+  /** 0-based like the timestamp (frame 0 is at 0 s), matching the file name frame-000000.jpg. */
   index: number;
   timestampSeconds: number;
 }
@@ -65,7 +65,7 @@ export async function probeVideo(path: string, opts: ProbeOptions): Promise<Vide
 }
 
 /**
- * Samples frames as JPEG files named frame-000001.jpg... in outDir. When `duration × fps`
+ * Samples frames as JPEG files named frame-000000.jpg... in outDir. When `duration × fps`
  * would exceed maxFrames the rate is lowered so the frames still span the whole video
  * (a 2-hour film gives frames from its end too, not just its first minutes).
  */
@@ -101,7 +101,7 @@ export async function extractFrames(path: string, opts: FrameExtractionOptions):
       // round=up: output frame n is the frame on screen at n / rate, so the timestamps below
       // are exact and a clip shorter than one interval still yields its first frame.
       '-vf', `fps=${rate}:round=up`, '-frames:v', String(opts.maxFrames),
-      '-q:v', '2', '-start_number', '1', '-y',
+      '-q:v', '2', '-start_number', '0', '-y',
       // Absolute, so never read as a protocol; "%" escaped, as this is an image2 pattern.
       join(resolve(opts.outDir).replaceAll('%', '%%'), 'frame-%06d.jpg'),
     ],
@@ -123,7 +123,7 @@ export async function extractFrames(path: string, opts: FrameExtractionOptions):
       return {
         path: join(opts.outDir, match[0]),
         index,
-        timestampSeconds: Math.round(((index - 1) / rate) * 1000) / 1000,
+        timestampSeconds: Math.round((index / rate) * 1000) / 1000,
       };
     })
     .sort((a, b) => a.index - b.index);

@@ -188,6 +188,10 @@ describe.each(backends)('annotation import ($name)', (backend) => {
     const names = (body: any) => body.clusters.flatMap((c: any) => c.previews.map((p: any) => p.file_name)).sort();
     const vql = encodeURIComponent(JSON.stringify([{ labels: { op: 'one_of', value: ['giraffe', 'bird'] } }]));
     expect(names((await get(`/api/v1/explore/${id}?threshold=0&vql=${vql}`)).body)).toEqual(['eagle.jpg', 'giraffe.jpg']);
+    // Case aside, as text search: image labels and object classes alike.
+    const anyCase = encodeURIComponent(JSON.stringify([{ labels: { op: 'one_of', value: ['Giraffe', 'BIRD'] } }]));
+    expect(names((await get(`/api/v1/explore/${id}?threshold=0&vql=${anyCase}`)).body)).toEqual(['eagle.jpg', 'giraffe.jpg']);
+    expect(names((await get(`/api/v1/explore/${id}?threshold=0&labels=Horse`)).body)).toEqual(['horses.jpg']);
     const mislabels = encodeURIComponent(JSON.stringify([{ issues: { op: 'issue', value: 'mislabels', mode: 'in' } }]));
     expect(names((await get(`/api/v1/explore/${id}?threshold=0&vql=${mislabels}`)).body)).toContain('eagle.jpg');
   });

@@ -100,7 +100,7 @@ describe('the four-step upload flow', () => {
   it('refuses file names that climb, start at the root or hold backslashes or control characters, and writes nothing outside the data dir', async () => {
     const { id, trans } = await newUpload('bad names');
     const before = await readdir(join(t.dataDir, '..'));
-    for (const name of ['../../escape.jpg', 'dir/../../escape.jpg', '/etc/escape.jpg', 'dir//file.jpg', 'dir/./file.jpg', 'dir/', 'back\\slash.jpg', 'bell\u0007.jpg']) {
+    for (const name of ['../../escape.jpg', 'dir/../../escape.jpg', '/etc/escape.jpg', 'dir//file.jpg', 'dir/./file.jpg', 'dir/', 'back\\slash.jpg', 'bell\u0007.jpg', 'line\nbreak.jpg']) {
       const res = await upload(id, trans, [[name, await fixture('scene.jpg')]]);
       expect(res.status, name).toBe(400);
       expect((await res.json()).detail).toMatch(/Invalid file name|no usable name/);
@@ -120,6 +120,17 @@ describe('the four-step upload flow', () => {
     await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'ERROR']);
     const media = await getJson(t.url, `/api/v1/dataset/${id}/media`, t.admin.token);
     expect(media.body.media.map((m: { file_name: string }) => m.file_name).sort()).toEqual(['trip/b.png', 'trip/day 1/a.jpg']);
+  });
+
+  it('keeps quotes in a file name, which FormData sends as %22', async () => {
+    const { id, trans } = await newUpload('quoted names');
+    expect((await upload(id, trans, [['a "b".jpg', await fixture('scene.jpg')], ['trip/"day" 2/c.png', await fixture('scene.png')]])).status).toBe(202);
+    const listed = await getJson(t.url, `/api/v1/ingestion/${id}/data_files/${trans}`, t.admin.token);
+    expect(listed.body.files.map((f: { file_name: string }) => f.file_name)).toEqual(['a "b".jpg', 'trip/"day" 2/c.png']);
+    expect((await fetch(`${t.url}/api/v1/ingestion/${id}/process_files/${trans}`, { method: 'POST', headers: auth() })).status).toBe(202);
+    await waitForDatasetStatus(t.url, t.admin.token, id, ['READY', 'ERROR']);
+    const media = await getJson(t.url, `/api/v1/dataset/${id}/media`, t.admin.token);
+    expect(media.body.media.map((m: { file_name: string }) => m.file_name).sort()).toEqual(['a "b".jpg', 'trip/"day" 2/c.png']);
   });
 
   it('refuses a file over the size limit with 413, keeps none of it and keeps serving', async () => {

@@ -1,53 +1,21 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Migrator, type Kysely } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/ports/store.ts';
-import { createPostgresStore, createSqliteStore } from '../../src/store/create-store.ts';
-import { pgHelpers, sqliteHelpers } from '../../src/store/dialect.ts';
 import { migrationProvider } from '../../src/store/migrate.ts';
-import { openPostgres } from '../../src/store/postgres/open-postgres.ts';
-import { openSqlite } from '../../src/store/sqlite/open-sqlite.ts';
-import { startPostgres } from '../helpers/postgres.ts';
+import { migrationBackends, seedDataset } from '../helpers/migration-backends.ts';
 
 /**
  * Migration 0030 on exports made before it: each gets a task row of type EXPORT with its id,
  * its status named as tasks name it, and reads back through the store as it did before.
  */
-const cleanups: Array<() => Promise<void>> = [];
-afterAll(async () => {
-  for (const cleanup of cleanups) await cleanup();
-});
-
-const backends = [
-  {
-    name: 'sqlite',
-    async open() {
-      const dir = mkdtempSync(join(tmpdir(), 'strata-migrate-'));
-      cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-      return { db: openSqlite(join(dir, 'strata.sqlite')), dialect: sqliteHelpers, reopen: () => createSqliteStore(dir) };
-    },
-  },
-  {
-    name: 'postgres',
-    async open() {
-      const pg = await startPostgres();
-      cleanups.push(() => pg.stop());
-      return { db: openPostgres(pg.url), dialect: pgHelpers, reopen: () => createPostgresStore(pg.url) };
-    },
-  },
-];
+const { backends, cleanup } = migrationBackends();
+afterAll(cleanup);
 
 const BEFORE = '0029-label-and-caption-per-source';
 const old = { INIT: 'e-init', IN_PROGRESS: 'e-running', COMPLETED: 'e-done', FAILED: 'e-failed' } as const;
 
 async function seedOldExports(db: Kysely<any>): Promise<void> {
-  await db.insertInto('users').values({ id: 'u1', email: 'a@example.com', password_hash: 'x', role: 'admin', created_at: '2026-01-01T00:00:00.000000' }).execute();
-  await db
-    .insertInto('datasets')
-    .values({ id: 'd1', display_name: 'photos', description: '', source_type: 'BUCKET', owner_id: 'u1', created_at: '2026-01-01T00:00:00.000000', status: 'READY' })
-    .execute();
+  await seedDataset(db);
   for (const [status, id] of Object.entries(old)) {
     await db
       .insertInto('exports')

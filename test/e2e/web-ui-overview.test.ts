@@ -2,12 +2,12 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mediaName } from '../../src/client/index.ts';
 import { launchBrowser, laptop, phone, screenshot, seriousA11yViolations, requireWebBuild } from '../helpers/browser.ts';
 import { createDatasetFrom, getJson, waitForDatasetStatus } from '../helpers/client.ts';
 import { fixturesDir, tempDir } from '../helpers/folders.ts';
 import { copySmallPhotos } from '../helpers/test-media.ts';
 import { ADMIN, startTestServer, type TestServer } from '../helpers/test-server.ts';
-import { formatVideoTime } from '../../web/src/lib/format.ts';
 
 /**
  * A dataset page once processing is over, in a real browser against a real server: the
@@ -116,8 +116,7 @@ describe('a finished dataset in the web UI', () => {
     const names = page.locator('.cell .cell-name');
     await expect.poll(() => names.count()).toBe(listed.total);
     // A frame is named by its video and where in it: frames share the video's name.
-    const frameName = (m: { file_name: string; frame_timestamp?: number }) => (m.frame_timestamp === undefined ? m.file_name : `${m.file_name} · ${formatVideoTime(m.frame_timestamp)}`);
-    expect(await names.allTextContents()).toEqual(listed.media.map(frameName));
+    expect(await names.allTextContents()).toEqual(listed.media.map(mediaName));
     expect((await names.allTextContents()).filter((n) => / · \d+:\d\d$/.test(n))).toHaveLength(ready.processing.n_frames);
     await page.getByText(`${listed.total} items`, { exact: true }).waitFor();
     await page.getByText(`${PHOTOS} images, ${ready.processing.n_frames} frames of 1 video`, { exact: true }).waitFor();

@@ -4,7 +4,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, laptop, phone, screenshot, seriousA11yViolations, requireWebBuild } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/folders.ts';
-import { photosDir, videosDir } from '../helpers/test-media.ts';
+import { photosDir, videosDir, videoTwice } from '../helpers/test-media.ts';
 import { ADMIN, startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { addUser } from '../../src/app/accounts.ts';
 import { createDatasetFrom, credentialsFor, getJson, makeJwt, waitForDatasetStatus } from '../helpers/client.ts';
@@ -330,6 +330,22 @@ describe('the web UI', () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download frame' }).click()]);
     expect(download.suggestedFilename()).toBe(`Megamind_bugy.avi-frame-${frame.frame_index}.jpg`);
     expect([...(await readFile((await download.path())!)).subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
+    await fetch(`${t.url}/api/v1/dataset/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${t.admin.token}` } });
+    await page.goto(back);
+  }, READY_TIMEOUT_MS);
+
+  it('names a video frame in a duplicate group by its video and where in it', async () => {
+    const clips = join(root, 'clips');
+    await videoTwice(clips);
+    const id = await createDatasetFrom(t.url, t.admin.token, 'clips', clips);
+    await waitForDatasetStatus(t.url, t.admin.token, id, ['READY'], READY_TIMEOUT_MS);
+    const first = (await getJson(t.url, `/api/v1/dataset/${id}/duplicates?threshold=1&page_size=1`, t.admin.token)).body.groups[0];
+    const back = page.url();
+    await page.goto(`${t.url}/datasets/${id}/duplicates?level=1`);
+    const group = page.getByRole('listitem', { name: /^Group 1\b/ });
+    // Under ten seconds: "0:0" and the whole second.
+    const shown = first.media.map((m: { file_name: string; frame_timestamp: number }) => `${m.file_name} · 0:0${Math.floor(m.frame_timestamp)}`);
+    await expect.poll(() => group.locator('.thumb-name').allTextContents()).toEqual(shown);
     await fetch(`${t.url}/api/v1/dataset/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${t.admin.token}` } });
     await page.goto(back);
   }, READY_TIMEOUT_MS);

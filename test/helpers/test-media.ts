@@ -78,3 +78,14 @@ export const photographNames: readonly string[] = [
   ...['fruits.jpg', 'graf1.png', 'home.jpg', 'leuvenA.jpg', 'messi5.jpg', 'orange.jpg', 'rubberwhale1.png', 'squirrel_cls.jpg', 'stuff.jpg'].map((n) => `opencv-${n}`),
   ...['astronaut.png', 'chelsea.png', 'coffee.png', 'motorcycle_left.png', 'rocket.jpg'].map((n) => `skimage-${n}`),
 ];
+
+/**
+ * `dir` (created) holding one of opencv's sample videos twice, `Megamind_bugy.avi` and
+ * `again/Megamind_bugy.avi` (9 s): each frame is identical to its copy's.
+ */
+export async function videoTwice(dir: string): Promise<void> {
+  await mkdir(join(dir, 'again'), { recursive: true });
+  const video = join(await videosDir(), 'Megamind_bugy.avi');
+  await copyFile(video, join(dir, 'Megamind_bugy.avi'));
+  await copyFile(video, join(dir, 'again', 'Megamind_bugy.avi'));
+}

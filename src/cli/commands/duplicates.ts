@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { countOf } from '../output.ts';
-import type { DuplicateGroup } from '../../client/index.ts';
+import { mediaName, type DuplicateGroup } from '../../client/index.ts';
 import { clientAction } from '../client-action.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 
@@ -31,7 +31,7 @@ export function registerDuplicates(program: Command): void {
             : groups
                 .map((g, i) => {
                   const more = g.size > g.media.length ? `\n  … and ${g.size - g.media.length} more` : '';
-                  return `group ${i + 1} (${countOf(g.size, 'file')})\n${g.media.map((m) => `  ${m.file_name}  ${m.media_id}`).join('\n')}${more}`;
+                  return `group ${i + 1} (${countOf(g.size, 'file')})\n${g.media.map((m) => `  ${mediaName(m)}  ${m.media_id}`).join('\n')}${more}`;
                 })
                 .join('\n'),
         );

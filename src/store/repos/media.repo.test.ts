@@ -68,6 +68,14 @@ describe('paged reads on SQLite', () => {
     }
   });
 
+  it('pages the media listing in its order off items_listing alone, no sort', async () => {
+    const media = mediaRepo(db);
+    // The page's ids, the count, then the page's records by id.
+    const [ids, count] = await plans(() => media.page('ds', 40, 20));
+    expect(ids).toBe('SEARCH i USING COVERING INDEX items_listing (dataset_id=?)');
+    expect(count).toMatch(/^SEARCH i USING COVERING INDEX items_\w+ \(dataset_id=\?/);
+  });
+
   it("counts and pages a dataset's failures through the failed items alone", async () => {
     const items = itemsRepo(db, sqliteHelpers, () => {});
     const steps = [...(await plans(() => items.failures('ds', 0, 50))), ...(await plans(() => items.countFailures('ds')))];

@@ -65,6 +65,13 @@ function toRecord(r: Row): MediaRecord {
   };
 }
 
+/**
+ * The media listing's order (the items_listing index): by file name, so a folder reads as it
+ * does on disk; then by creation, so the frames of two videos of one name stay apart; then a
+ * video's frames in order. Ids break the remaining ties.
+ */
+const listingOrder = sql`i.file_name, i.created_at, i.frame_index, i.id`;
+
 /** Escapes LIKE wildcards so a file-name word matches literally. */
 const likeWord = (w: string) => `%${w.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
@@ -85,14 +92,18 @@ function condition(eb: EB, f: VqlFilter): Expression<SqlBool> {
       return eb('s.max_similarity', '>=', f.level - 1e-6);
     case 'uniqueness':
       return eb('s.uniqueness', f.mode === 'gte' ? '>=' : '<=', f.value);
-    case 'labels':
+    case 'labels': {
       // An image has a label when it was tagged with it, or holds an object of that class.
-      // (An object has its own class as its label.)
+      // (An object has its own class as its label.) Case aside, as text search: both sides are
+      // lowered by the database, so a label matches itself whatever lower() makes of its letters.
+      const wanted = sql.join(f.labels.map((l) => sql`lower(${l})`));
+      const labelIn = (col: 'l.label' | 'o.label') => sql<SqlBool>`lower(${sql.ref(col)}) in (${wanted})`;
       return eb.or([
-        eb.exists(eb.selectFrom('image_labels as l').select('l.item_id').whereRef('l.item_id', '=', 'i.id').where('l.label', 'in', f.labels)),
-        eb.exists(eb.selectFrom('objects as o').select('o.item_id').whereRef('o.item_id', '=', 'i.id').where('o.label', 'in', f.labels)),
-        eb.exists(eb.selectFrom('objects as o').select('o.id').whereRef('o.id', '=', 'i.id').where('o.label', 'in', f.labels)),
+        eb.exists(eb.selectFrom('image_labels as l').select('l.item_id').whereRef('l.item_id', '=', 'i.id').where(labelIn('l.label'))),
+        eb.exists(eb.selectFrom('objects as o').select('o.item_id').whereRef('o.item_id', '=', 'i.id').where(labelIn('o.label'))),
+        eb.exists(eb.selectFrom('objects as o').select('o.id').whereRef('o.id', '=', 'i.id').where(labelIn('o.label'))),
       ]);
+    }
     case 'text': {
       const words = f.value.split(/\s+/).filter((w) => w !== '');
       // Each word within the file name or the caption (imported or from CAPTION_IMAGES).
@@ -191,13 +202,13 @@ export function mediaRepo(db: Kysely<DB>): MediaRepo {
         return { media: await this.byIds(datasetId, ids.map((r) => r.item_id)), total: n };
       } else if (listing) {
         const where = <Q extends ReturnType<typeof base>>(q: Q) => q.where(clusterColumn(listing.granularity), '=', listing.clusterId) as Q;
-        rows = await where(records(datasetId)).orderBy('i.created_at').orderBy('i.id').offset(offset).limit(limit).execute();
+        rows = await where(records(datasetId)).orderBy(listingOrder).offset(offset).limit(limit).execute();
         total = await where(base(datasetId)).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       } else {
         // The whole dataset in order: ids are read and skipped off the items_listing index
         // alone (no scores joined, no sort), then only the page's records are read.
         const items = db.selectFrom('items as i').where('i.dataset_id', '=', datasetId).where('i.state', '=', 'done').where('i.kind', 'in', entityKinds.IMAGES);
-        const ids = await items.select('i.id').orderBy('i.created_at').orderBy('i.id').offset(offset).limit(limit).execute();
+        const ids = await items.select('i.id').orderBy(listingOrder).offset(offset).limit(limit).execute();
         total = await items.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
         return { media: await this.byIds(datasetId, ids.map((r) => r.id)), total: Number(total.n) };
       }
@@ -312,7 +323,7 @@ export function mediaRepo(db: Kysely<DB>): MediaRepo {
       if (clusterIds.length === 0) return out;
       const col = clusterColumn(granularity);
       const ranked = inClusters(datasetId, granularity, clusterIds, filters, entity)
-        .select(['i.id as id', `${col} as cluster_id`, sql<number>`row_number() over (partition by ${sql.ref(col)} order by i.created_at, i.id)`.as('rn')]);
+        .select(['i.id as id', `${col} as cluster_id`, sql<number>`row_number() over (partition by ${sql.ref(col)} order by ${listingOrder})`.as('rn')]);
       // In (cluster, media order) order; byIds keeps the order it is given.
       const picked = await db.selectFrom(ranked.as('r')).select(['r.id', 'r.cluster_id']).where('r.rn', '<=', perCluster).orderBy('r.cluster_id').orderBy('r.rn').execute();
       const records = await this.byIds(datasetId, picked.map((p) => p.id), entity);

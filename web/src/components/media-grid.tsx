@@ -1,6 +1,7 @@
 import { useCallback, type ReactNode } from 'react';
 import type { Media } from '../client.ts';
-import { countOf, formatVideoTime } from '../lib/format.ts';
+import { mediaName } from '../../../src/client/index.ts';
+import { countOf } from '../lib/format.ts';
 import { Link, useNav } from '../lib/router.tsx';
 import type { Route } from '../lib/routes.ts';
 import { paintTimed } from '../lib/paint-timing.ts';
@@ -10,9 +11,6 @@ import { errorText } from '../lib/error-text.ts';
 
 /** What a cell shows: a listed media item, or an explore preview. */
 type GridItem = Pick<Media, 'media_id' | 'file_name' | 'media_thumb_uri'> & Partial<Pick<Media, 'frame_timestamp'>>;
-
-/** A cell's name: the file, and for a video frame where in the video it is (frames share the video's name). */
-export const cellNameOf = (item: GridItem) => (item.frame_timestamp == null ? item.file_name : `${item.file_name} · ${formatVideoTime(item.frame_timestamp)}`);
 
 interface Props<T extends GridItem> {
   /** Changes whenever the query does (another cluster, issue or anchor). */
@@ -59,8 +57,8 @@ export function MediaGrid<T extends GridItem>({ queryKey, pageSize, fetchPage, c
           return (
             <Link to={routeOf(item)} className={`cell${focused ? ' is-focused' : ''}`} tabIndex={-1}>
               <img src={item.media_thumb_uri} alt="" loading="lazy" decoding="async" width={172} height={130} {...paintTimed} />
-              <span className="cell-name" title={cellNameOf(item)}>
-                {cellNameOf(item)}
+              <span className="cell-name" title={mediaName(item)}>
+                {mediaName(item)}
               </span>
               {caption && <span className="cell-caption">{caption(item)}</span>}
             </Link>

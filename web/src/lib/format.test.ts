@@ -1,13 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { countOf, formatBytes, formatDuration, formatTime, formatVideoTime } from './format.ts';
+import { countOf, formatBytes, formatDuration, formatTime } from './format.ts';
 
 describe('formats', () => {
   it('shows sizes in decimal units', () => {
     expect([formatBytes(418), formatBytes(1_100), formatBytes(16_400_000), formatBytes(null)]).toEqual(['418 B', '1.1 KB', '16 MB', '—']);
-  });
-
-  it('shows where in a video as players do', () => {
-    expect([0, 7.9, 75.5, 750, 3725].map(formatVideoTime)).toEqual(['0:00', '0:07', '1:15', '12:30', '1:02:05']);
   });
 
   it('counts with the noun in the singular or plural', () => {

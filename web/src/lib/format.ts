@@ -21,14 +21,6 @@ export function formatDuration(seconds: number | null): string {
 
 export const formatCount = (n: number) => n.toLocaleString('en-US');
 
-/** Where in a video, as players show it: "0:07", "12:30", "1:02:05" (whole seconds). */
-export function formatVideoTime(seconds: number): string {
-  const s = Math.max(0, Math.floor(seconds));
-  const [h, m, ss] = [Math.floor(s / 3600), Math.floor(s / 60) % 60, s % 60];
-  const two = (x: number) => String(x).padStart(2, '0');
-  return h > 0 ? `${h}:${two(m)}:${two(ss)}` : `${m}:${two(ss)}`;
-}
-
 /** "1 image", "2 images", "1,204 images". */
 export const countOf = (n: number, noun: string) => `${formatCount(n)} ${noun}${n === 1 ? '' : 's'}`;
 

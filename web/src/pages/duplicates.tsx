@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+import { mediaName } from '../../../src/client/index.ts';
 import { client, type Dataset, type DuplicateGroup, type GroupMedia } from '../client.ts';
 import { notIndexedNote } from '../components/status.tsx';
 import { VirtualList } from '../components/virtual-list.tsx';
@@ -154,12 +155,12 @@ function GroupRow({ datasetId, group, index, focused, selected, onKeep, onClear,
           return (
             <li key={m.media_id} className={`thumb-card${isSelected ? ' is-selected' : ''}`}>
               <label className="thumb-select">
-                <input type="checkbox" checked={isSelected} onChange={() => onToggle(m)} aria-label={`Select ${m.file_name}`} />
-                <img src={m.media_thumb_uri} alt={m.file_name} loading="lazy" decoding="async" width={160} height={120} {...paintTimed} />
+                <input type="checkbox" checked={isSelected} onChange={() => onToggle(m)} aria-label={`Select ${mediaName(m)}`} />
+                <img src={m.media_thumb_uri} alt={mediaName(m)} loading="lazy" decoding="async" width={160} height={120} {...paintTimed} />
                 {m === keeper && <span className="tag tag-keep">keep</span>}
               </label>
-              <Link className="thumb-name" title={m.file_name} to={{ page: 'dataset', id: datasetId, view: { tab: 'media', mediaId: m.media_id } }}>
-                {m.file_name}
+              <Link className="thumb-name" title={mediaName(m)} to={{ page: 'dataset', id: datasetId, view: { tab: 'media', mediaId: m.media_id } }}>
+                {mediaName(m)}
               </Link>
               <span className="thumb-meta muted">
                 {m.width}×{m.height} · {formatBytes(m.file_size)}
