@@ -51,6 +51,9 @@ async function expectAccessible(name: string) {
   expect(await seriousA11yViolations(page), `${name}: serious accessibility violations`).toEqual([]);
 }
 
+/** A frame is named by its video and where in it: frames share the video's name. */
+const frameName = (m: { file_name: string; frame_timestamp?: number }) => (m.frame_timestamp === undefined ? m.file_name : `${m.file_name} · ${formatVideoTime(m.frame_timestamp)}`);
+
 /** The Overview's figures, label → value. */
 async function stats(): Promise<Record<string, string>> {
   const cells = page.locator('.stats > div');
@@ -115,8 +118,6 @@ describe('a finished dataset in the web UI', () => {
     expect(listed.total).toBe(PHOTOS + ready.processing.n_frames);
     const names = page.locator('.cell .cell-name');
     await expect.poll(() => names.count()).toBe(listed.total);
-    // A frame is named by its video and where in it: frames share the video's name.
-    const frameName = (m: { file_name: string; frame_timestamp?: number }) => (m.frame_timestamp === undefined ? m.file_name : `${m.file_name} · ${formatVideoTime(m.frame_timestamp)}`);
     expect(await names.allTextContents()).toEqual(listed.media.map(frameName));
     expect((await names.allTextContents()).filter((n) => / · \d+:\d\d$/.test(n))).toHaveLength(ready.processing.n_frames);
     await page.getByText(`${listed.total} items`, { exact: true }).waitFor();
@@ -131,6 +132,48 @@ describe('a finished dataset in the web UI', () => {
     await names.first().click();
     await page.waitForURL(new RegExp(`/media/${listed.media[0].media_id}$`));
     await page.getByRole('heading', { name: listed.media[0].file_name }).waitFor();
+  });
+
+  it('steps from an image to the gallery\'s next and previous with → and ←, and Esc returns to the gallery at the last one seen', async () => {
+    const listed = (await getJson(t.url, `/api/v1/dataset/${ready.id}/media?page_size=1000`, t.admin.token)).body.media as Array<{ media_id: string; file_name: string; frame_timestamp?: number }>;
+    const opened = (i: number) => page.waitForURL(new RegExp(`/datasets/${ready.id}/media/${listed[i]!.media_id}$`));
+    const last = listed.length - 1;
+    await page.goto(`${t.url}/datasets/${ready.id}/media`);
+    const grid = page.getByRole('list', { name: 'All media' });
+    await grid.locator('.cell').first().waitFor();
+    await grid.focus();
+    // The first key focuses the first image, the next moves on.
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Enter');
+    await opened(1);
+    const bar = page.getByRole('navigation', { name: 'Browse' });
+    await bar.getByText(`2 of ${listed.length}`, { exact: true }).waitFor();
+    for (let i = 2; i <= last; i++) {
+      await page.keyboard.press('ArrowRight');
+      await opened(i);
+    }
+    // The last is a frame, titled by its video and where in it; there is no next one.
+    await page.getByRole('heading', { name: frameName(listed[last]!), exact: true }).waitFor();
+    expect(await bar.getByRole('button', { name: 'Next ›' }).isDisabled()).toBe(true);
+    await screenshot(page, 'media-browse-laptop');
+    await expectAccessible('media detail opened from the gallery');
+    await page.keyboard.press('ArrowLeft');
+    await opened(last - 1);
+
+    // Esc goes back to the gallery, its focus on the image last seen, and the keys go on from there.
+    await page.keyboard.press('Escape');
+    await page.waitForURL(new RegExp(`/datasets/${ready.id}/media$`));
+    await expect.poll(() => page.locator('.cell.is-focused .cell-name').textContent()).toBe(frameName(listed[last - 1]!));
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('Enter');
+    await opened(last - 2);
+    // An image opened by its link alone has no gallery to step through, but a way back to all media.
+    await page.reload();
+    await page.getByRole('heading', { name: frameName(listed[last - 2]!), exact: true }).waitFor();
+    expect(await bar.getByRole('button').count()).toBe(0);
+    await page.keyboard.press('Escape');
+    await page.waitForURL(new RegExp(`/datasets/${ready.id}/media$`));
   });
 
   it('fits the Overview and All media on a phone', async () => {
