@@ -176,6 +176,22 @@ describe('a finished dataset in the web UI', () => {
     await page.waitForURL(new RegExp(`/datasets/${ready.id}/media$`));
   });
 
+  it('keeps a file\'s own name in view when its folders do not fit in the cell', async () => {
+    const nested = join(root, 'nested');
+    const folder = 'a-folder-with-a-rather-long-name/and-another-one-inside-it';
+    const [photo] = await copySmallPhotos(join(nested, folder), 1, 300_000);
+    const id = await createDatasetFrom(t.url, t.admin.token, 'nested', nested);
+    await waitForDatasetStatus(t.url, t.admin.token, id, ['READY'], READY_TIMEOUT_MS);
+    await page.goto(`${t.url}/datasets/${id}/media`);
+    const name = page.locator('.cell .cell-name');
+    await name.waitFor();
+    expect(await name.textContent()).toBe(`${folder}/${photo}`);
+    // The folders are cut short, the file name is whole.
+    const clipped = (part: string) => name.locator(part).evaluate((e) => e.scrollWidth > e.clientWidth);
+    expect([await clipped('.path-dir'), await clipped('.path-base')]).toEqual([true, false]);
+    expect(await name.locator('.path-base').textContent()).toBe(photo);
+  }, READY_TIMEOUT_MS);
+
   it('fits the Overview and All media on a phone', async () => {
     const mobile = await browser.newContext({ viewport: phone, storageState: await page.context().storageState() });
     const p = await mobile.newPage();

@@ -5,6 +5,7 @@ import { Link, useNav } from '../lib/router.tsx';
 import type { Route } from '../lib/routes.ts';
 import { paintTimed } from '../lib/paint-timing.ts';
 import { usePages } from '../lib/use-pages.ts';
+import { PathName } from './path-name.tsx';
 import { VirtualGrid } from './virtual-grid.tsx';
 import { errorText } from '../lib/error-text.ts';
 import { browsedGallery, startBrowsing } from '../lib/browse.ts';
@@ -70,7 +71,7 @@ export function MediaGrid<T extends GridItem>({ queryKey, pageSize, fetchPage, c
             <Link to={routeOf(item)} className={`cell${focused ? ' is-focused' : ''}`} tabIndex={-1} onClick={() => browseFrom(i, item)}>
               <img src={item.media_thumb_uri} alt="" loading="lazy" decoding="async" width={172} height={130} {...paintTimed} />
               <span className="cell-name" title={cellNameOf(item)}>
-                {cellNameOf(item)}
+                <PathName name={cellNameOf(item)} />
               </span>
               {caption && <span className="cell-caption">{caption(item)}</span>}
             </Link>

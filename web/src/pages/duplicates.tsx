@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { client, type Dataset, type DuplicateGroup, type GroupMedia } from '../client.ts';
+import { PathName } from '../components/path-name.tsx';
 import { notIndexedNote } from '../components/status.tsx';
 import { VirtualList } from '../components/virtual-list.tsx';
 import { countOf, formatBytes, formatCount } from '../lib/format.ts';
@@ -159,7 +160,7 @@ function GroupRow({ datasetId, group, index, focused, selected, onKeep, onClear,
                 {m === keeper && <span className="tag tag-keep">keep</span>}
               </label>
               <Link className="thumb-name" title={m.file_name} to={{ page: 'dataset', id: datasetId, view: { tab: 'media', mediaId: m.media_id } }}>
-                {m.file_name}
+                <PathName name={m.file_name} />
               </Link>
               <span className="thumb-meta muted">
                 {m.width}×{m.height} · {formatBytes(m.file_size)}
