@@ -176,6 +176,22 @@ describe('a finished dataset in the web UI', () => {
     await page.waitForURL(new RegExp(`/datasets/${ready.id}/media$`));
   });
 
+  it('names an image\'s clusters by granularity, and gives its source path the panel\'s width', async () => {
+    const listed = (await getJson(t.url, `/api/v1/dataset/${ready.id}/media?page_size=1000`, t.admin.token)).body.media as Array<{ media_id: string; file_name: string; frame_timestamp?: number }>;
+    const photo = listed.find((m) => m.frame_timestamp === undefined)!;
+    await page.goto(`${t.url}/datasets/${ready.id}/media/${photo.media_id}`);
+    const chips = page.locator('.media-facts .chip');
+    await expect.poll(() => chips.count()).toBe(5);
+    const names = await chips.allTextContents();
+    ['Finest', 'Fine', 'Medium', 'Coarse', 'Coarsest'].forEach((g, i) => expect(names[i]).toMatch(new RegExp(`^${g}: Cluster \\d+$`)));
+    // The path starts under its label, at the panel's left edge, rather than squeezed to its right.
+    const box = (selector: string) => page.locator(`.media-facts ${selector}`).filter({ hasText: selector === 'dt' ? /^Source$/ : /^file:/ }).first().boundingBox();
+    const [label, path] = [(await box('dt'))!, (await box('dd'))!];
+    expect(path.x).toBe(label.x);
+    expect(path.y).toBeGreaterThan(label.y);
+    await screenshot(page, 'media-facts-laptop');
+  });
+
   it('keeps a file\'s own name in view when its folders do not fit in the cell', async () => {
     const nested = join(root, 'nested');
     const folder = 'a-folder-with-a-rather-long-name/and-another-one-inside-it';

@@ -12,14 +12,14 @@ import { errorText } from '../lib/error-text.ts';
 /** explore answers 100 clusters a page. */
 const CLUSTERS_PER_PAGE = 100;
 const MEMBERS_PER_PAGE = 200;
-const granularities = ['Finest', 'Fine', 'Medium', 'Coarse', 'Coarsest'];
+export const granularities = ['Finest', 'Fine', 'Medium', 'Coarse', 'Coarsest'];
 
 const clusterRoute = (id: string, clusterId: string): Route => ({ page: 'dataset', id, view: { tab: 'cluster', clusterId } });
 /**
  * A cluster's name on its card and on its page: its number within the granularity ("4-12" is
  * cluster 12 of granularity 4), which a link or a reload keeps, unlike its place in the gallery.
  */
-const clusterName = (clusterId: string) => `Cluster ${clusterId.split('-')[1]}`;
+export const clusterName = (clusterId: string) => `Cluster ${clusterId.split('-')[1]}`;
 const mediaRoute = (id: string, mediaId: string): Route => ({ page: 'dataset', id, view: { tab: 'media', mediaId } });
 
 /** Clusters at a granularity, biggest first, each a card of its first previews. */

@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { client, thumbnailUrl, type Dataset, type MediaDetail } from '../client.ts';
 import { cellNameOf } from '../components/media-grid.tsx';
+import { clusterName, granularities } from './clusters.tsx';
 import { browseOf, step } from '../lib/browse.ts';
 import { formatBytes, formatCount } from '../lib/format.ts';
 import { Link, useNav } from '../lib/router.tsx';
@@ -142,8 +143,9 @@ function MediaView({ dataset, media }: { dataset: Dataset; media: MediaDetail })
               <dd>{Number(media.frame_timestamp.toFixed(2))} s into the video</dd>
             </>
           )}
-          <dt>Source</dt>
-          <dd className="mono wrap">{media.original_uri}</dd>
+          {/* A path is too long to share a line with its label: it has the panel's width. */}
+          <dt className="facts-wide">Source</dt>
+          <dd className="facts-wide mono wrap">{media.original_uri}</dd>
         </dl>
         <h3>Scores</h3>
         <dl className="facts">
@@ -170,7 +172,7 @@ function MediaView({ dataset, media }: { dataset: Dataset; media: MediaDetail })
             <p className="small">
               {media.clusters.map((c) => (
                 <Link key={c} className="chip" to={{ page: 'dataset', id, view: { tab: 'cluster', clusterId: c } }}>
-                  {c}
+                  {granularities[Number(c.split('-')[0])]}: {clusterName(c)}
                 </Link>
               ))}
             </p>
