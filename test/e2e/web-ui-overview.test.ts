@@ -1,6 +1,6 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, laptop, phone, screenshot, seriousA11yViolations, requireWebBuild } from '../helpers/browser.ts';
 import { createDatasetFrom, getJson, waitForDatasetStatus } from '../helpers/client.ts';
@@ -54,6 +54,13 @@ async function expectAccessible(name: string) {
 /** A frame is named by its video and where in it: frames share the video's name. */
 const frameName = (m: { file_name: string; frame_timestamp?: number }) => (m.frame_timestamp === undefined ? m.file_name : `${m.file_name} · ${formatVideoTime(m.frame_timestamp)}`);
 
+/** A dataset made from `folder`, once READY: its id. */
+async function readyDataset(name: string, folder: string): Promise<string> {
+  const id = await createDatasetFrom(t.url, t.admin.token, name, folder);
+  await waitForDatasetStatus(t.url, t.admin.token, id, ['READY'], READY_TIMEOUT_MS);
+  return id;
+}
+
 /** The Overview's figures, label → value. */
 async function stats(): Promise<Record<string, string>> {
   const cells = page.locator('.stats > div');
@@ -85,8 +92,7 @@ describe('a finished dataset in the web UI', () => {
   it('leaves the failures out when there were none', async () => {
     const clean = join(root, 'clean');
     await copySmallPhotos(clean, 2, 300_000);
-    const id = await createDatasetFrom(t.url, t.admin.token, 'clean', clean);
-    await waitForDatasetStatus(t.url, t.admin.token, id, ['READY'], READY_TIMEOUT_MS);
+    const id = await readyDataset('clean', clean);
     await page.goto(`${t.url}/datasets/${id}`);
     await page.locator('.sidebar .badge', { hasText: 'READY' }).waitFor();
     expect(Object.keys(await stats())).toEqual(['Status', 'Images', 'Videos', 'Video frames', 'Indexing took']);
@@ -196,8 +202,7 @@ describe('a finished dataset in the web UI', () => {
     const nested = join(root, 'nested');
     const folder = 'a-folder-with-a-rather-long-name/and-another-one-inside-it';
     const [photo] = await copySmallPhotos(join(nested, folder), 1, 300_000);
-    const id = await createDatasetFrom(t.url, t.admin.token, 'nested', nested);
-    await waitForDatasetStatus(t.url, t.admin.token, id, ['READY'], READY_TIMEOUT_MS);
+    const id = await readyDataset('nested', nested);
     await page.goto(`${t.url}/datasets/${id}/media`);
     const name = page.locator('.cell .cell-name');
     await name.waitFor();
@@ -206,6 +211,24 @@ describe('a finished dataset in the web UI', () => {
     const clipped = (part: string) => name.locator(part).evaluate((e) => e.scrollWidth > e.clientWidth);
     expect([await clipped('.path-dir'), await clipped('.path-base')]).toEqual([true, false]);
     expect(await name.locator('.path-base').textContent()).toBe(photo);
+  }, READY_TIMEOUT_MS);
+
+  it('says so when there are no duplicates, in line with the toolbar and without the keys for groups', async () => {
+    const single = join(root, 'single');
+    await copySmallPhotos(single, 1, 300_000);
+    const id = await readyDataset('single', single);
+    await page.goto(`${t.url}/datasets/${id}/duplicates`);
+    const empty = page.getByText('No duplicates at this level.', { exact: true });
+    await empty.waitFor();
+    // Where the words start, padding aside.
+    const textLeft = (l: Locator) => l.evaluate((e) => {
+      const r = document.createRange();
+      r.selectNodeContents(e);
+      return r.getBoundingClientRect().x;
+    });
+    expect(await textLeft(empty)).toBe(await textLeft(page.locator('.toolbar .slider')));
+    expect(await page.getByText('move between groups').count()).toBe(0);
+    await screenshot(page, 'duplicates-none-laptop');
   }, READY_TIMEOUT_MS);
 
   it('fits the Overview and All media on a phone', async () => {

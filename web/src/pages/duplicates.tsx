@@ -101,11 +101,14 @@ export function DuplicatesTab({ dataset, level }: { dataset: Dataset; level: num
           Export CSV
         </button>
       </div>
-      {groups.error && <p className="error">{errorText(groups.error)}</p>}
-      {groups.total === 0 && <p className="empty">No duplicates at this level{notIndexedNote(dataset)}.</p>}
-      <p className="hint small muted">
-        <kbd>j</kbd>/<kbd>k</kbd> move between groups · <kbd>x</kbd> keep one, select the rest · <kbd>u</kbd> clear the group
-      </p>
+      {groups.error && <p className="error pad">{errorText(groups.error)}</p>}
+      {groups.total === 0 && <p className="empty pad">No duplicates at this level{notIndexedNote(dataset)}.</p>}
+      {/* Keys for groups, shown when there are groups. */}
+      {total > 0 && (
+        <p className="hint small muted">
+          <kbd>j</kbd>/<kbd>k</kbd> move between groups · <kbd>x</kbd> keep one, select the rest · <kbd>u</kbd> clear the group
+        </p>
+      )}
       <VirtualList
         label="Duplicate groups"
         count={total}
