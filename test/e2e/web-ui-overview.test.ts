@@ -244,6 +244,13 @@ describe('a finished dataset in the web UI', () => {
     await p.locator('.cell').first().waitFor();
     await screenshot(p, 'all-media-phone');
     expect(await overflow()).toBeLessThanOrEqual(0);
+    // An image's page keeps its details on a phone, under the picture.
+    await p.locator('.cell').first().click();
+    await p.waitForURL(/\/media\/[^/]+$/);
+    await p.locator('.media-facts dt', { hasText: 'Dimensions' }).waitFor({ state: 'visible' });
+    expect(await p.locator('.media-facts dt', { hasText: 'uniqueness' }).isVisible()).toBe(true);
+    await screenshot(p, 'media-phone');
+    expect(await overflow()).toBeLessThanOrEqual(0);
     await mobile.close();
   });
 });

@@ -61,7 +61,7 @@ function BrowseBar({ datasetId, mediaId }: { datasetId: string; mediaId: string 
           <button type="button" className="btn" disabled={browse.index >= browse.total - 1} onClick={() => void move(1)}>
             Next ›
           </button>
-          <span className="muted small">
+          <span className="hint muted small">
             <kbd>←</kbd> <kbd>→</kbd> previous, next · <kbd>Esc</kbd> back
           </span>
         </>
