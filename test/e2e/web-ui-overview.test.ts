@@ -249,7 +249,7 @@ describe('a finished dataset in the web UI', () => {
     await p.waitForURL(/\/media\/[^/]+$/);
     await p.locator('.media-facts dt', { hasText: 'Dimensions' }).waitFor({ state: 'visible' });
     expect(await p.locator('.media-facts dt', { hasText: 'uniqueness' }).isVisible()).toBe(true);
-    await screenshot(p, 'media-phone');
+    await screenshot(p, 'media-facts-phone');
     expect(await overflow()).toBeLessThanOrEqual(0);
     await mobile.close();
   });
