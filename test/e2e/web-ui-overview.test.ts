@@ -182,6 +182,25 @@ describe('a finished dataset in the web UI', () => {
     await page.waitForURL(new RegExp(`/datasets/${ready.id}/media$`));
   });
 
+  it('focuses the cluster last opened on the way back to the clusters', async () => {
+    await page.goto(`${t.url}/datasets/${ready.id}/clusters`);
+    const grid = page.getByRole('list', { name: 'Clusters' });
+    await grid.locator('.cluster-card').nth(1).waitFor();
+    await grid.focus();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    const second = await page.locator('.cluster-card.is-focused .cell-name').textContent();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/clusters\/[^/]+$/);
+    await page.goBack();
+    await page.waitForURL(/\/clusters$/);
+    await expect.poll(() => page.locator('.cluster-card.is-focused .cell-name').textContent()).toBe(second);
+    // The keys go on from there.
+    await page.keyboard.press('ArrowLeft');
+    await expect.poll(() => page.locator('.cluster-card.is-focused').count()).toBe(1);
+    expect(await page.locator('.cluster-card.is-focused .cell-name').textContent()).not.toBe(second);
+  });
+
   it('names an image\'s clusters by granularity, and gives its source path the panel\'s width', async () => {
     const listed = (await getJson(t.url, `/api/v1/dataset/${ready.id}/media?page_size=1000`, t.admin.token)).body.media as Array<{ media_id: string; file_name: string; frame_timestamp?: number }>;
     const photo = listed.find((m) => m.frame_timestamp === undefined)!;
