@@ -201,7 +201,7 @@ describe('a finished dataset in the web UI', () => {
     expect(await page.locator('.cluster-card.is-focused .cell-name').textContent()).not.toBe(second);
   });
 
-  it('names an image\'s clusters by granularity, and gives its source path the panel\'s width', async () => {
+  it('names an image\'s clusters by granularity, labels its neighbours\' distances, and gives its source path the panel\'s width', async () => {
     const listed = (await getJson(t.url, `/api/v1/dataset/${ready.id}/media?page_size=1000`, t.admin.token)).body.media as Array<{ media_id: string; file_name: string; frame_timestamp?: number }>;
     const photo = listed.find((m) => m.frame_timestamp === undefined)!;
     await page.goto(`${t.url}/datasets/${ready.id}/media/${photo.media_id}`);
@@ -209,6 +209,9 @@ describe('a finished dataset in the web UI', () => {
     await expect.poll(() => chips.count()).toBe(5);
     const names = await chips.allTextContents();
     ['Finest', 'Fine', 'Medium', 'Coarse', 'Coarsest'].forEach((g, i) => expect(names[i]).toMatch(new RegExp(`^${g}: Cluster \\d+$`)));
+    const distances = page.locator('#near-title + .thumb-row li .muted');
+    await distances.first().waitFor();
+    for (const d of await distances.allTextContents()) expect(d).toMatch(/^distance \d\.\d{3}$/);
     // The path starts under its label, at the panel's left edge, rather than squeezed to its right.
     const box = (selector: string) => page.locator(`.media-facts ${selector}`).filter({ hasText: selector === 'dt' ? /^Source$/ : /^file:/ }).first().boundingBox();
     const [label, path] = [(await box('dt'))!, (await box('dd'))!];

@@ -117,7 +117,8 @@ function MediaView({ dataset, media }: { dataset: Dataset; media: MediaDetail })
               <li key={m.media_id}>
                 <Link to={mediaRoute(id, m.media_id)} title={m.file_name}>
                   <img src={m.media_thumb_uri} alt={m.file_name} loading="lazy" />
-                  <span className="small muted">{m.relevance_score?.toFixed(3)}</span>
+                  {/* Labelled as on the Search tab: a bare 0.084 reads as a similarity as easily as a distance. */}
+                  {m.relevance_score !== undefined && <span className="small muted">distance {m.relevance_score.toFixed(3)}</span>}
                 </Link>
               </li>
             ))}
