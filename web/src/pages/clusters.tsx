@@ -3,7 +3,7 @@ import { client, type Cluster, type Dataset } from '../client.ts';
 import { MediaGrid } from '../components/media-grid.tsx';
 import { notIndexedNote, notIndexedYet } from '../components/status.tsx';
 import { VirtualGrid } from '../components/virtual-grid.tsx';
-import { countOf } from '../lib/format.ts';
+import { countOf, mediaCountOf } from '../lib/format.ts';
 import { Link, useNav } from '../lib/router.tsx';
 import type { Route } from '../lib/routes.ts';
 import { usePages } from '../lib/use-pages.ts';
@@ -74,7 +74,6 @@ export function ClustersTab({ dataset, granularity }: { dataset: Dataset; granul
         renderCell={(i, focused) => {
           const c = pages.items.get(i);
           if (!c) return <div className="cell cell-loading" aria-busy="true" />;
-          const size = c.n_images + c.n_frames;
           return (
             <Link to={clusterRoute(dataset.id, c.cluster_id)} className={`cluster-card${focused ? ' is-focused' : ''}`} tabIndex={-1} onClick={() => (opened = { key, index: i })}>
               <span className={`mosaic mosaic-${Math.min(4, c.previews.length)}`}>
@@ -83,7 +82,7 @@ export function ClustersTab({ dataset, granularity }: { dataset: Dataset; granul
                 ))}
               </span>
               <span className="cell-name">
-                {clusterName(c.cluster_id)} <span className="muted">· {countOf(size, 'image')}</span>
+                {clusterName(c.cluster_id)} <span className="muted">· {mediaCountOf(c.n_images, c.n_frames)}</span>
               </span>
             </Link>
           );
