@@ -1,6 +1,6 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mediaName } from '../../src/client/index.ts';
 import { launchBrowser, laptop, phone, screenshot, seriousA11yViolations, requireWebBuild } from '../helpers/browser.ts';
@@ -51,6 +51,13 @@ async function expectAccessible(name: string) {
   expect(await seriousA11yViolations(page), `${name}: serious accessibility violations`).toEqual([]);
 }
 
+/** A dataset made from `folder`, once READY: its id. */
+async function readyDataset(name: string, folder: string): Promise<string> {
+  const id = await createDatasetFrom(t.url, t.admin.token, name, folder);
+  await waitForDatasetStatus(t.url, t.admin.token, id, ['READY'], READY_TIMEOUT_MS);
+  return id;
+}
+
 /** The Overview's figures, label → value. */
 async function stats(): Promise<Record<string, string>> {
   const cells = page.locator('.stats > div');
@@ -82,8 +89,7 @@ describe('a finished dataset in the web UI', () => {
   it('leaves the failures out when there were none', async () => {
     const clean = join(root, 'clean');
     await copySmallPhotos(clean, 2, 300_000);
-    const id = await createDatasetFrom(t.url, t.admin.token, 'clean', clean);
-    await waitForDatasetStatus(t.url, t.admin.token, id, ['READY'], READY_TIMEOUT_MS);
+    const id = await readyDataset('clean', clean);
     await page.goto(`${t.url}/datasets/${id}`);
     await page.locator('.sidebar .badge', { hasText: 'READY' }).waitFor();
     expect(Object.keys(await stats())).toEqual(['Status', 'Images', 'Videos', 'Video frames', 'Indexing took']);
@@ -132,6 +138,119 @@ describe('a finished dataset in the web UI', () => {
     await page.getByRole('heading', { name: listed.media[0].file_name }).waitFor();
   });
 
+  it('steps from an image to the gallery\'s next and previous with → and ←, and Esc returns to the gallery at the last one seen', async () => {
+    const listed = (await getJson(t.url, `/api/v1/dataset/${ready.id}/media?page_size=1000`, t.admin.token)).body.media as Array<{ media_id: string; file_name: string; frame_timestamp?: number }>;
+    const opened = (i: number) => page.waitForURL(new RegExp(`/datasets/${ready.id}/media/${listed[i]!.media_id}$`));
+    const last = listed.length - 1;
+    await page.goto(`${t.url}/datasets/${ready.id}/media`);
+    const grid = page.getByRole('list', { name: 'All media' });
+    await grid.locator('.cell').first().waitFor();
+    await grid.focus();
+    // The first key focuses the first image, the next moves on.
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Enter');
+    await opened(1);
+    const bar = page.getByRole('navigation', { name: 'Browse' });
+    await bar.getByText(`2 of ${listed.length}`, { exact: true }).waitFor();
+    for (let i = 2; i <= last; i++) {
+      await page.keyboard.press('ArrowRight');
+      await opened(i);
+    }
+    // The last is a frame, titled by its video and where in it; there is no next one.
+    await page.getByRole('heading', { name: mediaName(listed[last]!), exact: true }).waitFor();
+    expect(await bar.getByRole('button', { name: 'Next ›' }).isDisabled()).toBe(true);
+    await screenshot(page, 'media-browse-laptop');
+    await expectAccessible('media detail opened from the gallery');
+    await page.keyboard.press('ArrowLeft');
+    await opened(last - 1);
+
+    // Esc goes back to the gallery, its focus on the image last seen, and the keys go on from there.
+    await page.keyboard.press('Escape');
+    await page.waitForURL(new RegExp(`/datasets/${ready.id}/media$`));
+    await expect.poll(() => page.locator('.cell.is-focused .cell-name').textContent()).toBe(mediaName(listed[last - 1]!));
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('Enter');
+    await opened(last - 2);
+    // An image opened by its link alone has no gallery to step through, but a way back to all media.
+    await page.reload();
+    await page.getByRole('heading', { name: mediaName(listed[last - 2]!), exact: true }).waitFor();
+    expect(await bar.getByRole('button').count()).toBe(0);
+    await page.keyboard.press('Escape');
+    await page.waitForURL(new RegExp(`/datasets/${ready.id}/media$`));
+  });
+
+  it('focuses the cluster last opened on the way back to the clusters', async () => {
+    await page.goto(`${t.url}/datasets/${ready.id}/clusters`);
+    const grid = page.getByRole('list', { name: 'Clusters' });
+    await grid.locator('.cluster-card').nth(1).waitFor();
+    await grid.focus();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    const second = await page.locator('.cluster-card.is-focused .cell-name').textContent();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/clusters\/[^/]+$/);
+    await page.goBack();
+    await page.waitForURL(/\/clusters$/);
+    await expect.poll(() => page.locator('.cluster-card.is-focused .cell-name').textContent()).toBe(second);
+    // The keys go on from there.
+    await page.keyboard.press('ArrowLeft');
+    await expect.poll(() => page.locator('.cluster-card.is-focused').count()).toBe(1);
+    expect(await page.locator('.cluster-card.is-focused .cell-name').textContent()).not.toBe(second);
+  });
+
+  it('names an image\'s clusters by granularity, labels its neighbours\' distances, and gives its source path the panel\'s width', async () => {
+    const listed = (await getJson(t.url, `/api/v1/dataset/${ready.id}/media?page_size=1000`, t.admin.token)).body.media as Array<{ media_id: string; file_name: string; frame_timestamp?: number }>;
+    const photo = listed.find((m) => m.frame_timestamp === undefined)!;
+    await page.goto(`${t.url}/datasets/${ready.id}/media/${photo.media_id}`);
+    const chips = page.locator('.media-facts .chip');
+    await expect.poll(() => chips.count()).toBe(5);
+    const names = await chips.allTextContents();
+    ['Finest', 'Fine', 'Medium', 'Coarse', 'Coarsest'].forEach((g, i) => expect(names[i]).toMatch(new RegExp(`^${g}: Cluster \\d+$`)));
+    const distances = page.locator('#near-title + .thumb-row li .muted');
+    await distances.first().waitFor();
+    for (const d of await distances.allTextContents()) expect(d).toMatch(/^distance \d\.\d{3}$/);
+    // The path starts under its label, at the panel's left edge, rather than squeezed to its right.
+    const box = (selector: string) => page.locator(`.media-facts ${selector}`).filter({ hasText: selector === 'dt' ? /^Source$/ : /^file:/ }).first().boundingBox();
+    const [label, path] = [(await box('dt'))!, (await box('dd'))!];
+    expect(path.x).toBe(label.x);
+    expect(path.y).toBeGreaterThan(label.y);
+    await screenshot(page, 'media-facts-laptop');
+  });
+
+  it('keeps a file\'s own name in view when its folders do not fit in the cell', async () => {
+    const nested = join(root, 'nested');
+    const folder = 'a-folder-with-a-rather-long-name/and-another-one-inside-it';
+    const [photo] = await copySmallPhotos(join(nested, folder), 1, 300_000);
+    const id = await readyDataset('nested', nested);
+    await page.goto(`${t.url}/datasets/${id}/media`);
+    const name = page.locator('.cell .cell-name');
+    await name.waitFor();
+    expect(await name.textContent()).toBe(`${folder}/${photo}`);
+    // The folders are cut short, the file name is whole.
+    const clipped = (part: string) => name.locator(part).evaluate((e) => e.scrollWidth > e.clientWidth);
+    expect([await clipped('.path-dir'), await clipped('.path-base')]).toEqual([true, false]);
+    expect(await name.locator('.path-base').textContent()).toBe(photo);
+  }, READY_TIMEOUT_MS);
+
+  it('says so when there are no duplicates, in line with the toolbar and without the keys for groups', async () => {
+    const single = join(root, 'single');
+    await copySmallPhotos(single, 1, 300_000);
+    const id = await readyDataset('single', single);
+    await page.goto(`${t.url}/datasets/${id}/duplicates`);
+    const empty = page.getByText('No duplicates at this level.', { exact: true });
+    await empty.waitFor();
+    // Where the words start, padding aside.
+    const textLeft = (l: Locator) => l.evaluate((e) => {
+      const r = document.createRange();
+      r.selectNodeContents(e);
+      return r.getBoundingClientRect().x;
+    });
+    expect(await textLeft(empty)).toBe(await textLeft(page.locator('.toolbar .slider')));
+    expect(await page.getByText('move between groups').count()).toBe(0);
+    await screenshot(page, 'duplicates-none-laptop');
+  }, READY_TIMEOUT_MS);
+
   it('fits the Overview and All media on a phone', async () => {
     const mobile = await browser.newContext({ viewport: phone, storageState: await page.context().storageState() });
     const p = await mobile.newPage();
@@ -144,6 +263,13 @@ describe('a finished dataset in the web UI', () => {
     await p.getByRole('link', { name: 'All media', exact: true }).click();
     await p.locator('.cell').first().waitFor();
     await screenshot(p, 'all-media-phone');
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    // An image's page keeps its details on a phone, under the picture.
+    await p.locator('.cell').first().click();
+    await p.waitForURL(/\/media\/[^/]+$/);
+    await p.locator('.media-facts dt', { hasText: 'Dimensions' }).waitFor({ state: 'visible' });
+    expect(await p.locator('.media-facts dt', { hasText: 'uniqueness' }).isVisible()).toBe(true);
+    await screenshot(p, 'media-facts-phone');
     expect(await overflow()).toBeLessThanOrEqual(0);
     await mobile.close();
   });

@@ -452,6 +452,10 @@ describe('the web UI', () => {
     await p.getByRole('row').nth(1).waitFor();
     await screenshot(p, 'keys-phone');
     expect(await overflow()).toBeLessThanOrEqual(0);
+    // The secret shown once is shown on a phone too.
+    await p.getByRole('button', { name: 'Create a key pair' }).click();
+    await p.getByText('API secret', { exact: true }).waitFor({ state: 'visible' });
+    expect(await overflow()).toBeLessThanOrEqual(0);
     await mobile.close();
   });
 });

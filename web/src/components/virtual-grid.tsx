@@ -13,6 +13,8 @@ interface Props {
   renderCell(index: number, focused: boolean): ReactNode;
   /** Enter on the focused cell. */
   onOpen(index: number): void;
+  /** The cell focused once the grid holds it (the one last opened, on the way back to it). */
+  initialFocus?: number;
   label: string;
 }
 
@@ -23,7 +25,7 @@ const PADDING = 16;
  * A grid that renders only the rows on screen, as many columns as fit. Arrow keys, Page
  * Up/Down, Home and End move the focus; Enter opens the focused cell.
  */
-export function VirtualGrid({ count, cellWidth: widest, cellHeight: tallest, minColumns = 1, onRange, renderCell, onOpen, label }: Props) {
+export function VirtualGrid({ count, cellWidth: widest, cellHeight: tallest, minColumns = 1, onRange, renderCell, onOpen, initialFocus, label }: Props) {
   const ref = useRef<HTMLDivElement>(null);
   const view = useScrollView(ref);
   const [focus, setFocus] = useState(-1);
@@ -36,7 +38,12 @@ export function VirtualGrid({ count, cellWidth: widest, cellHeight: tallest, min
   const firstCell = first * columns;
   const lastCell = Math.min(count - 1, (last + 1) * columns - 1);
   useEffect(() => onRange(firstCell, lastCell), [firstCell, lastCell, onRange]);
-  useEffect(() => setFocus(-1), [count]);
+  // A new query starts unfocused; one coming back to a cell focuses it, and the grid, for the keys.
+  useEffect(() => {
+    const returning = initialFocus !== undefined && initialFocus < count;
+    setFocus(returning ? initialFocus : -1);
+    if (returning) ref.current?.focus({ preventScroll: true });
+  }, [count, initialFocus]);
   useScrollIntoView(ref, focus < 0 ? undefined : Math.floor(focus / columns), rowHeight, map);
 
   const onKeyDown = (e: KeyboardEvent) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countOf, formatBytes, formatDuration, formatTime } from './format.ts';
+import { countOf, formatBytes, mediaCountOf, formatDuration, formatTime } from './format.ts';
 
 describe('formats', () => {
   it('shows sizes in decimal units', () => {
@@ -8,6 +8,10 @@ describe('formats', () => {
 
   it('counts with the noun in the singular or plural', () => {
     expect([countOf(1, 'image'), countOf(0, 'image'), countOf(1204, 'cluster')]).toEqual(['1 image', '0 images', '1,204 clusters']);
+  });
+
+  it('counts images and video frames each by its name', () => {
+    expect([mediaCountOf(3, 0), mediaCountOf(0, 80), mediaCountOf(2, 5), mediaCountOf(1, 1), mediaCountOf(0, 0)]).toEqual(['3 images', '80 frames', '2 images, 5 frames', '1 image, 1 frame', '0 images']);
   });
 
   it('shows durations in seconds, minutes or hours', () => {

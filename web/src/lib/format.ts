@@ -24,6 +24,13 @@ export const formatCount = (n: number) => n.toLocaleString('en-US');
 /** "1 image", "2 images", "1,204 images". */
 export const countOf = (n: number, noun: string) => `${formatCount(n)} ${noun}${n === 1 ? '' : 's'}`;
 
+/** What a group of media holds, each kind by its name: "3 images", "80 frames", "2 images, 5 frames". */
+export function mediaCountOf(images: number, frames: number): string {
+  if (frames === 0) return countOf(images, 'image');
+  if (images === 0) return countOf(frames, 'frame');
+  return `${countOf(images, 'image')}, ${countOf(frames, 'frame')}`;
+}
+
 /**
  * A time as every page shows it: UTC to the second, whatever the browser's zone, so that the
  * datasets, tasks and keys can be compared with each other and with the server's logs.

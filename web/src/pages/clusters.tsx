@@ -1,9 +1,9 @@
-import { useCallback } from 'react';
+import { useCallback, useMemo } from 'react';
 import { client, type Cluster, type Dataset } from '../client.ts';
 import { MediaGrid } from '../components/media-grid.tsx';
 import { notIndexedNote, notIndexedYet } from '../components/status.tsx';
 import { VirtualGrid } from '../components/virtual-grid.tsx';
-import { countOf } from '../lib/format.ts';
+import { countOf, mediaCountOf } from '../lib/format.ts';
 import { Link, useNav } from '../lib/router.tsx';
 import type { Route } from '../lib/routes.ts';
 import { usePages } from '../lib/use-pages.ts';
@@ -12,21 +12,26 @@ import { errorText } from '../lib/error-text.ts';
 /** explore answers 100 clusters a page. */
 const CLUSTERS_PER_PAGE = 100;
 const MEMBERS_PER_PAGE = 200;
-const granularities = ['Finest', 'Fine', 'Medium', 'Coarse', 'Coarsest'];
+export const granularities = ['Finest', 'Fine', 'Medium', 'Coarse', 'Coarsest'];
 
 const clusterRoute = (id: string, clusterId: string): Route => ({ page: 'dataset', id, view: { tab: 'cluster', clusterId } });
 /**
  * A cluster's name on its card and on its page: its number within the granularity ("4-12" is
  * cluster 12 of granularity 4), which a link or a reload keeps, unlike its place in the gallery.
  */
-const clusterName = (clusterId: string) => `Cluster ${clusterId.split('-')[1]}`;
+export const clusterName = (clusterId: string) => `Cluster ${clusterId.split('-')[1]}`;
 const mediaRoute = (id: string, mediaId: string): Route => ({ page: 'dataset', id, view: { tab: 'media', mediaId } });
+
+/** The card last opened (its gallery's key and place): back from the cluster, the focus returns to it. */
+let opened: { key: string; index: number } | null = null;
 
 /** Clusters at a granularity, biggest first, each a card of its first previews. */
 export function ClustersTab({ dataset, granularity }: { dataset: Dataset; granularity: number }) {
   const { go } = useNav();
   const indexed = !notIndexedYet(dataset);
-  const pages = usePages<Cluster>(`${dataset.id}@${granularity}/${dataset.status_new}`, CLUSTERS_PER_PAGE, async (page) => {
+  const key = `${dataset.id}@${granularity}/${dataset.status_new}`;
+  const returnedTo = useMemo(() => (opened?.key === key ? opened.index : undefined), [key]);
+  const pages = usePages<Cluster>(key, CLUSTERS_PER_PAGE, async (page) => {
     // explore refuses a dataset not indexed yet (409): there are no clusters to ask for.
     if (!indexed) return { items: [], total: 0 };
     const r = await client.explore(dataset.id, { threshold: granularity, pageNumber: page });
@@ -35,9 +40,11 @@ export function ClustersTab({ dataset, granularity }: { dataset: Dataset; granul
   const open = useCallback(
     (i: number) => {
       const c = pages.items.get(i);
-      if (c) go(clusterRoute(dataset.id, c.cluster_id));
+      if (!c) return;
+      opened = { key, index: i };
+      go(clusterRoute(dataset.id, c.cluster_id));
     },
-    [pages.items, go, dataset.id],
+    [pages.items, go, dataset.id, key],
   );
   return (
     <div className="tab-pane">
@@ -63,19 +70,19 @@ export function ClustersTab({ dataset, granularity }: { dataset: Dataset; granul
         minColumns={2}
         onRange={pages.want}
         onOpen={open}
+        initialFocus={returnedTo}
         renderCell={(i, focused) => {
           const c = pages.items.get(i);
           if (!c) return <div className="cell cell-loading" aria-busy="true" />;
-          const size = c.n_images + c.n_frames;
           return (
-            <Link to={clusterRoute(dataset.id, c.cluster_id)} className={`cluster-card${focused ? ' is-focused' : ''}`} tabIndex={-1}>
+            <Link to={clusterRoute(dataset.id, c.cluster_id)} className={`cluster-card${focused ? ' is-focused' : ''}`} tabIndex={-1} onClick={() => (opened = { key, index: i })}>
               <span className={`mosaic mosaic-${Math.min(4, c.previews.length)}`}>
                 {c.previews.slice(0, 4).map((m) => (
                   <img key={m.media_id} src={m.media_thumb_uri} alt="" loading="lazy" decoding="async" />
                 ))}
               </span>
               <span className="cell-name">
-                {clusterName(c.cluster_id)} <span className="muted">· {countOf(size, 'image')}</span>
+                {clusterName(c.cluster_id)} <span className="muted">· {mediaCountOf(c.n_images, c.n_frames)}</span>
               </span>
             </Link>
           );

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { mediaName } from '../../../src/client/index.ts';
 import { client, type Dataset, type DuplicateGroup, type GroupMedia } from '../client.ts';
+import { PathName } from '../components/path-name.tsx';
 import { notIndexedNote } from '../components/status.tsx';
 import { VirtualList } from '../components/virtual-list.tsx';
 import { countOf, formatBytes, formatCount } from '../lib/format.ts';
@@ -101,11 +102,14 @@ export function DuplicatesTab({ dataset, level }: { dataset: Dataset; level: num
           Export CSV
         </button>
       </div>
-      {groups.error && <p className="error">{errorText(groups.error)}</p>}
-      {groups.total === 0 && <p className="empty">No duplicates at this level{notIndexedNote(dataset)}.</p>}
-      <p className="hint small muted">
-        <kbd>j</kbd>/<kbd>k</kbd> move between groups · <kbd>x</kbd> keep one, select the rest · <kbd>u</kbd> clear the group
-      </p>
+      {groups.error && <p className="error pad">{errorText(groups.error)}</p>}
+      {groups.total === 0 && <p className="empty pad">No duplicates at this level{notIndexedNote(dataset)}.</p>}
+      {/* Keys for groups, shown when there are groups. */}
+      {total > 0 && (
+        <p className="hint small muted">
+          <kbd>j</kbd>/<kbd>k</kbd> move between groups · <kbd>x</kbd> keep one, select the rest · <kbd>u</kbd> clear the group
+        </p>
+      )}
       <VirtualList
         label="Duplicate groups"
         count={total}
@@ -160,7 +164,7 @@ function GroupRow({ datasetId, group, index, focused, selected, onKeep, onClear,
                 {m === keeper && <span className="tag tag-keep">keep</span>}
               </label>
               <Link className="thumb-name" title={mediaName(m)} to={{ page: 'dataset', id: datasetId, view: { tab: 'media', mediaId: m.media_id } }}>
-                {mediaName(m)}
+                <PathName name={mediaName(m)} />
               </Link>
               <span className="thumb-meta muted">
                 {m.width}×{m.height} · {formatBytes(m.file_size)}

@@ -1,7 +1,11 @@
+import { useEffect } from 'react';
 import { client, thumbnailUrl, type Dataset, type MediaDetail } from '../client.ts';
-import { formatBytes } from '../lib/format.ts';
-import { Link } from '../lib/router.tsx';
-import type { Route } from '../lib/routes.ts';
+import { mediaName } from '../../../src/client/index.ts';
+import { clusterName, granularities } from './clusters.tsx';
+import { browseOf, step } from '../lib/browse.ts';
+import { formatBytes, formatCount } from '../lib/format.ts';
+import { Link, useNav } from '../lib/router.tsx';
+import { datasetTab, type Route } from '../lib/routes.ts';
 import { useAsync } from '../lib/use-async.ts';
 import { errorText } from '../lib/error-text.ts';
 
@@ -10,9 +14,60 @@ const NEIGHBOURS = 12;
 /** One image: the picture, its metadata, EXIF, scores, issues, duplicates and nearest neighbours. */
 export function MediaTab({ dataset, mediaId }: { dataset: Dataset; mediaId: string }) {
   const detail = useAsync(() => client.getMedia(dataset.id, mediaId), [dataset.id, mediaId]);
-  if (detail.error) return <p className="error pad">{errorText(detail.error)}</p>;
-  if (!detail.data) return <p className="muted pad">Loading…</p>;
-  return <MediaView dataset={dataset} media={detail.data} />;
+  return (
+    <>
+      <BrowseBar datasetId={dataset.id} mediaId={mediaId} />
+      {detail.error ? <p className="error pad">{errorText(detail.error)}</p> : !detail.data ? <p className="muted pad">Loading…</p> : <MediaView dataset={dataset} media={detail.data} />}
+    </>
+  );
+}
+
+/** Back to the gallery the image was opened from (Esc), and its previous and next images (← →). */
+function BrowseBar({ datasetId, mediaId }: { datasetId: string; mediaId: string }) {
+  const { go } = useNav();
+  const browse = browseOf(mediaId);
+  const back = browse?.from ?? datasetTab(datasetId, 'all-media');
+  const move = async (delta: number) => {
+    const next = browse && (await step(browse, delta));
+    // Stepping replaces the image in the history: Back leaves the image for the gallery.
+    if (next) go(mediaRoute(datasetId, next), { replace: true });
+  };
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
+      if (e.target instanceof Element && e.target.closest('input, textarea, select, [contenteditable="true"]')) return;
+      if (e.key === 'Escape') go(back);
+      else if (e.key === 'ArrowLeft') void move(-1);
+      else if (e.key === 'ArrowRight') void move(1);
+      else return;
+      e.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  });
+  return (
+    <nav className="toolbar" aria-label="Browse">
+      <Link to={back} className="btn btn-ghost">
+        ← {browse?.label ?? 'All media'}
+      </Link>
+      {browse && (
+        <>
+          <button type="button" className="btn" disabled={browse.index === 0} onClick={() => void move(-1)}>
+            ‹ Previous
+          </button>
+          <span className="muted small" aria-live="polite">
+            {formatCount(browse.index + 1)} of {formatCount(browse.total)}
+          </span>
+          <button type="button" className="btn" disabled={browse.index >= browse.total - 1} onClick={() => void move(1)}>
+            Next ›
+          </button>
+          <span className="hint muted small">
+            <kbd>←</kbd> <kbd>→</kbd> previous, next · <kbd>Esc</kbd> back
+          </span>
+        </>
+      )}
+    </nav>
+  );
 }
 
 const mediaRoute = (id: string, mediaId: string): Route => ({ page: 'dataset', id, view: { tab: 'media', mediaId } });
@@ -30,7 +85,7 @@ function MediaView({ dataset, media }: { dataset: Dataset; media: MediaDetail })
   return (
     <div className="media-page">
       <div className="media-main">
-        <h2 className="media-title">{media.file_name}</h2>
+        <h2 className="media-title">{mediaName(media)}</h2>
         <a href={media.media_uri} target="_blank" rel="noreferrer" className="media-image">
           <img src={media.media_uri} alt={media.file_name} />
         </a>
@@ -62,7 +117,8 @@ function MediaView({ dataset, media }: { dataset: Dataset; media: MediaDetail })
               <li key={m.media_id}>
                 <Link to={mediaRoute(id, m.media_id)} title={m.file_name}>
                   <img src={m.media_thumb_uri} alt={m.file_name} loading="lazy" />
-                  <span className="small muted">{m.relevance_score?.toFixed(3)}</span>
+                  {/* Labelled as on the Search tab: a bare 0.084 reads as a similarity as easily as a distance. */}
+                  {m.relevance_score !== undefined && <span className="small muted">distance {m.relevance_score.toFixed(3)}</span>}
                 </Link>
               </li>
             ))}
@@ -88,8 +144,9 @@ function MediaView({ dataset, media }: { dataset: Dataset; media: MediaDetail })
               <dd>{Number(media.frame_timestamp.toFixed(2))} s into the video</dd>
             </>
           )}
-          <dt>Source</dt>
-          <dd className="mono wrap">{media.original_uri}</dd>
+          {/* A path is too long to share a line with its label: it has the panel's width. */}
+          <dt className="facts-wide">Source</dt>
+          <dd className="facts-wide mono wrap">{media.original_uri}</dd>
         </dl>
         <h3>Scores</h3>
         <dl className="facts">
@@ -116,7 +173,7 @@ function MediaView({ dataset, media }: { dataset: Dataset; media: MediaDetail })
             <p className="small">
               {media.clusters.map((c) => (
                 <Link key={c} className="chip" to={{ page: 'dataset', id, view: { tab: 'cluster', clusterId: c } }}>
-                  {c}
+                  {granularities[Number(c.split('-')[0])]}: {clusterName(c)}
                 </Link>
               ))}
             </p>
