@@ -35,6 +35,8 @@ beforeAll(async () => {
   const photos = await photosDir();
   const distinct = (await readdir(photos)).filter((n) => (n.startsWith('darknet-') || n.startsWith('skimage-c')) && !n.includes('chessboard')).sort().slice(0, DISTINCT);
   for (const name of [...ELEPHANTS, ...distinct]) await copyFile(join(photos, name), join(root, name));
+  // Labels for the three Elephants pictures, which a cluster card lists.
+  await writeFile(join(root, 'image_annotations.csv'), `filename,label\n${ELEPHANTS.map((n) => `${n},elephant`).join('\n')}\n`);
   copied = distinct[0]!;
   await copyFile(join(photos, copied), join(root, 'copy-of-first.jpg'));
   datasetPath = root;
@@ -166,6 +168,9 @@ describe('the web UI', () => {
     const counts = sizes.map((t) => Number(/· (\d+) images?/.exec(t)![1]));
     expect(counts).toEqual([...counts].sort((a, b) => b - a));
     expect(counts.reduce((a, b) => a + b, 0)).toBe(ELEPHANTS.length + DISTINCT + 1);
+    // A card lists its members' labels: only the Elephants' cluster has any.
+    expect(await cards.locator('.cluster-labels').allTextContents()).toEqual(['elephant']);
+    expect(await cards.filter({ has: page.locator('.cluster-labels') }).locator('.cell-name').textContent()).toMatch(new RegExp(`· ${ELEPHANTS.length} images$`));
     await screenshot(page, 'clusters-laptop');
     await expectAccessible('clusters');
     await page.getByRole('link', { name: 'Coarsest' }).click();

@@ -84,6 +84,11 @@ export function ClustersTab({ dataset, granularity }: { dataset: Dataset; granul
               <span className="cell-name">
                 {clusterName(c.cluster_id)} <span className="muted">· {mediaCountOf(c.n_images, c.n_frames)}</span>
               </span>
+              {c.labels && (
+                <span className="cluster-labels" title={c.labels.join(', ')}>
+                  {c.labels.join(', ')}
+                </span>
+              )}
             </Link>
           );
         }}
