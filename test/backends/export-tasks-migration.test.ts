@@ -1,15 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Migrator, type Kysely } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/ports/store.ts';
-import { createPostgresStore, createSqliteStore } from '../../src/store/create-store.ts';
-import { pgHelpers, sqliteHelpers } from '../../src/store/dialect.ts';
 import { migrationProvider } from '../../src/store/migrate.ts';
-import { openPostgres } from '../../src/store/postgres/open-postgres.ts';
-import { openSqlite } from '../../src/store/sqlite/open-sqlite.ts';
-import { startPostgres } from '../helpers/postgres.ts';
+import { migrationBackends } from '../helpers/migration-backends.ts';
 
 /**
  * Migration 0030 on exports made before it: each gets a task row of type EXPORT with its id,
@@ -20,24 +13,7 @@ afterAll(async () => {
   for (const cleanup of cleanups) await cleanup();
 });
 
-const backends = [
-  {
-    name: 'sqlite',
-    async open() {
-      const dir = mkdtempSync(join(tmpdir(), 'strata-migrate-'));
-      cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-      return { db: openSqlite(join(dir, 'strata.sqlite')), dialect: sqliteHelpers, reopen: () => createSqliteStore(dir) };
-    },
-  },
-  {
-    name: 'postgres',
-    async open() {
-      const pg = await startPostgres();
-      cleanups.push(() => pg.stop());
-      return { db: openPostgres(pg.url), dialect: pgHelpers, reopen: () => createPostgresStore(pg.url) };
-    },
-  },
-];
+const backends = migrationBackends(cleanups);
 
 const BEFORE = '0029-label-and-caption-per-source';
 const old = { INIT: 'e-init', IN_PROGRESS: 'e-running', COMPLETED: 'e-done', FAILED: 'e-failed' } as const;
