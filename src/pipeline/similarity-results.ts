@@ -18,12 +18,13 @@ const outlierNeighbours = 5;
 
 /**
  * Derives every dataset-level result from the graph (which it consumes, on `thread`: sorting
- * edges and clusters of a million items would stall the event loop for seconds) and replaces
- * the stored ones.
+ * edges and clusters of a million items would stall the event loop for seconds) and writes
+ * them as `generation` (see SimilarityRepo.startResults).
  */
 export async function writeSimilarityResults(
   deps: PipelineDeps,
   datasetId: string,
+  generation: number,
   items: readonly EmbeddedItem[],
   g: KnnGraph,
   thread: GraphAnalysisThread,
@@ -42,13 +43,13 @@ export async function writeSimilarityResults(
   const oddSize = oddSizeOf(items);
 
   const store = deps.store.similarity;
-  // Objects' cluster and group ids are shifted past any image's (the stage cleared both before).
+  // Objects' cluster and group ids are shifted past any image's (both are written as one generation).
   const base = entity === 'OBJECTS' ? objectIdBase : 0;
   // Rows are made one batch at a time, between writes: at a million items, whole tables of
   // row objects would hold hundreds of MB and stall the event loop while they were built.
-  await writeInBatches(scoreRows(), (rows) => store.insertScores(datasetId, rows));
-  await writeInBatches(memberRows(), (rows) => store.insertDuplicateMembers(datasetId, rows));
-  await writeInBatches(clusterRows(), (rows) => store.insertClusters(datasetId, rows, entity));
+  await writeInBatches(scoreRows(), (rows) => store.insertScores(datasetId, generation, rows));
+  await writeInBatches(memberRows(), (rows) => store.insertDuplicateMembers(datasetId, generation, rows));
+  await writeInBatches(clusterRows(), (rows) => store.insertClusters(datasetId, generation, rows, entity));
 
   function* scoreRows(): Generator<ItemScores> {
     for (let i = 0; i < items.length; i++) {

@@ -22,6 +22,7 @@ import * as failedItemsIndex from './migrations/0028-failed-items-index.ts';
 import * as labelAndCaptionPerSource from './migrations/0029-label-and-caption-per-source.ts';
 import * as exportTasks from './migrations/0030-export-tasks.ts';
 import * as rankedScoresByEntity from './migrations/0031-ranked-scores-by-entity.ts';
+import * as resultGenerations from './migrations/0033-result-generations.ts';
 
 /** Migrations in order; a migration's name never changes once released. */
 const migrations: Record<string, { up(db: Kysely<any>, d: DialectHelpers): Promise<void> }> = {
@@ -47,6 +48,7 @@ const migrations: Record<string, { up(db: Kysely<any>, d: DialectHelpers): Promi
   '0029-label-and-caption-per-source': labelAndCaptionPerSource,
   '0030-export-tasks': exportTasks,
   '0031-ranked-scores-by-entity': rankedScoresByEntity,
+  '0033-result-generations': resultGenerations,
 };
 
 /** The migrations as Kysely's Migrator takes them, for `dialect`. */
