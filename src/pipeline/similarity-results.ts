@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import { qualityIssue } from '../domain/similarity/issues.ts';
 import { kindFiguresOf } from '../domain/similarity/kind-figures.ts';
 import { mislabelScores } from '../domain/similarity/mislabels.ts';
@@ -104,7 +105,11 @@ async function mislabelsOf(deps: PipelineDeps, datasetId: string, items: readonl
   return mislabelScores(g, items.map((it) => labelled.get(it.itemId) ?? []));
 }
 
-/** Writes `rows` in batches of WRITE_BATCH, taking each batch from the generator only when it is due. */
+/**
+ * Writes `rows` in batches of WRITE_BATCH, taking each batch from the generator only when it is
+ * due. SQLite's writes never wait on I/O, so without a turn given between batches the whole
+ * write would hold the event loop (and every API request) for as long as it takes.
+ */
 async function writeInBatches<T>(rows: Iterable<T>, write: (batch: T[]) => Promise<void>): Promise<void> {
   let batch: T[] = [];
   for (const row of rows) {
@@ -112,6 +117,7 @@ async function writeInBatches<T>(rows: Iterable<T>, write: (batch: T[]) => Promi
     if (batch.length === WRITE_BATCH) {
       await write(batch);
       batch = [];
+      await setImmediate();
     }
   }
   if (batch.length > 0) await write(batch);

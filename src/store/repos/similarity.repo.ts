@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import { entityKinds, objectIdBase, type EntityType } from '../../domain/entities.ts';
 import type { ItemKind, Quality } from '../../domain/types.ts';
@@ -8,6 +9,8 @@ import { embeddingRow, vectorBytes, vectorOf } from './items.repo.ts';
 import { visibleGeneration } from './result-generation.ts';
 
 const entityTypes = Object.keys(entityKinds) as EntityType[];
+/** Score rows (or an item's duplicate rows, or clusters) one statement removes from a hidden generation. */
+const DELETE_BATCH = 5000;
 
 const indexTable = {
   visual: { IMAGES: 'vector_indexes', OBJECTS: 'object_vector_indexes' },
@@ -25,13 +28,34 @@ export function similarityRepo(db: Kysely<DB>, d: DialectHelpers): SimilarityRep
       .where('e.model', '=', model)
       .where('i.state', '=', 'done');
 
-  /** Removes the results of every generation but the visible one: a finished write's old ones, or an unfinished write's. */
+  /**
+   * Removes the results of every generation but the visible one (a finished write's old ones,
+   * or an unfinished write's), a batch of rows at a time with a turn for other work between:
+   * on SQLite one statement deleting a million rows would hold the event loop for a minute.
+   */
   async function deleteHiddenResults(datasetId: string): Promise<void> {
-    await db.transaction().execute(async (trx) => {
-      for (const table of ['item_scores', 'duplicate_members', 'clusters'] as const) {
-        await trx.deleteFrom(table).where('dataset_id', '=', datasetId).where('generation', '!=', visibleGeneration(trx, datasetId)).execute();
+    const tables = [
+      ['item_scores', ['item_id']],
+      ['duplicate_members', ['item_id']],
+      ['clusters', ['granularity', 'cluster_id']],
+    ] as const;
+    const any = db as Kysely<any>;
+    for (const [table, key] of tables) {
+      // Two ranges of the (dataset, generation) index prefix, where "not the visible one" would scan it all.
+      for (const side of ['<', '>'] as const) {
+        const hidden = any.selectFrom(table).select([...key]).where('dataset_id', '=', datasetId).where('generation', side, visibleGeneration(db, datasetId)).limit(DELETE_BATCH);
+        for (;;) {
+          const { numDeletedRows } = await any
+            .deleteFrom(table)
+            .where('dataset_id', '=', datasetId)
+            .where('generation', side, visibleGeneration(db, datasetId))
+            .where((eb) => (key.length === 1 ? eb(key[0], 'in', hidden) : eb(eb.refTuple(key[0], key[1]!), 'in', hidden)))
+            .executeTakeFirstOrThrow();
+          if (numDeletedRows === 0n) break;
+          await setImmediate();
+        }
       }
-    });
+    }
   }
 
   return {
