@@ -62,8 +62,10 @@ async function seed(store: Store, n: number): Promise<string> {
     }
     after = items[items.length - 1]!.id;
   }
-  for (let s = 0; s < scores.length; s += 1000) await store.similarity.insertScores(ds.id, scores.slice(s, s + 1000));
-  for (let s = 0; s < members.length; s += 1000) await store.similarity.insertDuplicateMembers(ds.id, members.slice(s, s + 1000));
+  const generation = await store.similarity.startResults(ds.id);
+  for (let s = 0; s < scores.length; s += 1000) await store.similarity.insertScores(ds.id, generation, scores.slice(s, s + 1000));
+  for (let s = 0; s < members.length; s += 1000) await store.similarity.insertDuplicateMembers(ds.id, generation, members.slice(s, s + 1000));
+  await store.similarity.publishResults(ds.id, generation);
   await store.tasks.finish(task.id, { taskStatus: 'COMPLETED', errorMessage: null, datasetStatus: 'READY', fatalErrorMsg: null });
   return ds.id;
 }

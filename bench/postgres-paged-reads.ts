@@ -37,8 +37,8 @@ async function main(): Promise<void> {
               select 'item-' || lpad(i::text, 8, '0'), ${DS}, 't', 'image', 'k' || i, 'f' || i || '.jpg', 'file:///f' || i, 'l', 'done', 'done', 1000,
                      to_char(timestamp '2026-01-01' + i * interval '1 millisecond', 'YYYY-MM-DD"T"HH24:MI:SS.MS000')
               from generate_series(0, ${N - 1}) i`.execute(db);
-    await sql`insert into item_scores (item_id, dataset_id, uniqueness, max_similarity, nn_cosine, outlier_score, cluster_0, cluster_1, cluster_2, cluster_3, cluster_4)
-              select 'item-' || lpad(i::text, 8, '0'), ${DS}, ((i::bigint * 7919) % 1000) / 1000.0, 0.5, 0.5, 0, i / 10, i / 50, i / 250, i / 1250, i / 6250
+    await sql`insert into item_scores (item_id, dataset_id, generation, uniqueness, max_similarity, nn_cosine, outlier_score, cluster_0, cluster_1, cluster_2, cluster_3, cluster_4)
+              select 'item-' || lpad(i::text, 8, '0'), ${DS}, 0, ((i::bigint * 7919) % 1000) / 1000.0, 0.5, 0.5, 0, i / 10, i / 50, i / 250, i / 1250, i / 6250
               from generate_series(0, ${N - 1}) i`.execute(db);
     await sql`vacuum analyze`.execute(db);
     console.log(`seeded ${N} items in ${fmt((performance.now() - seeded) / 1000)} s`);

@@ -32,8 +32,10 @@ export function growWithSyntheticRows(dataDir: string, datasetId: string, n: num
     const scoreColumns = Object.keys(scores.values().next().value!);
     const insertItem = db.prepare(`insert into items (${itemColumns.join(', ')}) values (${itemColumns.map((c) => `@${c}`).join(', ')})`);
     const insertScore = db.prepare(`insert into item_scores (${scoreColumns.join(', ')}) values (${scoreColumns.map((c) => `@${c}`).join(', ')})`);
-    const insertMember = db.prepare('insert into duplicate_members (dataset_id, level, group_id, item_id) values (?, ?, ?, ?)');
-    const insertCluster = db.prepare('insert into clusters (dataset_id, granularity, cluster_id, rank, size, n_images, n_frames, n_videos, entity_type) values (?, ?, ?, ?, ?, ?, 0, 0, ?)');
+    // Groups and clusters are laid over the generation of results readers see.
+    const { results_generation: generation } = db.prepare('select results_generation from datasets where id = ?').get(datasetId) as { results_generation: number };
+    const insertMember = db.prepare('insert into duplicate_members (dataset_id, generation, level, group_id, item_id) values (?, ?, ?, ?, ?)');
+    const insertCluster = db.prepare('insert into clusters (dataset_id, generation, granularity, cluster_id, rank, size, n_images, n_frames, n_videos, entity_type) values (?, ?, ?, ?, ?, ?, ?, 0, 0, ?)');
     const ids: string[] = items.map((i) => String(i.id));
 
     db.transaction(() => {
@@ -53,14 +55,14 @@ export function growWithSyntheticRows(dataDir: string, datasetId: string, n: num
       const setScores = db.prepare(`update item_scores set dup_group = ?, cluster_0 = ?, cluster_1 = ?, cluster_2 = ?, cluster_3 = ?, cluster_4 = ? where item_id = ?`);
       ids.forEach((id, i) => {
         const group = i % GROUP_EVERY < GROUP_SIZE ? Math.floor(i / GROUP_EVERY) : null;
-        if (group !== null) insertMember.run(datasetId, LEVEL, group, id);
+        if (group !== null) insertMember.run(datasetId, generation, LEVEL, group, id);
         setScores.run(group, ...CLUSTER_SIZES.map((size) => Math.floor(i / size)), id);
       });
       CLUSTER_SIZES.forEach((size, g) => {
         const count = Math.ceil(n / size);
         for (let c = 0; c < count; c++) {
           const members = Math.min(size, n - c * size);
-          insertCluster.run(datasetId, g, c, c, members, members, 'IMAGES');
+          insertCluster.run(datasetId, generation, g, c, c, members, members, 'IMAGES');
         }
       });
       db.prepare('update datasets set n_images = ?, revision = revision + 1 where id = ?').run(n, datasetId);

@@ -36,15 +36,14 @@ describe('writeSimilarityResults', () => {
   };
 
   it('writes one score row per item, every duplicate membership and every cluster, in bounded batches', async () => {
-    const written = { scores: [] as ItemScores[][], members: [] as DuplicateMember[][], clusters: [] as ClusterRow[][], cleared: 0 };
+    const written = { scores: [] as ItemScores[][], members: [] as DuplicateMember[][], clusters: [] as ClusterRow[][], generations: new Set<number>() };
     const deps = {
       similarity: { neighbours: 10, clusterThresholds: [0.9, 0.8, 0.7, 0.6, 0.55], outlierZ: 3, copyCheckThreads: 2, qualityIssueScore: 0.5 },
       store: {
         similarity: {
-          clearResults: async () => void written.cleared++,
-          insertScores: async (_: string, rows: ItemScores[]) => void written.scores.push(rows),
-          insertDuplicateMembers: async (_: string, rows: DuplicateMember[]) => void written.members.push(rows),
-          insertClusters: async (_: string, rows: ClusterRow[]) => void written.clusters.push(rows),
+          insertScores: async (_: string, g: number, rows: ItemScores[]) => void (written.generations.add(g), written.scores.push(rows)),
+          insertDuplicateMembers: async (_: string, g: number, rows: DuplicateMember[]) => void (written.generations.add(g), written.members.push(rows)),
+          insertClusters: async (_: string, g: number, rows: ClusterRow[]) => void (written.generations.add(g), written.clusters.push(rows)),
         },
         enrichment: { labelsOfDataset: async () => new Map() },
       },
@@ -54,10 +53,10 @@ describe('writeSimilarityResults', () => {
       close: async () => {},
     };
 
-    await writeSimilarityResults(deps, 'd', items, {} as KnnGraph, thread, 'IMAGES');
+    await writeSimilarityResults(deps, 'd', 7, items, {} as KnnGraph, thread, 'IMAGES');
 
-    // Clearing is the stage's, for each entity just before its results are written.
-    expect(written.cleared).toBe(0);
+    // Every row as the generation the stage started.
+    expect([...written.generations]).toEqual([7]);
     for (const batches of [written.scores, written.members, written.clusters]) {
       expect(Math.max(...batches.map((b) => b.length))).toBeLessThanOrEqual(5000);
       expect(batches.every((b) => b.length > 0)).toBe(true);

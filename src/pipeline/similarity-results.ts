@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import { qualityIssue } from '../domain/similarity/issues.ts';
 import { kindFiguresOf } from '../domain/similarity/kind-figures.ts';
 import { mislabelScores } from '../domain/similarity/mislabels.ts';
@@ -18,12 +19,13 @@ const outlierNeighbours = 5;
 
 /**
  * Derives every dataset-level result from the graph (which it consumes, on `thread`: sorting
- * edges and clusters of a million items would stall the event loop for seconds) and replaces
- * the stored ones.
+ * edges and clusters of a million items would stall the event loop for seconds) and writes
+ * them as `generation` (see SimilarityRepo.startResults).
  */
 export async function writeSimilarityResults(
   deps: PipelineDeps,
   datasetId: string,
+  generation: number,
   items: readonly EmbeddedItem[],
   g: KnnGraph,
   thread: GraphAnalysisThread,
@@ -42,13 +44,13 @@ export async function writeSimilarityResults(
   const oddSize = oddSizeOf(items);
 
   const store = deps.store.similarity;
-  // Objects' cluster and group ids are shifted past any image's (the stage cleared both before).
+  // Objects' cluster and group ids are shifted past any image's (both are written as one generation).
   const base = entity === 'OBJECTS' ? objectIdBase : 0;
   // Rows are made one batch at a time, between writes: at a million items, whole tables of
   // row objects would hold hundreds of MB and stall the event loop while they were built.
-  await writeInBatches(scoreRows(), (rows) => store.insertScores(datasetId, rows));
-  await writeInBatches(memberRows(), (rows) => store.insertDuplicateMembers(datasetId, rows));
-  await writeInBatches(clusterRows(), (rows) => store.insertClusters(datasetId, rows, entity));
+  await writeInBatches(scoreRows(), (rows) => store.insertScores(datasetId, generation, rows));
+  await writeInBatches(memberRows(), (rows) => store.insertDuplicateMembers(datasetId, generation, rows));
+  await writeInBatches(clusterRows(), (rows) => store.insertClusters(datasetId, generation, rows, entity));
 
   function* scoreRows(): Generator<ItemScores> {
     for (let i = 0; i < items.length; i++) {
@@ -103,7 +105,11 @@ async function mislabelsOf(deps: PipelineDeps, datasetId: string, items: readonl
   return mislabelScores(g, items.map((it) => labelled.get(it.itemId) ?? []));
 }
 
-/** Writes `rows` in batches of WRITE_BATCH, taking each batch from the generator only when it is due. */
+/**
+ * Writes `rows` in batches of WRITE_BATCH, taking each batch from the generator only when it is
+ * due. SQLite's writes never wait on I/O, so without a turn given between batches the whole
+ * write would hold the event loop (and every API request) for as long as it takes.
+ */
 async function writeInBatches<T>(rows: Iterable<T>, write: (batch: T[]) => Promise<void>): Promise<void> {
   let batch: T[] = [];
   for (const row of rows) {
@@ -111,6 +117,7 @@ async function writeInBatches<T>(rows: Iterable<T>, write: (batch: T[]) => Promi
     if (batch.length === WRITE_BATCH) {
       await write(batch);
       batch = [];
+      await setImmediate();
     }
   }
   if (batch.length > 0) await write(batch);

@@ -18,7 +18,9 @@ import { buildTextIndexes } from './text-index.ts';
  * groups, clusters, uniqueness, outliers and issues from that graph. Images (with frames) and
  * detected objects each get their own index and graph, and their text-aligned vectors (from
  * enrichment) an index of their own. Re-running it replaces every result, so
- * a retried or repeated run converges to the same state.
+ * a retried or repeated run converges to the same state. The results of both entities are
+ * written as a new generation that readers see only once all of it is written: until then,
+ * and after a failure, abort or crash on the way, they see the previous results whole.
  */
 export async function similarityStage(deps: PipelineDeps, dataset: Dataset, task: Task): Promise<void> {
   const model = deps.media.embeddingModel;
@@ -26,25 +28,25 @@ export async function similarityStage(deps: PipelineDeps, dataset: Dataset, task
   const images = Math.max(1, dataset.nImages + dataset.nFrames);
   const share = images / (images + dataset.nObjects);
   await reembedStale(deps, dataset.id, model);
-  await entitySimilarity(deps, dataset.id, model, 'IMAGES', images, (f) => report(share * f));
-  if (dataset.nObjects > 0) await entitySimilarity(deps, dataset.id, model, 'OBJECTS', dataset.nObjects, (f) => report(share + (1 - share) * f));
+  const generation = await deps.store.similarity.startResults(dataset.id);
+  await entitySimilarity(deps, dataset.id, generation, model, 'IMAGES', images, (f) => report(share * f));
+  if (dataset.nObjects > 0) await entitySimilarity(deps, dataset.id, generation, model, 'OBJECTS', dataset.nObjects, (f) => report(share + (1 - share) * f));
+  await deps.store.similarity.publishResults(dataset.id, generation);
   await buildTextIndexes(deps, dataset.id);
   await report(1);
 }
 
-async function entitySimilarity(deps: PipelineDeps, datasetId: string, model: string, entity: EntityType, expected: number, report: (fraction: number) => Promise<void>): Promise<void> {
+/** Writes the entity's results as `generation`: none when it has no embeddings. */
+async function entitySimilarity(deps: PipelineDeps, datasetId: string, generation: number, model: string, entity: EntityType, expected: number, report: (fraction: number) => Promise<void>): Promise<void> {
   const analysis = startGraphAnalysisThread();
   try {
     // Building the index and searching every item take about the same time; writing is quick.
     const built = await buildIndex(deps, datasetId, model, entity, (n) => report(0.45 * (n / expected)));
-    if (built === null) return await deps.store.similarity.clearResults(datasetId, entity);
+    if (built === null) return;
     const { index, items } = built;
     try {
       const graph = await knnGraphOf(deps, datasetId, model, entity, built, (rows) => report(0.45 + 0.45 * (rows / items.length)));
-      // Cleared only now, past the last safe point: a stage that fails or is aborted before
-      // leaves the results it found in place (a failed reindex keeps serving them).
-      await deps.store.similarity.clearResults(datasetId, entity);
-      await writeSimilarityResults(deps, datasetId, items, graph, analysis, entity);
+      await writeSimilarityResults(deps, datasetId, generation, items, graph, analysis, entity);
       await saveIndex(deps, datasetId, model, index, items.length, entity);
     } finally {
       await index.close();

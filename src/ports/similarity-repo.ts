@@ -103,12 +103,18 @@ export interface SimilarityRepo {
   nextDuplicateGroupId(datasetId: string): Promise<number>;
   /** Applies a merge of new edges into the duplicate groups (group-merge.ts), atomically. */
   mergeDuplicateGroups(datasetId: string, merge: { relabels: ReadonlyArray<{ level: number; from: number; to: number }>; members: readonly DuplicateMember[] }): Promise<void>;
-  /** Removes the scores, duplicate groups and clusters of the dataset's items of one entity type (before writing new ones). */
-  clearResults(datasetId: string, entity: EntityType): Promise<void>;
+  /**
+   * Starts writing the dataset's scores, duplicate groups and clusters anew: removes the rows
+   * an unfinished write left, and returns the generation to write them as. Readers go on
+   * seeing the current results until `publishResults`.
+   */
+  startResults(datasetId: string): Promise<number>;
+  /** Makes the generation written since `startResults` the one readers see, at once, then removes the old one. */
+  publishResults(datasetId: string, generation: number): Promise<void>;
   /** Stores the scores of the dataset's indexed (`done`) items among `rows`; the rest are dropped. */
-  insertScores(datasetId: string, rows: readonly ItemScores[]): Promise<void>;
-  insertDuplicateMembers(datasetId: string, rows: readonly DuplicateMember[]): Promise<void>;
-  insertClusters(datasetId: string, rows: readonly ClusterRow[], entity: EntityType): Promise<void>;
+  insertScores(datasetId: string, generation: number, rows: readonly ItemScores[]): Promise<void>;
+  insertDuplicateMembers(datasetId: string, generation: number, rows: readonly DuplicateMember[]): Promise<void>;
+  insertClusters(datasetId: string, generation: number, rows: readonly ClusterRow[], entity: EntityType): Promise<void>;
   /**
    * The saved vector index of the dataset's images (and frames), or of its objects: of their
    * visual embeddings, or (`text`) of their text-aligned ones.

@@ -75,6 +75,8 @@ export interface DatasetsTable {
   last_task_id: string | null;
   /** 1 from the start of a delete until its rows go: the dataset is gone for every reader. */
   deleting: number;
+  /** The generation of similarity results readers see (migration 0033). */
+  results_generation: Generated<number>;
 }
 
 export interface DatasetSharesTable {
@@ -185,6 +187,8 @@ export interface EmbeddingsTable {
 export interface ItemScoresTable {
   item_id: string;
   dataset_id: string;
+  /** Rows of other generations than the dataset's results_generation are not read. */
+  generation: number;
   /** The item's entity type: rows exist for `done` items only, so the ranked listing needs no item row. */
   entity_type: string;
   uniqueness: number;
@@ -211,6 +215,8 @@ export interface ItemScoresTable {
 
 export interface DuplicateMembersTable {
   dataset_id: string;
+  /** Rows of other generations than the dataset's results_generation are not read. */
+  generation: number;
   level: number;
   group_id: number;
   item_id: string;
@@ -218,6 +224,8 @@ export interface DuplicateMembersTable {
 
 export interface ClustersTable {
   dataset_id: string;
+  /** Rows of other generations than the dataset's results_generation are not read. */
+  generation: number;
   granularity: number;
   cluster_id: number;
   rank: number;

@@ -672,12 +672,17 @@ describe.each(backends)('Store contract: $name', (backend) => {
     expect(await store.similarity.itemsWithByteHashes(t1.ds.id, ['hash-1', 'nope'])).toEqual([a, c].sort().map((itemId) => ({ itemId, byteHash: 'hash-1' })));
 
     expect(await store.similarity.nextDuplicateGroupId(t1.ds.id)).toBe(0);
-    await store.similarity.insertDuplicateMembers(t1.ds.id, [
+    const first = await store.similarity.startResults(t1.ds.id);
+    await store.similarity.insertDuplicateMembers(t1.ds.id, first, [
       { level: 1, groupId: 5, itemId: a },
       { level: 1, groupId: 5, itemId: b },
       { level: 0.96, groupId: 2, itemId: a },
       { level: 0.96, groupId: 3, itemId: b },
     ]);
+    // Written, not yet published: readers see the results before.
+    expect(await other.similarity.nextDuplicateGroupId(t1.ds.id)).toBe(0);
+    expect(await other.media.duplicateIds(t1.ds.id, a, 1)).toEqual([]);
+    await store.similarity.publishResults(t1.ds.id, first);
     expect(await store.similarity.nextDuplicateGroupId(t1.ds.id)).toBe(6);
     await other.similarity.mergeDuplicateGroups(t1.ds.id, {
       relabels: [{ level: 0.96, from: 3, to: 2 }],
@@ -691,11 +696,21 @@ describe.each(backends)('Store contract: $name', (backend) => {
     // A member already recorded at a level moves to the group it is given.
     await store.similarity.mergeDuplicateGroups(t1.ds.id, { relabels: [], members: [{ level: 1, groupId: 9, itemId: c }] });
     expect(await store.media.duplicateIds(t1.ds.id, c, 1)).toEqual([]);
-    // Results are cleared one entity type at a time: clearing objects leaves the images' groups.
-    await other.similarity.clearResults(t1.ds.id, 'OBJECTS');
+    // New results replace these only once published, whole.
+    const second = await other.similarity.startResults(t1.ds.id);
+    expect(second).toBe(first + 1);
+    await other.similarity.insertDuplicateMembers(t1.ds.id, second, [{ level: 0.96, groupId: 0, itemId: a }]);
+    await other.similarity.insertDuplicateMembers(t1.ds.id, second, [{ level: 0.96, groupId: 0, itemId: b }]);
     expect(await store.media.duplicateIds(t1.ds.id, c, 0.96)).toEqual([a, b].sort());
-    await other.similarity.clearResults(t1.ds.id, 'IMAGES');
-    expect(await store.media.duplicateIds(t1.ds.id, c, 0.96)).toEqual([]);
+    expect(await store.media.groupsOfItems(t1.ds.id, [a])).toEqual(new Map([[a, [{ level: 0.96, groupId: 2 }, { level: 1, groupId: 5 }]]]));
+    // A write that never finished is dropped by the next one, unseen.
+    const third = await store.similarity.startResults(t1.ds.id);
+    expect(third).toBe(second);
+    await store.similarity.insertDuplicateMembers(t1.ds.id, third, [{ level: 1, groupId: 0, itemId: c }]);
+    await store.similarity.publishResults(t1.ds.id, third);
+    expect(await other.media.duplicateIds(t1.ds.id, c, 0.96)).toEqual([]);
+    expect(await other.media.groupsOfItems(t1.ds.id, [a, c])).toEqual(new Map([[c, [{ level: 1, groupId: 0 }]]]));
+    expect(await other.similarity.nextDuplicateGroupId(t1.ds.id)).toBe(1);
   });
 
   it('pages a ranked listing as a join of items and scores would, ties by id, through failures, added media, objects, frames and deletion', async () => {
@@ -722,10 +737,13 @@ describe.each(backends)('Store contract: $name', (backend) => {
       round++;
       const all = await store.items.page(t.ds.id, '', 1000);
       scored = all.map((it, i) => ({ itemId: it.id, uniqueness: ((i + round) % 4) / 4, blur: (i + round) % 3 === 0 ? null : ((i * round) % 5) / 5 }));
+      const generation = await store.similarity.startResults(t.ds.id);
       await store.similarity.insertScores(
         t.ds.id,
+        generation,
         scored.map((s) => ({ itemId: s.itemId, uniqueness: s.uniqueness, maxSimilarity: 0, nnCosine: 0, outlierScore: 0, issues: { ...noIssues, blur: s.blur }, dupGroup: null, clusters: [0, 0, 0, 0, 0] as const })),
       );
+      await store.similarity.publishResults(t.ds.id, generation);
     }
     /** Every page of the listing against the reference: items indexed, images or frames, with a score at or above `min`, by score then id. */
     async function expectReference(): Promise<void> {
@@ -748,9 +766,6 @@ describe.each(backends)('Store contract: $name', (backend) => {
 
     await scoreAll();
     await expectReference();
-    // Objects' results are cleared apart from the images'.
-    await store.similarity.clearResults(t.ds.id, 'OBJECTS');
-    await expectReference();
 
     // Media added later: indexed or failed, listed only once the dataset is scored again.
     await store.tasks.finish(t.task.id, { taskStatus: 'COMPLETED', errorMessage: null, datasetStatus: 'READY', fatalErrorMsg: null });
@@ -760,7 +775,7 @@ describe.each(backends)('Store contract: $name', (backend) => {
     for (const id of addedIds.slice(0, 4)) await store.items.completeImage(id, 'analyze', facts(7));
     await store.items.fail(addedIds[4]!, 'analyze', 'truncated');
     await expectReference();
-    await store.similarity.clearResults(t.ds.id, 'IMAGES');
+    await store.similarity.publishResults(t.ds.id, await store.similarity.startResults(t.ds.id));
     scored = [];
     await expectReference();
     await scoreAll();

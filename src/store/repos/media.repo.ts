@@ -7,6 +7,7 @@ import type { MediaRecord, MediaRepo } from '../../ports/store.ts';
 import type { DB, ItemScoresTable, ItemsTable } from '../schema.ts';
 import { byItem } from './by-item.ts';
 import { toItem } from './items.repo.ts';
+import { visibleGeneration } from './result-generation.ts';
 
 type Row = Selectable<ItemsTable> & { [K in keyof ItemScoresTable as `s_${K}`]: ItemScoresTable[K] | null };
 type EB = ExpressionBuilder<DB & { i: ItemsTable; s: ItemScoresTable }, 'i' | 's'>;
@@ -135,7 +136,7 @@ export function mediaRepo(db: Kysely<DB>): MediaRepo {
   const base = (datasetId: string, entity: EntityType = 'IMAGES') =>
     db
       .selectFrom('items as i')
-      .leftJoin('item_scores as s', 's.item_id', 'i.id')
+      .leftJoin('item_scores as s', (j) => j.onRef('s.item_id', '=', 'i.id').on('s.generation', '=', visibleGeneration(db, datasetId)))
       .where('i.dataset_id', '=', datasetId)
       .where('i.state', '=', 'done')
       .where('i.kind', 'in', entityKinds[entity]);
@@ -154,6 +155,7 @@ export function mediaRepo(db: Kysely<DB>): MediaRepo {
       .crossJoin('items as i')
       .whereRef('i.id', '=', 's.item_id')
       .where('s.dataset_id', '=', datasetId)
+      .where('s.generation', '=', visibleGeneration(db, datasetId))
       .where(clusterColumn(granularity), 'in', clusterIds)
       .where('i.state', '=', 'done')
       .where('i.kind', 'in', entityKinds[entity])
@@ -188,6 +190,7 @@ export function mediaRepo(db: Kysely<DB>): MediaRepo {
           .selectFrom('item_scores as s')
           .where('s.dataset_id', '=', datasetId)
           .where('s.entity_type', '=', 'IMAGES')
+          .where('s.generation', '=', visibleGeneration(db, datasetId))
           .where(col, '>=', listing.min - 1e-6);
         const n = Number((await scored.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
         // A page past the middle is read off the index from its far end, backwards, so that
@@ -231,11 +234,16 @@ export function mediaRepo(db: Kysely<DB>): MediaRepo {
       const rows = await db
         .selectFrom('duplicate_members as me')
         .innerJoin('duplicate_members as other', (j) =>
-          j.onRef('other.dataset_id', '=', 'me.dataset_id').onRef('other.level', '=', 'me.level').onRef('other.group_id', '=', 'me.group_id'),
+          j
+            .onRef('other.dataset_id', '=', 'me.dataset_id')
+            .onRef('other.generation', '=', 'me.generation')
+            .onRef('other.level', '=', 'me.level')
+            .onRef('other.group_id', '=', 'me.group_id'),
         )
         .select('other.item_id')
         .where('me.item_id', '=', itemId)
         .where('me.dataset_id', '=', datasetId)
+        .where('me.generation', '=', visibleGeneration(db, datasetId))
         .where('me.level', '=', level)
         .where('other.item_id', '!=', itemId)
         .orderBy('other.item_id')
@@ -244,7 +252,12 @@ export function mediaRepo(db: Kysely<DB>): MediaRepo {
     },
 
     async duplicateGroups(datasetId, level, offset, limit, perGroup) {
-      const atLevel = db.selectFrom('duplicate_members').where('dataset_id', '=', datasetId).where('level', '=', level).where('group_id', '<', objectIdBase);
+      const atLevel = db
+        .selectFrom('duplicate_members')
+        .where('dataset_id', '=', datasetId)
+        .where('generation', '=', visibleGeneration(db, datasetId))
+        .where('level', '=', level)
+        .where('group_id', '<', objectIdBase);
       const rows = await atLevel
         .select(['group_id', (eb) => eb.fn.countAll<number>().as('size')])
         .groupBy('group_id')
@@ -272,6 +285,7 @@ export function mediaRepo(db: Kysely<DB>): MediaRepo {
           .selectFrom('clusters')
           .selectAll()
           .where('dataset_id', '=', datasetId)
+          .where('generation', '=', visibleGeneration(db, datasetId))
           .where('granularity', '=', granularity)
           .where('entity_type', '=', entity)
           .orderBy('rank')
@@ -282,6 +296,7 @@ export function mediaRepo(db: Kysely<DB>): MediaRepo {
           .selectFrom('clusters')
           .select((eb) => eb.fn.countAll<number>().as('n'))
           .where('dataset_id', '=', datasetId)
+          .where('generation', '=', visibleGeneration(db, datasetId))
           .where('granularity', '=', granularity)
           .where('entity_type', '=', entity)
           .executeTakeFirstOrThrow();
@@ -394,6 +409,7 @@ export function mediaRepo(db: Kysely<DB>): MediaRepo {
         .selectFrom('duplicate_members')
         .select(['item_id', 'level', 'group_id'])
         .where('dataset_id', '=', datasetId)
+        .where('generation', '=', visibleGeneration(db, datasetId))
         .where('item_id', 'in', itemIds)
         .orderBy('item_id')
         .orderBy('level')

@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import { entityKinds, objectIdBase, type EntityType } from '../../domain/entities.ts';
 import type { ItemKind, Quality } from '../../domain/types.ts';
@@ -5,8 +6,11 @@ import type { EmbeddingPage, SimilarityRepo } from '../../ports/similarity-repo.
 import { chunkRows, type DialectHelpers } from '../dialect.ts';
 import type { DB } from '../schema.ts';
 import { embeddingRow, vectorBytes, vectorOf } from './items.repo.ts';
+import { visibleGeneration } from './result-generation.ts';
 
 const entityTypes = Object.keys(entityKinds) as EntityType[];
+/** Score rows (or an item's duplicate rows, or clusters) one statement removes from a hidden generation. */
+const DELETE_BATCH = 5000;
 
 const indexTable = {
   visual: { IMAGES: 'vector_indexes', OBJECTS: 'object_vector_indexes' },
@@ -23,6 +27,36 @@ export function similarityRepo(db: Kysely<DB>, d: DialectHelpers): SimilarityRep
       .where('e.dataset_id', '=', datasetId)
       .where('e.model', '=', model)
       .where('i.state', '=', 'done');
+
+  /**
+   * Removes the results of every generation but the visible one (a finished write's old ones,
+   * or an unfinished write's), a batch of rows at a time with a turn for other work between:
+   * on SQLite one statement deleting a million rows would hold the event loop for a minute.
+   */
+  async function deleteHiddenResults(datasetId: string): Promise<void> {
+    const tables = [
+      ['item_scores', ['item_id']],
+      ['duplicate_members', ['item_id']],
+      ['clusters', ['granularity', 'cluster_id']],
+    ] as const;
+    const any = db as Kysely<any>;
+    for (const [table, key] of tables) {
+      // Two ranges of the (dataset, generation) index prefix, where "not the visible one" would scan it all.
+      for (const side of ['<', '>'] as const) {
+        const hidden = any.selectFrom(table).select([...key]).where('dataset_id', '=', datasetId).where('generation', side, visibleGeneration(db, datasetId)).limit(DELETE_BATCH);
+        for (;;) {
+          const { numDeletedRows } = await any
+            .deleteFrom(table)
+            .where('dataset_id', '=', datasetId)
+            .where('generation', side, visibleGeneration(db, datasetId))
+            .where((eb) => (key.length === 1 ? eb(key[0], 'in', hidden) : eb(eb.refTuple(key[0], key[1]!), 'in', hidden)))
+            .executeTakeFirstOrThrow();
+          if (numDeletedRows === 0n) break;
+          await setImmediate();
+        }
+      }
+    }
+  }
 
   return {
     async itemsToEmbed(datasetId, model, afterId, limit) {
@@ -78,36 +112,52 @@ export function similarityRepo(db: Kysely<DB>, d: DialectHelpers): SimilarityRep
 
     async nextDuplicateGroupId(datasetId) {
       // Below the objects' ids: the groups merged here are images'.
-      const r = await db.selectFrom('duplicate_members').select((eb) => eb.fn.max('group_id').as('max')).where('dataset_id', '=', datasetId).where('group_id', '<', objectIdBase).executeTakeFirst();
+      const r = await db
+        .selectFrom('duplicate_members')
+        .select((eb) => eb.fn.max('group_id').as('max'))
+        .where('dataset_id', '=', datasetId)
+        .where('generation', '=', visibleGeneration(db, datasetId))
+        .where('group_id', '<', objectIdBase)
+        .executeTakeFirst();
       return r?.max === null || r?.max === undefined ? 0 : Number(r.max) + 1;
     },
 
     async mergeDuplicateGroups(datasetId, merge) {
       await db.transaction().execute(async (trx) => {
+        const { results_generation: generation } = await trx.selectFrom('datasets').select('results_generation').where('id', '=', datasetId).executeTakeFirstOrThrow();
         for (const r of merge.relabels) {
-          await trx.updateTable('duplicate_members').set({ group_id: r.to }).where('dataset_id', '=', datasetId).where('level', '=', r.level).where('group_id', '=', r.from).execute();
+          await trx
+            .updateTable('duplicate_members')
+            .set({ group_id: r.to })
+            .where('dataset_id', '=', datasetId)
+            .where('generation', '=', generation)
+            .where('level', '=', r.level)
+            .where('group_id', '=', r.from)
+            .execute();
         }
-        const values = merge.members.map((m) => ({ dataset_id: datasetId, level: m.level, group_id: m.groupId, item_id: m.itemId }));
+        const values = merge.members.map((m) => ({ dataset_id: datasetId, generation, level: m.level, group_id: m.groupId, item_id: m.itemId }));
         for (const chunk of chunkRows(d, values)) {
           await trx
             .insertInto('duplicate_members')
             .values(chunk)
-            .onConflict((oc) => oc.columns(['item_id', 'level']).doUpdateSet((eb) => ({ group_id: eb.ref('excluded.group_id') })))
+            .onConflict((oc) => oc.columns(['item_id', 'level', 'generation']).doUpdateSet((eb) => ({ group_id: eb.ref('excluded.group_id') })))
             .execute();
         }
       });
     },
 
-    async clearResults(datasetId, entity) {
-      await db.transaction().execute(async (trx) => {
-        const itemsOfEntity = trx.selectFrom('items').select('id').where('dataset_id', '=', datasetId).where('kind', 'in', entityKinds[entity]);
-        await trx.deleteFrom('item_scores').where('dataset_id', '=', datasetId).where('entity_type', '=', entity).execute();
-        await trx.deleteFrom('duplicate_members').where('dataset_id', '=', datasetId).where('item_id', 'in', itemsOfEntity).execute();
-        await trx.deleteFrom('clusters').where('dataset_id', '=', datasetId).where('entity_type', '=', entity).execute();
-      });
+    async startResults(datasetId) {
+      await deleteHiddenResults(datasetId);
+      const { results_generation: visible } = await db.selectFrom('datasets').select('results_generation').where('id', '=', datasetId).executeTakeFirstOrThrow();
+      return visible + 1;
     },
 
-    async insertScores(datasetId, rows) {
+    async publishResults(datasetId, generation) {
+      await db.updateTable('datasets').set({ results_generation: generation }).where('id', '=', datasetId).execute();
+      await deleteHiddenResults(datasetId);
+    },
+
+    async insertScores(datasetId, generation, rows) {
       // Only indexed (`done`) items keep scores, each with its entity type: the ranked listing
       // is read off the score indexes alone, never probing items for their state or kind, and
       // `done` is final (an item leaves it only by being deleted, which deletes its scores).
@@ -127,6 +177,7 @@ export function similarityRepo(db: Kysely<DB>, d: DialectHelpers): SimilarityRep
           {
             item_id: r.itemId,
             dataset_id: datasetId,
+            generation,
             entity_type: entity,
             uniqueness: r.uniqueness,
             max_similarity: r.maxSimilarity,
@@ -156,16 +207,17 @@ export function similarityRepo(db: Kysely<DB>, d: DialectHelpers): SimilarityRep
       });
     },
 
-    async insertDuplicateMembers(datasetId, rows) {
-      const values = rows.map((r) => ({ dataset_id: datasetId, level: r.level, group_id: r.groupId, item_id: r.itemId }));
+    async insertDuplicateMembers(datasetId, generation, rows) {
+      const values = rows.map((r) => ({ dataset_id: datasetId, generation, level: r.level, group_id: r.groupId, item_id: r.itemId }));
       await db.transaction().execute(async (trx) => {
         for (const chunk of chunkRows(d, values)) await trx.insertInto('duplicate_members').values(chunk).execute();
       });
     },
 
-    async insertClusters(datasetId, rows, entity) {
+    async insertClusters(datasetId, generation, rows, entity) {
       const values = rows.map((r) => ({
         dataset_id: datasetId,
+        generation,
         entity_type: entity,
         granularity: r.granularity,
         cluster_id: r.clusterId,
