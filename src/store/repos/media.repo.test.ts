@@ -48,7 +48,9 @@ describe('paged reads on SQLite', () => {
     const media = mediaRepo(db);
     for (const entity of ['IMAGES', 'OBJECTS'] as const) {
       const [plan] = await plans(() => media.clusterLabels('ds', 2, [1, 2, 3], [], 10, entity));
-      expect(plan).toMatch(/SEARCH s USING INDEX item_scores_cluster_2 \(dataset_id=\? AND cluster_2=\?\)\nSEARCH i USING INDEX sqlite_autoindex_items_1 \(id=\?\)\nSEARCH l USING (COVERING )?INDEX sqlite_autoindex_(objects_1 \(id|image_labels_1 \(item_id)=\?\)/);
+      expect(plan).toMatch(
+        /SEARCH s USING INDEX item_scores_cluster_2 \(dataset_id=\? AND generation=\? AND cluster_2=\?\)\nSCALAR SUBQUERY \d+\nSEARCH datasets USING INDEX sqlite_autoindex_datasets_1 \(id=\?\)\nSEARCH i USING INDEX sqlite_autoindex_items_1 \(id=\?\)\nSEARCH l USING (COVERING )?INDEX sqlite_autoindex_(objects_1 \(id|image_labels_1 \(item_id)=\?\)/,
+      );
       expect(plan).not.toMatch(/SCAN [isl]\b/);
     }
   });
