@@ -30,7 +30,9 @@ import { createStorageState, isStorageFull, type StorageState } from '../../lib/
  *   PostgreSQL frees the lock the moment the process's connection goes, so at each poll any
  *   process finds active jobs whose owner's lock is gone and puts them back to retry (counting
  *   the attempt, as an expiry would): a kill -9'd worker's jobs resume within seconds.
- * - Expiry, the fallback (a job claimed but not yet tagged, a lock connection lost): a claimed
+ * - A claim its process never tagged (killed between the two statements) is put back too once
+ *   it is older than untaggedClaimMs: a live process tags its claims at once, in the same poll.
+ * - Expiry, the fallback (a lock connection lost): a claimed
  *   job carries an expiry that a heartbeat keeps pushing out while its handler runs. When the
  *   process dies the heartbeat stops; pg-boss's maintenance then fails the job by timeout and it
  *   is retried by whichever worker polls next. Trade-off: a short expiry
@@ -57,6 +59,8 @@ export interface PgBossQueueDeps {
   pollIntervalMs?: number;
   /** How soon a job whose serial key is busy is tried again (±50 % jitter). Default 1000. */
   serialRetryMs?: number;
+  /** Age from which a claim no process has tagged as its own counts as a dead process's. Default 60000. */
+  untaggedClaimMs?: number;
   /** Told when processing starts and stops waiting for storage space. */
   storage?: StorageState;
   /** First wait of a job put back by a full storage (doubling up to 30 s, reset by a success). Default 1000. */
@@ -96,6 +100,7 @@ export function createPgBossQueue(deps: PgBossQueueDeps): JobQueue {
   }
   const pollIntervalMs = deps.pollIntervalMs ?? 2000;
   const serialRetryMs = deps.serialRetryMs ?? 1000;
+  const untaggedClaimMs = deps.untaggedClaimMs ?? 60_000;
   const spaceRetryMs = deps.spaceRetryMs ?? 1000;
   const storage = deps.storage ?? createStorageState();
   /** Jobs put back by a full storage since the last success: the backoff's exponent. */
@@ -220,7 +225,7 @@ export function createPgBossQueue(deps: PgBossQueueDeps): JobQueue {
   /** Puts back the jobs of processes that died (their liveness lock is gone), then claims work. */
   async function poll(): Promise<void> {
     try {
-      const requeued = await db().executeSql(sql.requeueOrphans, [owner]);
+      const requeued = await db().executeSql(sql.requeueOrphans, [owner, untaggedClaimMs]);
       if (requeued.rows.length > 0) deps.logger.warn({ jobs: requeued.rows.length }, 'requeued the jobs of a process that died');
     } catch (err) {
       deps.logger.warn({ err }, 'could not look for the jobs of dead processes');
@@ -346,20 +351,24 @@ function jobSql(schema: string) {
     tagOwner: `
       UPDATE ${schema}.job SET data = data || jsonb_build_object('owner', $3::text, 'ownerStartedOn', started_on)
       WHERE name = $1 AND id = ANY($2::uuid[]) AND state = 'active'`,
-    // As pg-boss's expiry does it (attempt counted; failed when none is left), but at once.
+    // As pg-boss's expiry does it (attempt counted; failed when none is left), but at once: the
+    // claims of owners whose lock is gone, and claims left untagged (the tag is of an earlier
+    // claim, or none) for longer than $2 ms.
     requeueOrphans: `
       UPDATE ${schema}.job j
       SET state = CASE WHEN j.retry_count < j.retry_limit THEN 'retry'::${schema}.job_state ELSE 'failed'::${schema}.job_state END,
         completed_on = CASE WHEN j.retry_count < j.retry_limit THEN NULL ELSE now() END,
         output = '{"message": "the process running it died"}'::jsonb
       WHERE j.state = 'active'
-        AND j.data->>'owner' <> $1
-        AND (j.data->>'ownerStartedOn')::timestamptz = j.started_on
-        AND NOT EXISTS (
-          SELECT 1 FROM pg_locks l
-          WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
-            AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-            AND ((l.classid::bigint << 32) | l.objid::bigint) = ${ownerLockKey})
+        AND CASE WHEN (j.data->>'ownerStartedOn')::timestamptz IS NOT DISTINCT FROM j.started_on
+          THEN j.data->>'owner' <> $1
+            AND NOT EXISTS (
+              SELECT 1 FROM pg_locks l
+              WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+                AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                AND ((l.classid::bigint << 32) | l.objid::bigint) = ${ownerLockKey})
+          ELSE j.started_on < now() - $2 * interval '1 millisecond'
+        END
       RETURNING j.id`,
     heartbeat: `
       UPDATE ${schema}.job SET expire_in = (now() - started_on) + $3 * interval '1 second'
