@@ -45,7 +45,7 @@ beforeAll(async () => {
     ['horses.jpg', 'horse', null],
     ['person.jpg', 'person', null],
     ['kite.jpg', 'person', null],
-    ['eagle.jpg', 'bird', null],
+    ['eagle.jpg', 'bird', 'Águila sobre el río'],
     ['giraffe.jpg', 'giraffe', null],
     ['cat.jpg', 'cat', null],
     ['horses.jpg', null, null],
@@ -204,6 +204,13 @@ describe.each(backends)('annotation import ($name)', (backend) => {
     const vql = encodeURIComponent(JSON.stringify([{ text: { op: 'fts', value: 'bicycle beside' } }]));
     const found = (await get(`/api/v1/explore/${id}?threshold=0&vql=${vql}`)).body.clusters.flatMap((c: any) => c.previews.map((p: any) => p.file_name));
     expect(found).toEqual(['dog.jpg']);
+    // A word with a non-ASCII capital finds the caption that holds it as written, and any case
+    // of its ASCII letters.
+    for (const word of ['Águila', 'ÁGUILA SOBRE']) {
+      const fts = encodeURIComponent(JSON.stringify([{ text: { op: 'fts', value: word } }]));
+      const hits = (await get(`/api/v1/explore/${id}?threshold=0&vql=${fts}`)).body.clusters.flatMap((c: any) => c.previews.map((p: any) => p.file_name));
+      expect(hits, word).toEqual(['eagle.jpg']);
+    }
   });
 
   it('round trip: the export\'s labels and objects, imported as COCO, give the same labels and objects', async () => {

@@ -73,8 +73,12 @@ function toRecord(r: Row): MediaRecord {
  */
 const listingOrder = sql`i.file_name, i.created_at, i.frame_index, i.id`;
 
-/** Escapes LIKE wildcards so a file-name word matches literally. */
-const likeWord = (w: string) => `%${w.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+/**
+ * Escapes LIKE wildcards so a file-name word matches literally. The caller lowers it in SQL, as
+ * it lowers the text it is matched against: SQLite's lower() changes only ASCII letters, so a
+ * word lowered by JavaScript would miss text that holds the same non-ASCII capital.
+ */
+const likeWord = (w: string) => `%${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 /** One VQL filter as a condition over items `i` left-joined to their scores `s`. */
 function condition(eb: EB, f: VqlFilter): Expression<SqlBool> {
@@ -111,8 +115,8 @@ function condition(eb: EB, f: VqlFilter): Expression<SqlBool> {
       return eb.and(
         words.map((w) =>
           eb.or([
-            sql<SqlBool>`lower(${eb.ref('i.file_name')}) like ${likeWord(w)} escape '\\'`,
-            eb.exists(eb.selectFrom('captions as c').select('c.item_id').whereRef('c.item_id', '=', 'i.id').where(sql<SqlBool>`lower(c.caption) like ${likeWord(w)} escape '\\'`)),
+            sql<SqlBool>`lower(${eb.ref('i.file_name')}) like lower(${likeWord(w)}) escape '\\'`,
+            eb.exists(eb.selectFrom('captions as c').select('c.item_id').whereRef('c.item_id', '=', 'i.id').where(sql<SqlBool>`lower(c.caption) like lower(${likeWord(w)}) escape '\\'`)),
           ]),
         ),
       );
