@@ -193,6 +193,13 @@ describe('a finished dataset in the web UI', () => {
     await page.goBack();
     await page.waitForURL(/\/clusters$/);
     await expect.poll(() => page.locator('.cluster-card.is-focused .cell-name').textContent()).toBe(second);
+    // Esc on a cluster's page goes back to the clusters too, focused on it.
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/clusters\/[^/]+$/);
+    await page.locator('.toolbar-title').waitFor();
+    await page.keyboard.press('Escape');
+    await page.waitForURL(/\/clusters$/);
+    await expect.poll(() => page.locator('.cluster-card.is-focused .cell-name').textContent()).toBe(second);
     // The keys go on from there.
     await page.keyboard.press('ArrowLeft');
     await expect.poll(() => page.locator('.cluster-card.is-focused').count()).toBe(1);

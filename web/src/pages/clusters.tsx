@@ -8,6 +8,7 @@ import { Link, useNav } from '../lib/router.tsx';
 import type { Route } from '../lib/routes.ts';
 import { usePages } from '../lib/use-pages.ts';
 import { errorText } from '../lib/error-text.ts';
+import { usePageKeys } from '../lib/page-keys.ts';
 
 /** explore answers 100 clusters a page. */
 const CLUSTERS_PER_PAGE = 100;
@@ -107,6 +108,8 @@ export function ClusterTab({ dataset, clusterId }: { dataset: Dataset; clusterId
     [dataset.id, clusterId],
   );
   const granularity = Number(clusterId.split('-')[0]);
+  const { go } = useNav();
+  usePageKeys({ Escape: () => go({ page: 'dataset', id: dataset.id, view: { tab: 'clusters', granularity } }) });
   return (
     <div className="tab-pane">
       <div className="toolbar">

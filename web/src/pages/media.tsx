@@ -1,4 +1,3 @@
-import { useEffect } from 'react';
 import { client, thumbnailUrl, type Dataset, type MediaDetail } from '../client.ts';
 import { mediaName } from '../../../src/client/index.ts';
 import { clusterName, granularities } from './clusters.tsx';
@@ -8,6 +7,7 @@ import { Link, useNav } from '../lib/router.tsx';
 import { datasetTab, type Route } from '../lib/routes.ts';
 import { useAsync } from '../lib/use-async.ts';
 import { errorText } from '../lib/error-text.ts';
+import { usePageKeys } from '../lib/page-keys.ts';
 
 const NEIGHBOURS = 12;
 
@@ -32,19 +32,7 @@ function BrowseBar({ datasetId, mediaId }: { datasetId: string; mediaId: string 
     // Stepping replaces the image in the history: Back leaves the image for the gallery.
     if (next) go(mediaRoute(datasetId, next), { replace: true });
   };
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
-      if (e.target instanceof Element && e.target.closest('input, textarea, select, [contenteditable="true"]')) return;
-      if (e.key === 'Escape') go(back);
-      else if (e.key === 'ArrowLeft') void move(-1);
-      else if (e.key === 'ArrowRight') void move(1);
-      else return;
-      e.preventDefault();
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  });
+  usePageKeys({ Escape: () => go(back), ArrowLeft: () => void move(-1), ArrowRight: () => void move(1) });
   return (
     <nav className="toolbar" aria-label="Browse">
       <Link to={back} className="btn btn-ghost">
