@@ -1,29 +1,17 @@
-import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { entityKinds, objectIdBase, type EntityType } from '../../domain/entities.ts';
 import type { MediaSelection } from '../../domain/export.ts';
-import type { IssueType, RankedScore } from '../../domain/similarity/issues.ts';
+import type { RankedScore } from '../../domain/similarity/issues.ts';
 import type { VqlFilter } from '../../domain/vql.ts';
 import type { MediaRecord, MediaRepo } from '../../ports/store.ts';
 import type { DB, ItemScoresTable, ItemsTable } from '../schema.ts';
 import { byItem } from './by-item.ts';
+import { clusterColumn, filterCondition, selectionCondition, type EB } from './media-filters.ts';
 import { toItem } from './items.repo.ts';
 import { visibleGeneration } from './result-generation.ts';
 
 type Row = Selectable<ItemsTable> & { [K in keyof ItemScoresTable as `s_${K}`]: ItemScoresTable[K] | null };
-type EB = ExpressionBuilder<DB & { i: ItemsTable; s: ItemScoresTable }, 'i' | 's'>;
 
-const issueColumns: Record<IssueType, `s.issue_${IssueType}`> = {
-  duplicates: 's.issue_duplicates',
-  outliers: 's.issue_outliers',
-  blur: 's.issue_blur',
-  dark: 's.issue_dark',
-  bright: 's.issue_bright',
-  low_information: 's.issue_low_information',
-  odd_aspect_ratio: 's.issue_odd_aspect_ratio',
-  odd_size: 's.issue_odd_size',
-  grayscale: 's.issue_grayscale',
-  mislabels: 's.issue_mislabels',
-};
 const rankedColumns: Record<RankedScore, 's.uniqueness' | `s.issue_${Exclude<RankedScore, 'uniqueness'>}`> = {
   blur: 's.issue_blur',
   dark: 's.issue_dark',
@@ -36,7 +24,6 @@ const rankedColumns: Record<RankedScore, 's.uniqueness' | `s.issue_${Exclude<Ran
   grayscale: 's.issue_grayscale',
   uniqueness: 's.uniqueness',
 };
-const clusterColumn = (g: number) => `s.cluster_${g}` as 's.cluster_0';
 
 function toRecord(r: Row): MediaRecord {
   const item = toItem(r);
@@ -73,68 +60,6 @@ function toRecord(r: Row): MediaRecord {
  */
 const listingOrder = sql`i.file_name, i.created_at, i.frame_index, i.id`;
 
-/**
- * Escapes LIKE wildcards so a file-name word matches literally. The caller lowers it in SQL, as
- * it lowers the text it is matched against: SQLite's lower() changes only ASCII letters, so a
- * word lowered by JavaScript would miss text that holds the same non-ASCII capital.
- */
-const likeWord = (w: string) => `%${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-
-/** One VQL filter as a condition over items `i` left-joined to their scores `s`. */
-function condition(eb: EB, f: VqlFilter): Expression<SqlBool> {
-  switch (f.kind) {
-    case 'issues': {
-      // NULL (no such issue) must read as false, not unknown, or `not` would drop those rows too.
-      const has = f.issues.flatMap((t) => {
-        const col = issueColumns[t];
-        return col ? [eb(eb.fn.coalesce(col, sql.lit(-1)), '>=', f.confidenceMin)] : [];
-      });
-      const any = has.length > 0 ? eb.or(has) : sql<SqlBool>`1 = 0`;
-      return f.mode === 'in' ? any : eb.not(any);
-    }
-    case 'duplicates':
-      // Levels are stored as float32-rounded values: a small tolerance keeps 0.96 at 0.96.
-      return eb('s.max_similarity', '>=', f.level - 1e-6);
-    case 'uniqueness':
-      return eb('s.uniqueness', f.mode === 'gte' ? '>=' : '<=', f.value);
-    case 'labels': {
-      // An image has a label when it was tagged with it, or holds an object of that class.
-      // (An object has its own class as its label.) Case aside, as text search: both sides are
-      // lowered by the database, so a label matches itself whatever lower() makes of its letters.
-      const wanted = sql.join(f.labels.map((l) => sql`lower(${l})`));
-      const labelIn = (col: 'l.label' | 'o.label') => sql<SqlBool>`lower(${sql.ref(col)}) in (${wanted})`;
-      return eb.or([
-        eb.exists(eb.selectFrom('image_labels as l').select('l.item_id').whereRef('l.item_id', '=', 'i.id').where(labelIn('l.label'))),
-        eb.exists(eb.selectFrom('objects as o').select('o.item_id').whereRef('o.item_id', '=', 'i.id').where(labelIn('o.label'))),
-        eb.exists(eb.selectFrom('objects as o').select('o.id').whereRef('o.id', '=', 'i.id').where(labelIn('o.label'))),
-      ]);
-    }
-    case 'text': {
-      const words = f.value.split(/\s+/).filter((w) => w !== '');
-      // Each word within the file name or the caption (imported or from CAPTION_IMAGES).
-      return eb.and(
-        words.map((w) =>
-          eb.or([
-            sql<SqlBool>`lower(${eb.ref('i.file_name')}) like lower(${likeWord(w)}) escape '\\'`,
-            eb.exists(eb.selectFrom('captions as c').select('c.item_id').whereRef('c.item_id', '=', 'i.id').where(sql<SqlBool>`lower(c.caption) like lower(${likeWord(w)}) escape '\\'`)),
-          ]),
-        ),
-      );
-    }
-  }
-}
-
-/** An entities export's selection: any listed media, or any member of a selected cluster that passes its filters and was not excluded. */
-function selectionCondition(eb: EB, selection: MediaSelection): Expression<SqlBool> {
-  const parts: Array<Expression<SqlBool>> = [];
-  if (selection.mediaIds.length > 0) parts.push(eb('i.id', 'in', selection.mediaIds));
-  for (const c of selection.clusters) {
-    const conditions = [eb(clusterColumn(c.granularity), '=', c.clusterId), ...c.filters.map((f) => condition(eb, f))];
-    if (c.excludedIds.length > 0) conditions.push(eb('i.id', 'not in', c.excludedIds));
-    parts.push(eb.and(conditions));
-  }
-  return parts.length > 0 ? eb.or(parts) : sql<SqlBool>`1 = 0`;
-}
 
 export function mediaRepo(db: Kysely<DB>): MediaRepo {
   const base = (datasetId: string, entity: EntityType = 'IMAGES') =>
@@ -146,7 +71,7 @@ export function mediaRepo(db: Kysely<DB>): MediaRepo {
       .where('i.kind', 'in', entityKinds[entity]);
 
   const withFilters = (datasetId: string, filters: readonly VqlFilter[], entity?: EntityType) =>
-    base(datasetId, entity).where((eb) => eb.and(filters.map((f) => condition(eb as unknown as EB, f))));
+    base(datasetId, entity).where((eb) => eb.and(filters.map((f) => filterCondition(eb as unknown as EB, f))));
 
   // The members of a page of clusters, read off the scores' cluster index (dataset id, cluster)
   // and each joined to its item by id. From the items' side SQLite walks every item of the
@@ -163,7 +88,7 @@ export function mediaRepo(db: Kysely<DB>): MediaRepo {
       .where(clusterColumn(granularity), 'in', clusterIds)
       .where('i.state', '=', 'done')
       .where('i.kind', 'in', entityKinds[entity])
-      .where((eb) => eb.and(filters.map((f) => condition(eb as unknown as EB, f))));
+      .where((eb) => eb.and(filters.map((f) => filterCondition(eb as unknown as EB, f))));
 
   const selectedIn = (datasetId: string, selection: MediaSelection | null, entity?: EntityType) =>
     selection === null ? base(datasetId, entity) : base(datasetId, entity).where((eb) => selectionCondition(eb as unknown as EB, selection));
