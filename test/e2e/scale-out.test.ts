@@ -87,6 +87,24 @@ async function untilBothWorkersHoldJobs(datasetId: string): Promise<void> {
   }
 }
 
+/** The upload rows the database holds for a dataset. */
+async function uploadRows(datasetId: string): Promise<{ file_name: string; blob_key: string; size_bytes: string }[]> {
+  const client = new pg.Client({ connectionString: postgres.url });
+  await client.connect();
+  try {
+    return (await client.query('SELECT file_name, blob_key, size_bytes FROM uploads WHERE dataset_id = $1 ORDER BY id', [datasetId])).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** What a failed upload check reports: the recorded uploads whose object the bucket does not list, and whether s3rver has its file. */
+async function uploadsNotListed(datasetId: string, listed: readonly string[]): Promise<string> {
+  const missing = (await uploadRows(datasetId)).filter((r) => !listed.includes(r.blob_key));
+  const onDisk = await Promise.all(missing.map((r) => stat(s3.objectPath(BUCKET, r.blob_key)).then((s) => `${s.size} bytes on disk`, (e: Error) => e.message)));
+  return `uploads not listed: ${JSON.stringify(missing.map((r, i) => ({ ...r, s3rver: onDisk[i] })))}`;
+}
+
 function startWorker(n: number): Promise<WorkerProcess> {
   return startServerProcess({ dataDir: join(root, `worker-${n}`), waitFor: 'worker', env: sharedEnv() }).then((w) => {
     workers.push(w);
@@ -372,16 +390,19 @@ describe('the four-step upload flow through the api process, then media added', 
         fd.append('files', new Blob([new Uint8Array(data)]), name);
       }
       const res = await fetch(`${api.url}/api/v1/ingestion/${id}/data_files/${transId}`, { method: 'POST', headers: auth(), body: fd });
-      expect(res.status, await res.clone().text()).toBe(202);
+      const body = await res.text();
+      expect(res.status, body).toBe(202);
+      expect(JSON.parse(body), body).toMatchObject({ files_uploaded: batch.length, files_already_uploaded: 0 });
     }
     // s3rver acknowledges a PUT when the body has been read, before its file is written
     // (lib/stores/filesystem.js putObject resolves on the Transform's 'finish'), so a listing
     // right after the upload can miss the last object for a moment; real S3 lists it at once.
     let uploaded: string[] = [];
-    for (let tries = 0; tries < 50 && uploaded.length < UPLOADS + 1; tries++) {
+    for (let tries = 0; tries < 150 && uploaded.length < UPLOADS + 1; tries++) {
       if (tries > 0) await new Promise((r) => setTimeout(r, 100));
       uploaded = await listKeys(`datasets/${id}/uploads/${transId}/`);
     }
+    expect(uploaded.sort(), await uploadsNotListed(id, uploaded)).toEqual((await uploadRows(id)).map((r) => r.blob_key).sort());
     expect(uploaded).toHaveLength(UPLOADS + 1);
 
     const events = watchEvents(id, ['READY', 'ERROR']);

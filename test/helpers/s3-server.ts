@@ -52,6 +52,8 @@ export interface S3TestServer {
   strataEnv(bucket: string): Record<string, string>;
   /** Where s3rver keeps a bucket's pending multipart-upload parts (to check none are left). */
   uploadsDir(bucket: string): string;
+  /** The file s3rver keeps an object's bytes in (to tell a lost write from a listing that missed it). */
+  objectPath(bucket: string, key: string): string;
   /** Closes the server and deletes everything it stored. */
   stop(): Promise<void>;
 }
@@ -110,6 +112,7 @@ export async function startS3Server(opts: StartS3ServerOptions): Promise<S3TestS
       STRATA_S3_FORCE_PATH_STYLE: 'true',
     }),
     uploadsDir,
+    objectPath: (bucket, key) => server.store.getResourcePath(bucket, key, 'object'),
     async stop() {
       if (stopped) return;
       stopped = true;
