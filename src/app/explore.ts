@@ -62,7 +62,7 @@ export async function explore(ctx: AppContext, user: User, datasetId: string, q:
   const ids = clusters.map((c) => c.clusterId);
   const [previews, bytes, labels] = await Promise.all([
     ctx.store.media.clusterPreviews(datasetId, q.threshold, ids, filters, PREVIEWS_PER_CLUSTER, entity),
-    ctx.store.media.clusterBytes(datasetId, q.threshold, ids, filters),
+    ctx.store.media.clusterBytes(datasetId, q.threshold, ids, filters, entity),
     ctx.store.media.clusterLabels(datasetId, q.threshold, ids, filters, LABELS_PER_CLUSTER, entity),
   ]);
   const preview = await previewsOf(ctx, datasetId, entity, [...previews.values()].flat());

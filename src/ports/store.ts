@@ -359,8 +359,8 @@ export interface MediaRepo {
   clusters(datasetId: string, granularity: number, filters: readonly VqlFilter[], offset: number, limit: number, entity?: EntityType): Promise<{ clusters: ClusterRow[]; total: number }>;
   /** Up to `perCluster` matching members of each cluster, in the stable media order. */
   clusterPreviews(datasetId: string, granularity: number, clusterIds: readonly number[], filters: readonly VqlFilter[], perCluster: number, entity?: EntityType): Promise<Map<number, MediaRecord[]>>;
-  /** The bytes of the matching members of each cluster (their files' sizes summed). */
-  clusterBytes(datasetId: string, granularity: number, clusterIds: readonly number[], filters: readonly VqlFilter[]): Promise<Map<number, number>>;
+  /** The bytes of the matching members of each cluster: their files' sizes summed, each file once (an object's file is its image). */
+  clusterBytes(datasetId: string, granularity: number, clusterIds: readonly number[], filters: readonly VqlFilter[], entity?: EntityType): Promise<Map<number, number>>;
   /**
    * The labels of the matching members of each cluster (an image's labels, or an object's),
    * the most frequent first (by members carrying them, then by name), at most `perCluster` each;

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parquetReadObjects } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
@@ -153,6 +153,23 @@ describe.each(backends)('annotation import ($name)', (backend) => {
     const previews = explore.clusters.flatMap((c: any) => c.previews);
     expect(previews).toHaveLength(3);
     expect(previews.map((p: any) => p.labels?.[0] ?? p.label).sort()).toEqual(['bicycle', 'dog', 'horse']);
+  });
+
+  it("sizes an object cluster by the images its objects are in, each image's file once", async () => {
+    const fileBytes = async (imageId: string) => (await stat(join(root, 'photos', media.find((m) => m.media_id === imageId).file_name))).size;
+    let shared = 0;
+    for (const threshold of [0, 4]) {
+      const { clusters } = (await get(`/api/v1/explore/${id}?entity_type=OBJECTS&threshold=${threshold}`)).body;
+      for (const c of clusters) {
+        expect(c.previews).toHaveLength(c.n_objects);
+        const images = [...new Set<string>(c.previews.map((p: any) => p.image_id))];
+        if (images.length < c.n_objects) shared++;
+        const bytes = (await Promise.all(images.map(fileBytes))).reduce((a, b) => a + b, 0);
+        expect(c.size_display_value, `cluster ${c.cluster_id} at ${threshold}`).toBe(`${Math.round(bytes / 1024)}KB`);
+      }
+    }
+    // The dog and the bicycle share dog.jpg: at the coarsest level they share a cluster too.
+    expect(shared).toBeGreaterThan(0);
   });
 
   it("gives each cluster its members' labels, the most frequent first, and null to a cluster without any", async () => {

@@ -281,12 +281,18 @@ export function mediaRepo(db: Kysely<DB>): MediaRepo {
       return out;
     },
 
-    async clusterBytes(datasetId, granularity, clusterIds, filters) {
+    async clusterBytes(datasetId, granularity, clusterIds, filters, entity = 'IMAGES') {
       if (clusterIds.length === 0) return new Map();
       const col = clusterColumn(granularity);
-      const rows = await inClusters(datasetId, granularity, clusterIds, filters)
-        .select([`${col} as cluster_id`, (eb) => eb.fn.sum<number>(eb.fn.coalesce('i.size_bytes', sql<number>`0`)).as('bytes')])
-        .groupBy(col)
+      // An object's bytes are its image's: two objects of one image in a cluster count its file once.
+      const file = entity === 'OBJECTS' ? sql.ref('i.parent_id') : sql.ref('i.id');
+      const files = inClusters(datasetId, granularity, clusterIds, filters, entity)
+        .select([`${col} as cluster_id`, file.as('file'), 'i.size_bytes as size_bytes'])
+        .distinct();
+      const rows = await db
+        .selectFrom(files.as('f'))
+        .select(['f.cluster_id', (eb) => eb.fn.sum<number>(eb.fn.coalesce('f.size_bytes', sql<number>`0`)).as('bytes')])
+        .groupBy('f.cluster_id')
         .execute();
       return new Map(rows.map((r) => [Number(r.cluster_id), Number(r.bytes)]));
     },
