@@ -1,6 +1,7 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mediaName } from '../../src/client/index.ts';
 import { launchBrowser, laptop, phone, screenshot, seriousA11yViolations, requireWebBuild } from '../helpers/browser.ts';
@@ -86,6 +87,36 @@ describe('a finished dataset in the web UI', () => {
     await page.getByRole('cell', { name: 'broken.jpg' }).waitFor();
   }, READY_TIMEOUT_MS);
 
+  it('shows what the checks found, a card a check with its count and examples, each opening its view', async () => {
+    // Photos, a copy of one, and a gray version of another: a duplicate group and a grayscale image at least.
+    const folder = join(root, 'findings');
+    const names = await copySmallPhotos(folder, 4, 300_000);
+    await copyFile(join(folder, names[0]!), join(folder, 'copy.jpg'));
+    await sharp(join(folder, names[1]!)).grayscale().toFile(join(folder, 'gray.png'));
+    const id = await readyDataset('findings', folder);
+    await page.goto(`${t.url}/datasets/${id}`);
+    const cards = page.locator('.quality-card');
+    await cards.first().waitFor();
+    const shown = await cards.evaluateAll((links) =>
+      links.map((a) => ({ title: a.querySelector('.quality-title')!.textContent, count: a.querySelector('.small')!.textContent, thumbs: a.querySelectorAll('img').length, href: a.getAttribute('href') })),
+    );
+    // The figures the Duplicates and Issues tabs open with: level 0.96, confidence 0.5.
+    const groups = (await getJson(t.url, `/api/v1/dataset/${id}/duplicates?threshold=0.96&page_size=1`, t.admin.token)).body;
+    expect(groups.total).toBeGreaterThan(0);
+    const expected = [{ title: 'Duplicates', count: `${groups.total} group${groups.total === 1 ? '' : 's'}`, thumbs: Math.min(4, groups.groups[0].size), href: `/datasets/${id}/duplicates` }];
+    const issues = { blur: 'Blurry', dark: 'Dark', bright: 'Bright', outliers: 'Outliers', low_information: 'Low information', odd_aspect_ratio: 'Odd aspect ratio', odd_size: 'Odd size', grayscale: 'Grayscale' };
+    for (const [issue, title] of Object.entries(issues)) {
+      const { total } = (await getJson(t.url, `/api/v1/dataset/${id}/media?issue=${issue}&min_confidence=0.5&page_size=1`, t.admin.token)).body;
+      if (issue === 'grayscale') expect(total).toBeGreaterThan(0);
+      expected.push({ title, count: `${total} image${total === 1 ? '' : 's'}`, thumbs: Math.min(4, total), href: `/datasets/${id}/issues${issue === 'blur' ? '' : `?type=${issue}`}` });
+    }
+    expect(shown).toEqual(expected);
+    await screenshot(page, 'overview-findings-laptop');
+    await page.locator('.quality-card', { hasText: 'Grayscale' }).click();
+    await page.waitForURL(`${t.url}/datasets/${id}/issues?type=grayscale`);
+    await page.getByRole('link', { name: /^gray\.png/ }).waitFor();
+  }, READY_TIMEOUT_MS);
+
   it('leaves the failures out when there were none', async () => {
     const clean = join(root, 'clean');
     await copySmallPhotos(clean, 2, 300_000);
@@ -109,6 +140,8 @@ describe('a finished dataset in the web UI', () => {
     expect(Object.keys(shown)).toEqual(['Status', 'Images', 'Videos', 'Video frames', 'Indexing took', 'Failed']);
     expect(shown).toMatchObject({ Status: 'ERROR', Images: '0', Failed: '1 file' });
     await page.getByText(/^No valid media: all 1 files failed to index/).waitFor();
+    // Nothing was indexed, so no check ran: no findings to show.
+    expect(await page.locator('.quality').count()).toBe(0);
     await screenshot(page, 'overview-error-laptop');
     await expectAccessible('overview of a dataset in ERROR');
   }, READY_TIMEOUT_MS);

@@ -31,8 +31,9 @@ export type Route =
   | { page: 'dataset'; id: string; view: View }
   | { page: 'not-found' };
 
-const DEFAULT_LEVEL = 0.96;
-const DEFAULT_MIN = 0.5;
+/** The Duplicates tab's level and the Issues tab's confidence when the URL names none. */
+export const DEFAULT_LEVEL = 0.96;
+export const DEFAULT_MIN = 0.5;
 
 /** The view of a tab with every setting at its default. */
 export function defaultView(tab: Tab): View {

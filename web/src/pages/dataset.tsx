@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { client, type Dataset } from '../client.ts';
+import { QualitySummary } from '../components/quality-summary.tsx';
 import { isActive, isFinished, Progress, StatusBadge, tookSeconds } from '../components/status.tsx';
 import { countOf, formatCount, formatDuration } from '../lib/format.ts';
 import { Link } from '../lib/router.tsx';
@@ -90,6 +91,7 @@ function Overview({ dataset }: { dataset: Dataset }) {
       <p>
         <Link to={{ page: 'tasks', datasetId: dataset.id }}>Tasks of this dataset</Link>
       </p>
+      {hasResults(dataset) && <QualitySummary dataset={dataset} />}
       {dataset.status_new === 'PARTIAL INDEX' && <Reindex dataset={dataset} />}
       {/* Kept while the batch it sent runs (READ ONLY), so its outcome stays on screen. */}
       {(dataset.status_new === 'READY' || dataset.status_new === 'PARTIAL INDEX' || dataset.status_new === 'READ ONLY') && <AddMedia dataset={dataset} />}
@@ -98,6 +100,9 @@ function Overview({ dataset }: { dataset: Dataset }) {
     </div>
   );
 }
+
+/** Whether the similarity results are there to summarise: duplicates and issues come with them. */
+const hasResults = (dataset: Dataset) => dataset.status_new === 'READY' || dataset.status_new === 'PARTIAL INDEX' || dataset.status_new === 'READ ONLY';
 
 /** After media are added, the last operation's counts are the added batch's, not the dataset's: the labels say so. */
 const ofBatch = (dataset: Dataset) => (dataset.processing?.operation === 'ADD_MEDIA' ? ' (added batch)' : '');

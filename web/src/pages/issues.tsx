@@ -3,20 +3,10 @@ import { client, type Dataset, type Media } from '../client.ts';
 import { MediaGrid } from '../components/media-grid.tsx';
 import { notIndexedNote } from '../components/status.tsx';
 import { Link, useNav } from '../lib/router.tsx';
+import { issueLabels } from '../lib/issue-labels.ts';
 import { issueKinds, type IssueKind } from '../lib/routes.ts';
 
 const PAGE_SIZE = 200;
-const labels: Record<IssueKind, string> = {
-  blur: 'Blurry',
-  dark: 'Dark',
-  bright: 'Bright',
-  outliers: 'Outliers',
-  low_information: 'Low information',
-  odd_aspect_ratio: 'Odd aspect ratio',
-  odd_size: 'Odd size',
-  grayscale: 'Grayscale',
-  uniqueness: 'Unique',
-};
 
 /** The score an issue view ranks by: the issue's confidence, or the uniqueness score. */
 function scoreOf(m: Media, issue: IssueKind): number | null {
@@ -41,7 +31,7 @@ export function IssuesTab({ dataset, issue, min }: { dataset: Dataset; issue: Is
         <div className="segmented" role="group" aria-label="Issue">
           {issueKinds.map((kind) => (
             <Link key={kind} to={{ page: 'dataset', id: dataset.id, view: { tab: 'issues', issue: kind, min } }} aria-current={kind === issue ? 'true' : undefined}>
-              {labels[kind]}
+              {issueLabels[kind]}
             </Link>
           ))}
         </div>
@@ -58,7 +48,7 @@ export function IssuesTab({ dataset, issue, min }: { dataset: Dataset; issue: Is
         fetchPage={fetchPage}
         caption={(m) => `${issue === 'uniqueness' ? 'uniqueness' : 'confidence'} ${scoreOf(m, issue)?.toFixed(2) ?? '—'}`}
         routeOf={(m) => ({ page: 'dataset', id: dataset.id, view: { tab: 'media', mediaId: m.media_id } })}
-        label={`${labels[issue]} images`}
+        label={`${issueLabels[issue]} images`}
         empty={`No images at this confidence${notIndexedNote(dataset)}.`}
       />
     </div>
