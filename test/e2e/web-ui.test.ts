@@ -105,13 +105,20 @@ describe('the web UI', () => {
     expect(await row.textContent()).toContain(`${ELEPHANTS.length + DISTINCT + 1} images`);
     // The same UTC format as the Tasks and API keys pages, not the browser's local one.
     expect(await row.textContent()).toMatch(/created \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
+    // A glimpse of the dataset: its first media in the listing's order, loaded, leading to them all.
+    const id = (await row.getByRole('link', { name: 'wallpapers', exact: true }).getAttribute('href'))!.split('/').pop()!;
+    const first = (await getJson(t.url, `/api/v1/dataset/${id}/media?page_size=6`, t.admin.token)).body.media.map((m: { media_thumb_uri: string }) => m.media_thumb_uri);
+    const thumbs = row.locator('.dataset-thumbs img');
+    await expect.poll(() => thumbs.evaluateAll((imgs) => imgs.map((i) => ((i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0 ? i.getAttribute('src') : null)))).toEqual(first);
+    expect(first).toHaveLength(6);
+    expect(await row.locator('.dataset-thumbs').getAttribute('href')).toBe(`/datasets/${id}/media`);
     await screenshot(page, 'datasets-laptop');
     await expectAccessible('datasets');
-    await row.getByRole('link', { name: 'wallpapers' }).click();
+    await row.getByRole('link', { name: 'wallpapers', exact: true }).click();
   }, READY_TIMEOUT_MS);
 
   it('shows the known copies grouped in the duplicates tab, and exports the ones to remove', async () => {
-    await page.getByRole('link', { name: 'Duplicates' }).click();
+    await page.getByRole('link', { name: 'Duplicates', exact: true }).click();
     await page.waitForURL(/\/duplicates$/);
     const groups = page.getByRole('listitem', { name: /^Group \d+/ });
     await groups.first().waitFor();
@@ -434,7 +441,7 @@ describe('the web UI', () => {
     await p.locator('.dataset-name').first().click();
     await p.getByRole('heading', { name: 'Overview' }).waitFor();
     expect(await overflow()).toBeLessThanOrEqual(0);
-    await p.getByRole('link', { name: 'Duplicates' }).click();
+    await p.getByRole('link', { name: 'Duplicates', exact: true }).click();
     await p.getByRole('listitem', { name: /^Group 1/ }).waitFor();
     await screenshot(p, 'duplicates-phone');
     expect(await overflow()).toBeLessThanOrEqual(0);

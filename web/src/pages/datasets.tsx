@@ -52,7 +52,32 @@ function DatasetRow({ initial }: { initial: Dataset }) {
       </div>
       <Progress dataset={dataset} />
       {dataset.fatal_error_msg && <p className="error small">{dataset.fatal_error_msg}</p>}
+      <DatasetThumbs dataset={dataset} />
     </li>
+  );
+}
+
+/** Thumbnails a dataset's row shows: its first media in the listing's order. */
+const ROW_THUMBS = 6;
+
+/**
+ * A glimpse of what a dataset holds, so that it can be told from the others by sight. Fetched
+ * again when its status changes (the first media are there once indexing has begun); a row
+ * whose thumbnails cannot be read shows none, since its name and figures already say what it is.
+ */
+function DatasetThumbs({ dataset }: { dataset: Dataset }) {
+  const hasMedia = dataset.n_images + dataset.n_videos > 0;
+  const first = useAsync(
+    () => (hasMedia ? client.listMedia(dataset.id, { pageSize: ROW_THUMBS }).then((r) => r.media) : Promise.resolve([])),
+    [dataset.id, dataset.status_new, hasMedia],
+  );
+  if (!first.data || first.data.length === 0) return null;
+  return (
+    <Link to={datasetTab(dataset.id, 'all-media')} className="dataset-thumbs" aria-label={`${dataset.display_name}: all media`}>
+      {first.data.map((m) => (
+        <img key={m.media_id} src={m.media_thumb_uri} alt="" loading="lazy" decoding="async" />
+      ))}
+    </Link>
   );
 }
 
