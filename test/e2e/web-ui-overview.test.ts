@@ -117,6 +117,14 @@ describe('a finished dataset in the web UI', () => {
     await page.getByRole('link', { name: /^gray\.png/ }).waitFor();
   }, READY_TIMEOUT_MS);
 
+  it('reads a setting out of range as its default, and says so in the address bar', async () => {
+    await page.goto(`${t.url}/datasets/${ready.id}/issues?type=nope&min=3#top`);
+    await page.waitForURL(`${t.url}/datasets/${ready.id}/issues#top`);
+    await page.getByRole('link', { name: 'Blurry', exact: true }).and(page.locator('[aria-current="true"]')).waitFor();
+    await page.goto(`${t.url}/datasets/${ready.id}/duplicates?level=0.5`);
+    await page.waitForURL(`${t.url}/datasets/${ready.id}/duplicates`);
+  }, READY_TIMEOUT_MS);
+
   it('leaves the failures out when there were none', async () => {
     const clean = join(root, 'clean');
     await copySmallPhotos(clean, 2, 300_000);

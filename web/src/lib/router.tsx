@@ -11,8 +11,20 @@ const NavContext = createContext<Nav | null>(null);
 
 const current = () => parseRoute(window.location.pathname, window.location.search);
 
+/**
+ * Puts the URL of what is shown in the address bar: a setting the URL gave out of range (an
+ * unknown issue type, a level the slider does not have) is read as its default, and a URL
+ * copied from there then opens the same view.
+ */
+function showCanonical(route: Route): void {
+  if (route.page === 'not-found') return;
+  const href = hrefOf(route);
+  if (href !== window.location.pathname + window.location.search) window.history.replaceState(null, '', href + window.location.hash);
+}
+
 export function RouterProvider({ children }: { children: React.ReactNode }) {
   const [route, setRoute] = useState<Route>(current);
+  useEffect(() => showCanonical(route), [route]);
   useEffect(() => {
     const onPop = () => setRoute(current());
     window.addEventListener('popstate', onPop);
