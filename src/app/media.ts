@@ -183,29 +183,30 @@ export async function mediaBytes(ctx: AppContext, user: User, datasetId: string,
   }
   const type = item.kind === 'video_frame' ? 'image/jpeg' : (contentTypes[item.format ?? ''] ?? 'application/octet-stream');
   const file = await openOriginal(ctx, item);
-  if (file === null) throw new DomainError('NOT_FOUND', 'The media file is no longer available at its source');
+  if ('unavailable' in file) throw new DomainError('NOT_FOUND', `The media file cannot be read from its source: ${file.unavailable}`);
   return { ...file, contentType: type };
 }
 
 /**
- * The item's original bytes (or, for a video frame, the extracted frame) as a stream; null when
- * they are no longer at their source. Opened without blocking and checked before anyone reads:
- * the file may have been replaced since it was indexed, by a folder (a read error once streaming
- * has begun) or a FIFO (a read that never ends, holding a thread).
+ * The item's original bytes (or, for a video frame, the extracted frame) as a stream, or why
+ * they cannot be read from their source. Opened without blocking and checked before anyone
+ * reads: the file may have been replaced since it was indexed, by a folder (a read error once
+ * streaming has begun) or a FIFO (a read that never ends, holding a thread).
  */
-export async function openOriginal(ctx: AppContext, item: Item): Promise<{ stream: Readable; size: number } | null> {
+export async function openOriginal(ctx: AppContext, item: Item): Promise<{ stream: Readable; size: number } | { unavailable: string }> {
   let file: { path: string; release(): Promise<void> };
   try {
     file = await ctx.sources.openLocation(item.location);
-  } catch {
-    return null;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return { unavailable: code === 'ENOENT' || code === 'ENOTDIR' ? 'the file is no longer there' : (err as Error).message };
   }
   const handle = await open(file.path, constants.O_RDONLY | constants.O_NONBLOCK).catch(() => null);
   const info = await handle?.stat();
   if (!handle || !info?.isFile()) {
     await handle?.close();
     await file.release();
-    return null;
+    return { unavailable: handle ? 'it is no longer a file' : 'the file is no longer there' };
   }
   const stream: Readable = handle.createReadStream();
   stream.once('close', () => void file.release());

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFile, mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -436,15 +436,20 @@ describe('a search with more results than a page', () => {
 });
 
 describe('a source file replaced after indexing', () => {
-  it('answers 404 with the usual body when the original became a folder or a FIFO, and keeps serving', async () => {
+  it('answers 404 saying why when the original became a folder, a FIFO, a link out of the import roots or nothing, and keeps serving', async () => {
     await rm(join(root, 'logo.png'));
     await mkdir(join(root, 'logo.png'));
     await rm(join(root, 'exact-copy.jpg'));
     execFileSync('mkfifo', [join(root, 'exact-copy.jpg')]);
-    for (const name of ['logo.png', 'exact-copy.jpg']) {
+    const [deleted, linked] = [names[PHOTOS - 1]!, names[PHOTOS - 2]!];
+    await rm(join(root, deleted));
+    await rm(join(root, linked));
+    await symlink(join(await photosDir(), linked), join(root, linked));
+    const why = { 'logo.png': 'it is no longer a file', 'exact-copy.jpg': 'it is no longer a file', [deleted]: 'the file is no longer there', [linked]: 'file is outside the import roots' };
+    for (const [name, reason] of Object.entries(why)) {
       const res = await fetch(`${t.url}/api/v1/dataset/${id}/media/${byName(name).media_id}/image`, { headers: { authorization: `Bearer ${t.admin.token}` }, signal: AbortSignal.timeout(10_000) });
       expect(res.status, name).toBe(404);
-      expect(await res.json(), name).toMatchObject({ detail: 'The media file is no longer available at its source' });
+      expect(await res.json(), name).toMatchObject({ detail: `The media file cannot be read from its source: ${reason}` });
     }
     const intact = await fetch(`${t.url}/api/v1/dataset/${id}/media/${byName(names[2]!).media_id}/image`, { headers: { authorization: `Bearer ${t.admin.token}` } });
     expect(intact.status).toBe(200);

@@ -1,4 +1,4 @@
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import sharp from 'sharp';
@@ -220,6 +220,19 @@ describe('a finished dataset in the web UI', () => {
     await page.keyboard.press('Escape');
     await page.waitForURL(new RegExp(`/datasets/${ready.id}/media$`));
   });
+
+  it("shows an image's thumbnail, and why, when its original can no longer be read", async () => {
+    const folder = join(root, 'moved');
+    const [gone] = await copySmallPhotos(folder, 2, 300_000);
+    const id = await readyDataset('moved', folder);
+    await rm(join(folder, gone!));
+    const media = (await getJson(t.url, `/api/v1/dataset/${id}/media`, t.admin.token)).body.media.find((m: { file_name: string }) => m.file_name === gone);
+    await page.goto(`${t.url}/datasets/${id}/media/${media.media_id}`);
+    await page.getByText('The media file cannot be read from its source: the file is no longer there: this is its thumbnail.').waitFor();
+    const shown = page.locator('.media-image img');
+    await expect.poll(() => shown.evaluate((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0)).toBe(true);
+    expect(await shown.getAttribute('src')).toBe(media.media_thumb_uri);
+  }, READY_TIMEOUT_MS);
 
   it('focuses the cluster last opened on the way back to the clusters', async () => {
     await page.goto(`${t.url}/datasets/${ready.id}/clusters`);

@@ -86,7 +86,7 @@ export async function writeExportZip(
 /** Copies one item's file into the zip and waits until the zip has read it; null when the file is gone. */
 async function addImage(ctx: AppContext, zip: ZipFile, x: ExportItem): Promise<string | null> {
   const file = await openOriginal(ctx, x.record.item);
-  if (file === null) return null;
+  if ('unavailable' in file) return null;
   const path = imagePathOf(x);
   const read = once(file.stream, 'end');
   // Images are compressed already: stored as they are, which also keeps the copy cheap.

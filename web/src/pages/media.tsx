@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { client, thumbnailUrl, type Dataset, type MediaDetail } from '../client.ts';
 import { mediaName } from '../../../src/client/index.ts';
 import { clusterName, granularities } from './clusters.tsx';
@@ -58,6 +59,32 @@ function BrowseBar({ datasetId, mediaId }: { datasetId: string; mediaId: string 
   );
 }
 
+/**
+ * The picture at full size; when its original cannot be read (the file moved or deleted at its
+ * source, or its folder no longer an import root), its thumbnail, with the server's reason.
+ */
+function OriginalImage({ media }: { media: MediaDetail }) {
+  const [failure, setFailure] = useState<string | null>(null);
+  const onError = async () => {
+    const res = await fetch(media.media_uri).catch(() => null);
+    const body = res && !res.ok ? ((await res.json().catch(() => null)) as { detail?: string } | null) : null;
+    setFailure(body?.detail ?? 'The original could not be loaded');
+  };
+  if (failure !== null) {
+    return (
+      <div className="media-image">
+        <img src={media.media_thumb_uri} alt={media.file_name} />
+        <p className="error small pad">{failure}: this is its thumbnail.</p>
+      </div>
+    );
+  }
+  return (
+    <a href={media.media_uri} target="_blank" rel="noreferrer" className="media-image">
+      <img src={media.media_uri} alt={media.file_name} onError={onError} />
+    </a>
+  );
+}
+
 const mediaRoute = (id: string, mediaId: string): Route => ({ page: 'dataset', id, view: { tab: 'media', mediaId } });
 
 function MediaView({ dataset, media }: { dataset: Dataset; media: MediaDetail }) {
@@ -74,9 +101,7 @@ function MediaView({ dataset, media }: { dataset: Dataset; media: MediaDetail })
     <div className="media-page">
       <div className="media-main">
         <h2 className="media-title">{mediaName(media)}</h2>
-        <a href={media.media_uri} target="_blank" rel="noreferrer" className="media-image">
-          <img src={media.media_uri} alt={media.file_name} />
-        </a>
+        <OriginalImage key={media.media_id} media={media} />
         <div className="form-row">
           <Link className="btn btn-primary" to={{ page: 'dataset', id, view: { tab: 'search', anchor: media.media_id, anchorType: 'MEDIA' } }}>
             Find similar
