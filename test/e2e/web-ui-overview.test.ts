@@ -271,6 +271,10 @@ describe('a finished dataset in the web UI', () => {
     const distances = page.locator('#near-title + .thumb-row li .muted');
     await distances.first().waitFor();
     for (const d of await distances.allTextContents()) expect(d).toMatch(/^distance \d\.\d{3}$/);
+    // Each score by a name that says what it is, explained on hover: the highest level is not a cosine.
+    const scores = page.locator('.media-facts h3:text-is("Scores") + p + .facts dt');
+    expect(await scores.allTextContents()).toEqual(['uniqueness', 'closest match', 'outlier score', 'blur', 'dark', 'bright', 'low information', 'grayscale']);
+    expect(await scores.nth(1).getAttribute('title')).toMatch(/Duplicates tab's scale/);
     // The path starts under its label, at the panel's left edge, rather than squeezed to its right.
     const box = (selector: string) => page.locator(`.media-facts ${selector}`).filter({ hasText: selector === 'dt' ? /^Source$/ : /^file:/ }).first().boundingBox();
     const [label, path] = [(await box('dt'))!, (await box('dd'))!];

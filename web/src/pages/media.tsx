@@ -59,6 +59,18 @@ function BrowseBar({ datasetId, mediaId }: { datasetId: string; mediaId: string 
   );
 }
 
+/** Each score's name on the page, and what it measures (shown on hover). */
+const scoreNames: Record<keyof MediaDetail['scores'], [string, string]> = {
+  uniqueness: ['uniqueness', "Distance to its closest image against the dataset's own spread: 0 with an exact copy, 1 as isolated as the most isolated 5 %"],
+  max_similarity: ['closest match', "The similarity level of its closest image, on the Duplicates tab's scale: from 0.96 up, a copy"],
+  outlier: ['outlier score', 'Mean distance to its nearest images; the outlier issue weighs it against the rest of the dataset'],
+  blur: ['blur', 'How little sharp detail it has where it has structure'],
+  dark: ['dark', 'How dark it is, shadows crushed'],
+  bright: ['bright', 'How bright it is, highlights clipped'],
+  low_information: ['low information', 'How little there is to see: a blank or nearly flat picture'],
+  grayscale: ['grayscale', 'How nearly colourless it is'],
+};
+
 /**
  * The picture at full size; when its original cannot be read (the file moved or deleted at its
  * source, or its folder no longer an import root), its thumbnail, with the server's reason.
@@ -162,11 +174,12 @@ function MediaView({ dataset, media }: { dataset: Dataset; media: MediaDetail })
           <dd className="facts-wide mono wrap">{media.original_uri}</dd>
         </dl>
         <h3>Scores</h3>
+        <p className="muted small">Higher means more so; hover a name for what it measures. The issues below are raised from confidences of their own.</p>
         <dl className="facts">
-          {Object.entries(media.scores).map(([k, v]) => (
+          {(Object.keys(scoreNames) as (keyof MediaDetail['scores'])[]).map((k) => (
             <div key={k} className="contents">
-              <dt>{k.replace('_', ' ')}</dt>
-              <dd>{v === null ? '—' : v.toFixed(3)}</dd>
+              <dt title={scoreNames[k][1]}>{scoreNames[k][0]}</dt>
+              <dd>{media.scores[k] === null ? '—' : media.scores[k].toFixed(3)}</dd>
             </div>
           ))}
         </dl>
