@@ -24,6 +24,7 @@ import * as exportTasks from './migrations/0030-export-tasks.ts';
 import * as rankedScoresByEntity from './migrations/0031-ranked-scores-by-entity.ts';
 import * as frameOrder from './migrations/0032-frame-order.ts';
 import * as resultGenerations from './migrations/0033-result-generations.ts';
+import * as rankedMislabels from './migrations/0034-ranked-mislabels.ts';
 
 /** Migrations in order; a migration's name never changes once released. */
 const migrations: Record<string, { up(db: Kysely<any>, d: DialectHelpers): Promise<void> }> = {
@@ -51,6 +52,7 @@ const migrations: Record<string, { up(db: Kysely<any>, d: DialectHelpers): Promi
   '0031-ranked-scores-by-entity': rankedScoresByEntity,
   '0032-frame-order': frameOrder,
   '0033-result-generations': resultGenerations,
+  '0034-ranked-mislabels': rankedMislabels,
 };
 
 /** The migrations as Kysely's Migrator takes them, for `dialect`. */

@@ -211,6 +211,16 @@ describe.each(backends)('annotation import ($name)', (backend) => {
     expect(names((await get(`/api/v1/explore/${id}?threshold=0&labels=Horse`)).body)).toEqual(['horses.jpg']);
     const mislabels = encodeURIComponent(JSON.stringify([{ issues: { op: 'issue', value: 'mislabels', mode: 'in' } }]));
     expect(names((await get(`/api/v1/explore/${id}?threshold=0&vql=${mislabels}`)).body)).toContain('eagle.jpg');
+    // The Issues tab's listing ranks them too: most disagreeing first, the confidence each has.
+    const ranked = (await get(`/api/v1/dataset/${id}/media?issue=mislabels&min_confidence=0.5`)).body;
+    const confidence = (m: any) => m.issues.find((i: any) => i.issue_type === 'mislabels')?.confidence;
+    expect(ranked.total).toBe(ranked.media.length);
+    expect(ranked.media.map((m: any) => m.file_name)).toContain('eagle.jpg');
+    const shown = ranked.media.map(confidence);
+    expect(shown.every((c: number) => c >= 0.5)).toBe(true);
+    expect(shown).toEqual([...shown].sort((a: number, b: number) => b - a));
+    const all = media.filter((m) => (confidence(m) ?? 0) >= 0.5).map((m) => m.file_name).sort();
+    expect(ranked.media.map((m: any) => m.file_name).sort()).toEqual(all);
   });
 
   it('carries the caption into explore previews, media details and VQL fts as a generated one', async () => {

@@ -104,7 +104,7 @@ describe('a finished dataset in the web UI', () => {
     const groups = (await getJson(t.url, `/api/v1/dataset/${id}/duplicates?threshold=0.96&page_size=1`, t.admin.token)).body;
     expect(groups.total).toBeGreaterThan(0);
     const expected = [{ title: 'Duplicates', count: `${groups.total} group${groups.total === 1 ? '' : 's'}`, thumbs: Math.min(4, groups.groups[0].size), href: `/datasets/${id}/duplicates` }];
-    const issues = { blur: 'Blurry', dark: 'Dark', bright: 'Bright', outliers: 'Outliers', low_information: 'Low information', odd_aspect_ratio: 'Odd aspect ratio', odd_size: 'Odd size', grayscale: 'Grayscale' };
+    const issues = { blur: 'Blurry', dark: 'Dark', bright: 'Bright', outliers: 'Outliers', mislabels: 'Mislabels', low_information: 'Low information', odd_aspect_ratio: 'Odd aspect ratio', odd_size: 'Odd size', grayscale: 'Grayscale' };
     for (const [issue, title] of Object.entries(issues)) {
       const { total } = (await getJson(t.url, `/api/v1/dataset/${id}/media?issue=${issue}&min_confidence=0.5&page_size=1`, t.admin.token)).body;
       if (issue === 'grayscale') expect(total).toBeGreaterThan(0);

@@ -17,11 +17,10 @@ export const issueTypes = [
 export type IssueType = (typeof issueTypes)[number];
 
 /**
- * What a media listing can rank by, highest first: every issue with a stored confidence
- * (mislabels has none) and the uniqueness score. The API's `issue` parameter and the web
- * UI's Issues tab both read this list.
+ * What a media listing can rank by, highest first: every issue's confidence and the uniqueness
+ * score. The API's `issue` parameter and the web UI's Issues tab both read this list.
  */
-export const rankedScores = ['blur', 'dark', 'bright', 'outliers', 'duplicates', 'low_information', 'odd_aspect_ratio', 'odd_size', 'grayscale', 'uniqueness'] as const;
+export const rankedScores = ['blur', 'dark', 'bright', 'outliers', 'duplicates', 'mislabels', 'low_information', 'odd_aspect_ratio', 'odd_size', 'grayscale', 'uniqueness'] as const;
 export type RankedScore = (typeof rankedScores)[number];
 
 /** An issue of one item as the API shows it: how sure, and the figure behind it. */

@@ -61,11 +61,11 @@ describe('paged reads on SQLite', () => {
     sqlite.pragma('foreign_keys = OFF');
     await sql`insert into datasets (id, display_name, description, source_type, owner_id, created_at, status) values ('ranked', 'r', '', 'LOCAL', 'u', '', 'READY')`.execute(db);
     for (let i = 0; i < 4; i++) {
-      await sql`insert into item_scores (item_id, dataset_id, generation, uniqueness, max_similarity, nn_cosine, outlier_score, issue_blur, cluster_0, cluster_1, cluster_2, cluster_3, cluster_4)
-                values (${`ranked-${i}`}, 'ranked', 0, 0.5, 0, 0, 0, 0.5, 0, 0, 0, 0, 0)`.execute(db);
+      await sql`insert into item_scores (item_id, dataset_id, generation, uniqueness, max_similarity, nn_cosine, outlier_score, issue_blur, issue_mislabels, cluster_0, cluster_1, cluster_2, cluster_3, cluster_4)
+                values (${`ranked-${i}`}, 'ranked', 0, 0.5, 0, 0, 0, 0.5, 0.5, 0, 0, 0, 0, 0)`.execute(db);
     }
     sqlite.pragma('foreign_keys = ON');
-    for (const [by, column] of [['uniqueness', 'uniqueness'], ['blur', 'issue_blur']] as const) {
+    for (const [by, column] of [['uniqueness', 'uniqueness'], ['blur', 'issue_blur'], ['mislabels', 'issue_mislabels']] as const) {
       for (const offset of [0, 3]) {
         // The count, the page's ids, then the page's records by id.
         const [count, ids] = await plans(() => media.page('ranked', offset, 1, { kind: 'ranked', by, min: 0.5 }));

@@ -18,6 +18,7 @@ const rankedColumns: Record<RankedScore, 's.uniqueness' | `s.issue_${Exclude<Ran
   bright: 's.issue_bright',
   outliers: 's.issue_outliers',
   duplicates: 's.issue_duplicates',
+  mislabels: 's.issue_mislabels',
   low_information: 's.issue_low_information',
   odd_aspect_ratio: 's.issue_odd_aspect_ratio',
   odd_size: 's.issue_odd_size',

@@ -6,6 +6,7 @@ export const issueLabels: Record<IssueKind, string> = {
   dark: 'Dark',
   bright: 'Bright',
   outliers: 'Outliers',
+  mislabels: 'Mislabels',
   low_information: 'Low information',
   odd_aspect_ratio: 'Odd aspect ratio',
   odd_size: 'Odd size',
