@@ -14,13 +14,15 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildFolder, fmt, machineLine, removeDirs, table, tempDir } from '../lib.ts';
 import { broadSet, kinds, splitOf, type BroadSet } from './broad-set.ts';
+import { withoutAmbiguousCopies } from './ambiguous-copies.ts';
 import { evaluateByPart, evaluatePairs, type Pair, type PartScores } from './evaluate.ts';
 import { findimagedupesPairs, sharpPhashPairs } from './peers.ts';
 import { duplicatePairs, indexFolder, listMediaNames, startWarmStrata } from './run.ts';
 
 /** The held-out files in a folder of their own (hard links), for a server or a peer to read. */
 export async function heldOutFolder(set: BroadSet): Promise<{ dir: string; heldOut: BroadSet }> {
-  const heldOut = splitOf(set, 'held-out');
+  // The watermark copies of near-uniform pictures are neither copies nor look-alikes to score on.
+  const heldOut = splitOf((await withoutAmbiguousCopies(set)).set, 'held-out');
   const dir = await tempDir('strata-bench-broad-');
   await buildFolder(dir, heldOut.files.map((f) => join(set.dir, f.file)), heldOut.files.length);
   return { dir, heldOut: { dir, files: heldOut.files } };

@@ -13,6 +13,7 @@
  */
 import { calibrationFor } from '../../src/domain/similarity/calibration.ts';
 import { broadSet, kinds, type BroadFile } from './broad-set.ts';
+import { withoutAmbiguousCopies } from './ambiguous-copies.ts';
 import { candidatePairs, fitLevels, groupScores, type Candidate, type Fitted } from './calibrate.ts';
 import { setFeatures, type FileFeatures } from './features.ts';
 import { labelledSet, type LabelledFile } from './labelled-set.ts';
@@ -41,7 +42,8 @@ function concat(a: Pool, b: Pool): Pool {
 
 export async function heldOutPools(): Promise<{ model: string; fit: Pool; heldOut: Pool }> {
   const first = await labelledSet();
-  const broad = await broadSet();
+  // The watermark copies of near-uniform pictures are neither copies nor look-alikes to score on.
+  const { set: broad } = await withoutAmbiguousCopies(await broadSet());
   const f1 = await setFeatures(first);
   const f2 = await setFeatures(broad);
   const fit = concat(

@@ -3,7 +3,8 @@
  * set (bench/neardup/broad-set.ts: photos, wallpapers, clipart and icons, screenshots, textures
  * from Debian packages; built once under .cache/neardup-set, several minutes the first time),
  * indexed by a real server, duplicates read through GET …/media/{id}/duplicates at 0.96, scored
- * per kind.
+ * per kind. The watermark copies of near-uniform pictures are left out: a logo over a flat
+ * picture is a look-alike by the set's own hard negatives (bench/neardup/ambiguous-copies.ts).
  *
  * Floors, a little under the figures measured when the calibration was fitted (bench/README.md
  * "Near duplicates on packages nobody tuned for"), so that a descriptor or calibration change
