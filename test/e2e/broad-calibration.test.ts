@@ -31,7 +31,7 @@ const FLOORS: Record<string, [number, number]> = {
   wallpaper: [0.98, 0.92],
   clipart: [0.85, 0.88],
   screenshot: [0.99, 0.94],
-  texture: [0.98, 0.79],
+  texture: [0.98, 0.87],
 };
 
 let t: TestServer | undefined;
