@@ -5,8 +5,9 @@
  * granularity 0 … 4, no failures), runs VACUUM ANALYZE as autovacuum would after such a load (it sets
  * the visibility map that index-only scans need), then prints the plan and
  * time (EXPLAIN ANALYZE) of each statement the store runs for: a page of cluster previews and
- * sizes (first and last page of granularity 0), a page of failures and their count, and the
- * ranked listing's first and last page with its count.
+ * sizes (first and last page of granularity 0), a page of failures and their count, the
+ * media listing's first and last page, and the ranked listing's first and last page with its
+ * count (and the first page of mislabels, which no item has here).
  */
 import { Kysely, PostgresDialect, sql, type CompiledQuery } from 'kysely';
 import pg from 'pg';
@@ -53,6 +54,9 @@ async function main(): Promise<void> {
       ['cluster sizes, last page', () => media.clusterBytes(DS, 0, clusters(lastCluster), [])],
       ['failures, first page', () => items.failures(DS, 0, 50)],
       ['failures, count', () => items.countFailures(DS)],
+      ['media listing, first page', () => media.page(DS, 0, 200)],
+      ['media listing, last page', () => media.page(DS, N - 200, 200)],
+      ['ranked by mislabels, first page', () => media.page(DS, 0, 200, { kind: 'ranked', by: 'mislabels', min: 0.5 })],
       ['ranked by uniqueness, first page', () => media.page(DS, 0, 200, { kind: 'ranked', by: 'uniqueness', min: 0 })],
       ['ranked by uniqueness, last page', () => media.page(DS, N - 200, 200, { kind: 'ranked', by: 'uniqueness', min: 0 })],
     ];
