@@ -221,6 +221,12 @@ describe.each(backends)('annotation import ($name)', (backend) => {
     expect(shown).toEqual([...shown].sort((a: number, b: number) => b - a));
     const all = media.filter((m) => (confidence(m) ?? 0) >= 0.5).map((m) => m.file_name).sort();
     expect(ranked.media.map((m: any) => m.file_name).sort()).toEqual(all);
+    // The metadata export carries each one's confidence in a column of its own.
+    const bytes = (await readZip(await exportZip(t, id, 'parquet'))).get('metadata.parquet')!;
+    const rows = (await parquetReadObjects({ file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer })) as any[];
+    const exported = new Map(rows.map((r) => [r.file_name, r.issue_mislabels]));
+    for (const m of media) expect(exported.get(m.file_name), m.file_name).toBe(confidence(m) ?? null);
+    expect(exported.get('eagle.jpg')).toBeGreaterThanOrEqual(0.5);
   });
 
   it('carries the caption into explore previews, media details and VQL fts as a generated one', async () => {

@@ -161,7 +161,7 @@ describe('export_context_async', () => {
     expect(rows.map((r) => r.media_id).sort()).toEqual(media.map((m) => m.media_id).sort());
     for (const row of rows) {
       const { detail } = truth.get(row.media_id)!;
-      const issues = issueTypes.filter((t) => t !== 'mislabels').flatMap((type) => (row[`issue_${type}`] === null ? [] : [{ issue_type: type, confidence: row[`issue_${type}`] }]));
+      const issues = issueTypes.flatMap((type) => (row[`issue_${type}`] === null ? [] : [{ issue_type: type, confidence: row[`issue_${type}`] }]));
       expect(issuePairs(issues), row.file_name).toEqual(issuePairs(detail.issues));
       expect([row.cluster_0, row.cluster_4, row.file_size, row.width]).toEqual([detail.clusters[0], detail.clusters[4], detail.file_size === null ? null : BigInt(detail.file_size), detail.width]);
       expect(row.image_path).toBeNull();
@@ -183,7 +183,7 @@ describe('export_format=csv', () => {
     for (const row of rows) {
       const value = (name: string) => row[header!.indexOf(name)]!;
       const { detail } = truth.get(value('media_id'))!;
-      const issues = issueTypes.filter((t) => t !== 'mislabels').flatMap((type) => (value(`issue_${type}`) === '' ? [] : [{ issue_type: type, confidence: Number(value(`issue_${type}`)) }]));
+      const issues = issueTypes.flatMap((type) => (value(`issue_${type}`) === '' ? [] : [{ issue_type: type, confidence: Number(value(`issue_${type}`)) }]));
       expect(issuePairs(issues), value('file_name')).toEqual(issuePairs(detail.issues));
       expect([value('file_name'), value('cluster_0')]).toEqual([detail.file_name, detail.clusters[0]]);
     }

@@ -11,7 +11,8 @@ import { labelProperties, objectProperties } from './metadata.ts';
 export type FlatType = 'STRING' | 'INT32' | 'INT64' | 'DOUBLE';
 
 const levelColumn = (level: number) => `duplicate_group_${String(level).replace('.', '_')}`;
-const reportedIssues = issueTypes.filter((t) => t !== 'mislabels');
+/** Every issue's confidence; mislabels, added later, last, so that the other columns keep their places. */
+const reportedIssues = [...issueTypes.filter((t) => t !== 'mislabels'), 'mislabels' as const];
 
 export const flatColumns: ReadonlyArray<{ name: string; type: FlatType }> = [
   { name: 'media_id', type: 'STRING' },
