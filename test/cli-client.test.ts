@@ -231,6 +231,26 @@ describe('strata upload, status, errors, duplicates, delete', () => {
     expect((await run(['datasets'])).stdout).toMatch(new RegExp(`${datasetId}\\s+(READY|PARTIAL INDEX)\\s+100%`));
   }, SLOW);
 
+  it('counts the images per issue and lists those with one, most confident first, as the API ranks them', async () => {
+    const listing = async (issue: string, min: number) => (await getJson(t.url, `/api/v1/dataset/${datasetId}/media?issue=${issue}&min_confidence=${min}&page_size=1000`, t.admin.token)).body;
+    const counts = json(await run(['issues', datasetId, '--json']));
+    const issues = ['blur', 'dark', 'bright', 'outliers', 'duplicates', 'mislabels', 'low_information', 'odd_aspect_ratio', 'odd_size', 'grayscale'];
+    expect(Object.keys(counts.counts)).toEqual(issues);
+    for (const issue of issues) expect(counts.counts[issue], issue).toBe((await listing(issue, 0.5)).total);
+    // All five files are copies of one scene: each a duplicate, at the confidence the API gives it.
+    expect(counts.counts.duplicates).toBe(5);
+    const listed = json(await run(['issues', datasetId, '--type', 'duplicates', '--min', '0.9', '--json']));
+    const api = (await listing('duplicates', 0.9)).media;
+    expect(listed.media.map((m: { media_id: string }) => m.media_id)).toEqual(api.map((m: { media_id: string }) => m.media_id));
+    expect(listed.media.map((m: { confidence: number }) => m.confidence)).toEqual(api.map((m: { issues: Array<{ issue_type: string; confidence: number }> }) => m.issues.find((i) => i.issue_type === 'duplicates')!.confidence));
+    expect(listed).toMatchObject({ type: 'duplicates', min: 0.9, total: 5 });
+    const text = await run(['issues', datasetId, '--type', 'duplicates']);
+    expect(text.stdout).toMatch(/^CONFIDENCE\s+FILE\s+MEDIA ID\n(\d\.\d{3}\s+upload\/\S+\s+[0-9a-f-]{36}\n){5}5 images\n$/);
+    expect((await run(['issues', datasetId])).stdout).toMatch(/^ISSUE\s+IMAGES AT ≥ 0\.5\n(\w+\s+\d+\n){10}$/);
+    const bad = await run(['issues', datasetId, '--type', 'blurry']);
+    expect([bad.code, bad.stderr.trim()]).toEqual([2, `strata: --type must be one of: ${[...issues.slice(0, 10), 'uniqueness'].join(', ')}`]);
+  }, SLOW);
+
   it('exports the metadata as JSON, parquet and CSV with the counts and issues the API gives', async () => {
     const media = (await getJson(t.url, `/api/v1/dataset/${datasetId}/media?page_size=1000`, t.admin.token)).body.media as Array<{ media_id: string; issues: Array<{ issue_type: string }> }>;
     const issueCount = media.reduce((n, m) => n + m.issues.length, 0);

@@ -10,6 +10,7 @@ import { registerDuplicates } from './commands/duplicates.ts';
 import { registerErrors } from './commands/errors.ts';
 import { registerExport } from './commands/export.ts';
 import { registerGrow } from './commands/grow.ts';
+import { registerIssues } from './commands/issues.ts';
 import { registerLogin } from './commands/login.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerStatus } from './commands/status.ts';
@@ -47,6 +48,7 @@ Server settings come from STRATA_* environment variables (see README).`,
   registerStatus(strata);
   registerErrors(strata);
   registerDuplicates(strata);
+  registerIssues(strata);
   registerExport(strata);
   registerDelete(strata);
   registerTasks(strata);
