@@ -1,5 +1,6 @@
 import type { ExportItem } from '../app/export/export-items.ts';
 import { issuesOf } from '../app/media.ts';
+import { issueTypes, type IssueType } from '../domain/similarity/issues.ts';
 import { duplicateLevels } from '../domain/similarity/levels.ts';
 import { outlierConfidenceAtZ } from '../domain/similarity/scores.ts';
 
@@ -28,7 +29,8 @@ export interface ScanFindings {
   videos: number;
   /** Per level: how many groups, and how many items are in one. */
   duplicates: Array<{ level: number; groups: number; items: number }>;
-  issueCounts: Record<'duplicates' | 'outliers' | 'blur' | 'dark' | 'bright', number>;
+  /** Items with each issue (outliers: from outlierConfidenceAtZ, the candidates apart). */
+  issueCounts: Record<IssueType, number>;
   /** Outlier issues below outlierConfidenceAtZ: the most isolated items, not isolated enough to be outliers. */
   outlierCandidates: number;
   /** Duplicate groups at the lowest level (0.96), biggest first. */
@@ -51,7 +53,7 @@ export function createFindings() {
   const perLevel = new Map<number, Map<number, number>>(duplicateLevels.map((l) => [l, new Map()]));
   const lowestGroups = new Map<number, ReportItem[]>();
   const issues: ReportIssue[] = [];
-  const issueCounts = { duplicates: 0, outliers: 0, blur: 0, dark: 0, bright: 0 };
+  const issueCounts = Object.fromEntries(issueTypes.map((t) => [t, 0])) as Record<IssueType, number>;
   let outlierCandidates = 0;
 
   return {
@@ -70,7 +72,7 @@ export function createFindings() {
         }
         for (const i of issuesOf(x.record)) {
           if (i.issue_type === 'outliers' && i.confidence < outlierConfidenceAtZ) outlierCandidates++;
-          else if (i.issue_type in issueCounts) issueCounts[i.issue_type as keyof typeof issueCounts]++;
+          else issueCounts[i.issue_type]++;
           issues.push({ item: shown, type: i.issue_type, confidence: i.confidence, reason: i.reason });
         }
       }

@@ -54,6 +54,11 @@ function summary({ findings: f, failures, seconds }: ReportInput): string {
     ['Blurry', f.issueCounts.blur],
     ['Dark', f.issueCounts.dark],
     ['Bright', f.issueCounts.bright],
+    ['Low information', f.issueCounts.low_information],
+    ['Odd aspect ratio', f.issueCounts.odd_aspect_ratio],
+    ['Odd size', f.issueCounts.odd_size],
+    ['Grayscale', f.issueCounts.grayscale],
+    ...(f.issueCounts.mislabels > 0 ? [['Mislabels', f.issueCounts.mislabels] as [string, number]] : []),
     ['Time', `${seconds.toFixed(1)} s`],
   ];
   const levels = f.duplicates.map((d) => `<tr><td>${d.level}</td><td>${d.groups}</td><td>${d.items}</td></tr>`).join('');

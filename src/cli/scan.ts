@@ -159,6 +159,7 @@ function summaryText(source: string, f: ScanFindings, failures: number, seconds:
 Duplicate groups by similarity level:
 ${levels}
 Outliers: ${c.outliers} (${countOf(f.outlierCandidates, 'candidate')})   Blurry: ${c.blur}   Dark: ${c.dark}   Bright: ${c.bright}
+Low information: ${c.low_information}   Odd aspect ratio: ${c.odd_aspect_ratio}   Odd size: ${c.odd_size}   Grayscale: ${c.grayscale}${c.mislabels > 0 ? `   Mislabels: ${c.mislabels}` : ''}
 `;
 }
 

@@ -67,6 +67,11 @@ describe('strata scan', () => {
     const outlierConfidences: number[] = json.media_items.flatMap((m: any) => m.metadata_items.filter((i: any) => i.type === 'issue' && i.properties.issue_type === 'outliers').map((i: any) => i.properties.confidence));
     const outliers = outlierConfidences.filter((c) => c >= 0.5).length;
     expect(run.stdout).toContain(`Outliers: ${outliers} (${countOf(outlierConfidences.length - outliers, 'candidate')})   Blurry`);
+    // The other checks users know from CleanVision are counted too, as the items carry them.
+    const withIssue = (type: string) => json.media_items.filter((m: any) => m.metadata_items.some((i: any) => i.type === 'issue' && i.properties.issue_type === type)).length;
+    const [low, aspect, size, gray] = ['low_information', 'odd_aspect_ratio', 'odd_size', 'grayscale'].map(withIssue);
+    expect(run.stdout).toContain(`\nLow information: ${low}   Odd aspect ratio: ${aspect}   Odd size: ${size}   Grayscale: ${gray}\n`);
+    expect(gray).toBeGreaterThan(0);
     expect(groupOf('dog-copy.jpg')).toBe(groupOf('darknet-dog.jpg'));
     const csv = (await readFile(join(out, 'scan.csv'), 'utf8')).trim().split('\r\n');
     expect(csv[0]).toMatch(/^media_id,media_type,file_name,/);
