@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { mediaName, rankedScores, type Media, type RankedScore } from '../../client/index.ts';
+import { mediaName, rankedScoreOf, rankedScores, type RankedScore } from '../../client/index.ts';
 import { clientAction } from '../client-action.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { countOf, table } from '../output.ts';
@@ -7,9 +7,6 @@ import { countOf, table } from '../output.ts';
 const PAGE = 1000;
 /** Every issue the media listing ranks by (uniqueness is a score, not an issue). */
 const issueNames = rankedScores.filter((s) => s !== 'uniqueness');
-
-/** A media's confidence for `type` (its uniqueness score for uniqueness). */
-const scoreOf = (m: Media, type: RankedScore) => (type === 'uniqueness' ? m.uniqueness_score : (m.issues.find((i) => i.issue_type === type)?.confidence ?? null));
 
 export function registerIssues(program: Command): void {
   program
@@ -36,7 +33,7 @@ export function registerIssues(program: Command): void {
           if (signal.aborted) throw signal.reason;
           const answer = await client.listMedia(id, { issue: type, minConfidence: min, pageNumber: page, pageSize: PAGE });
           total = answer.total;
-          media.push(...answer.media.map((m) => ({ media_id: m.media_id, file_name: mediaName(m), confidence: scoreOf(m, type) })));
+          media.push(...answer.media.map((m) => ({ media_id: m.media_id, file_name: mediaName(m), confidence: rankedScoreOf(m, type) })));
           if (answer.media.length === 0 || media.length >= total) break;
         }
         out.result({ type, min, media, total }, () =>

@@ -10,7 +10,7 @@ import type { DB, ItemScoresTable, ItemsTable } from '../schema.ts';
  */
 export type EB = ExpressionBuilder<DB & { i: ItemsTable; s: ItemScoresTable }, 'i' | 's'>;
 
-const issueColumns: Record<IssueType, `s.issue_${IssueType}`> = {
+export const issueColumns: Record<IssueType, `s.issue_${IssueType}`> = {
   duplicates: 's.issue_duplicates',
   outliers: 's.issue_outliers',
   blur: 's.issue_blur',

@@ -1,30 +1,19 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { entityKinds, objectIdBase, type EntityType } from '../../domain/entities.ts';
 import type { MediaSelection } from '../../domain/export.ts';
-import type { RankedScore } from '../../domain/similarity/issues.ts';
+import type { IssueType, RankedScore } from '../../domain/similarity/issues.ts';
 import type { VqlFilter } from '../../domain/vql.ts';
 import type { MediaRecord, MediaRepo } from '../../ports/store.ts';
 import type { DB, ItemScoresTable, ItemsTable } from '../schema.ts';
 import { byItem } from './by-item.ts';
-import { clusterColumn, filterCondition, selectionCondition, type EB } from './media-filters.ts';
+import { clusterColumn, filterCondition, issueColumns, selectionCondition, type EB } from './media-filters.ts';
 import { toItem } from './items.repo.ts';
 import { visibleGeneration } from './result-generation.ts';
 
 type Row = Selectable<ItemsTable> & { [K in keyof ItemScoresTable as `s_${K}`]: ItemScoresTable[K] | null };
 
-const rankedColumns: Record<RankedScore, 's.uniqueness' | `s.issue_${Exclude<RankedScore, 'uniqueness'>}`> = {
-  blur: 's.issue_blur',
-  dark: 's.issue_dark',
-  bright: 's.issue_bright',
-  outliers: 's.issue_outliers',
-  duplicates: 's.issue_duplicates',
-  mislabels: 's.issue_mislabels',
-  low_information: 's.issue_low_information',
-  odd_aspect_ratio: 's.issue_odd_aspect_ratio',
-  odd_size: 's.issue_odd_size',
-  grayscale: 's.issue_grayscale',
-  uniqueness: 's.uniqueness',
-};
+/** The column each ranked listing sorts on: every issue's confidence, and the uniqueness score. */
+const rankedColumns: Record<RankedScore, 's.uniqueness' | (typeof issueColumns)[IssueType]> = { ...issueColumns, uniqueness: 's.uniqueness' };
 
 function toRecord(r: Row): MediaRecord {
   const item = toItem(r);
@@ -285,11 +274,10 @@ export function mediaRepo(db: Kysely<DB>): MediaRepo {
     async clusterBytes(datasetId, granularity, clusterIds, filters, entity = 'IMAGES') {
       if (clusterIds.length === 0) return new Map();
       const col = clusterColumn(granularity);
-      // An object's bytes are its image's: two objects of one image in a cluster count its file once.
-      const file = entity === 'OBJECTS' ? sql.ref('i.parent_id') : sql.ref('i.id');
-      const files = inClusters(datasetId, granularity, clusterIds, filters, entity)
-        .select([`${col} as cluster_id`, file.as('file'), 'i.size_bytes as size_bytes'])
-        .distinct();
+      // An object's bytes are its image's: the objects of one image in a cluster count its file
+      // once (DISTINCT on the image). An image or frame is its own file, with nothing to dedupe.
+      const members = inClusters(datasetId, granularity, clusterIds, filters, entity).select([`${col} as cluster_id`, 'i.size_bytes as size_bytes']);
+      const files = entity === 'OBJECTS' ? members.select('i.parent_id').distinct() : members;
       const rows = await db
         .selectFrom(files.as('f'))
         .select(['f.cluster_id', (eb) => eb.fn.sum<number>(eb.fn.coalesce('f.size_bytes', sql<number>`0`)).as('bytes')])

@@ -94,14 +94,14 @@ function Overview({ dataset }: { dataset: Dataset }) {
       {hasResults(dataset) && <QualitySummary dataset={dataset} />}
       {dataset.status_new === 'PARTIAL INDEX' && <Reindex dataset={dataset} />}
       {/* Kept while the batch it sent runs (READ ONLY), so its outcome stays on screen. */}
-      {(dataset.status_new === 'READY' || dataset.status_new === 'PARTIAL INDEX' || dataset.status_new === 'READ ONLY') && <AddMedia dataset={dataset} />}
+      {hasResults(dataset) && <AddMedia dataset={dataset} />}
       <Failures dataset={dataset} />
       <ManageDataset dataset={dataset} />
     </div>
   );
 }
 
-/** Whether the similarity results are there to summarise: duplicates and issues come with them. */
+/** Indexed, with its similarity results (duplicates, issues) to show, and open to more media (READ ONLY while a batch runs). */
 const hasResults = (dataset: Dataset) => dataset.status_new === 'READY' || dataset.status_new === 'PARTIAL INDEX' || dataset.status_new === 'READ ONLY';
 
 /** After media are added, the last operation's counts are the added batch's, not the dataset's: the labels say so. */

@@ -1,5 +1,6 @@
 import { useCallback } from 'react';
-import { client, type Dataset, type Media } from '../client.ts';
+import { rankedScoreOf } from '../../../src/client/index.ts';
+import { client, type Dataset } from '../client.ts';
 import { MediaGrid } from '../components/media-grid.tsx';
 import { notIndexedNote } from '../components/status.tsx';
 import { Link, useNav } from '../lib/router.tsx';
@@ -8,11 +9,6 @@ import { issueKinds, type IssueKind } from '../lib/routes.ts';
 
 const PAGE_SIZE = 200;
 
-/** The score an issue view ranks by: the issue's confidence, or the uniqueness score. */
-function scoreOf(m: Media, issue: IssueKind): number | null {
-  if (issue === 'uniqueness') return m.uniqueness_score;
-  return m.issues.find((i) => i.issue_type === issue)?.confidence ?? null;
-}
 
 /** Images with an issue (or the most unique ones), highest confidence first, above the slider. */
 export function IssuesTab({ dataset, issue, min }: { dataset: Dataset; issue: IssueKind; min: number }) {
@@ -46,7 +42,7 @@ export function IssuesTab({ dataset, issue, min }: { dataset: Dataset; issue: Is
         queryKey={`${dataset.id}/${issue}/${min}/${dataset.status_new}`}
         pageSize={PAGE_SIZE}
         fetchPage={fetchPage}
-        caption={(m) => `${issue === 'uniqueness' ? 'uniqueness' : 'confidence'} ${scoreOf(m, issue)?.toFixed(2) ?? '—'}`}
+        caption={(m) => `${issue === 'uniqueness' ? 'uniqueness' : 'confidence'} ${rankedScoreOf(m, issue)?.toFixed(2) ?? '—'}`}
         routeOf={(m) => ({ page: 'dataset', id: dataset.id, view: { tab: 'media', mediaId: m.media_id } })}
         label={`${issueLabels[issue]} images`}
         empty={`No images at this confidence${notIndexedNote(dataset)}.`}
